@@ -1,0 +1,40 @@
+# chuangdai — see README.md. `make run` and `make test` need nothing but Go.
+GO        ?= go
+BIN       := bin/chuangdai
+TESTFLAGS ?=
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: run build test test-race lint fmt vet staticcheck clean
+
+## run: build, load demo data into an empty ./data/chuangdai.db, and serve on :8080
+run: build
+	@mkdir -p data
+	@./$(BIN) seed demo --if-empty --credentials-file data/demo-credentials.txt
+	./$(BIN) serve
+
+## build: compile the binary into bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/chuangdai
+
+## test: the whole suite (SQLite; set CHUANGDAI_TEST_DATABASE_URL for PostgreSQL)
+test:
+	$(GO) test -count=1 $(TESTFLAGS) ./...
+
+## test-race: the suite under the race detector
+test-race:
+	$(MAKE) test TESTFLAGS=-race
+
+## lint: gofmt, go vet and staticcheck
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l cmd internal migrations web); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+clean:
+	rm -rf bin

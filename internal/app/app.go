@@ -1,0 +1,140 @@
+// Package app is the composition root: it builds the database, stores,
+// enforcer, services and router from the configuration, and runs the server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/config"
+	"chuangdai/internal/httpapi"
+	"chuangdai/internal/refdata"
+	"chuangdai/internal/store"
+	"chuangdai/internal/user"
+	"chuangdai/web"
+)
+
+// MaxBodyBytes bounds JSON request bodies.
+const MaxBodyBytes = 10 << 20
+
+// App holds the built application.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	DB      *store.DB
+	Authz   *authz.Enforcer
+	Audit   *audit.Recorder
+	Users   *user.Service
+	Refdata *refdata.Service
+	AuditSv *audit.Service
+	Server  *httpapi.Server
+}
+
+// Open connects to the database, applies pending migrations and builds the
+// services.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	dbc, err := config.ParseDatabaseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, dbc, cfg.DBMaxOpenConns)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, log); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	a, err := build(ctx, cfg, log, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {
+	key := cfg.TokenKey
+	if key == "" {
+		var err error
+		if key, err = db.Setting(ctx, "token_key", store.RandomKey); err != nil {
+			return nil, fmt.Errorf("load token signing key: %w", err)
+		}
+	}
+	z, err := authz.New()
+	if err != nil {
+		return nil, err
+	}
+	auditStore := store.Audit{DB: db}
+	rec := audit.NewRecorder(auditStore)
+	a := &App{
+		Config: cfg, Log: log, DB: db, Authz: z, Audit: rec,
+		Users:   user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, cfg.TokenTTL),
+		Refdata: refdata.NewService(store.Refdata{DB: db}, z, rec),
+		AuditSv: audit.NewService(auditStore, z),
+	}
+	a.Server = httpapi.New(httpapi.Deps{
+		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv,
+		Ready: db.Ping, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
+	})
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Serve listens until ctx is cancelled, then stops accepting connections and
+// waits up to the shutdown timeout for requests in flight.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener serves on ln (tests pass their own).
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing requests in flight", "timeout", a.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.Log.Info("stopped")
+	return nil
+}
+
+// UserCount reports how many accounts exist (zero means a fresh database).
+func (a *App) UserCount(ctx context.Context) (int64, error) {
+	return store.Users{DB: a.DB}.CountUsers(ctx)
+}

@@ -1,0 +1,160 @@
+// Package apperr defines the error kinds every layer speaks. Only httpapi turns
+// a kind into an HTTP status; services and stores return *Error values (or wrap
+// them) so that a client always learns what was wrong and what to do.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error by what the caller can do about it.
+type Kind int
+
+// The kinds, ordered roughly by HTTP status.
+const (
+	Internal        Kind = iota // a bug or an outage: the caller can only retry later
+	BadRequest                  // the request could not be read at all
+	Unauthenticated             // no or bad credentials
+	Forbidden                   // visible, but this caller may not do it
+	NotFound                    // absent or not visible to the caller
+	Conflict                    // wrong state, duplicate or stale version
+	TooLarge                    // request body above the limit
+	Invalid                     // field validation or a business limit
+	RateLimited                 // too many attempts
+	Unavailable                 // a dependency (the database) is down
+)
+
+// FieldError names one bad input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the error type of the application.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Fields  []FieldError
+	// RetryAfter is set for RateLimited errors (seconds).
+	RetryAfter int
+	Err        error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New builds an error of the given kind and code.
+func New(kind Kind, code, message string) *Error {
+	return &Error{Kind: kind, Code: code, Message: message}
+}
+
+// Newf is New with a formatted message.
+func Newf(kind Kind, code, format string, args ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf reports that something is absent or not visible to the caller.
+func NotFoundf(format string, args ...any) *Error {
+	return Newf(NotFound, "not_found", format, args...)
+}
+
+// Forbiddenf reports that the caller may see but not do something.
+func Forbiddenf(format string, args ...any) *Error {
+	return Newf(Forbidden, "forbidden", format, args...)
+}
+
+// Conflictf reports a duplicate or a stale write.
+func Conflictf(format string, args ...any) *Error {
+	return Newf(Conflict, "conflict", format, args...)
+}
+
+// Wrap marks err as internal, keeping it for the log but never for the client.
+func Wrap(err error, message string) *Error {
+	return &Error{Kind: Internal, Code: "internal", Message: message, Err: err}
+}
+
+// As returns the *Error inside err, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// KindOf reports the kind of err; anything that is not an *Error is Internal.
+func KindOf(err error) Kind {
+	if e, ok := As(err); ok {
+		return e.Kind
+	}
+	return Internal
+}
+
+// CodeOf reports the code of err, or "internal".
+func CodeOf(err error) string {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return "internal"
+}
+
+// Fields collects field errors so that every bad field is reported at once.
+type Fields struct {
+	list []FieldError
+}
+
+// Add records a bad field.
+func (f *Fields) Add(field, message string) {
+	f.list = append(f.list, FieldError{Field: field, Message: message})
+}
+
+// Addf records a bad field with a formatted message.
+func (f *Fields) Addf(field, format string, args ...any) {
+	f.Add(field, fmt.Sprintf(format, args...))
+}
+
+// Has reports whether field already has an error.
+func (f *Fields) Has(field string) bool {
+	for _, e := range f.list {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty reports whether no field error was recorded.
+func (f *Fields) Empty() bool { return len(f.list) == 0 }
+
+// List returns the recorded field errors.
+func (f *Fields) List() []FieldError { return f.list }
+
+// Err returns a validation error listing every recorded field, or nil.
+func (f *Fields) Err() error {
+	if len(f.list) == 0 {
+		return nil
+	}
+	return Validation(f.list...)
+}
+
+// Validation builds the 422 validation_failed error.
+func Validation(fields ...FieldError) *Error {
+	msg := "some fields are invalid: correct them and send again"
+	if len(fields) == 1 {
+		msg = fields[0].Field + ": " + fields[0].Message
+	}
+	return &Error{Kind: Invalid, Code: "validation_failed", Message: msg, Fields: fields}
+}
+
+// Field is a shorthand for a validation error on one field.
+func Field(field, message string) *Error {
+	return Validation(FieldError{Field: field, Message: message})
+}

@@ -1,0 +1,173 @@
+// Package auth knows who is calling: the principal with its role bindings,
+// password hashing and sign-in tokens. It decides nothing about permissions;
+// that is authz's work.
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is one of the six roles of DOMAIN.md.
+type Role string
+
+// The roles.
+const (
+	Entrepreneur     Role = "entrepreneur"
+	HRSSOfficer      Role = "hrss_officer"
+	GuaranteeOfficer Role = "guarantee_officer"
+	BankOfficer      Role = "bank_officer"
+	FinanceAuditor   Role = "finance_auditor"
+	Admin            Role = "admin"
+)
+
+// Roles lists every role.
+var Roles = []Role{Entrepreneur, HRSSOfficer, GuaranteeOfficer, BankOfficer, FinanceAuditor, Admin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// NeedsDistrict reports whether the role is bound to one district.
+func (r Role) NeedsDistrict() bool { return r == HRSSOfficer || r == GuaranteeOfficer }
+
+// NeedsBank reports whether the role is bound to one bank.
+func (r Role) NeedsBank() bool { return r == BankOfficer }
+
+// Binding is one role of a user with the district or bank it is bound to.
+type Binding struct {
+	Role     Role
+	District string
+	Bank     string
+}
+
+// Principal is the signed-in caller, loaded from the database on every request.
+type Principal struct {
+	UserID    int64
+	Username  string
+	Name      string
+	SessionID string
+	Bindings  []Binding
+}
+
+// ID returns the user id as the string form used in policy decisions.
+func (p Principal) ID() string { return strconv.FormatInt(p.UserID, 10) }
+
+// Has reports whether the principal holds role.
+func (p Principal) Has(role Role) bool {
+	_, ok := p.Binding(role)
+	return ok
+}
+
+// Binding returns the principal's binding for role.
+func (p Principal) Binding(role Role) (Binding, bool) {
+	for _, b := range p.Bindings {
+		if b.Role == role {
+			return b, true
+		}
+	}
+	return Binding{}, false
+}
+
+// RoleNames lists the principal's roles.
+func (p Principal) RoleNames() []string {
+	out := make([]string, 0, len(p.Bindings))
+	for _, b := range p.Bindings {
+		out = append(out, string(b.Role))
+	}
+	return out
+}
+
+// System is the principal of jobs and command-line tools acting on their own.
+func System(name string) Principal { return Principal{Username: "system:" + name, Name: name} }
+
+// Hasher hashes passwords with bcrypt.
+type Hasher struct {
+	Cost  int
+	dummy []byte
+}
+
+// NewHasher returns a hasher of the given bcrypt cost.
+func NewHasher(cost int) *Hasher {
+	dummy, err := bcrypt.GenerateFromPassword([]byte("no such user: spend the same time"), cost)
+	if err != nil {
+		panic(err)
+	}
+	return &Hasher{Cost: cost, dummy: dummy}
+}
+
+// Hash returns the bcrypt hash of password.
+func (h *Hasher) Hash(password string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(password), h.Cost)
+	return string(b), err
+}
+
+// Verify reports whether password matches hash. An empty hash (unknown user)
+// is checked against a dummy so that both answers take the same time.
+func (h *Hasher) Verify(hash, password string) bool {
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(password))
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
+// CheckPassword reports what is wrong with a new password, or "".
+func CheckPassword(password, username string) string {
+	switch {
+	case len([]rune(password)) < 8:
+		return "must be at least 8 characters long"
+	case len(password) > 72:
+		return "must be at most 72 bytes long"
+	case strings.EqualFold(password, username):
+		return "must not be the user name"
+	}
+	return ""
+}
+
+// Tokens signs and checks sign-in tokens. A token names a session row; the
+// signature lets a forged token be refused without a database read, and the
+// session row lets a token be revoked and expire.
+type Tokens struct {
+	key []byte
+}
+
+// NewTokens returns a token signer with key.
+func NewTokens(key []byte) *Tokens { return &Tokens{key: key} }
+
+// ErrBadToken is returned for a token that was not issued by us.
+var ErrBadToken = errors.New("token is malformed or its signature is wrong")
+
+// NewSessionID returns a fresh random session id.
+func NewSessionID() string {
+	var b [18]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Sign returns the token for session id.
+func (t *Tokens) Sign(sessionID string) string {
+	return sessionID + "." + t.mac(sessionID)
+}
+
+// Parse checks a token's signature and returns its session id.
+func (t *Tokens) Parse(token string) (string, error) {
+	id, sig, ok := strings.Cut(token, ".")
+	if !ok || id == "" || !hmac.Equal([]byte(sig), []byte(t.mac(id))) {
+		return "", ErrBadToken
+	}
+	return id, nil
+}
+
+func (t *Tokens) mac(id string) string {
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}

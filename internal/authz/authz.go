@@ -1,0 +1,181 @@
+// Package authz decides what a principal may do, with casbin. A decision is
+// about a kind of resource with its owner, district and bank, never about a
+// URL. Role bindings come from the database with the principal on every
+// request; the role → permission lines are the embedded policy.csv. There is
+// no super-user: the admin role can do exactly what its lines say.
+package authz
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	stringadapter "github.com/casbin/casbin/v2/persist/string-adapter"
+
+	"chuangdai/internal/auth"
+)
+
+//go:embed model.conf
+var modelText string
+
+//go:embed policy.csv
+var policyText string
+
+// Action is what a principal wants to do.
+type Action string
+
+// Actions used across capabilities.
+const (
+	Read   Action = "read"
+	Create Action = "create"
+	Update Action = "update"
+	Write  Action = "write"
+)
+
+// Scope names of policy lines.
+const (
+	ScopeAll      = "all"
+	ScopeDistrict = "district"
+	ScopeBank     = "bank"
+	ScopeOwn      = "own"
+)
+
+// Resource is what a decision is about.
+type Resource struct {
+	Kind     string
+	Owner    string
+	District string
+	Bank     string
+}
+
+// subject is the request subject the casbin matcher reads.
+type subject struct {
+	Role     string
+	UserID   string
+	District string
+	Bank     string
+}
+
+// Enforcer wraps the casbin enforcer.
+type Enforcer struct {
+	e *casbin.Enforcer
+}
+
+// New builds the enforcer from the embedded model and policy.
+func New() (*Enforcer, error) {
+	m, err := model.NewModelFromString(modelText)
+	if err != nil {
+		return nil, fmt.Errorf("authz model: %w", err)
+	}
+	e, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(policyLines()))
+	if err != nil {
+		return nil, fmt.Errorf("authz policy: %w", err)
+	}
+	return &Enforcer{e: e}, nil
+}
+
+func policyLines() string {
+	var b strings.Builder
+	for _, line := range strings.Split(policyText, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func subjectOf(p auth.Principal, b auth.Binding) subject {
+	return subject{Role: string(b.Role), UserID: p.ID(), District: b.District, Bank: b.Bank}
+}
+
+// Can reports whether any of p's role bindings allows act on r.
+func (z *Enforcer) Can(p auth.Principal, act Action, r Resource) bool {
+	if p.UserID == 0 {
+		return false
+	}
+	for _, b := range p.Bindings {
+		ok, err := z.e.Enforce(subjectOf(p, b), r, string(act))
+		if err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// HasAny reports whether p may do act on some resource of kind, in any scope.
+// Use it to tell "not allowed at all" (403) from "not visible" (404).
+func (z *Enforcer) HasAny(p auth.Principal, act Action, kind string) bool {
+	return !z.Scope(p, act, kind).Empty()
+}
+
+// ListScope is the SQL filter equivalent of Can for listing: a resource of
+// the kind is visible when All is set, or its district is in Districts, or
+// its bank is in Banks, or its owner is in Owners.
+type ListScope struct {
+	All       bool
+	Districts []string
+	Banks     []string
+	Owners    []string
+}
+
+// Empty reports whether the scope shows nothing.
+func (s ListScope) Empty() bool {
+	return !s.All && len(s.Districts) == 0 && len(s.Banks) == 0 && len(s.Owners) == 0
+}
+
+// Contains reports whether r falls in the scope, exactly as a SQL filter built
+// from it would decide.
+func (s ListScope) Contains(r Resource) bool {
+	if s.All {
+		return true
+	}
+	return contains(s.Districts, r.District) || contains(s.Banks, r.Bank) || contains(s.Owners, r.Owner)
+}
+
+func contains(list []string, v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Scope returns what p may act on among resources of kind.
+func (z *Enforcer) Scope(p auth.Principal, act Action, kind string) ListScope {
+	var s ListScope
+	if p.UserID == 0 {
+		return s
+	}
+	for _, b := range p.Bindings {
+		lines, err := z.e.GetFilteredPolicy(0, string(b.Role), kind, string(act))
+		if err != nil {
+			continue
+		}
+		for _, line := range lines {
+			switch line[3] {
+			case ScopeAll:
+				s.All = true
+			case ScopeDistrict:
+				if b.District != "" {
+					s.Districts = append(s.Districts, b.District)
+				}
+			case ScopeBank:
+				if b.Bank != "" {
+					s.Banks = append(s.Banks, b.Bank)
+				}
+			case ScopeOwn:
+				s.Owners = append(s.Owners, p.ID())
+			}
+		}
+	}
+	return s
+}

@@ -1,0 +1,253 @@
+// Package config reads chuangdai's settings from an optional YAML file
+// (CHUANGDAI_CONFIG) and CHUANGDAI_* environment variables, which win.
+// Validate reports every bad value at once; secrets never reach a log.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole of chuangdai's settings.
+type Config struct {
+	// Addr is the listen address of the HTTP server.
+	Addr string `yaml:"addr"`
+	// DatabaseURL selects the engine: empty → ./data/chuangdai.db (SQLite),
+	// sqlite://path → that SQLite file, postgres://… → PostgreSQL.
+	DatabaseURL string `yaml:"database_url"`
+	// TokenKey signs sign-in tokens. Empty → a key is generated once and kept
+	// in the database, so restarts and several instances agree.
+	TokenKey string `yaml:"token_key"`
+	// TokenTTL is the absolute lifetime of a sign-in token.
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// PolicyFile is the dated policy parameters file; empty → the built-in
+	// copy of configs/policy.yaml.
+	PolicyFile string `yaml:"policy_file"`
+	// ShutdownTimeout bounds how long SIGTERM waits for requests in flight.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// PasswordCost is the bcrypt cost of password hashes (10–14).
+	PasswordCost int `yaml:"password_cost"`
+	// DBMaxOpenConns bounds the connection pool.
+	DBMaxOpenConns int `yaml:"db_max_open_conns"`
+	// TrustedProxies lists the proxy addresses whose X-Forwarded-For is believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Defaults returns the settings used when nothing is configured.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8080",
+		TokenTTL:        8 * time.Hour,
+		LogLevel:        "info",
+		ShutdownTimeout: 20 * time.Second,
+		PasswordCost:    12,
+		DBMaxOpenConns:  20,
+	}
+}
+
+// Load reads the file named by CHUANGDAI_CONFIG (if any), then the
+// environment, and validates the result.
+func Load(getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	if path := getenv("CHUANGDAI_CONFIG"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("CHUANGDAI_CONFIG: cannot read %s: %w", path, err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("CHUANGDAI_CONFIG %s: %w (see configs/config.example.yaml)", path, err)
+		}
+	}
+	var errs []error
+	str := func(name string, dst *string) {
+		if v, ok := lookup(getenv, name); ok {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v, ok := lookup(getenv, name); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a duration: write it like 8h or 30s", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	num := func(name string, dst *int) {
+		if v, ok := lookup(getenv, name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("CHUANGDAI_ADDR", &cfg.Addr)
+	str("CHUANGDAI_DATABASE_URL", &cfg.DatabaseURL)
+	str("CHUANGDAI_TOKEN_KEY", &cfg.TokenKey)
+	dur("CHUANGDAI_TOKEN_TTL", &cfg.TokenTTL)
+	str("CHUANGDAI_LOG_LEVEL", &cfg.LogLevel)
+	str("CHUANGDAI_POLICY_FILE", &cfg.PolicyFile)
+	dur("CHUANGDAI_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
+	num("CHUANGDAI_PASSWORD_COST", &cfg.PasswordCost)
+	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
+	if v, ok := lookup(getenv, "CHUANGDAI_TRUSTED_PROXIES"); ok {
+		cfg.TrustedProxies = splitList(v)
+	}
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := strings.TrimSpace(getenv(name))
+	return v, v != ""
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Validate reports every bad value, each with what to write instead.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr %q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Addr)
+	}
+	if _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		bad("database_url: %v", err)
+	}
+	if c.TokenKey != "" && len(c.TokenKey) < 32 {
+		bad("token_key is %d characters long: use at least 32 random characters, or leave it empty to have one generated and kept in the database", len(c.TokenKey))
+	}
+	if c.TokenTTL < time.Minute || c.TokenTTL > 7*24*time.Hour {
+		bad("token_ttl %s is out of range: use between 1m and 168h", c.TokenTTL)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level %q is unknown: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.PolicyFile != "" {
+		if _, err := os.Stat(c.PolicyFile); err != nil {
+			bad("policy_file %s cannot be read: %v", c.PolicyFile, err)
+		}
+	}
+	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 10*time.Minute {
+		bad("shutdown_timeout %s is out of range: use between 1s and 10m", c.ShutdownTimeout)
+	}
+	if c.PasswordCost < 4 || c.PasswordCost > 16 {
+		bad("password_cost %d is out of range: use 10 to 14 in production (4 is allowed for tests)", c.PasswordCost)
+	}
+	if c.DBMaxOpenConns < 1 || c.DBMaxOpenConns > 500 {
+		bad("db_max_open_conns %d is out of range: use 1 to 500", c.DBMaxOpenConns)
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				bad("trusted_proxies entry %q is neither an IP address nor a CIDR range", p)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Engine names a database engine.
+type Engine string
+
+// The two engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Database is a parsed database URL.
+type Database struct {
+	Engine Engine
+	// Path is the SQLite file; DSN the PostgreSQL connection string.
+	Path string
+	DSN  string
+}
+
+// DefaultSQLitePath is where the embedded database lives when nothing is set.
+const DefaultSQLitePath = "data/chuangdai.db"
+
+// ParseDatabaseURL interprets CHUANGDAI_DATABASE_URL.
+func ParseDatabaseURL(raw string) (Database, error) {
+	switch {
+	case raw == "":
+		return Database{Engine: SQLite, Path: DefaultSQLitePath}, nil
+	case strings.HasPrefix(raw, "sqlite://"):
+		p := strings.TrimPrefix(raw, "sqlite://")
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		if p == "" {
+			return Database{}, errors.New("sqlite:// needs a file path, such as sqlite:///var/lib/chuangdai/chuangdai.db")
+		}
+		return Database{Engine: SQLite, Path: p}, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return Database{}, errors.New("postgres URL is malformed: write postgres://user:password@host:5432/dbname?sslmode=disable")
+		}
+		return Database{Engine: Postgres, DSN: raw}, nil
+	default:
+		return Database{}, errors.New("unknown scheme: use postgres://…, sqlite://path, or leave it empty for ./data/chuangdai.db")
+	}
+}
+
+// MaskURL hides the password of a database URL.
+func MaskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "*****")
+	}
+	return u.String()
+}
+
+// LogValue shows the settings in logs with every secret masked.
+func (c Config) LogValue() slog.Value {
+	key := "(generated, kept in the database)"
+	if c.TokenKey != "" {
+		key = "*****"
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("database_url", MaskURL(c.DatabaseURL)),
+		slog.String("token_key", key),
+		slog.Duration("token_ttl", c.TokenTTL),
+		slog.String("log_level", c.LogLevel),
+		slog.String("policy_file", c.PolicyFile),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Int("password_cost", c.PasswordCost),
+		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+	)
+}

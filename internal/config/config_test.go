@@ -1,0 +1,71 @@
+package config
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	cfg, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _ := ParseDatabaseURL(cfg.DatabaseURL)
+	if cfg.Addr != ":8080" || db.Engine != SQLite || db.Path != DefaultSQLitePath {
+		t.Fatalf("unexpected defaults %+v %+v", cfg, db)
+	}
+}
+
+func TestLoadReportsEveryBadValue(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"CHUANGDAI_ADDR":         "nonsense",
+		"CHUANGDAI_DATABASE_URL": "mysql://x",
+		"CHUANGDAI_TOKEN_KEY":    "short",
+		"CHUANGDAI_TOKEN_TTL":    "forever",
+		"CHUANGDAI_LOG_LEVEL":    "loud",
+	}))
+	if err == nil {
+		t.Fatal("expected errors")
+	}
+	for _, want := range []string{"addr", "database_url", "token_key", "CHUANGDAI_TOKEN_TTL", "log_level"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}
+
+func TestDatabaseURLs(t *testing.T) {
+	cases := map[string]Database{
+		"sqlite:///abs/x.db":             {Engine: SQLite, Path: "/abs/x.db"},
+		"sqlite://rel.db":                {Engine: SQLite, Path: "rel.db"},
+		"postgres://u:p@h:5432/d":        {Engine: Postgres, DSN: "postgres://u:p@h:5432/d"},
+		"postgresql://u@h/d?sslmode=off": {Engine: Postgres, DSN: "postgresql://u@h/d?sslmode=off"},
+	}
+	for in, want := range cases {
+		got, err := ParseDatabaseURL(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDatabaseURL(%q) = %+v, %v", in, got, err)
+		}
+	}
+}
+
+func TestSecretsMaskedInLogs(t *testing.T) {
+	cfg := Defaults()
+	cfg.TokenKey = strings.Repeat("s3cret", 8)
+	cfg.DatabaseURL = "postgres://app:hunter2@db:5432/chuangdai"
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", cfg)
+	out := buf.String()
+	if strings.Contains(out, "s3cret") || strings.Contains(out, "hunter2") {
+		t.Fatalf("secret leaked into log: %s", out)
+	}
+	if !strings.Contains(out, "app") {
+		t.Fatalf("log lost the user name: %s", out)
+	}
+}

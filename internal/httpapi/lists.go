@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"chuangdai/internal/apperr"
+)
+
+// MaxPageSize caps page_size.
+const MaxPageSize = 200
+
+// pageQuery reads page and page_size.
+type pageQuery struct {
+	Page     int
+	PageSize int
+}
+
+func (p pageQuery) offset() int { return (p.Page - 1) * p.PageSize }
+
+func readPage(c *gin.Context, f *apperr.Fields) pageQuery {
+	p := pageQuery{Page: 1, PageSize: 20}
+	if v := c.Query("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			f.Add("page", "must be a whole number from 1")
+		} else {
+			p.Page = n
+		}
+	}
+	if v := c.Query("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageSize {
+			f.Add("page_size", "must be a whole number from 1 to 200")
+		} else {
+			p.PageSize = n
+		}
+	}
+	return p
+}
+
+// listResponse is the envelope of every list.
+type listResponse[T any] struct {
+	Items    []T   `json:"items"`
+	Total    int64 `json:"total"`
+	Page     int   `json:"page"`
+	PageSize int   `json:"page_size"`
+}
+
+func newList[T any](items []T, total int64, p pageQuery) listResponse[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return listResponse[T]{Items: items, Total: total, Page: p.Page, PageSize: p.PageSize}
+}
+
+// pathID reads the numeric {id} of the path; anything else names nothing.
+func pathID(c *gin.Context, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, apperr.NotFoundf("no %s with id %q", what, c.Param("id"))
+	}
+	return id, nil
+}

@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// openAPI renders the OpenAPI 3 document from the route table, with schemas
+// reflected from the request and response types, so the document cannot drift
+// from the code.
+func (a *api) openAPI() []byte {
+	schemas := map[string]any{
+		"Problem": map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
+				"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
+				"code": map[string]any{"type": "string", "description": "machine-readable error code, such as validation_failed, four_eyes, application.invalid_state"},
+				"errors": map[string]any{"type": "array", "items": map[string]any{
+					"type": "object", "properties": map[string]any{"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}},
+				}},
+				"request_id": map[string]any{"type": "string"},
+			},
+		},
+	}
+	paths := map[string]map[string]any{}
+	for _, r := range a.routes {
+		op := map[string]any{
+			"summary":     r.Summary,
+			"tags":        []string{r.Tag},
+			"operationId": strings.ToLower(r.Method) + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(r.Path, "/api/v1", ""), "/", "_"), "{", "by_"),
+		}
+		op["operationId"] = strings.ReplaceAll(op["operationId"].(string), "}", "")
+		if !r.Public {
+			op["security"] = []map[string][]string{{"bearer": {}}}
+		} else {
+			op["security"] = []map[string][]string{}
+		}
+		var params []map[string]any
+		for _, seg := range strings.Split(r.Path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			}
+		}
+		for _, q := range r.Query {
+			params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Description, "schema": map[string]any{"type": q.Type}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.Request != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Request), schemas)},
+			}}
+		}
+		responses := map[string]any{}
+		ok := map[string]any{"description": http.StatusText(r.Status)}
+		if r.Response != nil {
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Response), schemas)}}
+		}
+		responses[strconv.Itoa(r.Status)] = ok
+		for _, code := range r.Errors {
+			responses[strconv.Itoa(code)] = map[string]any{
+				"description": http.StatusText(code),
+				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+			}
+		}
+		op["responses"] = responses
+		if paths[r.Path] == nil {
+			paths[r.Path] = map[string]any{}
+		}
+		paths[r.Path][strings.ToLower(r.Method)] = op
+	}
+	doc := map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{
+			"title":       "chuangdai 创贷",
+			"version":     "1.0.0",
+			"description": "Entrepreneurship guarantee loans (创业担保贷款). Money is a string with two decimals; rates are decimal fractions; errors are RFC 9457 problem+json.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas":         schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+		},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+var rawType = reflect.TypeOf(json.RawMessage{})
+
+// schemaOf returns the JSON schema of t, registering named structs under
+// components/schemas.
+func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+	nullable := false
+	for t.Kind() == reflect.Pointer {
+		t, nullable = t.Elem(), true
+	}
+	var s map[string]any
+	switch {
+	case t == timeType:
+		s = map[string]any{"type": "string", "format": "date-time"}
+	case t == rawType:
+		s = map[string]any{"description": "any JSON value"}
+	case t.Kind() == reflect.String:
+		s = map[string]any{"type": "string"}
+	case t.Kind() == reflect.Bool:
+		s = map[string]any{"type": "boolean"}
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		s = map[string]any{"type": "integer"}
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		s = map[string]any{"type": "number"}
+	case t.Kind() == reflect.Slice:
+		s = map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+	case t.Kind() == reflect.Map:
+		s = map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
+	case t.Kind() == reflect.Struct:
+		name := schemaName(t)
+		if _, done := schemas[name]; !done {
+			schemas[name] = map[string]any{} // break recursion
+			props := map[string]any{}
+			for i := range t.NumField() {
+				f := t.Field(i)
+				tag := f.Tag.Get("json")
+				if tag == "-" || !f.IsExported() {
+					continue
+				}
+				fname, _, _ := strings.Cut(tag, ",")
+				if fname == "" {
+					fname = f.Name
+				}
+				ps := schemaOf(f.Type, schemas)
+				if d := f.Tag.Get("doc"); d != "" {
+					ps = withDescription(ps, d)
+				}
+				props[fname] = ps
+			}
+			schemas[name] = map[string]any{"type": "object", "properties": props}
+		}
+		s = map[string]any{"$ref": "#/components/schemas/" + name}
+	default:
+		s = map[string]any{}
+	}
+	if nullable {
+		if _, isRef := s["$ref"]; isRef {
+			return map[string]any{"allOf": []any{s}, "nullable": true}
+		}
+		s["nullable"] = true
+	}
+	return s
+}
+
+func withDescription(s map[string]any, d string) map[string]any {
+	if _, isRef := s["$ref"]; isRef {
+		return map[string]any{"allOf": []any{s}, "description": d}
+	}
+	s["description"] = d
+	return s
+}
+
+// schemaName turns a Go type name into a schema name, generics included.
+func schemaName(t reflect.Type) string {
+	n := t.Name()
+	if i := strings.IndexByte(n, '['); i >= 0 {
+		inner := n[i+1 : len(n)-1]
+		if j := strings.LastIndexByte(inner, '.'); j >= 0 {
+			inner = inner[j+1:]
+		}
+		n = n[:i] + "_" + inner
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
+}

@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/money"
+	"chuangdai/internal/refdata"
+)
+
+type codeName struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+type itemsResponse[T any] struct {
+	Items []T `json:"items"`
+}
+
+type targetItemRequest struct {
+	DistrictCode       string  `json:"district_code"`
+	LoanAmount         string  `json:"loan_amount"`
+	ReturneeLoanAmount *string `json:"returnee_loan_amount"`
+	Jobs               *int    `json:"jobs"`
+}
+
+type targetsRequest struct {
+	Items []targetItemRequest `json:"items"`
+}
+
+type targetItemResponse struct {
+	DistrictCode       string  `json:"district_code"`
+	DistrictName       string  `json:"district_name"`
+	LoanAmount         string  `json:"loan_amount"`
+	ReturneeLoanAmount *string `json:"returnee_loan_amount"`
+	Jobs               *int    `json:"jobs"`
+}
+
+type targetsResponse struct {
+	Year  int                  `json:"year"`
+	Items []targetItemResponse `json:"items"`
+}
+
+func pathYear(c *gin.Context) (int, error) {
+	y, err := strconv.Atoi(c.Param("year"))
+	if err != nil || !refdata.ValidYear(y) {
+		return 0, apperr.Field("year", "must be a year between 2000 and 2100, such as /targets/2024")
+	}
+	return y, nil
+}
+
+func toTargets(year int, ts []refdata.Target) targetsResponse {
+	out := targetsResponse{Year: year, Items: make([]targetItemResponse, len(ts))}
+	for i, t := range ts {
+		it := targetItemResponse{DistrictCode: t.DistrictCode, DistrictName: t.DistrictName, LoanAmount: money.Format(t.LoanAmount), Jobs: t.Jobs}
+		if t.ReturneeLoanAmount != nil {
+			s := money.Format(*t.ReturneeLoanAmount)
+			it.ReturneeLoanAmount = &s
+		}
+		out.Items[i] = it
+	}
+	return out
+}
+
+func (a *api) routesRefdata() {
+	a.add(Route{Method: "POST", Path: "/api/v1/districts", Tag: "reference", Status: 201,
+		Summary: "Add a district (admin)", Request: codeName{}, Response: codeName{}, Errors: []int{400, 401, 403, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req codeName
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			d, err := a.Refdata.CreateDistrict(c.Request.Context(), p, refdata.District{Code: req.Code, Name: req.Name})
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, codeName{d.Code, d.Name})
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/districts", Tag: "reference", Status: 200,
+		Summary: "List districts", Response: itemsResponse[codeName]{}, Errors: []int{401},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			ds, err := a.Refdata.ListDistricts(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			items := make([]codeName, len(ds))
+			for i, d := range ds {
+				items[i] = codeName{d.Code, d.Name}
+			}
+			c.JSON(http.StatusOK, itemsResponse[codeName]{Items: items})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/banks", Tag: "reference", Status: 201,
+		Summary: "Add a handling bank (admin)", Request: codeName{}, Response: codeName{}, Errors: []int{400, 401, 403, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req codeName
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			b, err := a.Refdata.CreateBank(c.Request.Context(), p, refdata.Bank{Code: req.Code, Name: req.Name})
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, codeName{b.Code, b.Name})
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/banks", Tag: "reference", Status: 200,
+		Summary: "List handling banks", Response: itemsResponse[codeName]{}, Errors: []int{401},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			bs, err := a.Refdata.ListBanks(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			items := make([]codeName, len(bs))
+			for i, b := range bs {
+				items[i] = codeName{b.Code, b.Name}
+			}
+			c.JSON(http.StatusOK, itemsResponse[codeName]{Items: items})
+			return nil
+		}})
+	a.add(Route{Method: "PUT", Path: "/api/v1/targets/{year}", Tag: "reference", Status: 200,
+		Summary: "Replace a year's annual targets (admin)", Request: targetsRequest{}, Response: targetsResponse{}, Errors: []int{400, 401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			year, err := pathYear(c)
+			if err != nil {
+				return err
+			}
+			var req targetsRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			if req.Items == nil {
+				return apperr.Field("items", "is required: send the list of district targets (an empty list clears the year)")
+			}
+			in := make([]refdata.TargetInput, len(req.Items))
+			for i, it := range req.Items {
+				in[i] = refdata.TargetInput(it)
+			}
+			ts, err := a.Refdata.PutTargets(c.Request.Context(), p, year, in)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toTargets(year, ts))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/targets/{year}", Tag: "reference", Status: 200,
+		Summary: "A year's annual targets", Response: targetsResponse{}, Errors: []int{401, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			year, err := pathYear(c)
+			if err != nil {
+				return err
+			}
+			ts, err := a.Refdata.Targets(c.Request.Context(), p, year)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toTargets(year, ts))
+			return nil
+		}})
+}

@@ -1,0 +1,193 @@
+// Package httpapi is the HTTP face of chuangdai: the gin router, middleware,
+// request and response shapes, problem+json errors and the OpenAPI document.
+// A handler binds a request, calls one service method with the principal and
+// maps the result; rules and permissions live in the services.
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/refdata"
+	"chuangdai/internal/user"
+)
+
+// Deps are the services the API calls.
+type Deps struct {
+	Log      *slog.Logger
+	Users    *user.Service
+	Refdata  *refdata.Service
+	Audit    *audit.Service
+	Ready    func(ctx context.Context) error
+	Registry *prometheus.Registry
+	// Web is the browser UI's static files, served at /.
+	Web fs.FS
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+}
+
+// Route describes one endpoint; the router, the OpenAPI document and the
+// authorization tests are all built from the same list.
+type Route struct {
+	Method  string
+	Path    string // OpenAPI style: /api/v1/applications/{id}
+	Summary string
+	Tag     string
+	Public  bool
+	Status  int // success status
+	Request any // request body shape, or nil
+	// Response is the success body shape, or nil for a body-less answer.
+	Response any
+	Query    []Param
+	Errors   []int
+	handler  func(c *gin.Context, p auth.Principal) error
+	public   func(c *gin.Context) error
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name, Type, Description string
+}
+
+type api struct {
+	Deps
+	log     *slog.Logger
+	routes  []Route
+	engine  *gin.Engine
+	metrics *metrics
+}
+
+// Server is the built HTTP handler with its route table.
+type Server struct {
+	http.Handler
+	Routes []Route
+	engine *gin.Engine
+}
+
+// Served lists every "METHOD /path" the router answers, paths in OpenAPI style.
+func (s *Server) Served() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		parts := strings.Split(r.Path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") {
+				parts[i] = "{" + p[1:] + "}"
+			}
+		}
+		out = append(out, r.Method+" "+strings.Join(parts, "/"))
+	}
+	return out
+}
+
+// New builds the router.
+func New(d Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.ContextWithFallback = true
+	a := &api{Deps: d, log: d.Log, engine: e, metrics: newMetrics(d.Registry)}
+	e.Use(a.requestID, a.recoverPanic, a.accessLog, a.securityHeaders, a.limitBody)
+	e.NoRoute(func(c *gin.Context) {
+		writeProblem(c, http.StatusNotFound, apperr.Newf(apperr.NotFound, "not_found", "no such endpoint: %s %s (see /api/openapi.json)", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		writeProblem(c, http.StatusMethodNotAllowed, apperr.Newf(apperr.BadRequest, "method_not_allowed", "%s is not allowed on %s (see /api/openapi.json)", c.Request.Method, c.Request.URL.Path))
+	})
+	a.operations()
+	a.routesAuth()
+	a.routesRefdata()
+	a.routesAudit()
+	doc := a.openAPI()
+	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
+	a.web()
+	return &Server{Handler: e, Routes: a.routes, engine: e}
+}
+
+// add registers r with gin and keeps it for the OpenAPI document.
+func (a *api) add(r Route) {
+	a.routes = append(a.routes, r)
+	path := ginPath(r.Path)
+	a.engine.Handle(r.Method, path, func(c *gin.Context) {
+		var err error
+		if r.Public {
+			err = r.public(c)
+		} else {
+			var p auth.Principal
+			p, err = a.authenticate(c)
+			if err == nil {
+				c.Set("user_id", p.UserID)
+				err = r.handler(c, p)
+			}
+		}
+		if err != nil {
+			a.fail(c, err)
+		}
+	})
+}
+
+func ginPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			parts[i] = ":" + s[1:len(s)-1]
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+var errNoToken = apperr.New(apperr.Unauthenticated, "auth.unauthenticated",
+	"sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/login")
+
+func (a *api) authenticate(c *gin.Context) (auth.Principal, error) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return auth.Principal{}, errNoToken
+	}
+	return a.Users.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+}
+
+// operations registers health, readiness and metrics.
+func (a *api) operations() {
+	a.engine.GET("/healthz", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	a.engine.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.Ready(ctx); err != nil {
+			a.log.Warn("not ready", "error", err.Error())
+			writeProblem(c, http.StatusServiceUnavailable, apperr.New(apperr.Unavailable, "unavailable", "the database does not answer"))
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	})
+	a.engine.GET("/metrics", gin.WrapH(a.metrics.handler()))
+}
+
+// web serves the browser UI.
+func (a *api) web() {
+	if a.Web == nil {
+		return
+	}
+	files := http.FileServer(http.FS(a.Web))
+	serve := func(c *gin.Context) {
+		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		files.ServeHTTP(c.Writer, c.Request)
+	}
+	a.engine.GET("/", serve)
+	a.engine.HEAD("/", serve)
+	a.engine.GET("/assets/*file", serve)
+}

@@ -1,0 +1,187 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/user"
+)
+
+type registerRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+}
+
+type registerResponse struct {
+	ID       int64    `json:"id"`
+	Username string   `json:"username"`
+	Roles    []string `json:"roles"`
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginUser struct {
+	ID       int64    `json:"id"`
+	Username string   `json:"username"`
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      loginUser `json:"user"`
+}
+
+type userResponse struct {
+	ID           int64     `json:"id"`
+	Username     string    `json:"username"`
+	Name         string    `json:"name"`
+	Phone        string    `json:"phone"`
+	Roles        []string  `json:"roles"`
+	DistrictCode *string   `json:"district_code"`
+	BankCode     *string   `json:"bank_code"`
+	Disabled     bool      `json:"disabled"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+type createUserRequest struct {
+	Username     string `json:"username"`
+	Password     string `json:"password"`
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	Role         string `json:"role"`
+	DistrictCode string `json:"district_code"`
+	BankCode     string `json:"bank_code"`
+}
+
+func roleNames(bs []auth.Binding) []string {
+	return auth.Principal{Bindings: bs}.RoleNames()
+}
+
+func toUser(u user.User) userResponse {
+	r := userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Phone: u.Phone, Roles: roleNames(u.Bindings), Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	for _, b := range u.Bindings {
+		if b.District != "" && r.DistrictCode == nil {
+			d := b.District
+			r.DistrictCode = &d
+		}
+		if b.Bank != "" && r.BankCode == nil {
+			bk := b.Bank
+			r.BankCode = &bk
+		}
+	}
+	return r
+}
+
+func (a *api) routesAuth() {
+	a.add(Route{Method: "POST", Path: "/api/v1/auth/register", Tag: "auth", Public: true, Status: 201,
+		Summary: "Open an entrepreneur account", Request: registerRequest{}, Response: registerResponse{}, Errors: []int{400, 409, 422},
+		public: func(c *gin.Context) error {
+			var req registerRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			u, err := a.Users.Register(c.Request.Context(), user.RegisterInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, registerResponse{ID: u.ID, Username: u.Username, Roles: roleNames(u.Bindings)})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/auth/login", Tag: "auth", Public: true, Status: 200,
+		Summary: "Sign in and receive a bearer token", Request: loginRequest{}, Response: loginResponse{}, Errors: []int{400, 401, 429},
+		public: func(c *gin.Context) error {
+			var req loginRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			res, err := a.Users.Login(c.Request.Context(), req.Username, req.Password)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, loginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, User: loginUser{
+				ID: res.User.ID, Username: res.User.Username, Name: res.User.Name, Roles: roleNames(res.User.Bindings)}})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/auth/logout", Tag: "auth", Status: 204,
+		Summary: "Revoke the caller's token", Errors: []int{401},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			if err := a.Users.Logout(c.Request.Context(), p); err != nil {
+				return err
+			}
+			c.Status(http.StatusNoContent)
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/me", Tag: "auth", Status: 200,
+		Summary: "The signed-in user with roles and bindings", Response: userResponse{}, Errors: []int{401},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			u, err := a.Users.Me(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toUser(u))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/users", Tag: "users", Status: 201,
+		Summary: "Create a user with a role (admin)", Request: createUserRequest{}, Response: userResponse{}, Errors: []int{400, 401, 403, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req createUserRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			u, err := a.Users.Create(c.Request.Context(), p, user.CreateInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, toUser(u))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/users", Tag: "users", Status: 200,
+		Summary: "List users (admin)", Response: listResponse[userResponse]{}, Query: pageParams, Errors: []int{401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var f apperr.Fields
+			pg := readPage(c, &f)
+			if err := f.Err(); err != nil {
+				return err
+			}
+			us, total, err := a.Users.List(c.Request.Context(), p, pg.offset(), pg.PageSize)
+			if err != nil {
+				return err
+			}
+			items := make([]userResponse, len(us))
+			for i, u := range us {
+				items[i] = toUser(u)
+			}
+			c.JSON(http.StatusOK, newList(items, total, pg))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
+		Summary: "One user (admin)", Response: userResponse{}, Errors: []int{401, 403, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "user")
+			if err != nil {
+				return err
+			}
+			u, err := a.Users.Get(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toUser(u))
+			return nil
+		}})
+}
+
+var pageParams = []Param{
+	{Name: "page", Type: "integer", Description: "page number from 1"},
+	{Name: "page_size", Type: "integer", Description: "items per page, 1–200, default 20"},
+}

@@ -1,0 +1,110 @@
+package money
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"200000.00", "200000", true},
+		{"12.5", "12.5", true},
+		{"0", "0", true},
+		{"1.234", "", false},
+		{"1e5", "", false},
+		{"", "", false},
+		{" 1.00", "", false},
+		{"1,000.00", "", false},
+		{"12345678901234.00", "", false},
+		{".5", "", false},
+	}
+	for _, c := range cases {
+		d, err := Parse(c.in)
+		if (err == nil) != c.ok {
+			t.Errorf("Parse(%q) error = %v, want ok=%v", c.in, err, c.ok)
+			continue
+		}
+		if c.ok && !d.Equal(decimal.RequireFromString(c.want)) {
+			t.Errorf("Parse(%q) = %s, want %s", c.in, d, c.want)
+		}
+	}
+}
+
+func TestFenRoundTrip(t *testing.T) {
+	d := decimal.RequireFromString("289716000.07")
+	fen, err := ToFen(d)
+	if err != nil || fen != 28971600007 {
+		t.Fatalf("ToFen = %d, %v", fen, err)
+	}
+	if got := FormatFen(fen); got != "289716000.07" {
+		t.Fatalf("FormatFen = %s", got)
+	}
+	if _, err := ToFen(decimal.RequireFromString("0.001")); err == nil {
+		t.Fatal("ToFen accepted sub-fen precision")
+	}
+}
+
+func TestRoundFenHalfUp(t *testing.T) {
+	cases := map[string]string{
+		"1064.305":   "1064.31",
+		"1064.3049":  "1064.30",
+		"2128.6111":  "2128.61",
+		"0.005":      "0.01",
+		"0.004999":   "0.00",
+		"99999.9950": "100000.00",
+	}
+	for in, want := range cases {
+		if got := Format(RoundFen(decimal.RequireFromString(in))); got != want {
+			t.Errorf("RoundFen(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestRate(t *testing.T) {
+	r, err := ParseRate("0.0395")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ppm, err := RateToPPM(r)
+	if err != nil || ppm != 39500 {
+		t.Fatalf("RateToPPM = %d, %v", ppm, err)
+	}
+	if got := FormatRate(RateFromPPM(ppm)); got != "0.0395" {
+		t.Fatalf("FormatRate = %s", got)
+	}
+	if got := FormatRate(RateFromPPM(31000)); got != "0.0310" {
+		t.Fatalf("FormatRate = %s", got)
+	}
+	if got := FormatRate(RateFromPPM(34125)); got != "0.034125" {
+		t.Fatalf("FormatRate = %s", got)
+	}
+	for _, bad := range []string{"3.95%", "-0.01", "0.0000001", "abc"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPercent(t *testing.T) {
+	cases := []struct{ part, whole, want string }{
+		{"12345", "100000", "12.35"}, // exactly .xx5 rounds up
+		{"12344", "100000", "12.34"},
+		{"1", "3", "33.33"},
+		{"2", "3", "66.67"},
+		{"28971600000", "67420000000", "42.97"},
+	}
+	for _, c := range cases {
+		got := Percent(decimal.RequireFromString(c.part), decimal.RequireFromString(c.whole))
+		if got == nil || *got != c.want {
+			t.Errorf("Percent(%s,%s) = %v, want %s", c.part, c.whole, got, c.want)
+		}
+	}
+	if Percent(decimal.NewFromInt(1), decimal.Zero) != nil {
+		t.Error("Percent with zero whole should be nil")
+	}
+}

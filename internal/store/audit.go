@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"chuangdai/internal/audit"
+)
+
+type auditRow struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	At         time.Time
+	ActorID    *int64
+	Actor      string
+	Action     string
+	EntityType string
+	EntityID   string
+	Before     *string
+	After      *string
+	RequestID  string
+	PrevHash   string
+	Hash       string
+}
+
+func (auditRow) TableName() string { return "audit_events" }
+
+// auditLockKey is the advisory lock that orders appends to the chain.
+const auditLockKey = 0x636461756469 // "cdaudi"
+
+// Audit implements audit.Store.
+type Audit struct{ *DB }
+
+func rawPtr(m json.RawMessage) *string {
+	if m == nil {
+		return nil
+	}
+	s := string(m)
+	return &s
+}
+
+func rawOf(s *string) json.RawMessage {
+	if s == nil {
+		return nil
+	}
+	return json.RawMessage(*s)
+}
+
+// Append implements audit.Store. Appends are serialised (advisory lock on
+// PostgreSQL, the write lock on SQLite) so each event chains to the one
+// committed before it; ids are given here, in chain order.
+func (s Audit) Append(ctx context.Context, e audit.Event) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.xactLock(ctx, auditLockKey); err != nil {
+			return translate(err, "audit lock")
+		}
+		var last auditRow
+		if err := s.conn(ctx).Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+			return translate(err, "audit chain")
+		}
+		e.ID = last.ID + 1
+		e.PrevHash = audit.GenesisHash
+		if last.ID != 0 {
+			e.PrevHash = last.Hash
+		}
+		e.At = time.Now().UTC().Truncate(time.Microsecond)
+		e.Hash = audit.ComputeHash(e)
+		row := auditRow{
+			ID: e.ID, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Action: e.Action,
+			EntityType: e.EntityType, EntityID: e.EntityID, Before: rawPtr(e.Before), After: rawPtr(e.After),
+			RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash,
+		}
+		return translate(s.conn(ctx).Create(&row).Error, "audit event")
+	})
+}
+
+func eventOf(r auditRow) audit.Event {
+	return audit.Event{
+		ID: r.ID, At: r.At.UTC(), ActorID: r.ActorID, Actor: r.Actor, Action: r.Action,
+		EntityType: r.EntityType, EntityID: r.EntityID, Before: rawOf(r.Before), After: rawOf(r.After),
+		RequestID: r.RequestID, PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+}
+
+// List implements audit.Store, newest first.
+func (s Audit) List(ctx context.Context, f audit.Filter) ([]audit.Event, int64, error) {
+	q := s.conn(ctx).Model(&auditRow{})
+	if f.EntityType != "" {
+		q = q.Where("entity_type = ?", f.EntityType)
+	}
+	if f.EntityID != "" {
+		q = q.Where("entity_id = ?", f.EntityID)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "audit events")
+	}
+	var rows []auditRow
+	if err := page(q.Order("id DESC"), f.Offset, f.Limit).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "audit events")
+	}
+	out := make([]audit.Event, len(rows))
+	for i, r := range rows {
+		out[i] = eventOf(r)
+	}
+	return out, total, nil
+}
+
+// Walk implements audit.Store, in batches so memory stays flat.
+func (s Audit) Walk(ctx context.Context, fn func(audit.Event) error) error {
+	var after int64
+	for {
+		var rows []auditRow
+		if err := s.conn(ctx).Where("id > ?", after).Order("id").Limit(1000).Find(&rows).Error; err != nil {
+			return translate(err, "audit events")
+		}
+		for _, r := range rows {
+			if err := fn(eventOf(r)); err != nil {
+				return err
+			}
+		}
+		if len(rows) < 1000 {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+	}
+}

@@ -1,0 +1,190 @@
+// Package store implements the capability stores with GORM on PostgreSQL and
+// SQLite. It owns the row structs, the migrations runner and the dialect
+// differences; nothing outside it sees gorm.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/config"
+	"chuangdai/migrations"
+)
+
+// DB is the database handle shared by every store.
+type DB struct {
+	gdb    *gorm.DB
+	sql    *sql.DB
+	Engine config.Engine
+}
+
+// Open connects to the database named by d. It does not migrate.
+func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	var dial gorm.Dialector
+	switch d.Engine {
+	case config.Postgres:
+		dial = postgres.Open(d.DSN)
+	case config.SQLite:
+		if dir := filepath.Dir(d.Path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create database folder %s: %w", dir, err)
+			}
+		}
+		// WAL lets readers go on while one writer writes; immediate
+		// transactions take the write lock at BEGIN, so two writers queue
+		// (busy_timeout) instead of failing half-way.
+		dsn := d.Path + "?_pragma=busy_timeout(15000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		dial = sqlite.Open(dsn)
+	default:
+		return nil, fmt.Errorf("unknown database engine %q", d.Engine)
+	}
+	gdb, err := gorm.Open(dial, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", d.Engine, err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(min(maxOpen, 10))
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", d.Engine, err)
+	}
+	return db, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// SQL exposes the pool for tools that need database/sql (backup, tests).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Migrate applies pending migrations. On PostgreSQL a session advisory lock
+// makes instances that start together migrate one after the other.
+func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	dialect := goose.DialectSQLite3
+	dir := "sqlite"
+	var opts []goose.ProviderOption
+	if db.Engine == config.Postgres {
+		dialect, dir = goose.DialectPostgres, "postgres"
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(5, 120))
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := fs.Sub(migrations.FS, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.sql, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("prepare migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+type txKey struct{}
+
+// InTx runs fn in a transaction carried by the context. Stores called with
+// that context use it; a nested InTx joins the outer transaction.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// conn returns the transaction in ctx, or the pool.
+func (db *DB) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return db.gdb.WithContext(ctx)
+}
+
+// forUpdate row-locks what q selects on PostgreSQL. SQLite has no row locks:
+// its immediate transactions already hold the database's write lock.
+func (db *DB) forUpdate(q *gorm.DB) *gorm.DB {
+	if db.Engine == config.Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q
+}
+
+// xactLock serialises transactions on key on PostgreSQL until commit.
+func (db *DB) xactLock(ctx context.Context, key int64) error {
+	if db.Engine != config.Postgres {
+		return nil
+	}
+	return db.conn(ctx).Exec("SELECT pg_advisory_xact_lock(?)", key).Error
+}
+
+// translate maps database errors to application errors.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return apperr.NotFoundf("%s not found", what)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return apperr.Conflictf("%s already exists", what)
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return apperr.Newf(apperr.Invalid, "validation_failed", "%s refers to something that does not exist", what)
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return apperr.Wrap(err, what)
+}
+
+// Page bounds a list query.
+func page(q *gorm.DB, offset, limit int) *gorm.DB {
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if offset > 0 {
+		q = q.Offset(offset)
+	}
+	return q
+}

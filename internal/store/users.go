@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"chuangdai/internal/auth"
+	"chuangdai/internal/user"
+)
+
+type userRow struct {
+	ID                int64 `gorm:"primaryKey"`
+	Username          string
+	PasswordHash      string
+	Name              string
+	Phone             string
+	Disabled          bool
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+type userRoleRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	UserID       int64
+	Role         string
+	DistrictCode *string
+	BankCode     *string
+	CreatedAt    time.Time
+}
+
+func (userRoleRow) TableName() string { return "user_roles" }
+
+type sessionRow struct {
+	ID         string `gorm:"primaryKey"`
+	UserID     int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	RevokedAt  *time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+// Users implements user.Store.
+type Users struct{ *DB }
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// CreateUser implements user.Store.
+func (s Users) CreateUser(ctx context.Context, r user.Record) (int64, error) {
+	row := userRow{
+		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name, Phone: r.Phone,
+		PasswordChangedAt: r.CreatedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
+	}
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Create(&row).Error; err != nil {
+			return translate(err, "user "+r.Username)
+		}
+		for _, b := range r.Bindings {
+			rr := userRoleRow{UserID: row.ID, Role: string(b.Role), DistrictCode: nullable(b.District), BankCode: nullable(b.Bank), CreatedAt: r.CreatedAt}
+			if err := s.conn(ctx).Create(&rr).Error; err != nil {
+				return translate(err, "role binding")
+			}
+		}
+		return nil
+	})
+	return row.ID, err
+}
+
+func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var roles []userRoleRow
+	if err := s.conn(ctx).Where("user_id IN ?", ids).Order("id").Find(&roles).Error; err != nil {
+		return nil, translate(err, "roles")
+	}
+	byUser := map[int64][]auth.Binding{}
+	for _, r := range roles {
+		byUser[r.UserID] = append(byUser[r.UserID], auth.Binding{Role: auth.Role(r.Role), District: deref(r.DistrictCode), Bank: deref(r.BankCode)})
+	}
+	out := make([]user.Record, len(rows))
+	for i, r := range rows {
+		out[i] = user.Record{
+			User: user.User{
+				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled,
+				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt,
+			},
+			PasswordHash: r.PasswordHash,
+		}
+	}
+	return out, nil
+}
+
+func (s Users) one(ctx context.Context, where string, arg any) (user.Record, error) {
+	var row userRow
+	if err := s.conn(ctx).Where(where, arg).Take(&row).Error; err != nil {
+		return user.Record{}, translate(err, "user")
+	}
+	recs, err := s.load(ctx, []userRow{row})
+	if err != nil {
+		return user.Record{}, err
+	}
+	return recs[0], nil
+}
+
+// UserByUsername implements user.Store; user names compare without case.
+func (s Users) UserByUsername(ctx context.Context, username string) (user.Record, error) {
+	return s.one(ctx, "lower(username) = lower(?)", username)
+}
+
+// UserByID implements user.Store.
+func (s Users) UserByID(ctx context.Context, id int64) (user.Record, error) {
+	return s.one(ctx, "id = ?", id)
+}
+
+// ListUsers implements user.Store.
+func (s Users) ListUsers(ctx context.Context, offset, limit int) ([]user.User, int64, error) {
+	var total int64
+	if err := s.conn(ctx).Model(&userRow{}).Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "users")
+	}
+	var rows []userRow
+	if err := page(s.conn(ctx).Order("id"), offset, limit).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "users")
+	}
+	recs, err := s.load(ctx, rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]user.User, len(recs))
+	for i, r := range recs {
+		out[i] = r.User
+	}
+	return out, total, nil
+}
+
+// CountUsers returns how many accounts exist.
+func (s Users) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&userRow{}).Count(&n).Error
+	return n, translate(err, "users")
+}
+
+// CreateSession implements user.Store.
+func (s Users) CreateSession(ctx context.Context, ss user.Session) error {
+	row := sessionRow{ID: ss.ID, UserID: ss.UserID, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt, LastSeenAt: ss.LastSeenAt}
+	return translate(s.conn(ctx).Create(&row).Error, "session")
+}
+
+// SessionByID implements user.Store.
+func (s Users) SessionByID(ctx context.Context, id string) (user.Session, error) {
+	var r sessionRow
+	if err := s.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return user.Session{}, translate(err, "session")
+	}
+	return user.Session{ID: r.ID, UserID: r.UserID, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, LastSeenAt: r.LastSeenAt, RevokedAt: r.RevokedAt}, nil
+}
+
+// TouchSession implements user.Store.
+func (s Users) TouchSession(ctx context.Context, id string, at time.Time) error {
+	return translate(s.conn(ctx).Model(&sessionRow{}).Where("id = ?", id).Update("last_seen_at", at).Error, "session")
+}
+
+// RevokeSession implements user.Store.
+func (s Users) RevokeSession(ctx context.Context, id string, at time.Time) error {
+	return translate(s.conn(ctx).Model(&sessionRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at).Error, "session")
+}
+
+// DistrictExists implements user.Store.
+func (s Users) DistrictExists(ctx context.Context, code string) (bool, error) {
+	return Refdata(s).DistrictExists(ctx, code)
+}
+
+// BankExists implements user.Store.
+func (s Users) BankExists(ctx context.Context, code string) (bool, error) {
+	return Refdata(s).BankExists(ctx, code)
+}

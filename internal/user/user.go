@@ -1,0 +1,323 @@
+// Package user registers, signs in and manages the people who use chuangdai.
+package user
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+)
+
+// User is a person with an account.
+type User struct {
+	ID        int64
+	Username  string
+	Name      string
+	Phone     string
+	Disabled  bool
+	Bindings  []auth.Binding
+	CreatedAt time.Time
+}
+
+// Record is a user as stored, with the password hash.
+type Record struct {
+	User
+	PasswordHash string
+}
+
+// Session is a sign-in session behind a token.
+type Session struct {
+	ID         string
+	UserID     int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	RevokedAt  *time.Time
+}
+
+// Store is what the user service needs from persistence.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// CreateUser inserts the user and its bindings and returns the new id;
+	// a taken username is an apperr Conflict.
+	CreateUser(ctx context.Context, r Record) (int64, error)
+	UserByUsername(ctx context.Context, username string) (Record, error)
+	UserByID(ctx context.Context, id int64) (Record, error)
+	ListUsers(ctx context.Context, offset, limit int) ([]User, int64, error)
+	CreateSession(ctx context.Context, s Session) error
+	SessionByID(ctx context.Context, id string) (Session, error)
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+	DistrictExists(ctx context.Context, code string) (bool, error)
+	BankExists(ctx context.Context, code string) (bool, error)
+}
+
+// Service implements sign-in and user management.
+type Service struct {
+	store  Store
+	hasher *auth.Hasher
+	tokens *auth.Tokens
+	authz  *authz.Enforcer
+	audit  *audit.Recorder
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+// NewService wires the user service.
+func NewService(s Store, h *auth.Hasher, t *auth.Tokens, z *authz.Enforcer, a *audit.Recorder, ttl time.Duration) *Service {
+	return &Service{store: s, hasher: h, tokens: t, authz: z, audit: a, ttl: ttl, now: time.Now}
+}
+
+var (
+	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$`)
+	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
+)
+
+// RegisterInput is what an entrepreneur gives to open an account.
+type RegisterInput struct {
+	Username string
+	Password string
+	Name     string
+	Phone    string
+}
+
+// CreateInput is what an administrator gives to make an account.
+type CreateInput struct {
+	Username     string
+	Password     string
+	Name         string
+	Phone        string
+	Role         string
+	DistrictCode string
+	BankCode     string
+}
+
+// auditView is the part of a user the audit trail keeps: never the hash.
+type auditView struct {
+	Username string         `json:"username"`
+	Name     string         `json:"name"`
+	Roles    []auth.Binding `json:"roles"`
+}
+
+// Register opens an entrepreneur account. Anyone may call it.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
+	return s.create(ctx, auth.System("register"), CreateInput{
+		Username: in.Username, Password: in.Password, Name: in.Name, Phone: in.Phone,
+		Role: string(auth.Entrepreneur),
+	}, true)
+}
+
+// Create makes an account with any role; only administrators may.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (User, error) {
+	if !s.authz.Can(p, authz.Create, authz.Resource{Kind: "user"}) {
+		return User{}, apperr.Forbiddenf("only administrators may create users")
+	}
+	return s.create(ctx, p, in, false)
+}
+
+// CreateFromCLI makes an account from the command line, where whoever runs
+// the binary against the database is trusted (it is how the first admin is made).
+func (s *Service) CreateFromCLI(ctx context.Context, in CreateInput) (User, error) {
+	return s.create(ctx, auth.System("cli"), in, false)
+}
+
+func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInput, selfRegister bool) (User, error) {
+	in.Username = strings.TrimSpace(in.Username)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Phone = strings.TrimSpace(in.Phone)
+	var f apperr.Fields
+	if !usernamePattern.MatchString(in.Username) {
+		f.Add("username", "must be 3–64 letters, digits or . _ @ -, starting with a letter or digit")
+	}
+	if msg := auth.CheckPassword(in.Password, in.Username); msg != "" {
+		f.Add("password", msg)
+	}
+	if len([]rune(in.Name)) > 100 {
+		f.Add("name", "must be at most 100 characters")
+	}
+	if selfRegister && in.Name == "" {
+		f.Add("name", "is required")
+	}
+	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
+		f.Add("phone", "must be a phone number such as 13800138000")
+	}
+	role := auth.Role(in.Role)
+	b := auth.Binding{Role: role}
+	switch {
+	case in.Role == "":
+		f.Add("role", "is required: one of entrepreneur, hrss_officer, guarantee_officer, bank_officer, finance_auditor, admin")
+	case !role.Valid():
+		f.Add("role", "is unknown: use entrepreneur, hrss_officer, guarantee_officer, bank_officer, finance_auditor or admin")
+	default:
+		if err := s.checkBinding(ctx, role, in, &f, &b); err != nil {
+			return User{}, err
+		}
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return User{}, apperr.Wrap(err, "hash password")
+	}
+	now := s.now().UTC()
+	u := User{Username: in.Username, Name: in.Name, Phone: in.Phone, Bindings: []auth.Binding{b}, CreatedAt: now}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		id, err := s.store.CreateUser(ctx, Record{User: u, PasswordHash: hash})
+		if err != nil {
+			return err
+		}
+		u.ID = id
+		return s.audit.Record(ctx, actor, "user.create", "user", itoa(id), nil, auditView{u.Username, u.Name, u.Bindings})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func (s *Service) checkBinding(ctx context.Context, role auth.Role, in CreateInput, f *apperr.Fields, b *auth.Binding) error {
+	switch {
+	case role.NeedsDistrict() && in.DistrictCode == "":
+		f.Add("district_code", "is required for "+string(role))
+	case role.NeedsDistrict():
+		ok, err := s.store.DistrictExists(ctx, in.DistrictCode)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f.Add("district_code", "no such district: create it first or pick one from GET /api/v1/districts")
+		}
+		b.District = in.DistrictCode
+	case in.DistrictCode != "":
+		f.Add("district_code", "only hrss_officer and guarantee_officer are bound to a district")
+	}
+	switch {
+	case role.NeedsBank() && in.BankCode == "":
+		f.Add("bank_code", "is required for bank_officer")
+	case role.NeedsBank():
+		ok, err := s.store.BankExists(ctx, in.BankCode)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f.Add("bank_code", "no such bank: create it first or pick one from GET /api/v1/banks")
+		}
+		b.Bank = in.BankCode
+	case in.BankCode != "":
+		f.Add("bank_code", "only bank_officer is bound to a bank")
+	}
+	return nil
+}
+
+// LoginResult is a fresh token with its user.
+type LoginResult struct {
+	Token     string
+	ExpiresAt time.Time
+	User      User
+}
+
+var errInvalidCredentials = apperr.New(apperr.Unauthenticated, "auth.invalid_credentials",
+	"the user name or password is wrong")
+
+// Login checks a password and opens a session. A wrong password, an unknown
+// user and a disabled account answer identically.
+func (s *Service) Login(ctx context.Context, username, password string) (LoginResult, error) {
+	rec, err := s.store.UserByUsername(ctx, strings.TrimSpace(username))
+	if err != nil && apperr.KindOf(err) != apperr.NotFound {
+		return LoginResult{}, err
+	}
+	if !s.hasher.Verify(rec.PasswordHash, password) || rec.Disabled {
+		return LoginResult{}, errInvalidCredentials
+	}
+	now := s.now().UTC()
+	sess := Session{ID: auth.NewSessionID(), UserID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl), LastSeenAt: now}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User}, nil
+}
+
+var errUnauthenticated = apperr.New(apperr.Unauthenticated, "auth.unauthenticated",
+	"sign in again: the token is missing, expired or revoked")
+
+// Authenticate turns a bearer token into the principal, reading the user's
+// current roles from the database.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principal, error) {
+	id, err := s.tokens.Parse(token)
+	if err != nil {
+		return auth.Principal{}, errUnauthenticated
+	}
+	sess, err := s.store.SessionByID(ctx, id)
+	if err != nil {
+		if apperr.KindOf(err) == apperr.NotFound {
+			return auth.Principal{}, errUnauthenticated
+		}
+		return auth.Principal{}, err
+	}
+	now := s.now().UTC()
+	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
+		return auth.Principal{}, errUnauthenticated
+	}
+	rec, err := s.store.UserByID(ctx, sess.UserID)
+	if err != nil {
+		if apperr.KindOf(err) == apperr.NotFound {
+			return auth.Principal{}, errUnauthenticated
+		}
+		return auth.Principal{}, err
+	}
+	if rec.Disabled {
+		return auth.Principal{}, errUnauthenticated
+	}
+	if now.Sub(sess.LastSeenAt) > time.Minute {
+		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
+			return auth.Principal{}, err
+		}
+	}
+	return auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings}, nil
+}
+
+// Logout revokes the caller's session.
+func (s *Service) Logout(ctx context.Context, p auth.Principal) error {
+	if p.SessionID == "" {
+		return errUnauthenticated
+	}
+	return s.store.RevokeSession(ctx, p.SessionID, s.now().UTC())
+}
+
+// Me returns the caller's account.
+func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
+	rec, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return User{}, err
+	}
+	return rec.User, nil
+}
+
+// List returns accounts for administrators.
+func (s *Service) List(ctx context.Context, p auth.Principal, offset, limit int) ([]User, int64, error) {
+	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
+		return nil, 0, apperr.Forbiddenf("only administrators may list users")
+	}
+	return s.store.ListUsers(ctx, offset, limit)
+}
+
+// Get returns one account for administrators.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (User, error) {
+	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
+		return User{}, apperr.Forbiddenf("only administrators may read users")
+	}
+	rec, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	return rec.User, nil
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
