@@ -1,0 +1,263 @@
+// Package policy holds the dated policy parameters of configs/policy.yaml:
+// caps, terms, ratios, the subsidy share, the LPR table and the working-day
+// calendar. Every business limit is read from here, never written in code.
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"chuangdai/configs"
+	"chuangdai/internal/money"
+)
+
+// Date is a calendar day in YAML (2024-03-15).
+type Date struct{ time.Time }
+
+// UnmarshalYAML reads YYYY-MM-DD.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	t, err := time.Parse(time.DateOnly, n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a date YYYY-MM-DD", n.Line, n.Value)
+	}
+	d.Time = t
+	return nil
+}
+
+// Amount is a money value in YAML ("300000.00").
+type Amount struct{ decimal.Decimal }
+
+// UnmarshalYAML reads a money string.
+func (a *Amount) UnmarshalYAML(n *yaml.Node) error {
+	d, err := money.Parse(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q %v", n.Line, n.Value, err)
+	}
+	a.Decimal = d
+	return nil
+}
+
+// Ratio is a decimal fraction in YAML ("0.10").
+type Ratio struct{ decimal.Decimal }
+
+// UnmarshalYAML reads a decimal fraction.
+func (r *Ratio) UnmarshalYAML(n *yaml.Node) error {
+	d, err := money.ParseRate(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q %v", n.Line, n.Value, err)
+	}
+	r.Decimal = d
+	return nil
+}
+
+// Version is the set of parameters in force from EffectiveFrom.
+type Version struct {
+	EffectiveFrom Date   `yaml:"effective_from"`
+	Source        string `yaml:"source"`
+	WorkingAge    struct {
+		Min int `yaml:"min"`
+		Max int `yaml:"max"`
+	} `yaml:"working_age"`
+	Individual struct {
+		Cap           Amount `yaml:"cap"`
+		MaxTermMonths int    `yaml:"max_term_months"`
+	} `yaml:"individual"`
+	Partnership struct {
+		Factor        Ratio  `yaml:"factor"`
+		Cap           Amount `yaml:"cap"`
+		MaxTermMonths int    `yaml:"max_term_months"`
+	} `yaml:"partnership"`
+	Enterprise struct {
+		Cap             Amount `yaml:"cap"`
+		MaxTermMonths   int    `yaml:"max_term_months"`
+		HireRatio       Ratio  `yaml:"hire_ratio"`
+		LargeStaffAbove int    `yaml:"large_staff_above"`
+		HireRatioLarge  Ratio  `yaml:"hire_ratio_large"`
+	} `yaml:"enterprise"`
+	MaxLoansPerPerson   int      `yaml:"max_loans_per_person"`
+	AllowedOtherLoans   []string `yaml:"allowed_other_loans"`
+	ConsumerCreditLimit Amount   `yaml:"consumer_credit_limit"`
+	CounterGuarantee    struct {
+		WaivedIndividualUpTo Amount   `yaml:"waived_individual_up_to"`
+		WaivedBaseLevels     []string `yaml:"waived_base_levels"`
+	} `yaml:"counter_guarantee"`
+	RateCapOverLPRbp int `yaml:"rate_cap_over_lpr_bp"`
+	Subsidy          struct {
+		Share         Ratio  `yaml:"share"`
+		CapIndividual Amount `yaml:"cap_individual"`
+		CapEnterprise Amount `yaml:"cap_enterprise"`
+	} `yaml:"subsidy"`
+	Compensation struct {
+		FundShare Ratio `yaml:"fund_share"`
+	} `yaml:"compensation"`
+	ServiceDays map[string]int `yaml:"service_days"`
+}
+
+// LPRPoint is one published one-year LPR.
+type LPRPoint struct {
+	From Date  `yaml:"from"`
+	Rate Ratio `yaml:"rate"`
+}
+
+// Policy is the whole parameter file.
+type Policy struct {
+	Versions []Version  `yaml:"versions"`
+	LPR1Y    []LPRPoint `yaml:"lpr_1y"`
+	Calendar struct {
+		Holidays []Date `yaml:"holidays"`
+		Workdays []Date `yaml:"workdays"`
+	} `yaml:"calendar"`
+	holidays map[string]bool
+	workdays map[string]bool
+}
+
+// Load reads the policy file at path, or the built-in copy when path is "".
+func Load(path string) (*Policy, error) {
+	b := configs.Policy
+	if path != "" {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("policy file: %w", err)
+		}
+	}
+	return Parse(b)
+}
+
+// Parse reads policy YAML and checks it.
+func Parse(b []byte) (*Policy, error) {
+	var p Policy
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("policy file: %w", err)
+	}
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("policy file: %w", err)
+	}
+	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].EffectiveFrom.Before(p.Versions[j].EffectiveFrom.Time) })
+	sort.Slice(p.LPR1Y, func(i, j int) bool { return p.LPR1Y[i].From.Before(p.LPR1Y[j].From.Time) })
+	p.holidays, p.workdays = map[string]bool{}, map[string]bool{}
+	for _, d := range p.Calendar.Holidays {
+		p.holidays[d.Format(time.DateOnly)] = true
+	}
+	for _, d := range p.Calendar.Workdays {
+		p.workdays[d.Format(time.DateOnly)] = true
+	}
+	return &p, nil
+}
+
+func (p *Policy) check() error {
+	var errs []error
+	if len(p.Versions) == 0 {
+		errs = append(errs, errors.New("versions: at least one version is needed"))
+	}
+	for i, v := range p.Versions {
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("versions[%d] (%s): "+format, append([]any{i, v.EffectiveFrom.Format(time.DateOnly)}, args...)...))
+		}
+		if v.EffectiveFrom.IsZero() {
+			bad("effective_from is required")
+		}
+		if v.WorkingAge.Min <= 0 || v.WorkingAge.Max <= v.WorkingAge.Min {
+			bad("working_age needs 0 < min < max")
+		}
+		if !v.Individual.Cap.IsPositive() || !v.Partnership.Cap.IsPositive() || !v.Enterprise.Cap.IsPositive() {
+			bad("every cap must be above 0")
+		}
+		if v.Individual.MaxTermMonths <= 0 || v.Partnership.MaxTermMonths <= 0 || v.Enterprise.MaxTermMonths <= 0 {
+			bad("every max_term_months must be above 0")
+		}
+		if v.MaxLoansPerPerson <= 0 {
+			bad("max_loans_per_person must be above 0")
+		}
+		if !v.Subsidy.Share.IsPositive() || v.Subsidy.Share.GreaterThan(decimal.NewFromInt(1)) {
+			bad("subsidy.share must be in (0, 1]")
+		}
+		if v.Compensation.FundShare.GreaterThan(decimal.NewFromInt(1)) {
+			bad("compensation.fund_share must be at most 1")
+		}
+		for _, stage := range []string{"eligibility_review", "guarantee_review", "bank_review"} {
+			if v.ServiceDays[stage] <= 0 {
+				bad("service_days.%s must be above 0", stage)
+			}
+		}
+	}
+	if len(p.LPR1Y) == 0 {
+		errs = append(errs, errors.New("lpr_1y: at least one rate is needed"))
+	}
+	return errors.Join(errs...)
+}
+
+// At returns the version in force on day (the earliest one before the first).
+func (p *Policy) At(day time.Time) Version {
+	v := p.Versions[0]
+	for _, x := range p.Versions {
+		if !x.EffectiveFrom.After(day) {
+			v = x
+		}
+	}
+	return v
+}
+
+// ErrNoLPR is returned for a day before the first published rate.
+var ErrNoLPR = errors.New("no one-year LPR is configured for that date: add it to lpr_1y in the policy file")
+
+// LPR returns the one-year LPR in force on day.
+func (p *Policy) LPR(day time.Time) (decimal.Decimal, error) {
+	var rate *decimal.Decimal
+	for i := range p.LPR1Y {
+		if !p.LPR1Y[i].From.After(day) {
+			rate = &p.LPR1Y[i].Rate.Decimal
+		}
+	}
+	if rate == nil {
+		return decimal.Zero, ErrNoLPR
+	}
+	return *rate, nil
+}
+
+// RateCap returns the highest contract rate allowed on day: LPR + the spread.
+func (p *Policy) RateCap(day time.Time) (decimal.Decimal, error) {
+	lpr, err := p.LPR(day)
+	if err != nil {
+		return lpr, err
+	}
+	return lpr.Add(decimal.New(int64(p.At(day).RateCapOverLPRbp), -4)), nil
+}
+
+// IsWorkingDay reports whether day is a working day in the calendar.
+func (p *Policy) IsWorkingDay(day time.Time) bool {
+	key := day.Format(time.DateOnly)
+	if p.workdays[key] {
+		return true
+	}
+	if p.holidays[key] {
+		return false
+	}
+	wd := day.Weekday()
+	return wd != time.Saturday && wd != time.Sunday
+}
+
+// AddWorkingDays returns the day n working days after start (start itself
+// does not count), in start's location, at the end of that day.
+func (p *Policy) AddWorkingDays(start time.Time, n int) time.Time {
+	d := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, start.Location())
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		if p.IsWorkingDay(d) {
+			n--
+		}
+	}
+	return d.Add(24*time.Hour - time.Nanosecond)
+}
+
+// AllowsOtherLoan reports whether a declared other loan kind is allowed.
+func (v Version) AllowsOtherLoan(kind string) bool { return slices.Contains(v.AllowedOtherLoans, kind) }

@@ -1,0 +1,101 @@
+package policy
+
+import (
+	"chuangdai/configs"
+	"strings"
+	"testing"
+	"time"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestDefaultPolicyLoads(t *testing.T) {
+	p, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.At(day("2024-03-15"))
+	if v.Individual.Cap.String() != "300000" || v.Enterprise.MaxTermMonths != 24 || v.ServiceDays["bank_review"] != 3 {
+		t.Fatalf("unexpected defaults %+v", v)
+	}
+}
+
+func TestLPRByDate(t *testing.T) {
+	p, _ := Load("")
+	cases := map[string]string{
+		"2019-08-20": "0.0425", "2019-09-19": "0.0425", "2024-07-21": "0.0345",
+		"2024-07-22": "0.0335", "2024-10-21": "0.031", "2026-01-01": "0.03",
+	}
+	for d, want := range cases {
+		got, err := p.LPR(day(d))
+		if err != nil || got.String() != want {
+			t.Errorf("LPR(%s) = %s, %v; want %s", d, got, err, want)
+		}
+	}
+	if _, err := p.LPR(day("2019-08-19")); err != ErrNoLPR {
+		t.Errorf("LPR before the table: %v", err)
+	}
+	if c, _ := p.RateCap(day("2024-03-15")); c.String() != "0.0495" {
+		t.Errorf("RateCap = %s", c)
+	}
+}
+
+func TestWorkingDays(t *testing.T) {
+	p, _ := Load("")
+	cases := []struct {
+		start string
+		n     int
+		want  string
+	}{
+		{"2024-03-11", 5, "2024-03-18"}, // Monday + 5 → next Monday
+		{"2024-03-15", 3, "2024-03-20"}, // Friday + 3 skips the weekend
+		{"2024-09-27", 3, "2024-10-08"}, // 29 Sep is a make-up workday; 1–7 Oct holidays
+		{"2024-02-08", 1, "2024-02-09"},
+		{"2024-02-09", 1, "2024-02-18"}, // Spring Festival; 18 Feb (Sunday) works
+	}
+	for _, c := range cases {
+		got := p.AddWorkingDays(day(c.start), c.n).Format(time.DateOnly)
+		if got != c.want {
+			t.Errorf("AddWorkingDays(%s, %d) = %s, want %s", c.start, c.n, got, c.want)
+		}
+	}
+}
+
+func TestDatedVersions(t *testing.T) {
+	src := strings.Replace(string(configs.Policy), "versions:\n", `versions:
+  - effective_from: 2026-01-01
+    working_age: {min: 18, max: 65}
+    individual: {cap: "500000.00", max_term_months: 36}
+    partnership: {factor: "1.10", cap: "4000000.00", max_term_months: 36}
+    enterprise: {cap: "4000000.00", max_term_months: 24, hire_ratio: "0.10", large_staff_above: 100, hire_ratio_large: "0.05"}
+    max_loans_per_person: 3
+    rate_cap_over_lpr_bp: 150
+    subsidy: {share: "0.50", cap_individual: "500000.00", cap_enterprise: "4000000.00"}
+    service_days: {eligibility_review: 5, guarantee_review: 5, bank_review: 3}
+`, 1)
+	p, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.At(day("2025-12-31")).Individual.Cap.String() != "300000" || p.At(day("2026-01-01")).Individual.Cap.String() != "500000" {
+		t.Fatal("versions not chosen by date")
+	}
+}
+
+func TestBadPolicyIsRefused(t *testing.T) {
+	for _, src := range []string{
+		"versions: []\nlpr_1y: []\n",
+		"versions:\n  - effective_from: notadate\n",
+		"unknown_key: 1\n",
+	} {
+		if _, err := Parse([]byte(src)); err == nil {
+			t.Errorf("accepted %q", src)
+		}
+	}
+}
