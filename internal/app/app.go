@@ -18,6 +18,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/httpapi"
+	"chuangdai/internal/policy"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/store"
 	"chuangdai/internal/user"
@@ -31,6 +32,7 @@ const MaxBodyBytes = 10 << 20
 type App struct {
 	Config  config.Config
 	Log     *slog.Logger
+	Policy  *policy.Policy
 	DB      *store.DB
 	Authz   *authz.Enforcer
 	Audit   *audit.Recorder
@@ -71,6 +73,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 			return nil, fmt.Errorf("load token signing key: %w", err)
 		}
 	}
+	pol, err := policy.Load(cfg.PolicyFile)
+	if err != nil {
+		return nil, err
+	}
 	z, err := authz.New()
 	if err != nil {
 		return nil, err
@@ -78,7 +84,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	auditStore := store.Audit{DB: db}
 	rec := audit.NewRecorder(auditStore)
 	a := &App{
-		Config: cfg, Log: log, DB: db, Authz: z, Audit: rec,
+		Config: cfg, Log: log, Policy: pol, DB: db, Authz: z, Audit: rec,
 		Users:   user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, cfg.TokenTTL),
 		Refdata: refdata.NewService(store.Refdata{DB: db}, z, rec),
 		AuditSv: audit.NewService(auditStore, z),
