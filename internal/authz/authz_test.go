@@ -1,0 +1,182 @@
+package authz
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"chuangdai/internal/auth"
+)
+
+type line struct{ role, kind, act, scope string }
+
+func policy(t *testing.T) []line {
+	t.Helper()
+	var out []line
+	for _, l := range strings.Split(policyLines(), "\n") {
+		if l == "" {
+			continue
+		}
+		f := strings.Split(l, ", ")
+		if len(f) != 5 || f[0] != "p" {
+			t.Fatalf("malformed policy line %q", l)
+		}
+		out = append(out, line{f[1], f[2], f[3], f[4]})
+	}
+	return out
+}
+
+func principal(role auth.Role) auth.Principal {
+	b := auth.Binding{Role: role}
+	if role.NeedsDistrict() {
+		b.District = "411282"
+	}
+	if role.NeedsBank() {
+		b.Bank = "ICBC-SMX"
+	}
+	return auth.Principal{UserID: 7, Username: string(role), Bindings: []auth.Binding{b}}
+}
+
+// scopes are the resources every decision is tried against.
+var scopes = map[string]Resource{
+	"own":            {Owner: "7", District: "411281", Bank: "RCB-LB"},
+	"other-owner":    {Owner: "8", District: "411281", Bank: "RCB-LB"},
+	"same-district":  {Owner: "8", District: "411282", Bank: "RCB-LB"},
+	"same-bank":      {Owner: "8", District: "411281", Bank: "ICBC-SMX"},
+	"unowned-global": {},
+}
+
+// expected says what a scope of a policy line allows, independent of casbin.
+func expected(scope, resource string) bool {
+	switch scope {
+	case ScopeAll:
+		return true
+	case ScopeDistrict:
+		return resource == "same-district"
+	case ScopeBank:
+		return resource == "same-bank"
+	case ScopeOwn:
+		return resource == "own"
+	}
+	return false
+}
+
+// TestPolicyMatrix tries every role × every (kind, action) in the policy ×
+// every scope of resource, and checks Can and Scope against what the policy
+// lines say.
+func TestPolicyMatrix(t *testing.T) {
+	z, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := policy(t)
+	type ka struct{ kind, act string }
+	grants := map[auth.Role]map[ka]string{}
+	var pairs []ka
+	seen := map[ka]bool{}
+	for _, l := range lines {
+		r := auth.Role(l.role)
+		if !r.Valid() {
+			t.Fatalf("policy names unknown role %q", l.role)
+		}
+		switch l.scope {
+		case ScopeAll, ScopeDistrict, ScopeBank, ScopeOwn:
+		default:
+			t.Fatalf("policy line %v has unknown scope", l)
+		}
+		if grants[r] == nil {
+			grants[r] = map[ka]string{}
+		}
+		k := ka{l.kind, l.act}
+		if prev, dup := grants[r][k]; dup {
+			t.Fatalf("role %s has two lines for %s %s (%s, %s)", r, l.act, l.kind, prev, l.scope)
+		}
+		grants[r][k] = l.scope
+		if !seen[k] {
+			seen[k] = true
+			pairs = append(pairs, k)
+		}
+	}
+	for _, role := range auth.Roles {
+		p := principal(role)
+		for _, k := range pairs {
+			scope, granted := grants[role][k]
+			ls := z.Scope(p, Action(k.act), k.kind)
+			for name, res := range scopes {
+				res.Kind = k.kind
+				want := granted && expected(scope, name)
+				got := z.Can(p, Action(k.act), res)
+				if got != want {
+					t.Errorf("%s %s %s on %s: Can=%v, want %v", role, k.act, k.kind, name, got, want)
+				}
+				if ls.Contains(res) != got {
+					t.Errorf("%s %s %s on %s: Scope.Contains=%v disagrees with Can=%v", role, k.act, k.kind, name, ls.Contains(res), got)
+				}
+			}
+			if z.HasAny(p, Action(k.act), k.kind) != granted {
+				t.Errorf("%s %s %s: HasAny=%v, want %v", role, k.act, k.kind, !granted, granted)
+			}
+		}
+	}
+}
+
+func TestFailClosed(t *testing.T) {
+	z, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := principal(auth.Admin)
+	cases := []struct {
+		name string
+		p    auth.Principal
+		act  Action
+		res  Resource
+	}{
+		{"anonymous", auth.Principal{}, Read, Resource{Kind: "district"}},
+		{"no bindings", auth.Principal{UserID: 1}, Read, Resource{Kind: "district"}},
+		{"unknown kind", admin, Read, Resource{Kind: "nuclear_codes"}},
+		{"unknown action", admin, "delete", Resource{Kind: "user"}},
+		{"auditor writes targets", principal(auth.FinanceAuditor), Write, Resource{Kind: "target"}},
+		{"admin has no bypass on the audit trail's writes", admin, Write, Resource{Kind: "audit"}},
+	}
+	for _, c := range cases {
+		if z.Can(c.p, c.act, c.res) {
+			t.Errorf("%s: allowed", c.name)
+		}
+		if !z.Scope(c.p, c.act, c.res.Kind).Empty() {
+			t.Errorf("%s: non-empty scope", c.name)
+		}
+	}
+}
+
+func TestEmptyResourceFieldsNeverMatch(t *testing.T) {
+	z, _ := New()
+	// A district-bound role must not match a resource whose district is empty,
+	// even though the principal's own (empty) bank equals the resource's.
+	p := auth.Principal{UserID: 5, Bindings: []auth.Binding{{Role: auth.HRSSOfficer, District: "411282"}}}
+	for _, l := range policyLinesFor(t, "hrss_officer") {
+		if l.scope != ScopeDistrict {
+			continue
+		}
+		if z.Can(p, Action(l.act), Resource{Kind: l.kind}) {
+			t.Errorf("hrss_officer %s %s matched a resource with no district", l.act, l.kind)
+		}
+	}
+}
+
+func policyLinesFor(t *testing.T, role string) []line {
+	var out []line
+	for _, l := range policy(t) {
+		if l.role == role {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func Example() {
+	z, _ := New()
+	p := principal(auth.FinanceAuditor)
+	fmt.Println(z.Can(p, Read, Resource{Kind: "audit"}), z.Can(p, Write, Resource{Kind: "target"}))
+	// Output: true false
+}
