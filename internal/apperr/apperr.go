@@ -25,8 +25,10 @@ const (
 	Unavailable                 // a dependency (the database) is down
 )
 
-// FieldError names one bad input field.
+// FieldError names one bad input field. Row is set for a row of an imported
+// file (the header is row 1).
 type FieldError struct {
+	Row     int    `json:"row,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
