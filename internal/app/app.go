@@ -85,15 +85,21 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	rec := audit.NewRecorder(auditStore)
 	a := &App{
 		Config: cfg, Log: log, Policy: pol, DB: db, Authz: z, Audit: rec,
-		Users:   user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, cfg.TokenTTL),
+		Users:   user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, limits(cfg)),
 		Refdata: refdata.NewService(store.Refdata{DB: db}, z, rec),
 		AuditSv: audit.NewService(auditStore, z),
 	}
 	a.Server = httpapi.New(httpapi.Deps{
 		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv,
-		Ready: db.Ping, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
+		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 	})
 	return a, nil
+}
+
+func limits(cfg config.Config) user.Limits {
+	l := user.DefaultLimits(cfg.TokenTTL)
+	l.Idle = cfg.SessionIdleTimeout
+	return l
 }
 
 // Close releases the database.

@@ -79,7 +79,7 @@ func TestGeneratedTokenKeyIsSharedAcrossInstances(t *testing.T) {
 	if _, err := a1.Users.CreateFromCLI(ctx, user.CreateInput{Username: "admin", Password: "long-enough-1", Role: "admin"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := a1.Users.Login(ctx, "admin", "long-enough-1")
+	res, err := a1.Users.Login(ctx, "admin", "long-enough-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,8 @@ type Config struct {
 	TokenKey string `yaml:"token_key"`
 	// TokenTTL is the absolute lifetime of a sign-in token.
 	TokenTTL time.Duration `yaml:"token_ttl"`
+	// SessionIdleTimeout ends a session unused for that long.
+	SessionIdleTimeout time.Duration `yaml:"session_idle_timeout"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 	// PolicyFile is the dated policy parameters file; empty → the built-in
@@ -48,7 +50,8 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Addr:            ":8080",
-		TokenTTL:        8 * time.Hour,
+		TokenTTL:           8 * time.Hour,
+		SessionIdleTimeout: time.Hour,
 		LogLevel:        "info",
 		ShutdownTimeout: 20 * time.Second,
 		PasswordCost:    12,
@@ -101,6 +104,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CHUANGDAI_DATABASE_URL", &cfg.DatabaseURL)
 	str("CHUANGDAI_TOKEN_KEY", &cfg.TokenKey)
 	dur("CHUANGDAI_TOKEN_TTL", &cfg.TokenTTL)
+	dur("CHUANGDAI_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout)
 	str("CHUANGDAI_LOG_LEVEL", &cfg.LogLevel)
 	str("CHUANGDAI_POLICY_FILE", &cfg.PolicyFile)
 	dur("CHUANGDAI_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
@@ -145,6 +149,9 @@ func (c Config) Validate() error {
 	}
 	if c.TokenTTL < time.Minute || c.TokenTTL > 7*24*time.Hour {
 		bad("token_ttl %s is out of range: use between 1m and 168h", c.TokenTTL)
+	}
+	if c.SessionIdleTimeout < time.Minute || c.SessionIdleTimeout > c.TokenTTL {
+		bad("session_idle_timeout %s is out of range: use between 1m and token_ttl (%s)", c.SessionIdleTimeout, c.TokenTTL)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -243,6 +250,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
 		slog.String("token_key", key),
 		slog.Duration("token_ttl", c.TokenTTL),
+		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
 		slog.String("log_level", c.LogLevel),
 		slog.String("policy_file", c.PolicyFile),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),

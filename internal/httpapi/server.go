@@ -32,6 +32,8 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Web is the browser UI's static files, served at /.
 	Web fs.FS
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
+	TrustedProxies []string
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
 }
@@ -97,6 +99,9 @@ func New(d Deps) *Server {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
+		panic(err) // config.Validate has checked every entry
+	}
 	a := &api{Deps: d, log: d.Log, engine: e, metrics: newMetrics(d.Registry)}
 	e.Use(a.requestID, a.recoverPanic, a.accessLog, a.securityHeaders, a.limitBody)
 	e.NoRoute(func(c *gin.Context) {
@@ -107,6 +112,7 @@ func New(d Deps) *Server {
 	})
 	a.operations()
 	a.routesAuth()
+	a.routesAccount()
 	a.routesRefdata()
 	a.routesAudit()
 	doc := a.openAPI()

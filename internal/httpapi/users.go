@@ -105,7 +105,7 @@ func (a *api) routesAuth() {
 			if err := bind(c, &req); err != nil {
 				return err
 			}
-			res, err := a.Users.Login(c.Request.Context(), req.Username, req.Password)
+			res, err := a.Users.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 			if err != nil {
 				return err
 			}
@@ -177,6 +177,74 @@ func (a *api) routesAuth() {
 				return err
 			}
 			c.JSON(http.StatusOK, toUser(u))
+			return nil
+		}})
+}
+
+type passwordChangeRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+type passwordResetRequest struct {
+	NewPassword string `json:"new_password"`
+}
+
+type updateUserRequest struct {
+	Name         *string `json:"name"`
+	Disabled     *bool   `json:"disabled"`
+	Role         *string `json:"role"`
+	DistrictCode *string `json:"district_code"`
+	BankCode     *string `json:"bank_code"`
+}
+
+func (a *api) routesAccount() {
+	a.add(Route{Method: "POST", Path: "/api/v1/me/password", Tag: "auth", Status: 204,
+		Summary: "Change the caller's password; every session of the user ends", Request: passwordChangeRequest{}, Errors: []int{400, 401, 422, 429},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req passwordChangeRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			if err := a.Users.ChangePassword(c.Request.Context(), p, req.CurrentPassword, req.NewPassword); err != nil {
+				return err
+			}
+			c.Status(http.StatusNoContent)
+			return nil
+		}})
+	a.add(Route{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
+		Summary: "Change a user's name, role binding or disabled flag (admin)", Request: updateUserRequest{}, Response: userResponse{}, Errors: []int{400, 401, 403, 404, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "user")
+			if err != nil {
+				return err
+			}
+			var req updateUserRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			u, err := a.Users.Update(c.Request.Context(), p, id, user.UpdateInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toUser(u))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/users/{id}/password", Tag: "users", Status: 204,
+		Summary: "Set a user's password (admin); the user's sessions end and a lockout is lifted", Request: passwordResetRequest{}, Errors: []int{400, 401, 403, 404, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "user")
+			if err != nil {
+				return err
+			}
+			var req passwordResetRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			if err := a.Users.ResetPassword(c.Request.Context(), p, id, req.NewPassword); err != nil {
+				return err
+			}
+			c.Status(http.StatusNoContent)
 			return nil
 		}})
 }

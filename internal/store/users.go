@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm/clause"
+
+	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/user"
 )
@@ -194,4 +197,86 @@ func (s Users) DistrictExists(ctx context.Context, code string) (bool, error) {
 // BankExists implements user.Store.
 func (s Users) BankExists(ctx context.Context, code string) (bool, error) {
 	return Refdata(s).BankExists(ctx, code)
+}
+
+// RevokeUserSessions implements user.Store.
+func (s Users) RevokeUserSessions(ctx context.Context, userID int64, at time.Time) error {
+	return translate(s.conn(ctx).Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at).Error, "sessions")
+}
+
+// SetPassword implements user.Store.
+func (s Users) SetPassword(ctx context.Context, id int64, hash string, at time.Time) error {
+	res := s.conn(ctx).Model(&userRow{}).Where("id = ?", id).
+		Updates(map[string]any{"password_hash": hash, "password_changed_at": at, "updated_at": at})
+	if res.Error != nil {
+		return translate(res.Error, "user")
+	}
+	if res.RowsAffected != 1 {
+		return apperr.NotFoundf("user %d not found", id)
+	}
+	return nil
+}
+
+// UpdateUser implements user.Store.
+func (s Users) UpdateUser(ctx context.Context, u user.User, at time.Time) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Model(&userRow{}).Where("id = ?", u.ID).
+			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "updated_at": at})
+		if res.Error != nil {
+			return translate(res.Error, "user")
+		}
+		if res.RowsAffected != 1 {
+			return apperr.NotFoundf("user %d not found", u.ID)
+		}
+		if err := s.conn(ctx).Where("user_id = ?", u.ID).Delete(&userRoleRow{}).Error; err != nil {
+			return translate(err, "roles")
+		}
+		for _, b := range u.Bindings {
+			rr := userRoleRow{UserID: u.ID, Role: string(b.Role), DistrictCode: nullable(b.District), BankCode: nullable(b.Bank), CreatedAt: at}
+			if err := s.conn(ctx).Create(&rr).Error; err != nil {
+				return translate(err, "role binding")
+			}
+		}
+		return nil
+	})
+}
+
+type throttleRow struct {
+	Key         string `gorm:"primaryKey"`
+	Failures    int
+	WindowStart time.Time
+	LockedUntil *time.Time
+}
+
+func (throttleRow) TableName() string { return "login_throttle" }
+
+// Throttle implements user.ThrottleStore.
+func (s Users) Throttle(ctx context.Context, key string, lock bool) (user.Throttle, error) {
+	q := s.conn(ctx).Where("key = ?", key)
+	if lock {
+		q = s.forUpdate(q)
+	}
+	var rows []throttleRow
+	if err := q.Limit(1).Find(&rows).Error; err != nil {
+		return user.Throttle{}, translate(err, "sign-in throttle")
+	}
+	if len(rows) == 0 {
+		return user.Throttle{Key: key}, nil
+	}
+	r := rows[0]
+	return user.Throttle{Key: r.Key, Failures: r.Failures, WindowStart: r.WindowStart, LockedUntil: r.LockedUntil}, nil
+}
+
+// PutThrottle implements user.ThrottleStore.
+func (s Users) PutThrottle(ctx context.Context, t user.Throttle) error {
+	row := throttleRow{Key: t.Key, Failures: t.Failures, WindowStart: t.WindowStart, LockedUntil: t.LockedUntil}
+	return translate(s.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"failures", "window_start", "locked_until"}),
+	}).Create(&row).Error, "sign-in throttle")
+}
+
+// DeleteThrottle implements user.ThrottleStore.
+func (s Users) DeleteThrottle(ctx context.Context, key string) error {
+	return translate(s.conn(ctx).Where("key = ?", key).Delete(&throttleRow{}).Error, "sign-in throttle")
 }

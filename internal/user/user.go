@@ -54,6 +54,11 @@ type Store interface {
 	SessionByID(ctx context.Context, id string) (Session, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	RevokeSession(ctx context.Context, id string, at time.Time) error
+	RevokeUserSessions(ctx context.Context, userID int64, at time.Time) error
+	SetPassword(ctx context.Context, id int64, hash string, at time.Time) error
+	// UpdateUser writes name, disabled and replaces the role bindings.
+	UpdateUser(ctx context.Context, u User, at time.Time) error
+	ThrottleStore
 	DistrictExists(ctx context.Context, code string) (bool, error)
 	BankExists(ctx context.Context, code string) (bool, error)
 }
@@ -65,14 +70,17 @@ type Service struct {
 	tokens *auth.Tokens
 	authz  *authz.Enforcer
 	audit  *audit.Recorder
-	ttl    time.Duration
+	limits Limits
 	now    func() time.Time
 }
 
 // NewService wires the user service.
-func NewService(s Store, h *auth.Hasher, t *auth.Tokens, z *authz.Enforcer, a *audit.Recorder, ttl time.Duration) *Service {
-	return &Service{store: s, hasher: h, tokens: t, authz: z, audit: a, ttl: ttl, now: time.Now}
+func NewService(s Store, h *auth.Hasher, t *auth.Tokens, z *authz.Enforcer, a *audit.Recorder, l Limits) *Service {
+	return &Service{store: s, hasher: h, tokens: t, authz: z, audit: a, limits: l, now: time.Now}
 }
+
+// SetClock replaces the service's clock (tests of expiry and lockout).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 var (
 	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$`)
@@ -227,18 +235,35 @@ var errInvalidCredentials = apperr.New(apperr.Unauthenticated, "auth.invalid_cre
 	"the user name or password is wrong")
 
 // Login checks a password and opens a session. A wrong password, an unknown
-// user and a disabled account answer identically.
-func (s *Service) Login(ctx context.Context, username, password string) (LoginResult, error) {
+// user and a disabled account answer identically. Repeated failures lock the
+// account, and the address they come from, for a while (429).
+func (s *Service) Login(ctx context.Context, username, password, ip string) (LoginResult, error) {
+	now := s.now().UTC()
+	keys := []string{accountKey(username)}
+	if ip != "" {
+		keys = append(keys, addressKey(ip))
+	}
+	if err := s.checkThrottle(ctx, now, keys...); err != nil {
+		return LoginResult{}, err
+	}
 	rec, err := s.store.UserByUsername(ctx, strings.TrimSpace(username))
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
 		return LoginResult{}, err
 	}
 	if !s.hasher.Verify(rec.PasswordHash, password) || rec.Disabled {
+		if err := s.recordFailure(ctx, now, username, ip); err != nil {
+			return LoginResult{}, err
+		}
 		return LoginResult{}, errInvalidCredentials
 	}
-	now := s.now().UTC()
-	sess := Session{ID: auth.NewSessionID(), UserID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl), LastSeenAt: now}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	sess := Session{ID: auth.NewSessionID(), UserID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(s.limits.TTL), LastSeenAt: now}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.DeleteThrottle(ctx, accountKey(username)); err != nil {
+			return err
+		}
+		return s.store.CreateSession(ctx, sess)
+	})
+	if err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User}, nil
@@ -262,7 +287,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 		return auth.Principal{}, err
 	}
 	now := s.now().UTC()
-	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) {
+	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.limits.Idle {
 		return auth.Principal{}, errUnauthenticated
 	}
 	rec, err := s.store.UserByID(ctx, sess.UserID)
