@@ -49,13 +49,13 @@ type Config struct {
 // Defaults returns the settings used when nothing is configured.
 func Defaults() Config {
 	return Config{
-		Addr:            ":8080",
+		Addr:               ":8080",
 		TokenTTL:           8 * time.Hour,
 		SessionIdleTimeout: time.Hour,
-		LogLevel:        "info",
-		ShutdownTimeout: 20 * time.Second,
-		PasswordCost:    12,
-		DBMaxOpenConns:  20,
+		LogLevel:           "info",
+		ShutdownTimeout:    20 * time.Second,
+		PasswordCost:       12,
+		DBMaxOpenConns:     20,
 	}
 }
 

@@ -133,4 +133,3 @@ func typeName(t string) string {
 	}
 	return "an object"
 }
-

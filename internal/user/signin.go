@@ -52,8 +52,10 @@ type ThrottleStore interface {
 	DeleteThrottle(ctx context.Context, key string) error
 }
 
-func accountKey(username string) string { return "user:" + strings.ToLower(strings.TrimSpace(username)) }
-func addressKey(ip string) string       { return "ip:" + ip }
+func accountKey(username string) string {
+	return "user:" + strings.ToLower(strings.TrimSpace(username))
+}
+func addressKey(ip string) string { return "ip:" + ip }
 
 func rateLimited(until, now time.Time) error {
 	secs := int(math.Ceil(until.Sub(now).Seconds()))
