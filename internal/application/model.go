@@ -1,0 +1,333 @@
+// Package application takes loan applications from intake through the three
+// review stages (eligibility, guarantee, bank) to approval, with the
+// four-eyes rule, the history of every transition and the officers' queues.
+package application
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/policy"
+)
+
+// Status is where an application stands on its path.
+type Status string
+
+// The statuses of DOMAIN.md's path.
+const (
+	Draft             Status = "draft"
+	EligibilityReview Status = "eligibility_review"
+	GuaranteeReview   Status = "guarantee_review"
+	BankReview        Status = "bank_review"
+	Approved          Status = "approved"
+	Disbursed         Status = "disbursed"
+	Returned          Status = "returned"
+	Rejected          Status = "rejected"
+	Withdrawn         Status = "withdrawn"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Draft, EligibilityReview, GuaranteeReview, BankReview, Approved, Disbursed, Returned, Rejected, Withdrawn}
+
+// OpenStatuses are the statuses of an application still in progress: a
+// person may have only one of them at a time. A disbursed application is a
+// loan and counts as one.
+var OpenStatuses = []Status{Draft, EligibilityReview, GuaranteeReview, BankReview, Approved, Returned}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Open reports whether s is an application still in progress.
+func (s Status) Open() bool { return slices.Contains(OpenStatuses, s) }
+
+// InReview reports whether s is one of the three review stages.
+func (s Status) InReview() bool {
+	return s == EligibilityReview || s == GuaranteeReview || s == BankReview
+}
+
+// Editable reports whether the applicant may edit or submit in s.
+func (s Status) Editable() bool { return s == Draft || s == Returned }
+
+// BorrowerType is who borrows.
+type BorrowerType string
+
+// The borrower types.
+const (
+	Individual  BorrowerType = "individual"
+	Partnership BorrowerType = "partnership"
+	Enterprise  BorrowerType = "enterprise"
+)
+
+// BorrowerTypes lists every borrower type.
+var BorrowerTypes = []BorrowerType{Individual, Partnership, Enterprise}
+
+// KeyGroups are the ten key groups (重点群体) of DOMAIN.md.
+var KeyGroups = []string{
+	"registered_unemployed", "employment_difficulty", "retired_soldier", "released_prisoner",
+	"college_graduate", "overcapacity_worker", "returning_migrant_worker", "online_merchant",
+	"poverty_alleviated", "rural_entrepreneur",
+}
+
+// OtherLoanKinds are the kinds of other loan an applicant can declare; the
+// policy says which of them are allowed.
+var OtherLoanKinds = []string{"student", "poverty_relief", "housing", "car", "consumer", "business", "other"}
+
+// OtherLoanHolders are who can hold a declared other loan.
+var OtherLoanHolders = []string{"applicant", "spouse"}
+
+// Partner is one partner of a partnership.
+type Partner struct {
+	Name       string `json:"name"`
+	NationalID string `json:"national_id"`
+	KeyGroup   string `json:"key_group"`
+}
+
+// Firm is the small or micro enterprise that borrows.
+type Firm struct {
+	Name             string
+	CreditCode       string
+	Employees        int
+	NewKeyGroupHires int
+}
+
+// OtherLoan is one declared loan of the applicant or spouse.
+type OtherLoan struct {
+	Holder  string
+	Kind    string
+	Balance decimal.Decimal
+}
+
+// Fields are what the applicant fills in; they are validated together.
+type Fields struct {
+	BorrowerType BorrowerType
+	Name         string
+	NationalID   string
+	Phone        string
+	KeyGroup     string
+	DistrictCode string
+	BankCode     string
+	Amount       decimal.Decimal
+	TermMonths   int
+	BusinessName string
+	Industry     string
+	Purpose      string
+	JobsPlanned  int
+	Partners     []Partner
+	Enterprise   *Firm
+	OtherLoans   []OtherLoan
+	// BirthDate and Female come from NationalID.
+	BirthDate time.Time
+	Female    bool
+}
+
+// Application is a loan application as stored.
+type Application struct {
+	ID          int64
+	Number      string
+	Status      Status
+	Version     int
+	ApplicantID int64
+	Fields
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SubmittedAt    *time.Time
+	StageEnteredAt *time.Time
+	// Set when the bank approves.
+	ApprovedAmount     *decimal.Decimal
+	AnnualRate         *decimal.Decimal
+	ApprovedTermMonths *int
+	ApprovedAt         *time.Time
+	ApprovedBy         *int64
+	DisbursedAt        *time.Time
+	History            []HistoryEntry
+}
+
+// Resource is the application as authz sees it.
+func (a Application) Resource() authz.Resource {
+	return authz.Resource{Kind: Kind, Owner: strconv.FormatInt(a.ApplicantID, 10), District: a.DistrictCode, Bank: a.BankCode}
+}
+
+// HistoryEntry is one transition of an application.
+type HistoryEntry struct {
+	At         time.Time
+	ActorID    *int64
+	Actor      string
+	Action     Action
+	FromStatus Status // empty for the creation
+	ToStatus   Status
+	Comment    string
+}
+
+// Action is what moves an application.
+type Action string
+
+// The actions.
+const (
+	ActCreate   Action = "create"
+	ActSubmit   Action = "submit"
+	ActApprove  Action = "approve"
+	ActReturn   Action = "return"
+	ActReject   Action = "reject"
+	ActWithdraw Action = "withdraw"
+	ActDisburse Action = "disburse"
+)
+
+// Decisions are the actions a reviewer can take.
+var Decisions = []Action{ActApprove, ActReturn, ActReject}
+
+// IsDecision reports whether a is a reviewer's decision.
+func (a Action) IsDecision() bool { return slices.Contains(Decisions, a) }
+
+// Kind is the authz resource kind of applications.
+const Kind = "application"
+
+// The authz actions that decide a stage, one per stage, so that the policy
+// names the role and scope of each stage.
+const (
+	DecideEligibility authz.Action = "decide_eligibility"
+	DecideGuarantee   authz.Action = "decide_guarantee"
+	DecideBank        authz.Action = "decide_bank"
+)
+
+// StageAction returns the authz action that decides stage s.
+func StageAction(s Status) (authz.Action, bool) {
+	switch s {
+	case EligibilityReview:
+		return DecideEligibility, true
+	case GuaranteeReview:
+		return DecideGuarantee, true
+	case BankReview:
+		return DecideBank, true
+	}
+	return "", false
+}
+
+// StageRole names the role that decides stage s, for messages.
+func StageRole(s Status) auth.Role {
+	switch s {
+	case EligibilityReview:
+		return auth.HRSSOfficer
+	case GuaranteeReview:
+		return auth.GuaranteeOfficer
+	case BankReview:
+		return auth.BankOfficer
+	}
+	return ""
+}
+
+// Next returns the status that action act leads to from s, or an
+// application.invalid_state error. This is the whole path of DOMAIN.md.
+func Next(s Status, act Action) (Status, error) {
+	next, ok := next(s, act)
+	if !ok {
+		return "", invalidState(s, act)
+	}
+	return next, nil
+}
+
+func next(s Status, act Action) (Status, bool) {
+	switch act {
+	case ActSubmit:
+		if s.Editable() {
+			return EligibilityReview, true
+		}
+	case ActApprove:
+		switch s {
+		case EligibilityReview:
+			return GuaranteeReview, true
+		case GuaranteeReview:
+			return BankReview, true
+		case BankReview:
+			return Approved, true
+		}
+	case ActReturn:
+		if s.InReview() {
+			return Returned, true
+		}
+	case ActReject:
+		if s.InReview() {
+			return Rejected, true
+		}
+	case ActWithdraw:
+		if s.Editable() || s.InReview() {
+			return Withdrawn, true
+		}
+	case ActDisburse:
+		if s == Approved {
+			return Disbursed, true
+		}
+	}
+	return "", false
+}
+
+func invalidState(s Status, act Action) error {
+	var hint string
+	switch act {
+	case ActSubmit:
+		hint = "only a draft or a returned application can be submitted"
+	case ActWithdraw:
+		hint = "only an application not yet approved can be withdrawn"
+	case ActDisburse:
+		hint = "only an approved application can be disbursed"
+	case ActApprove, ActReturn, ActReject:
+		hint = "only an application under review can be decided"
+	default:
+		hint = "only a draft or a returned application can be edited"
+	}
+	return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is %s: %s", s, hint)
+}
+
+// ErrNotEditable is the error for editing an application outside draft and returned.
+func ErrNotEditable(s Status) error { return invalidState(s, "edit") }
+
+// Shanghai is the bureau's time zone: dates (numbers, deadlines, the
+// application date) are days there. China keeps UTC+8 all year, so a fixed
+// zone needs no time zone database on the server.
+var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+
+// Day returns the calendar day of t in Shanghai, at midnight UTC, as policy
+// dates are.
+func Day(t time.Time) time.Time {
+	l := t.In(Shanghai)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Deadline returns the working-day deadline of the current review stage and
+// whether it has passed at now; ok is false outside the review stages.
+func (a Application) Deadline(p *policy.Policy, now time.Time) (deadline time.Time, late, ok bool) {
+	if !a.Status.InReview() || a.StageEnteredAt == nil {
+		return time.Time{}, false, false
+	}
+	entered := a.StageEnteredAt.In(Shanghai)
+	days := p.At(Day(entered)).ServiceDays[string(a.Status)]
+	deadline = p.AddWorkingDays(entered, days)
+	return deadline, now.After(deadline), true
+}
+
+// DecidedOtherStage reports whether user decided a stage of a other than stage.
+func (a Application) DecidedOtherStage(userID int64, stage Status) bool {
+	for _, h := range a.History {
+		if h.Action.IsDecision() && h.ActorID != nil && *h.ActorID == userID && h.FromStatus != stage {
+			return true
+		}
+	}
+	return false
+}
+
+// Number formats an application number: district, year, 6-digit sequence.
+func Number(district string, year int, seq int64) string {
+	return district + "-" + strconv.Itoa(year) + "-" + leftPad(strconv.FormatInt(seq, 10), 6)
+}
+
+func leftPad(s string, n int) string {
+	for len(s) < n {
+		s = "0" + s
+	}
+	return s
+}

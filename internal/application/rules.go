@@ -1,0 +1,449 @@
+package application
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/idnum"
+	"chuangdai/internal/money"
+	"chuangdai/internal/policy"
+)
+
+// Input is an application as the applicant writes it: amounts are still text.
+type Input struct {
+	BorrowerType string
+	Name         string
+	NationalID   string
+	Phone        string
+	KeyGroup     string
+	DistrictCode string
+	BankCode     string
+	Amount       string
+	TermMonths   int
+	BusinessName string
+	Industry     string
+	Purpose      string
+	JobsPlanned  int
+	Partners     []Partner
+	Enterprise   *FirmInput
+	OtherLoans   []OtherLoanInput
+}
+
+// FirmInput is the enterprise part of an application.
+type FirmInput struct {
+	Name             string
+	CreditCode       string
+	Employees        int
+	NewKeyGroupHires int
+}
+
+// OtherLoanInput is one declared other loan.
+type OtherLoanInput struct {
+	Holder  string
+	Kind    string
+	Balance string
+}
+
+// InputOf turns stored fields back into input, so that an edit can change
+// some fields and have the whole application checked again.
+func InputOf(f Fields) Input {
+	in := Input{
+		BorrowerType: string(f.BorrowerType), Name: f.Name, NationalID: f.NationalID, Phone: f.Phone,
+		KeyGroup: f.KeyGroup, DistrictCode: f.DistrictCode, BankCode: f.BankCode, Amount: money.Format(f.Amount),
+		TermMonths: f.TermMonths, BusinessName: f.BusinessName, Industry: f.Industry, Purpose: f.Purpose,
+		JobsPlanned: f.JobsPlanned, Partners: slices.Clone(f.Partners),
+	}
+	if e := f.Enterprise; e != nil {
+		in.Enterprise = &FirmInput{Name: e.Name, CreditCode: e.CreditCode, Employees: e.Employees, NewKeyGroupHires: e.NewKeyGroupHires}
+	}
+	for _, l := range f.OtherLoans {
+		in.OtherLoans = append(in.OtherLoans, OtherLoanInput{Holder: l.Holder, Kind: l.Kind, Balance: money.Format(l.Balance)})
+	}
+	return in
+}
+
+var (
+	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
+	districtPattern = regexp.MustCompile(`^[0-9]{6}$`)
+)
+
+// Limits of free text and lists.
+const (
+	maxName       = 100
+	maxText       = 200
+	maxPurpose    = 2000
+	maxPartners   = 50
+	maxOtherLoans = 20
+)
+
+// Validate checks everything about an application that needs no database,
+// with the policy version in force on day (the application date), and
+// returns the normalised fields. Every bad field is added to f; the result
+// is meaningful only when f stays empty.
+func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Fields {
+	out := Fields{
+		BorrowerType: BorrowerType(strings.TrimSpace(in.BorrowerType)),
+		Name:         strings.TrimSpace(in.Name),
+		Phone:        strings.TrimSpace(in.Phone),
+		KeyGroup:     strings.TrimSpace(in.KeyGroup),
+		DistrictCode: strings.TrimSpace(in.DistrictCode),
+		BankCode:     strings.TrimSpace(in.BankCode),
+		TermMonths:   in.TermMonths,
+		BusinessName: strings.TrimSpace(in.BusinessName),
+		Industry:     strings.TrimSpace(in.Industry),
+		Purpose:      strings.TrimSpace(in.Purpose),
+		JobsPlanned:  in.JobsPlanned,
+	}
+	typeOK := slices.Contains(BorrowerTypes, out.BorrowerType)
+	if !typeOK {
+		f.Add("borrower_type", "must be individual, partnership or enterprise")
+	}
+	requireText(f, "name", out.Name, maxName)
+	if r, ok := checkPerson(v, day, f, "", in.NationalID, out.BorrowerType != Enterprise); ok {
+		out.NationalID, out.BirthDate, out.Female = r.Number, r.Birth, r.Female
+	}
+	if out.Phone == "" {
+		f.Add("phone", "is required: a number the officers can call")
+	} else if !phonePattern.MatchString(out.Phone) {
+		f.Add("phone", "must be a phone number of 6 to 20 digits, such as 13800138000")
+	}
+	switch {
+	case out.KeyGroup == "" && out.BorrowerType == Enterprise:
+	case out.KeyGroup == "":
+		f.Add("key_group", "is required: one of "+strings.Join(KeyGroups, ", "))
+	case !slices.Contains(KeyGroups, out.KeyGroup):
+		f.Add("key_group", "must be one of "+strings.Join(KeyGroups, ", "))
+	}
+	if !districtPattern.MatchString(out.DistrictCode) {
+		f.Add("district_code", "must be the 6-digit code of the district where the business is, such as 411282")
+	}
+	if out.BankCode == "" {
+		f.Add("bank_code", "is required: the code of the handling bank, such as ICBC-SMX")
+	}
+	requireText(f, "business_name", out.BusinessName, maxText)
+	optionalText(f, "industry", out.Industry, maxText)
+	optionalText(f, "purpose", out.Purpose, maxPurpose)
+	if out.JobsPlanned < 0 || out.JobsPlanned > 100_000 {
+		f.Add("jobs_planned", "must be a whole number from 0")
+	}
+
+	amount, amountErr := money.ParsePositive(strings.TrimSpace(in.Amount))
+	if amountErr != nil {
+		f.Add("amount", amountErr.Error())
+	}
+	out.Amount = amount
+
+	out.Partners = checkPartners(v, day, f, out.BorrowerType, in.Partners)
+	out.Enterprise = checkFirm(v, f, out.BorrowerType, in.Enterprise)
+	out.OtherLoans = checkOtherLoans(v, f, in.OtherLoans)
+
+	if typeOK {
+		limit, maxTerm := Limits(v, out.BorrowerType, len(out.Partners))
+		if amountErr == nil && amount.GreaterThan(limit) && !f.Has("partners") {
+			f.Addf("amount", "is above the %s cap of %s", out.BorrowerType, money.Format(limit))
+		}
+		if out.TermMonths < 1 || out.TermMonths > maxTerm {
+			f.Addf("term_months", "must be from 1 to %d months for a %s loan", maxTerm, out.BorrowerType)
+		}
+	} else if out.TermMonths < 1 {
+		f.Add("term_months", "must be at least 1 month")
+	}
+	return out
+}
+
+// Limits returns the amount cap and the longest term for a borrower type
+// under policy version v; partners counts the partners of a partnership.
+func Limits(v policy.Version, t BorrowerType, partners int) (decimal.Decimal, int) {
+	switch t {
+	case Partnership:
+		c := money.RoundFen(v.Partnership.Factor.Mul(decimal.NewFromInt(int64(partners))).Mul(v.Individual.Cap.Decimal))
+		if c.GreaterThan(v.Partnership.Cap.Decimal) {
+			c = v.Partnership.Cap.Decimal
+		}
+		return c, v.Partnership.MaxTermMonths
+	case Enterprise:
+		return v.Enterprise.Cap.Decimal, v.Enterprise.MaxTermMonths
+	}
+	return v.Individual.Cap.Decimal, v.Individual.MaxTermMonths
+}
+
+func requireText(f *apperr.Fields, field, s string, max int) {
+	if s == "" {
+		f.Add(field, "is required")
+		return
+	}
+	optionalText(f, field, s, max)
+}
+
+func optionalText(f *apperr.Fields, field, s string, max int) {
+	if len([]rune(s)) > max {
+		f.Addf(field, "must be at most %d characters", max)
+	}
+}
+
+// checkPerson validates a resident ID number and, when workingAge is set,
+// that its holder is of working age on day. prefix is the JSON path of the
+// object holding national_id ("" or "partners[1].").
+func checkPerson(v policy.Version, day time.Time, f *apperr.Fields, prefix, nationalID string, workingAge bool) (idnum.Resident, bool) {
+	field := prefix + "national_id"
+	if strings.TrimSpace(nationalID) == "" {
+		f.Add(field, "is required: the 18-character resident ID number")
+		return idnum.Resident{}, false
+	}
+	r, err := idnum.ParseResident(nationalID)
+	if err != nil {
+		f.Add(field, "is not a valid resident ID number: "+err.Error())
+		return r, false
+	}
+	if !workingAge {
+		return r, true
+	}
+	if age := r.AgeOn(day); age < v.WorkingAge.Min || age > v.WorkingAge.Max {
+		f.Addf(field, "belongs to a person aged %d on %s: applicants must be of working age, %d to %d",
+			age, day.Format(time.DateOnly), v.WorkingAge.Min, v.WorkingAge.Max)
+		return r, false
+	}
+	return r, true
+}
+
+func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t BorrowerType, in []Partner) []Partner {
+	if t != Partnership {
+		if len(in) > 0 {
+			f.Add("partners", "are only for a partnership: remove them or set borrower_type to partnership")
+		}
+		return nil
+	}
+	switch {
+	case len(in) < 2:
+		f.Add("partners", "must list at least 2 partners, the lead applicant included")
+	case len(in) > maxPartners:
+		f.Addf("partners", "may list at most %d partners", maxPartners)
+	}
+	out := make([]Partner, len(in))
+	seen := map[string]int{}
+	for i, p := range in {
+		prefix := "partners[" + strconv.Itoa(i) + "]."
+		out[i] = Partner{Name: strings.TrimSpace(p.Name), KeyGroup: strings.TrimSpace(p.KeyGroup)}
+		requireText(f, prefix+"name", out[i].Name, maxName)
+		if !slices.Contains(KeyGroups, out[i].KeyGroup) {
+			f.Add(prefix+"key_group", "must be one of "+strings.Join(KeyGroups, ", "))
+		}
+		r, ok := checkPerson(v, day, f, prefix, p.NationalID, true)
+		if !ok {
+			continue
+		}
+		out[i].NationalID = r.Number
+		if j, dup := seen[r.Number]; dup {
+			f.Addf(prefix+"national_id", "is the same person as partners[%d]: list each partner once", j)
+		}
+		seen[r.Number] = i
+	}
+	return out
+}
+
+func checkFirm(v policy.Version, f *apperr.Fields, t BorrowerType, in *FirmInput) *Firm {
+	if t != Enterprise {
+		if in != nil {
+			f.Add("enterprise", "is only for an enterprise borrower: remove it or set borrower_type to enterprise")
+		}
+		return nil
+	}
+	if in == nil {
+		f.Add("enterprise", "is required for an enterprise: name, credit_code, employees and new_key_group_hires")
+		return nil
+	}
+	out := &Firm{Name: strings.TrimSpace(in.Name), Employees: in.Employees, NewKeyGroupHires: in.NewKeyGroupHires}
+	requireText(f, "enterprise.name", out.Name, maxText)
+	if code, err := idnum.CheckCreditCode(in.CreditCode); err != nil {
+		f.Add("enterprise.credit_code", "is not a valid unified social credit code: "+err.Error())
+	} else {
+		out.CreditCode = code
+	}
+	if out.Employees < 1 {
+		f.Add("enterprise.employees", "must be at least 1")
+		return out
+	}
+	if out.NewKeyGroupHires < 0 || out.NewKeyGroupHires > out.Employees {
+		f.Add("enterprise.new_key_group_hires", "must be from 0 to the number of employees")
+		return out
+	}
+	ratio := v.Enterprise.HireRatio.Decimal
+	if out.Employees > v.Enterprise.LargeStaffAbove {
+		ratio = v.Enterprise.HireRatioLarge.Decimal
+	}
+	need := ratio.Mul(decimal.NewFromInt(int64(out.Employees)))
+	if decimal.NewFromInt(int64(out.NewKeyGroupHires)).LessThan(need) {
+		f.Addf("enterprise.new_key_group_hires", "must be at least %s%% of the %d employees (%s people): key-group hires of the past year are too few",
+			ratio.Mul(decimal.NewFromInt(100)).String(), out.Employees, need.Ceil().String())
+	}
+	return out
+}
+
+func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []OtherLoan {
+	if len(in) > maxOtherLoans {
+		f.Addf("other_loans", "may list at most %d loans", maxOtherLoans)
+		return nil
+	}
+	var out []OtherLoan
+	for i, l := range in {
+		prefix := "other_loans[" + strconv.Itoa(i) + "]."
+		holder, kind := strings.TrimSpace(l.Holder), strings.TrimSpace(l.Kind)
+		if !slices.Contains(OtherLoanHolders, holder) {
+			f.Add(prefix+"holder", "must be applicant or spouse")
+		}
+		balance, err := money.Parse(strings.TrimSpace(l.Balance))
+		switch {
+		case err != nil:
+			f.Add(prefix+"balance", err.Error())
+		case balance.IsNegative():
+			f.Add(prefix+"balance", "must not be negative")
+		}
+		switch {
+		case !slices.Contains(OtherLoanKinds, kind):
+			f.Add(prefix+"kind", "must be one of "+strings.Join(OtherLoanKinds, ", "))
+		case !v.AllowsOtherLoan(kind):
+			f.Addf(prefix+"kind", "is a %s loan: applicants and spouses may hold only %s loans", kind, strings.Join(v.AllowedOtherLoans, ", "))
+		case kind == "consumer" && err == nil && !balance.LessThan(v.ConsumerCreditLimit.Decimal):
+			f.Addf(prefix+"balance", "is consumer credit of %s: only consumer credit under %s is allowed",
+				money.Format(balance), money.Format(v.ConsumerCreditLimit.Decimal))
+		}
+		out = append(out, OtherLoan{Holder: holder, Kind: kind, Balance: balance})
+	}
+	return out
+}
+
+// CheckHistory is the one rule about what a person already holds: one open
+// application or loan at a time, at most max_loans_per_person subsidised
+// loans in total, and none ever overdue. It answers 422 on national_id.
+func CheckHistory(v policy.Version, h History) error {
+	var f apperr.Fields
+	switch {
+	case h.OpenApplications > 0:
+		f.Add("national_id", "already has an application in progress: finish or withdraw it before applying again")
+	case h.OpenLoans > 0:
+		f.Add("national_id", "already has a loan that is not repaid: repay it before applying again")
+	case h.AnyOverdue:
+		f.Add("national_id", "has had an overdue loan: a new subsidised loan cannot be granted")
+	case h.LoansHeld >= v.MaxLoansPerPerson:
+		f.Addf("national_id", "has already held %d subsidised loans: at most %d are allowed", h.LoansHeld, v.MaxLoansPerPerson)
+	}
+	return f.Err()
+}
+
+// Contract is what the bank sets when it approves.
+type Contract struct {
+	Amount     decimal.Decimal
+	Rate       decimal.Decimal
+	TermMonths int
+}
+
+// ContractInput is the bank's approval as written.
+type ContractInput struct {
+	ApprovedAmount *string
+	AnnualRate     *string
+	TermMonths     *int
+}
+
+// Given reports whether any contract field was sent.
+func (c ContractInput) Given() bool {
+	return c.ApprovedAmount != nil || c.AnnualRate != nil || c.TermMonths != nil
+}
+
+// CheckContract validates the bank's contract for a on day: amount above 0
+// and at most the requested amount, rate above 0 and at most the LPR in
+// force on day plus the policy's spread, term within the borrower type's
+// longest term.
+func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractInput) (Contract, error) {
+	var f apperr.Fields
+	var c Contract
+	if in.ApprovedAmount == nil {
+		f.Add("approved_amount", "is required to approve at the bank stage")
+	} else if d, err := money.ParsePositive(*in.ApprovedAmount); err != nil {
+		f.Add("approved_amount", err.Error())
+	} else if d.GreaterThan(a.Amount) {
+		f.Addf("approved_amount", "must not exceed the requested amount %s", money.Format(a.Amount))
+	} else {
+		c.Amount = d
+	}
+	if in.AnnualRate == nil {
+		f.Add("annual_rate", "is required to approve at the bank stage, as a decimal fraction such as \"0.0395\"")
+	} else if r, err := money.ParseRate(*in.AnnualRate); err != nil {
+		f.Add("annual_rate", err.Error())
+	} else if !r.IsPositive() {
+		f.Add("annual_rate", "must be above 0")
+	} else if limit, err := p.RateCap(day); err != nil {
+		f.Add("annual_rate", err.Error())
+	} else if r.GreaterThan(limit) {
+		f.Addf("annual_rate", "must not exceed %s on %s (one-year LPR + %d bp)", money.FormatRate(limit), day.Format(time.DateOnly), p.At(day).RateCapOverLPRbp)
+	} else {
+		c.Rate = r
+	}
+	_, maxTerm := Limits(p.At(day), a.BorrowerType, len(a.Partners))
+	if in.TermMonths == nil {
+		f.Add("term_months", "is required to approve at the bank stage")
+	} else if *in.TermMonths < 1 || *in.TermMonths > maxTerm {
+		f.Addf("term_months", "must be from 1 to %d months for a %s loan", maxTerm, a.BorrowerType)
+	} else {
+		c.TermMonths = *in.TermMonths
+	}
+	return c, f.Err()
+}
+
+// ParseFilter reads a queue's query parameters (status, district_code,
+// bank_code, key_group, borrower_type, from, to, q) through get, adding a
+// field error for each bad value.
+func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
+	out := Filter{
+		Status:       Status(strings.TrimSpace(get("status"))),
+		DistrictCode: strings.TrimSpace(get("district_code")),
+		BankCode:     strings.TrimSpace(get("bank_code")),
+		KeyGroup:     strings.TrimSpace(get("key_group")),
+		BorrowerType: BorrowerType(strings.TrimSpace(get("borrower_type"))),
+		Query:        strings.TrimSpace(get("q")),
+	}
+	if out.Status != "" && !out.Status.Valid() {
+		f.Add("status", "must be one of draft, eligibility_review, guarantee_review, bank_review, approved, disbursed, returned, rejected, withdrawn")
+	}
+	if out.DistrictCode != "" && !districtPattern.MatchString(out.DistrictCode) {
+		f.Add("district_code", "must be a 6-digit district code, such as 411282")
+	}
+	if len(out.BankCode) > 32 {
+		f.Add("bank_code", "must be at most 32 characters")
+	}
+	if out.KeyGroup != "" && !slices.Contains(KeyGroups, out.KeyGroup) {
+		f.Add("key_group", "must be one of "+strings.Join(KeyGroups, ", "))
+	}
+	if out.BorrowerType != "" && !slices.Contains(BorrowerTypes, out.BorrowerType) {
+		f.Add("borrower_type", "must be individual, partnership or enterprise")
+	}
+	if len([]rune(out.Query)) > 100 {
+		f.Add("q", "must be at most 100 characters")
+	}
+	var from, to time.Time
+	for _, d := range []struct {
+		name string
+		dst  *string
+		day  *time.Time
+	}{{"from", &out.SubmittedFrom, &from}, {"to", &out.SubmittedTo, &to}} {
+		v := strings.TrimSpace(get(d.name))
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			f.Add(d.name, "must be a date YYYY-MM-DD (the day of submission)")
+			continue
+		}
+		*d.dst, *d.day = v, t
+	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		f.Add("to", "must not be before from")
+	}
+	return out
+}

@@ -1,0 +1,501 @@
+package application
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/policy"
+)
+
+// Service implements intake, the review path and the queues.
+type Service struct {
+	store  Store
+	authz  *authz.Enforcer
+	audit  *audit.Recorder
+	policy *policy.Policy
+	now    func() time.Time
+}
+
+// NewService wires the application service.
+func NewService(s Store, z *authz.Enforcer, a *audit.Recorder, p *policy.Policy) *Service {
+	return &Service{store: s, authz: z, audit: a, policy: p, now: time.Now}
+}
+
+// View is an application with its current stage's deadline, as callers see it.
+type View struct {
+	Application
+	// StageDeadline is the end of the working day by which the current
+	// review stage should be decided; nil outside the review stages.
+	StageDeadline *time.Time
+	Late          bool
+}
+
+func (s *Service) view(a Application) View {
+	v := View{Application: a}
+	if d, late, ok := a.Deadline(s.policy, s.now()); ok {
+		v.StageDeadline, v.Late = &d, late
+	}
+	return v
+}
+
+// Create takes a new application from an entrepreneur, as a draft.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View, error) {
+	if !s.authz.Can(p, authz.Create, authz.Resource{Kind: Kind}) {
+		return View{}, apperr.Forbiddenf("only entrepreneurs may apply for a loan")
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	fields, err := s.validate(ctx, now, in)
+	if err != nil {
+		return View{}, err
+	}
+	var id int64
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.checkPerson(ctx, now, fields.NationalID, 0); err != nil {
+			return err
+		}
+		year := now.In(Shanghai).Year()
+		seq, err := s.store.NextSequence(ctx, fields.DistrictCode, year)
+		if err != nil {
+			return err
+		}
+		a := Application{Number: Number(fields.DistrictCode, year, seq), Status: Draft, Version: 1, ApplicantID: p.UserID,
+			Fields: fields, CreatedAt: now, UpdatedAt: now}
+		if id, err = s.store.Create(ctx, a); err != nil {
+			return err
+		}
+		if err := s.store.AddHistory(ctx, id, entry(p, now, ActCreate, "", Draft, "")); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, p, "application.create", Kind, strconv.FormatInt(id, 10), nil, auditView{Number: a.Number, Status: Draft, Version: 1, Fields: &fields})
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.reload(ctx, id)
+}
+
+// validate runs the rules of Validate plus those that need the database.
+func (s *Service) validate(ctx context.Context, now time.Time, in Input) (Fields, error) {
+	day := Day(now)
+	var f apperr.Fields
+	out := Validate(s.policy.At(day), day, in, &f)
+	if !f.Has("district_code") {
+		ok, err := s.store.DistrictExists(ctx, out.DistrictCode)
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			f.Add("district_code", "is not a known district: see GET /api/v1/districts")
+		}
+	}
+	if !f.Has("bank_code") {
+		ok, err := s.store.BankExists(ctx, out.BankCode)
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			f.Add("bank_code", "is not a known handling bank: see GET /api/v1/banks")
+		}
+	}
+	return out, f.Err()
+}
+
+// checkPerson applies CheckHistory to nationalID under the person's lock,
+// inside the caller's transaction.
+func (s *Service) checkPerson(ctx context.Context, now time.Time, nationalID string, self int64) error {
+	if err := s.store.LockPerson(ctx, nationalID); err != nil {
+		return err
+	}
+	h, err := s.store.PersonHistory(ctx, nationalID, self)
+	if err != nil {
+		return err
+	}
+	return CheckHistory(s.policy.At(Day(now)), h)
+}
+
+func (s *Service) reload(ctx context.Context, id int64) (View, error) {
+	a, err := s.store.Get(ctx, id, false)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a), nil
+}
+
+func errNotFound(id int64) error {
+	return apperr.NotFoundf("no application with id %d is visible to you", id)
+}
+
+// load returns the application if p may read it; anything else is 404.
+func (s *Service) load(ctx context.Context, p auth.Principal, id int64, lock bool) (Application, error) {
+	a, err := s.store.Get(ctx, id, lock)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return a, errNotFound(id)
+	}
+	if err != nil {
+		return a, err
+	}
+	if !s.authz.Can(p, authz.Read, a.Resource()) {
+		return Application{}, errNotFound(id)
+	}
+	return a, nil
+}
+
+// Get returns one application with its history.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	a, err := s.load(ctx, p, id, false)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a), nil
+}
+
+// List returns the applications in p's scope that match f, for a queue.
+func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, limit int) ([]View, int64, error) {
+	scope := s.authz.Scope(p, authz.Read, Kind)
+	if scope.Empty() {
+		return nil, 0, apperr.Forbiddenf("your role may not read loan applications")
+	}
+	f.NewestFirst = !scope.All && len(scope.Districts) == 0 && len(scope.Banks) == 0
+	as, total, err := s.store.List(ctx, f, scope, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]View, len(as))
+	for i, a := range as {
+		out[i] = s.view(a)
+	}
+	return out, total, nil
+}
+
+// Patch is an edit: nil fields keep their value.
+type Patch struct {
+	BorrowerType *string
+	Name         *string
+	NationalID   *string
+	Phone        *string
+	KeyGroup     *string
+	DistrictCode *string
+	BankCode     *string
+	Amount       *string
+	TermMonths   *int
+	BusinessName *string
+	Industry     *string
+	Purpose      *string
+	JobsPlanned  *int
+	Partners     *[]Partner
+	Enterprise   *FirmInput
+	OtherLoans   *[]OtherLoanInput
+}
+
+// Apply returns in with the patch's fields written over it. Partners and
+// firm data that no longer fit the borrower type are dropped.
+func (pt Patch) Apply(in Input) Input {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&in.BorrowerType, pt.BorrowerType)
+	set(&in.Name, pt.Name)
+	set(&in.NationalID, pt.NationalID)
+	set(&in.Phone, pt.Phone)
+	set(&in.KeyGroup, pt.KeyGroup)
+	set(&in.DistrictCode, pt.DistrictCode)
+	set(&in.BankCode, pt.BankCode)
+	set(&in.Amount, pt.Amount)
+	set(&in.BusinessName, pt.BusinessName)
+	set(&in.Industry, pt.Industry)
+	set(&in.Purpose, pt.Purpose)
+	if pt.TermMonths != nil {
+		in.TermMonths = *pt.TermMonths
+	}
+	if pt.JobsPlanned != nil {
+		in.JobsPlanned = *pt.JobsPlanned
+	}
+	if pt.Partners != nil {
+		in.Partners = *pt.Partners
+	} else if in.BorrowerType != string(Partnership) {
+		in.Partners = nil
+	}
+	if pt.Enterprise != nil {
+		in.Enterprise = pt.Enterprise
+	} else if in.BorrowerType != string(Enterprise) {
+		in.Enterprise = nil
+	}
+	if pt.OtherLoans != nil {
+		in.OtherLoans = *pt.OtherLoans
+	}
+	return in
+}
+
+// checkOwner answers 403 unless p may change a as its applicant, and 409
+// conflict when the caller's version is stale.
+func (s *Service) checkOwner(p auth.Principal, a Application, version *int, what string) error {
+	if !s.authz.Can(p, authz.Update, a.Resource()) {
+		return apperr.Forbiddenf("only the applicant may %s an application", what)
+	}
+	return checkVersion(a, version)
+}
+
+func checkVersion(a Application, version *int) error {
+	if version != nil && *version != a.Version {
+		return apperr.Conflictf("the application is at version %d, not %d: someone changed it; reload it and try again", a.Version, *version)
+	}
+	return nil
+}
+
+// Update edits a draft or returned application; the whole application is
+// checked again. version, when given, must be the current one.
+func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch) (View, error) {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := s.checkOwner(p, a, version, "edit"); err != nil {
+			return err
+		}
+		if !a.Status.Editable() {
+			return ErrNotEditable(a.Status)
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		fields, err := s.validate(ctx, now, pt.Apply(InputOf(a.Fields)))
+		if err != nil {
+			return err
+		}
+		if fields.NationalID != a.NationalID {
+			if err := s.checkPerson(ctx, now, fields.NationalID, a.ID); err != nil {
+				return err
+			}
+		}
+		before := a.Fields
+		old := a.Version
+		a.Fields, a.Version, a.UpdatedAt = fields, a.Version+1, now
+		if err := s.store.Update(ctx, a, old); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, p, "application.update", Kind, strconv.FormatInt(a.ID, 10),
+			auditView{Number: a.Number, Status: a.Status, Version: old, Fields: &before},
+			auditView{Number: a.Number, Status: a.Status, Version: a.Version, Fields: &fields})
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.reload(ctx, id)
+}
+
+// Submit sends a draft or returned application to eligibility review,
+// checking it again under the rules in force today.
+func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, version *int) (View, error) {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := s.checkOwner(p, a, version, "submit"); err != nil {
+			return err
+		}
+		if _, err := Next(a.Status, ActSubmit); err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields)); err != nil {
+			return err
+		}
+		if err := s.checkPerson(ctx, now, a.NationalID, a.ID); err != nil {
+			return err
+		}
+		a.SubmittedAt = &now
+		return s.move(ctx, p, a, now, ActSubmit, "")
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.reload(ctx, id)
+}
+
+// Withdraw ends an application at the applicant's request, any time before
+// it is approved.
+func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64, version *int, comment string) (View, error) {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if err := s.checkOwner(p, a, version, "withdraw"); err != nil {
+			return err
+		}
+		comment = strings.TrimSpace(comment)
+		if len([]rune(comment)) > maxPurpose {
+			return apperr.Field("comment", "must be at most 2000 characters")
+		}
+		return s.move(ctx, p, a, s.now().UTC().Truncate(time.Microsecond), ActWithdraw, comment)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.reload(ctx, id)
+}
+
+// DecisionInput is a reviewer's decision on the current stage.
+type DecisionInput struct {
+	Decision string
+	Comment  string
+	Contract ContractInput
+	// Version, when given, must be the current one.
+	Version *int
+}
+
+// stages in path order.
+var stages = []Status{EligibilityReview, GuaranteeReview, BankReview}
+
+// Decide records a reviewer's approve, return or reject on the current
+// review stage. The order of the checks decides the answer: not visible →
+// 404; the applicant → four_eyes; a role that decides no stage of this
+// application → 403; a stale version → 409 conflict; not under review, or
+// already past the caller's stage → 409 invalid_state; a later stage than
+// the caller's → 403; a user who decided another stage → four_eyes; then
+// the decision itself (422).
+func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in DecisionInput) (View, error) {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.load(ctx, p, id, true)
+		if err != nil {
+			return err
+		}
+		if p.UserID == a.ApplicantID {
+			return apperr.New(apperr.Forbidden, "four_eyes", "you are the applicant: an applicant decides no stage of their own application")
+		}
+		mine := -1
+		for i, st := range stages {
+			act, _ := StageAction(st)
+			if s.authz.Can(p, act, a.Resource()) && mine < 0 {
+				mine = i
+			}
+		}
+		if mine < 0 {
+			return apperr.Forbiddenf("your role decides no stage of this application: eligibility is decided by the district's hrss_officer, guarantee by its guarantee_officer, the bank stage by the chosen bank's bank_officer")
+		}
+		if err := checkVersion(a, in.Version); err != nil {
+			return err
+		}
+		if !a.Status.InReview() {
+			return invalidState(a.Status, ActApprove)
+		}
+		stage := a.Status
+		act, _ := StageAction(stage)
+		if !s.authz.Can(p, act, a.Resource()) {
+			if slices.Index(stages, stage) > mine {
+				return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is %s: it has moved past your stage (%s)", stage, stages[mine])
+			}
+			return apperr.Forbiddenf("the application is %s: that stage is decided by a %s of its %s", stage, StageRole(stage), scopeWord(stage))
+		}
+		if a.DecidedOtherStage(p.UserID, stage) {
+			return apperr.New(apperr.Forbidden, "four_eyes", "you decided another stage of this application: each stage needs a different person")
+		}
+		decision := Action(strings.TrimSpace(in.Decision))
+		comment := strings.TrimSpace(in.Comment)
+		var f apperr.Fields
+		if !decision.IsDecision() {
+			f.Add("decision", "must be approve, return or reject")
+		}
+		if (decision == ActReturn || decision == ActReject) && comment == "" {
+			f.Addf("comment", "is required to %s: tell the applicant why", decision)
+		}
+		if len([]rune(comment)) > maxPurpose {
+			f.Add("comment", "must be at most 2000 characters")
+		}
+		bankApprove := decision == ActApprove && stage == BankReview
+		if !bankApprove && in.Contract.Given() {
+			f.Add("approved_amount", "approved_amount, annual_rate and term_months are set only when the bank approves")
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		if bankApprove {
+			c, err := CheckContract(s.policy, Day(now), a, in.Contract)
+			if err != nil {
+				return err
+			}
+			by := p.UserID
+			a.ApprovedAmount, a.AnnualRate, a.ApprovedTermMonths, a.ApprovedAt, a.ApprovedBy = &c.Amount, &c.Rate, &c.TermMonths, &now, &by
+		}
+		return s.move(ctx, p, a, now, decision, comment)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.reload(ctx, id)
+}
+
+func scopeWord(s Status) string {
+	if s == BankReview {
+		return "chosen bank"
+	}
+	return "district"
+}
+
+// move applies act to a and writes it with its history row and audit
+// event, in the caller's transaction.
+func (s *Service) move(ctx context.Context, p auth.Principal, a Application, now time.Time, act Action, comment string) error {
+	from := a.Status
+	to, err := Next(from, act)
+	if err != nil {
+		return err
+	}
+	old := a.Version
+	a.Status, a.Version, a.UpdatedAt = to, a.Version+1, now
+	if to.InReview() {
+		a.StageEnteredAt = &now
+	} else {
+		a.StageEnteredAt = nil
+	}
+	if err := s.store.Update(ctx, a, old); err != nil {
+		return err
+	}
+	if err := s.store.AddHistory(ctx, a.ID, entry(p, now, act, from, to, comment)); err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, p, "application."+string(act), Kind, strconv.FormatInt(a.ID, 10),
+		auditView{Number: a.Number, Status: from, Version: old},
+		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to)})
+}
+
+func contractOf(a Application, act Action, to Status) *auditContract {
+	if act != ActApprove || to != Approved || a.ApprovedAmount == nil || a.AnnualRate == nil || a.ApprovedTermMonths == nil {
+		return nil
+	}
+	return &auditContract{Amount: a.ApprovedAmount.StringFixed(2), Rate: a.AnnualRate.String(), TermMonths: *a.ApprovedTermMonths}
+}
+
+func entry(p auth.Principal, at time.Time, act Action, from, to Status, comment string) HistoryEntry {
+	h := HistoryEntry{At: at, Actor: p.Username, Action: act, FromStatus: from, ToStatus: to, Comment: comment}
+	if p.UserID != 0 {
+		id := p.UserID
+		h.ActorID = &id
+	}
+	return h
+}
+
+// auditView is what the audit trail keeps of an application change.
+type auditView struct {
+	Number   string         `json:"number"`
+	Status   Status         `json:"status"`
+	Version  int            `json:"version"`
+	Comment  string         `json:"comment,omitempty"`
+	Contract *auditContract `json:"contract,omitempty"`
+	Fields   *Fields        `json:"fields,omitempty"`
+}
+
+type auditContract struct {
+	Amount     string `json:"approved_amount"`
+	Rate       string `json:"annual_rate"`
+	TermMonths int    `json:"term_months"`
+}

@@ -1,0 +1,65 @@
+package application
+
+import (
+	"context"
+
+	"chuangdai/internal/authz"
+)
+
+// Store is what applications need from persistence. Writes run inside the
+// transaction carried by ctx (see InTx).
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	DistrictExists(ctx context.Context, code string) (bool, error)
+	BankExists(ctx context.Context, code string) (bool, error)
+	// LockPerson serialises, until the transaction ends, every change that
+	// checks the one-open-application rule for nationalID.
+	LockPerson(ctx context.Context, nationalID string) error
+	// PersonHistory describes what a person already holds, leaving out the
+	// application excludeID (0 for none).
+	PersonHistory(ctx context.Context, nationalID string, excludeID int64) (History, error)
+	// NextSequence returns the next application sequence number of a
+	// district and year, counted under a row lock.
+	NextSequence(ctx context.Context, district string, year int) (int64, error)
+	// Create inserts a and returns its id.
+	Create(ctx context.Context, a Application) (int64, error)
+	// Get returns the application with its history; forUpdate row-locks it
+	// (on PostgreSQL) until the transaction ends.
+	Get(ctx context.Context, id int64, forUpdate bool) (Application, error)
+	// Update writes a's editable fields, status and decision fields if the
+	// stored version is still version, and sets the version to a.Version.
+	// A stale version is an apperr Conflict.
+	Update(ctx context.Context, a Application, version int) error
+	AddHistory(ctx context.Context, applicationID int64, h HistoryEntry) error
+	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Application, int64, error)
+}
+
+// History is what a person has held before, for the re-loan rule.
+type History struct {
+	// OpenApplications counts applications in progress (draft to approved).
+	OpenApplications int
+	// LoansHeld counts subsidised loans ever disbursed to the person.
+	LoansHeld int
+	// OpenLoans counts loans not yet settled.
+	OpenLoans int
+	// AnyOverdue is set when any loan of the person was ever overdue.
+	AnyOverdue bool
+}
+
+// Filter selects applications for a queue. Zero values select everything.
+type Filter struct {
+	Status       Status
+	DistrictCode string
+	BankCode     string
+	KeyGroup     string
+	BorrowerType BorrowerType
+	// SubmittedFrom and SubmittedTo bound the submission day (inclusive,
+	// Shanghai days, YYYY-MM-DD).
+	SubmittedFrom string
+	SubmittedTo   string
+	// Query searches number, name and business name.
+	Query string
+	// NewestFirst sorts by creation, newest first (the applicant's own list);
+	// otherwise the oldest submission comes first (officers' queues).
+	NewestFirst bool
+}

@@ -1,0 +1,474 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/money"
+)
+
+type applicationRow struct {
+	ID                         int64 `gorm:"primaryKey"`
+	Number                     string
+	Status                     string
+	Version                    int
+	ApplicantID                int64
+	BorrowerType               string
+	Name                       string
+	NationalID                 string
+	BirthDate                  string
+	Female                     bool
+	Phone                      string
+	KeyGroup                   string
+	DistrictCode               string
+	BankCode                   string
+	AmountFen                  int64
+	TermMonths                 int
+	BusinessName               string
+	Industry                   string
+	Purpose                    string
+	JobsPlanned                int
+	Partners                   string
+	EnterpriseName             *string
+	EnterpriseCreditCode       *string
+	EnterpriseEmployees        *int
+	EnterpriseNewKeyGroupHires *int
+	OtherLoans                 string
+	CreatedYear                int
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
+	SubmittedAt                *time.Time
+	SubmittedOn                *string
+	StageEnteredAt             *time.Time
+	ApprovedAmountFen          *int64
+	AnnualRatePPM              *int64 `gorm:"column:annual_rate_ppm"`
+	ApprovedTermMonths         *int
+	ApprovedAt                 *time.Time
+	ApprovedBy                 *int64
+	DisbursedAt                *time.Time
+}
+
+func (applicationRow) TableName() string { return "applications" }
+
+type applicationHistoryRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	ApplicationID int64
+	At            time.Time
+	ActorID       *int64
+	Actor         string
+	Action        string
+	FromStatus    *string
+	ToStatus      string
+	Comment       string
+}
+
+func (applicationHistoryRow) TableName() string { return "application_history" }
+
+type applicationCounterRow struct {
+	DistrictCode string `gorm:"primaryKey"`
+	Year         int    `gorm:"primaryKey"`
+	LastSeq      int64
+}
+
+func (applicationCounterRow) TableName() string { return "application_counters" }
+
+// Applications implements application.Store. The loans capability also
+// calls MarkDisbursed and extends PersonHistory.
+type Applications struct{ *DB }
+
+// otherLoanJSON is how a declared other loan is kept in the other_loans column.
+type otherLoanJSON struct {
+	Holder     string `json:"holder"`
+	Kind       string `json:"kind"`
+	BalanceFen int64  `json:"balance_fen"`
+}
+
+func toApplicationRow(a application.Application) (applicationRow, error) {
+	partners := a.Partners
+	if partners == nil {
+		partners = []application.Partner{}
+	}
+	pj, err := json.Marshal(partners)
+	if err != nil {
+		return applicationRow{}, apperr.Wrap(err, "encode partners")
+	}
+	loans := make([]otherLoanJSON, len(a.OtherLoans))
+	for i, l := range a.OtherLoans {
+		fen, err := money.ToFen(l.Balance)
+		if err != nil {
+			return applicationRow{}, apperr.Wrap(err, "other loan balance")
+		}
+		loans[i] = otherLoanJSON{Holder: l.Holder, Kind: l.Kind, BalanceFen: fen}
+	}
+	lj, err := json.Marshal(loans)
+	if err != nil {
+		return applicationRow{}, apperr.Wrap(err, "encode other loans")
+	}
+	amount, err := money.ToFen(a.Amount)
+	if err != nil {
+		return applicationRow{}, apperr.Wrap(err, "amount")
+	}
+	r := applicationRow{
+		ID: a.ID, Number: a.Number, Status: string(a.Status), Version: a.Version, ApplicantID: a.ApplicantID,
+		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: a.NationalID,
+		BirthDate: a.BirthDate.Format(time.DateOnly), Female: a.Female, Phone: a.Phone, KeyGroup: a.KeyGroup,
+		DistrictCode: a.DistrictCode, BankCode: a.BankCode, AmountFen: amount, TermMonths: a.TermMonths,
+		BusinessName: a.BusinessName, Industry: a.Industry, Purpose: a.Purpose, JobsPlanned: a.JobsPlanned,
+		Partners: string(pj), OtherLoans: string(lj),
+		CreatedYear: a.CreatedAt.In(application.Shanghai).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		SubmittedAt: a.SubmittedAt, StageEnteredAt: a.StageEnteredAt,
+		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
+	}
+	if a.SubmittedAt != nil {
+		on := application.Day(*a.SubmittedAt).Format(time.DateOnly)
+		r.SubmittedOn = &on
+	}
+	if e := a.Enterprise; e != nil {
+		r.EnterpriseName, r.EnterpriseCreditCode = &e.Name, &e.CreditCode
+		r.EnterpriseEmployees, r.EnterpriseNewKeyGroupHires = &e.Employees, &e.NewKeyGroupHires
+	}
+	if a.ApprovedAmount != nil {
+		fen, err := money.ToFen(*a.ApprovedAmount)
+		if err != nil {
+			return applicationRow{}, apperr.Wrap(err, "approved amount")
+		}
+		r.ApprovedAmountFen = &fen
+	}
+	if a.AnnualRate != nil {
+		ppm, err := money.RateToPPM(*a.AnnualRate)
+		if err != nil {
+			return applicationRow{}, apperr.Wrap(err, "annual rate")
+		}
+		r.AnnualRatePPM = &ppm
+	}
+	return r, nil
+}
+
+func fromApplicationRow(r applicationRow) (application.Application, error) {
+	birth, err := time.Parse(time.DateOnly, r.BirthDate)
+	if err != nil {
+		return application.Application{}, apperr.Wrap(err, "application birth date")
+	}
+	a := application.Application{
+		ID: r.ID, Number: r.Number, Status: application.Status(r.Status), Version: r.Version, ApplicantID: r.ApplicantID,
+		Fields: application.Fields{
+			BorrowerType: application.BorrowerType(r.BorrowerType), Name: r.Name, NationalID: r.NationalID,
+			Phone: r.Phone, KeyGroup: r.KeyGroup, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
+			Amount: money.FromFen(r.AmountFen), TermMonths: r.TermMonths, BusinessName: r.BusinessName,
+			Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned, BirthDate: birth, Female: r.Female,
+		},
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, StageEnteredAt: r.StageEnteredAt,
+		ApprovedTermMonths: r.ApprovedTermMonths, ApprovedAt: r.ApprovedAt, ApprovedBy: r.ApprovedBy, DisbursedAt: r.DisbursedAt,
+	}
+	if err := json.Unmarshal([]byte(r.Partners), &a.Partners); err != nil {
+		return a, apperr.Wrap(err, "application partners")
+	}
+	var loans []otherLoanJSON
+	if err := json.Unmarshal([]byte(r.OtherLoans), &loans); err != nil {
+		return a, apperr.Wrap(err, "application other loans")
+	}
+	for _, l := range loans {
+		a.OtherLoans = append(a.OtherLoans, application.OtherLoan{Holder: l.Holder, Kind: l.Kind, Balance: money.FromFen(l.BalanceFen)})
+	}
+	if r.EnterpriseName != nil {
+		a.Enterprise = &application.Firm{Name: *r.EnterpriseName, CreditCode: deref(r.EnterpriseCreditCode)}
+		if r.EnterpriseEmployees != nil {
+			a.Enterprise.Employees = *r.EnterpriseEmployees
+		}
+		if r.EnterpriseNewKeyGroupHires != nil {
+			a.Enterprise.NewKeyGroupHires = *r.EnterpriseNewKeyGroupHires
+		}
+	}
+	if r.ApprovedAmountFen != nil {
+		d := money.FromFen(*r.ApprovedAmountFen)
+		a.ApprovedAmount = &d
+	}
+	if r.AnnualRatePPM != nil {
+		d := money.RateFromPPM(*r.AnnualRatePPM)
+		a.AnnualRate = &d
+	}
+	return a, nil
+}
+
+// DistrictExists implements application.Store.
+func (s Applications) DistrictExists(ctx context.Context, code string) (bool, error) {
+	return Refdata(s).DistrictExists(ctx, code)
+}
+
+// BankExists implements application.Store.
+func (s Applications) BankExists(ctx context.Context, code string) (bool, error) {
+	return Refdata(s).BankExists(ctx, code)
+}
+
+// personLockBase keeps person locks apart from other advisory locks.
+const personLockBase = 0x7065727300000000 // "pers"
+
+// LockPerson implements application.Store with a transaction-scoped
+// advisory lock on PostgreSQL; SQLite's immediate transactions already run
+// one writer at a time.
+func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
+	h := fnv.New32a()
+	h.Write([]byte(strings.ToUpper(nationalID)))
+	return translate(s.xactLock(ctx, personLockBase|int64(h.Sum32())), "person lock")
+}
+
+// PersonHistory implements application.Store. It is the one query behind
+// the one-open-application and re-loan rules: applications in progress come
+// from applications; loans held, open and overdue come from the disbursed
+// applications until the loans table answers them.
+func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID int64) (application.History, error) {
+	var h application.History
+	type count struct {
+		Status string
+		N      int
+	}
+	var counts []count
+	err := s.conn(ctx).Model(&applicationRow{}).Select("status, COUNT(*) AS n").
+		Where("national_id = ? AND id <> ?", strings.ToUpper(nationalID), excludeID).
+		Group("status").Scan(&counts).Error
+	if err != nil {
+		return h, translate(err, "person history")
+	}
+	for _, c := range counts {
+		st := application.Status(c.Status)
+		switch {
+		case st == application.Disbursed:
+			h.LoansHeld += c.N
+			h.OpenLoans += c.N
+		case st.Open():
+			h.OpenApplications += c.N
+		}
+	}
+	return h, nil
+}
+
+// NextSequence implements application.Store: one upsert that takes the
+// counter row's lock until the transaction ends, on both engines.
+func (s Applications) NextSequence(ctx context.Context, district string, year int) (int64, error) {
+	var seq int64
+	err := s.conn(ctx).Raw(`INSERT INTO application_counters (district_code, year, last_seq) VALUES (?, ?, 1)
+		ON CONFLICT (district_code, year) DO UPDATE SET last_seq = application_counters.last_seq + 1
+		RETURNING last_seq`, district, year).Scan(&seq).Error
+	if err != nil {
+		return 0, translate(err, "application number")
+	}
+	return seq, nil
+}
+
+// Create implements application.Store.
+func (s Applications) Create(ctx context.Context, a application.Application) (int64, error) {
+	row, err := toApplicationRow(a)
+	if err != nil {
+		return 0, err
+	}
+	row.ID = 0
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return 0, translate(err, "application")
+	}
+	return row.ID, nil
+}
+
+// Get implements application.Store.
+func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (application.Application, error) {
+	q := s.conn(ctx).Where("id = ?", id)
+	if forUpdate {
+		q = s.forUpdate(q)
+	}
+	var row applicationRow
+	if err := q.Take(&row).Error; err != nil {
+		return application.Application{}, translate(err, "application "+strconv.FormatInt(id, 10))
+	}
+	a, err := fromApplicationRow(row)
+	if err != nil {
+		return a, err
+	}
+	var hist []applicationHistoryRow
+	if err := s.conn(ctx).Where("application_id = ?", id).Order("id").Find(&hist).Error; err != nil {
+		return a, translate(err, "application history")
+	}
+	for _, h := range hist {
+		a.History = append(a.History, application.HistoryEntry{
+			At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: application.Action(h.Action),
+			FromStatus: application.Status(deref(h.FromStatus)), ToStatus: application.Status(h.ToStatus), Comment: h.Comment,
+		})
+	}
+	return a, nil
+}
+
+// Update implements application.Store: a conditional update on the version.
+func (s Applications) Update(ctx context.Context, a application.Application, version int) error {
+	r, err := toApplicationRow(a)
+	if err != nil {
+		return err
+	}
+	res := s.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ?", a.ID, version).Updates(map[string]any{
+		"status": r.Status, "version": r.Version, "borrower_type": r.BorrowerType, "name": r.Name,
+		"national_id": r.NationalID, "birth_date": r.BirthDate, "female": r.Female, "phone": r.Phone,
+		"key_group": r.KeyGroup, "district_code": r.DistrictCode, "bank_code": r.BankCode,
+		"amount_fen": r.AmountFen, "term_months": r.TermMonths, "business_name": r.BusinessName,
+		"industry": r.Industry, "purpose": r.Purpose, "jobs_planned": r.JobsPlanned, "partners": r.Partners,
+		"enterprise_name": r.EnterpriseName, "enterprise_credit_code": r.EnterpriseCreditCode,
+		"enterprise_employees": r.EnterpriseEmployees, "enterprise_new_key_group_hires": r.EnterpriseNewKeyGroupHires,
+		"other_loans": r.OtherLoans, "updated_at": r.UpdatedAt, "submitted_at": r.SubmittedAt,
+		"submitted_on": r.SubmittedOn, "stage_entered_at": r.StageEnteredAt,
+		"approved_amount_fen": r.ApprovedAmountFen, "annual_rate_ppm": r.AnnualRatePPM,
+		"approved_term_months": r.ApprovedTermMonths, "approved_at": r.ApprovedAt, "approved_by": r.ApprovedBy,
+		"disbursed_at": r.DisbursedAt,
+	})
+	if res.Error != nil {
+		return translate(res.Error, "application")
+	}
+	if res.RowsAffected == 0 {
+		return errStale(a.ID)
+	}
+	return nil
+}
+
+func errStale(id int64) error {
+	return apperr.Conflictf("application %d was changed by someone else: reload it and try again", id)
+}
+
+// AddHistory implements application.Store.
+func (s Applications) AddHistory(ctx context.Context, applicationID int64, h application.HistoryEntry) error {
+	row := applicationHistoryRow{
+		ApplicationID: applicationID, At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: string(h.Action),
+		FromStatus: nullable(string(h.FromStatus)), ToStatus: string(h.ToStatus), Comment: h.Comment,
+	}
+	return translate(s.conn(ctx).Create(&row).Error, "application history")
+}
+
+// MarkDisbursed moves an approved application to disbursed, for the loans
+// capability, inside the transaction in ctx: a conditional update on the
+// version (pass the version read with the application), plus the history
+// row. The caller records the audit event. A stale version is an apperr
+// Conflict; a status other than approved is application.invalid_state.
+func (s Applications) MarkDisbursed(ctx context.Context, id int64, version int, at time.Time, actor auth.Principal) error {
+	a, err := s.Get(ctx, id, true)
+	if err != nil {
+		return err
+	}
+	if a.Version != version {
+		return errStale(id)
+	}
+	to, err := application.Next(a.Status, application.ActDisburse)
+	if err != nil {
+		return err
+	}
+	res := s.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ? AND status = ?", id, version, string(application.Approved)).
+		Updates(map[string]any{"status": string(to), "version": version + 1, "disbursed_at": at, "updated_at": at})
+	if res.Error != nil {
+		return translate(res.Error, "application")
+	}
+	if res.RowsAffected == 0 {
+		return errStale(id)
+	}
+	return s.AddHistory(ctx, id, application.HistoryEntry{
+		At: at, ActorID: actorID(actor), Actor: actor.Username, Action: application.ActDisburse, FromStatus: a.Status, ToStatus: to,
+	})
+}
+
+func actorID(p auth.Principal) *int64 {
+	if p.UserID == 0 {
+		return nil
+	}
+	id := p.UserID
+	return &id
+}
+
+// List implements application.Store: the scope and the filter become SQL.
+func (s Applications) List(ctx context.Context, f application.Filter, scope authz.ListScope, offset, limit int) ([]application.Application, int64, error) {
+	if scope.Empty() {
+		return nil, 0, nil
+	}
+	q := s.conn(ctx).Model(&applicationRow{})
+	q = applyScope(q, scope)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.DistrictCode != "" {
+		q = q.Where("district_code = ?", f.DistrictCode)
+	}
+	if f.BankCode != "" {
+		q = q.Where("bank_code = ?", f.BankCode)
+	}
+	if f.KeyGroup != "" {
+		q = q.Where("key_group = ?", f.KeyGroup)
+	}
+	if f.BorrowerType != "" {
+		q = q.Where("borrower_type = ?", string(f.BorrowerType))
+	}
+	if f.SubmittedFrom != "" {
+		q = q.Where("submitted_on >= ?", f.SubmittedFrom)
+	}
+	if f.SubmittedTo != "" {
+		q = q.Where("submitted_on <= ?", f.SubmittedTo)
+	}
+	if f.Query != "" {
+		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+		q = q.Where(`(lower(number) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' OR lower(business_name) LIKE ? ESCAPE '\')`, like, like, like)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "applications")
+	}
+	if f.NewestFirst {
+		q = q.Order("created_at DESC").Order("id DESC")
+	} else {
+		q = q.Order("CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END").Order("submitted_at").Order("id")
+	}
+	var rows []applicationRow
+	if err := page(q, offset, limit).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "applications")
+	}
+	out := make([]application.Application, len(rows))
+	for i, r := range rows {
+		a, err := fromApplicationRow(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i] = a
+	}
+	return out, total, nil
+}
+
+// applyScope filters q to what scope shows, exactly as ListScope.Contains decides.
+func applyScope(q *gorm.DB, scope authz.ListScope) *gorm.DB {
+	if scope.All {
+		return q
+	}
+	var conds []string
+	var args []any
+	if len(scope.Districts) > 0 {
+		conds, args = append(conds, "district_code IN ?"), append(args, scope.Districts)
+	}
+	if len(scope.Banks) > 0 {
+		conds, args = append(conds, "bank_code IN ?"), append(args, scope.Banks)
+	}
+	var owners []int64
+	for _, o := range scope.Owners {
+		if id, err := strconv.ParseInt(o, 10, 64); err == nil {
+			owners = append(owners, id)
+		}
+	}
+	if len(owners) > 0 {
+		conds, args = append(conds, "applicant_id IN ?"), append(args, owners)
+	}
+	if len(conds) == 0 {
+		return q.Where("1 = 0")
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
