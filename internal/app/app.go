@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -30,16 +31,17 @@ const MaxBodyBytes = 10 << 20
 
 // App holds the built application.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	Policy  *policy.Policy
-	DB      *store.DB
-	Authz   *authz.Enforcer
-	Audit   *audit.Recorder
-	Users   *user.Service
-	Refdata *refdata.Service
-	AuditSv *audit.Service
-	Server  *httpapi.Server
+	Config       config.Config
+	Log          *slog.Logger
+	Policy       *policy.Policy
+	DB           *store.DB
+	Authz        *authz.Enforcer
+	Audit        *audit.Recorder
+	Users        *user.Service
+	Refdata      *refdata.Service
+	Applications *application.Service
+	AuditSv      *audit.Service
+	Server       *httpapi.Server
 }
 
 // Open connects to the database, applies pending migrations and builds the
@@ -85,12 +87,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	rec := audit.NewRecorder(auditStore)
 	a := &App{
 		Config: cfg, Log: log, Policy: pol, DB: db, Authz: z, Audit: rec,
-		Users:   user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, limits(cfg)),
-		Refdata: refdata.NewService(store.Refdata{DB: db}, z, rec),
-		AuditSv: audit.NewService(auditStore, z),
+		Users:        user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, limits(cfg)),
+		Refdata:      refdata.NewService(store.Refdata{DB: db}, z, rec),
+		Applications: application.NewService(store.Applications{DB: db}, z, rec, pol),
+		AuditSv:      audit.NewService(auditStore, z),
 	}
 	a.Server = httpapi.New(httpapi.Deps{
-		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv,
+		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications,
 		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 	})
 	return a, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/refdata"
@@ -24,12 +25,13 @@ import (
 
 // Deps are the services the API calls.
 type Deps struct {
-	Log      *slog.Logger
-	Users    *user.Service
-	Refdata  *refdata.Service
-	Audit    *audit.Service
-	Ready    func(ctx context.Context) error
-	Registry *prometheus.Registry
+	Log          *slog.Logger
+	Users        *user.Service
+	Refdata      *refdata.Service
+	Applications *application.Service
+	Audit        *audit.Service
+	Ready        func(ctx context.Context) error
+	Registry     *prometheus.Registry
 	// Web is the browser UI's static files, served at /.
 	Web fs.FS
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
@@ -115,6 +117,7 @@ func New(d Deps) *Server {
 	a.routesAccount()
 	a.routesRefdata()
 	a.routesAudit()
+	a.routesApplications()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()

@@ -1,0 +1,441 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/money"
+)
+
+type partnerDTO struct {
+	Name       string `json:"name"`
+	NationalID string `json:"national_id"`
+	KeyGroup   string `json:"key_group"`
+}
+
+type enterpriseDTO struct {
+	Name             string `json:"name"`
+	CreditCode       string `json:"credit_code"`
+	Employees        int    `json:"employees"`
+	NewKeyGroupHires int    `json:"new_key_group_hires"`
+}
+
+type otherLoanDTO struct {
+	Holder  string `json:"holder"`
+	Kind    string `json:"kind"`
+	Balance string `json:"balance"`
+}
+
+type applicationRequest struct {
+	BorrowerType string         `json:"borrower_type"`
+	Name         string         `json:"name"`
+	NationalID   string         `json:"national_id"`
+	Phone        string         `json:"phone"`
+	KeyGroup     string         `json:"key_group"`
+	DistrictCode string         `json:"district_code"`
+	BankCode     string         `json:"bank_code"`
+	Amount       string         `json:"amount"`
+	TermMonths   int            `json:"term_months"`
+	BusinessName string         `json:"business_name"`
+	Industry     string         `json:"industry"`
+	Purpose      string         `json:"purpose"`
+	JobsPlanned  int            `json:"jobs_planned"`
+	Partners     []partnerDTO   `json:"partners"`
+	Enterprise   *enterpriseDTO `json:"enterprise"`
+	OtherLoans   []otherLoanDTO `json:"other_loans"`
+}
+
+type applicationPatch struct {
+	BorrowerType *string         `json:"borrower_type"`
+	Name         *string         `json:"name"`
+	NationalID   *string         `json:"national_id"`
+	Phone        *string         `json:"phone"`
+	KeyGroup     *string         `json:"key_group"`
+	DistrictCode *string         `json:"district_code"`
+	BankCode     *string         `json:"bank_code"`
+	Amount       *string         `json:"amount"`
+	TermMonths   *int            `json:"term_months"`
+	BusinessName *string         `json:"business_name"`
+	Industry     *string         `json:"industry"`
+	Purpose      *string         `json:"purpose"`
+	JobsPlanned  *int            `json:"jobs_planned"`
+	Partners     *[]partnerDTO   `json:"partners"`
+	Enterprise   *enterpriseDTO  `json:"enterprise"`
+	OtherLoans   *[]otherLoanDTO `json:"other_loans"`
+	// Version is the version the edit was made on; If-Match may carry it instead.
+	Version *int `json:"version"`
+}
+
+type versionRequest struct {
+	Version *int `json:"version"`
+}
+
+type withdrawRequest struct {
+	Comment string `json:"comment"`
+	Version *int   `json:"version"`
+}
+
+type decisionRequest struct {
+	Decision       string  `json:"decision"`
+	Comment        string  `json:"comment"`
+	ApprovedAmount *string `json:"approved_amount"`
+	AnnualRate     *string `json:"annual_rate"`
+	TermMonths     *int    `json:"term_months"`
+	Version        *int    `json:"version"`
+}
+
+type historyDTO struct {
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	ActorID    *int64    `json:"actor_id"`
+	Action     string    `json:"action"`
+	FromStatus *string   `json:"from_status"`
+	ToStatus   string    `json:"to_status"`
+	Comment    string    `json:"comment"`
+}
+
+type applicationResponse struct {
+	ID                 int64          `json:"id"`
+	Number             string         `json:"number"`
+	Status             string         `json:"status"`
+	Version            int            `json:"version"`
+	ApplicantID        int64          `json:"applicant_id"`
+	BorrowerType       string         `json:"borrower_type"`
+	Name               string         `json:"name"`
+	NationalID         string         `json:"national_id"`
+	BirthDate          string         `json:"birth_date"`
+	Gender             string         `json:"gender"`
+	Phone              string         `json:"phone"`
+	KeyGroup           string         `json:"key_group"`
+	DistrictCode       string         `json:"district_code"`
+	BankCode           string         `json:"bank_code"`
+	Amount             string         `json:"amount"`
+	TermMonths         int            `json:"term_months"`
+	BusinessName       string         `json:"business_name"`
+	Industry           string         `json:"industry"`
+	Purpose            string         `json:"purpose"`
+	JobsPlanned        int            `json:"jobs_planned"`
+	Partners           []partnerDTO   `json:"partners"`
+	Enterprise         *enterpriseDTO `json:"enterprise"`
+	OtherLoans         []otherLoanDTO `json:"other_loans"`
+	CreatedAt          time.Time      `json:"created_at"`
+	UpdatedAt          time.Time      `json:"updated_at"`
+	SubmittedAt        *time.Time     `json:"submitted_at"`
+	StageDeadline      *string        `json:"stage_deadline"`
+	Late               bool           `json:"late"`
+	ApprovedAmount     *string        `json:"approved_amount"`
+	AnnualRate         *string        `json:"annual_rate"`
+	ApprovedTermMonths *int           `json:"approved_term_months"`
+	ApprovedAt         *time.Time     `json:"approved_at"`
+	DisbursedAt        *time.Time     `json:"disbursed_at"`
+	// History is in the answer for one application, not in lists.
+	History []historyDTO `json:"history,omitempty"`
+}
+
+func (r applicationRequest) input() application.Input {
+	return application.Input{
+		BorrowerType: r.BorrowerType, Name: r.Name, NationalID: r.NationalID, Phone: r.Phone, KeyGroup: r.KeyGroup,
+		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
+		BusinessName: r.BusinessName, Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned,
+		Partners: partnersIn(r.Partners), Enterprise: firmIn(r.Enterprise), OtherLoans: otherLoansIn(r.OtherLoans),
+	}
+}
+
+func (r applicationPatch) patch() application.Patch {
+	pt := application.Patch{
+		BorrowerType: r.BorrowerType, Name: r.Name, NationalID: r.NationalID, Phone: r.Phone, KeyGroup: r.KeyGroup,
+		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
+		BusinessName: r.BusinessName, Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned,
+		Enterprise: firmIn(r.Enterprise),
+	}
+	if r.Partners != nil {
+		ps := partnersIn(*r.Partners)
+		pt.Partners = &ps
+	}
+	if r.OtherLoans != nil {
+		ls := otherLoansIn(*r.OtherLoans)
+		pt.OtherLoans = &ls
+	}
+	return pt
+}
+
+func partnersIn(in []partnerDTO) []application.Partner {
+	if in == nil {
+		return nil
+	}
+	out := make([]application.Partner, len(in))
+	for i, p := range in {
+		out[i] = application.Partner(p)
+	}
+	return out
+}
+
+func firmIn(in *enterpriseDTO) *application.FirmInput {
+	if in == nil {
+		return nil
+	}
+	f := application.FirmInput(*in)
+	return &f
+}
+
+func otherLoansIn(in []otherLoanDTO) []application.OtherLoanInput {
+	if in == nil {
+		return nil
+	}
+	out := make([]application.OtherLoanInput, len(in))
+	for i, l := range in {
+		out[i] = application.OtherLoanInput(l)
+	}
+	return out
+}
+
+func toApplication(v application.View, withHistory bool) applicationResponse {
+	a := v.Application
+	r := applicationResponse{
+		ID: a.ID, Number: a.Number, Status: string(a.Status), Version: a.Version, ApplicantID: a.ApplicantID,
+		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: a.NationalID,
+		BirthDate: a.BirthDate.Format(time.DateOnly), Gender: "male", Phone: a.Phone, KeyGroup: a.KeyGroup,
+		DistrictCode: a.DistrictCode, BankCode: a.BankCode, Amount: money.Format(a.Amount), TermMonths: a.TermMonths,
+		BusinessName: a.BusinessName, Industry: a.Industry, Purpose: a.Purpose, JobsPlanned: a.JobsPlanned,
+		Partners: []partnerDTO{}, OtherLoans: []otherLoanDTO{},
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, Late: v.Late,
+		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
+	}
+	if a.Female {
+		r.Gender = "female"
+	}
+	for _, p := range a.Partners {
+		r.Partners = append(r.Partners, partnerDTO(p))
+	}
+	if e := a.Enterprise; e != nil {
+		r.Enterprise = &enterpriseDTO{Name: e.Name, CreditCode: e.CreditCode, Employees: e.Employees, NewKeyGroupHires: e.NewKeyGroupHires}
+	}
+	for _, l := range a.OtherLoans {
+		r.OtherLoans = append(r.OtherLoans, otherLoanDTO{Holder: l.Holder, Kind: l.Kind, Balance: money.Format(l.Balance)})
+	}
+	if v.StageDeadline != nil {
+		d := v.StageDeadline.Format(time.DateOnly)
+		r.StageDeadline = &d
+	}
+	if a.ApprovedAmount != nil {
+		s := money.Format(*a.ApprovedAmount)
+		r.ApprovedAmount = &s
+	}
+	if a.AnnualRate != nil {
+		s := money.FormatRate(*a.AnnualRate)
+		r.AnnualRate = &s
+	}
+	if withHistory {
+		r.History = make([]historyDTO, len(a.History))
+		for i, h := range a.History {
+			r.History[i] = historyDTO{At: h.At, Actor: h.Actor, ActorID: h.ActorID, Action: string(h.Action),
+				FromStatus: nullableStatus(h.FromStatus), ToStatus: string(h.ToStatus), Comment: h.Comment}
+		}
+	}
+	return r
+}
+
+func nullableStatus(s application.Status) *string {
+	if s == "" {
+		return nil
+	}
+	v := string(s)
+	return &v
+}
+
+// writeApplication answers one application with its version as the ETag.
+func writeApplication(c *gin.Context, status int, v application.View) {
+	c.Header("ETag", `"`+strconv.Itoa(v.Version)+`"`)
+	c.JSON(status, toApplication(v, true))
+}
+
+// ifMatch reads the version of an If-Match header ("3", W/"3" or 3), or
+// falls back to the version in the body.
+func ifMatch(c *gin.Context, body *int) (*int, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" {
+		return body, nil
+	}
+	v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return nil, apperr.New(apperr.BadRequest, "bad_request", `If-Match must be the application's ETag, such as "3"`)
+	}
+	return &n, nil
+}
+
+// bindOptional decodes a body when there is one.
+func bindOptional(c *gin.Context, dst any) error {
+	if c.Request.ContentLength == 0 {
+		return nil
+	}
+	return bind(c, dst)
+}
+
+var applicationListQuery = []Param{
+	{"status", "string", "draft, eligibility_review, guarantee_review, bank_review, approved, disbursed, returned, rejected or withdrawn"},
+	{"district_code", "string", "6-digit district code"},
+	{"bank_code", "string", "handling bank code"},
+	{"key_group", "string", "one of the ten key groups"},
+	{"borrower_type", "string", "individual, partnership or enterprise"},
+	{"from", "string", "first submission day, YYYY-MM-DD"},
+	{"to", "string", "last submission day, YYYY-MM-DD"},
+	{"q", "string", "text searched in number, name and business name"},
+	{"page", "integer", "page number from 1"},
+	{"page_size", "integer", "items per page, 1 to 200"},
+}
+
+func (a *api) routesApplications() {
+	a.add(Route{Method: "POST", Path: "/api/v1/applications", Tag: "applications", Status: 201,
+		Summary: "Apply for a loan (entrepreneur); the application starts as a draft",
+		Request: applicationRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req applicationRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			v, err := a.Applications.Create(c.Request.Context(), p, req.input())
+			if err != nil {
+				return err
+			}
+			writeApplication(c, http.StatusCreated, v)
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/applications", Tag: "applications", Status: 200,
+		Summary: "The caller's queue: own applications (entrepreneur, newest first), the district's or bank's (officers, oldest submission first), all (auditor)",
+		Response: listResponse[applicationResponse]{}, Query: applicationListQuery, Errors: []int{401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var f apperr.Fields
+			pg := readPage(c, &f)
+			filter := application.ParseFilter(c.Query, &f)
+			if err := f.Err(); err != nil {
+				return err
+			}
+			vs, total, err := a.Applications.List(c.Request.Context(), p, filter, pg.offset(), pg.PageSize)
+			if err != nil {
+				return err
+			}
+			items := make([]applicationResponse, len(vs))
+			for i, v := range vs {
+				items[i] = toApplication(v, false)
+			}
+			c.JSON(http.StatusOK, newList(items, total, pg))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
+		Summary: "One application with its history; the ETag is its version", Response: applicationResponse{}, Errors: []int{401, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			v, err := a.Applications.Get(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			writeApplication(c, http.StatusOK, v)
+			return nil
+		}})
+	a.add(Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
+		Summary: "Edit a draft or returned application (applicant); If-Match or version guards against stale copies",
+		Request: applicationPatch{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			var req applicationPatch
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			version, err := ifMatch(c, req.Version)
+			if err != nil {
+				return err
+			}
+			v, err := a.Applications.Update(c.Request.Context(), p, id, version, req.patch())
+			if err != nil {
+				return err
+			}
+			writeApplication(c, http.StatusOK, v)
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200,
+		Summary: "Submit a draft or returned application for eligibility review (applicant)",
+		Request: versionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			var req versionRequest
+			if err := bindOptional(c, &req); err != nil {
+				return err
+			}
+			version, err := ifMatch(c, req.Version)
+			if err != nil {
+				return err
+			}
+			v, err := a.Applications.Submit(c.Request.Context(), p, id, version)
+			if err != nil {
+				return err
+			}
+			writeApplication(c, http.StatusOK, v)
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200,
+		Summary: "Withdraw an application before it is approved (applicant)",
+		Request: withdrawRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			var req withdrawRequest
+			if err := bindOptional(c, &req); err != nil {
+				return err
+			}
+			version, err := ifMatch(c, req.Version)
+			if err != nil {
+				return err
+			}
+			v, err := a.Applications.Withdraw(c.Request.Context(), p, id, version, req.Comment)
+			if err != nil {
+				return err
+			}
+			writeApplication(c, http.StatusOK, v)
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200,
+		Summary: "Decide the current review stage: approve, return or reject (the stage's officer; the bank sets the contract on approve)",
+		Request: decisionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			var req decisionRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			version, err := ifMatch(c, req.Version)
+			if err != nil {
+				return err
+			}
+			v, err := a.Applications.Decide(c.Request.Context(), p, id, application.DecisionInput{
+				Decision: req.Decision, Comment: req.Comment, Version: version,
+				Contract: application.ContractInput{ApprovedAmount: req.ApprovedAmount, AnnualRate: req.AnnualRate, TermMonths: req.TermMonths},
+			})
+			if err != nil {
+				return err
+			}
+			writeApplication(c, http.StatusOK, v)
+			return nil
+		}})
+}
