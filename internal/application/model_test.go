@@ -1,0 +1,148 @@
+package application
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/policy"
+)
+
+func TestNextFollowsThePath(t *testing.T) {
+	allowed := map[Status]map[Action]Status{
+		Draft:             {ActSubmit: EligibilityReview, ActWithdraw: Withdrawn},
+		Returned:          {ActSubmit: EligibilityReview, ActWithdraw: Withdrawn},
+		EligibilityReview: {ActApprove: GuaranteeReview, ActReturn: Returned, ActReject: Rejected, ActWithdraw: Withdrawn},
+		GuaranteeReview:   {ActApprove: BankReview, ActReturn: Returned, ActReject: Rejected, ActWithdraw: Withdrawn},
+		BankReview:        {ActApprove: Approved, ActReturn: Returned, ActReject: Rejected, ActWithdraw: Withdrawn},
+		Approved:          {ActDisburse: Disbursed},
+		Disbursed:         {},
+		Rejected:          {},
+		Withdrawn:         {},
+	}
+	actions := []Action{ActSubmit, ActApprove, ActReturn, ActReject, ActWithdraw, ActDisburse}
+	for _, from := range Statuses {
+		for _, act := range actions {
+			want, ok := allowed[from][act]
+			got, err := Next(from, act)
+			if ok {
+				if err != nil || got != want {
+					t.Errorf("Next(%s, %s) = %s, %v; want %s", from, act, got, err, want)
+				}
+				continue
+			}
+			var e *apperr.Error
+			if !errors.As(err, &e) || e.Kind != apperr.Conflict || e.Code != "application.invalid_state" {
+				t.Errorf("Next(%s, %s) = %s, %v; want application.invalid_state", from, act, got, err)
+			}
+		}
+	}
+}
+
+func TestStatusSets(t *testing.T) {
+	for _, s := range Statuses {
+		wantOpen := s != Disbursed && s != Rejected && s != Withdrawn
+		if s.Open() != wantOpen {
+			t.Errorf("%s.Open() = %v", s, s.Open())
+		}
+		_, hasAction := StageAction(s)
+		if hasAction != s.InReview() || (StageRole(s) != "") != s.InReview() {
+			t.Errorf("%s: stage action %v, role %q, in review %v", s, hasAction, StageRole(s), s.InReview())
+		}
+	}
+	if Status("paid").Valid() {
+		t.Error("unknown status is valid")
+	}
+}
+
+func TestNumber(t *testing.T) {
+	cases := []struct {
+		district string
+		year     int
+		seq      int64
+		want     string
+	}{
+		{"411282", 2024, 123, "411282-2024-000123"},
+		{"411281", 2025, 1, "411281-2025-000001"},
+		{"411200", 2024, 999999, "411200-2024-999999"},
+	}
+	for _, c := range cases {
+		if got := Number(c.district, c.year, c.seq); got != c.want {
+			t.Errorf("Number(%s, %d, %d) = %s, want %s", c.district, c.year, c.seq, got, c.want)
+		}
+	}
+}
+
+func TestDay(t *testing.T) {
+	// 16:30 UTC on 31 Dec is already 1 Jan in Shanghai.
+	got := Day(time.Date(2024, 12, 31, 16, 30, 0, 0, time.UTC))
+	if got.Format(time.DateOnly) != "2025-01-01" {
+		t.Fatalf("Day = %s", got)
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	p, err := policy.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) *time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	cases := []struct {
+		name     string
+		status   Status
+		entered  *time.Time
+		now      *time.Time
+		deadline string
+		late, ok bool
+	}{
+		// Friday 15 March 2024 + 5 working days → Friday 22 March.
+		{"eligibility on time", EligibilityReview, at("2024-03-15 10:00"), at("2024-03-22 23:00"), "2024-03-22", false, true},
+		{"eligibility late", EligibilityReview, at("2024-03-15 10:00"), at("2024-03-23 00:01"), "2024-03-22", true, true},
+		// The bank has 3 working days; 29 Sep 2024 is a make-up workday, 1–7 Oct holidays.
+		{"bank over the national day", BankReview, at("2024-09-27 09:00"), at("2024-10-08 12:00"), "2024-10-08", false, true},
+		// Monday + 5 working days → the next Monday.
+		{"guarantee", GuaranteeReview, at("2024-03-11 08:00"), at("2024-03-12 08:00"), "2024-03-18", false, true},
+		{"draft has none", Draft, nil, at("2024-03-12 08:00"), "", false, false},
+		{"approved has none", Approved, at("2024-03-11 08:00"), at("2024-03-12 08:00"), "", false, false},
+	}
+	for _, c := range cases {
+		a := Application{Status: c.status, StageEnteredAt: c.entered}
+		d, late, ok := a.Deadline(p, *c.now)
+		if ok != c.ok || late != c.late || (ok && d.Format(time.DateOnly) != c.deadline) {
+			t.Errorf("%s: Deadline = %s, late %v, ok %v; want %s, %v, %v", c.name, d.Format(time.DateOnly), late, ok, c.deadline, c.late, c.ok)
+		}
+	}
+}
+
+func TestDecidedOtherStage(t *testing.T) {
+	alice, bob := int64(1), int64(2)
+	a := Application{History: []HistoryEntry{
+		{ActorID: &bob, Action: ActCreate, ToStatus: Draft},
+		{ActorID: &bob, Action: ActSubmit, FromStatus: Draft, ToStatus: EligibilityReview},
+		{ActorID: &alice, Action: ActReturn, FromStatus: EligibilityReview, ToStatus: Returned},
+		{ActorID: &bob, Action: ActSubmit, FromStatus: Returned, ToStatus: EligibilityReview},
+	}}
+	cases := []struct {
+		user  int64
+		stage Status
+		want  bool
+	}{
+		{alice, EligibilityReview, false}, // the same stage again is allowed
+		{alice, GuaranteeReview, true},
+		{alice, BankReview, true},
+		{bob, GuaranteeReview, false}, // submitting is no decision
+		{3, GuaranteeReview, false},
+	}
+	for _, c := range cases {
+		if got := a.DecidedOtherStage(c.user, c.stage); got != c.want {
+			t.Errorf("DecidedOtherStage(%d, %s) = %v, want %v", c.user, c.stage, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,321 @@
+package application
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/policy"
+)
+
+// rid builds a valid resident ID number born on birth (YYYYMMDD).
+func rid(birth string, seq int) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	body := "411282" + birth + fmt.Sprintf("%03d", seq)
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * weights[i]
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
+func loadPolicy(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := policy.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var ruleDay = time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)
+
+func validIndividual() Input {
+	return Input{
+		BorrowerType: "individual", Name: "张伟", NationalID: rid("19900101", 11), Phone: "13800138000",
+		KeyGroup: "returning_migrant_worker", DistrictCode: "411282", BankCode: "ICBC-SMX",
+		Amount: "200000.00", TermMonths: 24, BusinessName: "灵宝苹果合作社", Industry: "agriculture", Purpose: "cold storage", JobsPlanned: 3,
+	}
+}
+
+func partners(n int) []Partner {
+	out := make([]Partner, n)
+	for i := range out {
+		out[i] = Partner{Name: fmt.Sprintf("合伙人%d", i+1), NationalID: rid("19850505", 100+i), KeyGroup: "college_graduate"}
+	}
+	return out
+}
+
+func validPartnership(n int) Input {
+	in := validIndividual()
+	in.BorrowerType, in.Partners, in.Amount = "partnership", partners(n), "500000.00"
+	return in
+}
+
+func validEnterprise() Input {
+	in := validIndividual()
+	in.BorrowerType, in.Amount, in.KeyGroup = "enterprise", "3000000.00", ""
+	in.Enterprise = &FirmInput{Name: "灵宝果业有限公司", CreditCode: "91350100M000100Y43", Employees: 50, NewKeyGroupHires: 5}
+	return in
+}
+
+func fieldsOf(f *apperr.Fields) []string {
+	var out []string
+	for _, e := range f.List() {
+		out = append(out, e.Field)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestValidate(t *testing.T) {
+	v := loadPolicy(t).At(ruleDay)
+	cases := []struct {
+		name string
+		in   func() Input
+		want []string
+	}{
+		{"valid individual", validIndividual, nil},
+		{"individual at the cap", func() Input { in := validIndividual(); in.Amount = "300000.00"; return in }, nil},
+		{"individual over the cap", func() Input { in := validIndividual(); in.Amount = "300000.01"; return in }, []string{"amount"}},
+		{"amount with three decimals", func() Input { in := validIndividual(); in.Amount = "100.001"; return in }, []string{"amount"}},
+		{"amount zero", func() Input { in := validIndividual(); in.Amount = "0.00"; return in }, []string{"amount"}},
+		{"amount not a number", func() Input { in := validIndividual(); in.Amount = "1e5"; return in }, []string{"amount"}},
+		{"individual term 37", func() Input { in := validIndividual(); in.TermMonths = 37; return in }, []string{"term_months"}},
+		{"term 0", func() Input { in := validIndividual(); in.TermMonths = 0; return in }, []string{"term_months"}},
+		{"bad checksum", func() Input {
+			in := validIndividual()
+			last := byte('0')
+			if in.NationalID[17] == '0' {
+				last = '1'
+			}
+			in.NationalID = in.NationalID[:17] + string(last)
+			return in
+		}, []string{"national_id"}},
+		{"reference ID of a 74-year-old", func() Input { in := validIndividual(); in.NationalID = "11010519491231002X"; return in }, []string{"national_id"}},
+		{"17 years old", func() Input { in := validIndividual(); in.NationalID = rid("20060316", 11); return in }, []string{"national_id"}},
+		{"18 today", func() Input { in := validIndividual(); in.NationalID = rid("20060315", 11); return in }, nil},
+		{"60 years old", func() Input { in := validIndividual(); in.NationalID = rid("19640101", 11); return in }, nil},
+		{"61 years old", func() Input { in := validIndividual(); in.NationalID = rid("19630101", 11); return in }, []string{"national_id"}},
+		{"unknown key group", func() Input { in := validIndividual(); in.KeyGroup = "students"; return in }, []string{"key_group"}},
+		{"missing key group", func() Input { in := validIndividual(); in.KeyGroup = ""; return in }, []string{"key_group"}},
+		{"unknown borrower type", func() Input { in := validIndividual(); in.BorrowerType = "cooperative"; return in }, []string{"borrower_type"}},
+		{"everything missing", func() Input { return Input{} }, []string{"amount", "bank_code", "borrower_type", "business_name", "district_code", "key_group", "name", "national_id", "phone", "term_months"}},
+		{"bad phone and district", func() Input { in := validIndividual(); in.Phone = "call me"; in.DistrictCode = "4112"; return in }, []string{"district_code", "phone"}},
+		{"partners on an individual", func() Input { in := validIndividual(); in.Partners = partners(2); return in }, []string{"partners"}},
+		{"firm on an individual", func() Input { in := validIndividual(); in.Enterprise = validEnterprise().Enterprise; return in }, []string{"enterprise"}},
+
+		{"valid partnership", func() Input { return validPartnership(2) }, nil},
+		{"partnership of one", func() Input { return validPartnership(1) }, []string{"partners"}},
+		{"partnership of 2 at 660000.00", func() Input { in := validPartnership(2); in.Amount = "660000.00"; return in }, nil},
+		{"partnership of 2 over 660000.00", func() Input { in := validPartnership(2); in.Amount = "660000.01"; return in }, []string{"amount"}},
+		{"partnership of 13 capped at 4000000.00", func() Input { in := validPartnership(13); in.Amount = "4000000.00"; return in }, nil},
+		{"partnership of 13 over the cap", func() Input { in := validPartnership(13); in.Amount = "4000000.01"; return in }, []string{"amount"}},
+		{"partner with bad ID and key group", func() Input {
+			in := validPartnership(3)
+			in.Partners[1].NationalID, in.Partners[2].KeyGroup, in.Partners[2].Name = "411282199001011234", "none", ""
+			return in
+		}, []string{"partners[1].national_id", "partners[2].key_group", "partners[2].name"}},
+		{"partner too old", func() Input { in := validPartnership(2); in.Partners[0].NationalID = rid("19500101", 7); return in }, []string{"partners[0].national_id"}},
+		{"same partner twice", func() Input {
+			in := validPartnership(2)
+			in.Partners[1].NationalID = in.Partners[0].NationalID
+			return in
+		}, []string{"partners[1].national_id"}},
+
+		{"valid enterprise", validEnterprise, nil},
+		{"enterprise at the cap", func() Input { in := validEnterprise(); in.Amount = "4000000.00"; return in }, nil},
+		{"enterprise over the cap", func() Input { in := validEnterprise(); in.Amount = "4000000.01"; return in }, []string{"amount"}},
+		{"enterprise term 25", func() Input { in := validEnterprise(); in.TermMonths = 25; return in }, []string{"term_months"}},
+		{"enterprise applicant's age is not checked", func() Input { in := validEnterprise(); in.NationalID = "11010519491231002X"; return in }, nil},
+		{"enterprise without firm", func() Input { in := validEnterprise(); in.Enterprise = nil; return in }, []string{"enterprise"}},
+		{"bad credit code", func() Input { in := validEnterprise(); in.Enterprise.CreditCode = "91350100M000100Y44"; return in }, []string{"enterprise.credit_code"}},
+		{"no employees", func() Input { in := validEnterprise(); in.Enterprise.Employees = 0; return in }, []string{"enterprise.employees"}},
+		{"hires 10% of 50 short", func() Input { in := validEnterprise(); in.Enterprise.NewKeyGroupHires = 4; return in }, []string{"enterprise.new_key_group_hires"}},
+		{"100 staff need 10", func() Input {
+			in := validEnterprise()
+			in.Enterprise.Employees, in.Enterprise.NewKeyGroupHires = 100, 9
+			return in
+		}, []string{"enterprise.new_key_group_hires"}},
+		{"101 staff need 5%", func() Input {
+			in := validEnterprise()
+			in.Enterprise.Employees, in.Enterprise.NewKeyGroupHires = 101, 6
+			return in
+		}, nil},
+		{"200 staff, 9 hires short of 5%", func() Input {
+			in := validEnterprise()
+			in.Enterprise.Employees, in.Enterprise.NewKeyGroupHires = 200, 9
+			return in
+		}, []string{"enterprise.new_key_group_hires"}},
+		{"more hires than staff", func() Input { in := validEnterprise(); in.Enterprise.NewKeyGroupHires = 51; return in }, []string{"enterprise.new_key_group_hires"}},
+
+		{"allowed other loans", func() Input {
+			in := validIndividual()
+			in.OtherLoans = []OtherLoanInput{{"applicant", "housing", "500000.00"}, {"spouse", "consumer", "49999.99"}, {"spouse", "student", "0.00"}}
+			return in
+		}, nil},
+		{"business loan and big consumer credit", func() Input {
+			in := validIndividual()
+			in.OtherLoans = []OtherLoanInput{{"applicant", "car", "1.00"}, {"spouse", "business", "1000.00"}, {"applicant", "consumer", "50000.00"}}
+			return in
+		}, []string{"other_loans[1].kind", "other_loans[2].balance"}},
+		{"bad other loan entry", func() Input {
+			in := validIndividual()
+			in.OtherLoans = []OtherLoanInput{{"cousin", "mortgage", "-1.00"}}
+			return in
+		}, []string{"other_loans[0].balance", "other_loans[0].holder", "other_loans[0].kind"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var f apperr.Fields
+			out := Validate(v, ruleDay, c.in(), &f)
+			got := fieldsOf(&f)
+			want := slices.Clone(c.want)
+			sort.Strings(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("fields %v, want %v (%v)", got, want, f.List())
+			}
+			if len(want) == 0 && (out.BirthDate.IsZero() || !out.Amount.IsPositive()) {
+				t.Fatalf("valid input normalised to %+v", out)
+			}
+		})
+	}
+}
+
+func TestValidateDerivesBirthAndSex(t *testing.T) {
+	v := loadPolicy(t).At(ruleDay)
+	in := validIndividual()
+	in.NationalID = rid("19900101", 12) // an even sequence is a woman
+	var f apperr.Fields
+	out := Validate(v, ruleDay, in, &f)
+	if !f.Empty() || !out.Female || out.BirthDate.Format(time.DateOnly) != "1990-01-01" {
+		t.Fatalf("got female=%v birth=%s errors=%v", out.Female, out.BirthDate, f.List())
+	}
+}
+
+func TestLimits(t *testing.T) {
+	v := loadPolicy(t).At(ruleDay)
+	cases := []struct {
+		t        BorrowerType
+		partners int
+		cap      string
+		term     int
+	}{
+		{Individual, 0, "300000", 36},
+		{Partnership, 2, "660000", 36},
+		{Partnership, 5, "1650000", 36},
+		{Partnership, 12, "3960000", 36},
+		{Partnership, 13, "4000000", 36},
+		{Enterprise, 0, "4000000", 24},
+	}
+	for _, c := range cases {
+		cap, term := Limits(v, c.t, c.partners)
+		if cap.String() != c.cap || term != c.term {
+			t.Errorf("Limits(%s, %d) = %s, %d; want %s, %d", c.t, c.partners, cap, term, c.cap, c.term)
+		}
+	}
+}
+
+func TestCheckHistory(t *testing.T) {
+	v := loadPolicy(t).At(ruleDay)
+	cases := []struct {
+		name string
+		h    History
+		ok   bool
+	}{
+		{"first loan", History{}, true},
+		{"two repaid loans", History{LoansHeld: 2}, true},
+		{"three loans held", History{LoansHeld: 3}, false},
+		{"open application", History{OpenApplications: 1}, false},
+		{"open loan", History{LoansHeld: 1, OpenLoans: 1}, false},
+		{"past overdue", History{LoansHeld: 1, AnyOverdue: true}, false},
+	}
+	for _, c := range cases {
+		err := CheckHistory(v, c.h)
+		if c.ok != (err == nil) {
+			t.Errorf("%s: CheckHistory = %v", c.name, err)
+			continue
+		}
+		if err != nil {
+			e, _ := apperr.As(err)
+			if e.Kind != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "national_id" {
+				t.Errorf("%s: error %+v, want 422 on national_id", c.name, e)
+			}
+		}
+	}
+}
+
+func TestCheckContract(t *testing.T) {
+	p := loadPolicy(t)
+	str := func(s string) *string { return &s }
+	num := func(n int) *int { return &n }
+	ind := Application{Fields: Fields{BorrowerType: Individual, Amount: decimal.RequireFromString("200000.00")}}
+	ent := Application{Fields: Fields{BorrowerType: Enterprise, Amount: decimal.RequireFromString("1000000.00")}}
+	// LPR 3.45% from 2023-08-21 and 3.35% from 2024-07-22; the cap adds 150 bp.
+	march, august := time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC), time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		day  time.Time
+		a    Application
+		in   ContractInput
+		want []string
+	}{
+		{"at the rate cap", march, ind, ContractInput{str("200000.00"), str("0.0495"), num(36)}, nil},
+		{"above the rate cap", march, ind, ContractInput{str("200000.00"), str("0.0496"), num(36)}, []string{"annual_rate"}},
+		{"cap follows the LPR date", august, ind, ContractInput{str("100000.00"), str("0.0495"), num(12)}, []string{"annual_rate"}},
+		{"new cap", august, ind, ContractInput{str("100000.00"), str("0.0485"), num(12)}, nil},
+		{"more than requested", march, ind, ContractInput{str("200000.01"), str("0.04"), num(12)}, []string{"approved_amount"}},
+		{"zero amount and rate", march, ind, ContractInput{str("0.00"), str("0"), num(12)}, []string{"annual_rate", "approved_amount"}},
+		{"rate as percent text", march, ind, ContractInput{str("100.00"), str("4.5%"), num(12)}, []string{"annual_rate"}},
+		{"enterprise term 25", march, ent, ContractInput{str("1000000.00"), str("0.04"), num(25)}, []string{"term_months"}},
+		{"individual term 36", march, ind, ContractInput{str("1000.00"), str("0.04"), num(36)}, nil},
+		{"nothing given", march, ind, ContractInput{}, []string{"annual_rate", "approved_amount", "term_months"}},
+	}
+	for _, c := range cases {
+		got, err := CheckContract(p, c.day, c.a, c.in)
+		var fields []string
+		if e, ok := apperr.As(err); ok {
+			for _, f := range e.Fields {
+				fields = append(fields, f.Field)
+			}
+		} else if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		sort.Strings(fields)
+		if !slices.Equal(fields, c.want) {
+			t.Errorf("%s: fields %v, want %v (%v)", c.name, fields, c.want, err)
+		}
+		if err == nil && (!got.Amount.Equal(decimal.RequireFromString(*c.in.ApprovedAmount)) ||
+			!got.Rate.Equal(decimal.RequireFromString(*c.in.AnnualRate)) || got.TermMonths != *c.in.TermMonths) {
+			t.Errorf("%s: contract %+v", c.name, got)
+		}
+	}
+}
+
+func TestParseFilter(t *testing.T) {
+	cases := []struct {
+		q    map[string]string
+		want []string
+	}{
+		{map[string]string{}, nil},
+		{map[string]string{"status": "bank_review", "district_code": "411282", "bank_code": "ICBC-SMX", "key_group": "online_merchant",
+			"borrower_type": "enterprise", "from": "2024-01-01", "to": "2024-12-31", "q": "张"}, nil},
+		{map[string]string{"status": "paid"}, []string{"status"}},
+		{map[string]string{"district_code": "41"}, []string{"district_code"}},
+		{map[string]string{"key_group": "x", "borrower_type": "y"}, []string{"borrower_type", "key_group"}},
+		{map[string]string{"from": "2024-13-01", "to": "yesterday"}, []string{"from", "to"}},
+		{map[string]string{"from": "2024-02-01", "to": "2024-01-31"}, []string{"to"}},
+	}
+	for _, c := range cases {
+		var f apperr.Fields
+		ParseFilter(func(k string) string { return c.q[k] }, &f)
+		if got := fieldsOf(&f); !slices.Equal(got, c.want) {
+			t.Errorf("ParseFilter(%v) fields %v, want %v", c.q, got, c.want)
+		}
+	}
+}
