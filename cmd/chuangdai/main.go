@@ -29,6 +29,7 @@ Usage:
   chuangdai user create --username U --role R [--district CODE] [--bank CODE] [--name N] --password-stdin
   chuangdai seed demo [--if-empty] [--credentials-file F]
                                     load the demo data set into an empty database
+  chuangdai backup --to FILE        online backup: a SQLite copy, or a pg_dump custom-format file
 
 Configuration comes from CHUANGDAI_* environment variables and an optional
 YAML file named by CHUANGDAI_CONFIG; see configs/config.example.yaml.
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New("usage: chuangdai seed demo [--if-empty] [--credentials-file F]")
 		}
 		return seedDemo(ctx, cfg, log, args[1:], stdout)
+	case "backup":
+		return backup(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -131,6 +134,26 @@ func userCreate(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 		return fmt.Errorf("user create: %s", describe(err))
 	}
 	fmt.Fprintf(stdout, "created user %s (id %d) with role %s\n", u.Username, u.ID, in.Role)
+	return nil
+}
+
+func backup(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	to := fs.String("to", "", "the backup file to write")
+	if err := fs.Parse(args); err != nil || *to == "" {
+		return errors.New("usage: chuangdai backup --to FILE")
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	dbc, _ := config.ParseDatabaseURL(cfg.DatabaseURL)
+	if err := a.DB.Backup(ctx, dbc, *to); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "backup written to", *to)
 	return nil
 }
 
