@@ -22,12 +22,16 @@ import (
 	"chuangdai/internal/policy"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/store"
+	"chuangdai/internal/support"
 	"chuangdai/internal/user"
 	"chuangdai/web"
 )
 
 // MaxBodyBytes bounds JSON request bodies.
 const MaxBodyBytes = 10 << 20
+
+// MaxImportBytes bounds the files of the import endpoints.
+const MaxImportBytes = 64 << 20
 
 // App holds the built application.
 type App struct {
@@ -40,6 +44,7 @@ type App struct {
 	Users        *user.Service
 	Refdata      *refdata.Service
 	Applications *application.Service
+	Support      *support.Service
 	AuditSv      *audit.Service
 	Server       *httpapi.Server
 }
@@ -92,8 +97,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Applications: application.NewService(store.Applications{DB: db}, z, rec, pol),
 		AuditSv:      audit.NewService(auditStore, z),
 	}
+	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
 	a.Server = httpapi.New(httpapi.Deps{
-		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications,
+		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, MaxImportBytes: MaxImportBytes,
 		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 	})
 	return a, nil

@@ -79,12 +79,16 @@ func (a *api) securityHeaders(c *gin.Context) {
 }
 
 func (a *api) limitBody(c *gin.Context) {
-	if c.Request.Body != nil && a.MaxBodyBytes > 0 {
-		if c.Request.ContentLength > a.MaxBodyBytes {
-			writeProblem(c, http.StatusRequestEntityTooLarge, apperr.Newf(apperr.TooLarge, "request_too_large", "the body is larger than %d bytes", a.MaxBodyBytes))
+	limit := a.MaxBodyBytes
+	if l, ok := a.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
+		limit = l
+	}
+	if c.Request.Body != nil && limit > 0 {
+		if c.Request.ContentLength > limit {
+			writeProblem(c, http.StatusRequestEntityTooLarge, apperr.Newf(apperr.TooLarge, "request_too_large", "the body is larger than %d bytes", limit))
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.MaxBodyBytes)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
 }

@@ -20,6 +20,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/refdata"
+	"chuangdai/internal/support"
 	"chuangdai/internal/user"
 )
 
@@ -29,6 +30,7 @@ type Deps struct {
 	Users        *user.Service
 	Refdata      *refdata.Service
 	Applications *application.Service
+	Support      *support.Service
 	Audit        *audit.Service
 	Ready        func(ctx context.Context) error
 	Registry     *prometheus.Registry
@@ -38,6 +40,8 @@ type Deps struct {
 	TrustedProxies []string
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
+	// MaxImportBytes bounds the bodies of routes that take a file (imports).
+	MaxImportBytes int64
 }
 
 // Route describes one endpoint; the router, the OpenAPI document and the
@@ -54,8 +58,10 @@ type Route struct {
 	Response any
 	Query    []Param
 	Errors   []int
-	handler  func(c *gin.Context, p auth.Principal) error
-	public   func(c *gin.Context) error
+	// BodyLimit replaces MaxBodyBytes for this route when above 0.
+	BodyLimit int64
+	handler   func(c *gin.Context, p auth.Principal) error
+	public    func(c *gin.Context) error
 }
 
 // Param is a query parameter.
@@ -65,10 +71,12 @@ type Param struct {
 
 type api struct {
 	Deps
-	log     *slog.Logger
-	routes  []Route
-	engine  *gin.Engine
-	metrics *metrics
+	log    *slog.Logger
+	routes []Route
+	// bodyLimits are the routes whose body limit is not MaxBodyBytes.
+	bodyLimits map[string]int64
+	engine     *gin.Engine
+	metrics    *metrics
 }
 
 // Server is the built HTTP handler with its route table.
@@ -104,7 +112,7 @@ func New(d Deps) *Server {
 	if err := e.SetTrustedProxies(d.TrustedProxies); err != nil {
 		panic(err) // config.Validate has checked every entry
 	}
-	a := &api{Deps: d, log: d.Log, engine: e, metrics: newMetrics(d.Registry)}
+	a := &api{Deps: d, log: d.Log, engine: e, metrics: newMetrics(d.Registry), bodyLimits: map[string]int64{}}
 	e.Use(a.requestID, a.recoverPanic, a.accessLog, a.securityHeaders, a.limitBody)
 	e.NoRoute(func(c *gin.Context) {
 		writeProblem(c, http.StatusNotFound, apperr.Newf(apperr.NotFound, "not_found", "no such endpoint: %s %s (see /api/openapi.json)", c.Request.Method, c.Request.URL.Path))
@@ -118,6 +126,7 @@ func New(d Deps) *Server {
 	a.routesRefdata()
 	a.routesAudit()
 	a.routesApplications()
+	a.routesSupport()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()
@@ -127,6 +136,9 @@ func New(d Deps) *Server {
 // add registers r with gin and keeps it for the OpenAPI document.
 func (a *api) add(r Route) {
 	a.routes = append(a.routes, r)
+	if r.BodyLimit > 0 {
+		a.bodyLimits[r.Method+" "+ginPath(r.Path)] = r.BodyLimit
+	}
 	path := ginPath(r.Path)
 	a.engine.Handle(r.Method, path, func(c *gin.Context) {
 		var err error

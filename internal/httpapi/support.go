@@ -1,0 +1,438 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/money"
+	"chuangdai/internal/support"
+)
+
+type trainingRequest struct {
+	NationalID    string `json:"national_id"`
+	Name          string `json:"name"`
+	Course        string `json:"course"`
+	Institution   string `json:"institution"`
+	StartDate     string `json:"start_date"`
+	EndDate       string `json:"end_date"`
+	CertificateNo string `json:"certificate_no"`
+	DistrictCode  string `json:"district_code"`
+}
+
+type trainingResponse struct {
+	ID            int64     `json:"id"`
+	NationalID    string    `json:"national_id"`
+	Name          string    `json:"name"`
+	Course        string    `json:"course"`
+	Institution   string    `json:"institution"`
+	StartDate     string    `json:"start_date"`
+	EndDate       string    `json:"end_date"`
+	CertificateNo string    `json:"certificate_no"`
+	DistrictCode  string    `json:"district_code"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+type baseRequest struct {
+	Name         string `json:"name"`
+	DistrictCode string `json:"district_code"`
+	Level        string `json:"level"`
+	Capacity     *int   `json:"capacity"`
+}
+
+type baseResponse struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	DistrictCode string `json:"district_code"`
+	Level        string `json:"level"`
+	Capacity     *int   `json:"capacity"`
+}
+
+type incubationRequest struct {
+	BaseID     int64   `json:"base_id"`
+	NationalID string  `json:"national_id"`
+	EntityName string  `json:"entity_name"`
+	MoveIn     string  `json:"move_in"`
+	MoveOut    *string `json:"move_out"`
+}
+
+type incubationPatch struct {
+	MoveOut string `json:"move_out"`
+}
+
+type incubationResponse struct {
+	ID           int64   `json:"id"`
+	BaseID       int64   `json:"base_id"`
+	BaseName     string  `json:"base_name"`
+	BaseLevel    string  `json:"base_level"`
+	DistrictCode string  `json:"district_code"`
+	NationalID   string  `json:"national_id"`
+	EntityName   string  `json:"entity_name"`
+	MoveIn       string  `json:"move_in"`
+	MoveOut      *string `json:"move_out"`
+}
+
+type serviceRequest struct {
+	NationalID   string `json:"national_id"`
+	Kind         string `json:"kind"`
+	Date         string `json:"date"`
+	Notes        string `json:"notes"`
+	DistrictCode string `json:"district_code"`
+}
+
+type serviceResponse struct {
+	ID           int64  `json:"id"`
+	NationalID   string `json:"national_id"`
+	Kind         string `json:"kind"`
+	Date         string `json:"date"`
+	Notes        string `json:"notes"`
+	DistrictCode string `json:"district_code"`
+}
+
+type profileLoan struct {
+	ApplicationID  int64   `json:"application_id"`
+	Number         string  `json:"number"`
+	Status         string  `json:"status"`
+	BorrowerType   string  `json:"borrower_type"`
+	Amount         string  `json:"amount"`
+	ApprovedAmount *string `json:"approved_amount"`
+	DistrictCode   string  `json:"district_code"`
+	BankCode       string  `json:"bank_code"`
+}
+
+type profileResponse struct {
+	NationalID             string               `json:"national_id"`
+	Training               []trainingResponse   `json:"training"`
+	Incubation             []incubationResponse `json:"incubation"`
+	Services               []serviceResponse    `json:"services"`
+	Loans                  []profileLoan        `json:"loans"`
+	CounterGuaranteeWaived bool                 `json:"counter_guarantee_waived"`
+	WaiverReason           string               `json:"waiver_reason"`
+}
+
+type importResponse struct {
+	Imported int `json:"imported"`
+	Skipped  int `json:"skipped"`
+}
+
+type districtFiguresResponse struct {
+	DistrictCode       string  `json:"district_code"`
+	DistrictName       string  `json:"district_name"`
+	PeopleTrained      int64   `json:"people_trained"`
+	Tenants            int64   `json:"tenants"`
+	Services           int64   `json:"services"`
+	Borrowers          int64   `json:"borrowers"`
+	BorrowersSupported int64   `json:"borrowers_supported"`
+	SupportedSharePct  *string `json:"supported_share_pct"`
+}
+
+type baseFiguresResponse struct {
+	BaseID          int64  `json:"base_id"`
+	Name            string `json:"name"`
+	DistrictCode    string `json:"district_code"`
+	Level           string `json:"level"`
+	Tenants         int64  `json:"tenants"`
+	TenantsWithLoan int64  `json:"tenants_with_loan"`
+}
+
+type figuresResponse struct {
+	Year      int                       `json:"year"`
+	Districts []districtFiguresResponse `json:"districts"`
+	Bases     []baseFiguresResponse     `json:"bases"`
+}
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
+
+func toTraining(t support.Training) trainingResponse {
+	return trainingResponse{ID: t.ID, NationalID: t.NationalID, Name: t.Name, Course: t.Course, Institution: t.Institution,
+		StartDate: day(t.StartDate), EndDate: day(t.EndDate), CertificateNo: t.CertificateNo, DistrictCode: t.DistrictCode, CreatedAt: t.CreatedAt}
+}
+
+func toBase(b support.Base) baseResponse {
+	return baseResponse{ID: b.ID, Name: b.Name, DistrictCode: b.DistrictCode, Level: b.Level, Capacity: b.Capacity}
+}
+
+func toTenancy(t support.Tenancy) incubationResponse {
+	out := incubationResponse{ID: t.ID, BaseID: t.BaseID, BaseName: t.BaseName, BaseLevel: t.BaseLevel, DistrictCode: t.DistrictCode,
+		NationalID: t.NationalID, EntityName: t.EntityName, MoveIn: day(t.MoveIn)}
+	if t.MoveOut != nil {
+		s := day(*t.MoveOut)
+		out.MoveOut = &s
+	}
+	return out
+}
+
+func toServiceRecord(s support.ServiceRecord) serviceResponse {
+	return serviceResponse{ID: s.ID, NationalID: s.NationalID, Kind: s.Kind, Date: day(s.Date), Notes: s.Notes, DistrictCode: s.DistrictCode}
+}
+
+func toProfile(p support.Profile) profileResponse {
+	out := profileResponse{
+		NationalID: p.NationalID, CounterGuaranteeWaived: p.CounterGuaranteeWaived, WaiverReason: p.WaiverReason,
+		Training: []trainingResponse{}, Incubation: []incubationResponse{}, Services: []serviceResponse{}, Loans: []profileLoan{},
+	}
+	for _, t := range p.Training {
+		out.Training = append(out.Training, toTraining(t))
+	}
+	for _, t := range p.Tenancies {
+		out.Incubation = append(out.Incubation, toTenancy(t))
+	}
+	for _, s := range p.Services {
+		out.Services = append(out.Services, toServiceRecord(s))
+	}
+	for _, l := range p.Loans {
+		pl := profileLoan{ApplicationID: l.ApplicationID, Number: l.Number, Status: l.Status, BorrowerType: l.BorrowerType,
+			Amount: money.Format(l.Amount), DistrictCode: l.DistrictCode, BankCode: l.BankCode}
+		if l.ApprovedAmount != nil {
+			s := money.Format(*l.ApprovedAmount)
+			pl.ApprovedAmount = &s
+		}
+		out.Loans = append(out.Loans, pl)
+	}
+	return out
+}
+
+func toFigures(f support.Figures) figuresResponse {
+	out := figuresResponse{Year: f.Year, Districts: []districtFiguresResponse{}, Bases: []baseFiguresResponse{}}
+	for _, d := range f.Districts {
+		out.Districts = append(out.Districts, districtFiguresResponse{
+			DistrictCode: d.DistrictCode, DistrictName: d.DistrictName, PeopleTrained: d.PeopleTrained, Tenants: d.Tenants,
+			Services: d.Services, Borrowers: d.Borrowers, BorrowersSupported: d.Supported,
+			SupportedSharePct: money.Percent(decimal.NewFromInt(d.Supported), decimal.NewFromInt(d.Borrowers)),
+		})
+	}
+	for _, b := range f.Bases {
+		out.Bases = append(out.Bases, baseFiguresResponse(b))
+	}
+	return out
+}
+
+// MediaXLSX is the media type of an Excel workbook.
+const MediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// tooLargeReader turns the body limit's error into the 413 problem.
+type tooLargeReader struct{ r io.Reader }
+
+func (t tooLargeReader) Read(b []byte) (int, error) {
+	n, err := t.r.Read(b)
+	return n, tooLarge(err)
+}
+
+func tooLarge(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apperr.Newf(apperr.TooLarge, "request_too_large", "the file is larger than %d bytes: split it into several imports", tooBig.Limit)
+	}
+	return err
+}
+
+// upload reads an import file: the raw body (text/csv or the XLSX media
+// type), or the form field "file" of a multipart form, streamed.
+func upload(c *gin.Context) (support.Upload, error) {
+	mt, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if mt != "multipart/form-data" {
+		return support.Upload{Body: tooLargeReader{c.Request.Body}, Charset: params["charset"]}, nil
+	}
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return support.Upload{}, apperr.New(apperr.BadRequest, "bad_request", "the multipart form cannot be read: "+err.Error())
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return support.Upload{}, apperr.Field("file", "is required: send the CSV or XLSX file in the form field \"file\"")
+		}
+		if err != nil {
+			if e, ok := apperr.As(tooLarge(err)); ok {
+				return support.Upload{}, e
+			}
+			return support.Upload{}, apperr.New(apperr.BadRequest, "bad_request", "the multipart form cannot be read: "+err.Error())
+		}
+		if part.FormName() == "file" {
+			_, pp, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+			return support.Upload{Body: tooLargeReader{part}, Charset: pp["charset"]}, nil
+		}
+	}
+}
+
+func (a *api) routesSupport() {
+	importErrors := []int{400, 401, 403, 413, 422}
+	a.add(Route{Method: "POST", Path: "/api/v1/training-records", Tag: "four in one", Status: 201,
+		Summary: "Record a training course a person finished (HRSS officer of the district)", Request: trainingRequest{}, Response: trainingResponse{},
+		Errors: []int{400, 401, 403, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req trainingRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			t, err := a.Support.CreateTraining(c.Request.Context(), p, support.TrainingInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, toTraining(t))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/training-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes,
+		Summary: "Import a training roster: CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\"; header row " +
+			"national_id,name,course,institution,start_date,end_date,certificate_no,district_code. All rows or none; known certificates are skipped.",
+		Response: importResponse{}, Errors: importErrors,
+		handler: func(c *gin.Context, p auth.Principal) error {
+			up, err := upload(c)
+			if err != nil {
+				return err
+			}
+			res, err := a.Support.ImportTraining(c.Request.Context(), p, up)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, importResponse(res))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/incubation-bases", Tag: "four in one", Status: 201,
+		Summary: "Add an incubation base (admin)", Request: baseRequest{}, Response: baseResponse{}, Errors: []int{400, 401, 403, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req baseRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			b, err := a.Support.CreateBase(c.Request.Context(), p, support.BaseInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, toBase(b))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/incubation-bases", Tag: "four in one", Status: 200,
+		Summary: "List incubation bases", Response: itemsResponse[baseResponse]{}, Errors: []int{401, 403},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			bs, err := a.Support.Bases(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			items := make([]baseResponse, len(bs))
+			for i, b := range bs {
+				items[i] = toBase(b)
+			}
+			c.JSON(http.StatusOK, itemsResponse[baseResponse]{Items: items})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records", Tag: "four in one", Status: 201,
+		Summary: "Record a move into a base (HRSS officer of the base's district)", Request: incubationRequest{}, Response: incubationResponse{},
+		Errors: []int{400, 401, 403, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req incubationRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			t, err := a.Support.CreateTenancy(c.Request.Context(), p, support.TenancyInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, toTenancy(t))
+			return nil
+		}})
+	a.add(Route{Method: "PATCH", Path: "/api/v1/incubation-records/{id}", Tag: "four in one", Status: 200,
+		Summary: "Record the move-out of an open tenancy (HRSS officer of the base's district)", Request: incubationPatch{}, Response: incubationResponse{},
+		Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "incubation record")
+			if err != nil {
+				return err
+			}
+			var req incubationPatch
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			t, err := a.Support.RecordMoveOut(c.Request.Context(), p, id, req.MoveOut)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toTenancy(t))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes,
+		Summary: "Import a tenancy list: CSV or XLSX like the training import; header row base_id,national_id,entity_name,move_in,move_out " +
+			"(move_out optional). All rows or none; known tenancies are skipped.",
+		Response: importResponse{}, Errors: importErrors,
+		handler: func(c *gin.Context, p auth.Principal) error {
+			up, err := upload(c)
+			if err != nil {
+				return err
+			}
+			res, err := a.Support.ImportTenancies(c.Request.Context(), p, up)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, importResponse(res))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/service-records", Tag: "four in one", Status: 201,
+		Summary: "Record a service given to a person (HRSS officer; district defaults to the officer's)", Request: serviceRequest{}, Response: serviceResponse{},
+		Errors: []int{400, 401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req serviceRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			s, err := a.Support.CreateService(c.Request.Context(), p, support.ServiceInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, toServiceRecord(s))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/people/{national_id}/support", Tag: "four in one", Status: 200,
+		Summary: "A person's four-in-one profile (officers of the person's districts or banks, auditors, the person)", Response: profileResponse{},
+		Errors: []int{401, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			pr, err := a.Support.PersonProfile(c.Request.Context(), p, c.Param("national_id"))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toProfile(pr))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/applications/{id}/support", Tag: "four in one", Status: 200,
+		Summary:  "The applicant's four-in-one profile and the application's counter-guarantee waiver (whoever sees the application)",
+		Response: profileResponse{}, Errors: []int{401, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			pr, err := a.Support.ApplicationProfile(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toProfile(pr))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/support/figures", Tag: "four in one", Status: 200,
+		Summary:  "Four-in-one figures of a year per district and per base (auditors, admin, HRSS officers for their district)",
+		Query:    []Param{{Name: "year", Type: "integer", Description: "the year, such as 2024 (default: this year)"}},
+		Response: figuresResponse{}, Errors: []int{401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			year := support.Day(time.Now()).Year()
+			if v := c.Query("year"); v != "" {
+				y, err := strconv.Atoi(v)
+				if err != nil {
+					return apperr.Field("year", "must be a year such as 2024")
+				}
+				year = y
+			}
+			f, err := a.Support.Figures(c.Request.Context(), p, year)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toFigures(f))
+			return nil
+		}})
+}

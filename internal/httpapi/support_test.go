@@ -1,0 +1,361 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"chuangdai/internal/apptest"
+)
+
+const (
+	csvType  = "text/csv"
+	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+func training(nationalID, cert, district string) map[string]any {
+	return map[string]any{
+		"national_id": nationalID, "name": "张伟", "course": "SYB", "institution": "灵宝市职业技术学校",
+		"start_date": "2024-03-01", "end_date": "2024-03-10", "certificate_no": cert, "district_code": district,
+	}
+}
+
+func (c cast) base(t *testing.T, name, district, level string) any {
+	t.Helper()
+	return c.s.Do("POST", "/api/v1/incubation-bases", c.s.AdminToken, map[string]any{"name": name, "district_code": district, "level": level}).Want(201).JSON()["id"]
+}
+
+// rowErrors lists "row:field" of an import's 422 answer.
+func rowErrors(t *testing.T, r *apptest.Response) []string {
+	t.Helper()
+	var p struct {
+		Errors []struct {
+			Row   int
+			Field string
+		}
+	}
+	r.Decode(&p)
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, fmt.Sprintf("%d:%s", e.Row, e.Field))
+	}
+	return out
+}
+
+func (c cast) profile(t *testing.T, token, nationalID string) map[string]any {
+	t.Helper()
+	return c.s.Do("GET", "/api/v1/people/"+nationalID+"/support", token, nil).Want(200).JSON()
+}
+
+func count(m map[string]any, key string) int { return len(m[key].([]any)) }
+
+func TestTrainingRecords(t *testing.T) {
+	c := newCast(t)
+	id := residentID("19900101", 11)
+	r := c.s.Do("POST", "/api/v1/training-records", c.hrss, training(" "+id+" ", "SYB-2024-001", apptest.District)).Want(201).JSON()
+	if r["national_id"] != id || r["course"] != "SYB" || r["start_date"] != "2024-03-01" || r["certificate_no"] != "SYB-2024-001" || r["id"] == nil {
+		t.Fatalf("created %v", r)
+	}
+	// The certificate number is unique per course.
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(residentID("19910101", 13), "SYB-2024-001", apptest.District)).WantProblem(409, "conflict")
+	other := training(id, "SYB-2024-001", apptest.District)
+	other["course"] = "GYB"
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, other).Want(201)
+
+	// Another district's records, and other roles.
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(id, "SYB-2024-002", apptest.OtherDistrict)).WantProblem(403, "forbidden")
+	for _, tok := range []string{c.owner, c.guar, c.bank, c.auditor, c.s.AdminToken} {
+		c.s.Do("POST", "/api/v1/training-records", tok, training(id, "SYB-2024-003", apptest.District)).WantProblem(403, "forbidden")
+	}
+	c.s.Do("POST", "/api/v1/training-records", "", training(id, "SYB-2024-003", apptest.District)).WantProblem(401, "auth.unauthenticated")
+
+	bad := map[string]any{"national_id": "110105194912310021", "name": "", "course": "MBA", "institution": "x",
+		"start_date": "2024-03-10", "end_date": "2024-03-01", "certificate_no": "", "district_code": "999999"}
+	got := c.s.Do("POST", "/api/v1/training-records", c.hrss, bad).WantProblem(422, "validation_failed").FieldErrors()
+	for _, f := range []string{"national_id", "name", "course", "end_date", "certificate_no", "district_code"} {
+		if !slices.Contains(got, f) {
+			t.Errorf("errors %v miss %s", got, f)
+		}
+	}
+	bad = training(id, "X-1", apptest.District)
+	bad["start_date"] = "2024-02-30"
+	if got := c.s.Do("POST", "/api/v1/training-records", c.hrss, bad).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(got, []string{"start_date"}) {
+		t.Errorf("errors %v", got)
+	}
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, map[string]any{"national_id": id, "grade": "A"}).WantProblem(422, "validation_failed")
+
+	p := c.profile(t, c.hrss, id)
+	if count(p, "training") != 2 || count(p, "incubation") != 0 || count(p, "loans") != 0 || p["counter_guarantee_waived"] != false {
+		t.Fatalf("profile %v", p)
+	}
+}
+
+func TestIncubationBasesAndTenancies(t *testing.T) {
+	c := newCast(t)
+	c.s.Do("POST", "/api/v1/incubation-bases", c.hrss, map[string]any{"name": "灵宝市创业孵化园", "district_code": apptest.District, "level": "national"}).WantProblem(403, "forbidden")
+	got := c.s.Do("POST", "/api/v1/incubation-bases", c.s.AdminToken, map[string]any{"name": "", "district_code": "999999", "level": "county", "capacity": 0}).
+		WantProblem(422, "validation_failed").FieldErrors()
+	if !slices.Equal(got, []string{"name", "district_code", "level", "capacity"}) {
+		t.Errorf("base errors %v", got)
+	}
+	baseID := c.base(t, "灵宝市创业孵化园", apptest.District, "national")
+	c.s.Do("POST", "/api/v1/incubation-bases", c.s.AdminToken, map[string]any{"name": "灵宝市创业孵化园", "district_code": apptest.District, "level": "national"}).WantProblem(409, "conflict")
+	otherBase := c.base(t, "义马市创业园", apptest.OtherDistrict, "municipal")
+	var bases struct{ Items []map[string]any }
+	c.s.Do("GET", "/api/v1/incubation-bases", c.owner, nil).Want(200).Decode(&bases)
+	if len(bases.Items) != 2 {
+		t.Fatalf("bases %v", bases.Items)
+	}
+
+	id := residentID("19900101", 11)
+	tenancy := map[string]any{"base_id": baseID, "national_id": id, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}
+	r := c.s.Do("POST", "/api/v1/incubation-records", c.hrss, tenancy).Want(201).JSON()
+	if r["base_level"] != "national" || r["district_code"] != apptest.District || r["move_out"] != nil || r["move_in"] != "2024-01-15" {
+		t.Fatalf("tenancy %v", r)
+	}
+	tid := r["id"]
+	// One open tenancy per person and base.
+	again := map[string]any{"base_id": baseID, "national_id": id, "entity_name": "灵宝苹果合作社", "move_in": "2024-05-01"}
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, again).WantProblem(409, "conflict")
+	// The base's district decides who records.
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrssOther, again).WantProblem(403, "forbidden")
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": otherBase, "national_id": id, "entity_name": "x", "move_in": "2024-01-01"}).WantProblem(403, "forbidden")
+	c.s.Do("POST", "/api/v1/incubation-records", c.guar, again).WantProblem(403, "forbidden")
+	got = c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": 9999, "national_id": "123", "entity_name": "", "move_in": "2024-01-10", "move_out": "2024-01-01"}).
+		WantProblem(422, "validation_failed").FieldErrors()
+	if !slices.Equal(got, []string{"national_id", "entity_name", "move_out", "base_id"}) {
+		t.Errorf("tenancy errors %v", got)
+	}
+
+	// Moving out: the officer of another district does not see the record.
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrssOther, map[string]any{"move_out": "2024-06-30"}).WantProblem(404, "not_found")
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.auditor, map[string]any{"move_out": "2024-06-30"}).WantProblem(403, "forbidden")
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrss, map[string]any{"move_out": "2024-01-01"}).WantProblem(422, "validation_failed")
+	c.s.Do("PATCH", "/api/v1/incubation-records/99999", c.hrss, map[string]any{"move_out": "2024-06-30"}).WantProblem(404, "not_found")
+	r = c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrss, map[string]any{"move_out": "2024-06-30"}).Want(200).JSON()
+	if r["move_out"] != "2024-06-30" {
+		t.Fatalf("moved out %v", r)
+	}
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrss, map[string]any{"move_out": "2024-07-30"}).WantProblem(409, "conflict")
+	// After moving out the person may move in again.
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, again).Want(201)
+	if p := c.profile(t, c.hrss, id); count(p, "incubation") != 2 {
+		t.Fatalf("profile %v", p)
+	}
+}
+
+func TestServiceRecords(t *testing.T) {
+	c := newCast(t)
+	id := residentID("19900101", 11)
+	r := c.s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": id, "kind": "mentoring", "date": "2024-04-02", "notes": "开业指导"}).Want(201).JSON()
+	if r["district_code"] != apptest.District || r["kind"] != "mentoring" || r["notes"] != "开业指导" {
+		t.Fatalf("service %v", r)
+	}
+	c.s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": id, "kind": "event", "date": "2024-04-02", "district_code": apptest.OtherDistrict}).WantProblem(403, "forbidden")
+	c.s.Do("POST", "/api/v1/service-records", c.auditor, map[string]any{"national_id": id, "kind": "event", "date": "2024-04-02"}).WantProblem(403, "forbidden")
+	got := c.s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": id, "kind": "lunch", "date": "2099-01-01"}).WantProblem(422, "validation_failed").FieldErrors()
+	if !slices.Equal(got, []string{"date", "kind"}) && !slices.Equal(got, []string{"kind", "date"}) {
+		t.Errorf("service errors %v", got)
+	}
+	if p := c.profile(t, c.auditor, id); count(p, "services") != 1 {
+		t.Fatalf("profile %v", p)
+	}
+}
+
+func trainingCSV(rows ...string) string {
+	return "national_id,name,course,institution,start_date,end_date,certificate_no,district_code\n" + strings.Join(rows, "\n") + "\n"
+}
+
+func trainingRow(id, cert string) string {
+	return id + ",张伟,SYB,灵宝市职业技术学校,2024-03-01,2024-03-10," + cert + "," + apptest.District
+}
+
+func TestTrainingImportCSV(t *testing.T) {
+	c := newCast(t)
+	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(a, "C-1", apptest.District)).Want(201)
+
+	// A bad row in the middle: every bad row is named, nothing is imported.
+	bad := trainingCSV(trainingRow(b, "C-2"), "110105194912310021,李娜,SYB,学校,2024-03-01,2024-03-10,C-3,"+apptest.District,
+		trainingRow(d, "C-4"), d+",王芳,MBA,学校,2024-03-10,2024-03-01,C-5,999999")
+	r := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, bad, "Content-Type", csvType).WantProblem(422, "validation_failed")
+	if got := rowErrors(t, r); !slices.Equal(got, []string{"3:national_id", "5:course", "5:end_date", "5:district_code"}) {
+		t.Fatalf("row errors %v", got)
+	}
+	c.s.Do("GET", "/api/v1/people/"+b+"/support", c.hrss, nil).WantProblem(404, "not_found")
+
+	// UTF-8 with BOM; the known certificate is skipped and counted.
+	good := "\xEF\xBB\xBF" + trainingCSV(trainingRow(a, "C-1"), trainingRow(b, "C-2"), "", trainingRow(d, "C-4"), trainingRow(d, "C-4"))
+	res := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, good, "Content-Type", csvType).Want(200).JSON()
+	if res["imported"] != 2.0 || res["skipped"] != 2.0 {
+		t.Fatalf("import %v", res)
+	}
+	if p := c.profile(t, c.hrss, b); count(p, "training") != 1 {
+		t.Fatalf("profile %v", p)
+	}
+
+	// Header problems are reported on row 1.
+	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, "national_id,name,grade\n"+a+",x,A\n", "Content-Type", csvType).WantProblem(422, "validation_failed")
+	if got := rowErrors(t, r); !slices.Contains(got, "1:grade") || !slices.Contains(got, "1:course") {
+		t.Fatalf("header errors %v", got)
+	}
+	c.s.Do("POST", "/api/v1/training-records/import", c.hrss, "", "Content-Type", csvType).WantProblem(422, "validation_failed")
+
+	// Another district's rows, and roles that keep no records.
+	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrssOther, trainingCSV(trainingRow(residentID("19930404", 44), "C-9")), "Content-Type", csvType).WantProblem(422, "validation_failed")
+	if got := rowErrors(t, r); !slices.Equal(got, []string{"2:district_code"}) {
+		t.Fatalf("district errors %v", got)
+	}
+	for _, tok := range []string{c.auditor, c.owner, c.s.AdminToken} {
+		c.s.Do("POST", "/api/v1/training-records/import", tok, good, "Content-Type", csvType).WantProblem(403, "forbidden")
+	}
+
+	// One audit event for the whole import.
+	var ev struct{ Total int }
+	c.s.Do("GET", "/api/v1/audit-events?entity_type=training_record&entity_id=import", c.s.AdminToken, nil).Want(200).Decode(&ev)
+	if ev.Total != 1 {
+		t.Fatalf("import audit events: %d", ev.Total)
+	}
+}
+
+func TestTrainingImportGB18030AndMultipart(t *testing.T) {
+	c := newCast(t)
+	a, b := residentID("19900101", 11), residentID("19910202", 22)
+	text := trainingCSV(a+",张伟,马兰花,三门峡市技师学院,2024/3/1,2024/3/10,MLH-1,"+apptest.District, b+",李娜,GYB,三门峡市技师学院,2024-03-01,2024-03-10,GYB-1,"+apptest.District)
+	gb, err := simplifiedchinese.GB18030.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gb == text {
+		t.Fatal("the GB18030 file should differ from UTF-8")
+	}
+	res := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, gb, "Content-Type", csvType).Want(200).JSON()
+	if res["imported"] != 2.0 {
+		t.Fatalf("import %v", res)
+	}
+	p := c.profile(t, c.hrss, a)
+	tr := p["training"].([]any)[0].(map[string]any)
+	if tr["name"] != "张伟" || tr["course"] != "malanhua" || tr["institution"] != "三门峡市技师学院" || tr["start_date"] != "2024-03-01" {
+		t.Fatalf("GB18030 record %v", tr)
+	}
+
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	if err := w.WriteField("note", "roster"); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := w.CreateFormFile("file", "roster.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(fw, trainingCSV(trainingRow(residentID("19930404", 44), "SYB-9")))
+	w.Close()
+	res = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, body.Bytes(), "Content-Type", w.FormDataContentType()).Want(200).JSON()
+	if res["imported"] != 1.0 || res["skipped"] != 0.0 {
+		t.Fatalf("multipart import %v", res)
+	}
+	body.Reset()
+	w = multipart.NewWriter(&body)
+	_ = w.WriteField("note", "no file")
+	w.Close()
+	c.s.Do("POST", "/api/v1/training-records/import", c.hrss, body.Bytes(), "Content-Type", w.FormDataContentType()).WantProblem(422, "validation_failed")
+}
+
+func xlsxFile(t *testing.T, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestIncubationImportXLSX(t *testing.T) {
+	c := newCast(t)
+	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
+	other := c.base(t, "义马市创业园", apptest.OtherDistrict, "municipal")
+	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
+	header := []any{"base_id", "national_id", "entity_name", "move_in", "move_out"}
+	n := idString(national)
+
+	bad := xlsxFile(t, [][]any{header,
+		{n, a, "灵宝苹果合作社", "2024-01-15", ""},
+		{idString(other), b, "义马小吃店", "2024-02-01", ""},
+		{"77777", d, "x", "2024-02-01", ""},
+		{n, d, "", "2024-02-30", ""},
+	})
+	r := c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, bad, "Content-Type", xlsxType).WantProblem(422, "validation_failed")
+	if got := rowErrors(t, r); !slices.Equal(got, []string{"3:base_id", "4:base_id", "5:entity_name", "5:move_in"}) {
+		t.Fatalf("row errors %v", got)
+	}
+	c.s.Do("GET", "/api/v1/people/"+a+"/support", c.auditor, nil).WantProblem(404, "not_found")
+
+	good := xlsxFile(t, [][]any{header,
+		{n, a, "灵宝苹果合作社", "2024-01-15", "2024-06-30"},
+		{n, b, "灵宝电商工作室", "2024/2/1", nil},
+		{n, b, "灵宝电商工作室", "2024-02-01", nil}, // the same tenancy again
+		{n, d, "陕州面馆", "2024-03-01", nil},
+	})
+	res := c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, good, "Content-Type", xlsxType).Want(200).JSON()
+	if res["imported"] != 3.0 || res["skipped"] != 1.0 {
+		t.Fatalf("import %v", res)
+	}
+	inc := c.profile(t, c.hrss, a)["incubation"].([]any)[0].(map[string]any)
+	if inc["move_out"] != "2024-06-30" || inc["base_level"] != "national" || inc["entity_name"] != "灵宝苹果合作社" {
+		t.Fatalf("imported tenancy %v", inc)
+	}
+	// A workbook's date cells arrive as day serials.
+	f := excelize.NewFile()
+	_ = f.SetSheetRow("Sheet1", "A1", &header)
+	_ = f.SetSheetRow("Sheet1", "A2", &[]any{n, residentID("19930404", 44), "卢氏菌菇", 45383})
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, buf.Bytes(), "Content-Type", "application/octet-stream").Want(200)
+	inc = c.profile(t, c.hrss, residentID("19930404", 44))["incubation"].([]any)[0].(map[string]any)
+	if inc["move_in"] != "2024-04-01" {
+		t.Fatalf("serial date read as %v", inc["move_in"])
+	}
+	c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, []byte("PK\x03\x04not really a zip"), "Content-Type", xlsxType).WantProblem(422, "validation_failed")
+}
+
+func TestTrainingImportFiftyThousandRows(t *testing.T) {
+	c := newCast(t)
+	var b strings.Builder
+	b.WriteString("national_id,name,course,institution,start_date,end_date,certificate_no,district_code\n")
+	const n = 50_000
+	for i := range n {
+		fmt.Fprintf(&b, "%s,学员%d,SYB,三门峡市技师学院,2024-03-01,2024-03-10,SYB-%06d,%s\n", residentID("19900101", i%1000), i, i, apptest.District)
+	}
+	res := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, b.String(), "Content-Type", csvType).Want(200).JSON()
+	if res["imported"] != float64(n) || res["skipped"] != 0.0 {
+		t.Fatalf("import %v", res)
+	}
+	// The same file again: every row is a known certificate.
+	res = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, b.String(), "Content-Type", csvType).Want(200).JSON()
+	if res["imported"] != 0.0 || res["skipped"] != float64(n) {
+		t.Fatalf("second import %v", res)
+	}
+}

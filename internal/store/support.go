@@ -1,0 +1,545 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"chuangdai/internal/money"
+	"chuangdai/internal/support"
+)
+
+// civilDate is a calendar day: DATE on PostgreSQL, TEXT YYYY-MM-DD on
+// SQLite, so that comparing two days in SQL works the same on both.
+type civilDate struct{ time.Time }
+
+func dayOf(t time.Time) civilDate { return civilDate{t} }
+
+func dayPtr(t *time.Time) *civilDate {
+	if t == nil {
+		return nil
+	}
+	d := civilDate{*t}
+	return &d
+}
+
+func (d *civilDate) ptr() *time.Time {
+	if d == nil {
+		return nil
+	}
+	t := d.Time
+	return &t
+}
+
+// Value implements driver.Valuer.
+func (d civilDate) Value() (driver.Value, error) { return d.Format(time.DateOnly), nil }
+
+// Scan implements sql.Scanner.
+func (d *civilDate) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case time.Time:
+		d.Time = time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC)
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("a day cannot be read from %T", src)
+	}
+	if len(s) < 10 {
+		return fmt.Errorf("a day cannot be read from %q", s)
+	}
+	t, err := time.Parse(time.DateOnly, s[:10])
+	d.Time = t
+	return err
+}
+
+type trainingRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	NationalID    string
+	Name          string
+	Course        string
+	Institution   string
+	StartDate     civilDate
+	EndDate       civilDate
+	EndYear       int
+	CertificateNo string
+	DistrictCode  string
+	CreatedBy     *int64
+	CreatedAt     time.Time
+}
+
+func (trainingRow) TableName() string { return "training_records" }
+
+type baseRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	Name         string
+	DistrictCode string
+	Level        string
+	Capacity     *int
+	CreatedAt    time.Time
+}
+
+func (baseRow) TableName() string { return "incubation_bases" }
+
+type tenancyRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	BaseID     int64
+	NationalID string
+	EntityName string
+	MoveIn     civilDate
+	MoveOut    *civilDate
+	MoveInYear int
+	CreatedBy  *int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (tenancyRow) TableName() string { return "incubation_records" }
+
+type serviceRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	NationalID   string
+	Kind         string
+	Date         civilDate
+	Year         int
+	Notes        string
+	DistrictCode string
+	CreatedBy    *int64
+	CreatedAt    time.Time
+}
+
+func (serviceRow) TableName() string { return "service_records" }
+
+func userRef(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func userOf(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// Support implements support.Store.
+type Support struct{ *DB }
+
+// Districts implements support.Store.
+func (s Support) Districts(ctx context.Context) (map[string]string, error) {
+	var rows []districtRow
+	if err := s.conn(ctx).Find(&rows).Error; err != nil {
+		return nil, translate(err, "districts")
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Code] = r.Name
+	}
+	return out, nil
+}
+
+func trainingRowOf(t support.Training) trainingRow {
+	return trainingRow{
+		ID: t.ID, NationalID: t.NationalID, Name: t.Name, Course: t.Course, Institution: t.Institution,
+		StartDate: dayOf(t.StartDate), EndDate: dayOf(t.EndDate), EndYear: t.EndDate.Year(),
+		CertificateNo: t.CertificateNo, DistrictCode: t.DistrictCode, CreatedBy: userRef(t.CreatedBy), CreatedAt: t.CreatedAt,
+	}
+}
+
+// CreateTraining implements support.Store.
+func (s Support) CreateTraining(ctx context.Context, t *support.Training) error {
+	row := trainingRowOf(*t)
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return translate(err, "training record")
+	}
+	t.ID = row.ID
+	return nil
+}
+
+// insertIgnoring inserts rows of values into table in one statement,
+// skipping rows that would break a unique constraint, and returns how many
+// it inserted.
+func (s Support) insertIgnoring(ctx context.Context, table string, columns []string, rows [][]any) (int, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
+	args := make([]any, 0, len(rows)*len(columns))
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+		args = append(args, r...)
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING")
+	res := s.conn(ctx).Exec(b.String(), args...)
+	if res.Error != nil {
+		return 0, translate(res.Error, table)
+	}
+	return int(res.RowsAffected), nil
+}
+
+var trainingColumns = []string{"national_id", "name", "course", "institution", "start_date", "end_date", "end_year", "certificate_no", "district_code", "created_by", "created_at"}
+
+// InsertTraining implements support.Store.
+func (s Support) InsertTraining(ctx context.Context, ts []support.Training) (int, error) {
+	rows := make([][]any, len(ts))
+	for i, t := range ts {
+		r := trainingRowOf(t)
+		rows[i] = []any{r.NationalID, r.Name, r.Course, r.Institution, r.StartDate, r.EndDate, r.EndYear, r.CertificateNo, r.DistrictCode, r.CreatedBy, r.CreatedAt}
+	}
+	return s.insertIgnoring(ctx, "training_records", trainingColumns, rows)
+}
+
+func baseOf(r baseRow) support.Base {
+	return support.Base{ID: r.ID, Name: r.Name, DistrictCode: r.DistrictCode, Level: r.Level, Capacity: r.Capacity, CreatedAt: r.CreatedAt}
+}
+
+// CreateBase implements support.Store.
+func (s Support) CreateBase(ctx context.Context, b *support.Base) error {
+	row := baseRow{Name: b.Name, DistrictCode: b.DistrictCode, Level: b.Level, Capacity: b.Capacity, CreatedAt: b.CreatedAt}
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return translate(err, "incubation base")
+	}
+	b.ID = row.ID
+	return nil
+}
+
+// Bases implements support.Store.
+func (s Support) Bases(ctx context.Context) ([]support.Base, error) {
+	var rows []baseRow
+	if err := s.conn(ctx).Order("district_code, name, id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "incubation bases")
+	}
+	out := make([]support.Base, len(rows))
+	for i, r := range rows {
+		out[i] = baseOf(r)
+	}
+	return out, nil
+}
+
+// Base implements support.Store.
+func (s Support) Base(ctx context.Context, id int64) (support.Base, error) {
+	var row baseRow
+	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return support.Base{}, translate(err, fmt.Sprintf("incubation base %d", id))
+	}
+	return baseOf(row), nil
+}
+
+func tenancyRowOf(t support.Tenancy) tenancyRow {
+	return tenancyRow{
+		ID: t.ID, BaseID: t.BaseID, NationalID: t.NationalID, EntityName: t.EntityName,
+		MoveIn: dayOf(t.MoveIn), MoveOut: dayPtr(t.MoveOut), MoveInYear: t.MoveIn.Year(),
+		CreatedBy: userRef(t.CreatedBy), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+}
+
+// CreateTenancy implements support.Store.
+func (s Support) CreateTenancy(ctx context.Context, t *support.Tenancy) error {
+	row := tenancyRowOf(*t)
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return translate(err, "incubation record")
+	}
+	t.ID = row.ID
+	return nil
+}
+
+var tenancyColumns = []string{"base_id", "national_id", "entity_name", "move_in", "move_out", "move_in_year", "created_by", "created_at", "updated_at"}
+
+// InsertTenancies implements support.Store.
+func (s Support) InsertTenancies(ctx context.Context, ts []support.Tenancy) (int, error) {
+	rows := make([][]any, len(ts))
+	for i, t := range ts {
+		r := tenancyRowOf(t)
+		rows[i] = []any{r.BaseID, r.NationalID, r.EntityName, r.MoveIn, r.MoveOut, r.MoveInYear, r.CreatedBy, r.CreatedAt, r.UpdatedAt}
+	}
+	return s.insertIgnoring(ctx, "incubation_records", tenancyColumns, rows)
+}
+
+// tenancyView is a tenancy read with its base.
+type tenancyView struct {
+	ID           int64
+	BaseID       int64
+	NationalID   string
+	EntityName   string
+	MoveIn       civilDate
+	MoveOut      *civilDate
+	CreatedBy    *int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	BaseName     string
+	BaseLevel    string
+	DistrictCode string
+}
+
+const tenancySelect = "incubation_records.*, incubation_bases.name AS base_name, incubation_bases.level AS base_level, incubation_bases.district_code AS district_code"
+
+func tenancyOf(v tenancyView) support.Tenancy {
+	return support.Tenancy{
+		ID: v.ID, BaseID: v.BaseID, NationalID: v.NationalID, EntityName: v.EntityName,
+		MoveIn: v.MoveIn.Time, MoveOut: v.MoveOut.ptr(), CreatedBy: userOf(v.CreatedBy), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		BaseName: v.BaseName, BaseLevel: v.BaseLevel, DistrictCode: v.DistrictCode,
+	}
+}
+
+func (s Support) tenancies(ctx context.Context) *gorm.DB {
+	return s.conn(ctx).Table("incubation_records").Select(tenancySelect).
+		Joins("JOIN incubation_bases ON incubation_bases.id = incubation_records.base_id")
+}
+
+// Tenancy implements support.Store.
+func (s Support) Tenancy(ctx context.Context, id int64) (support.Tenancy, error) {
+	var v tenancyView
+	q := s.forUpdate(s.tenancies(ctx).Where("incubation_records.id = ?", id))
+	if db := q.Take(&v); db.Error != nil {
+		return support.Tenancy{}, translate(db.Error, fmt.Sprintf("incubation record %d", id))
+	}
+	return tenancyOf(v), nil
+}
+
+// SetMoveOut implements support.Store.
+func (s Support) SetMoveOut(ctx context.Context, id int64, day, at time.Time) (bool, error) {
+	res := s.conn(ctx).Model(&tenancyRow{}).Where("id = ? AND move_out IS NULL", id).
+		Updates(map[string]any{"move_out": dayOf(day), "updated_at": at})
+	return res.RowsAffected == 1, translate(res.Error, "incubation record")
+}
+
+// CreateService implements support.Store.
+func (s Support) CreateService(ctx context.Context, sv *support.ServiceRecord) error {
+	row := serviceRow{
+		NationalID: sv.NationalID, Kind: sv.Kind, Date: dayOf(sv.Date), Year: sv.Date.Year(), Notes: sv.Notes,
+		DistrictCode: sv.DistrictCode, CreatedBy: userRef(sv.CreatedBy), CreatedAt: sv.CreatedAt,
+	}
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return translate(err, "service record")
+	}
+	sv.ID = row.ID
+	return nil
+}
+
+// loanView is an application as the four-in-one profile lists it.
+type loanView struct {
+	ID                int64
+	Number            string
+	NationalID        string
+	Status            string
+	BorrowerType      string
+	AmountFen         int64
+	ApprovedAmountFen *int64
+	DistrictCode      string
+	BankCode          string
+	ApplicantID       int64
+	CreatedAt         time.Time
+	SubmittedAt       *time.Time
+}
+
+func loanOf(v loanView) support.Loan {
+	l := support.Loan{
+		ApplicationID: v.ID, Number: v.Number, NationalID: v.NationalID, Status: v.Status, BorrowerType: v.BorrowerType,
+		Amount: money.FromFen(v.AmountFen), DistrictCode: v.DistrictCode, BankCode: v.BankCode, OwnerID: v.ApplicantID,
+		CreatedAt: v.CreatedAt, SubmittedAt: v.SubmittedAt,
+	}
+	if v.ApprovedAmountFen != nil {
+		d := money.FromFen(*v.ApprovedAmountFen)
+		l.ApprovedAmount = &d
+	}
+	return l
+}
+
+// Records implements support.Store.
+func (s Support) Records(ctx context.Context, nationalID string) (support.Records, error) {
+	var r support.Records
+	var trows []trainingRow
+	if err := s.conn(ctx).Where("national_id = ?", nationalID).Order("end_date DESC, id DESC").Find(&trows).Error; err != nil {
+		return r, translate(err, "training records")
+	}
+	for _, t := range trows {
+		r.Training = append(r.Training, support.Training{
+			ID: t.ID, NationalID: t.NationalID, Name: t.Name, Course: t.Course, Institution: t.Institution,
+			StartDate: t.StartDate.Time, EndDate: t.EndDate.Time, CertificateNo: t.CertificateNo, DistrictCode: t.DistrictCode,
+			CreatedBy: userOf(t.CreatedBy), CreatedAt: t.CreatedAt,
+		})
+	}
+	var tviews []tenancyView
+	if err := s.tenancies(ctx).Where("incubation_records.national_id = ?", nationalID).
+		Order("incubation_records.move_in DESC, incubation_records.id DESC").Find(&tviews).Error; err != nil {
+		return r, translate(err, "incubation records")
+	}
+	for _, v := range tviews {
+		r.Tenancies = append(r.Tenancies, tenancyOf(v))
+	}
+	var srows []serviceRow
+	if err := s.conn(ctx).Where("national_id = ?", nationalID).Order("date DESC, id DESC").Find(&srows).Error; err != nil {
+		return r, translate(err, "service records")
+	}
+	for _, sv := range srows {
+		r.Services = append(r.Services, support.ServiceRecord{
+			ID: sv.ID, NationalID: sv.NationalID, Kind: sv.Kind, Date: sv.Date.Time, Notes: sv.Notes,
+			DistrictCode: sv.DistrictCode, CreatedBy: userOf(sv.CreatedBy), CreatedAt: sv.CreatedAt,
+		})
+	}
+	var lviews []loanView
+	if err := s.conn(ctx).Table("applications").
+		Select("id, number, national_id, status, borrower_type, amount_fen, approved_amount_fen, district_code, bank_code, applicant_id, created_at, submitted_at").
+		Where("national_id = ?", nationalID).Order("created_at DESC, id DESC").Scan(&lviews).Error; err != nil {
+		return r, translate(err, "applications")
+	}
+	for _, v := range lviews {
+		r.Loans = append(r.Loans, loanOf(v))
+	}
+	return r, nil
+}
+
+// bureauZone is the bureau's time zone: a loan's year is a year there.
+var bureauZone = time.FixedZone("Asia/Shanghai", 8*3600)
+
+// Figures implements support.Store.
+func (s Support) Figures(ctx context.Context, year int, districts []string) (support.Figures, error) {
+	f := support.Figures{Year: year}
+	q := s.conn(ctx).Model(&districtRow{}).Order("code")
+	if districts != nil {
+		q = q.Where("code IN ?", districts)
+	}
+	var drows []districtRow
+	if err := q.Find(&drows).Error; err != nil {
+		return f, translate(err, "districts")
+	}
+	if len(drows) == 0 {
+		return f, nil
+	}
+	codes := make([]string, len(drows))
+	byCode := map[string]*support.DistrictFigures{}
+	f.Districts = make([]support.DistrictFigures, len(drows))
+	for i, d := range drows {
+		codes[i] = d.Code
+		f.Districts[i] = support.DistrictFigures{DistrictCode: d.Code, DistrictName: d.Name}
+		byCode[d.Code] = &f.Districts[i]
+	}
+	type count struct {
+		DistrictCode string
+		N            int64
+	}
+	yearStart := fmt.Sprintf("%04d-01-01", year)
+	counts := []struct {
+		q   *gorm.DB
+		set func(*support.DistrictFigures, int64)
+	}{
+		{s.conn(ctx).Table("training_records").Select("district_code, COUNT(DISTINCT national_id) AS n").
+			Where("end_year = ? AND district_code IN ?", year, codes).Group("district_code"),
+			func(d *support.DistrictFigures, n int64) { d.PeopleTrained = n }},
+		{s.conn(ctx).Table("incubation_records r").Select("b.district_code AS district_code, COUNT(DISTINCT r.national_id) AS n").
+			Joins("JOIN incubation_bases b ON b.id = r.base_id").
+			Where("r.move_in_year <= ? AND (r.move_out IS NULL OR r.move_out >= ?) AND b.district_code IN ?", year, yearStart, codes).
+			Group("b.district_code"),
+			func(d *support.DistrictFigures, n int64) { d.Tenants = n }},
+		{s.conn(ctx).Table("service_records").Select("district_code, COUNT(*) AS n").
+			Where("year = ? AND district_code IN ?", year, codes).Group("district_code"),
+			func(d *support.DistrictFigures, n int64) { d.Services = n }},
+	}
+	for _, c := range counts {
+		var rows []count
+		if err := c.q.Scan(&rows).Error; err != nil {
+			return f, translate(err, "four-in-one figures")
+		}
+		for _, r := range rows {
+			if d := byCode[r.DistrictCode]; d != nil {
+				c.set(d, r.N)
+			}
+		}
+	}
+	if err := s.borrowerFigures(ctx, year, codes, byCode); err != nil {
+		return f, err
+	}
+	return f, s.baseFigures(ctx, &f, year, yearStart, codes)
+}
+
+// borrowerFigures counts the people whose loan in the district was approved
+// in the year, and those of them who had finished a training course or moved
+// into a base by the loan's day. Until loans are kept apart, a loan is an
+// approved or disbursed application, dated by its disbursement or approval.
+func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, byCode map[string]*support.DistrictFigures) error {
+	type borrower struct {
+		NationalID    string
+		DistrictCode  string
+		ApprovedAt    *time.Time
+		DisbursedAt   *time.Time
+		FirstTraining *civilDate
+		FirstMoveIn   *civilDate
+	}
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, bureauZone).UTC()
+	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, bureauZone).UTC()
+	var rows []borrower
+	err := s.conn(ctx).Table("applications a").
+		Select(`a.national_id, a.district_code, a.approved_at, a.disbursed_at,
+			(SELECT MIN(t.end_date) FROM training_records t WHERE t.national_id = a.national_id) AS first_training,
+			(SELECT MIN(r.move_in) FROM incubation_records r WHERE r.national_id = a.national_id) AS first_move_in`).
+		Where("a.status IN ? AND a.approved_at >= ? AND a.approved_at < ? AND a.district_code IN ?",
+			[]string{"approved", "disbursed"}, from, to, codes).
+		Scan(&rows).Error
+	if err != nil {
+		return translate(err, "borrower figures")
+	}
+	type key struct{ district, person string }
+	seen := map[key]bool{}
+	supported := map[key]bool{}
+	for _, b := range rows {
+		k := key{b.DistrictCode, b.NationalID}
+		on := b.ApprovedAt
+		if b.DisbursedAt != nil {
+			on = b.DisbursedAt
+		}
+		day := support.Day(*on)
+		if !seen[k] {
+			seen[k] = true
+			byCode[k.district].Borrowers++
+		}
+		before := (b.FirstTraining != nil && !b.FirstTraining.After(day)) || (b.FirstMoveIn != nil && !b.FirstMoveIn.After(day))
+		if before && !supported[k] {
+			supported[k] = true
+			byCode[k.district].Supported++
+		}
+	}
+	return nil
+}
+
+// baseFigures counts each base's tenants in the year and those of them
+// holding an approved guarantee loan.
+func (s Support) baseFigures(ctx context.Context, f *support.Figures, year int, yearStart string, codes []string) error {
+	type baseCount struct {
+		ID              int64
+		Name            string
+		DistrictCode    string
+		Level           string
+		Tenants         int64
+		TenantsWithLoan int64
+	}
+	var rows []baseCount
+	err := s.conn(ctx).Table("incubation_bases b").
+		Select(`b.id, b.name, b.district_code, b.level,
+			COUNT(DISTINCT r.national_id) AS tenants,
+			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM applications a WHERE a.national_id = r.national_id AND a.status IN ('approved', 'disbursed')) THEN r.national_id END) AS tenants_with_loan`).
+		Joins("LEFT JOIN incubation_records r ON r.base_id = b.id AND r.move_in_year <= ? AND (r.move_out IS NULL OR r.move_out >= ?)", year, yearStart).
+		Where("b.district_code IN ?", codes).
+		Group("b.id, b.name, b.district_code, b.level").Order("b.district_code, b.name, b.id").
+		Scan(&rows).Error
+	if err != nil {
+		return translate(err, "base figures")
+	}
+	for _, r := range rows {
+		f.Bases = append(f.Bases, support.BaseFigures{BaseID: r.ID, Name: r.Name, DistrictCode: r.DistrictCode, Level: r.Level, Tenants: r.Tenants, TenantsWithLoan: r.TenantsWithLoan})
+	}
+	return nil
+}

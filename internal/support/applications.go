@@ -1,0 +1,27 @@
+package support
+
+import (
+	"context"
+
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+)
+
+// FromApplications makes the application service's Get the profile's
+// ApplicationLookup, so the profile of an application is visible exactly to
+// those who see the application.
+func FromApplications(apps *application.Service) ApplicationLookup {
+	return func(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
+		v, err := apps.Get(ctx, p, id)
+		if err != nil {
+			return Loan{}, err
+		}
+		a := v.Application
+		return Loan{
+			ApplicationID: a.ID, Number: a.Number, NationalID: a.NationalID, Status: string(a.Status),
+			BorrowerType: string(a.BorrowerType), Amount: a.Amount, ApprovedAmount: a.ApprovedAmount,
+			DistrictCode: a.DistrictCode, BankCode: a.BankCode, OwnerID: a.ApplicantID,
+			CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt,
+		}, nil
+	}
+}

@@ -1,0 +1,167 @@
+// Package support keeps the "four in one" (四位一体) records that the bureau
+// links to every loan: entrepreneurship training (创业培训), incubation at a
+// base (创业孵化) and services (创业服务), keyed by the person's resident ID
+// number. It imports rosters in bulk, builds a person's profile, decides the
+// counter-guarantee waiver and counts the yearly figures.
+package support
+
+import (
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Courses of training records.
+var Courses = []string{"GYB", "SYB", "IYB", "EYB", "malanhua", "other"}
+
+// Base levels, highest first.
+var Levels = []string{"national", "provincial", "municipal"}
+
+// ServiceKinds of service records.
+var ServiceKinds = []string{"mentoring", "guidance", "policy_consult", "event"}
+
+// ValidCourse reports whether c is a known course.
+func ValidCourse(c string) bool { return slices.Contains(Courses, c) }
+
+// ValidLevel reports whether l is a known base level.
+func ValidLevel(l string) bool { return slices.Contains(Levels, l) }
+
+// ValidServiceKind reports whether k is a known kind of service.
+func ValidServiceKind(k string) bool { return slices.Contains(ServiceKinds, k) }
+
+// Training is one completed training course of a person.
+type Training struct {
+	ID            int64
+	NationalID    string
+	Name          string
+	Course        string
+	Institution   string
+	StartDate     time.Time
+	EndDate       time.Time
+	CertificateNo string
+	DistrictCode  string
+	CreatedBy     int64
+	CreatedAt     time.Time
+}
+
+// Base is an incubation base (创业孵化基地).
+type Base struct {
+	ID           int64
+	Name         string
+	DistrictCode string
+	Level        string
+	Capacity     *int
+	CreatedAt    time.Time
+}
+
+// Tenancy is a person's (or their business's) stay at a base.
+type Tenancy struct {
+	ID         int64
+	BaseID     int64
+	NationalID string
+	EntityName string
+	MoveIn     time.Time
+	MoveOut    *time.Time
+	CreatedBy  int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	// Filled when read: the base the tenancy belongs to.
+	BaseName     string
+	BaseLevel    string
+	DistrictCode string
+}
+
+// Open reports whether the tenant has not moved out.
+func (t Tenancy) Open() bool { return t.MoveOut == nil }
+
+// ServiceRecord is one service given to a person.
+type ServiceRecord struct {
+	ID           int64
+	NationalID   string
+	Kind         string
+	Date         time.Time
+	Notes        string
+	DistrictCode string
+	CreatedBy    int64
+	CreatedAt    time.Time
+}
+
+// Loan is one of the person's applications or loans, as the profile shows it.
+type Loan struct {
+	ApplicationID int64
+	Number        string
+	NationalID    string
+	Status        string
+	BorrowerType  string
+	Amount        decimal.Decimal
+	// ApprovedAmount is set once the bank approved.
+	ApprovedAmount *decimal.Decimal
+	DistrictCode   string
+	BankCode       string
+	OwnerID        int64
+	CreatedAt      time.Time
+	SubmittedAt    *time.Time
+}
+
+// Records is everything known about one person.
+type Records struct {
+	Training  []Training
+	Tenancies []Tenancy
+	Services  []ServiceRecord
+	Loans     []Loan
+}
+
+// Empty reports whether nothing is known about the person.
+func (r Records) Empty() bool {
+	return len(r.Training) == 0 && len(r.Tenancies) == 0 && len(r.Services) == 0 && len(r.Loans) == 0
+}
+
+// Profile is a person's four-in-one profile with the counter-guarantee waiver
+// of one application (the one asked about, or the newest open one).
+type Profile struct {
+	NationalID string
+	Records
+	CounterGuaranteeWaived bool
+	WaiverReason           string
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Imported int
+	Skipped  int
+}
+
+// DistrictFigures are one district's four-in-one figures for a year.
+type DistrictFigures struct {
+	DistrictCode string
+	DistrictName string
+	// PeopleTrained counts people who finished a course in the year.
+	PeopleTrained int64
+	// Tenants counts people at a base of the district at some time in the year.
+	Tenants int64
+	// Services counts services given in the year.
+	Services int64
+	// Borrowers counts people whose application in the district was approved in the year.
+	Borrowers int64
+	// Supported counts those borrowers who were trained or incubated before.
+	Supported int64
+}
+
+// BaseFigures are one base's figures for a year.
+type BaseFigures struct {
+	BaseID       int64
+	Name         string
+	DistrictCode string
+	Level        string
+	Tenants      int64
+	// TenantsWithLoan counts tenants holding an approved guarantee loan.
+	TenantsWithLoan int64
+}
+
+// Figures are the four-in-one figures of a year.
+type Figures struct {
+	Year      int
+	Districts []DistrictFigures
+	Bases     []BaseFigures
+}

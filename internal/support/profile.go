@@ -1,0 +1,121 @@
+package support
+
+import (
+	"context"
+	"strconv"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/idnum"
+)
+
+// openStatuses are the application statuses whose waiver the person profile
+// shows: the newest of them is the application in progress.
+var openStatuses = map[string]bool{
+	"draft": true, "eligibility_review": true, "guarantee_review": true, "bank_review": true, "approved": true, "returned": true,
+}
+
+// visible reports whether p may see the profile of a person with records: an
+// officer of a district where the person has a record or an application, a
+// bank officer holding one of the person's applications, an auditor, or the
+// person (the owner of one of the applications).
+func (s *Service) visible(p auth.Principal, r Records) bool {
+	var rs []authz.Resource
+	for _, t := range r.Training {
+		rs = append(rs, authz.Resource{Kind: KindProfile, District: t.DistrictCode})
+	}
+	for _, t := range r.Tenancies {
+		rs = append(rs, authz.Resource{Kind: KindProfile, District: t.DistrictCode})
+	}
+	for _, sv := range r.Services {
+		rs = append(rs, authz.Resource{Kind: KindProfile, District: sv.DistrictCode})
+	}
+	for _, l := range r.Loans {
+		rs = append(rs, authz.Resource{Kind: KindProfile, District: l.DistrictCode, Bank: l.BankCode, Owner: strconv.FormatInt(l.OwnerID, 10)})
+	}
+	for _, res := range rs {
+		if s.authz.Can(p, authz.Read, res) {
+			return true
+		}
+	}
+	return false
+}
+
+// PersonProfile returns the four-in-one profile of the person with the
+// resident ID number; the waiver is that of their newest open application.
+// A person the caller may not see, or one with no record at all, is not found.
+func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalID string) (Profile, error) {
+	res, err := idnum.ParseResident(nationalID)
+	if err != nil {
+		return Profile{}, apperr.NotFoundf("no four-in-one records for %q: the resident ID number %v", nationalID, err)
+	}
+	r, err := s.store.Records(ctx, res.Number)
+	if err != nil {
+		return Profile{}, err
+	}
+	if r.Empty() || !s.visible(p, r) {
+		return Profile{}, apperr.NotFoundf("no four-in-one records for %s that you may see", idnum.Mask(res.Number))
+	}
+	pr := Profile{NationalID: res.Number, Records: r}
+	for _, l := range r.Loans {
+		if openStatuses[l.Status] {
+			pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(l, r.Tenancies)
+			break
+		}
+	}
+	return pr, nil
+}
+
+// ApplicationLookup returns the application with the id as the caller may
+// see it: one they may not see is a not_found error. It is the application
+// service's Get.
+type ApplicationLookup func(ctx context.Context, p auth.Principal, id int64) (Loan, error)
+
+// ApplicationProfile returns the profile of an application's applicant with
+// the waiver of that application. The caller sees the profile exactly when
+// they see the application.
+func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id int64) (Profile, error) {
+	app, err := s.apps(ctx, p, id)
+	if err != nil {
+		return Profile{}, err
+	}
+	r, err := s.store.Records(ctx, app.NationalID)
+	if err != nil {
+		return Profile{}, err
+	}
+	pr := Profile{NationalID: app.NationalID, Records: r}
+	pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(app, r.Tenancies)
+	return pr, nil
+}
+
+func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string) {
+	amount := l.Amount
+	if l.ApprovedAmount != nil {
+		amount = *l.ApprovedAmount
+	}
+	on := Day(l.CreatedAt)
+	if l.SubmittedAt != nil {
+		on = Day(*l.SubmittedAt)
+	}
+	return Waiver(s.policy.At(on), Application{BorrowerType: l.BorrowerType, Amount: amount, AppliedOn: on}, tenancies)
+}
+
+// Figures returns a year's four-in-one figures: every district for auditors
+// and administrators, their own for district officers.
+func (s *Service) Figures(ctx context.Context, p auth.Principal, year int) (Figures, error) {
+	scope := s.authz.Scope(p, authz.Read, KindFigures)
+	if scope.Empty() {
+		return Figures{}, apperr.Forbiddenf("your role may not read the four-in-one figures")
+	}
+	if year < 2000 || year > 2100 {
+		return Figures{}, apperr.Field("year", "must be a year between 2000 and 2100, such as ?year=2024")
+	}
+	var districts []string
+	if !scope.All {
+		districts = scope.Districts
+	}
+	f, err := s.store.Figures(ctx, year, districts)
+	f.Year = year
+	return f, err
+}
