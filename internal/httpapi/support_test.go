@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"mime/multipart"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -26,7 +28,70 @@ func training(nationalID, cert, district string) map[string]any {
 	}
 }
 
-func (c cast) base(t *testing.T, name, district, level string) any {
+// four is the set of users a four-in-one test needs.
+type four struct {
+	s               *apptest.Server
+	owner, other    string
+	hrss, hrssOther string
+	guar, guarOther string
+	bank, bankOther string
+	auditor         string
+}
+
+func newFour(t *testing.T) four {
+	s := apptest.NewServer(t)
+	return four{
+		s:         s,
+		owner:     s.User("owner", "entrepreneur", "", ""),
+		other:     s.User("other", "entrepreneur", "", ""),
+		hrss:      s.User("hrss", "hrss_officer", apptest.District, ""),
+		hrssOther: s.User("hrss.other", "hrss_officer", apptest.OtherDistrict, ""),
+		guar:      s.User("guar", "guarantee_officer", apptest.District, ""),
+		guarOther: s.User("guar.other", "guarantee_officer", apptest.OtherDistrict, ""),
+		bank:      s.User("bank", "bank_officer", "", apptest.Bank),
+		bankOther: s.User("bank.other", "bank_officer", "", apptest.OtherBank),
+		auditor:   s.User("auditor", "finance_auditor", "", ""),
+	}
+}
+
+// person builds a valid resident ID number for a birth date (YYYYMMDD) and a sequence.
+func person(birth string, seq int) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	body := "411282" + birth + fmt.Sprintf("%03d", seq)
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * weights[i]
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
+// loanApplication is a valid individual application in apptest.District and apptest.Bank.
+func loanApplication(nationalID, amount string) map[string]any {
+	return map[string]any{
+		"borrower_type": "individual", "name": "张伟", "national_id": nationalID, "phone": "13800138000",
+		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
+		"amount": amount, "term_months": 24, "business_name": "灵宝苹果合作社", "industry": "agriculture",
+		"purpose": "cold storage", "jobs_planned": 3,
+	}
+}
+
+// apply makes a draft application for token and returns its path.
+func (c four) apply(t *testing.T, token string, body map[string]any) string {
+	t.Helper()
+	return "/api/v1/applications/" + idStr(c.s.Do("POST", "/api/v1/applications", token, body).Want(201).JSON()["id"])
+}
+
+func idStr(id any) string {
+	switch v := id.(type) {
+	case float64:
+		return strconv.FormatInt(int64(v), 10)
+	case string:
+		return v
+	}
+	panic(fmt.Sprintf("id %v", id))
+}
+
+func (c four) base(t *testing.T, name, district, level string) any {
 	t.Helper()
 	return c.s.Do("POST", "/api/v1/incubation-bases", c.s.AdminToken, map[string]any{"name": name, "district_code": district, "level": level}).Want(201).JSON()["id"]
 }
@@ -48,7 +113,7 @@ func rowErrors(t *testing.T, r *apptest.Response) []string {
 	return out
 }
 
-func (c cast) profile(t *testing.T, token, nationalID string) map[string]any {
+func (c four) profile(t *testing.T, token, nationalID string) map[string]any {
 	t.Helper()
 	return c.s.Do("GET", "/api/v1/people/"+nationalID+"/support", token, nil).Want(200).JSON()
 }
@@ -56,14 +121,14 @@ func (c cast) profile(t *testing.T, token, nationalID string) map[string]any {
 func count(m map[string]any, key string) int { return len(m[key].([]any)) }
 
 func TestTrainingRecords(t *testing.T) {
-	c := newCast(t)
-	id := residentID("19900101", 11)
+	c := newFour(t)
+	id := person("19900101", 11)
 	r := c.s.Do("POST", "/api/v1/training-records", c.hrss, training(" "+id+" ", "SYB-2024-001", apptest.District)).Want(201).JSON()
 	if r["national_id"] != id || r["course"] != "SYB" || r["start_date"] != "2024-03-01" || r["certificate_no"] != "SYB-2024-001" || r["id"] == nil {
 		t.Fatalf("created %v", r)
 	}
 	// The certificate number is unique per course.
-	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(residentID("19910101", 13), "SYB-2024-001", apptest.District)).WantProblem(409, "conflict")
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(person("19910101", 13), "SYB-2024-001", apptest.District)).WantProblem(409, "conflict")
 	other := training(id, "SYB-2024-001", apptest.District)
 	other["course"] = "GYB"
 	c.s.Do("POST", "/api/v1/training-records", c.hrss, other).Want(201)
@@ -97,7 +162,7 @@ func TestTrainingRecords(t *testing.T) {
 }
 
 func TestIncubationBasesAndTenancies(t *testing.T) {
-	c := newCast(t)
+	c := newFour(t)
 	c.s.Do("POST", "/api/v1/incubation-bases", c.hrss, map[string]any{"name": "灵宝市创业孵化园", "district_code": apptest.District, "level": "national"}).WantProblem(403, "forbidden")
 	got := c.s.Do("POST", "/api/v1/incubation-bases", c.s.AdminToken, map[string]any{"name": "", "district_code": "999999", "level": "county", "capacity": 0}).
 		WantProblem(422, "validation_failed").FieldErrors()
@@ -113,7 +178,7 @@ func TestIncubationBasesAndTenancies(t *testing.T) {
 		t.Fatalf("bases %v", bases.Items)
 	}
 
-	id := residentID("19900101", 11)
+	id := person("19900101", 11)
 	tenancy := map[string]any{"base_id": baseID, "national_id": id, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}
 	r := c.s.Do("POST", "/api/v1/incubation-records", c.hrss, tenancy).Want(201).JSON()
 	if r["base_level"] != "national" || r["district_code"] != apptest.District || r["move_out"] != nil || r["move_in"] != "2024-01-15" {
@@ -134,15 +199,15 @@ func TestIncubationBasesAndTenancies(t *testing.T) {
 	}
 
 	// Moving out: the officer of another district does not see the record.
-	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrssOther, map[string]any{"move_out": "2024-06-30"}).WantProblem(404, "not_found")
-	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.auditor, map[string]any{"move_out": "2024-06-30"}).WantProblem(403, "forbidden")
-	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrss, map[string]any{"move_out": "2024-01-01"}).WantProblem(422, "validation_failed")
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idStr(tid), c.hrssOther, map[string]any{"move_out": "2024-06-30"}).WantProblem(404, "not_found")
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idStr(tid), c.auditor, map[string]any{"move_out": "2024-06-30"}).WantProblem(403, "forbidden")
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idStr(tid), c.hrss, map[string]any{"move_out": "2024-01-01"}).WantProblem(422, "validation_failed")
 	c.s.Do("PATCH", "/api/v1/incubation-records/99999", c.hrss, map[string]any{"move_out": "2024-06-30"}).WantProblem(404, "not_found")
-	r = c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrss, map[string]any{"move_out": "2024-06-30"}).Want(200).JSON()
+	r = c.s.Do("PATCH", "/api/v1/incubation-records/"+idStr(tid), c.hrss, map[string]any{"move_out": "2024-06-30"}).Want(200).JSON()
 	if r["move_out"] != "2024-06-30" {
 		t.Fatalf("moved out %v", r)
 	}
-	c.s.Do("PATCH", "/api/v1/incubation-records/"+idString(tid), c.hrss, map[string]any{"move_out": "2024-07-30"}).WantProblem(409, "conflict")
+	c.s.Do("PATCH", "/api/v1/incubation-records/"+idStr(tid), c.hrss, map[string]any{"move_out": "2024-07-30"}).WantProblem(409, "conflict")
 	// After moving out the person may move in again.
 	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, again).Want(201)
 	if p := c.profile(t, c.hrss, id); count(p, "incubation") != 2 {
@@ -151,8 +216,8 @@ func TestIncubationBasesAndTenancies(t *testing.T) {
 }
 
 func TestServiceRecords(t *testing.T) {
-	c := newCast(t)
-	id := residentID("19900101", 11)
+	c := newFour(t)
+	id := person("19900101", 11)
 	r := c.s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": id, "kind": "mentoring", "date": "2024-04-02", "notes": "开业指导"}).Want(201).JSON()
 	if r["district_code"] != apptest.District || r["kind"] != "mentoring" || r["notes"] != "开业指导" {
 		t.Fatalf("service %v", r)
@@ -177,8 +242,8 @@ func trainingRow(id, cert string) string {
 }
 
 func TestTrainingImportCSV(t *testing.T) {
-	c := newCast(t)
-	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
+	c := newFour(t)
+	a, b, d := person("19900101", 11), person("19910202", 22), person("19920303", 33)
 	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(a, "C-1", apptest.District)).Want(201)
 
 	// A bad row in the middle: every bad row is named, nothing is imported.
@@ -189,6 +254,18 @@ func TestTrainingImportCSV(t *testing.T) {
 		t.Fatalf("row errors %v", got)
 	}
 	c.s.Do("GET", "/api/v1/people/"+b+"/support", c.hrss, nil).WantProblem(404, "not_found")
+
+	// A bad row after the first batches were inserted: those are rolled back too.
+	var rows []string
+	for i := range 1200 {
+		rows = append(rows, trainingRow(person("19800101", i%1000), fmt.Sprintf("B-%d", i)))
+	}
+	rows[1100] = strings.Replace(rows[1100], ",SYB,", ",XYZ,", 1)
+	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, trainingCSV(rows...), "Content-Type", csvType).WantProblem(422, "validation_failed")
+	if got := rowErrors(t, r); !slices.Equal(got, []string{"1102:course"}) {
+		t.Fatalf("row errors %v", got)
+	}
+	c.s.Do("GET", "/api/v1/people/"+person("19800101", 0)+"/support", c.auditor, nil).WantProblem(404, "not_found")
 
 	// UTF-8 with BOM; the known certificate is skipped and counted.
 	good := "\xEF\xBB\xBF" + trainingCSV(trainingRow(a, "C-1"), trainingRow(b, "C-2"), "", trainingRow(d, "C-4"), trainingRow(d, "C-4"))
@@ -208,7 +285,7 @@ func TestTrainingImportCSV(t *testing.T) {
 	c.s.Do("POST", "/api/v1/training-records/import", c.hrss, "", "Content-Type", csvType).WantProblem(422, "validation_failed")
 
 	// Another district's rows, and roles that keep no records.
-	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrssOther, trainingCSV(trainingRow(residentID("19930404", 44), "C-9")), "Content-Type", csvType).WantProblem(422, "validation_failed")
+	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrssOther, trainingCSV(trainingRow(person("19930404", 44), "C-9")), "Content-Type", csvType).WantProblem(422, "validation_failed")
 	if got := rowErrors(t, r); !slices.Equal(got, []string{"2:district_code"}) {
 		t.Fatalf("district errors %v", got)
 	}
@@ -225,8 +302,8 @@ func TestTrainingImportCSV(t *testing.T) {
 }
 
 func TestTrainingImportGB18030AndMultipart(t *testing.T) {
-	c := newCast(t)
-	a, b := residentID("19900101", 11), residentID("19910202", 22)
+	c := newFour(t)
+	a, b := person("19900101", 11), person("19910202", 22)
 	text := trainingCSV(a+",张伟,马兰花,三门峡市技师学院,2024/3/1,2024/3/10,MLH-1,"+apptest.District, b+",李娜,GYB,三门峡市技师学院,2024-03-01,2024-03-10,GYB-1,"+apptest.District)
 	gb, err := simplifiedchinese.GB18030.NewEncoder().String(text)
 	if err != nil {
@@ -254,7 +331,7 @@ func TestTrainingImportGB18030AndMultipart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprint(fw, trainingCSV(trainingRow(residentID("19930404", 44), "SYB-9")))
+	fmt.Fprint(fw, trainingCSV(trainingRow(person("19930404", 44), "SYB-9")))
 	w.Close()
 	res = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, body.Bytes(), "Content-Type", w.FormDataContentType()).Want(200).JSON()
 	if res["imported"] != 1.0 || res["skipped"] != 0.0 {
@@ -292,16 +369,16 @@ func xlsxFile(t *testing.T, rows [][]any) []byte {
 }
 
 func TestIncubationImportXLSX(t *testing.T) {
-	c := newCast(t)
+	c := newFour(t)
 	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
 	other := c.base(t, "义马市创业园", apptest.OtherDistrict, "municipal")
-	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
+	a, b, d := person("19900101", 11), person("19910202", 22), person("19920303", 33)
 	header := []any{"base_id", "national_id", "entity_name", "move_in", "move_out"}
-	n := idString(national)
+	n := idStr(national)
 
 	bad := xlsxFile(t, [][]any{header,
 		{n, a, "灵宝苹果合作社", "2024-01-15", ""},
-		{idString(other), b, "义马小吃店", "2024-02-01", ""},
+		{idStr(other), b, "义马小吃店", "2024-02-01", ""},
 		{"77777", d, "x", "2024-02-01", ""},
 		{n, d, "", "2024-02-30", ""},
 	})
@@ -328,13 +405,13 @@ func TestIncubationImportXLSX(t *testing.T) {
 	// A workbook's date cells arrive as day serials.
 	f := excelize.NewFile()
 	_ = f.SetSheetRow("Sheet1", "A1", &header)
-	_ = f.SetSheetRow("Sheet1", "A2", &[]any{n, residentID("19930404", 44), "卢氏菌菇", 45383})
+	_ = f.SetSheetRow("Sheet1", "A2", &[]any{n, person("19930404", 44), "卢氏菌菇", 45383})
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
 	c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, buf.Bytes(), "Content-Type", "application/octet-stream").Want(200)
-	inc = c.profile(t, c.hrss, residentID("19930404", 44))["incubation"].([]any)[0].(map[string]any)
+	inc = c.profile(t, c.hrss, person("19930404", 44))["incubation"].([]any)[0].(map[string]any)
 	if inc["move_in"] != "2024-04-01" {
 		t.Fatalf("serial date read as %v", inc["move_in"])
 	}
@@ -342,12 +419,12 @@ func TestIncubationImportXLSX(t *testing.T) {
 }
 
 func TestTrainingImportFiftyThousandRows(t *testing.T) {
-	c := newCast(t)
+	c := newFour(t)
 	var b strings.Builder
 	b.WriteString("national_id,name,course,institution,start_date,end_date,certificate_no,district_code\n")
 	const n = 50_000
 	for i := range n {
-		fmt.Fprintf(&b, "%s,学员%d,SYB,三门峡市技师学院,2024-03-01,2024-03-10,SYB-%06d,%s\n", residentID("19900101", i%1000), i, i, apptest.District)
+		fmt.Fprintf(&b, "%s,学员%d,SYB,三门峡市技师学院,2024-03-01,2024-03-10,SYB-%06d,%s\n", person("19900101", i%1000), i, i, apptest.District)
 	}
 	res := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, b.String(), "Content-Type", csvType).Want(200).JSON()
 	if res["imported"] != float64(n) || res["skipped"] != 0.0 {
@@ -358,4 +435,157 @@ func TestTrainingImportFiftyThousandRows(t *testing.T) {
 	if res["imported"] != 0.0 || res["skipped"] != float64(n) {
 		t.Fatalf("second import %v", res)
 	}
+}
+
+func TestSupportProfilesAndWaiver(t *testing.T) {
+	c := newFour(t)
+	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
+	municipal := c.base(t, "灵宝市创业孵化园", apptest.District, "municipal")
+	a, b, d := person("19900101", 11), person("19910202", 22), person("19920303", 33)
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": national, "national_id": a, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}).Want(201)
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": municipal, "national_id": d, "entity_name": "陕州面馆", "move_in": "2024-01-15"}).Want(201)
+
+	appA := c.apply(t, c.owner, loanApplication(a, "200000.00"))
+	appB := c.apply(t, c.other, loanApplication(b, "100000.00"))
+	third := c.s.User("third", "entrepreneur", "", "")
+	appD := c.apply(t, third, loanApplication(d, "200000.00"))
+
+	// An application's profile: exactly those who see the application.
+	pa := c.s.Do("GET", appA+"/support", c.owner, nil).Want(200).JSON()
+	if pa["counter_guarantee_waived"] != true || !strings.Contains(pa["waiver_reason"].(string), "三门峡国家级创业孵化示范基地") ||
+		count(pa, "incubation") != 1 || count(pa, "loans") != 1 {
+		t.Fatalf("profile of application A: %v", pa)
+	}
+	loan := pa["loans"].([]any)[0].(map[string]any)
+	if loan["amount"] != "200000.00" || loan["status"] != "draft" || loan["number"] == "" {
+		t.Fatalf("loan line %v", loan)
+	}
+	for _, tok := range []string{c.hrss, c.guar, c.bank, c.auditor} {
+		c.s.Do("GET", appA+"/support", tok, nil).Want(200)
+	}
+	for _, tok := range []string{c.other, c.hrssOther, c.guarOther, c.bankOther} {
+		c.s.Do("GET", appA+"/support", tok, nil).WantProblem(404, "not_found")
+	}
+	c.s.Do("GET", "/api/v1/applications/99999/support", c.auditor, nil).WantProblem(404, "not_found")
+
+	pb := c.s.Do("GET", appB+"/support", c.other, nil).Want(200).JSON()
+	if pb["counter_guarantee_waived"] != true || pb["waiver_reason"] != "个人贷款不超过10万元 / individual loan ≤ 100,000.00" {
+		t.Fatalf("profile of application B: %v", pb)
+	}
+	pd := c.s.Do("GET", appD+"/support", third, nil).Want(200).JSON()
+	if pd["counter_guarantee_waived"] != false || pd["waiver_reason"] != "" {
+		t.Fatalf("a municipal base waives nothing: %v", pd)
+	}
+
+	// A person's profile: the person, officers of their districts and bank, auditors.
+	p := c.profile(t, c.owner, a)
+	if p["counter_guarantee_waived"] != true || p["national_id"] != a {
+		t.Fatalf("person profile %v", p)
+	}
+	for _, tok := range []string{c.hrss, c.guar, c.bank, c.auditor} {
+		c.profile(t, tok, a)
+	}
+	for _, tok := range []string{c.other, c.hrssOther, c.bankOther, c.s.AdminToken} {
+		c.s.Do("GET", "/api/v1/people/"+a+"/support", tok, nil).WantProblem(404, "not_found")
+	}
+	// Records in another district show the person to that district's officers only.
+	e := person("19930404", 44)
+	c.s.Do("POST", "/api/v1/service-records", c.hrssOther, map[string]any{"national_id": e, "kind": "guidance", "date": "2024-04-02"}).Want(201)
+	c.profile(t, c.hrssOther, e)
+	c.s.Do("GET", "/api/v1/people/"+e+"/support", c.hrss, nil).WantProblem(404, "not_found")
+	if p := c.profile(t, c.auditor, e); count(p, "loans") != 0 || p["counter_guarantee_waived"] != false || p["waiver_reason"] != "" {
+		t.Fatalf("profile without application %v", p)
+	}
+	c.s.Do("GET", "/api/v1/people/"+person("19940505", 55)+"/support", c.auditor, nil).WantProblem(404, "not_found")
+	c.s.Do("GET", "/api/v1/people/12345/support", c.auditor, nil).WantProblem(404, "not_found")
+}
+
+func TestSupportFigures(t *testing.T) {
+	c := newFour(t)
+	year := time.Now().In(time.FixedZone("CST", 8*3600)).Year()
+	jan1 := fmt.Sprintf("%d-01-01", year)
+	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
+	municipal := c.base(t, "灵宝市创业孵化园", apptest.District, "municipal")
+	a, d := person("19900101", 11), person("19920303", 33)
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": national, "national_id": a, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}).Want(201)
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": municipal, "national_id": d, "entity_name": "陕州面馆", "move_in": "2024-01-15"}).Want(201)
+	tr := training(d, "SYB-1", apptest.District)
+	tr["start_date"], tr["end_date"] = jan1, jan1
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, tr).Want(201)
+	c.s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": a, "kind": "mentoring", "date": jan1}).Want(201)
+
+	app := c.apply(t, c.owner, loanApplication(a, "200000.00"))
+	c.s.Do("POST", app+"/submit", c.owner, nil).Want(200)
+	c.s.Do("POST", app+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	c.s.Do("POST", app+"/decisions", c.guar, map[string]any{"decision": "approve"}).Want(200)
+	c.s.Do("POST", app+"/decisions", c.bank, map[string]any{"decision": "approve", "approved_amount": "150000.00", "annual_rate": "0.0300", "term_months": 24}).Want(200)
+
+	var f struct {
+		Year      int
+		Districts []struct {
+			DistrictCode       string  `json:"district_code"`
+			PeopleTrained      int     `json:"people_trained"`
+			Tenants            int     `json:"tenants"`
+			Services           int     `json:"services"`
+			Borrowers          int     `json:"borrowers"`
+			BorrowersSupported int     `json:"borrowers_supported"`
+			SupportedSharePct  *string `json:"supported_share_pct"`
+		}
+		Bases []struct {
+			Name            string `json:"name"`
+			Tenants         int    `json:"tenants"`
+			TenantsWithLoan int    `json:"tenants_with_loan"`
+		}
+	}
+	c.s.Do("GET", fmt.Sprintf("/api/v1/support/figures?year=%d", year), c.auditor, nil).Want(200).Decode(&f)
+	if f.Year != year || len(f.Districts) != 2 || len(f.Bases) != 2 {
+		t.Fatalf("figures %+v", f)
+	}
+	for _, d := range f.Districts {
+		switch d.DistrictCode {
+		case apptest.District:
+			if d.PeopleTrained != 1 || d.Tenants != 2 || d.Services != 1 || d.Borrowers != 1 || d.BorrowersSupported != 1 || d.SupportedSharePct == nil || *d.SupportedSharePct != "100.00" {
+				t.Errorf("district figures %+v", d)
+			}
+		case apptest.OtherDistrict:
+			if d.PeopleTrained != 0 || d.Tenants != 0 || d.Borrowers != 0 || d.SupportedSharePct != nil {
+				t.Errorf("other district figures %+v", d)
+			}
+		}
+	}
+	for _, b := range f.Bases {
+		want := map[string][2]int{"三门峡国家级创业孵化示范基地": {1, 1}, "灵宝市创业孵化园": {1, 0}}[b.Name]
+		if b.Tenants != want[0] || b.TenantsWithLoan != want[1] {
+			t.Errorf("base figures %+v", b)
+		}
+	}
+	// A year before the records: nothing trained, nobody borrowed.
+	c.s.Do("GET", "/api/v1/support/figures?year=2023", c.s.AdminToken, nil).Want(200).Decode(&f)
+	for _, d := range f.Districts {
+		if d.PeopleTrained != 0 || d.Tenants != 0 || d.Borrowers != 0 {
+			t.Errorf("2023 figures %+v", d)
+		}
+	}
+	// District officers see their own district.
+	c.s.Do("GET", fmt.Sprintf("/api/v1/support/figures?year=%d", year), c.hrssOther, nil).Want(200).Decode(&f)
+	if len(f.Districts) != 1 || f.Districts[0].DistrictCode != apptest.OtherDistrict || len(f.Bases) != 0 {
+		t.Fatalf("figures of the other district %+v", f)
+	}
+	for _, tok := range []string{c.bank, c.guar, c.owner} {
+		c.s.Do("GET", "/api/v1/support/figures", tok, nil).WantProblem(403, "forbidden")
+	}
+	c.s.Do("GET", "/api/v1/support/figures?year=abc", c.auditor, nil).WantProblem(422, "validation_failed")
+	c.s.Do("GET", "/api/v1/support/figures?year=1990", c.auditor, nil).WantProblem(422, "validation_failed")
+}
+
+func TestImportBodyLimit(t *testing.T) {
+	c := newFour(t)
+	// Above the 10 MiB JSON limit but within the import limit: the file is read.
+	big := trainingCSV() + strings.Repeat("\n", 11<<20)
+	r := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, big, "Content-Type", csvType).WantProblem(422, "validation_failed")
+	if got := rowErrors(t, r); !slices.Equal(got, []string{"2:file"}) {
+		t.Fatalf("errors %v", got)
+	}
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, big).WantProblem(413, "request_too_large")
+	c.s.Do("POST", "/api/v1/training-records/import", c.hrss, strings.Repeat("x", 65<<20), "Content-Type", csvType).WantProblem(413, "request_too_large")
 }
