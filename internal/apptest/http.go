@@ -31,13 +31,18 @@ const (
 	Password      = "pass-word-123"
 )
 
+// Attach serves an existing app over HTTP, with no data added.
+func Attach(t testing.TB, a *app.App) *Server {
+	srv := httptest.NewServer(a.Server)
+	t.Cleanup(srv.Close)
+	return &Server{App: a, URL: srv.URL, t: t}
+}
+
 // NewServer starts a server with an admin, two districts and two banks.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	a := New(t)
-	srv := httptest.NewServer(a.Server)
-	t.Cleanup(srv.Close)
-	s := &Server{App: a, URL: srv.URL, t: t}
+	s := Attach(t, New(t))
+	a := s.App
 	if _, err := a.Users.CreateFromCLI(context.Background(), user.CreateInput{Username: "admin", Password: Password, Name: "Admin", Role: "admin"}); err != nil {
 		t.Fatalf("create admin: %v", err)
 	}

@@ -6,15 +6,20 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -130,9 +135,10 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	return db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
+	return translate(err, "transaction")
 }
 
 // conn returns the transaction in ctx, or the pool.
@@ -175,7 +181,29 @@ func translate(err error, what string) error {
 	if _, ok := apperr.As(err); ok {
 		return err
 	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01") {
+		return &apperr.Error{Kind: apperr.Conflict, Code: "conflict", Message: "another change to the same record happened at the same moment: send the request again", Err: err}
+	}
+	if unavailable(err) {
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: "the database does not answer: try again in a moment", Err: err}
+	}
 	return apperr.Wrap(err, what)
+}
+
+// unavailable reports whether err means the database could not be reached
+// (as opposed to refusing the statement).
+func unavailable(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.As(err, &netErr), errors.As(err, &connErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "database is locked") ||
+		strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe")
 }
 
 // Page bounds a list query.
