@@ -19,6 +19,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/httpapi"
+	"chuangdai/internal/loan"
 	"chuangdai/internal/policy"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/store"
@@ -45,6 +46,7 @@ type App struct {
 	Refdata      *refdata.Service
 	Applications *application.Service
 	Support      *support.Service
+	Loans        *loan.Service
 	AuditSv      *audit.Service
 	Server       *httpapi.Server
 }
@@ -98,8 +100,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		AuditSv:      audit.NewService(auditStore, z),
 	}
 	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
+	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
-		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, MaxImportBytes: MaxImportBytes,
+		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Loans: a.Loans, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
 		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 	})
 	return a, nil

@@ -19,6 +19,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/loan"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/support"
 	"chuangdai/internal/user"
@@ -31,6 +32,8 @@ type Deps struct {
 	Refdata      *refdata.Service
 	Applications *application.Service
 	Support      *support.Service
+	Loans        *loan.Service
+	Keys         *loan.Keys
 	Audit        *audit.Service
 	Ready        func(ctx context.Context) error
 	Registry     *prometheus.Registry
@@ -127,6 +130,7 @@ func New(d Deps) *Server {
 	a.routesAudit()
 	a.routesApplications()
 	a.routesSupport()
+	a.routesLoans()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()

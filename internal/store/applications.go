@@ -224,8 +224,9 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 
 // PersonHistory implements application.Store. It is the one query behind
 // the one-open-application and re-loan rules: applications in progress come
-// from applications; loans held, open and overdue come from the disbursed
-// applications until the loans table answers them.
+// from applications; loans held, open and ever overdue come from the loans
+// table (a disbursed application always has its loan, and imported loans
+// have no application).
 func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID int64) (application.History, error) {
 	var h application.History
 	type count struct {
@@ -240,16 +241,11 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 		return h, translate(err, "person history")
 	}
 	for _, c := range counts {
-		st := application.Status(c.Status)
-		switch {
-		case st == application.Disbursed:
-			h.LoansHeld += c.N
-			h.OpenLoans += c.N
-		case st.Open():
+		if application.Status(c.Status).Open() {
 			h.OpenApplications += c.N
 		}
 	}
-	return h, nil
+	return Loans(s).personLoans(ctx, nationalID, h)
 }
 
 // NextSequence implements application.Store: one upsert that takes the

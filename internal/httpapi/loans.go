@@ -1,0 +1,620 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
+)
+
+type disburseRequest struct {
+	Amount          string `json:"amount"`
+	DisbursedOn     string `json:"disbursed_on"`
+	BankReference   string `json:"bank_reference"`
+	RepaymentMethod string `json:"repayment_method,omitempty"`
+}
+
+type repaymentRequest struct {
+	Principal     string `json:"principal"`
+	Interest      string `json:"interest"`
+	PaidOn        string `json:"paid_on"`
+	BankReference string `json:"bank_reference"`
+}
+
+type repaymentResponse struct {
+	ID            int64     `json:"id"`
+	Principal     string    `json:"principal"`
+	Interest      string    `json:"interest"`
+	PaidOn        string    `json:"paid_on"`
+	BankReference string    `json:"bank_reference"`
+	RecordedBy    int64     `json:"recorded_by"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+type compensationResponse struct {
+	CompensatedOn string `json:"compensated_on"`
+	Amount        string `json:"amount"`
+	FundShare     string `json:"fund_share"`
+	FundAmount    string `json:"fund_amount"`
+	BankAmount    string `json:"bank_amount"`
+	CompensatedBy int64  `json:"compensated_by"`
+}
+
+type writeOffResponse struct {
+	ProposedBy   int64     `json:"proposed_by"`
+	ProposedAt   time.Time `json:"proposed_at"`
+	Reason       string    `json:"reason"`
+	ConfirmedBy  *int64    `json:"confirmed_by"`
+	WrittenOffOn *string   `json:"written_off_on"`
+	Amount       *string   `json:"amount"`
+}
+
+type loanResponse struct {
+	ID                   int64                 `json:"id"`
+	Number               string                `json:"number"`
+	ApplicationID        *int64                `json:"application_id"`
+	ExternalRef          *string               `json:"external_ref"`
+	Status               loan.Status           `json:"status"`
+	Principal            string                `json:"principal"`
+	AnnualRate           string                `json:"annual_rate"`
+	BorrowerRate         string                `json:"borrower_rate"`
+	SubsidyRate          string                `json:"subsidy_rate"`
+	TermMonths           int                   `json:"term_months"`
+	DisbursedOn          string                `json:"disbursed_on"`
+	MaturityDate         string                `json:"maturity_date"`
+	OutstandingPrincipal string                `json:"outstanding_principal"`
+	Repayments           []repaymentResponse   `json:"repayments"`
+	RepaymentMethod      loan.Method           `json:"repayment_method"`
+	SubsidyCap           string                `json:"subsidy_cap"`
+	BorrowerID           *int64                `json:"borrower_id"`
+	Name                 string                `json:"name"`
+	BorrowerType         string                `json:"borrower_type"`
+	KeyGroup             string                `json:"key_group"`
+	Industry             string                `json:"industry"`
+	Jobs                 int                   `json:"jobs"`
+	DistrictCode         string                `json:"district_code"`
+	BankCode             string                `json:"bank_code"`
+	BankReference        string                `json:"bank_reference"`
+	DaysOverdue          int                   `json:"days_overdue"`
+	OverdueSince         *string               `json:"overdue_since"`
+	EverOverdue          bool                  `json:"ever_overdue"`
+	CheckedOn            *string               `json:"checked_on"`
+	SettledOn            *string               `json:"settled_on"`
+	Compensation         *compensationResponse `json:"compensation"`
+	Recovered            string                `json:"recovered"`
+	WriteOff             *writeOffResponse     `json:"write_off"`
+	CreatedAt            time.Time             `json:"created_at"`
+	UpdatedAt            time.Time             `json:"updated_at"`
+}
+
+type loanEnvelope struct {
+	Loan loanResponse `json:"loan"`
+}
+
+type repaymentEnvelope struct {
+	Repayment repaymentResponse `json:"repayment"`
+	Loan      loanResponse      `json:"loan"`
+}
+
+func dayString(t time.Time) string { return t.Format(time.DateOnly) }
+
+func dayPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := dayString(*t)
+	return &s
+}
+
+func toRepayment(r loan.Repayment) repaymentResponse {
+	return repaymentResponse{ID: r.ID, Principal: money.Format(r.Principal), Interest: money.Format(r.Interest), PaidOn: dayString(r.PaidOn),
+		BankReference: r.BankReference, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
+}
+
+func toLoan(l loan.Loan) loanResponse {
+	r := loanResponse{
+		ID: l.ID, Number: l.Number, ApplicationID: l.ApplicationID, ExternalRef: l.ExternalRef, Status: l.Status,
+		Principal: money.Format(l.Principal), AnnualRate: money.FormatRate(l.AnnualRate), BorrowerRate: money.FormatRate(l.BorrowerRate),
+		SubsidyRate: money.FormatRate(l.SubsidyRate), TermMonths: l.TermMonths, DisbursedOn: dayString(l.DisbursedOn),
+		MaturityDate: dayString(l.Maturity), OutstandingPrincipal: money.Format(l.Outstanding), Repayments: []repaymentResponse{},
+		RepaymentMethod: l.Method, SubsidyCap: money.Format(l.SubsidyCap), BorrowerID: l.BorrowerID, Name: l.Name,
+		BorrowerType: l.BorrowerType, KeyGroup: l.KeyGroup, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode,
+		BankCode: l.BankCode, BankReference: l.BankReference, DaysOverdue: l.DaysOverdue, OverdueSince: dayPtr(l.OverdueSince),
+		EverOverdue: l.EverOverdue, CheckedOn: dayPtr(l.CheckedOn), SettledOn: dayPtr(l.SettledOn), Recovered: money.Format(l.Recovered),
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+	}
+	for _, rep := range l.Repayments {
+		r.Repayments = append(r.Repayments, toRepayment(rep))
+	}
+	if c := l.Compensation; c != nil {
+		r.Compensation = &compensationResponse{CompensatedOn: dayString(c.On), Amount: money.Format(c.Amount), FundShare: money.FormatRate(c.FundShare),
+			FundAmount: money.Format(c.Fund), BankAmount: money.Format(c.Bank), CompensatedBy: c.By}
+	}
+	if w := l.WriteOff; w != nil {
+		r.WriteOff = &writeOffResponse{ProposedBy: w.ProposedBy, ProposedAt: w.ProposedAt, Reason: w.Reason, ConfirmedBy: w.ConfirmedBy, WrittenOffOn: dayPtr(w.On)}
+		if w.On != nil {
+			amt := money.Format(w.Amount)
+			r.WriteOff.Amount = &amt
+		}
+	}
+	return r
+}
+
+type scheduleItem struct {
+	Period           string `json:"period"`
+	StartOn          string `json:"start_on"`
+	DueOn            string `json:"due_on"`
+	Days             int    `json:"days"`
+	Principal        string `json:"principal"`
+	Interest         string `json:"interest"`
+	BorrowerInterest string `json:"borrower_interest"`
+	Subsidy          string `json:"subsidy"`
+}
+
+type scheduleSums struct {
+	Principal        string `json:"principal"`
+	Interest         string `json:"interest"`
+	BorrowerInterest string `json:"borrower_interest"`
+	Subsidy          string `json:"subsidy"`
+}
+
+type scheduleResponse struct {
+	RepaymentMethod loan.Method    `json:"repayment_method"`
+	Items           []scheduleItem `json:"items"`
+	Sums            scheduleSums   `json:"sums"`
+}
+
+type subsidyItem struct {
+	Period           string           `json:"period"`
+	StartOn          string           `json:"start_on"`
+	EndOn            string           `json:"end_on"`
+	Days             int              `json:"days"`
+	OverdueDays      int              `json:"overdue_days"`
+	Interest         string           `json:"interest"`
+	Subsidy          string           `json:"subsidy"`
+	BorrowerInterest string           `json:"borrower_interest"`
+	Status           loan.ClaimStatus `json:"status"`
+	Reason           string           `json:"reason,omitempty"`
+}
+
+type subsidyResponse struct {
+	Items        []subsidyItem `json:"items"`
+	TotalSubsidy string        `json:"total_subsidy"`
+}
+
+func toSubsidyItem(it loan.SubsidyItem) subsidyItem {
+	return subsidyItem{Period: it.Period.Period, StartOn: dayString(it.Start), EndOn: dayString(it.End), Days: it.Days, OverdueDays: it.OverdueDays,
+		Interest: money.Format(it.Interest), Subsidy: money.Format(it.Subsidy), BorrowerInterest: money.Format(it.Borrower), Status: it.Status, Reason: it.Reason}
+}
+
+type subsidyCheckRequest struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
+type subsidyTotalRow struct {
+	DistrictCode string `json:"district_code,omitempty"`
+	Claims       int    `json:"claims"`
+	Interest     string `json:"interest"`
+	Subsidy      string `json:"subsidy"`
+	Claimed      string `json:"claimed"`
+	Checked      string `json:"checked"`
+	Paid         string `json:"paid"`
+	Refused      string `json:"refused"`
+}
+
+type subsidyTotalsResponse struct {
+	Period string            `json:"period"`
+	Rows   []subsidyTotalRow `json:"rows"`
+	Total  subsidyTotalRow   `json:"total"`
+}
+
+type sums struct {
+	claims                                             int
+	interest, subsidy, claimed, checked, paid, refused decimal.Decimal
+}
+
+func (s *sums) add(t loan.SubsidyTotal) {
+	s.claims += t.Loans
+	switch t.Status {
+	case loan.ClaimRefused:
+		s.refused = s.refused.Add(t.Subsidy)
+		return
+	case loan.ClaimClaimed:
+		s.claimed = s.claimed.Add(t.Subsidy)
+	case loan.ClaimChecked:
+		s.checked = s.checked.Add(t.Subsidy)
+	case loan.ClaimPaid:
+		s.paid = s.paid.Add(t.Subsidy)
+	}
+	s.interest = s.interest.Add(t.Interest)
+	s.subsidy = s.subsidy.Add(t.Subsidy)
+}
+
+func (s sums) row(district string) subsidyTotalRow {
+	return subsidyTotalRow{DistrictCode: district, Claims: s.claims, Interest: money.Format(s.interest), Subsidy: money.Format(s.subsidy),
+		Claimed: money.Format(s.claimed), Checked: money.Format(s.checked), Paid: money.Format(s.paid), Refused: money.Format(s.refused)}
+}
+
+func toSubsidyTotals(period string, ts []loan.SubsidyTotal) subsidyTotalsResponse {
+	out := subsidyTotalsResponse{Period: period, Rows: []subsidyTotalRow{}}
+	var total sums
+	var cur sums
+	district := ""
+	flush := func() {
+		if district != "" {
+			out.Rows = append(out.Rows, cur.row(district))
+		}
+	}
+	for _, t := range ts {
+		if t.DistrictCode != district {
+			flush()
+			district, cur = t.DistrictCode, sums{}
+		}
+		cur.add(t)
+		total.add(t)
+	}
+	flush()
+	out.Total = total.row("")
+	return out
+}
+
+type compensationRequest struct {
+	CompensatedOn string `json:"compensated_on"`
+}
+
+type recoveryRequest struct {
+	Amount      string `json:"amount"`
+	RecoveredOn string `json:"recovered_on"`
+	Note        string `json:"note"`
+}
+
+type recoveryResponse struct {
+	ID          int64     `json:"id"`
+	Amount      string    `json:"amount"`
+	RecoveredOn string    `json:"recovered_on"`
+	Note        string    `json:"note"`
+	RecordedBy  int64     `json:"recorded_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+type recoveryEnvelope struct {
+	Recovery recoveryResponse `json:"recovery"`
+	Loan     loanResponse     `json:"loan"`
+}
+
+type writeOffRequest struct {
+	Reason string `json:"reason"`
+}
+
+type exposureRow struct {
+	DistrictCode string `json:"district_code,omitempty"`
+	Loans        int    `json:"loans"`
+	Outstanding  string `json:"outstanding"`
+	Overdue      string `json:"overdue"`
+	Compensated  string `json:"compensated"`
+	Recovered    string `json:"recovered"`
+	WrittenOff   string `json:"written_off"`
+}
+
+type exposureResponse struct {
+	Rows  []exposureRow `json:"rows"`
+	Total exposureRow   `json:"total"`
+}
+
+func toExposure(es []loan.Exposure) exposureResponse {
+	out := exposureResponse{Rows: []exposureRow{}}
+	var t loan.Exposure
+	row := func(e loan.Exposure) exposureRow {
+		return exposureRow{DistrictCode: e.DistrictCode, Loans: e.Loans, Outstanding: money.Format(e.Outstanding), Overdue: money.Format(e.Overdue),
+			Compensated: money.Format(e.Compensated), Recovered: money.Format(e.Recovered), WrittenOff: money.Format(e.WrittenOff)}
+	}
+	for _, e := range es {
+		out.Rows = append(out.Rows, row(e))
+		t.Loans += e.Loans
+		t.Outstanding, t.Overdue = t.Outstanding.Add(e.Outstanding), t.Overdue.Add(e.Overdue)
+		t.Compensated, t.Recovered, t.WrittenOff = t.Compensated.Add(e.Compensated), t.Recovered.Add(e.Recovered), t.WrittenOff.Add(e.WrittenOff)
+	}
+	out.Total = row(t)
+	return out
+}
+
+// idempotent answers a money request once per Idempotency-Key: work runs in
+// the transaction that also stores its answer; a retry replays that answer.
+func (a *api) idempotent(c *gin.Context, p auth.Principal, req any, status int, work func(ctx context.Context) (any, error)) error {
+	key := c.GetHeader("Idempotency-Key")
+	if err := loan.CheckKey(key); err != nil {
+		return err
+	}
+	canonical, err := json.Marshal(req)
+	if err != nil {
+		return apperr.Wrap(err, "encode request")
+	}
+	endpoint := c.Request.Method + " " + c.Request.URL.Path
+	ans, err := a.Keys.Do(c.Request.Context(), p, endpoint, key, loan.RequestHash(endpoint, canonical), func(ctx context.Context) (loan.Answer, error) {
+		v, err := work(ctx)
+		if err != nil {
+			return loan.Answer{}, err
+		}
+		body, err := json.Marshal(v)
+		return loan.Answer{Status: status, Body: body}, err
+	})
+	if err != nil {
+		return err
+	}
+	if ans.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	c.Data(ans.Status, "application/json; charset=utf-8", ans.Body)
+	return nil
+}
+
+// pathPeriod reads the {period} of the path.
+func pathPeriod(c *gin.Context) (string, error) {
+	v := c.Param("period")
+	if !loan.ValidPeriod(v) {
+		return "", apperr.NotFoundf("no subsidy period %q: periods are quarters such as 2024Q2", v)
+	}
+	return v, nil
+}
+
+var loanListQuery = append([]Param{
+	{Name: "status", Type: "string", Description: "active, overdue, settled, compensated or written_off"},
+	{Name: "district_code", Type: "string", Description: "only this district"},
+	{Name: "bank_code", Type: "string", Description: "only this bank"},
+}, pageParams...)
+
+func (a *api) routesLoans() {
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/disbursement", Tag: "loans", Status: 201,
+		Summary: "Record the disbursement of an approved application, creating its loan (Idempotency-Key required)",
+		Request: disburseRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "application")
+			if err != nil {
+				return err
+			}
+			if err := loan.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
+				return err
+			}
+			var req disburseRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			return a.idempotent(c, p, req, http.StatusCreated, func(ctx context.Context) (any, error) {
+				l, err := a.Loans.Disburse(ctx, p, id, loan.DisburseInput(req))
+				return loanEnvelope{Loan: toLoan(l)}, err
+			})
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/loans", Tag: "loans", Status: 200,
+		Summary: "Loans in the caller's scope, newest first", Response: listResponse[loanResponse]{}, Query: loanListQuery, Errors: []int{401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var f apperr.Fields
+			pg := readPage(c, &f)
+			if err := f.Err(); err != nil {
+				return err
+			}
+			ls, total, err := a.Loans.List(c.Request.Context(), p, loan.Filter{
+				Status: loan.Status(c.Query("status")), DistrictCode: c.Query("district_code"), BankCode: c.Query("bank_code"),
+			}, pg.offset(), pg.PageSize)
+			if err != nil {
+				return err
+			}
+			items := make([]loanResponse, len(ls))
+			for i, l := range ls {
+				items[i] = toLoan(l)
+			}
+			c.JSON(http.StatusOK, newList(items, total, pg))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}", Tag: "loans", Status: 200,
+		Summary: "One loan with its repayments", Response: loanResponse{}, Errors: []int{401, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			l, err := a.Loans.Get(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toLoan(l))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/schedule", Tag: "loans", Status: 200,
+		Summary: "The contract schedule: principal, interest, subsidy and borrower interest per due date", Response: scheduleResponse{}, Errors: []int{401, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			method, lines, err := a.Loans.Schedule(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			out := scheduleResponse{RepaymentMethod: method, Items: make([]scheduleItem, len(lines))}
+			var sp, si, sb, ss decimal.Decimal
+			for i, l := range lines {
+				out.Items[i] = scheduleItem{Period: l.Period, StartOn: dayString(l.Start), DueOn: dayString(l.DueOn), Days: l.Days,
+					Principal: money.Format(l.Principal), Interest: money.Format(l.Interest), BorrowerInterest: money.Format(l.Borrower), Subsidy: money.Format(l.Subsidy)}
+				sp, si, sb, ss = sp.Add(l.Principal), si.Add(l.Interest), sb.Add(l.Borrower), ss.Add(l.Subsidy)
+			}
+			out.Sums = scheduleSums{Principal: money.Format(sp), Interest: money.Format(si), BorrowerInterest: money.Format(sb), Subsidy: money.Format(ss)}
+			c.JSON(http.StatusOK, out)
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/repayments", Tag: "loans", Status: 201,
+		Summary: "Record a repayment (Idempotency-Key required)", Request: repaymentRequest{}, Response: repaymentEnvelope{},
+		Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			if err := loan.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
+				return err
+			}
+			var req repaymentRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			return a.idempotent(c, p, req, http.StatusCreated, func(ctx context.Context) (any, error) {
+				rep, l, err := a.Loans.Repay(ctx, p, id, loan.RepayInput(req))
+				return repaymentEnvelope{Repayment: toRepayment(rep), Loan: toLoan(l)}, err
+			})
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/subsidy", Tag: "subsidy", Status: 200,
+		Summary: "The interest subsidy per quarter with its claim status", Response: subsidyResponse{}, Errors: []int{401, 404},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			items, total, err := a.Loans.Subsidy(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			out := subsidyResponse{Items: make([]subsidyItem, len(items)), TotalSubsidy: money.Format(total)}
+			for i, it := range items {
+				out.Items[i] = toSubsidyItem(it)
+			}
+			c.JSON(http.StatusOK, out)
+			return nil
+		}})
+	subsidyStep := func(path, summary string, req any, run func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error)) {
+		a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/subsidy/{period}/" + path, Tag: "subsidy", Status: 200,
+			Summary: summary, Request: req, Response: subsidyItem{}, Errors: []int{401, 403, 404, 409, 422},
+			handler: func(c *gin.Context, p auth.Principal) error {
+				id, err := pathID(c, "loan")
+				if err != nil {
+					return err
+				}
+				period, err := pathPeriod(c)
+				if err != nil {
+					return err
+				}
+				it, err := run(c, p, id, period)
+				if err != nil {
+					return err
+				}
+				c.JSON(http.StatusOK, toSubsidyItem(it))
+				return nil
+			}})
+	}
+	subsidyStep("claim", "Claim a quarter's subsidy (bank officer of the loan's bank)", nil, func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error) {
+		return a.Loans.ClaimSubsidy(c.Request.Context(), p, id, period)
+	})
+	subsidyStep("check", "Check a claimed quarter: approve, or refuse with a reason (HRSS officer of the district)", subsidyCheckRequest{},
+		func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error) {
+			var req subsidyCheckRequest
+			if err := bind(c, &req); err != nil {
+				return loan.SubsidyItem{}, err
+			}
+			return a.Loans.CheckSubsidy(c.Request.Context(), p, id, period, loan.CheckInput(req))
+		})
+	subsidyStep("pay", "Record the payment of a checked quarter (another HRSS officer of the district)", nil, func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error) {
+		return a.Loans.PaySubsidy(c.Request.Context(), p, id, period)
+	})
+	a.add(Route{Method: "GET", Path: "/api/v1/subsidies", Tag: "subsidy", Status: 200,
+		Summary: "Claimed subsidy of a quarter per district and status", Response: subsidyTotalsResponse{},
+		Query: []Param{{Name: "period", Type: "string", Description: "the quarter, such as 2024Q2"}}, Errors: []int{401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			period := c.Query("period")
+			ts, err := a.Loans.SubsidyTotals(c.Request.Context(), p, period)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toSubsidyTotals(period, ts))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/compensation", Tag: "guarantee", Status: 200,
+		Summary: "Record the guarantee fund's compensation of an overdue loan", Request: compensationRequest{}, Response: loanEnvelope{},
+		Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			var req compensationRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			l, err := a.Loans.Compensate(c.Request.Context(), p, id, loan.CompensateInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/recoveries", Tag: "guarantee", Status: 201,
+		Summary: "Record money recovered after compensation", Request: recoveryRequest{}, Response: recoveryEnvelope{},
+		Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			var req recoveryRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			rec, l, err := a.Loans.Recover(c.Request.Context(), p, id, loan.RecoveryInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, recoveryEnvelope{Loan: toLoan(l), Recovery: recoveryResponse{ID: rec.ID, Amount: money.Format(rec.Amount),
+				RecoveredOn: dayString(rec.RecoveredOn), Note: rec.Note, RecordedBy: rec.RecordedBy, CreatedAt: rec.CreatedAt}})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off", Tag: "guarantee", Status: 200,
+		Summary: "Propose writing off what cannot be recovered (a different user confirms)", Request: writeOffRequest{}, Response: loanEnvelope{},
+		Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			var req writeOffRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			l, err := a.Loans.ProposeWriteOff(c.Request.Context(), p, id, req.Reason)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/confirm", Tag: "guarantee", Status: 200,
+		Summary: "Confirm a proposed write-off (not the proposer)", Response: loanEnvelope{}, Errors: []int{401, 403, 404, 409},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "loan")
+			if err != nil {
+				return err
+			}
+			l, err := a.Loans.ConfirmWriteOff(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/exposure", Tag: "guarantee", Status: 200,
+		Summary:  "The guarantee fund's exposure per district: outstanding guaranteed principal, overdue, compensated, recovered",
+		Response: exposureResponse{}, Errors: []int{401, 403},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			es, err := a.Loans.Exposure(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toExposure(es))
+			return nil
+		}})
+}

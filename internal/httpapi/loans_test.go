@@ -1,0 +1,532 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"chuangdai/internal/apptest"
+)
+
+// loanCast is the set of users a loan test needs.
+type loanCast struct {
+	s                                              *apptest.Server
+	owner, other                                   string
+	hrss, hrss2, hrssOther, guar, guar2, guarOther string
+	bank, bank2, bankOther, auditor, admin         string
+	seq                                            int
+}
+
+func newLoanCast(t *testing.T) *loanCast {
+	s := apptest.NewServer(t)
+	return &loanCast{
+		s:         s,
+		owner:     s.User("owner", "entrepreneur", "", ""),
+		other:     s.User("other", "entrepreneur", "", ""),
+		hrss:      s.User("hrss", "hrss_officer", apptest.District, ""),
+		hrss2:     s.User("hrss2", "hrss_officer", apptest.District, ""),
+		hrssOther: s.User("hrss.other", "hrss_officer", apptest.OtherDistrict, ""),
+		guar:      s.User("guar", "guarantee_officer", apptest.District, ""),
+		guar2:     s.User("guar2", "guarantee_officer", apptest.District, ""),
+		guarOther: s.User("guar.other", "guarantee_officer", apptest.OtherDistrict, ""),
+		bank:      s.User("bank", "bank_officer", "", apptest.Bank),
+		bank2:     s.User("bank2", "bank_officer", "", apptest.Bank),
+		bankOther: s.User("bank.other", "bank_officer", "", apptest.OtherBank),
+		auditor:   s.User("auditor", "finance_auditor", "", ""),
+		admin:     s.AdminToken,
+	}
+}
+
+// loanPersonID is a valid resident ID born in 1990, different for each n.
+func loanPersonID(n int) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	body := fmt.Sprintf("41128219900101%03d", 500+n)
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * weights[i]
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
+func jsonID(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatInt(int64(x), 10)
+	case string:
+		return x
+	}
+	panic(fmt.Sprintf("id %v", v))
+}
+
+// application makes an application of owner (a fresh person) and moves it
+// through the review stages as far as status: "eligibility_review" or "approved".
+func (c *loanCast) application(t *testing.T, owner, status string) string {
+	t.Helper()
+	c.seq++
+	body := map[string]any{
+		"borrower_type": "individual", "name": "张伟", "national_id": loanPersonID(c.seq), "phone": "13800138000",
+		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
+		"amount": "200000.00", "term_months": 24, "business_name": "灵宝苹果合作社", "industry": "agriculture",
+		"purpose": "cold storage", "jobs_planned": 3,
+	}
+	id := jsonID(c.s.Do("POST", "/api/v1/applications", owner, body).Want(201).JSON()["id"])
+	base := "/api/v1/applications/" + id
+	c.s.Do("POST", base+"/submit", owner, nil).Want(200)
+	if status == "eligibility_review" {
+		return id
+	}
+	c.s.Do("POST", base+"/decisions", c.hrss, map[string]any{"decision": "approve", "comment": "eligible"}).Want(200)
+	c.s.Do("POST", base+"/decisions", c.guar, map[string]any{"decision": "approve", "comment": "guaranteed"}).Want(200)
+	c.s.Do("POST", base+"/decisions", c.bank, map[string]any{"decision": "approve", "comment": "ok",
+		"approved_amount": "200000.00", "annual_rate": "0.0395", "term_months": 24}).Want(200)
+	return id
+}
+
+func disbursement(amount, on, ref string) map[string]any {
+	return map[string]any{"amount": amount, "disbursed_on": on, "bank_reference": ref}
+}
+
+// loan disburses an approved application (by bank2) on 2024-03-15 and returns the loan.
+func (c *loanCast) loan(t *testing.T) map[string]any {
+	t.Helper()
+	app := c.application(t, c.owner, "approved")
+	r := c.s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("200000.00", "2024-03-15", "D-"+app), "Idempotency-Key", "disb-"+app).Want(201)
+	return r.JSON()["loan"].(map[string]any)
+}
+
+func TestDisbursementCreatesTheLoanOnce(t *testing.T) {
+	c := newLoanCast(t)
+	s := c.s
+	app := c.application(t, c.owner, "approved")
+	url := "/api/v1/applications/" + app + "/disbursement"
+	body := disbursement("200000.00", "2024-03-15", "ICBC-2024-0001")
+
+	s.Do("POST", url, c.bank2, body).WantProblem(400, "idempotency.key_required")
+	// Who may disburse: not visible → 404; visible but not a bank officer → 403;
+	// the bank officer who approved → 403 four_eyes.
+	s.Do("POST", url, c.bankOther, body, "Idempotency-Key", "k-x").WantProblem(404, "not_found")
+	s.Do("POST", url, c.other, body, "Idempotency-Key", "k-x").WantProblem(404, "not_found")
+	s.Do("POST", url, c.owner, body, "Idempotency-Key", "k-x").WantProblem(403, "forbidden")
+	s.Do("POST", url, c.hrss, body, "Idempotency-Key", "k-x").WantProblem(403, "forbidden")
+	s.Do("POST", url, c.auditor, body, "Idempotency-Key", "k-x").WantProblem(403, "forbidden")
+	s.Do("POST", url, c.bank, body, "Idempotency-Key", "k-x").WantProblem(403, "four_eyes")
+	// Field rules: the approved amount exactly, a real date not in the future.
+	bad := s.Do("POST", url, c.bank2, disbursement("150000.00", "2999-01-01", ""), "Idempotency-Key", "k-bad").WantProblem(422, "validation_failed")
+	for _, f := range []string{"amount", "disbursed_on", "bank_reference"} {
+		if !contains(bad.FieldErrors(), f) {
+			t.Errorf("errors %v miss %s", bad.FieldErrors(), f)
+		}
+	}
+	s.Do("POST", url, c.bank2, disbursement("200000.001", "2024-02-30", "R"), "Idempotency-Key", "k-bad2").WantProblem(422, "validation_failed")
+
+	first := s.Do("POST", url, c.bank2, body, "Idempotency-Key", "k-1").Want(201)
+	l := first.JSON()["loan"].(map[string]any)
+	want := map[string]any{
+		"status": "active", "principal": "200000.00", "annual_rate": "0.0395", "borrower_rate": "0.01975", "subsidy_rate": "0.01975",
+		"term_months": float64(24), "disbursed_on": "2024-03-15", "maturity_date": "2026-03-15", "outstanding_principal": "200000.00",
+		"district_code": apptest.District, "bank_code": apptest.Bank, "repayment_method": "quarterly_interest",
+	}
+	for k, v := range want {
+		if l[k] != v {
+			t.Errorf("loan %s = %v, want %v", k, l[k], v)
+		}
+	}
+	if jsonID(l["application_id"]) != app || len(l["repayments"].([]any)) != 0 {
+		t.Errorf("loan = %v", l)
+	}
+	if !regexp.MustCompile(`^DK411282-2024-\d{6}$`).MatchString(l["number"].(string)) {
+		t.Errorf("number %v", l["number"])
+	}
+	if st := s.Do("GET", "/api/v1/applications/"+app, c.owner, nil).Want(200).JSON()["status"]; st != "disbursed" {
+		t.Errorf("application status %v, want disbursed", st)
+	}
+	// The same key and body replay the first answer byte for byte.
+	again := s.Do("POST", url, c.bank2, body, "Idempotency-Key", "k-1").Want(201)
+	if !bytes.Equal(again.Body, first.Body) {
+		t.Fatalf("replay differs:\n%s\n%s", first.Body, again.Body)
+	}
+	// The same key with another body → 422; another key → 409.
+	s.Do("POST", url, c.bank2, disbursement("200000.00", "2024-03-16", "ICBC-2024-0001"), "Idempotency-Key", "k-1").WantProblem(422, "idempotency.mismatch")
+	s.Do("POST", url, c.bank2, body, "Idempotency-Key", "k-2").WantProblem(409, "application.invalid_state")
+	// Keys are per user: another officer's k-1 is a new request (and a second disbursement).
+	s.Do("POST", url, c.bank, body, "Idempotency-Key", "k-1").WantProblem(409, "application.invalid_state")
+
+	// A bank reference is unique per bank.
+	app2 := c.application(t, c.owner2(t), "approved")
+	s.Do("POST", "/api/v1/applications/"+app2+"/disbursement", c.bank2, body, "Idempotency-Key", "k-3").WantProblem(409, "conflict")
+	// Not yet approved → 409.
+	app3 := c.application(t, c.owner3(t), "eligibility_review")
+	s.Do("POST", "/api/v1/applications/"+app3+"/disbursement", c.bank2, body, "Idempotency-Key", "k-4").WantProblem(409, "application.invalid_state")
+	s.Do("POST", "/api/v1/applications/999999/disbursement", c.bank2, body, "Idempotency-Key", "k-5").WantProblem(404, "not_found")
+
+	// Reading: the borrower, the district's and bank's officers and auditors; nobody else.
+	id := jsonID(l["id"])
+	for _, tok := range []string{c.owner, c.hrss, c.guar, c.bank, c.auditor} {
+		if got := s.Do("GET", "/api/v1/loans/"+id, tok, nil).Want(200).JSON(); got["number"] != l["number"] {
+			t.Errorf("read loan: %v", got)
+		}
+	}
+	for _, tok := range []string{c.other, c.hrssOther, c.guarOther, c.bankOther, c.admin} {
+		s.Do("GET", "/api/v1/loans/"+id, tok, nil).WantProblem(404, "not_found")
+	}
+	s.Do("GET", "/api/v1/loans/nope", c.owner, nil).WantProblem(404, "not_found")
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// owner2 and owner3 are further entrepreneurs (one open application each).
+func (c *loanCast) owner2(t *testing.T) string { return c.s.User("owner2", "entrepreneur", "", "") }
+func (c *loanCast) owner3(t *testing.T) string { return c.s.User("owner3", "entrepreneur", "", "") }
+
+func TestLoanListIsScoped(t *testing.T) {
+	c := newLoanCast(t)
+	l := c.loan(t)
+	count := func(tok, query string) float64 {
+		return c.s.Do("GET", "/api/v1/loans"+query, tok, nil).Want(200).JSON()["total"].(float64)
+	}
+	for tok, n := range map[string]float64{c.owner: 1, c.other: 0, c.hrss: 1, c.hrssOther: 0, c.bank: 1, c.bankOther: 0, c.guarOther: 0, c.auditor: 1} {
+		if got := count(tok, ""); got != n {
+			t.Errorf("list total %v, want %v", got, n)
+		}
+	}
+	if count(c.auditor, "?status=active&district_code="+apptest.District) != 1 || count(c.auditor, "?status=settled") != 0 {
+		t.Error("list filters")
+	}
+	items := c.s.Do("GET", "/api/v1/loans", c.owner, nil).Want(200).JSON()["items"].([]any)
+	if items[0].(map[string]any)["number"] != l["number"] {
+		t.Errorf("items %v", items)
+	}
+	c.s.Do("GET", "/api/v1/loans", c.admin, nil).WantProblem(403, "forbidden")
+	c.s.Do("GET", "/api/v1/loans?status=lost", c.auditor, nil).WantProblem(422, "validation_failed")
+}
+
+func TestScheduleAndSubsidyOfTheWorkedExample(t *testing.T) {
+	c := newLoanCast(t)
+	l := c.loan(t)
+	id := jsonID(l["id"])
+	sch := c.s.Do("GET", "/api/v1/loans/"+id+"/schedule", c.owner, nil).Want(200).JSON()
+	items := sch["items"].([]any)
+	first := items[0].(map[string]any)
+	for k, v := range map[string]any{"due_on": "2024-06-20", "principal": "0.00", "interest": "2128.61", "subsidy": "1064.31", "borrower_interest": "1064.30"} {
+		if first[k] != v {
+			t.Errorf("first line %s = %v, want %v", k, first[k], v)
+		}
+	}
+	last := items[len(items)-1].(map[string]any)
+	if last["due_on"] != "2026-03-15" || last["principal"] != "200000.00" || sch["sums"].(map[string]any)["principal"] != "200000.00" {
+		t.Errorf("last line %v, sums %v", last, sch["sums"])
+	}
+	c.s.Do("GET", "/api/v1/loans/"+id+"/schedule", c.other, nil).WantProblem(404, "not_found")
+
+	sub := c.s.Do("GET", "/api/v1/loans/"+id+"/subsidy", c.owner, nil).Want(200).JSON()
+	q2 := sub["items"].([]any)[0].(map[string]any)
+	for k, v := range map[string]any{"period": "2024Q2", "days": float64(97), "interest": "2128.61", "subsidy": "1064.31", "borrower_interest": "1064.30", "status": "pending"} {
+		if q2[k] != v {
+			t.Errorf("2024Q2 %s = %v, want %v", k, q2[k], v)
+		}
+	}
+	if sub["total_subsidy"] == nil {
+		t.Error("no total_subsidy")
+	}
+	c.s.Do("GET", "/api/v1/loans/"+id+"/subsidy", c.bankOther, nil).WantProblem(404, "not_found")
+}
+
+func repayment(principal, interest, on, ref string) map[string]any {
+	return map[string]any{"principal": principal, "interest": interest, "paid_on": on, "bank_reference": ref}
+}
+
+func TestRepaymentsSettleTheLoan(t *testing.T) {
+	c := newLoanCast(t)
+	s := c.s
+	l := c.loan(t)
+	id := jsonID(l["id"])
+	url := "/api/v1/loans/" + id + "/repayments"
+	s.Do("POST", url, c.bank, repayment("50000.00", "1064.30", "2024-06-20", "R1")).WantProblem(400, "idempotency.key_required")
+	s.Do("POST", url, c.bankOther, repayment("50000.00", "1064.30", "2024-06-20", "R1"), "Idempotency-Key", "r-1").WantProblem(404, "not_found")
+	s.Do("POST", url, c.owner, repayment("50000.00", "1064.30", "2024-06-20", "R1"), "Idempotency-Key", "r-1").WantProblem(403, "forbidden")
+	s.Do("POST", url, c.guar, repayment("50000.00", "1064.30", "2024-06-20", "R1"), "Idempotency-Key", "r-1").WantProblem(403, "forbidden")
+	over := s.Do("POST", url, c.bank, repayment("200000.01", "-1.00", "2024-03-14", "R1"), "Idempotency-Key", "r-0").WantProblem(422, "validation_failed")
+	for _, f := range []string{"principal", "interest", "paid_on"} {
+		if !contains(over.FieldErrors(), f) {
+			t.Errorf("errors %v miss %s", over.FieldErrors(), f)
+		}
+	}
+
+	first := s.Do("POST", url, c.bank, repayment("50000.00", "1064.30", "2024-06-20", "R1"), "Idempotency-Key", "r-1").Want(201)
+	got := first.JSON()
+	if got["loan"].(map[string]any)["outstanding_principal"] != "150000.00" || got["repayment"].(map[string]any)["principal"] != "50000.00" {
+		t.Fatalf("repayment answered %s", first.Body)
+	}
+	if again := s.Do("POST", url, c.bank, repayment("50000.00", "1064.30", "2024-06-20", "R1"), "Idempotency-Key", "r-1").Want(201); !bytes.Equal(again.Body, first.Body) {
+		t.Fatal("replayed repayment differs")
+	}
+	s.Do("POST", url, c.bank, repayment("50000.00", "1064.30", "2024-06-21", "R1"), "Idempotency-Key", "r-1").WantProblem(422, "idempotency.mismatch")
+	s.Do("POST", url, c.bank, repayment("1.00", "0.00", "2024-06-21", "R1"), "Idempotency-Key", "r-2").WantProblem(409, "conflict")
+	s.Do("POST", url, c.bank, repayment("150000.01", "0.00", "2024-07-01", "R2"), "Idempotency-Key", "r-3").WantProblem(422, "validation_failed")
+
+	// Q3 accrues on 150000 for 92 days: 150000 × 0.0395 × 92 / 360 = 1514.1666… → 1514.17.
+	sub := s.Do("GET", "/api/v1/loans/"+id+"/subsidy", c.owner, nil).Want(200).JSON()["items"].([]any)
+	if q3 := sub[1].(map[string]any); q3["period"] != "2024Q3" || q3["interest"] != "1514.17" || q3["subsidy"] != "757.08" || q3["borrower_interest"] != "757.09" {
+		t.Errorf("2024Q3 = %v", q3)
+	}
+
+	done := s.Do("POST", url, c.bank2, repayment("150000.00", "757.09", "2024-09-20", "R3"), "Idempotency-Key", "r-4").Want(201).JSON()
+	settled := done["loan"].(map[string]any)
+	if settled["status"] != "settled" || settled["outstanding_principal"] != "0.00" || settled["settled_on"] != "2024-09-20" || len(settled["repayments"].([]any)) != 2 {
+		t.Fatalf("after full repayment: %v", settled)
+	}
+	s.Do("POST", url, c.bank, repayment("0.00", "1.00", "2024-09-21", "R4"), "Idempotency-Key", "r-5").WantProblem(409, "loan.invalid_state")
+	if n := s.Do("GET", "/api/v1/audit-events?entity_type=loan&entity_id="+id, c.auditor, nil).Want(200).JSON()["total"].(float64); n != 3 {
+		t.Errorf("%v audit events for the loan, want 3 (disburse, two repayments)", n)
+	}
+}
+
+type rawAnswer struct {
+	status int
+	body   []byte
+	err    error
+}
+
+func rawPost(url, token, key string, body any) rawAnswer {
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest("POST", url, bytes.NewReader(b))
+	if err != nil {
+		return rawAnswer{err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return rawAnswer{err: err}
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return rawAnswer{status: resp.StatusCode, body: out, err: err}
+}
+
+func TestConcurrentDisbursementsLeaveOneLoan(t *testing.T) {
+	c := newLoanCast(t)
+	for _, sameKey := range []bool{true, false} {
+		owner := c.s.User(fmt.Sprintf("conc.%v", sameKey), "entrepreneur", "", "")
+		app := c.application(t, owner, "approved")
+		url := c.s.URL + "/api/v1/applications/" + app + "/disbursement"
+		const n = 8
+		answers := make([]rawAnswer, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := "same"
+				if !sameKey {
+					key = "key-" + strconv.Itoa(i)
+				}
+				answers[i] = rawPost(url, c.bank2, key, disbursement("200000.00", "2024-03-15", "CONC-"+app))
+			}()
+		}
+		wg.Wait()
+		created := 0
+		var firstBody []byte
+		for _, a := range answers {
+			if a.err != nil {
+				t.Fatal(a.err)
+			}
+			switch a.status {
+			case 201:
+				created++
+				if firstBody != nil && !bytes.Equal(firstBody, a.body) {
+					t.Fatalf("two different 201 answers:\n%s\n%s", firstBody, a.body)
+				}
+				firstBody = a.body
+			case 409:
+			default:
+				t.Fatalf("status %d: %s", a.status, a.body)
+			}
+		}
+		if created == 0 || (!sameKey && created != 1) {
+			t.Fatalf("sameKey=%v: %d answers 201", sameKey, created)
+		}
+		list := c.s.Do("GET", "/api/v1/loans", owner, nil).Want(200).JSON()
+		if list["total"].(float64) != 1 {
+			t.Fatalf("sameKey=%v: %v loans, want exactly 1", sameKey, list["total"])
+		}
+	}
+}
+
+func TestSubsidyClaimCheckPay(t *testing.T) {
+	c := newLoanCast(t)
+	s := c.s
+	id := jsonID(c.loan(t)["id"])
+	base := "/api/v1/loans/" + id + "/subsidy/2024Q2/"
+	s.Do("POST", base+"check", c.hrss, map[string]any{"decision": "approve"}).WantProblem(409, "subsidy.invalid_state")
+	s.Do("POST", base+"claim", c.hrss, nil).WantProblem(403, "forbidden")
+	s.Do("POST", base+"claim", c.bankOther, nil).WantProblem(404, "not_found")
+	s.Do("POST", "/api/v1/loans/"+id+"/subsidy/2023Q1/claim", c.bank, nil).WantProblem(404, "not_found")
+	s.Do("POST", "/api/v1/loans/"+id+"/subsidy/bogus/claim", c.bank, nil).WantProblem(404, "not_found")
+	claimed := s.Do("POST", base+"claim", c.bank, nil).Want(200).JSON()
+	if claimed["status"] != "claimed" || claimed["subsidy"] != "1064.31" {
+		t.Fatalf("claim answered %v", claimed)
+	}
+	s.Do("POST", base+"claim", c.bank2, nil).WantProblem(409, "subsidy.invalid_state")
+	s.Do("POST", base+"pay", c.hrss, nil).WantProblem(409, "subsidy.invalid_state")
+	s.Do("POST", base+"check", c.auditor, map[string]any{"decision": "approve"}).WantProblem(403, "forbidden")
+	s.Do("POST", base+"check", c.hrssOther, map[string]any{"decision": "approve"}).WantProblem(404, "not_found")
+	s.Do("POST", base+"check", c.hrss, map[string]any{"decision": "refuse"}).WantProblem(422, "validation_failed")
+	s.Do("POST", base+"check", c.hrss, map[string]any{"decision": "maybe"}).WantProblem(422, "validation_failed")
+	if got := s.Do("POST", base+"check", c.hrss, map[string]any{"decision": "approve"}).Want(200).JSON(); got["status"] != "checked" {
+		t.Fatalf("check answered %v", got)
+	}
+	s.Do("POST", base+"pay", c.hrss, nil).WantProblem(403, "four_eyes")
+	if got := s.Do("POST", base+"pay", c.hrss2, nil).Want(200).JSON(); got["status"] != "paid" {
+		t.Fatalf("pay answered %v", got)
+	}
+	// Another quarter refused with a reason.
+	q3 := "/api/v1/loans/" + id + "/subsidy/2024Q3/"
+	s.Do("POST", q3+"claim", c.bank, nil).Want(200)
+	if got := s.Do("POST", q3+"check", c.hrss, map[string]any{"decision": "refuse", "reason": "逾期"}).Want(200).JSON(); got["status"] != "refused" || got["reason"] != "逾期" {
+		t.Fatalf("refuse answered %v", got)
+	}
+	items := s.Do("GET", "/api/v1/loans/"+id+"/subsidy", c.owner, nil).Want(200).JSON()["items"].([]any)
+	if items[0].(map[string]any)["status"] != "paid" || items[1].(map[string]any)["status"] != "refused" || items[2].(map[string]any)["status"] != "pending" {
+		t.Errorf("statuses %v", items)
+	}
+
+	tot := s.Do("GET", "/api/v1/subsidies?period=2024Q2", c.auditor, nil).Want(200).JSON()
+	total := tot["total"].(map[string]any)
+	if total["paid"] != "1064.31" || total["subsidy"] != "1064.31" || total["claims"].(float64) != 1 || len(tot["rows"].([]any)) != 1 {
+		t.Errorf("totals %v", tot)
+	}
+	// The loan is unpaid since 20 June: of 2024Q3 only 20 June is not overdue,
+	// 200000 × 0.01975 / 360 = 10.972… → 10.97, and that was refused.
+	if q := s.Do("GET", "/api/v1/subsidies?period=2024Q3", c.auditor, nil).Want(200).JSON()["total"].(map[string]any); q["refused"] != "10.97" || q["subsidy"] != "0.00" || q["claims"].(float64) != 1 {
+		t.Errorf("2024Q3 totals %v", q)
+	}
+	if rows := s.Do("GET", "/api/v1/subsidies?period=2024Q2", c.hrssOther, nil).Want(200).JSON()["rows"].([]any); len(rows) != 0 {
+		t.Errorf("another district's officer sees %v", rows)
+	}
+	s.Do("GET", "/api/v1/subsidies?period=2024Q2", c.owner, nil).WantProblem(403, "forbidden")
+	s.Do("GET", "/api/v1/subsidies?period=2024-2", c.auditor, nil).WantProblem(422, "validation_failed")
+	if n := s.Do("GET", "/api/v1/audit-events?entity_type=subsidy&entity_id="+id+"/2024Q2", c.auditor, nil).Want(200).JSON()["total"].(float64); n != 3 {
+		t.Errorf("%v audit events for the subsidy, want 3", n)
+	}
+}
+
+func TestOverdueCompensationRecoveryWriteOff(t *testing.T) {
+	c := newLoanCast(t)
+	s := c.s
+	l := c.loan(t)
+	id := jsonID(l["id"])
+	ctx := context.Background()
+	// Compensation needs an overdue loan.
+	s.Do("POST", "/api/v1/loans/"+id+"/compensation", c.guar, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(409, "loan.invalid_state")
+
+	day := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+	res, err := s.App.Loans.RunDaily(ctx, day)
+	if err != nil || res.BecameOverdue != 1 || res.AlreadyRunning {
+		t.Fatalf("daily job: %+v %v", res, err)
+	}
+	got := s.Do("GET", "/api/v1/loans/"+id, c.guar, nil).Want(200).JSON()
+	if got["status"] != "overdue" || got["days_overdue"].(float64) != 11 || got["overdue_since"] != "2024-06-21" {
+		t.Fatalf("after the job: %v", got)
+	}
+	events := func() float64 {
+		return s.Do("GET", "/api/v1/audit-events?entity_type=loan&entity_id="+id, c.auditor, nil).Want(200).JSON()["total"].(float64)
+	}
+	before := events()
+	again, err := s.App.Loans.RunDaily(ctx, day)
+	if err != nil || again.BecameOverdue != 0 || again.Overdue != 1 {
+		t.Fatalf("second run: %+v %v", again, err)
+	}
+	if after := s.Do("GET", "/api/v1/loans/"+id, c.guar, nil).Want(200).JSON(); after["days_overdue"].(float64) != 11 || after["updated_at"] != got["updated_at"] || events() != before {
+		t.Fatalf("a second run for the same day changed the loan: %v", after)
+	}
+	// An earlier day does not turn the clock back.
+	if _, err := s.App.Loans.RunDaily(ctx, day.AddDate(0, 0, -5)); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Do("GET", "/api/v1/loans/"+id, c.guar, nil).Want(200).JSON()["days_overdue"].(float64); d != 11 {
+		t.Fatalf("days overdue %v after an earlier run", d)
+	}
+	// The person had an overdue loan: a new application is refused.
+	newApp := map[string]any{
+		"borrower_type": "individual", "name": "张伟", "national_id": loanPersonID(1), "phone": "13800138000",
+		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
+		"amount": "100000.00", "term_months": 12, "business_name": "x", "industry": "agriculture", "purpose": "y", "jobs_planned": 1,
+	}
+	if f := s.Do("POST", "/api/v1/applications", c.owner, newApp).WantProblem(422, "validation_failed").FieldErrors(); !contains(f, "national_id") {
+		t.Errorf("re-application errors %v", f)
+	}
+
+	comp := "/api/v1/loans/" + id + "/compensation"
+	s.Do("POST", comp, c.guarOther, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(404, "not_found")
+	s.Do("POST", comp, c.bank, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(403, "forbidden")
+	s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "soon"}).WantProblem(422, "validation_failed")
+	cl := s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "2024-08-01"}).Want(200).JSON()["loan"].(map[string]any)
+	cm := cl["compensation"].(map[string]any)
+	if cl["status"] != "compensated" || cm["amount"] != "200000.00" || cm["fund_amount"] != "160000.00" || cm["bank_amount"] != "40000.00" || cm["fund_share"] != "0.80" && cm["fund_share"] != "0.8000" {
+		t.Fatalf("compensated: %v", cl)
+	}
+	s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(409, "loan.invalid_state")
+	s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("1.00", "0.00", "2024-08-02", "X1"), "Idempotency-Key", "late").WantProblem(409, "loan.invalid_state")
+
+	rec := "/api/v1/loans/" + id + "/recoveries"
+	s.Do("POST", rec, c.bank, map[string]any{"amount": "1.00", "recovered_on": "2024-09-01"}).WantProblem(403, "forbidden")
+	s.Do("POST", rec, c.guar, map[string]any{"amount": "200000.01", "recovered_on": "2024-09-01"}).WantProblem(422, "validation_failed")
+	s.Do("POST", rec, c.guar, map[string]any{"amount": "1.00", "recovered_on": "2024-07-01"}).WantProblem(422, "validation_failed")
+	r := s.Do("POST", rec, c.guar, map[string]any{"amount": "50000.00", "recovered_on": "2024-09-01", "note": "抵押物处置"}).Want(201).JSON()
+	if r["loan"].(map[string]any)["recovered"] != "50000.00" || r["recovery"].(map[string]any)["amount"] != "50000.00" {
+		t.Fatalf("recovery answered %v", r)
+	}
+
+	wo := "/api/v1/loans/" + id + "/write-off"
+	s.Do("POST", wo+"/confirm", c.guar2, nil).WantProblem(409, "loan.invalid_state")
+	s.Do("POST", wo, c.guar, map[string]any{"reason": ""}).WantProblem(422, "validation_failed")
+	s.Do("POST", wo, c.guar, map[string]any{"reason": "借款人无财产可供执行"}).Want(200)
+	s.Do("POST", wo, c.guar2, map[string]any{"reason": "again"}).WantProblem(409, "conflict")
+	s.Do("POST", wo+"/confirm", c.guar, nil).WantProblem(403, "four_eyes")
+	s.Do("POST", wo+"/confirm", c.auditor, nil).WantProblem(403, "forbidden")
+	done := s.Do("POST", wo+"/confirm", c.guar2, nil).Want(200).JSON()["loan"].(map[string]any)
+	if done["status"] != "written_off" || *strPtr(done["write_off"].(map[string]any)["amount"]) != "150000.00" {
+		t.Fatalf("written off: %v", done)
+	}
+
+	exp := s.Do("GET", "/api/v1/guarantee/exposure", c.guar, nil).Want(200).JSON()
+	if tot := exp["total"].(map[string]any); tot["compensated"] != "160000.00" || tot["recovered"] != "50000.00" || tot["written_off"] != "150000.00" || tot["outstanding"] != "0.00" {
+		t.Errorf("exposure %v", exp)
+	}
+	if rows := s.Do("GET", "/api/v1/guarantee/exposure", c.guarOther, nil).Want(200).JSON()["rows"].([]any); len(rows) != 0 {
+		t.Errorf("another district sees %v", rows)
+	}
+	s.Do("GET", "/api/v1/guarantee/exposure", c.bank, nil).WantProblem(403, "forbidden")
+}
+
+func strPtr(v any) *string {
+	s, _ := v.(string)
+	return &s
+}
+
+func TestExposureCountsOpenLoans(t *testing.T) {
+	c := newLoanCast(t)
+	c.loan(t)
+	exp := c.s.Do("GET", "/api/v1/guarantee/exposure", c.auditor, nil).Want(200).JSON()
+	row := exp["rows"].([]any)[0].(map[string]any)
+	if row["district_code"] != apptest.District || row["loans"].(float64) != 1 || row["outstanding"] != "200000.00" || row["overdue"] != "0.00" {
+		t.Errorf("exposure %v", exp)
+	}
+}

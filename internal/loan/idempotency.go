@@ -1,0 +1,142 @@
+package loan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+)
+
+// Idempotency keys make a money request happen once however often a client
+// sends it. A key belongs to one user and one endpoint (method and path). The
+// first request reserves the key in a short transaction of its own; its work
+// and its answer are then committed together in one transaction, so a crash
+// leaves either the whole result with its answer or nothing but a
+// reservation. A reservation older than KeyAbandonedAfter without an answer is
+// taken over by the next request with the same body. Answers are kept at
+// least KeyRetention; the daily job purges older keys.
+const (
+	KeyAbandonedAfter = 2 * time.Minute
+	KeyRetention      = 48 * time.Hour
+	maxKeyLength      = 255
+)
+
+// Key names one idempotent request.
+type Key struct {
+	UserID   int64
+	Endpoint string
+	Value    string
+}
+
+// Answer is the stored or fresh answer to an idempotent request.
+type Answer struct {
+	Status int
+	Body   []byte
+	// Replayed is set when the answer is the stored answer of an earlier request.
+	Replayed bool
+}
+
+// Reservation is the outcome of reserving a key.
+type Reservation int
+
+// The outcomes of a reservation.
+const (
+	Reserved Reservation = iota // the key is ours: do the work
+	Done                        // the key has an answer with the same request hash
+	InFlight                    // the first request with this key is still running
+	Mismatch                    // the key was used with another request body
+)
+
+// KeyStore persists idempotency keys.
+type KeyStore interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// Reserve inserts the key with its request hash, or, when it exists,
+	// reports what it holds (and the stored answer when Done). A reservation
+	// without an answer created before staleBefore is taken over.
+	Reserve(ctx context.Context, k Key, hash string, now, staleBefore time.Time) (Reservation, Answer, error)
+	// Complete stores the answer of the reservation, inside the work's
+	// transaction.
+	Complete(ctx context.Context, k Key, hash string, a Answer, at time.Time) error
+	// Release deletes an unanswered reservation so the key can be used again.
+	Release(ctx context.Context, k Key, hash string) error
+}
+
+// Keys runs idempotent requests.
+type Keys struct {
+	store KeyStore
+	now   func() time.Time
+}
+
+// NewKeys returns the idempotency runner.
+func NewKeys(s KeyStore) *Keys { return &Keys{store: s, now: time.Now} }
+
+// RequestHash identifies a request body; pass its canonical JSON.
+func RequestHash(endpoint string, canonical []byte) string {
+	h := sha256.New()
+	h.Write([]byte(endpoint))
+	h.Write([]byte{0})
+	h.Write(canonical)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CheckKey validates an Idempotency-Key header value.
+func CheckKey(v string) error {
+	switch {
+	case v == "":
+		return apperr.New(apperr.BadRequest, "idempotency.key_required",
+			"send an Idempotency-Key header (a unique value such as a UUID) so the request can be retried safely")
+	case len(v) > maxKeyLength:
+		return apperr.Newf(apperr.BadRequest, "bad_request", "the Idempotency-Key header is longer than %d characters", maxKeyLength)
+	}
+	for _, r := range v {
+		if r < 0x21 || r > 0x7e {
+			return apperr.New(apperr.BadRequest, "bad_request", "the Idempotency-Key header must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// Do runs work once for the key: a new key runs it and stores its answer
+// in the same transaction; a repeated key with the same request replays the
+// stored answer byte for byte; another request under the key is 422
+// idempotency.mismatch; a key whose first request is still running is 409.
+// When work fails nothing is stored and the key is free again.
+func (k *Keys) Do(ctx context.Context, p auth.Principal, endpoint, value, hash string, work func(ctx context.Context) (Answer, error)) (Answer, error) {
+	if err := CheckKey(value); err != nil {
+		return Answer{}, err
+	}
+	key := Key{UserID: p.UserID, Endpoint: endpoint, Value: value}
+	now := k.now().UTC()
+	res, stored, err := k.store.Reserve(ctx, key, hash, now, now.Add(-KeyAbandonedAfter))
+	if err != nil {
+		return Answer{}, err
+	}
+	switch res {
+	case Done:
+		stored.Replayed = true
+		return stored, nil
+	case Mismatch:
+		return Answer{}, apperr.New(apperr.Invalid, "idempotency.mismatch",
+			"this Idempotency-Key was already used with a different request: use a new key for a new request")
+	case InFlight:
+		return Answer{}, apperr.Conflictf("a request with this Idempotency-Key is still being processed: retry in a moment to get its answer")
+	}
+	var ans Answer
+	err = k.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if ans, err = work(ctx); err != nil {
+			return err
+		}
+		return k.store.Complete(ctx, key, hash, ans, k.now().UTC())
+	})
+	if err != nil {
+		if rerr := k.store.Release(context.WithoutCancel(ctx), key, hash); rerr != nil {
+			return Answer{}, apperr.Wrap(rerr, "release idempotency key after: "+err.Error())
+		}
+		return Answer{}, err
+	}
+	return ans, nil
+}

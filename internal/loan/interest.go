@@ -1,0 +1,341 @@
+package loan
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/money"
+)
+
+// The money rules of a loan, in one place:
+//
+//   - Interest accrues daily on the principal outstanding that day:
+//     principal × annual rate × days / 360. A loan accrues on the day it is
+//     disbursed and not on the day principal is repaid (算头不算尾), so
+//     2024-03-15 → 2024-06-20 is 97 days.
+//   - Amounts are summed exactly (decimal) over a period and rounded once,
+//     half-up to the fen with money.RoundFen, when posted.
+//   - The subsidy is the subsidised share of the same interest: principal up
+//     to the subsidy cap × subsidy rate × days / 360, without the overdue
+//     days, rounded half-up; the borrower part is interest − subsidy, so the
+//     two always add up to the posted interest.
+
+// daysPerYear is the day-count basis of Chinese loan interest (实际天数/360).
+var daysPerYear = decimal.NewFromInt(360)
+
+// exactDigits is the precision of the exact sums before the one rounding to
+// the fen. A sum is a multiple of 1/(360×10⁸) yuan, so 20 decimals keep its
+// distance from a half fen and the rounding is the exact half-up.
+const exactDigits = 20
+
+// Accrued returns principalDays × rate / 360 exactly (to exactDigits), where
+// principalDays is the sum of the principal outstanding on each day.
+func Accrued(principalDays, rate decimal.Decimal) decimal.Decimal {
+	return principalDays.Mul(rate).DivRound(daysPerYear, exactDigits)
+}
+
+// Interest is principal × annual rate × days / 360, rounded half-up to the fen.
+func Interest(principal, rate decimal.Decimal, days int) decimal.Decimal {
+	return money.RoundFen(Accrued(principal.Mul(decimal.NewFromInt(int64(days))), rate))
+}
+
+// Split is one posted interest amount with its subsidy and borrower parts.
+type Split struct {
+	Interest decimal.Decimal
+	Subsidy  decimal.Decimal
+	Borrower decimal.Decimal
+}
+
+// SplitInterest rounds the exact interest and subsidy of a period and gives
+// the borrower the difference, so Subsidy + Borrower = Interest always.
+func SplitInterest(principalDays, subsidisedDays, rate, subsidyRate decimal.Decimal) Split {
+	interest := money.RoundFen(Accrued(principalDays, rate))
+	subsidy := money.RoundFen(Accrued(subsidisedDays, subsidyRate))
+	return Split{Interest: interest, Subsidy: subsidy, Borrower: interest.Sub(subsidy)}
+}
+
+// SubsidyRate is the treasury's share of the contract rate, rounded half-up to
+// a millionth so it can be stored exactly; the borrower rate is the rest.
+func SubsidyRate(annual, share decimal.Decimal) (subsidy, borrower decimal.Decimal) {
+	subsidy = annual.Mul(share).Round(6)
+	return subsidy, annual.Sub(subsidy)
+}
+
+// Date is a calendar day at midnight UTC.
+func Date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// Day truncates t to its calendar day (in t's own location) at midnight UTC.
+func Day(t time.Time) time.Time { return Date(t.Year(), t.Month(), t.Day()) }
+
+// DaysBetween counts the days from a to b (b − a) for dates at midnight UTC.
+func DaysBetween(a, b time.Time) int { return int(b.Sub(a).Hours() / 24) }
+
+// AddMonths adds n months, keeping the day of month or, when that month is
+// shorter, its last day (2024-01-31 + 1 month = 2024-02-29).
+func AddMonths(d time.Time, n int) time.Time {
+	first := Date(d.Year(), d.Month(), 1).AddDate(0, n, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return Date(first.Year(), first.Month(), min(d.Day(), last))
+}
+
+// Maturity is the disbursement date plus the term.
+func Maturity(disbursedOn time.Time, termMonths int) time.Time {
+	return AddMonths(disbursedOn, termMonths)
+}
+
+// Quarter returns the period label of a day, such as "2024Q2".
+func Quarter(d time.Time) string {
+	return fmt.Sprintf("%dQ%d", d.Year(), QuarterOf(d.Month()))
+}
+
+// QuarterOf returns 1–4 for a month.
+func QuarterOf(m time.Month) int { return (int(m)-1)/3 + 1 }
+
+// interestDay is the day of month of quarterly interest dates (20 Mar/Jun/Sep/Dec).
+const interestDay = 20
+
+// DueDates returns the loan's payment dates: the 20th of March, June,
+// September and December, then the maturity date. The first is the first such
+// date after the month of disbursement (a loan disbursed on 15 March pays
+// first on 20 June), so no period is a stub of a few days; a quarterly date in
+// the same calendar quarter as the maturity is dropped, so the last period
+// runs to maturity and every period has its own quarter label.
+func DueDates(disbursedOn, maturity time.Time) []time.Time {
+	var out []time.Time
+	d := Date(disbursedOn.Year(), disbursedOn.Month(), interestDay).AddDate(0, 1, 0)
+	for d.Month()%3 != 0 {
+		d = d.AddDate(0, 1, 0)
+	}
+	for ; d.Before(maturity); d = d.AddDate(0, 3, 0) {
+		if Quarter(d) == Quarter(maturity) {
+			break
+		}
+		out = append(out, d)
+	}
+	return append(out, maturity)
+}
+
+// Method is how principal is repaid.
+type Method string
+
+// The repayment methods of DOMAIN.md.
+const (
+	// InterestQuarterly pays interest on every due date and the whole
+	// principal at maturity (the default).
+	InterestQuarterly Method = "quarterly_interest"
+	// EqualPrincipal pays an equal share of the principal on every quarterly
+	// due date and at maturity, with that period's interest; the fen that do
+	// not divide evenly are paid with the last instalment.
+	EqualPrincipal Method = "equal_principal"
+)
+
+// Valid reports whether m is a known method.
+func (m Method) Valid() bool { return m == InterestQuarterly || m == EqualPrincipal }
+
+// Terms are what the money computations need of a loan.
+type Terms struct {
+	Principal   decimal.Decimal
+	AnnualRate  decimal.Decimal
+	SubsidyRate decimal.Decimal
+	// SubsidyCap is the most principal the subsidy is computed on.
+	SubsidyCap  decimal.Decimal
+	DisbursedOn time.Time
+	Maturity    time.Time
+	Method      Method
+}
+
+// Line is one due date of the contract schedule.
+type Line struct {
+	Period    string
+	Start     time.Time
+	DueOn     time.Time
+	Days      int
+	Principal decimal.Decimal
+	Split
+}
+
+// Instalments returns the principal due on each of the due dates.
+func (t Terms) Instalments(dues []time.Time) []decimal.Decimal {
+	out := make([]decimal.Decimal, len(dues))
+	for i := range out {
+		out[i] = decimal.Zero
+	}
+	if t.Method != EqualPrincipal {
+		out[len(out)-1] = t.Principal
+		return out
+	}
+	total := money.MustFen(t.Principal)
+	n := int64(len(dues))
+	each := total / n
+	for i := range out {
+		out[i] = money.FromFen(each)
+	}
+	out[len(out)-1] = money.FromFen(total - each*(n-1))
+	return out
+}
+
+// Schedule is the contract schedule: what falls due on each date when the
+// borrower pays exactly as agreed.
+func (t Terms) Schedule() []Line {
+	dues := DueDates(t.DisbursedOn, t.Maturity)
+	inst := t.Instalments(dues)
+	out := make([]Line, len(dues))
+	outstanding := t.Principal
+	start := t.DisbursedOn
+	for i, due := range dues {
+		days := decimal.NewFromInt(int64(DaysBetween(start, due)))
+		out[i] = Line{
+			Period: Quarter(due), Start: start, DueOn: due, Days: DaysBetween(start, due), Principal: inst[i],
+			Split: SplitInterest(outstanding.Mul(days), decimal.Min(outstanding, t.SubsidyCap).Mul(days), t.AnnualRate, t.SubsidyRate),
+		}
+		outstanding = outstanding.Sub(inst[i])
+		start = due
+	}
+	return out
+}
+
+// Payment is a recorded repayment.
+type Payment struct {
+	PaidOn    time.Time
+	Principal decimal.Decimal
+	Interest  decimal.Decimal
+}
+
+// Period is one due period of the loan as it actually ran: interest on the
+// principal really outstanding each day, subsidy without the overdue days.
+type Period struct {
+	Period      string
+	Start       time.Time
+	End         time.Time
+	Days        int // days with principal outstanding
+	OverdueDays int
+	Split
+}
+
+// Ledger replays a loan's repayments day by day up to asOf. It answers what
+// was due, whether and since when the loan is overdue, and the interest and
+// subsidy of each period. It depends only on the terms, the payments and the
+// day, so computing it twice gives the same answer.
+type Ledger struct {
+	terms    Terms
+	dues     []time.Time
+	payments []Payment
+	asOf     time.Time
+	// requiredPrincipal and requiredInterest are the cumulative amounts the
+	// borrower must have paid by each due date.
+	requiredPrincipal []decimal.Decimal
+	requiredInterest  []decimal.Decimal
+	overdue           map[time.Time]bool
+}
+
+// NewLedger builds the ledger of t with payments, as known on asOf.
+func NewLedger(t Terms, payments []Payment, asOf time.Time) *Ledger {
+	l := &Ledger{terms: t, dues: DueDates(t.DisbursedOn, t.Maturity), payments: payments, asOf: Day(asOf), overdue: map[time.Time]bool{}}
+	inst := t.Instalments(l.dues)
+	full := l.periods(func(time.Time) bool { return false })
+	p, i := decimal.Zero, decimal.Zero
+	for k := range l.dues {
+		p = p.Add(inst[k])
+		i = i.Add(full[k].Borrower)
+		l.requiredPrincipal = append(l.requiredPrincipal, p)
+		l.requiredInterest = append(l.requiredInterest, i)
+	}
+	for d := t.DisbursedOn; !d.After(l.asOf); d = d.AddDate(0, 0, 1) {
+		if l.overdueOn(d) {
+			l.overdue[d] = true
+		}
+	}
+	return l
+}
+
+// paidBy sums the payments made on or before d.
+func (l *Ledger) paidBy(d time.Time) (principal, interest decimal.Decimal) {
+	principal, interest = decimal.Zero, decimal.Zero
+	for _, p := range l.payments {
+		if !p.PaidOn.After(d) {
+			principal = principal.Add(p.Principal)
+			interest = interest.Add(p.Interest)
+		}
+	}
+	return principal, interest
+}
+
+// overdueOn reports whether, on day d, a payment that fell due before d is
+// still not covered by what was paid through d.
+func (l *Ledger) overdueOn(d time.Time) bool {
+	k := -1
+	for i, due := range l.dues {
+		if due.Before(d) {
+			k = i
+		}
+	}
+	if k < 0 {
+		return false
+	}
+	p, i := l.paidBy(d)
+	return p.LessThan(l.requiredPrincipal[k]) || i.LessThan(l.requiredInterest[k])
+}
+
+// outstandingOn is the principal that accrues interest on day d.
+func (l *Ledger) outstandingOn(d time.Time) decimal.Decimal {
+	p, _ := l.paidBy(d)
+	return l.terms.Principal.Sub(p)
+}
+
+func (l *Ledger) periods(overdue func(time.Time) bool) []Period {
+	out := make([]Period, len(l.dues))
+	start := l.terms.DisbursedOn
+	for k, due := range l.dues {
+		pd, sd := decimal.Zero, decimal.Zero
+		per := Period{Period: Quarter(due), Start: start, End: due}
+		for d := start; d.Before(due); d = d.AddDate(0, 0, 1) {
+			o := l.outstandingOn(d)
+			if !o.IsPositive() {
+				continue
+			}
+			per.Days++
+			pd = pd.Add(o)
+			if overdue(d) {
+				per.OverdueDays++
+				continue
+			}
+			sd = sd.Add(decimal.Min(o, l.terms.SubsidyCap))
+		}
+		per.Split = SplitInterest(pd, sd, l.terms.AnnualRate, l.terms.SubsidyRate)
+		out[k] = per
+		start = due
+	}
+	return out
+}
+
+// Periods returns the loan's periods through maturity, leaving out those in
+// which no principal was outstanding (after an early settlement). Days after
+// asOf are taken as not overdue, with the principal outstanding now.
+func (l *Ledger) Periods() []Period {
+	all := l.periods(func(d time.Time) bool { return l.overdue[d] })
+	out := all[:0]
+	for _, p := range all {
+		if p.Days > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Overdue reports whether the loan is overdue on asOf, since which day (the
+// first day of the current run of overdue days) and for how many days.
+func (l *Ledger) Overdue() (overdue bool, since time.Time, days int) {
+	if !l.overdue[l.asOf] {
+		return false, time.Time{}, 0
+	}
+	since = l.asOf
+	for l.overdue[since.AddDate(0, 0, -1)] {
+		since = since.AddDate(0, 0, -1)
+	}
+	return true, since, DaysBetween(since, l.asOf) + 1
+}
+
+// EverOverdue reports whether the loan was overdue on any day through asOf.
+func (l *Ledger) EverOverdue() bool { return len(l.overdue) > 0 }

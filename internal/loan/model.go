@@ -1,0 +1,314 @@
+// Package loan is where public money moves: disbursement of an approved
+// application (exactly once), the loan's schedule, repayments, the interest
+// subsidy per quarter with its claim–check–pay path, the daily overdue job,
+// compensation by the guarantee fund, recoveries and write-off.
+package loan
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/authz"
+)
+
+// Status is where a loan stands.
+type Status string
+
+// The loan statuses of API.md.
+const (
+	Active      Status = "active"
+	Overdue     Status = "overdue"
+	Settled     Status = "settled"
+	Compensated Status = "compensated"
+	WrittenOff  Status = "written_off"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{Active, Overdue, Settled, Compensated, WrittenOff}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, x := range Statuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether the borrower still repays the bank: the loan is
+// neither settled nor taken over by the guarantee fund.
+func (s Status) Open() bool { return s == Active || s == Overdue }
+
+// Event is what moves a loan.
+type Event string
+
+// The events of a loan's life.
+const (
+	EvRepay           Event = "repay"
+	EvSettle          Event = "settle"
+	EvFallOverdue     Event = "fall_overdue"
+	EvCure            Event = "cure"
+	EvCompensate      Event = "compensate"
+	EvRecover         Event = "recover"
+	EvProposeWriteOff Event = "propose_write_off"
+	EvWriteOff        Event = "write_off"
+)
+
+// Next is the loan's state machine: the status event ev leads to from s, or
+// a 409 loan.invalid_state saying what would be needed.
+func Next(s Status, ev Event) (Status, error) {
+	switch ev {
+	case EvRepay:
+		if s.Open() {
+			return s, nil
+		}
+	case EvSettle:
+		if s.Open() {
+			return Settled, nil
+		}
+	case EvFallOverdue:
+		if s.Open() {
+			return Overdue, nil
+		}
+	case EvCure:
+		if s.Open() {
+			return Active, nil
+		}
+	case EvCompensate:
+		if s == Overdue {
+			return Compensated, nil
+		}
+	case EvRecover, EvProposeWriteOff:
+		if s == Compensated {
+			return Compensated, nil
+		}
+	case EvWriteOff:
+		if s == Compensated {
+			return WrittenOff, nil
+		}
+	}
+	return "", invalidState(s, ev)
+}
+
+func invalidState(s Status, ev Event) error {
+	hint := map[Event]string{
+		EvRepay:           "repayments are recorded on active and overdue loans only",
+		EvSettle:          "only an active or overdue loan can be settled",
+		EvFallOverdue:     "only an active loan can fall overdue",
+		EvCure:            "only an overdue loan can return to active",
+		EvCompensate:      "the guarantee fund compensates overdue loans only",
+		EvRecover:         "recoveries are recorded on compensated loans only",
+		EvProposeWriteOff: "only a compensated loan can be written off",
+		EvWriteOff:        "only a compensated loan can be written off",
+	}[ev]
+	return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: %s", s, hint)
+}
+
+// Kind is the authz resource kind of loans.
+const Kind = "loan"
+
+// The authz actions on loans; policy.csv says which role does each, where.
+const (
+	ActRead          authz.Action = "read"
+	ActDisburse      authz.Action = "disburse"
+	ActRepay         authz.Action = "repay"
+	ActClaimSubsidy  authz.Action = "claim_subsidy"
+	ActCheckSubsidy  authz.Action = "check_subsidy"
+	ActPaySubsidy    authz.Action = "pay_subsidy"
+	ActCompensate    authz.Action = "compensate"
+	ActRecover       authz.Action = "recover"
+	ActWriteOff      authz.Action = "write_off"
+	ActReadSubsidies authz.Action = "read_subsidies"
+	ActReadExposure  authz.Action = "read_exposure"
+)
+
+// Loan is a disbursed loan.
+type Loan struct {
+	ID            int64
+	Number        string
+	ApplicationID *int64
+	ExternalRef   *string
+	Status        Status
+	Version       int
+	// BorrowerID is the applicant's account (nil for imported loans).
+	BorrowerID *int64
+	// Denormalised from the application, so reports group loans without joins.
+	Name         string
+	NationalID   string
+	Female       bool
+	KeyGroup     string
+	BorrowerType string
+	Industry     string
+	Jobs         int
+	DistrictCode string
+	BankCode     string
+
+	Principal     decimal.Decimal
+	Outstanding   decimal.Decimal
+	AnnualRate    decimal.Decimal
+	SubsidyRate   decimal.Decimal
+	BorrowerRate  decimal.Decimal
+	SubsidyCap    decimal.Decimal
+	TermMonths    int
+	Method        Method
+	DisbursedOn   time.Time
+	Maturity      time.Time
+	BankReference string
+	DisbursedBy   *int64
+
+	DaysOverdue  int
+	OverdueSince *time.Time
+	EverOverdue  bool
+	CheckedOn    *time.Time
+	SettledOn    *time.Time
+
+	Compensation *Compensation
+	Recovered    decimal.Decimal
+	WriteOff     *WriteOff
+
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Repayments []Repayment
+}
+
+// Compensation is what the guarantee fund paid the bank for a defaulted loan.
+type Compensation struct {
+	On        time.Time
+	Amount    decimal.Decimal // the principal outstanding when compensated
+	FundShare decimal.Decimal
+	Fund      decimal.Decimal
+	Bank      decimal.Decimal
+	By        int64
+}
+
+// WriteOff is the proposal and, once confirmed, the write-off of what could
+// not be recovered.
+type WriteOff struct {
+	ProposedBy  int64
+	ProposedAt  time.Time
+	Reason      string
+	ConfirmedBy *int64
+	On          *time.Time
+	Amount      decimal.Decimal
+}
+
+// Repayment is money the borrower paid the bank.
+type Repayment struct {
+	ID            int64
+	LoanID        int64
+	Principal     decimal.Decimal
+	Interest      decimal.Decimal
+	PaidOn        time.Time
+	BankReference string
+	RecordedBy    int64
+	CreatedAt     time.Time
+}
+
+// Recovery is money the guarantee centre recovered after compensating.
+type Recovery struct {
+	ID          int64
+	LoanID      int64
+	Amount      decimal.Decimal
+	RecoveredOn time.Time
+	Note        string
+	RecordedBy  int64
+	CreatedAt   time.Time
+}
+
+// Resource is the loan as authz sees it.
+func (l Loan) Resource() authz.Resource {
+	r := authz.Resource{Kind: Kind, District: l.DistrictCode, Bank: l.BankCode}
+	if l.BorrowerID != nil {
+		r.Owner = strconv.FormatInt(*l.BorrowerID, 10)
+	}
+	return r
+}
+
+// Terms are the loan's money terms.
+func (l Loan) Terms() Terms {
+	return Terms{
+		Principal: l.Principal, AnnualRate: l.AnnualRate, SubsidyRate: l.SubsidyRate, SubsidyCap: l.SubsidyCap,
+		DisbursedOn: l.DisbursedOn, Maturity: l.Maturity, Method: l.Method,
+	}
+}
+
+// Payments are the loan's repayments for the ledger.
+func (l Loan) Payments() []Payment {
+	out := make([]Payment, len(l.Repayments))
+	for i, r := range l.Repayments {
+		out[i] = Payment{PaidOn: r.PaidOn, Principal: r.Principal, Interest: r.Interest}
+	}
+	return out
+}
+
+// Number formats a loan number: "DK" (贷款), district, year of
+// disbursement, 6-digit sequence per district and year.
+func Number(district string, year int, seq int64) string {
+	return fmt.Sprintf("DK%s-%d-%06d", district, year, seq)
+}
+
+// ClaimStatus is where a quarter's subsidy stands.
+type ClaimStatus string
+
+// The subsidy statuses: 待申报 → 已申报 → 已审核 → 已拨付, or 不予贴息.
+const (
+	ClaimPending ClaimStatus = "pending"
+	ClaimClaimed ClaimStatus = "claimed"
+	ClaimChecked ClaimStatus = "checked"
+	ClaimPaid    ClaimStatus = "paid"
+	ClaimRefused ClaimStatus = "refused"
+)
+
+// ClaimStatuses lists every subsidy status.
+var ClaimStatuses = []ClaimStatus{ClaimPending, ClaimClaimed, ClaimChecked, ClaimPaid, ClaimRefused}
+
+// Claim is a quarter's subsidy once the bank has claimed it. Its amounts are
+// frozen at the claim.
+type Claim struct {
+	ID           int64
+	LoanID       int64
+	Period       string
+	Start        time.Time
+	End          time.Time
+	Days         int
+	Interest     decimal.Decimal
+	Subsidy      decimal.Decimal
+	Borrower     decimal.Decimal
+	Status       ClaimStatus
+	DistrictCode string
+	BankCode     string
+	ClaimedBy    *int64
+	ClaimedAt    *time.Time
+	CheckedBy    *int64
+	CheckedAt    *time.Time
+	PaidBy       *int64
+	PaidAt       *time.Time
+	RefusedBy    *int64
+	RefusedAt    *time.Time
+	Reason       string
+}
+
+// NextClaim is the subsidy's state machine.
+func NextClaim(s ClaimStatus, act authz.Action, refuse bool) (ClaimStatus, error) {
+	switch {
+	case act == ActClaimSubsidy && s == ClaimPending:
+		return ClaimClaimed, nil
+	case act == ActCheckSubsidy && s == ClaimClaimed && refuse:
+		return ClaimRefused, nil
+	case act == ActCheckSubsidy && s == ClaimClaimed:
+		return ClaimChecked, nil
+	case act == ActPaySubsidy && s == ClaimChecked:
+		return ClaimPaid, nil
+	}
+	need := map[authz.Action]string{
+		ActClaimSubsidy: "only a pending quarter can be claimed",
+		ActCheckSubsidy: "only a claimed quarter can be checked or refused",
+		ActPaySubsidy:   "only a checked quarter can be paid",
+	}[act]
+	return "", apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of this quarter is %s: %s", s, need)
+}

@@ -1,0 +1,97 @@
+package loan
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+)
+
+// Store is what loans need from persistence. Writes run inside the
+// transaction carried by ctx (see InTx).
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// NextSequence returns the next loan sequence number of a district and
+	// year, counted under a row lock.
+	NextSequence(ctx context.Context, district string, year int) (int64, error)
+	// Create inserts l and returns its id. A second loan for the same
+	// application, or a bank reference the bank already used, is an apperr
+	// Conflict.
+	Create(ctx context.Context, l Loan) (int64, error)
+	// Get returns the loan with its repayments; forUpdate row-locks it (on
+	// PostgreSQL) until the transaction ends.
+	Get(ctx context.Context, id int64, forUpdate bool) (Loan, error)
+	// Update writes l's status, balances and the overdue, compensation and
+	// write-off fields if the stored version is still version, and sets the
+	// version to version+1. A stale version is an apperr Conflict.
+	Update(ctx context.Context, l Loan, version int) error
+	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Loan, int64, error)
+	// AddRepayment inserts r; a bank reference the bank already used is an
+	// apperr Conflict.
+	AddRepayment(ctx context.Context, r Repayment, bankCode string) (int64, error)
+	AddRecovery(ctx context.Context, r Recovery) (int64, error)
+	Recoveries(ctx context.Context, loanID int64) ([]Recovery, error)
+	// Claims returns the loan's claimed quarters.
+	Claims(ctx context.Context, loanID int64) ([]Claim, error)
+	// Claim returns one quarter's claim, row-locked on PostgreSQL when
+	// forUpdate; absent is an apperr NotFound.
+	Claim(ctx context.Context, loanID int64, period string, forUpdate bool) (Claim, error)
+	CreateClaim(ctx context.Context, c Claim) (int64, error)
+	// UpdateClaim writes c's status and step fields if the stored status is
+	// still from.
+	UpdateClaim(ctx context.Context, c Claim, from ClaimStatus) error
+	SubsidyTotals(ctx context.Context, period string, scope authz.ListScope) ([]SubsidyTotal, error)
+	Exposure(ctx context.Context, scope authz.ListScope) ([]Exposure, error)
+	// OpenLoanIDs lists the loans the daily job checks (active and overdue).
+	OpenLoanIDs(ctx context.Context) ([]int64, error)
+	// FundShare is the bank's agreed guarantee fund share, if it has one.
+	FundShare(ctx context.Context, bankCode string) (*decimal.Decimal, error)
+	// TryJobLock takes the named job lock if no other instance holds it;
+	// release gives it back. On SQLite (one instance) it always succeeds.
+	TryJobLock(ctx context.Context, name string) (release func(), ok bool, err error)
+	// PurgeKeys deletes idempotency keys created before before.
+	PurgeKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Applications is what disbursement needs of the applications capability.
+type Applications interface {
+	Get(ctx context.Context, id int64, forUpdate bool) (application.Application, error)
+	// MarkDisbursed moves the approved application to disbursed inside the
+	// transaction in ctx.
+	MarkDisbursed(ctx context.Context, id int64, version int, at time.Time, actor auth.Principal) error
+}
+
+// Filter selects loans for a list. Zero values select everything.
+type Filter struct {
+	Status       Status
+	DistrictCode string
+	BankCode     string
+}
+
+// SubsidyTotal is one district's subsidy of a quarter, by status.
+type SubsidyTotal struct {
+	DistrictCode string
+	Status       ClaimStatus
+	Loans        int
+	Interest     decimal.Decimal
+	Subsidy      decimal.Decimal
+}
+
+// Exposure is the guarantee fund's position in one district.
+type Exposure struct {
+	DistrictCode string
+	// Loans and Outstanding count the active and overdue loans: the
+	// principal the fund guarantees.
+	Loans       int
+	Outstanding decimal.Decimal
+	Overdue     decimal.Decimal
+	// Compensated is what the fund paid; Recovered what came back;
+	// WrittenOff what was given up.
+	Compensated decimal.Decimal
+	Recovered   decimal.Decimal
+	WrittenOff  decimal.Decimal
+}

@@ -1,0 +1,803 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/config"
+	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
+)
+
+// sqlDate is a calendar day in a DATE column. It is written as YYYY-MM-DD
+// text, so no session time zone can shift it; the zero value is NULL.
+type sqlDate struct{ time.Time }
+
+func dateOf(t time.Time) sqlDate { return sqlDate{t} }
+
+func datePtr(t *time.Time) sqlDate {
+	if t == nil {
+		return sqlDate{}
+	}
+	return sqlDate{*t}
+}
+
+// Value implements driver.Valuer.
+func (d sqlDate) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.Format(time.DateOnly), nil
+}
+
+// Scan implements sql.Scanner.
+func (d *sqlDate) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		d.Time = time.Time{}
+	case time.Time:
+		d.Time = loan.Date(x.Year(), x.Month(), x.Day())
+	case string:
+		return d.parse(x)
+	case []byte:
+		return d.parse(string(x))
+	default:
+		return fmt.Errorf("date column holds %T", v)
+	}
+	return nil
+}
+
+func (d *sqlDate) parse(s string) error {
+	if len(s) < 10 {
+		return fmt.Errorf("date column holds %q", s)
+	}
+	t, err := time.Parse(time.DateOnly, s[:10])
+	d.Time = t
+	return err
+}
+
+func (d sqlDate) ptr() *time.Time {
+	if d.IsZero() {
+		return nil
+	}
+	t := d.Time
+	return &t
+}
+
+type loanRow struct {
+	ID                  int64 `gorm:"primaryKey"`
+	Number              string
+	ApplicationID       *int64
+	ExternalRef         *string
+	Status              string
+	Version             int
+	BorrowerID          *int64
+	Name                string
+	NationalID          string
+	Gender              string
+	KeyGroup            string
+	BorrowerType        string
+	Industry            string
+	Jobs                int
+	DistrictCode        string
+	BankCode            string
+	PrincipalFen        int64
+	OutstandingFen      int64
+	AnnualRatePPM       int64 `gorm:"column:annual_rate_ppm"`
+	SubsidyRatePPM      int64 `gorm:"column:subsidy_rate_ppm"`
+	BorrowerRatePPM     int64 `gorm:"column:borrower_rate_ppm"`
+	SubsidyCapFen       int64
+	TermMonths          int
+	RepaymentMethod     string
+	DisbursedOn         sqlDate
+	DisbursedYear       int
+	DisbursedMonth      int
+	DisbursedQuarter    int
+	MaturityDate        sqlDate
+	BankReference       *string
+	DisbursedBy         *int64
+	DaysOverdue         int
+	OverdueSince        sqlDate
+	EverOverdue         bool
+	CheckedOn           sqlDate
+	SettledOn           sqlDate
+	CompensatedOn       sqlDate
+	CompensationFen     *int64
+	FundSharePPM        *int64 `gorm:"column:fund_share_ppm"`
+	FundPaidFen         *int64
+	BankBorneFen        *int64
+	CompensatedBy       *int64
+	RecoveredFen        int64
+	WriteOffProposedBy  *int64
+	WriteOffProposedAt  *time.Time
+	WriteOffReason      *string
+	WriteOffConfirmedBy *int64
+	WrittenOffOn        sqlDate
+	WrittenOffFen       *int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+func (loanRow) TableName() string { return "loans" }
+
+type repaymentRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	LoanID        int64
+	PrincipalFen  int64
+	InterestFen   int64
+	PaidOn        sqlDate
+	PaidYear      int
+	PaidMonth     int
+	PaidQuarter   int
+	BankCode      string
+	BankReference string
+	RecordedBy    *int64
+	CreatedAt     time.Time
+}
+
+func (repaymentRow) TableName() string { return "loan_repayments" }
+
+type recoveryRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	LoanID         int64
+	AmountFen      int64
+	RecoveredOn    sqlDate
+	RecoveredYear  int
+	RecoveredMonth int
+	Note           string
+	RecordedBy     *int64
+	CreatedAt      time.Time
+}
+
+func (recoveryRow) TableName() string { return "loan_recoveries" }
+
+type claimRow struct {
+	ID                  int64 `gorm:"primaryKey"`
+	LoanID              int64
+	Period              string
+	PeriodYear          int
+	PeriodQuarter       int
+	StartOn             sqlDate
+	EndOn               sqlDate
+	Days                int
+	InterestFen         int64
+	SubsidyFen          int64
+	BorrowerInterestFen int64
+	Status              string
+	DistrictCode        string
+	BankCode            string
+	ClaimedBy           *int64
+	ClaimedAt           *time.Time
+	CheckedBy           *int64
+	CheckedAt           *time.Time
+	PaidBy              *int64
+	PaidAt              *time.Time
+	RefusedBy           *int64
+	RefusedAt           *time.Time
+	Reason              string
+}
+
+func (claimRow) TableName() string { return "subsidy_claims" }
+
+type loanCounterRow struct {
+	DistrictCode string `gorm:"primaryKey"`
+	Year         int    `gorm:"primaryKey"`
+	LastSeq      int64
+}
+
+func (loanCounterRow) TableName() string { return "loan_counters" }
+
+// Loans implements loan.Store.
+type Loans struct{ *DB }
+
+func fenPtr(d *decimal.Decimal) (*int64, error) {
+	if d == nil {
+		return nil, nil
+	}
+	f, err := money.ToFen(*d)
+	return &f, err
+}
+
+func fenOf(f *int64) decimal.Decimal {
+	if f == nil {
+		return decimal.Zero
+	}
+	return money.FromFen(*f)
+}
+
+func ppm(r decimal.Decimal) (int64, error) { return money.RateToPPM(r) }
+
+func toLoanRow(l loan.Loan) (loanRow, error) {
+	r := loanRow{
+		ID: l.ID, Number: l.Number, ApplicationID: l.ApplicationID, ExternalRef: l.ExternalRef, Status: string(l.Status), Version: l.Version,
+		BorrowerID: l.BorrowerID, Name: l.Name, NationalID: strings.ToUpper(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup,
+		BorrowerType: l.BorrowerType, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
+		TermMonths: l.TermMonths, RepaymentMethod: string(l.Method), DisbursedOn: dateOf(l.DisbursedOn),
+		DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
+		MaturityDate: dateOf(l.Maturity), BankReference: nullable(l.BankReference), DisbursedBy: l.DisbursedBy,
+		DaysOverdue: l.DaysOverdue, OverdueSince: datePtr(l.OverdueSince), EverOverdue: l.EverOverdue, CheckedOn: datePtr(l.CheckedOn),
+		SettledOn: datePtr(l.SettledOn), CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+	}
+	if l.Female {
+		r.Gender = "female"
+	}
+	var errs [8]error
+	r.PrincipalFen, errs[0] = money.ToFen(l.Principal)
+	r.OutstandingFen, errs[1] = money.ToFen(l.Outstanding)
+	r.AnnualRatePPM, errs[2] = ppm(l.AnnualRate)
+	r.SubsidyRatePPM, errs[3] = ppm(l.SubsidyRate)
+	r.BorrowerRatePPM, errs[4] = ppm(l.BorrowerRate)
+	r.SubsidyCapFen, errs[5] = money.ToFen(l.SubsidyCap)
+	r.RecoveredFen, errs[6] = money.ToFen(l.Recovered)
+	if c := l.Compensation; c != nil {
+		var e [4]error
+		r.CompensatedOn, r.CompensatedBy = dateOf(c.On), &c.By
+		r.CompensationFen, e[0] = fenPtr(&c.Amount)
+		r.FundPaidFen, e[1] = fenPtr(&c.Fund)
+		r.BankBorneFen, e[2] = fenPtr(&c.Bank)
+		var share int64
+		share, e[3] = ppm(c.FundShare)
+		r.FundSharePPM = &share
+		for _, x := range e {
+			if x != nil {
+				errs[7] = x
+			}
+		}
+	}
+	if w := l.WriteOff; w != nil {
+		r.WriteOffProposedBy, r.WriteOffProposedAt, r.WriteOffReason = &w.ProposedBy, &w.ProposedAt, &w.Reason
+		r.WriteOffConfirmedBy, r.WrittenOffOn = w.ConfirmedBy, datePtr(w.On)
+		if w.On != nil {
+			f, err := money.ToFen(w.Amount)
+			if err != nil {
+				errs[7] = err
+			}
+			r.WrittenOffFen = &f
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return r, apperr.Wrap(err, "loan amounts")
+		}
+	}
+	return r, nil
+}
+
+func fromLoanRow(r loanRow) loan.Loan {
+	l := loan.Loan{
+		ID: r.ID, Number: r.Number, ApplicationID: r.ApplicationID, ExternalRef: r.ExternalRef, Status: loan.Status(r.Status), Version: r.Version,
+		BorrowerID: r.BorrowerID, Name: r.Name, NationalID: r.NationalID, Female: r.Gender == "female", KeyGroup: r.KeyGroup,
+		BorrowerType: r.BorrowerType, Industry: r.Industry, Jobs: r.Jobs, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
+		Principal: money.FromFen(r.PrincipalFen), Outstanding: money.FromFen(r.OutstandingFen),
+		AnnualRate: money.RateFromPPM(r.AnnualRatePPM), SubsidyRate: money.RateFromPPM(r.SubsidyRatePPM), BorrowerRate: money.RateFromPPM(r.BorrowerRatePPM),
+		SubsidyCap: money.FromFen(r.SubsidyCapFen), TermMonths: r.TermMonths, Method: loan.Method(r.RepaymentMethod),
+		DisbursedOn: r.DisbursedOn.Time, Maturity: r.MaturityDate.Time, BankReference: deref(r.BankReference), DisbursedBy: r.DisbursedBy,
+		DaysOverdue: r.DaysOverdue, OverdueSince: r.OverdueSince.ptr(), EverOverdue: r.EverOverdue, CheckedOn: r.CheckedOn.ptr(),
+		SettledOn: r.SettledOn.ptr(), Recovered: money.FromFen(r.RecoveredFen), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.CompensationFen != nil {
+		c := &loan.Compensation{On: r.CompensatedOn.Time, Amount: fenOf(r.CompensationFen), Fund: fenOf(r.FundPaidFen), Bank: fenOf(r.BankBorneFen)}
+		if r.FundSharePPM != nil {
+			c.FundShare = money.RateFromPPM(*r.FundSharePPM)
+		}
+		if r.CompensatedBy != nil {
+			c.By = *r.CompensatedBy
+		}
+		l.Compensation = c
+	}
+	if r.WriteOffProposedBy != nil {
+		w := &loan.WriteOff{ProposedBy: *r.WriteOffProposedBy, Reason: deref(r.WriteOffReason), ConfirmedBy: r.WriteOffConfirmedBy, On: r.WrittenOffOn.ptr(), Amount: fenOf(r.WrittenOffFen)}
+		if r.WriteOffProposedAt != nil {
+			w.ProposedAt = r.WriteOffProposedAt.UTC()
+		}
+		l.WriteOff = w
+	}
+	return l
+}
+
+// personLoans adds a person's loans, disbursed here or imported, to h: every
+// loan counts as held, active and overdue ones as open, and a loan that was
+// ever overdue (or went to compensation) bars a new one.
+func (s Loans) personLoans(ctx context.Context, nationalID string, h application.History) (application.History, error) {
+	var agg struct {
+		Held    int
+		Open    int
+		Overdue int
+	}
+	err := s.conn(ctx).Model(&loanRow{}).Select(`COUNT(*) AS held,
+		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN 1 ELSE 0 END), 0) AS open,
+		COALESCE(SUM(CASE WHEN ever_overdue OR status IN ('overdue', 'compensated', 'written_off') THEN 1 ELSE 0 END), 0) AS overdue`).
+		Where("national_id = ?", strings.ToUpper(nationalID)).Scan(&agg).Error
+	if err != nil {
+		return h, translate(err, "person loans")
+	}
+	h.LoansHeld += agg.Held
+	h.OpenLoans += agg.Open
+	h.AnyOverdue = h.AnyOverdue || agg.Overdue > 0
+	return h, nil
+}
+
+// NextSequence implements loan.Store.
+func (s Loans) NextSequence(ctx context.Context, district string, year int) (int64, error) {
+	db := s.conn(ctx)
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&loanCounterRow{DistrictCode: district, Year: year, LastSeq: 0}).Error; err != nil {
+		return 0, translate(err, "loan counter")
+	}
+	res := db.Model(&loanCounterRow{}).Where("district_code = ? AND year = ?", district, year).Update("last_seq", gorm.Expr("last_seq + 1"))
+	if res.Error != nil {
+		return 0, translate(res.Error, "loan counter")
+	}
+	var row loanCounterRow
+	if err := db.Where("district_code = ? AND year = ?", district, year).Take(&row).Error; err != nil {
+		return 0, translate(err, "loan counter")
+	}
+	return row.LastSeq, nil
+}
+
+// Create implements loan.Store.
+func (s Loans) Create(ctx context.Context, l loan.Loan) (int64, error) {
+	row, err := toLoanRow(l)
+	if err != nil {
+		return 0, err
+	}
+	row.ID = 0
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return 0, loanConflict(err)
+	}
+	return row.ID, nil
+}
+
+// loanConflict names what a duplicate loan collides with.
+func loanConflict(err error) error {
+	e := translate(err, "loan")
+	if apperr.KindOf(e) != apperr.Conflict {
+		return e
+	}
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "bank_reference"):
+		return apperr.Conflictf("the bank already recorded a transaction with this bank_reference: each disbursement and repayment needs its own")
+	case strings.Contains(msg, "external_ref"):
+		return apperr.Conflictf("a loan with this external_ref already exists")
+	}
+	return apperr.Conflictf("this application has already been disbursed: it has a loan")
+}
+
+// Get implements loan.Store.
+func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, error) {
+	q := s.conn(ctx).Where("id = ?", id)
+	if forUpdate {
+		q = s.forUpdate(q)
+	}
+	var row loanRow
+	if err := q.Take(&row).Error; err != nil {
+		return loan.Loan{}, translate(err, "loan")
+	}
+	l := fromLoanRow(row)
+	var reps []repaymentRow
+	if err := s.conn(ctx).Where("loan_id = ?", id).Order("paid_on, id").Find(&reps).Error; err != nil {
+		return l, translate(err, "repayments")
+	}
+	for _, r := range reps {
+		by := int64(0)
+		if r.RecordedBy != nil {
+			by = *r.RecordedBy
+		}
+		l.Repayments = append(l.Repayments, loan.Repayment{
+			ID: r.ID, LoanID: r.LoanID, Principal: money.FromFen(r.PrincipalFen), Interest: money.FromFen(r.InterestFen),
+			PaidOn: r.PaidOn.Time, BankReference: r.BankReference, RecordedBy: by, CreatedAt: r.CreatedAt.UTC(),
+		})
+	}
+	return l, nil
+}
+
+// Update implements loan.Store.
+func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
+	r, err := toLoanRow(l)
+	if err != nil {
+		return err
+	}
+	res := s.conn(ctx).Model(&loanRow{}).Where("id = ? AND version = ?", l.ID, version).Updates(map[string]any{
+		"status": r.Status, "version": version + 1, "outstanding_fen": r.OutstandingFen,
+		"days_overdue": r.DaysOverdue, "overdue_since": r.OverdueSince, "ever_overdue": r.EverOverdue, "checked_on": r.CheckedOn,
+		"settled_on": r.SettledOn, "compensated_on": r.CompensatedOn, "compensation_fen": r.CompensationFen,
+		"fund_share_ppm": r.FundSharePPM, "fund_paid_fen": r.FundPaidFen, "bank_borne_fen": r.BankBorneFen,
+		"compensated_by": r.CompensatedBy, "recovered_fen": r.RecoveredFen,
+		"write_off_proposed_by": r.WriteOffProposedBy, "write_off_proposed_at": r.WriteOffProposedAt, "write_off_reason": r.WriteOffReason,
+		"write_off_confirmed_by": r.WriteOffConfirmedBy, "written_off_on": r.WrittenOffOn, "written_off_fen": r.WrittenOffFen,
+		"updated_at": r.UpdatedAt,
+	})
+	if res.Error != nil {
+		return translate(res.Error, "loan")
+	}
+	if res.RowsAffected == 0 {
+		return apperr.Conflictf("loan %d was changed by someone else meanwhile: reload it and try again", l.ID)
+	}
+	return nil
+}
+
+// scoped applies a list scope as SQL: district, bank or borrower.
+func scoped(q *gorm.DB, scope authz.ListScope, ownerColumn string) *gorm.DB {
+	if scope.All {
+		return q
+	}
+	var conds []string
+	var args []any
+	if len(scope.Districts) > 0 {
+		conds, args = append(conds, "district_code IN ?"), append(args, scope.Districts)
+	}
+	if len(scope.Banks) > 0 {
+		conds, args = append(conds, "bank_code IN ?"), append(args, scope.Banks)
+	}
+	if len(scope.Owners) > 0 && ownerColumn != "" {
+		ids := make([]int64, 0, len(scope.Owners))
+		for _, o := range scope.Owners {
+			if id, err := strconv.ParseInt(o, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 0 {
+			conds, args = append(conds, ownerColumn+" IN ?"), append(args, ids)
+		}
+	}
+	if len(conds) == 0 {
+		return q.Where("1 = 0")
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
+}
+
+// List implements loan.Store, newest disbursement first.
+func (s Loans) List(ctx context.Context, f loan.Filter, scope authz.ListScope, offset, limit int) ([]loan.Loan, int64, error) {
+	q := scoped(s.conn(ctx).Model(&loanRow{}), scope, "borrower_id")
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.DistrictCode != "" {
+		q = q.Where("district_code = ?", f.DistrictCode)
+	}
+	if f.BankCode != "" {
+		q = q.Where("bank_code = ?", f.BankCode)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "loans")
+	}
+	var rows []loanRow
+	if err := page(q.Order("disbursed_on DESC, id DESC"), offset, limit).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "loans")
+	}
+	out := make([]loan.Loan, len(rows))
+	for i, r := range rows {
+		out[i] = fromLoanRow(r)
+	}
+	return out, total, nil
+}
+
+// AddRepayment implements loan.Store.
+func (s Loans) AddRepayment(ctx context.Context, r loan.Repayment, bankCode string) (int64, error) {
+	row := repaymentRow{
+		LoanID: r.LoanID, PaidOn: dateOf(r.PaidOn), PaidYear: r.PaidOn.Year(), PaidMonth: int(r.PaidOn.Month()), PaidQuarter: loan.QuarterOf(r.PaidOn.Month()),
+		BankCode: bankCode, BankReference: r.BankReference, CreatedAt: r.CreatedAt,
+	}
+	if r.RecordedBy != 0 {
+		row.RecordedBy = &r.RecordedBy
+	}
+	var err1, err2 error
+	row.PrincipalFen, err1 = money.ToFen(r.Principal)
+	row.InterestFen, err2 = money.ToFen(r.Interest)
+	if err1 != nil || err2 != nil {
+		return 0, apperr.Wrap(fmt.Errorf("%v %v", err1, err2), "repayment amounts")
+	}
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		if apperr.KindOf(translate(err, "")) == apperr.Conflict {
+			return 0, apperr.Conflictf("the bank already recorded a repayment with this bank_reference: each repayment needs its own")
+		}
+		return 0, translate(err, "repayment")
+	}
+	return row.ID, nil
+}
+
+// AddRecovery implements loan.Store.
+func (s Loans) AddRecovery(ctx context.Context, r loan.Recovery) (int64, error) {
+	amount, err := money.ToFen(r.Amount)
+	if err != nil {
+		return 0, apperr.Wrap(err, "recovery amount")
+	}
+	row := recoveryRow{LoanID: r.LoanID, AmountFen: amount, RecoveredOn: dateOf(r.RecoveredOn), RecoveredYear: r.RecoveredOn.Year(),
+		RecoveredMonth: int(r.RecoveredOn.Month()), Note: r.Note, CreatedAt: r.CreatedAt}
+	if r.RecordedBy != 0 {
+		row.RecordedBy = &r.RecordedBy
+	}
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return 0, translate(err, "recovery")
+	}
+	return row.ID, nil
+}
+
+// Recoveries implements loan.Store.
+func (s Loans) Recoveries(ctx context.Context, loanID int64) ([]loan.Recovery, error) {
+	var rows []recoveryRow
+	if err := s.conn(ctx).Where("loan_id = ?", loanID).Order("recovered_on, id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "recoveries")
+	}
+	out := make([]loan.Recovery, len(rows))
+	for i, r := range rows {
+		out[i] = loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
+		if r.RecordedBy != nil {
+			out[i].RecordedBy = *r.RecordedBy
+		}
+	}
+	return out, nil
+}
+
+func fromClaimRow(r claimRow) loan.Claim {
+	return loan.Claim{
+		ID: r.ID, LoanID: r.LoanID, Period: r.Period, Start: r.StartOn.Time, End: r.EndOn.Time, Days: r.Days,
+		Interest: money.FromFen(r.InterestFen), Subsidy: money.FromFen(r.SubsidyFen), Borrower: money.FromFen(r.BorrowerInterestFen),
+		Status: loan.ClaimStatus(r.Status), DistrictCode: r.DistrictCode, BankCode: r.BankCode,
+		ClaimedBy: r.ClaimedBy, ClaimedAt: r.ClaimedAt, CheckedBy: r.CheckedBy, CheckedAt: r.CheckedAt,
+		PaidBy: r.PaidBy, PaidAt: r.PaidAt, RefusedBy: r.RefusedBy, RefusedAt: r.RefusedAt, Reason: r.Reason,
+	}
+}
+
+// Claims implements loan.Store.
+func (s Loans) Claims(ctx context.Context, loanID int64) ([]loan.Claim, error) {
+	var rows []claimRow
+	if err := s.conn(ctx).Where("loan_id = ?", loanID).Order("start_on").Find(&rows).Error; err != nil {
+		return nil, translate(err, "subsidy claims")
+	}
+	out := make([]loan.Claim, len(rows))
+	for i, r := range rows {
+		out[i] = fromClaimRow(r)
+	}
+	return out, nil
+}
+
+// Claim implements loan.Store.
+func (s Loans) Claim(ctx context.Context, loanID int64, period string, forUpdate bool) (loan.Claim, error) {
+	q := s.conn(ctx).Where("loan_id = ? AND period = ?", loanID, period)
+	if forUpdate {
+		q = s.forUpdate(q)
+	}
+	var row claimRow
+	if err := q.Take(&row).Error; err != nil {
+		return loan.Claim{}, translate(err, "subsidy claim")
+	}
+	return fromClaimRow(row), nil
+}
+
+// CreateClaim implements loan.Store.
+func (s Loans) CreateClaim(ctx context.Context, c loan.Claim) (int64, error) {
+	row := claimRow{
+		LoanID: c.LoanID, Period: c.Period, PeriodYear: c.End.Year(), PeriodQuarter: loan.QuarterOf(c.End.Month()),
+		StartOn: dateOf(c.Start), EndOn: dateOf(c.End), Days: c.Days, Status: string(c.Status),
+		DistrictCode: c.DistrictCode, BankCode: c.BankCode, ClaimedBy: c.ClaimedBy, ClaimedAt: c.ClaimedAt,
+	}
+	var errs [3]error
+	row.InterestFen, errs[0] = money.ToFen(c.Interest)
+	row.SubsidyFen, errs[1] = money.ToFen(c.Subsidy)
+	row.BorrowerInterestFen, errs[2] = money.ToFen(c.Borrower)
+	for _, err := range errs {
+		if err != nil {
+			return 0, apperr.Wrap(err, "subsidy amounts")
+		}
+	}
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return 0, translate(err, "subsidy claim for "+c.Period)
+	}
+	return row.ID, nil
+}
+
+// UpdateClaim implements loan.Store.
+func (s Loans) UpdateClaim(ctx context.Context, c loan.Claim, from loan.ClaimStatus) error {
+	res := s.conn(ctx).Model(&claimRow{}).Where("id = ? AND status = ?", c.ID, string(from)).Updates(map[string]any{
+		"status": string(c.Status), "checked_by": c.CheckedBy, "checked_at": c.CheckedAt, "paid_by": c.PaidBy, "paid_at": c.PaidAt,
+		"refused_by": c.RefusedBy, "refused_at": c.RefusedAt, "reason": c.Reason,
+	})
+	if res.Error != nil {
+		return translate(res.Error, "subsidy claim")
+	}
+	if res.RowsAffected == 0 {
+		return apperr.Conflictf("the subsidy of %s was changed by someone else meanwhile: reload it", c.Period)
+	}
+	return nil
+}
+
+// SubsidyTotals implements loan.Store.
+func (s Loans) SubsidyTotals(ctx context.Context, period string, scope authz.ListScope) ([]loan.SubsidyTotal, error) {
+	type agg struct {
+		DistrictCode string
+		Status       string
+		N            int
+		Interest     int64
+		Subsidy      int64
+	}
+	var rows []agg
+	q := scoped(s.conn(ctx).Model(&claimRow{}), scope, "")
+	err := q.Select("district_code, status, COUNT(*) AS n, COALESCE(SUM(interest_fen), 0) AS interest, COALESCE(SUM(subsidy_fen), 0) AS subsidy").
+		Where("period = ?", period).Group("district_code, status").Order("district_code, status").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "subsidy totals")
+	}
+	out := make([]loan.SubsidyTotal, len(rows))
+	for i, r := range rows {
+		out[i] = loan.SubsidyTotal{DistrictCode: r.DistrictCode, Status: loan.ClaimStatus(r.Status), Loans: r.N,
+			Interest: money.FromFen(r.Interest), Subsidy: money.FromFen(r.Subsidy)}
+	}
+	return out, nil
+}
+
+// Exposure implements loan.Store.
+func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Exposure, error) {
+	type agg struct {
+		DistrictCode string
+		Loans        int
+		Outstanding  int64
+		Overdue      int64
+		Compensated  int64
+		Recovered    int64
+		WrittenOff   int64
+	}
+	var rows []agg
+	q := scoped(s.conn(ctx).Model(&loanRow{}), scope, "")
+	err := q.Select(`district_code,
+		SUM(CASE WHEN status IN ('active', 'overdue') THEN 1 ELSE 0 END) AS loans,
+		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen ELSE 0 END), 0) AS outstanding,
+		COALESCE(SUM(CASE WHEN status = 'overdue' THEN outstanding_fen ELSE 0 END), 0) AS overdue,
+		COALESCE(SUM(COALESCE(fund_paid_fen, 0)), 0) AS compensated,
+		COALESCE(SUM(recovered_fen), 0) AS recovered,
+		COALESCE(SUM(COALESCE(written_off_fen, 0)), 0) AS written_off`).
+		Group("district_code").Order("district_code").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "exposure")
+	}
+	out := make([]loan.Exposure, len(rows))
+	for i, r := range rows {
+		out[i] = loan.Exposure{DistrictCode: r.DistrictCode, Loans: r.Loans, Outstanding: money.FromFen(r.Outstanding), Overdue: money.FromFen(r.Overdue),
+			Compensated: money.FromFen(r.Compensated), Recovered: money.FromFen(r.Recovered), WrittenOff: money.FromFen(r.WrittenOff)}
+	}
+	return out, nil
+}
+
+// OpenLoanIDs implements loan.Store.
+func (s Loans) OpenLoanIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.conn(ctx).Model(&loanRow{}).Where("status IN ?", []string{string(loan.Active), string(loan.Overdue)}).Order("id").Pluck("id", &ids).Error
+	return ids, translate(err, "loans")
+}
+
+// FundShare implements loan.Store.
+func (s Loans) FundShare(ctx context.Context, bankCode string) (*decimal.Decimal, error) {
+	var share sql.NullInt64
+	err := s.conn(ctx).Table("banks").Select("compensation_fund_share_ppm").Where("code = ?", bankCode).Row().Scan(&share)
+	if err != nil {
+		return nil, translate(err, "bank")
+	}
+	if !share.Valid {
+		return nil, nil
+	}
+	d := money.RateFromPPM(share.Int64)
+	return &d, nil
+}
+
+// TryJobLock implements loan.Store with a session advisory lock held on a
+// connection of its own for as long as the job runs.
+func (s Loans) TryJobLock(ctx context.Context, name string) (func(), bool, error) {
+	if s.Engine != config.Postgres {
+		return func() {}, true, nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte("chuangdai-job:" + name))
+	key := int64(h.Sum64() >> 1)
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return nil, false, apperr.Wrap(err, "job lock connection")
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+		_ = conn.Close()
+		return nil, false, apperr.Wrap(err, "job lock")
+	}
+	if !ok {
+		_ = conn.Close()
+		return nil, false, nil
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
+		_ = conn.Close()
+	}, true, nil
+}
+
+// PurgeKeys implements loan.Store.
+func (s Loans) PurgeKeys(ctx context.Context, before time.Time) (int64, error) {
+	res := s.conn(ctx).Where("created_at < ?", before).Delete(&idempotencyRow{})
+	return res.RowsAffected, translate(res.Error, "idempotency keys")
+}
+
+type idempotencyRow struct {
+	UserID       int64  `gorm:"primaryKey"`
+	Endpoint     string `gorm:"primaryKey"`
+	IdemKey      string `gorm:"primaryKey"`
+	RequestHash  string
+	Status       *int
+	ResponseBody []byte
+	CreatedAt    time.Time
+	CompletedAt  *time.Time
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+// IdempotencyKeys implements loan.KeyStore.
+type IdempotencyKeys struct{ *DB }
+
+func keyWhere(q *gorm.DB, k loan.Key) *gorm.DB {
+	return q.Where("user_id = ? AND endpoint = ? AND idem_key = ?", k.UserID, k.Endpoint, k.Value)
+}
+
+// Reserve implements loan.KeyStore. The insert runs in a transaction of its
+// own (ON CONFLICT DO NOTHING, so a concurrent reservation never aborts it);
+// an existing key is read and judged.
+func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, now, staleBefore time.Time) (loan.Reservation, loan.Answer, error) {
+	row := idempotencyRow{UserID: k.UserID, Endpoint: k.Endpoint, IdemKey: k.Value, RequestHash: hash, CreatedAt: now}
+	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return 0, loan.Answer{}, translate(res.Error, "idempotency key")
+	}
+	if res.RowsAffected == 1 {
+		return loan.Reserved, loan.Answer{}, nil
+	}
+	var got idempotencyRow
+	if err := keyWhere(s.conn(ctx), k).Take(&got).Error; err != nil {
+		if apperr.KindOf(translate(err, "")) == apperr.NotFound {
+			// Released between our insert and read: try once more.
+			return s.Reserve(ctx, k, hash, now, staleBefore)
+		}
+		return 0, loan.Answer{}, translate(err, "idempotency key")
+	}
+	switch {
+	case got.RequestHash != hash:
+		return loan.Mismatch, loan.Answer{}, nil
+	case got.Status != nil:
+		return loan.Done, loan.Answer{Status: *got.Status, Body: got.ResponseBody}, nil
+	case got.CreatedAt.Before(staleBefore):
+		take := keyWhere(s.conn(ctx).Model(&idempotencyRow{}), k).Where("status IS NULL AND created_at = ?", got.CreatedAt).Update("created_at", now)
+		if take.Error != nil {
+			return 0, loan.Answer{}, translate(take.Error, "idempotency key")
+		}
+		if take.RowsAffected == 1 {
+			return loan.Reserved, loan.Answer{}, nil
+		}
+	}
+	return loan.InFlight, loan.Answer{}, nil
+}
+
+// Complete implements loan.KeyStore.
+func (s IdempotencyKeys) Complete(ctx context.Context, k loan.Key, hash string, a loan.Answer, at time.Time) error {
+	res := keyWhere(s.conn(ctx).Model(&idempotencyRow{}), k).Where("request_hash = ? AND status IS NULL", hash).
+		Updates(map[string]any{"status": a.Status, "response_body": a.Body, "completed_at": at})
+	if res.Error != nil {
+		return translate(res.Error, "idempotency key")
+	}
+	if res.RowsAffected == 0 {
+		return apperr.Conflictf("another request with this Idempotency-Key completed first: retry to get its answer")
+	}
+	return nil
+}
+
+// Release implements loan.KeyStore.
+func (s IdempotencyKeys) Release(ctx context.Context, k loan.Key, hash string) error {
+	return translate(keyWhere(s.conn(ctx), k).Where("request_hash = ? AND status IS NULL", hash).Delete(&idempotencyRow{}).Error, "idempotency key")
+}
