@@ -4,7 +4,9 @@ BIN       := bin/chuangdai
 TESTFLAGS ?=
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test test-race lint fmt vet staticcheck clean
+SOAK_DURATION ?= 3m
+
+.PHONY: run build test test-race lint fmt vet staticcheck clean soak
 
 ## run: build, load demo data into an empty ./data/chuangdai.db, and serve on :8080
 run: build
@@ -35,6 +37,10 @@ vet:
 
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## soak: drive a mixed load for SOAK_DURATION against a fresh server on loopback
+soak:
+	scripts/soak.sh $(SOAK_DURATION)
 
 clean:
 	rm -rf bin
