@@ -30,6 +30,8 @@ Usage:
   chuangdai seed demo [--if-empty] [--credentials-file F]
                                     load the demo data set into an empty database
   chuangdai backup --to FILE        online backup: a SQLite copy, or a pg_dump custom-format file
+  chuangdai jobs run-daily [--date YYYY-MM-DD]
+                                    mark overdue loans as of the day (default today); safe to re-run
 
 Configuration comes from CHUANGDAI_* environment variables and an optional
 YAML file named by CHUANGDAI_CONFIG; see configs/config.example.yaml.
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return seedDemo(ctx, cfg, log, args[1:], stdout)
 	case "backup":
 		return backup(ctx, cfg, log, args, stdout)
+	case "jobs":
+		return jobs(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
