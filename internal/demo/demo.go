@@ -107,6 +107,9 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) (Data, error) {
 	if _, err := a.Refdata.PutTargets(ctx, d.Admin, time.Now().Year(), targets()); err != nil {
 		return d, fmt.Errorf("set targets: %w", err)
 	}
+	if err := seedSupport(ctx, a, &d); err != nil {
+		return d, fmt.Errorf("demo four-in-one records: %w", err)
+	}
 	fmt.Fprintln(out, "Demo data loaded. Sign in at http://localhost:8080/ or POST /api/v1/auth/login with:")
 	fmt.Fprintf(out, "  %-20s %-16s %-18s %s\n", "username", "password", "role", "bound to")
 	for _, acc := range d.Accounts {
