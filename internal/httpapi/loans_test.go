@@ -530,3 +530,66 @@ func TestExposureCountsOpenLoans(t *testing.T) {
 		t.Errorf("exposure %v", exp)
 	}
 }
+
+func TestEqualPrincipalSchedule(t *testing.T) {
+	c := newLoanCast(t)
+	app := c.application(t, c.owner, "approved")
+	url := "/api/v1/applications/" + app + "/disbursement"
+	body := disbursement("200000.00", "2024-03-15", "EP-1")
+	body["repayment_method"] = "balloon"
+	c.s.Do("POST", url, c.bank2, body, "Idempotency-Key", "ep-0").WantProblem(422, "validation_failed")
+	body["repayment_method"] = "equal_principal"
+	l := c.s.Do("POST", url, c.bank2, body, "Idempotency-Key", "ep-1").Want(201).JSON()["loan"].(map[string]any)
+	sch := c.s.Do("GET", "/api/v1/loans/"+jsonID(l["id"])+"/schedule", c.owner, nil).Want(200).JSON()
+	items := sch["items"].([]any)
+	if len(items) != 8 || sch["repayment_method"] != "equal_principal" {
+		t.Fatalf("schedule %v", sch)
+	}
+	// Eight instalments of 25000.00; the second period accrues on 175000.00 for
+	// 92 days: 175000 × 0.0395 × 92 / 360 = 1766.527… → 1766.53, subsidy
+	// 175000 × 0.01975 × 92 / 360 = 883.263… → 883.26, borrower 883.27.
+	for _, it := range items {
+		if it.(map[string]any)["principal"] != "25000.00" {
+			t.Fatalf("instalment %v", it)
+		}
+	}
+	second := items[1].(map[string]any)
+	if second["due_on"] != "2024-09-20" || second["interest"] != "1766.53" || second["subsidy"] != "883.26" || second["borrower_interest"] != "883.27" {
+		t.Errorf("second line %v", second)
+	}
+	if sch["sums"].(map[string]any)["principal"] != "200000.00" {
+		t.Errorf("sums %v", sch["sums"])
+	}
+}
+
+// A person may borrow again after repaying on time, at most three times.
+func TestReloansCountRealLoans(t *testing.T) {
+	c := newLoanCast(t)
+	person := loanPersonID(77)
+	apply := func(amount string) *apptest.Response {
+		return c.s.Do("POST", "/api/v1/applications", c.owner, map[string]any{
+			"borrower_type": "individual", "name": "张伟", "national_id": person, "phone": "13800138000",
+			"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
+			"amount": amount, "term_months": 12, "business_name": "x", "industry": "agriculture", "purpose": "y", "jobs_planned": 1,
+		})
+	}
+	for i := 1; i <= 3; i++ {
+		id := jsonID(apply("100000.00").Want(201).JSON()["id"])
+		base := "/api/v1/applications/" + id
+		c.s.Do("POST", base+"/submit", c.owner, nil).Want(200)
+		c.s.Do("POST", base+"/decisions", c.hrss, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
+		c.s.Do("POST", base+"/decisions", c.guar, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
+		c.s.Do("POST", base+"/decisions", c.bank, map[string]any{"decision": "approve", "comment": "ok",
+			"approved_amount": "100000.00", "annual_rate": "0.0395", "term_months": 12}).Want(200)
+		l := c.s.Do("POST", base+"/disbursement", c.bank2, disbursement("100000.00", "2024-03-15", "RL-"+id), "Idempotency-Key", "rl-"+id).Want(201).JSON()["loan"].(map[string]any)
+		// While the loan is open, no new application.
+		if f := apply("100000.00").WantProblem(422, "validation_failed").FieldErrors(); !contains(f, "national_id") {
+			t.Fatalf("loan %d open: errors %v", i, f)
+		}
+		// Repaid in full before any due date: settled on time.
+		c.s.Do("POST", "/api/v1/loans/"+jsonID(l["id"])+"/repayments", c.bank, repayment("100000.00", "0.00", "2024-03-15", "RLP-"+id), "Idempotency-Key", "rlp-"+id).Want(201)
+	}
+	if f := apply("100000.00").WantProblem(422, "validation_failed").FieldErrors(); !contains(f, "national_id") {
+		t.Fatalf("a fourth loan: errors %v", f)
+	}
+}

@@ -281,6 +281,10 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 			return err
 		}
 		l.Outstanding = l.Outstanding.Sub(principal)
+		l.Repayments = append(l.Repayments, rep)
+		// A repayment recorded late may show days the daily job never saw
+		// overdue; the re-loan rule must know them.
+		l.EverOverdue = l.EverOverdue || NewLedger(l.Terms(), l.Payments(), s.today()).EverOverdue()
 		if l.Outstanding.IsZero() {
 			if l.Status, err = Next(l.Status, EvSettle); err != nil {
 				return err
