@@ -97,15 +97,27 @@ type serviceResponse struct {
 	DistrictCode string `json:"district_code"`
 }
 
+// profileLoan is one of the person's applications with the loan made from
+// it, or a loan imported without an application (application_id null).
 type profileLoan struct {
-	ApplicationID  int64   `json:"application_id"`
-	Number         string  `json:"number"`
-	Status         string  `json:"status"`
-	BorrowerType   string  `json:"borrower_type"`
-	Amount         string  `json:"amount"`
-	ApprovedAmount *string `json:"approved_amount"`
-	DistrictCode   string  `json:"district_code"`
-	BankCode       string  `json:"bank_code"`
+	ApplicationID  *int64           `json:"application_id"`
+	Number         string           `json:"number"`
+	Status         string           `json:"status"`
+	BorrowerType   string           `json:"borrower_type"`
+	Amount         string           `json:"amount"`
+	ApprovedAmount *string          `json:"approved_amount"`
+	DistrictCode   string           `json:"district_code"`
+	BankCode       string           `json:"bank_code"`
+	Loan           *profileLoanFact `json:"loan"`
+}
+
+type profileLoanFact struct {
+	ID                   int64  `json:"id"`
+	Number               string `json:"number"`
+	Status               string `json:"status"`
+	Principal            string `json:"principal"`
+	OutstandingPrincipal string `json:"outstanding_principal"`
+	DisbursedOn          string `json:"disbursed_on"`
 }
 
 type profileResponse struct {
@@ -189,11 +201,19 @@ func toProfile(p support.Profile) profileResponse {
 		out.Services = append(out.Services, toServiceRecord(s))
 	}
 	for _, l := range p.Loans {
-		pl := profileLoan{ApplicationID: l.ApplicationID, Number: l.Number, Status: l.Status, BorrowerType: l.BorrowerType,
+		pl := profileLoan{Number: l.Number, Status: l.Status, BorrowerType: l.BorrowerType,
 			Amount: money.Format(l.Amount), DistrictCode: l.DistrictCode, BankCode: l.BankCode}
+		if l.ApplicationID != 0 {
+			id := l.ApplicationID
+			pl.ApplicationID = &id
+		}
 		if l.ApprovedAmount != nil {
 			s := money.Format(*l.ApprovedAmount)
 			pl.ApprovedAmount = &s
+		}
+		if d := l.Disbursed; d != nil {
+			pl.Loan = &profileLoanFact{ID: d.ID, Number: d.Number, Status: d.Status, Principal: money.Format(d.Principal),
+				OutstandingPrincipal: money.Format(d.Outstanding), DisbursedOn: day(d.DisbursedOn)}
 		}
 		out.Loans = append(out.Loans, pl)
 	}

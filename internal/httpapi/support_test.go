@@ -457,7 +457,7 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 		t.Fatalf("profile of application A: %v", pa)
 	}
 	loan := pa["loans"].([]any)[0].(map[string]any)
-	if loan["amount"] != "200000.00" || loan["status"] != "draft" || loan["number"] == "" {
+	if loan["amount"] != "200000.00" || loan["status"] != "draft" || loan["number"] == "" || loan["loan"] != nil || loan["application_id"] == nil {
 		t.Fatalf("loan line %v", loan)
 	}
 	for _, tok := range []string{c.hrss, c.guar, c.bank, c.auditor} {
@@ -519,6 +519,28 @@ func TestSupportFigures(t *testing.T) {
 	c.s.Do("POST", app+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
 	c.s.Do("POST", app+"/decisions", c.guar, map[string]any{"decision": "approve"}).Want(200)
 	c.s.Do("POST", app+"/decisions", c.bank, map[string]any{"decision": "approve", "approved_amount": "150000.00", "annual_rate": "0.0300", "term_months": 24}).Want(200)
+	// Approved is not yet a loan: the borrower counts once the bank disburses.
+	var f0 struct {
+		Districts []struct {
+			DistrictCode string `json:"district_code"`
+			Borrowers    int    `json:"borrowers"`
+		}
+	}
+	c.s.Do("GET", fmt.Sprintf("/api/v1/support/figures?year=%d", year), c.auditor, nil).Want(200).Decode(&f0)
+	for _, d := range f0.Districts {
+		if d.Borrowers != 0 {
+			t.Fatalf("borrowers before disbursement %+v", f0)
+		}
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	bank2 := c.s.User("bank2", "bank_officer", "", apptest.Bank)
+	c.s.Do("POST", app+"/disbursement", bank2, map[string]any{"amount": "150000.00", "disbursed_on": today, "bank_reference": "ICBC-2024-0001"},
+		"Idempotency-Key", "support-figures-1").Want(201)
+	lines := c.profile(t, c.auditor, a)["loans"].([]any)
+	loan := lines[0].(map[string]any)["loan"].(map[string]any)
+	if len(lines) != 1 || loan["principal"] != "150000.00" || loan["outstanding_principal"] != "150000.00" || loan["disbursed_on"] != today || loan["status"] != "active" {
+		t.Fatalf("profile loans %v", lines)
+	}
 
 	var f struct {
 		Year      int

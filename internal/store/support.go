@@ -330,7 +330,8 @@ func (s Support) CreateService(ctx context.Context, sv *support.ServiceRecord) e
 	return nil
 }
 
-// loanView is an application as the four-in-one profile lists it.
+// loanView is an application, with the loan made from it, or an imported
+// loan, as the four-in-one profile lists it.
 type loanView struct {
 	ID                int64
 	Number            string
@@ -341,23 +342,37 @@ type loanView struct {
 	ApprovedAmountFen *int64
 	DistrictCode      string
 	BankCode          string
-	ApplicantID       int64
+	OwnerID           *int64
 	CreatedAt         time.Time
 	SubmittedAt       *time.Time
+	LoanID            *int64
+	LoanNumber        *string
+	LoanStatus        *string
+	PrincipalFen      *int64
+	OutstandingFen    *int64
+	DisbursedOn       *civilDate
 }
 
 func loanOf(v loanView) support.Loan {
 	l := support.Loan{
 		ApplicationID: v.ID, Number: v.Number, NationalID: v.NationalID, Status: v.Status, BorrowerType: v.BorrowerType,
-		Amount: money.FromFen(v.AmountFen), DistrictCode: v.DistrictCode, BankCode: v.BankCode, OwnerID: v.ApplicantID,
+		Amount: money.FromFen(v.AmountFen), DistrictCode: v.DistrictCode, BankCode: v.BankCode, OwnerID: userOf(v.OwnerID),
 		CreatedAt: v.CreatedAt, SubmittedAt: v.SubmittedAt,
 	}
 	if v.ApprovedAmountFen != nil {
 		d := money.FromFen(*v.ApprovedAmountFen)
 		l.ApprovedAmount = &d
 	}
+	if v.LoanID != nil && v.LoanNumber != nil && v.LoanStatus != nil && v.PrincipalFen != nil && v.OutstandingFen != nil && v.DisbursedOn != nil {
+		l.Disbursed = &support.Disbursed{
+			ID: *v.LoanID, Number: *v.LoanNumber, Status: *v.LoanStatus, Principal: money.FromFen(*v.PrincipalFen),
+			Outstanding: money.FromFen(*v.OutstandingFen), DisbursedOn: v.DisbursedOn.Time,
+		}
+	}
 	return l
 }
+
+const loanColumns = "l.id AS loan_id, l.number AS loan_number, l.status AS loan_status, l.principal_fen, l.outstanding_fen, l.disbursed_on"
 
 // Records implements support.Store.
 func (s Support) Records(ctx context.Context, nationalID string) (support.Records, error) {
@@ -392,19 +407,26 @@ func (s Support) Records(ctx context.Context, nationalID string) (support.Record
 		})
 	}
 	var lviews []loanView
-	if err := s.conn(ctx).Table("applications").
-		Select("id, number, national_id, status, borrower_type, amount_fen, approved_amount_fen, district_code, bank_code, applicant_id, created_at, submitted_at").
-		Where("national_id = ?", nationalID).Order("created_at DESC, id DESC").Scan(&lviews).Error; err != nil {
+	if err := s.conn(ctx).Table("applications a").
+		Select("a.id, a.number, a.national_id, a.status, a.borrower_type, a.amount_fen, a.approved_amount_fen, a.district_code, a.bank_code, "+
+			"a.applicant_id AS owner_id, a.created_at, a.submitted_at, "+loanColumns).
+		Joins("LEFT JOIN loans l ON l.application_id = a.id").
+		Where("a.national_id = ?", nationalID).Order("a.created_at DESC, a.id DESC").Scan(&lviews).Error; err != nil {
 		return r, translate(err, "applications")
 	}
-	for _, v := range lviews {
+	// Loans imported from the legacy system have no application.
+	var imported []loanView
+	if err := s.conn(ctx).Table("loans l").
+		Select("l.number, l.national_id, 'disbursed' AS status, l.borrower_type, l.principal_fen AS amount_fen, l.principal_fen AS approved_amount_fen, "+
+			"l.district_code, l.bank_code, l.borrower_id AS owner_id, l.created_at, "+loanColumns).
+		Where("l.national_id = ? AND l.application_id IS NULL", nationalID).Order("l.disbursed_on DESC, l.id DESC").Scan(&imported).Error; err != nil {
+		return r, translate(err, "loans")
+	}
+	for _, v := range append(lviews, imported...) {
 		r.Loans = append(r.Loans, loanOf(v))
 	}
 	return r, nil
 }
-
-// bureauZone is the bureau's time zone: a loan's year is a year there.
-var bureauZone = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // Figures implements support.Store.
 func (s Support) Figures(ctx context.Context, year int, districts []string) (support.Figures, error) {
@@ -466,28 +488,23 @@ func (s Support) Figures(ctx context.Context, year int, districts []string) (sup
 	return f, s.baseFigures(ctx, &f, year, yearStart, codes)
 }
 
-// borrowerFigures counts the people whose loan in the district was approved
-// in the year, and those of them who had finished a training course or moved
-// into a base by the loan's day. Until loans are kept apart, a loan is an
-// approved or disbursed application, dated by its disbursement or approval.
+// borrowerFigures counts the people who received a loan in the district in
+// the year (imported loans included), and those of them who had finished a
+// training course or moved into a base by the day of the loan.
 func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, byCode map[string]*support.DistrictFigures) error {
 	type borrower struct {
 		NationalID    string
 		DistrictCode  string
-		ApprovedAt    *time.Time
-		DisbursedAt   *time.Time
+		DisbursedOn   civilDate
 		FirstTraining *civilDate
 		FirstMoveIn   *civilDate
 	}
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, bureauZone).UTC()
-	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, bureauZone).UTC()
 	var rows []borrower
-	err := s.conn(ctx).Table("applications a").
-		Select(`a.national_id, a.district_code, a.approved_at, a.disbursed_at,
-			(SELECT MIN(t.end_date) FROM training_records t WHERE t.national_id = a.national_id) AS first_training,
-			(SELECT MIN(r.move_in) FROM incubation_records r WHERE r.national_id = a.national_id) AS first_move_in`).
-		Where("a.status IN ? AND a.approved_at >= ? AND a.approved_at < ? AND a.district_code IN ?",
-			[]string{"approved", "disbursed"}, from, to, codes).
+	err := s.conn(ctx).Table("loans l").
+		Select(`l.national_id, l.district_code, l.disbursed_on,
+			(SELECT MIN(t.end_date) FROM training_records t WHERE t.national_id = l.national_id) AS first_training,
+			(SELECT MIN(r.move_in) FROM incubation_records r WHERE r.national_id = l.national_id) AS first_move_in`).
+		Where("l.disbursed_year = ? AND l.district_code IN ?", year, codes).
 		Scan(&rows).Error
 	if err != nil {
 		return translate(err, "borrower figures")
@@ -497,11 +514,7 @@ func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, 
 	supported := map[key]bool{}
 	for _, b := range rows {
 		k := key{b.DistrictCode, b.NationalID}
-		on := b.ApprovedAt
-		if b.DisbursedAt != nil {
-			on = b.DisbursedAt
-		}
-		day := support.Day(*on)
+		day := b.DisbursedOn.Time
 		if !seen[k] {
 			seen[k] = true
 			byCode[k.district].Borrowers++
@@ -515,8 +528,8 @@ func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, 
 	return nil
 }
 
-// baseFigures counts each base's tenants in the year and those of them
-// holding an approved guarantee loan.
+// baseFigures counts each base's tenants in the year and those of them who
+// received a guarantee loan by the end of the year.
 func (s Support) baseFigures(ctx context.Context, f *support.Figures, year int, yearStart string, codes []string) error {
 	type baseCount struct {
 		ID              int64
@@ -530,7 +543,7 @@ func (s Support) baseFigures(ctx context.Context, f *support.Figures, year int, 
 	err := s.conn(ctx).Table("incubation_bases b").
 		Select(`b.id, b.name, b.district_code, b.level,
 			COUNT(DISTINCT r.national_id) AS tenants,
-			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM applications a WHERE a.national_id = r.national_id AND a.status IN ('approved', 'disbursed')) THEN r.national_id END) AS tenants_with_loan`).
+			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM loans l WHERE l.national_id = r.national_id AND l.disbursed_year <= ?) THEN r.national_id END) AS tenants_with_loan`, year).
 		Joins("LEFT JOIN incubation_records r ON r.base_id = b.id AND r.move_in_year <= ? AND (r.move_out IS NULL OR r.move_out >= ?)", year, yearStart).
 		Where("b.district_code IN ?", codes).
 		Group("b.id, b.name, b.district_code, b.level").Order("b.district_code, b.name, b.id").

@@ -87,14 +87,16 @@ type ServiceRecord struct {
 	CreatedAt    time.Time
 }
 
-// Loan is one of the person's applications or loans, as the profile shows it.
+// Loan is one of the person's applications, with the loan made from it if
+// any, or a loan imported without an application (ApplicationID 0).
 type Loan struct {
 	ApplicationID int64
-	Number        string
-	NationalID    string
-	Status        string
-	BorrowerType  string
-	Amount        decimal.Decimal
+	// Number is the application's number, or the imported loan's.
+	Number       string
+	NationalID   string
+	Status       string
+	BorrowerType string
+	Amount       decimal.Decimal
 	// ApprovedAmount is set once the bank approved.
 	ApprovedAmount *decimal.Decimal
 	DistrictCode   string
@@ -102,6 +104,17 @@ type Loan struct {
 	OwnerID        int64
 	CreatedAt      time.Time
 	SubmittedAt    *time.Time
+	Disbursed      *Disbursed
+}
+
+// Disbursed is the loan made from an application.
+type Disbursed struct {
+	ID          int64
+	Number      string
+	Status      string
+	Principal   decimal.Decimal
+	Outstanding decimal.Decimal
+	DisbursedOn time.Time
 }
 
 // Records is everything known about one person.
@@ -142,7 +155,7 @@ type DistrictFigures struct {
 	Tenants int64
 	// Services counts services given in the year.
 	Services int64
-	// Borrowers counts people whose application in the district was approved in the year.
+	// Borrowers counts people who received a loan in the district in the year.
 	Borrowers int64
 	// Supported counts those borrowers who were trained or incubated before.
 	Supported int64
@@ -155,7 +168,7 @@ type BaseFigures struct {
 	DistrictCode string
 	Level        string
 	Tenants      int64
-	// TenantsWithLoan counts tenants holding an approved guarantee loan.
+	// TenantsWithLoan counts tenants who received a guarantee loan by the end of the year.
 	TenantsWithLoan int64
 }
 
