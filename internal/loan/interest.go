@@ -214,96 +214,87 @@ type Period struct {
 	Split
 }
 
-// Ledger replays a loan's repayments day by day up to asOf. It answers what
-// was due, whether and since when the loan is overdue, and the interest and
+// Ledger replays a loan's repayments day by day. It answers what was due,
+// whether and since when the loan is overdue on asOf, and the interest and
 // subsidy of each period. It depends only on the terms, the payments and the
-// day, so computing it twice gives the same answer.
+// day, so computing it twice gives the same answer. Inside, amounts are whole
+// fen (int64): a day's sums are exact and fast; decimals take over for the
+// one division and rounding of each period.
 type Ledger struct {
-	terms    Terms
-	dues     []time.Time
-	payments []Payment
-	asOf     time.Time
-	// requiredPrincipal and requiredInterest are the cumulative amounts the
-	// borrower must have paid by each due date.
-	requiredPrincipal []decimal.Decimal
-	requiredInterest  []decimal.Decimal
-	overdue           map[time.Time]bool
+	terms Terms
+	dues  []time.Time
+	// day i is terms.DisbursedOn + i; asOf is day asOfIdx.
+	asOfIdx int
+	// paidP and paidI are the principal and interest paid on or before day i.
+	paidP, paidI []int64
+	principal    int64
+	subsidyCap   int64
+	// requiredP and requiredI are the cumulative amounts the borrower must
+	// have paid by each due date.
+	requiredP, requiredI []int64
+	overdue              []bool // for days 0..asOfIdx
 }
 
 // NewLedger builds the ledger of t with payments, as known on asOf.
 func NewLedger(t Terms, payments []Payment, asOf time.Time) *Ledger {
-	l := &Ledger{terms: t, dues: DueDates(t.DisbursedOn, t.Maturity), payments: payments, asOf: Day(asOf), overdue: map[time.Time]bool{}}
-	inst := t.Instalments(l.dues)
-	full := l.periods(func(time.Time) bool { return false })
-	p, i := decimal.Zero, decimal.Zero
-	for k := range l.dues {
-		p = p.Add(inst[k])
-		i = i.Add(full[k].Borrower)
-		l.requiredPrincipal = append(l.requiredPrincipal, p)
-		l.requiredInterest = append(l.requiredInterest, i)
+	l := &Ledger{terms: t, dues: DueDates(t.DisbursedOn, t.Maturity), asOfIdx: DaysBetween(t.DisbursedOn, Day(asOf)),
+		principal: money.MustFen(t.Principal), subsidyCap: money.MustFen(t.SubsidyCap)}
+	last := max(l.asOfIdx, DaysBetween(t.DisbursedOn, t.Maturity))
+	for _, p := range payments {
+		last = max(last, DaysBetween(t.DisbursedOn, p.PaidOn))
 	}
-	for d := t.DisbursedOn; !d.After(l.asOf); d = d.AddDate(0, 0, 1) {
-		if l.overdueOn(d) {
-			l.overdue[d] = true
+	l.paidP, l.paidI = make([]int64, last+1), make([]int64, last+1)
+	for _, p := range payments {
+		if i := max(DaysBetween(t.DisbursedOn, p.PaidOn), 0); i <= last {
+			l.paidP[i] += money.MustFen(p.Principal)
+			l.paidI[i] += money.MustFen(p.Interest)
 		}
+	}
+	for i := 1; i <= last; i++ {
+		l.paidP[i] += l.paidP[i-1]
+		l.paidI[i] += l.paidI[i-1]
+	}
+	inst := t.Instalments(l.dues)
+	full := l.periods(func(int) bool { return false })
+	var p, in int64
+	for k := range l.dues {
+		p += money.MustFen(inst[k])
+		in += money.MustFen(full[k].Borrower)
+		l.requiredP = append(l.requiredP, p)
+		l.requiredI = append(l.requiredI, in)
+	}
+	l.overdue = make([]bool, max(l.asOfIdx+1, 0))
+	k := -1 // the last due date before day i
+	for i := range l.overdue {
+		for k+1 < len(l.dues) && DaysBetween(t.DisbursedOn, l.dues[k+1]) < i {
+			k++
+		}
+		l.overdue[i] = k >= 0 && (l.paidP[i] < l.requiredP[k] || l.paidI[i] < l.requiredI[k])
 	}
 	return l
 }
 
-// paidBy sums the payments made on or before d.
-func (l *Ledger) paidBy(d time.Time) (principal, interest decimal.Decimal) {
-	principal, interest = decimal.Zero, decimal.Zero
-	for _, p := range l.payments {
-		if !p.PaidOn.After(d) {
-			principal = principal.Add(p.Principal)
-			interest = interest.Add(p.Interest)
-		}
-	}
-	return principal, interest
-}
-
-// overdueOn reports whether, on day d, a payment that fell due before d is
-// still not covered by what was paid through d.
-func (l *Ledger) overdueOn(d time.Time) bool {
-	k := -1
-	for i, due := range l.dues {
-		if due.Before(d) {
-			k = i
-		}
-	}
-	if k < 0 {
-		return false
-	}
-	p, i := l.paidBy(d)
-	return p.LessThan(l.requiredPrincipal[k]) || i.LessThan(l.requiredInterest[k])
-}
-
-// outstandingOn is the principal that accrues interest on day d.
-func (l *Ledger) outstandingOn(d time.Time) decimal.Decimal {
-	p, _ := l.paidBy(d)
-	return l.terms.Principal.Sub(p)
-}
-
-func (l *Ledger) periods(overdue func(time.Time) bool) []Period {
+func (l *Ledger) periods(overdue func(i int) bool) []Period {
 	out := make([]Period, len(l.dues))
 	start := l.terms.DisbursedOn
 	for k, due := range l.dues {
-		pd, sd := decimal.Zero, decimal.Zero
+		var pd, sd int64
 		per := Period{Period: Quarter(due), Start: start, End: due}
-		for d := start; d.Before(due); d = d.AddDate(0, 0, 1) {
-			o := l.outstandingOn(d)
-			if !o.IsPositive() {
+		from, to := DaysBetween(l.terms.DisbursedOn, start), DaysBetween(l.terms.DisbursedOn, due)
+		for i := from; i < to; i++ {
+			o := l.principal - l.paidP[i]
+			if o <= 0 {
 				continue
 			}
 			per.Days++
-			pd = pd.Add(o)
-			if overdue(d) {
+			pd += o
+			if overdue(i) {
 				per.OverdueDays++
 				continue
 			}
-			sd = sd.Add(decimal.Min(o, l.terms.SubsidyCap))
+			sd += min(o, l.subsidyCap)
 		}
-		per.Split = SplitInterest(pd, sd, l.terms.AnnualRate, l.terms.SubsidyRate)
+		per.Split = SplitInterest(money.FromFen(pd), money.FromFen(sd), l.terms.AnnualRate, l.terms.SubsidyRate)
 		out[k] = per
 		start = due
 	}
@@ -314,7 +305,7 @@ func (l *Ledger) periods(overdue func(time.Time) bool) []Period {
 // which no principal was outstanding (after an early settlement). Days after
 // asOf are taken as not overdue, with the principal outstanding now.
 func (l *Ledger) Periods() []Period {
-	all := l.periods(func(d time.Time) bool { return l.overdue[d] })
+	all := l.periods(func(i int) bool { return i < len(l.overdue) && l.overdue[i] })
 	out := all[:0]
 	for _, p := range all {
 		if p.Days > 0 {
@@ -327,15 +318,22 @@ func (l *Ledger) Periods() []Period {
 // Overdue reports whether the loan is overdue on asOf, since which day (the
 // first day of the current run of overdue days) and for how many days.
 func (l *Ledger) Overdue() (overdue bool, since time.Time, days int) {
-	if !l.overdue[l.asOf] {
+	if l.asOfIdx < 0 || !l.overdue[l.asOfIdx] {
 		return false, time.Time{}, 0
 	}
-	since = l.asOf
-	for l.overdue[since.AddDate(0, 0, -1)] {
-		since = since.AddDate(0, 0, -1)
+	first := l.asOfIdx
+	for first > 0 && l.overdue[first-1] {
+		first--
 	}
-	return true, since, DaysBetween(since, l.asOf) + 1
+	return true, l.terms.DisbursedOn.AddDate(0, 0, first), l.asOfIdx - first + 1
 }
 
 // EverOverdue reports whether the loan was overdue on any day through asOf.
-func (l *Ledger) EverOverdue() bool { return len(l.overdue) > 0 }
+func (l *Ledger) EverOverdue() bool {
+	for _, o := range l.overdue {
+		if o {
+			return true
+		}
+	}
+	return false
+}
