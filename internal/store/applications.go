@@ -225,8 +225,8 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 // PersonHistory implements application.Store. It is the one query behind
 // the one-open-application and re-loan rules: applications in progress come
 // from applications; loans held, open and ever overdue come from the loans
-// table (a disbursed application always has its loan, and imported loans
-// have no application).
+// table (imported loans have no application), and a disbursed application
+// without a loan row still counts as an open loan.
 func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID int64) (application.History, error) {
 	var h application.History
 	type count struct {
@@ -236,12 +236,19 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 	var counts []count
 	err := s.conn(ctx).Model(&applicationRow{}).Select("status, COUNT(*) AS n").
 		Where("national_id = ? AND id <> ?", strings.ToUpper(nationalID), excludeID).
+		Where("NOT EXISTS (SELECT 1 FROM loans WHERE loans.application_id = applications.id)").
 		Group("status").Scan(&counts).Error
 	if err != nil {
 		return h, translate(err, "person history")
 	}
 	for _, c := range counts {
-		if application.Status(c.Status).Open() {
+		st := application.Status(c.Status)
+		switch {
+		case st == application.Disbursed:
+			// Disbursed without a loan row: still a loan the person holds.
+			h.LoansHeld += c.N
+			h.OpenLoans += c.N
+		case st.Open():
 			h.OpenApplications += c.N
 		}
 	}
