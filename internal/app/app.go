@@ -22,6 +22,7 @@ import (
 	"chuangdai/internal/loan"
 	"chuangdai/internal/policy"
 	"chuangdai/internal/refdata"
+	"chuangdai/internal/report"
 	"chuangdai/internal/store"
 	"chuangdai/internal/support"
 	"chuangdai/internal/user"
@@ -47,6 +48,7 @@ type App struct {
 	Applications *application.Service
 	Support      *support.Service
 	Loans        *loan.Service
+	Reports      *report.Service
 	AuditSv      *audit.Service
 	Server       *httpapi.Server
 }
@@ -101,8 +103,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}
 	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
+	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
-		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Loans: a.Loans, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
+		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Loans: a.Loans, Reports: a.Reports, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
 		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 	})
 	return a, nil

@@ -21,6 +21,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/refdata"
+	"chuangdai/internal/report"
 	"chuangdai/internal/support"
 	"chuangdai/internal/user"
 )
@@ -33,6 +34,7 @@ type Deps struct {
 	Applications *application.Service
 	Support      *support.Service
 	Loans        *loan.Service
+	Reports      *report.Service
 	Keys         *loan.Keys
 	Audit        *audit.Service
 	Ready        func(ctx context.Context) error
@@ -131,6 +133,7 @@ func New(d Deps) *Server {
 	a.routesApplications()
 	a.routesSupport()
 	a.routesLoans()
+	a.routesReports()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()

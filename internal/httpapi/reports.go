@@ -1,0 +1,349 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/auth"
+	"chuangdai/internal/money"
+	"chuangdai/internal/report"
+)
+
+type reportProgressRow struct {
+	DistrictCode  string  `json:"district_code"`
+	DistrictName  string  `json:"district_name"`
+	Loans         int64   `json:"loans"`
+	Amount        string  `json:"amount"`
+	TargetAmount  *string `json:"target_amount"`
+	CompletionPct *string `json:"completion_pct" doc:"amount / target_amount × 100, two decimals rounded half-up; null without a target"`
+}
+
+type reportProgressBlock struct {
+	Rows  []reportProgressRow `json:"rows"`
+	Total reportProgressRow   `json:"total"`
+}
+
+type reportProgressResponse struct {
+	Year     int                 `json:"year"`
+	Through  string              `json:"through"`
+	Rows     []reportProgressRow `json:"rows"`
+	Total    reportProgressRow   `json:"total" doc:"the sum of the rows"`
+	Returnee reportProgressBlock `json:"returnee" doc:"loans to returning migrant workers against the returnee_loan_amount targets"`
+}
+
+type reportDisbursementRow struct {
+	Key         string  `json:"key"`
+	Label       string  `json:"label"`
+	Loans       int64   `json:"loans"`
+	Amount      string  `json:"amount"`
+	JobsPlanned int64   `json:"jobs_planned"`
+	JobsCreated int64   `json:"jobs_created"`
+	JobsTarget  *int64  `json:"jobs_target" doc:"the district's jobs target of the year (group_by=district within one year)"`
+	JobsPct     *string `json:"jobs_pct" doc:"jobs_created / jobs_target × 100, two decimals"`
+}
+
+type reportDisbursementsResponse struct {
+	From    string                  `json:"from"`
+	To      string                  `json:"to"`
+	GroupBy string                  `json:"group_by"`
+	Rows    []reportDisbursementRow `json:"rows"`
+	Total   reportDisbursementRow   `json:"total"`
+}
+
+type reportPosition struct {
+	DistrictCode     string  `json:"district_code"`
+	DistrictName     string  `json:"district_name"`
+	Loans            int64   `json:"loans" doc:"loans disbursed up to as_of"`
+	Disbursed        string  `json:"disbursed"`
+	Repaid           string  `json:"repaid" doc:"principal repaid up to as_of"`
+	Outstanding      string  `json:"outstanding" doc:"outstanding balance: disbursed − repaid − compensated"`
+	OverdueLoans     int64   `json:"overdue_loans"`
+	Overdue          string  `json:"overdue" doc:"outstanding principal of the loans overdue that fell overdue by as_of"`
+	OverdueRate      *string `json:"overdue_rate" doc:"overdue / outstanding × 100, two decimals"`
+	CompensatedLoans int64   `json:"compensated_loans"`
+	Compensated      string  `json:"compensated" doc:"principal the guarantee fund took over"`
+	FundPaid         string  `json:"fund_paid" doc:"the fund's share of the compensation"`
+	Recovered        string  `json:"recovered"`
+	WrittenOff       string  `json:"written_off"`
+	MaturedLoans     int64   `json:"matured_loans"`
+	MaturedPrincipal string  `json:"matured_principal"`
+	MaturedRepaid    string  `json:"matured_repaid" doc:"what of the matured principal came back (repaid, or compensated and recovered)"`
+	RecoveryRate     *string `json:"recovery_rate" doc:"cumulative recovery rate of matured loans: matured_repaid / matured_principal × 100"`
+	SubsidyClaimed   string  `json:"subsidy_claimed"`
+	SubsidyPaid      string  `json:"subsidy_paid"`
+}
+
+type reportPortfolioResponse struct {
+	AsOf             string           `json:"as_of"`
+	Loans            int64            `json:"loans"`
+	Disbursed        string           `json:"disbursed"`
+	Repaid           string           `json:"repaid"`
+	Outstanding      string           `json:"outstanding"`
+	OverdueLoans     int64            `json:"overdue_loans"`
+	Overdue          string           `json:"overdue"`
+	OverdueRate      *string          `json:"overdue_rate"`
+	CompensatedLoans int64            `json:"compensated_loans"`
+	Compensated      string           `json:"compensated"`
+	FundPaid         string           `json:"fund_paid"`
+	Recovered        string           `json:"recovered"`
+	WrittenOff       string           `json:"written_off"`
+	MaturedLoans     int64            `json:"matured_loans"`
+	MaturedPrincipal string           `json:"matured_principal"`
+	MaturedRepaid    string           `json:"matured_repaid"`
+	RecoveryRate     *string          `json:"recovery_rate"`
+	SubsidyClaimed   string           `json:"subsidy_claimed"`
+	SubsidyPaid      string           `json:"subsidy_paid"`
+	Rows             []reportPosition `json:"rows" doc:"the same figures per district"`
+}
+
+type reportDifference struct {
+	BankReference  string  `json:"bank_reference"`
+	LoanNumber     string  `json:"loan_number"`
+	Name           string  `json:"name"`
+	NationalID     string  `json:"national_id"`
+	DisbursedOn    string  `json:"disbursed_on"`
+	RecordedAmount *string `json:"recorded_amount"`
+	ReportedAmount *string `json:"reported_amount"`
+	Row            int     `json:"row" doc:"line of the bank's list (0 when the bank did not report it)"`
+}
+
+type reportBankReconciliation struct {
+	BankCode          string             `json:"bank_code"`
+	BankName          string             `json:"bank_name"`
+	RecordedLoans     int64              `json:"recorded_loans"`
+	RecordedAmount    string             `json:"recorded_amount"`
+	ReportedLoans     int64              `json:"reported_loans"`
+	ReportedAmount    string             `json:"reported_amount"`
+	Matched           int64              `json:"matched"`
+	MatchedAmount     string             `json:"matched_amount"`
+	MissingInBank     []reportDifference `json:"missing_in_bank" doc:"recorded disbursements the bank did not report"`
+	MissingInRecords  []reportDifference `json:"missing_in_records" doc:"lines of the bank no recorded disbursement matches"`
+	AmountDifferences []reportDifference `json:"amount_differences"`
+}
+
+type reportReconciliationResponse struct {
+	From  string                     `json:"from"`
+	To    string                     `json:"to"`
+	Banks []reportBankReconciliation `json:"banks"`
+}
+
+type reportImportResponse struct {
+	Imported int `json:"imported"`
+	Skipped  int `json:"skipped"`
+}
+
+func optMoney(d *decimal.Decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := money.Format(*d)
+	return &s
+}
+
+func optFen(f *int64) *string {
+	if f == nil {
+		return nil
+	}
+	s := money.FormatFen(*f)
+	return &s
+}
+
+func toProgressRow(r report.ProgressRow) reportProgressRow {
+	return reportProgressRow{DistrictCode: r.DistrictCode, DistrictName: r.DistrictName, Loans: r.Loans, Amount: money.Format(r.Amount),
+		TargetAmount: optMoney(r.TargetAmount), CompletionPct: r.CompletionPct}
+}
+
+func toProgressRows(rs []report.ProgressRow) []reportProgressRow {
+	out := make([]reportProgressRow, len(rs))
+	for i, r := range rs {
+		out[i] = toProgressRow(r)
+	}
+	return out
+}
+
+func toProgress(p report.Progress) reportProgressResponse {
+	return reportProgressResponse{Year: p.Year, Through: p.Through.Format(time.DateOnly), Rows: toProgressRows(p.Rows), Total: toProgressRow(p.Total),
+		Returnee: reportProgressBlock{Rows: toProgressRows(p.Returnee.Rows), Total: toProgressRow(p.Returnee.Total)}}
+}
+
+func toDisbursementRow(r report.DisbursementRow) reportDisbursementRow {
+	return reportDisbursementRow{Key: r.Key, Label: r.Label, Loans: r.Loans, Amount: money.Format(r.Amount), JobsPlanned: r.JobsPlanned,
+		JobsCreated: r.JobsCreated, JobsTarget: r.JobsTarget, JobsPct: r.JobsPct}
+}
+
+func toDisbursements(d report.Disbursements) reportDisbursementsResponse {
+	out := reportDisbursementsResponse{From: d.From.Format(time.DateOnly), To: d.To.Format(time.DateOnly), GroupBy: d.GroupBy,
+		Rows: make([]reportDisbursementRow, len(d.Rows)), Total: toDisbursementRow(d.Total)}
+	for i, r := range d.Rows {
+		out.Rows[i] = toDisbursementRow(r)
+	}
+	return out
+}
+
+func toPosition(p report.Position) reportPosition {
+	f := money.Format
+	return reportPosition{DistrictCode: p.DistrictCode, DistrictName: p.DistrictName, Loans: p.Loans, Disbursed: f(p.Disbursed),
+		Repaid: f(p.Repaid), Outstanding: f(p.Outstanding), OverdueLoans: p.OverdueLoans, Overdue: f(p.Overdue), OverdueRate: p.OverdueRate,
+		CompensatedLoans: p.CompensatedLoans, Compensated: f(p.Compensated), FundPaid: f(p.FundPaid), Recovered: f(p.Recovered),
+		WrittenOff: f(p.WrittenOff), MaturedLoans: p.MaturedLoans, MaturedPrincipal: f(p.MaturedPrincipal), MaturedRepaid: f(p.MaturedRepaid),
+		RecoveryRate: p.RecoveryRate, SubsidyClaimed: f(p.SubsidyClaimed), SubsidyPaid: f(p.SubsidyPaid)}
+}
+
+func toPortfolio(p report.Portfolio) reportPortfolioResponse {
+	t := toPosition(p.Total)
+	out := reportPortfolioResponse{AsOf: p.AsOf.Format(time.DateOnly), Loans: t.Loans, Disbursed: t.Disbursed, Repaid: t.Repaid,
+		Outstanding: t.Outstanding, OverdueLoans: t.OverdueLoans, Overdue: t.Overdue, OverdueRate: t.OverdueRate,
+		CompensatedLoans: t.CompensatedLoans, Compensated: t.Compensated, FundPaid: t.FundPaid, Recovered: t.Recovered,
+		WrittenOff: t.WrittenOff, MaturedLoans: t.MaturedLoans, MaturedPrincipal: t.MaturedPrincipal, MaturedRepaid: t.MaturedRepaid,
+		RecoveryRate: t.RecoveryRate, SubsidyClaimed: t.SubsidyClaimed, SubsidyPaid: t.SubsidyPaid, Rows: make([]reportPosition, len(p.Rows))}
+	for i, r := range p.Rows {
+		out.Rows[i] = toPosition(r)
+	}
+	return out
+}
+
+func toDifferences(ds []report.Difference) []reportDifference {
+	out := make([]reportDifference, len(ds))
+	for i, d := range ds {
+		out[i] = reportDifference{BankReference: d.BankReference, LoanNumber: d.LoanNumber, Name: d.Name, NationalID: d.NationalID,
+			DisbursedOn: d.DisbursedOn.Format(time.DateOnly), RecordedAmount: optFen(d.RecordedAmount), ReportedAmount: optFen(d.ReportedAmount), Row: d.Row}
+	}
+	return out
+}
+
+func toReconciliation(r report.Reconciliation) reportReconciliationResponse {
+	out := reportReconciliationResponse{From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), Banks: make([]reportBankReconciliation, len(r.Banks))}
+	for i, b := range r.Banks {
+		out.Banks[i] = reportBankReconciliation{BankCode: b.BankCode, BankName: b.BankName, RecordedLoans: b.RecordedLoans,
+			RecordedAmount: money.FormatFen(b.RecordedFen), ReportedLoans: b.ReportedLines, ReportedAmount: money.FormatFen(b.ReportedFen),
+			Matched: b.Matched, MatchedAmount: money.FormatFen(b.MatchedFen), MissingInBank: toDifferences(b.MissingInBank),
+			MissingInRecords: toDifferences(b.MissingInRecords), AmountDifferences: toDifferences(b.AmountDifferences)}
+	}
+	return out
+}
+
+// answerReport writes the JSON answer, or the same figures as a CSV or XLSX
+// download.
+func answerReport(c *gin.Context, format string, body any, table func() report.Table) error {
+	switch format {
+	case report.FormatCSV:
+		t := table()
+		c.Header("Content-Type", report.MediaCSV)
+		c.Header("Content-Disposition", `attachment; filename="`+t.Name+`.csv"`)
+		c.Status(http.StatusOK)
+		return report.WriteCSV(c.Writer, t)
+	case report.FormatXLSX:
+		t := table()
+		c.Header("Content-Type", report.MediaXLSX)
+		c.Header("Content-Disposition", `attachment; filename="`+t.Name+`.xlsx"`)
+		c.Status(http.StatusOK)
+		return report.WriteXLSX(c.Writer, t, time.Now())
+	}
+	c.JSON(http.StatusOK, body)
+	return nil
+}
+
+func (a *api) routesReports() {
+	readErrors := []int{401, 403, 422}
+	format := Param{Name: "format", Type: "string", Description: "csv or xlsx for a download (Content-Disposition: attachment) with the same figures; JSON otherwise"}
+	a.add(Route{Method: "GET", Path: "/api/v1/reports/progress", Tag: "reports", Status: 200,
+		Summary:  "Progress bulletin (通报): loans disbursed from 1 January through a day per district against the annual targets, with the returning-migrant-worker block (finance auditors, admins)",
+		Response: reportProgressResponse{}, Errors: readErrors,
+		Query: []Param{{Name: "year", Type: "integer", Description: "the year (default: through's year, or this year)"},
+			{Name: "through", Type: "string", Description: "last day counted, YYYY-MM-DD within year (default: today, or 31 December of a past year)"}, format},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			f, err := report.ParseFormat(c.Query("format"))
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.Progress(c.Request.Context(), p, report.ProgressQuery{Year: c.Query("year"), Through: c.Query("through")})
+			if err != nil {
+				return err
+			}
+			return answerReport(c, f, toProgress(res), res.Table)
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/reports/disbursements", Tag: "reports", Status: 200,
+		Summary:  "Disbursement totals of a period grouped by district, key group, bank, borrower type, industry, month or quarter, with jobs planned and created (finance auditors, admins)",
+		Response: reportDisbursementsResponse{}, Errors: readErrors,
+		Query: []Param{{Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (default: 1 January of to's year)"},
+			{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"},
+			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, month or quarter"}, format},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			f, err := report.ParseFormat(c.Query("format"))
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.Disbursements(c.Request.Context(), p, report.DisbursementQuery{From: c.Query("from"), To: c.Query("to"), GroupBy: c.Query("group_by")})
+			if err != nil {
+				return err
+			}
+			return answerReport(c, f, toDisbursements(res), res.Table)
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/reports/portfolio", Tag: "reports", Status: 200,
+		Summary:  "Portfolio on a day: outstanding balance, overdue amount and rate, compensation, recovery, cumulative recovery rate of matured loans, subsidy claimed and paid; per district and in total (finance auditors, admins)",
+		Response: reportPortfolioResponse{}, Errors: readErrors,
+		Query: []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD, not in the future (default: today)"}, format},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			f, err := report.ParseFormat(c.Query("format"))
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.Portfolio(c.Request.Context(), p, c.Query("as_of"))
+			if err != nil {
+				return err
+			}
+			return answerReport(c, f, toPortfolio(res), res.Table)
+		}})
+	reconcileQuery := []Param{{Name: "bank_code", Type: "string", Description: "one bank (default: every bank)"},
+		{Name: "from", Type: "string", Description: "first day of disbursement, YYYY-MM-DD (default: 1 January of to's year)"},
+		{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"}}
+	a.add(Route{Method: "GET", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200,
+		Summary:  "Reconciliation of the banks' disbursement lists with the recorded disbursements of a period, per bank: matched, missing on either side, amount differences (finance auditors, admins)",
+		Response: reportReconciliationResponse{}, Errors: readErrors, Query: append(reconcileQuery, format),
+		handler: func(c *gin.Context, p auth.Principal) error {
+			f, err := report.ParseFormat(c.Query("format"))
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.Reconciliation(c.Request.Context(), p, report.ReconcileQuery{BankCode: c.Query("bank_code"), From: c.Query("from"), To: c.Query("to")})
+			if err != nil {
+				return err
+			}
+			return answerReport(c, f, toReconciliation(res), res.Table)
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes,
+		Summary: "Upload a bank's disbursement list for a period (CSV, UTF-8: bank_reference, name and/or national_id, amount, disbursed_on), replacing its earlier list of the period; answers the bank's reconciliation. " +
+			"Bank officers of the bank, finance auditors, admins. Any bad line → 422 with row and field, nothing stored.",
+		Response: reportReconciliationResponse{}, Errors: []int{400, 401, 403, 413, 422}, Query: reconcileQuery,
+		handler: func(c *gin.Context, p auth.Principal) error {
+			up, err := upload(c)
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.UploadBankList(c.Request.Context(), p, report.UploadQuery{BankCode: c.Query("bank_code"), From: c.Query("from"), To: c.Query("to")}, up.Body)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toReconciliation(res))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/imports/loans", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes,
+		Summary: "Import legacy loans (admin): CSV in UTF-8, raw or as the multipart field \"file\", header external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created. " +
+			"Every row is checked like a new loan; any bad row → 422 with errors[{row,field,message}] and nothing imported; rows whose external_ref exists are skipped. Imported loans are active.",
+		Response: reportImportResponse{}, Errors: []int{400, 401, 403, 413, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			up, err := upload(c)
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.ImportLoans(c.Request.Context(), p, up.Body)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, reportImportResponse(res))
+			return nil
+		}})
+}

@@ -1,0 +1,173 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+)
+
+// Export formats.
+const (
+	FormatJSON = "json"
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
+
+// Media types of the downloads.
+const (
+	MediaCSV  = "text/csv; charset=utf-8"
+	MediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// CellKind says how a column is written to a workbook.
+type CellKind int
+
+// The kinds of cell: text, whole number, money (two decimals) and percent
+// (a number of percent with two decimals, empty when not defined).
+const (
+	Text CellKind = iota
+	Int
+	Money
+	Pct
+)
+
+// Column is one column of an exported table: Key is the JSON field name
+// (the CSV header), Label what a workbook shows.
+type Column struct {
+	Key   string
+	Label string
+	Kind  CellKind
+}
+
+// Table is a report as rows of the same strings the JSON carries.
+type Table struct {
+	// Name is the file name without extension (ASCII).
+	Name    string
+	Title   string
+	Period  string
+	Columns []Column
+	Rows    [][]string
+}
+
+// WriteCSV writes t as CSV in UTF-8 with a byte order mark, so that Excel
+// and WPS read the Chinese text correctly: the header row of field names,
+// then one line per row, written as it goes.
+func WriteCSV(w io.Writer, t Table) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	header := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		header[i] = c.Key
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		if err := cw.Write(r); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteXLSX writes t as a workbook with excelize's stream writer: a title
+// row naming the report, its period and the time of export, a styled header
+// row, then the rows with amounts and percentages as numbers formatted with
+// two decimals (never as text).
+func WriteXLSX(w io.Writer, t Table, exportedAt time.Time) error {
+	f := excelize.NewFile()
+	defer f.Close() //nolint:errcheck // nothing to flush after Write
+	sheet := "Sheet1"
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	if err != nil {
+		return err
+	}
+	head, err := f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"305496"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
+	})
+	if err != nil {
+		return err
+	}
+	moneyFmt, pctFmt := "#,##0.00", "0.00"
+	amount, err := f.NewStyle(&excelize.Style{CustomNumFmt: &moneyFmt})
+	if err != nil {
+		return err
+	}
+	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt})
+	if err != nil {
+		return err
+	}
+	for i, c := range t.Columns {
+		width := 14.0
+		if c.Kind == Text {
+			width = 22
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	heading := fmt.Sprintf("%s　%s　导出时间 %s", t.Title, t.Period, exportedAt.In(beijing).Format("2006-01-02 15:04:05"))
+	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: title, Value: heading}}); err != nil {
+		return err
+	}
+	header := make([]any, len(t.Columns))
+	for i, c := range t.Columns {
+		header[i] = excelize.Cell{StyleID: head, Value: c.Label}
+	}
+	if err := sw.SetRow("A2", header); err != nil {
+		return err
+	}
+	for n, r := range t.Rows {
+		cells := make([]any, len(r))
+		for i, v := range r {
+			cells[i] = xlsxCell(t.Columns[i].Kind, v, amount, pct)
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(n+3), cells); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// beijing is the bureau's clock for the time of export.
+var beijing = time.FixedZone("CST", 8*3600)
+
+func xlsxCell(kind CellKind, v string, amount, pct int) any {
+	if v == "" || kind == Text {
+		return excelize.Cell{Value: v}
+	}
+	switch kind {
+	case Int:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return excelize.Cell{Value: n}
+		}
+	case Money, Pct:
+		if d, err := decimal.NewFromString(v); err == nil {
+			style := amount
+			if kind == Pct {
+				style = pct
+			}
+			return excelize.Cell{StyleID: style, Value: d.InexactFloat64()}
+		}
+	}
+	return excelize.Cell{Value: v}
+}

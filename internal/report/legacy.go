@@ -1,0 +1,461 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/idnum"
+	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
+)
+
+// LegacyColumns is the header of a legacy loan file, in this order.
+var LegacyColumns = []string{"external_ref", "name", "national_id", "gender", "key_group", "borrower_type", "district_code",
+	"bank_code", "principal", "annual_rate", "term_months", "disbursed_on", "jobs_created"}
+
+// LegacyLoan is one imported loan, ready to insert as an active loan.
+type LegacyLoan struct {
+	Number       string
+	ExternalRef  string
+	Name         string
+	NationalID   string
+	Female       bool
+	KeyGroup     string
+	BorrowerType string
+	DistrictCode string
+	BankCode     string
+	Principal    decimal.Decimal
+	AnnualRate   decimal.Decimal
+	SubsidyRate  decimal.Decimal
+	BorrowerRate decimal.Decimal
+	SubsidyCap   decimal.Decimal
+	TermMonths   int
+	DisbursedOn  time.Time
+	Maturity     time.Time
+	JobsCreated  int
+	CreatedAt    time.Time
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Imported int
+	Skipped  int
+}
+
+// legacyBatch is how many loans one INSERT carries.
+const legacyBatch = 1000
+
+// maxReportedErrors bounds the error list of a bad file.
+const maxReportedErrors = 1000
+
+var refPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
+
+// genders are the ways a legacy file writes the sex.
+var genders = map[string]bool{"male": false, "female": true, "m": false, "f": true, "男": false, "女": true}
+
+// csvRows streams the rows of a CSV file in UTF-8 (a byte order mark is
+// skipped) with the line number each starts on.
+type csvRows struct {
+	r *csv.Reader
+}
+
+func openCSV(body io.Reader) (*csvRows, error) {
+	br := bufio.NewReaderSize(body, 64<<10)
+	head, err := br.Peek(3)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if bytes.Equal(head, []byte("\xEF\xBB\xBF")) {
+		if _, err := br.Discard(3); err != nil {
+			return nil, err
+		}
+	}
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	return &csvRows{r: r}, nil
+}
+
+// next returns the next record and its line, io.EOF at the end, or a
+// validation error naming the line that cannot be read.
+func (c *csvRows) next() ([]string, int, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, pe.StartLine, apperr.Validation(apperr.FieldError{Row: pe.StartLine, Field: "file",
+				Message: "cannot be read as CSV: " + pe.Err.Error() + " (put fields holding commas or quotes in double quotes)"})
+		}
+		if _, ok := apperr.As(err); ok || errors.Is(err, io.EOF) {
+			return nil, 0, err
+		}
+		return nil, 0, apperr.New(apperr.BadRequest, "bad_request", "the file cannot be read: "+err.Error())
+	}
+	line, _ := c.r.FieldPos(0)
+	for _, v := range rec {
+		if !utf8.ValidString(v) {
+			return nil, line, apperr.Validation(apperr.FieldError{Row: line, Field: "file", Message: "is not valid UTF-8: save the file as CSV UTF-8"})
+		}
+	}
+	return rec, line, nil
+}
+
+// header maps the columns of the first row; each of want must appear
+// once, and nothing else. alternatives name columns of which one is enough.
+func header(rows *csvRows, want []string, alternatives ...[]string) (map[string]int, error) {
+	rec, _, err := rows.next()
+	if errors.Is(err, io.EOF) {
+		return nil, apperr.Validation(apperr.FieldError{Row: 1, Field: "file", Message: "the file is empty: send the header row " + strings.Join(want, ",")})
+	}
+	if err != nil {
+		return nil, err
+	}
+	index := map[string]int{}
+	var errs []apperr.FieldError
+	known := slices.Clone(want)
+	for _, alt := range alternatives {
+		known = append(known, alt...)
+	}
+	for i, c := range rec {
+		name := strings.ToLower(strings.TrimSpace(c))
+		if _, dup := index[name]; dup {
+			errs = append(errs, apperr.FieldError{Row: 1, Field: name, Message: "appears twice in the header"})
+			continue
+		}
+		if !slices.Contains(known, name) {
+			errs = append(errs, apperr.FieldError{Row: 1, Field: c, Message: "is not a column of this file: the header is " + strings.Join(want, ",")})
+			continue
+		}
+		index[name] = i
+	}
+	for _, c := range want {
+		if _, ok := index[c]; !ok {
+			errs = append(errs, apperr.FieldError{Row: 1, Field: c, Message: "column is missing from the header row"})
+		}
+	}
+	for _, alt := range alternatives {
+		found := false
+		for _, c := range alt {
+			_, ok := index[c]
+			found = found || ok
+		}
+		if !found {
+			errs = append(errs, apperr.FieldError{Row: 1, Field: alt[0], Message: "the header needs one of the columns " + strings.Join(alt, ", ")})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, apperr.Validation(errs...)
+	}
+	return index, nil
+}
+
+func cell(rec []string, index map[string]int, col string) string {
+	i, ok := index[col]
+	if !ok || i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// legacyChecker validates rows of a legacy file like new loans.
+type legacyChecker struct {
+	s         *Service
+	districts map[string]string
+	banks     map[string]string
+	today     time.Time
+	now       time.Time
+}
+
+// check validates one row: resident ID checksum and the sex it encodes, key
+// group, district and bank, principal within the cap of the borrower type,
+// rate within LPR + the spread on the day of disbursement, term, date.
+func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLoan {
+	l := LegacyLoan{
+		ExternalRef: get("external_ref"), Name: get("name"), KeyGroup: get("key_group"), BorrowerType: get("borrower_type"),
+		DistrictCode: get("district_code"), BankCode: get("bank_code"), CreatedAt: c.now,
+	}
+	if !refPattern.MatchString(l.ExternalRef) {
+		f.Add("external_ref", "is required: the legacy system's reference, 1–64 letters, digits and _ . / : -")
+	}
+	switch n := utf8.RuneCountInString(l.Name); {
+	case n == 0:
+		f.Add("name", "is required")
+	case n > 100:
+		f.Add("name", "must be at most 100 characters")
+	}
+	r, idErr := idnum.ParseResident(get("national_id"))
+	if idErr != nil {
+		f.Add("national_id", idErr.Error())
+	}
+	l.NationalID, l.Female = r.Number, r.Female
+	female, ok := genders[strings.ToLower(get("gender"))]
+	switch {
+	case !ok:
+		f.Add("gender", "must be male or female (男 or 女)")
+	case idErr == nil && female != r.Female:
+		f.Addf("gender", "does not match the resident ID number, which is of a %s", map[bool]string{true: "woman", false: "man"}[r.Female])
+	}
+	bt := application.BorrowerType(l.BorrowerType)
+	typeOK := slices.Contains(application.BorrowerTypes, bt)
+	if !typeOK {
+		f.Add("borrower_type", "must be individual, partnership or enterprise")
+	}
+	switch {
+	case l.KeyGroup == "" && bt == application.Enterprise:
+	case !slices.Contains(application.KeyGroups, l.KeyGroup):
+		f.Add("key_group", "must be one of "+strings.Join(application.KeyGroups, ", "))
+	}
+	if _, ok := c.districts[l.DistrictCode]; !ok {
+		f.Add("district_code", "is not a district: use a code listed by GET /api/v1/districts")
+	}
+	if _, ok := c.banks[l.BankCode]; !ok {
+		f.Add("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
+	}
+	on, dayOK := time.Parse(time.DateOnly, get("disbursed_on"))
+	switch {
+	case dayOK != nil:
+		f.Add("disbursed_on", "must be a date YYYY-MM-DD")
+	case on.After(c.today):
+		f.Add("disbursed_on", "is in the future: import loans already disbursed")
+	}
+	l.DisbursedOn = on
+	principal, err := money.ParsePositive(get("principal"))
+	if err != nil {
+		f.Add("principal", err.Error())
+	}
+	l.Principal = principal
+	term, termErr := strconv.Atoi(get("term_months"))
+	if termErr != nil || term < 1 {
+		f.Add("term_months", "must be a whole number of months from 1")
+	}
+	l.TermMonths = term
+	rate, rateErr := money.ParseRate(get("annual_rate"))
+	if rateErr != nil {
+		f.Add("annual_rate", rateErr.Error())
+	} else if !rate.IsPositive() {
+		f.Add("annual_rate", "must be above 0")
+	}
+	l.AnnualRate = rate
+	jobs := get("jobs_created")
+	if jobs != "" {
+		n, err := strconv.Atoi(jobs)
+		if err != nil || n < 0 || n > 100_000 {
+			f.Add("jobs_created", "must be a whole number from 0")
+		}
+		l.JobsCreated = n
+	}
+	if dayOK != nil {
+		return l
+	}
+	v := c.s.policy.At(on)
+	if typeOK {
+		limit, maxTerm := application.Limits(v, bt, 0)
+		if bt == application.Partnership {
+			limit = v.Partnership.Cap.Decimal
+		}
+		if err == nil && principal.GreaterThan(limit) {
+			f.Addf("principal", "is above the %s cap of %s in force on %s", bt, money.Format(limit), on.Format(time.DateOnly))
+		}
+		if termErr == nil && term > maxTerm {
+			f.Addf("term_months", "must be at most %d months for a %s loan", maxTerm, bt)
+		}
+		l.SubsidyCap = v.Subsidy.CapIndividual.Decimal
+		if bt == application.Enterprise {
+			l.SubsidyCap = v.Subsidy.CapEnterprise.Decimal
+		}
+	}
+	if rateErr == nil && rate.IsPositive() {
+		capRate, err := c.s.policy.RateCap(on)
+		switch {
+		case err != nil:
+			f.Add("annual_rate", err.Error())
+		case rate.GreaterThan(capRate):
+			f.Addf("annual_rate", "is above LPR + %d bp = %s on %s", v.RateCapOverLPRbp, money.FormatRate(capRate), on.Format(time.DateOnly))
+		}
+		l.SubsidyRate, l.BorrowerRate = loan.SubsidyRate(rate, v.Subsidy.Share.Decimal)
+	}
+	if termErr == nil && term >= 1 {
+		l.Maturity = loan.Maturity(on, term)
+	}
+	return l
+}
+
+// ImportLoans imports historical loans from a CSV file with the header
+// LegacyColumns. Every row is validated like a new loan; one bad row and
+// nothing is imported (422 listing row, field and message). Rows whose
+// external_ref is already a loan are skipped, so a file can be sent again.
+// The file is streamed: valid rows are inserted in batches inside one
+// transaction while the reading goes on, and the transaction is rolled
+// back at the end if any row was bad.
+func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, body io.Reader) (ImportResult, error) {
+	if !s.authz.Can(p, ActImport, authz.Resource{Kind: KindImport}) {
+		return ImportResult{}, apperr.Forbiddenf("only administrators import legacy loans")
+	}
+	districts, err := s.store.Names(ctx, ByDistrict)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	banks, err := s.store.Names(ctx, ByBank)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	rows, err := openCSV(body)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	index, err := header(rows, LegacyColumns)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now}
+	var res ImportResult
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		var errs []apperr.FieldError
+		seen := map[string]int{}
+		batch := make([]LegacyLoan, 0, legacyBatch)
+		total := 0
+		for {
+			rec, line, err := rows.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+					errs = append(errs, e.Fields...)
+					break
+				}
+				return err
+			}
+			if blank(rec) {
+				continue
+			}
+			total++
+			var f apperr.Fields
+			l := chk.check(func(col string) string { return cell(rec, index, col) }, &f)
+			if first, dup := seen[l.ExternalRef]; dup && l.ExternalRef != "" {
+				f.Addf("external_ref", "appears twice in the file (first on row %d)", first)
+			} else if l.ExternalRef != "" {
+				seen[l.ExternalRef] = line
+			}
+			for _, fe := range f.List() {
+				if len(errs) < maxReportedErrors {
+					errs = append(errs, apperr.FieldError{Row: line, Field: fe.Field, Message: fe.Message})
+				}
+			}
+			if len(errs) > 0 {
+				continue
+			}
+			batch = append(batch, l)
+			if len(batch) == legacyBatch {
+				if err := s.insertLegacy(ctx, batch, &res); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		if len(errs) > 0 {
+			return apperr.Validation(errs...)
+		}
+		if total == 0 {
+			return apperr.Validation(apperr.FieldError{Row: 2, Field: "file", Message: "the file has a header but no loans"})
+		}
+		if err := s.insertLegacy(ctx, batch, &res); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, p, "loan.import", loan.Kind, "import", nil,
+			map[string]int{"rows": total, "imported": res.Imported, "skipped": res.Skipped})
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// insertLegacy skips the loans already imported, numbers the others per
+// district and year of disbursement, and inserts them.
+func (s *Service) insertLegacy(ctx context.Context, batch []LegacyLoan, res *ImportResult) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	refs := make([]string, len(batch))
+	for i, l := range batch {
+		refs[i] = l.ExternalRef
+	}
+	existing, err := s.store.ExistingRefs(ctx, refs)
+	if err != nil {
+		return err
+	}
+	fresh := make([]LegacyLoan, 0, len(batch))
+	type bucket struct {
+		district string
+		year     int
+	}
+	counts := map[bucket]int{}
+	for _, l := range batch {
+		if existing[l.ExternalRef] {
+			res.Skipped++
+			continue
+		}
+		fresh = append(fresh, l)
+		counts[bucket{l.DistrictCode, l.DisbursedOn.Year()}]++
+	}
+	keys := make([]bucket, 0, len(counts))
+	for b := range counts {
+		keys = append(keys, b)
+	}
+	// A fixed order, so that two imports never wait on each other's counters.
+	slices.SortFunc(keys, func(a, b bucket) int {
+		if c := strings.Compare(a.district, b.district); c != 0 {
+			return c
+		}
+		return a.year - b.year
+	})
+	next := map[bucket]int64{}
+	for _, b := range keys {
+		first, err := s.store.ReserveNumbers(ctx, b.district, b.year, counts[b])
+		if err != nil {
+			return err
+		}
+		next[b] = first
+	}
+	for i := range fresh {
+		b := bucket{fresh[i].DistrictCode, fresh[i].DisbursedOn.Year()}
+		fresh[i].Number = loan.Number(b.district, b.year, next[b])
+		next[b]++
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if err := s.store.InsertLegacy(ctx, fresh); err != nil {
+		return fmt.Errorf("insert legacy loans: %w", err)
+	}
+	res.Imported += len(fresh)
+	return nil
+}

@@ -1,0 +1,286 @@
+package report
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/loan"
+	"chuangdai/internal/policy"
+)
+
+// Store is what reports need from persistence.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// Units lists every district with its targets of year (nil where none).
+	Units(ctx context.Context, year int) ([]Unit, error)
+	// Names maps the codes of districts or banks (dim ByDistrict or ByBank)
+	// to their names.
+	Names(ctx context.Context, dim string) (map[string]string, error)
+	// Disbursed sums the loans disbursed from from to to (both included)
+	// per value of the dimension dim, in key order.
+	Disbursed(ctx context.Context, dim string, from, to time.Time) ([]Bucket, error)
+	// DisbursedByPeriod sums them per month ("2024-03") or quarter ("2024Q1").
+	DisbursedByPeriod(ctx context.Context, period string, from, to time.Time) ([]Bucket, error)
+	// Flows sums the portfolio flows of each district up to asOf and adds
+	// the loans overdue now that fell overdue by asOf.
+	Flows(ctx context.Context, asOf time.Time) ([]Flows, error)
+	// ExistingRefs returns which of refs are external_ref of a loan.
+	ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error)
+	// ReserveNumbers takes n loan sequence numbers of a district and year
+	// and returns the first.
+	ReserveNumbers(ctx context.Context, district string, year, n int) (int64, error)
+	// InsertLegacy inserts imported loans with multi-row INSERTs.
+	InsertLegacy(ctx context.Context, loans []LegacyLoan) error
+	// ReplaceBankLines replaces the bank's reported lines dated within the
+	// period by lines.
+	ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []BankLine, by int64, at time.Time) error
+	// Reconcile matches recorded loans and reported lines of the period,
+	// per bank (all banks when bank is "").
+	Reconcile(ctx context.Context, bank string, from, to time.Time) ([]Pair, error)
+}
+
+// Service implements the reports.
+type Service struct {
+	store  Store
+	authz  *authz.Enforcer
+	audit  *audit.Recorder
+	policy *policy.Policy
+	now    func() time.Time
+}
+
+// NewService wires the report service.
+func NewService(s Store, z *authz.Enforcer, rec *audit.Recorder, pol *policy.Policy) *Service {
+	return &Service{store: s, authz: z, audit: rec, policy: pol, now: time.Now}
+}
+
+func (s *Service) today() time.Time { return loan.Day(s.now().In(beijing)) }
+
+func (s *Service) requireReader(p auth.Principal) error {
+	if !s.authz.Can(p, ActRead, authz.Resource{Kind: Kind}) {
+		return apperr.Forbiddenf("only finance auditors and administrators read the reports")
+	}
+	return nil
+}
+
+func parseDate(f *apperr.Fields, field, v string) (time.Time, bool) {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	if err != nil {
+		f.Add(field, "must be a date YYYY-MM-DD")
+		return time.Time{}, false
+	}
+	return d, true
+}
+
+// ParseFormat checks the format parameter: "" and json answer JSON.
+func ParseFormat(v string) (string, error) {
+	switch v = strings.ToLower(strings.TrimSpace(v)); v {
+	case "", FormatJSON:
+		return FormatJSON, nil
+	case FormatCSV, FormatXLSX:
+		return v, nil
+	}
+	return "", apperr.Field("format", "must be csv or xlsx (or leave it out for JSON)")
+}
+
+// ProgressQuery is the bulletin's parameters as sent.
+type ProgressQuery struct {
+	Year    string
+	Through string
+}
+
+// Progress is the bulletin of a year through a day: loans disbursed from 1
+// January through the day, per district with a target or loans, against the
+// annual targets, with the returning-migrant-worker block. year defaults to
+// through's year, or this year; through defaults to today or 31 December
+// of year, whichever is earlier.
+func (s *Service) Progress(ctx context.Context, p auth.Principal, q ProgressQuery) (Progress, error) {
+	if err := s.requireReader(p); err != nil {
+		return Progress{}, err
+	}
+	var f apperr.Fields
+	today := s.today()
+	year, yearSet := today.Year(), strings.TrimSpace(q.Year) != ""
+	if yearSet {
+		y, err := strconv.Atoi(strings.TrimSpace(q.Year))
+		if err != nil || y < 2000 || y > 2100 {
+			f.Add("year", "must be a year such as 2024")
+		}
+		year = y
+	}
+	var through time.Time
+	if v := strings.TrimSpace(q.Through); v != "" {
+		if d, ok := parseDate(&f, "through", v); ok {
+			through = d
+			if !yearSet {
+				year = d.Year()
+			} else if !f.Has("year") && d.Year() != year {
+				f.Addf("through", "must be a day of %d: the bulletin counts from 1 January of its year", year)
+			}
+		}
+	} else {
+		through = time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+		if today.Year() == year {
+			through = today
+		}
+	}
+	if err := f.Err(); err != nil {
+		return Progress{}, err
+	}
+	units, err := s.store.Units(ctx, year)
+	if err != nil {
+		return Progress{}, err
+	}
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	all, err := s.store.Disbursed(ctx, ByDistrict, from, through)
+	if err != nil {
+		return Progress{}, err
+	}
+	ret, err := s.store.Disbursed(ctx, byReturnee, from, through)
+	if err != nil {
+		return Progress{}, err
+	}
+	return BuildProgress(year, through, units, all, ret), nil
+}
+
+// DisbursementQuery is the disbursement report's parameters as sent.
+type DisbursementQuery struct {
+	From    string
+	To      string
+	GroupBy string
+}
+
+// Disbursements sums the loans disbursed in a period by district, key
+// group, bank, borrower type, industry, month or quarter. from defaults to 1
+// January of to's year, to to today, group_by to district. Grouped by
+// district within one year, each row carries the jobs target.
+func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q DisbursementQuery) (Disbursements, error) {
+	if err := s.requireReader(p); err != nil {
+		return Disbursements{}, err
+	}
+	var f apperr.Fields
+	to := s.today()
+	if v := strings.TrimSpace(q.To); v != "" {
+		to, _ = parseDate(&f, "to", v)
+	}
+	from := time.Date(to.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	if v := strings.TrimSpace(q.From); v != "" {
+		from, _ = parseDate(&f, "from", v)
+	}
+	if !f.Has("from") && !f.Has("to") {
+		switch {
+		case from.After(to):
+			f.Add("from", "must not be after to")
+		case to.Year()-from.Year() > maxReportYears:
+			f.Addf("from", "the period may span at most %d years", maxReportYears)
+		}
+	}
+	groupBy := strings.TrimSpace(q.GroupBy)
+	if groupBy == "" {
+		groupBy = ByDistrict
+	}
+	if !slices.Contains(GroupBys, groupBy) {
+		f.Add("group_by", "must be one of "+strings.Join(GroupBys, ", "))
+	}
+	if err := f.Err(); err != nil {
+		return Disbursements{}, err
+	}
+	var buckets []Bucket
+	var err error
+	if groupBy == ByMonth || groupBy == ByQuarter {
+		buckets, err = s.store.DisbursedByPeriod(ctx, groupBy, from, to)
+	} else {
+		buckets, err = s.store.Disbursed(ctx, groupBy, from, to)
+	}
+	if err != nil {
+		return Disbursements{}, err
+	}
+	label := func(k string) string { return k }
+	var jobs map[string]int64
+	switch groupBy {
+	case ByDistrict, ByBank:
+		names, err := s.store.Names(ctx, groupBy)
+		if err != nil {
+			return Disbursements{}, err
+		}
+		label = func(k string) string { return names[k] }
+		if groupBy == ByDistrict && from.Year() == to.Year() {
+			if jobs, err = s.jobTargets(ctx, from.Year()); err != nil {
+				return Disbursements{}, err
+			}
+		}
+	case ByKeyGroup:
+		label = func(k string) string { return KeyGroupLabels[k] }
+	case ByBorrowerType:
+		label = func(k string) string { return BorrowerTypeLabels[k] }
+	case ByIndustry:
+		label = func(k string) string {
+			if k == "" {
+				return "未填写"
+			}
+			return k
+		}
+	}
+	return BuildDisbursements(from, to, groupBy, buckets, label, jobs), nil
+}
+
+func (s *Service) jobTargets(ctx context.Context, year int) (map[string]int64, error) {
+	units, err := s.store.Units(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	jobs := map[string]int64{}
+	for _, u := range units {
+		if u.Jobs != nil {
+			jobs[u.Code] = *u.Jobs
+		}
+	}
+	return jobs, nil
+}
+
+// Portfolio is the position on as_of (default today): outstanding balance,
+// overdue amount and rate, compensation and recovery, the recovery rate of
+// matured loans and the subsidy claimed and paid.
+func (s *Service) Portfolio(ctx context.Context, p auth.Principal, asOf string) (Portfolio, error) {
+	if err := s.requireReader(p); err != nil {
+		return Portfolio{}, err
+	}
+	day := s.today()
+	if v := strings.TrimSpace(asOf); v != "" {
+		var f apperr.Fields
+		d, ok := parseDate(&f, "as_of", v)
+		if ok && d.After(day) {
+			f.Add("as_of", "is in the future: the portfolio is known up to today")
+		}
+		if err := f.Err(); err != nil {
+			return Portfolio{}, err
+		}
+		day = d
+	}
+	flows, err := s.store.Flows(ctx, day)
+	if err != nil {
+		return Portfolio{}, err
+	}
+	names, err := s.store.Names(ctx, ByDistrict)
+	if err != nil {
+		return Portfolio{}, err
+	}
+	return BuildPortfolio(day, names, flows), nil
+}
+
+// KeyGroupLabels are the Chinese names of the key groups.
+var KeyGroupLabels = map[string]string{
+	"registered_unemployed": "城镇登记失业人员", "employment_difficulty": "就业困难人员", "retired_soldier": "退役军人",
+	"released_prisoner": "刑满释放人员", "college_graduate": "高校毕业生", "overcapacity_worker": "化解过剩产能企业职工",
+	"returning_migrant_worker": "返乡创业农民工", "online_merchant": "网络商户", "poverty_alleviated": "脱贫人口",
+	"rural_entrepreneur": "农村自主创业农民", "": "未填写",
+}
+
+// BorrowerTypeLabels are the Chinese names of the borrower types.
+var BorrowerTypeLabels = map[string]string{"individual": "个人", "partnership": "合伙", "enterprise": "小微企业"}

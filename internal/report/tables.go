@@ -1,0 +1,153 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/money"
+)
+
+// The exports are built from the same values as the JSON answers, with the
+// same formatting: amounts with two decimals, percentages as in
+// completion_pct, empty where the JSON has null.
+
+func amt(d decimal.Decimal) string { return money.Format(d) }
+
+func optAmt(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return money.Format(*d)
+}
+
+func optStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optInt(n *int64) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
+func num(n int64) string { return strconv.FormatInt(n, 10) }
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
+
+// Table of the progress bulletin: the rows and total of all loans (block
+// "all"), then those of the returning-migrant-worker block ("returnee").
+func (p Progress) Table() Table {
+	t := Table{
+		Name:   fmt.Sprintf("progress-%d-through-%s", p.Year, day(p.Through)),
+		Title:  fmt.Sprintf("%d年创业担保贷款发放进度通报", p.Year),
+		Period: fmt.Sprintf("%d-01-01 至 %s", p.Year, day(p.Through)),
+		Columns: []Column{
+			{"block", "类别", Text}, {"district_code", "区划代码", Text}, {"district_name", "单位", Text},
+			{"loans", "发放笔数", Int}, {"amount", "发放金额(元)", Money}, {"target_amount", "年度目标(元)", Money},
+			{"completion_pct", "完成率(%)", Pct},
+		},
+	}
+	add := func(block string, b Block) {
+		for _, r := range append(b.Rows, b.Total) {
+			t.Rows = append(t.Rows, []string{block, r.DistrictCode, r.DistrictName, num(r.Loans), amt(r.Amount), optAmt(r.TargetAmount), optStr(r.CompletionPct)})
+		}
+	}
+	add("all", p.Block)
+	add("returnee", p.Returnee)
+	return t
+}
+
+// Table of a disbursement report, total last.
+func (d Disbursements) Table() Table {
+	t := Table{
+		Name:   fmt.Sprintf("disbursements-by-%s-%s-%s", d.GroupBy, day(d.From), day(d.To)),
+		Title:  "创业担保贷款发放统计（按" + groupByLabels[d.GroupBy] + "）",
+		Period: day(d.From) + " 至 " + day(d.To),
+		Columns: []Column{
+			{"key", "代码", Text}, {"label", "名称", Text}, {"loans", "发放笔数", Int}, {"amount", "发放金额(元)", Money},
+			{"jobs_planned", "计划带动就业(人)", Int}, {"jobs_created", "带动就业(人)", Int},
+			{"jobs_target", "就业目标(人)", Int}, {"jobs_pct", "就业目标完成率(%)", Pct},
+		},
+	}
+	for _, r := range append(d.Rows, d.Total) {
+		t.Rows = append(t.Rows, []string{r.Key, r.Label, num(r.Loans), amt(r.Amount), num(r.JobsPlanned), num(r.JobsCreated), optInt(r.JobsTarget), optStr(r.JobsPct)})
+	}
+	return t
+}
+
+var groupByLabels = map[string]string{
+	ByDistrict: "区县", ByKeyGroup: "重点群体", ByBank: "经办银行", ByBorrowerType: "借款人类型",
+	ByIndustry: "行业", ByMonth: "月份", ByQuarter: "季度",
+}
+
+// PortfolioColumns are the figures of a position, in JSON field names.
+var portfolioColumns = []Column{
+	{"district_code", "区划代码", Text}, {"district_name", "单位", Text},
+	{"loans", "累计发放笔数", Int}, {"disbursed", "累计发放金额(元)", Money}, {"repaid", "累计还本(元)", Money},
+	{"outstanding", "贷款余额(元)", Money}, {"overdue_loans", "逾期笔数", Int}, {"overdue", "逾期金额(元)", Money},
+	{"overdue_rate", "逾期率(%)", Pct}, {"compensated_loans", "代偿笔数", Int}, {"compensated", "代偿金额(元)", Money},
+	{"fund_paid", "基金代偿支出(元)", Money}, {"recovered", "追偿收回(元)", Money}, {"written_off", "核销(元)", Money},
+	{"matured_loans", "到期笔数", Int}, {"matured_principal", "到期本金(元)", Money}, {"matured_repaid", "到期已收回(元)", Money},
+	{"recovery_rate", "累计回收率(%)", Pct}, {"subsidy_claimed", "已申报贴息(元)", Money}, {"subsidy_paid", "已拨付贴息(元)", Money},
+}
+
+// Table of the portfolio: one row per district, total last.
+func (p Portfolio) Table() Table {
+	t := Table{
+		Name:    "portfolio-as-of-" + day(p.AsOf),
+		Title:   "创业担保贷款资产质量与贴息情况",
+		Period:  "截至 " + day(p.AsOf),
+		Columns: portfolioColumns,
+	}
+	for _, r := range append(p.Rows, p.Total) {
+		t.Rows = append(t.Rows, []string{r.DistrictCode, r.DistrictName, num(r.Loans), amt(r.Disbursed), amt(r.Repaid),
+			amt(r.Outstanding), num(r.OverdueLoans), amt(r.Overdue), optStr(r.OverdueRate), num(r.CompensatedLoans),
+			amt(r.Compensated), amt(r.FundPaid), amt(r.Recovered), amt(r.WrittenOff), num(r.MaturedLoans),
+			amt(r.MaturedPrincipal), amt(r.MaturedRepaid), optStr(r.RecoveryRate), amt(r.SubsidyClaimed), amt(r.SubsidyPaid)})
+	}
+	return t
+}
+
+// Table of a reconciliation: every difference of every bank, one per row.
+func (r Reconciliation) Table() Table {
+	t := Table{
+		Name:   "reconciliation-" + day(r.From) + "-" + day(r.To),
+		Title:  "经办银行放款对账",
+		Period: day(r.From) + " 至 " + day(r.To),
+		Columns: []Column{
+			{"bank_code", "银行", Text}, {"kind", "差异类型", Text}, {"bank_reference", "银行流水号", Text},
+			{"loan_number", "贷款编号", Text}, {"name", "姓名", Text}, {"disbursed_on", "放款日期", Text},
+			{"recorded_amount", "系统金额(元)", Money}, {"reported_amount", "银行金额(元)", Money}, {"row", "银行清单行号", Int},
+		},
+	}
+	for _, b := range r.Banks {
+		for _, set := range []struct {
+			kind  string
+			items []Difference
+		}{{"missing_in_bank", b.MissingInBank}, {"missing_in_records", b.MissingInRecords}, {"amount_difference", b.AmountDifferences}} {
+			for _, d := range set.items {
+				row := ""
+				if d.Row > 0 {
+					row = strconv.Itoa(d.Row)
+				}
+				t.Rows = append(t.Rows, []string{b.BankCode, set.kind, d.BankReference, d.LoanNumber, d.Name, day(d.DisbursedOn),
+					fenStr(d.RecordedAmount), fenStr(d.ReportedAmount), row})
+			}
+		}
+	}
+	return t
+}
+
+func fenStr(f *int64) string {
+	if f == nil {
+		return ""
+	}
+	return money.FormatFen(*f)
+}

@@ -1,0 +1,368 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
+	"chuangdai/internal/report"
+)
+
+// Reports implements report.Store over the summary tables of migration
+// 00006, which triggers keep in step with the loans.
+type Reports struct{ *DB }
+
+// Units implements report.Store.
+func (s Reports) Units(ctx context.Context, year int) ([]report.Unit, error) {
+	type row struct {
+		Code                  string
+		Name                  string
+		LoanAmountFen         *int64
+		ReturneeLoanAmountFen *int64
+		Jobs                  *int64
+	}
+	var rows []row
+	err := s.conn(ctx).Table("districts AS d").
+		Select("d.code, d.name, t.loan_amount_fen, t.returnee_loan_amount_fen, t.jobs").
+		Joins("LEFT JOIN targets AS t ON t.district_code = d.code AND t.year = ?", year).
+		Order("d.code").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "targets")
+	}
+	out := make([]report.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = report.Unit{Code: r.Code, Name: r.Name, TargetFen: r.LoanAmountFen, ReturneeFen: r.ReturneeLoanAmountFen, Jobs: r.Jobs}
+	}
+	return out, nil
+}
+
+// Names implements report.Store.
+func (s Reports) Names(ctx context.Context, dim string) (map[string]string, error) {
+	table := "districts"
+	if dim == report.ByBank {
+		table = "banks"
+	}
+	type row struct{ Code, Name string }
+	var rows []row
+	if err := s.conn(ctx).Table(table).Select("code, name").Scan(&rows).Error; err != nil {
+		return nil, translate(err, table)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Code] = r.Name
+	}
+	return out, nil
+}
+
+type bucketRow struct {
+	Key         string
+	Year        int
+	Part        int
+	Loans       int64
+	AmountFen   int64
+	JobsPlanned int64
+	JobsCreated int64
+}
+
+const bucketSums = "COALESCE(SUM(loans), 0) AS loans, COALESCE(SUM(amount_fen), 0) AS amount_fen, " +
+	"COALESCE(SUM(jobs_planned), 0) AS jobs_planned, COALESCE(SUM(jobs_created), 0) AS jobs_created"
+
+// Disbursed implements report.Store: one index range of loan_day_totals.
+func (s Reports) Disbursed(ctx context.Context, dim string, from, to time.Time) ([]report.Bucket, error) {
+	var rows []bucketRow
+	err := s.conn(ctx).Table("loan_day_totals").Select("key, "+bucketSums).
+		Where("dim = ? AND day BETWEEN ? AND ?", dim, dateOf(from), dateOf(to)).
+		Group("key").Having("SUM(loans) <> 0").Order("key").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "disbursement totals")
+	}
+	out := make([]report.Bucket, len(rows))
+	for i, r := range rows {
+		out[i] = report.Bucket{Key: r.Key, Loans: r.Loans, AmountFen: r.AmountFen, JobsPlanned: r.JobsPlanned, JobsCreated: r.JobsCreated}
+	}
+	return out, nil
+}
+
+// DisbursedByPeriod implements report.Store from the district dimension,
+// where every loan counts once.
+func (s Reports) DisbursedByPeriod(ctx context.Context, period string, from, to time.Time) ([]report.Bucket, error) {
+	part := "month"
+	if period == report.ByQuarter {
+		part = "quarter"
+	}
+	var rows []bucketRow
+	err := s.conn(ctx).Table("loan_day_totals").Select("year, "+part+" AS part, "+bucketSums).
+		Where("dim = ? AND day BETWEEN ? AND ?", report.ByDistrict, dateOf(from), dateOf(to)).
+		Group("year, " + part).Having("SUM(loans) <> 0").Order("year, " + part).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "disbursement totals")
+	}
+	out := make([]report.Bucket, len(rows))
+	for i, r := range rows {
+		key := fmt.Sprintf("%d-%02d", r.Year, r.Part)
+		if period == report.ByQuarter {
+			key = fmt.Sprintf("%dQ%d", r.Year, r.Part)
+		}
+		out[i] = report.Bucket{Key: key, Loans: r.Loans, AmountFen: r.AmountFen, JobsPlanned: r.JobsPlanned, JobsCreated: r.JobsCreated}
+	}
+	return out, nil
+}
+
+// Flows implements report.Store.
+func (s Reports) Flows(ctx context.Context, asOf time.Time) ([]report.Flows, error) {
+	var rows []report.Flows
+	err := s.conn(ctx).Table("portfolio_day_flows").Select(`district_code,
+		COALESCE(SUM(disbursed_loans), 0) AS disbursed_loans, COALESCE(SUM(disbursed_fen), 0) AS disbursed_fen,
+		COALESCE(SUM(repaid_fen), 0) AS repaid_fen, COALESCE(SUM(compensated_loans), 0) AS compensated_loans,
+		COALESCE(SUM(compensated_fen), 0) AS compensated_fen, COALESCE(SUM(fund_paid_fen), 0) AS fund_paid_fen,
+		COALESCE(SUM(recovered_fen), 0) AS recovered_fen, COALESCE(SUM(written_off_fen), 0) AS written_off_fen,
+		COALESCE(SUM(matured_loans), 0) AS matured_loans, COALESCE(SUM(matured_principal_fen), 0) AS matured_principal_fen,
+		COALESCE(SUM(matured_unpaid_fen), 0) AS matured_unpaid_fen, COALESCE(SUM(subsidy_claimed_fen), 0) AS subsidy_claimed_fen,
+		COALESCE(SUM(subsidy_paid_fen), 0) AS subsidy_paid_fen`).
+		Where("day <= ?", dateOf(asOf)).Group("district_code").Order("district_code").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "portfolio")
+	}
+	type overdue struct {
+		DistrictCode string
+		N            int64
+		Fen          int64
+	}
+	var over []overdue
+	err = s.conn(ctx).Table("loans").Select("district_code, COUNT(*) AS n, COALESCE(SUM(outstanding_fen), 0) AS fen").
+		Where("status = 'overdue' AND overdue_since <= ?", dateOf(asOf)).Group("district_code").Scan(&over).Error
+	if err != nil {
+		return nil, translate(err, "overdue loans")
+	}
+	for _, o := range over {
+		for i := range rows {
+			if rows[i].DistrictCode == o.DistrictCode {
+				rows[i].OverdueLoans, rows[i].OverdueFen = o.N, o.Fen
+			}
+		}
+	}
+	return rows, nil
+}
+
+// ExistingRefs implements report.Store.
+func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error) {
+	var found []string
+	if err := s.conn(ctx).Table("loans").Where("external_ref IN ?", refs).Pluck("external_ref", &found).Error; err != nil {
+		return nil, translate(err, "loans")
+	}
+	out := make(map[string]bool, len(found))
+	for _, r := range found {
+		out[r] = true
+	}
+	return out, nil
+}
+
+// ReserveNumbers implements report.Store with one upsert of the counter.
+func (s Reports) ReserveNumbers(ctx context.Context, district string, year, n int) (int64, error) {
+	db := s.conn(ctx)
+	err := db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "district_code"}, {Name: "year"}},
+		DoUpdates: clause.Assignments(map[string]any{"last_seq": clause.Expr{SQL: "loan_counters.last_seq + ?", Vars: []any{n}}}),
+	}).Create(&loanCounterRow{DistrictCode: district, Year: year, LastSeq: int64(n)}).Error
+	if err != nil {
+		return 0, translate(err, "loan counter")
+	}
+	var row loanCounterRow
+	if err := db.Where("district_code = ? AND year = ?", district, year).Take(&row).Error; err != nil {
+		return 0, translate(err, "loan counter")
+	}
+	return row.LastSeq - int64(n) + 1, nil
+}
+
+// legacyRow is the part of a loan row an import writes; the other columns
+// keep their defaults (no application, no borrower account, nothing repaid).
+type legacyRow struct {
+	ID               int64 `gorm:"primaryKey"`
+	Number           string
+	ExternalRef      string
+	Status           string
+	Version          int
+	Name             string
+	NationalID       string
+	Gender           string
+	KeyGroup         string
+	BorrowerType     string
+	Industry         string
+	Jobs             int
+	JobsCreated      int
+	DistrictCode     string
+	BankCode         string
+	PrincipalFen     int64
+	OutstandingFen   int64
+	AnnualRatePPM    int64 `gorm:"column:annual_rate_ppm"`
+	SubsidyRatePPM   int64 `gorm:"column:subsidy_rate_ppm"`
+	BorrowerRatePPM  int64 `gorm:"column:borrower_rate_ppm"`
+	SubsidyCapFen    int64
+	TermMonths       int
+	RepaymentMethod  string
+	DisbursedOn      sqlDate
+	DisbursedYear    int
+	DisbursedMonth   int
+	DisbursedQuarter int
+	MaturityDate     sqlDate
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+func (legacyRow) TableName() string { return "loans" }
+
+// legacyInsertRows bounds the rows of one INSERT (SQLite allows 32766
+// parameters, PostgreSQL 65535).
+const legacyInsertRows = 500
+
+// InsertLegacy implements report.Store.
+func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) error {
+	rows := make([]legacyRow, len(loans))
+	for i, l := range loans {
+		r := legacyRow{
+			Number: l.Number, ExternalRef: l.ExternalRef, Status: string(loan.Active), Version: 1, Name: l.Name,
+			NationalID: strings.ToUpper(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup, BorrowerType: l.BorrowerType,
+			Jobs: l.JobsCreated, JobsCreated: l.JobsCreated, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
+			TermMonths: l.TermMonths, RepaymentMethod: string(loan.InterestQuarterly), DisbursedOn: dateOf(l.DisbursedOn),
+			DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
+			MaturityDate: dateOf(l.Maturity), CreatedAt: l.CreatedAt, UpdatedAt: l.CreatedAt,
+		}
+		if l.Female {
+			r.Gender = "female"
+		}
+		var errs [5]error
+		r.PrincipalFen, errs[0] = money.ToFen(l.Principal)
+		r.AnnualRatePPM, errs[1] = money.RateToPPM(l.AnnualRate)
+		r.SubsidyRatePPM, errs[2] = money.RateToPPM(l.SubsidyRate)
+		r.BorrowerRatePPM, errs[3] = money.RateToPPM(l.BorrowerRate)
+		r.SubsidyCapFen, errs[4] = money.ToFen(l.SubsidyCap)
+		for _, err := range errs {
+			if err != nil {
+				return apperr.Wrap(err, "legacy loan amounts")
+			}
+		}
+		r.OutstandingFen = r.PrincipalFen
+		rows[i] = r
+	}
+	if err := s.conn(ctx).CreateInBatches(rows, legacyInsertRows).Error; err != nil {
+		return loanConflict(err)
+	}
+	return nil
+}
+
+type reconciliationLineRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	BankCode      string
+	BankReference string
+	NationalID    string
+	Name          string
+	AmountFen     int64
+	DisbursedOn   sqlDate
+	RowNumber     int
+	UploadedBy    *int64
+	UploadedAt    time.Time
+}
+
+func (reconciliationLineRow) TableName() string { return "reconciliation_lines" }
+
+// ReplaceBankLines implements report.Store.
+func (s Reports) ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []report.BankLine, by int64, at time.Time) error {
+	db := s.conn(ctx)
+	if err := db.Where("bank_code = ? AND disbursed_on BETWEEN ? AND ?", bank, dateOf(from), dateOf(to)).Delete(&reconciliationLineRow{}).Error; err != nil {
+		return translate(err, "bank list")
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	rows := make([]reconciliationLineRow, len(lines))
+	for i, l := range lines {
+		rows[i] = reconciliationLineRow{BankCode: bank, BankReference: l.BankReference, NationalID: l.NationalID, Name: l.Name,
+			AmountFen: l.AmountFen, DisbursedOn: dateOf(l.DisbursedOn), RowNumber: l.Row, UploadedAt: at}
+		if by != 0 {
+			rows[i].UploadedBy = &by
+		}
+	}
+	return translate(db.CreateInBatches(rows, legacyInsertRows).Error, "bank list")
+}
+
+// Reconcile implements report.Store: recorded loans joined to the bank's
+// lines by bank reference, then the lines no loan matched.
+func (s Reports) Reconcile(ctx context.Context, bank string, from, to time.Time) ([]report.Pair, error) {
+	type row struct {
+		BankCode    string
+		Number      *string
+		LoanRef     *string
+		LoanID      *string
+		LoanName    *string
+		LoanFen     *int64
+		LoanOn      sqlDate
+		LineRef     *string
+		LineID      *string
+		LineName    *string
+		LineFen     *int64
+		LineOn      sqlDate
+		LineRow     *int
+		LoanPresent int
+		LinePresent int
+	}
+	bankCond, args := "", []any{dateOf(from), dateOf(to)}
+	if bank != "" {
+		bankCond = " AND l.bank_code = ?"
+		args = append(args, bank)
+	}
+	lineCond := ""
+	if bank != "" {
+		lineCond = " AND r.bank_code = ?"
+	}
+	q := `SELECT l.bank_code AS bank_code, l.number, l.bank_reference AS loan_ref, l.national_id AS loan_id, l.name AS loan_name,
+			l.principal_fen AS loan_fen, l.disbursed_on AS loan_on, r.bank_reference AS line_ref, r.national_id AS line_id,
+			r.name AS line_name, r.amount_fen AS line_fen, r.disbursed_on AS line_on, r.row_number AS line_row, 1 AS loan_present,
+			CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS line_present
+		FROM loans l LEFT JOIN reconciliation_lines r ON r.bank_code = l.bank_code AND r.bank_reference = l.bank_reference
+		WHERE l.disbursed_on BETWEEN ? AND ?` + bankCond + `
+		UNION ALL
+		SELECT r.bank_code, NULL, NULL, NULL, NULL, NULL, NULL, r.bank_reference, r.national_id, r.name, r.amount_fen,
+			r.disbursed_on, r.row_number, 0, 1
+		FROM reconciliation_lines r
+		WHERE r.disbursed_on BETWEEN ? AND ?` + lineCond + `
+			AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.bank_code = r.bank_code AND l.bank_reference = r.bank_reference)`
+	args = append(args, dateOf(from), dateOf(to))
+	if bank != "" {
+		args = append(args, bank)
+	}
+	var rows []row
+	if err := s.conn(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "reconciliation")
+	}
+	out := make([]report.Pair, len(rows))
+	for i, r := range rows {
+		p := report.Pair{BankCode: r.BankCode}
+		if r.LoanPresent == 1 {
+			p.Loan = &report.Recorded{Number: deref(r.Number), BankReference: deref(r.LoanRef), NationalID: deref(r.LoanID),
+				Name: deref(r.LoanName), AmountFen: derefInt(r.LoanFen), DisbursedOn: r.LoanOn.Time}
+		}
+		if r.LinePresent == 1 {
+			rowNum := 0
+			if r.LineRow != nil {
+				rowNum = *r.LineRow
+			}
+			p.Line = &report.BankLine{Row: rowNum, BankReference: deref(r.LineRef), NationalID: deref(r.LineID), Name: deref(r.LineName),
+				AmountFen: derefInt(r.LineFen), DisbursedOn: r.LineOn.Time}
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func derefInt(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
