@@ -1,0 +1,132 @@
+// Loans: the list, the loan with its schedule, repayments and interest
+// subsidy, and the bank officer's repayment form.
+import { h, field, formError, showErrors, values, table, dl, busy } from '../dom.js';
+import { t } from '../i18n.js';
+import { get, api } from '../api.js';
+import { yuan, rate, date, dateTime, label, today } from '../fmt.js';
+import { districts, nameOf } from '../ref.js';
+import { hasRole } from '../roles.js';
+import { badge, page, pager, hashWith, section, unavailable } from '../widgets.js';
+import { go } from '../app.js';
+import { submission } from './applications.js';
+
+export const LOAN_STATUSES = ['active', 'overdue', 'settled', 'compensated', 'written_off'];
+
+async function listView({ query, user }) {
+  const ds = await districts();
+  const q = { status: query.get('status') || '', district_code: query.get('district_code') || '', page: query.get('page') || 1, page_size: 20 };
+  const mine = hasRole(user, 'entrepreneur');
+  let list;
+  try {
+    list = await get('/api/v1/loans', q);
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    return page(mine ? t('nav.myLoans') : t('nav.loans'), unavailable(err));
+  }
+  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': t('common.filters') },
+    field({ name: 'status', label: t('loan.status'), type: 'select', placeholder: t('common.all'), value: q.status, options: LOAN_STATUSES.map((s) => [s, t(`loanStatus.${s}`)]) }),
+    mine ? null : field({ name: 'district_code', label: t('app.district'), type: 'select', placeholder: t('common.all'), value: q.district_code, options: ds.map((d) => [d.code, d.name]) }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.filter'))));
+  filters.addEventListener('submit', (e) => { e.preventDefault(); go(hashWith('/loans', { ...values(filters), page: 1 })); });
+  return page(mine ? t('nav.myLoans') : t('nav.loans'), filters,
+    table([
+      { label: t('loan.number'), value: (l) => h('a', { href: `#/loans/${encodeURIComponent(l.id)}` }, l.number || `#${l.id}`) },
+      { label: t('app.applicant'), value: (l) => l.name || l.borrower_name || '—' },
+      { label: t('loan.principal'), value: (l) => yuan(l.principal), class: 'num' },
+      { label: t('loan.outstanding'), value: (l) => yuan(l.outstanding_principal), class: 'num' },
+      { label: t('loan.rate'), value: (l) => rate(l.annual_rate) },
+      { label: t('loan.disbursedOn'), value: (l) => date(l.disbursed_on) },
+      { label: t('loan.maturity'), value: (l) => date(l.maturity_date) },
+      { label: t('loan.status'), value: (l) => badge('loanStatus', l.status) },
+    ], list.items, { caption: t('nav.loans'), empty: mine ? t('loan.noneYet') : t('common.none') }),
+    pager(list, (p) => go(hashWith('/loans', { status: q.status, district_code: q.district_code, page: p }))));
+}
+
+function repaymentForm(l, refresh) {
+  const key = submission();
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'repay-title' },
+    h('h2', { id: 'repay-title' }, t('repay.title')),
+    formError(),
+    h('div', { class: 'grid' },
+      field({ name: 'principal', label: t('repay.principal'), required: true, inputmode: 'decimal', value: '0.00' }),
+      field({ name: 'interest', label: t('repay.interest'), required: true, inputmode: 'decimal', value: '0.00' }),
+      field({ name: 'paid_on', label: t('repay.paidOn'), type: 'date', required: true, value: today() }),
+      field({ name: 'bank_reference', label: t('disburse.reference'), required: true })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('repay.submit'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = values(form);
+    const btn = form.querySelector('button[type=submit]');
+    busy(btn, true);
+    try {
+      await api('POST', `/api/v1/loans/${encodeURIComponent(l.id)}/repayments`, { body, headers: { 'Idempotency-Key': key(body) } });
+      sessionStorage.setItem('chuangdai.flash', 'repay.done');
+      refresh();
+    } catch (err) {
+      showErrors(form, err);
+      busy(btn, false);
+    }
+  });
+  return form;
+}
+
+async function optional(path) {
+  try {
+    return { data: await get(path) };
+  } catch (err) {
+    return { err };
+  }
+}
+
+async function detailView({ params, user, rerender }) {
+  const id = encodeURIComponent(params[0]);
+  const [l, ds] = await Promise.all([get(`/api/v1/loans/${id}`), districts()]);
+  const [schedule, subsidy] = await Promise.all([optional(`/api/v1/loans/${id}/schedule`), optional(`/api/v1/loans/${id}/subsidy`)]);
+  const parts = [
+    section(t('loan.summary'), dl([
+      [t('loan.status'), badge('loanStatus', l.status)],
+      [t('loan.principal'), yuan(l.principal)],
+      [t('loan.outstanding'), yuan(l.outstanding_principal)],
+      [t('loan.rate'), rate(l.annual_rate)],
+      [t('loan.borrowerRate'), rate(l.borrower_rate)],
+      [t('loan.subsidyRate'), rate(l.subsidy_rate)],
+      [t('app.termMonths'), l.term_months],
+      [t('loan.disbursedOn'), date(l.disbursed_on)],
+      [t('loan.maturity'), date(l.maturity_date)],
+      l.district_code ? [t('app.district'), nameOf(ds, l.district_code)] : null,
+      [t('loan.application'), h('a', { href: `#/applications/${encodeURIComponent(l.application_id)}` }, t('loan.viewApplication'))],
+    ])),
+  ];
+  if (hasRole(user, 'bank_officer') && (l.status === 'active' || l.status === 'overdue')) parts.push(repaymentForm(l, rerender));
+  parts.push(section(t('loan.schedule'), schedule.err ? unavailable(schedule.err) : table([
+    { label: t('loan.dueOn'), value: (r) => date(r.due_on) },
+    { label: t('loan.principalDue'), value: (r) => yuan(r.principal), class: 'num' },
+    { label: t('loan.interest'), value: (r) => yuan(r.interest), class: 'num' },
+    { label: t('loan.borrowerInterest'), value: (r) => yuan(r.borrower_interest), class: 'num' },
+    { label: t('loan.subsidy'), value: (r) => yuan(r.subsidy), class: 'num' },
+  ], schedule.data.items, { caption: t('loan.schedule') })));
+  parts.push(section(t('loan.repayments'), table([
+    { label: t('repay.paidOn'), value: (r) => date(r.paid_on) },
+    { label: t('repay.principal'), value: (r) => yuan(r.principal), class: 'num' },
+    { label: t('repay.interest'), value: (r) => yuan(r.interest), class: 'num' },
+    { label: t('disburse.reference'), value: (r) => r.bank_reference || '—' },
+    { label: t('loan.recordedAt'), value: (r) => dateTime(r.created_at || r.recorded_at) },
+  ], l.repayments || [], { caption: t('loan.repayments') })));
+  parts.push(section(t('loan.subsidyTitle'), subsidy.err ? unavailable(subsidy.err) : [
+    table([
+      { label: t('loan.period'), value: (r) => r.period },
+      { label: t('loan.days'), value: (r) => r.days, class: 'num' },
+      { label: t('loan.interest'), value: (r) => yuan(r.interest), class: 'num' },
+      { label: t('loan.subsidy'), value: (r) => yuan(r.subsidy), class: 'num' },
+      { label: t('loan.borrowerInterest'), value: (r) => yuan(r.borrower_interest), class: 'num' },
+      { label: t('loan.subsidyStatus'), value: (r) => label('subsidyStatus', r.status) },
+    ], subsidy.data.items, { caption: t('loan.subsidyTitle') }),
+    h('p', {}, t('loan.totalSubsidy'), ' ', h('strong', {}, yuan(subsidy.data.total_subsidy))),
+  ]));
+  return page(t('loan.title', { number: l.number || `#${l.id}` }), ...parts);
+}
+
+export const routes = [
+  { pattern: /^\/loans$/, view: listView },
+  { pattern: /^\/loans\/([^/]+)$/, view: detailView },
+];

@@ -1,0 +1,40 @@
+// What each role sees first and in the navigation. The API decides what each
+// role may do; this only arranges the pages.
+export const ROLES = ['entrepreneur', 'hrss_officer', 'guarantee_officer', 'bank_officer', 'finance_auditor', 'admin'];
+
+// STAGE is the review stage each officer role decides.
+export const STAGE = { hrss_officer: 'eligibility_review', guarantee_officer: 'guarantee_review', bank_officer: 'bank_review' };
+
+export const hasRole = (user, r) => !!user && (user.roles || []).includes(r);
+export const isOfficer = (user) => ['hrss_officer', 'guarantee_officer', 'bank_officer'].some((r) => hasRole(user, r));
+
+const NAV = {
+  entrepreneur: [['/applications', 'nav.myApplications'], ['/apply', 'nav.apply'], ['/loans', 'nav.myLoans']],
+  hrss_officer: [['/queue', 'nav.queue'], ['/support', 'nav.support'], ['/applications', 'nav.applications']],
+  guarantee_officer: [['/queue', 'nav.queue'], ['/support', 'nav.supportLookup'], ['/applications', 'nav.applications']],
+  bank_officer: [['/queue', 'nav.queue'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans']],
+  finance_auditor: [['/reports', 'nav.bulletin'], ['/reports/disbursements', 'nav.disbursements'], ['/reports/portfolio', 'nav.portfolio'],
+    ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/audit', 'nav.audit']],
+  admin: [['/admin/users', 'nav.users'], ['/admin/districts', 'nav.districts'], ['/admin/banks', 'nav.banks'], ['/admin/targets', 'nav.targets'],
+    ['/admin/bases', 'nav.bases'], ['/reports', 'nav.bulletin'], ['/audit', 'nav.audit']],
+};
+
+const HOME = {
+  entrepreneur: '/applications', hrss_officer: '/queue', guarantee_officer: '/queue', bank_officer: '/queue',
+  finance_auditor: '/reports', admin: '/admin/users',
+};
+
+export function homeOf(user) {
+  const r = ROLES.find((x) => hasRole(user, x));
+  return r ? HOME[r] : '/login';
+}
+
+export function navOf(user) {
+  const seen = new Set();
+  const out = [];
+  for (const r of ROLES) {
+    if (!hasRole(user, r)) continue;
+    for (const item of NAV[r]) if (!seen.has(item[0])) { seen.add(item[0]); out.push(item); }
+  }
+  return out;
+}
