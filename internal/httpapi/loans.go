@@ -90,6 +90,7 @@ type loanResponse struct {
 	SettledOn            *string               `json:"settled_on"`
 	Compensation         *compensationResponse `json:"compensation"`
 	Recovered            string                `json:"recovered"`
+	Recoveries           []recoveryResponse    `json:"recoveries"`
 	WriteOff             *writeOffResponse     `json:"write_off"`
 	CreatedAt            time.Time             `json:"created_at"`
 	UpdatedAt            time.Time             `json:"updated_at"`
@@ -133,6 +134,10 @@ func toLoan(l loan.Loan) loanResponse {
 	}
 	for _, rep := range l.Repayments {
 		r.Repayments = append(r.Repayments, toRepayment(rep))
+	}
+	r.Recoveries = []recoveryResponse{}
+	for _, rec := range l.Recoveries {
+		r.Recoveries = append(r.Recoveries, toRecovery(rec))
 	}
 	if c := l.Compensation; c != nil {
 		r.Compensation = &compensationResponse{CompensatedOn: dayString(c.On), Amount: money.Format(c.Amount), FundShare: money.FormatRate(c.FundShare),
@@ -284,6 +289,10 @@ type recoveryResponse struct {
 	Note        string    `json:"note"`
 	RecordedBy  int64     `json:"recorded_by"`
 	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toRecovery(r loan.Recovery) recoveryResponse {
+	return recoveryResponse{ID: r.ID, Amount: money.Format(r.Amount), RecoveredOn: dayString(r.RecoveredOn), Note: r.Note, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
 }
 
 type recoveryEnvelope struct {
@@ -569,8 +578,7 @@ func (a *api) routesLoans() {
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusCreated, recoveryEnvelope{Loan: toLoan(l), Recovery: recoveryResponse{ID: rec.ID, Amount: money.Format(rec.Amount),
-				RecoveredOn: dayString(rec.RecoveredOn), Note: rec.Note, RecordedBy: rec.RecordedBy, CreatedAt: rec.CreatedAt}})
+			c.JSON(http.StatusCreated, recoveryEnvelope{Loan: toLoan(l), Recovery: toRecovery(rec)})
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off", Tag: "guarantee", Status: 200,

@@ -490,7 +490,7 @@ func TestOverdueCompensationRecoveryWriteOff(t *testing.T) {
 	s.Do("POST", rec, c.guar, map[string]any{"amount": "200000.01", "recovered_on": "2024-09-01"}).WantProblem(422, "validation_failed")
 	s.Do("POST", rec, c.guar, map[string]any{"amount": "1.00", "recovered_on": "2024-07-01"}).WantProblem(422, "validation_failed")
 	r := s.Do("POST", rec, c.guar, map[string]any{"amount": "50000.00", "recovered_on": "2024-09-01", "note": "抵押物处置"}).Want(201).JSON()
-	if r["loan"].(map[string]any)["recovered"] != "50000.00" || r["recovery"].(map[string]any)["amount"] != "50000.00" {
+	if rl := r["loan"].(map[string]any); rl["recovered"] != "50000.00" || len(rl["recoveries"].([]any)) != 1 || r["recovery"].(map[string]any)["amount"] != "50000.00" {
 		t.Fatalf("recovery answered %v", r)
 	}
 

@@ -174,6 +174,7 @@ type Loan struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Repayments []Repayment
+	Recoveries []Recovery
 }
 
 // Compensation is what the guarantee fund paid the bank for a defaulted loan.

@@ -22,7 +22,7 @@ type Store interface {
 	// application, or a bank reference the bank already used, is an apperr
 	// Conflict.
 	Create(ctx context.Context, l Loan) (int64, error)
-	// Get returns the loan with its repayments; forUpdate row-locks it (on
+	// Get returns the loan with its repayments and recoveries; forUpdate row-locks it (on
 	// PostgreSQL) until the transaction ends.
 	Get(ctx context.Context, id int64, forUpdate bool) (Loan, error)
 	// Update writes l's status, balances and the overdue, compensation and
@@ -34,7 +34,6 @@ type Store interface {
 	// apperr Conflict.
 	AddRepayment(ctx context.Context, r Repayment, bankCode string) (int64, error)
 	AddRecovery(ctx context.Context, r Recovery) (int64, error)
-	Recoveries(ctx context.Context, loanID int64) ([]Recovery, error)
 	// Claims returns the loan's claimed quarters.
 	Claims(ctx context.Context, loanID int64) ([]Claim, error)
 	// Claim returns one quarter's claim, row-locked on PostgreSQL when

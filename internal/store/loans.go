@@ -401,6 +401,17 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 			PaidOn: r.PaidOn.Time, BankReference: r.BankReference, RecordedBy: by, CreatedAt: r.CreatedAt.UTC(),
 		})
 	}
+	var recs []recoveryRow
+	if err := s.conn(ctx).Where("loan_id = ?", id).Order("recovered_on, id").Find(&recs).Error; err != nil {
+		return l, translate(err, "recoveries")
+	}
+	for _, r := range recs {
+		rec := loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
+		if r.RecordedBy != nil {
+			rec.RecordedBy = *r.RecordedBy
+		}
+		l.Recoveries = append(l.Recoveries, rec)
+	}
 	return l, nil
 }
 
@@ -525,22 +536,6 @@ func (s Loans) AddRecovery(ctx context.Context, r loan.Recovery) (int64, error) 
 		return 0, translate(err, "recovery")
 	}
 	return row.ID, nil
-}
-
-// Recoveries implements loan.Store.
-func (s Loans) Recoveries(ctx context.Context, loanID int64) ([]loan.Recovery, error) {
-	var rows []recoveryRow
-	if err := s.conn(ctx).Where("loan_id = ?", loanID).Order("recovered_on, id").Find(&rows).Error; err != nil {
-		return nil, translate(err, "recoveries")
-	}
-	out := make([]loan.Recovery, len(rows))
-	for i, r := range rows {
-		out[i] = loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
-		if r.RecordedBy != nil {
-			out[i].RecordedBy = *r.RecordedBy
-		}
-	}
-	return out, nil
 }
 
 func fromClaimRow(r claimRow) loan.Claim {
