@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"chuangdai/internal/app"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/user"
@@ -46,6 +47,8 @@ type Data struct {
 	Accounts []Account
 	Admin    auth.Principal
 	ByName   map[string]auth.Principal
+	// Applications are the demo applications' ids by status.
+	Applications map[application.Status][]int64
 }
 
 type userSpec struct {
@@ -109,6 +112,9 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) (Data, error) {
 	}
 	if err := seedSupport(ctx, a, &d); err != nil {
 		return d, fmt.Errorf("demo four-in-one records: %w", err)
+	}
+	if err := seedApplications(ctx, a, &d); err != nil {
+		return d, fmt.Errorf("demo applications: %w", err)
 	}
 	fmt.Fprintln(out, "Demo data loaded. Sign in at http://localhost:8080/ or POST /api/v1/auth/login with:")
 	fmt.Fprintf(out, "  %-20s %-16s %-18s %s\n", "username", "password", "role", "bound to")
