@@ -593,3 +593,20 @@ func TestReloansCountRealLoans(t *testing.T) {
 		t.Fatalf("a fourth loan: errors %v", f)
 	}
 }
+
+// Imported loans keep their repayment history in the legacy system: the
+// daily job leaves them active.
+func TestDailyJobLeavesImportedLoansAlone(t *testing.T) {
+	c := newLoanCast(t)
+	csv := "external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created\n" +
+		"LEG-1,王五," + loanPersonID(90) + ",female,retired_soldier,individual," + apptest.District + "," + apptest.Bank + ",100000.00,0.0395,24,2023-01-10,2\n"
+	c.s.Do("POST", "/api/v1/imports/loans", c.admin, csv, "Content-Type", "text/csv").Want(200)
+	res, err := c.s.App.Loans.RunDaily(context.Background(), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || res.Checked != 0 {
+		t.Fatalf("daily job: %+v %v", res, err)
+	}
+	items := c.s.Do("GET", "/api/v1/loans", c.auditor, nil).Want(200).JSON()["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["status"] != "active" || items[0].(map[string]any)["external_ref"] != "LEG-1" {
+		t.Fatalf("imported loans %v", items)
+	}
+}

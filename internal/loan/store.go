@@ -45,7 +45,9 @@ type Store interface {
 	UpdateClaim(ctx context.Context, c Claim, from ClaimStatus) error
 	SubsidyTotals(ctx context.Context, period string, scope authz.ListScope) ([]SubsidyTotal, error)
 	Exposure(ctx context.Context, scope authz.ListScope) ([]Exposure, error)
-	// OpenLoanIDs lists the loans the daily job checks (active and overdue).
+	// OpenLoanIDs lists the loans the daily job checks: active and overdue
+	// loans disbursed here. Imported loans are left out: their repayments
+	// before the import are in the legacy system, not here.
 	OpenLoanIDs(ctx context.Context) ([]int64, error)
 	// FundShare is the bank's agreed guarantee fund share, if it has one.
 	FundShare(ctx context.Context, bankCode string) (*decimal.Decimal, error)

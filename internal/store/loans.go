@@ -670,7 +670,8 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Expo
 // OpenLoanIDs implements loan.Store.
 func (s Loans) OpenLoanIDs(ctx context.Context) ([]int64, error) {
 	var ids []int64
-	err := s.conn(ctx).Model(&loanRow{}).Where("status IN ?", []string{string(loan.Active), string(loan.Overdue)}).Order("id").Pluck("id", &ids).Error
+	err := s.conn(ctx).Model(&loanRow{}).Where("status IN ? AND external_ref IS NULL", []string{string(loan.Active), string(loan.Overdue)}).
+		Order("id").Pluck("id", &ids).Error
 	return ids, translate(err, "loans")
 }
 
