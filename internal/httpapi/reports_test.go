@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -20,11 +21,24 @@ const legacyHeader = "external_ref,name,national_id,gender,key_group,borrower_ty
 // cityDistrict is a third reporting unit with a target and no loans.
 const cityDistrict = "411200"
 
-// legacyLine is one row of a legacy file for person n (born in 1990; the
-// ID number of an odd n is a man's, of an even n a woman's).
+// reportPersonID is a valid resident ID number for any n ≥ 0: born n/1000
+// days after 1 January 1980, sequence n%1000; odd sequences are men's.
+func reportPersonID(n int) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	birth := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n/1000)
+	body := fmt.Sprintf("411282%s%03d", birth.Format("20060102"), n%1000)
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * weights[i]
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
+// legacyLine is one row of a legacy file for person n, with the sex the ID
+// number encodes.
 func legacyLine(ref string, n int, keyGroup, district, principal, on string) string {
 	gender := map[bool]string{true: "male", false: "female"}[n%2 == 1]
-	return fmt.Sprintf("%s,李四,%s,%s,%s,individual,%s,%s,%s,0.0395,24,%s,2\n", ref, loanPersonID(n), gender, keyGroup, district, apptest.Bank, principal, on)
+	return fmt.Sprintf("%s,李四,%s,%s,%s,individual,%s,%s,%s,0.0395,24,%s,2\n", ref, reportPersonID(n), gender, keyGroup, district, apptest.Bank, principal, on)
 }
 
 func importLegacy(s *apptest.Server, token, body string) *apptest.Response {
@@ -210,3 +224,348 @@ func sameFigure(cell, text string) bool {
 }
 
 func dump(v any) string { return fmt.Sprintf("%+v", v) }
+
+// sqlRows runs a query on the test database and returns its rows as text.
+func sqlRows(t *testing.T, s *apptest.Server, q string) [][]string {
+	t.Helper()
+	rows, err := s.App.DB.SQL().Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		line := make([]string, len(cols))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			line[i] = fmt.Sprint(v)
+		}
+		out = append(out, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// assertSummariesMatchLoans checks every summary against the raw aggregate
+// over the loans (and repayments, recoveries, claims) it summarises.
+func assertSummariesMatchLoans(t *testing.T, s *apptest.Server) {
+	t.Helper()
+	for dim, col := range map[string]string{"district": "district_code", "key_group": "key_group", "bank": "bank_code", "borrower_type": "borrower_type", "industry": "industry"} {
+		raw := sqlRows(t, s, "SELECT "+col+", COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created) FROM loans GROUP BY "+col+" ORDER BY "+col)
+		sum := sqlRows(t, s, "SELECT key, SUM(loans), SUM(amount_fen), SUM(jobs_planned), SUM(jobs_created) FROM loan_day_totals WHERE dim = '"+dim+"' GROUP BY key HAVING SUM(loans) <> 0 ORDER BY key")
+		if !reflect.DeepEqual(raw, sum) {
+			t.Errorf("%s: loans %v, summary %v", dim, raw, sum)
+		}
+	}
+	raw := sqlRows(t, s, "SELECT district_code, COUNT(*), SUM(principal_fen) FROM loans WHERE key_group = 'returning_migrant_worker' GROUP BY district_code ORDER BY district_code")
+	sum := sqlRows(t, s, "SELECT key, SUM(loans), SUM(amount_fen) FROM loan_day_totals WHERE dim = 'returnee' GROUP BY key HAVING SUM(loans) <> 0 ORDER BY key")
+	if !reflect.DeepEqual(raw, sum) {
+		t.Errorf("returnee: loans %v, summary %v", raw, sum)
+	}
+	raw = sqlRows(t, s, `SELECT l.district_code, COUNT(*), SUM(l.principal_fen),
+		SUM(COALESCE(l.compensation_fen, 0)), SUM(COALESCE(l.fund_paid_fen, 0)), SUM(COALESCE(l.written_off_fen, 0)),
+		SUM(CASE WHEN l.status IN ('active', 'overdue') THEN l.outstanding_fen ELSE COALESCE(l.compensation_fen, 0) - l.recovered_fen END),
+		SUM(l.recovered_fen),
+		(SELECT COALESCE(SUM(r.principal_fen), 0) FROM loan_repayments r JOIN loans x ON x.id = r.loan_id WHERE x.district_code = l.district_code),
+		(SELECT COALESCE(SUM(c.subsidy_fen), 0) FROM subsidy_claims c WHERE c.district_code = l.district_code AND c.status <> 'refused'),
+		(SELECT COALESCE(SUM(c.subsidy_fen), 0) FROM subsidy_claims c WHERE c.district_code = l.district_code AND c.status = 'paid')
+		FROM loans l GROUP BY l.district_code ORDER BY l.district_code`)
+	sum = sqlRows(t, s, `SELECT district_code, SUM(disbursed_loans), SUM(disbursed_fen), SUM(compensated_fen), SUM(fund_paid_fen),
+		SUM(written_off_fen), SUM(matured_unpaid_fen), SUM(recovered_fen), SUM(repaid_fen), SUM(subsidy_claimed_fen), SUM(subsidy_paid_fen)
+		FROM portfolio_day_flows GROUP BY district_code ORDER BY district_code`)
+	if !reflect.DeepEqual(raw, sum) {
+		t.Errorf("portfolio: loans %v, flows %v", raw, sum)
+	}
+}
+
+func TestSummariesFollowTheLoansAndThePortfolio(t *testing.T) {
+	c := newLoanCast(t)
+	s := c.s
+	a := jsonID(c.loan(t)["id"])
+	b := jsonID(c.loan(t)["id"])
+	assertSummariesMatchLoans(t, s)
+	s.Do("POST", "/api/v1/loans/"+a+"/repayments", c.bank, repayment("50000.00", "2128.61", "2024-06-20", "R1"), "Idempotency-Key", "r-a").Want(201)
+	if _, err := s.App.Loans.RunDaily(t.Context(), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	assertSummariesMatchLoans(t, s)
+	s.Do("POST", "/api/v1/loans/"+b+"/compensation", c.guar, map[string]any{"compensated_on": "2024-08-01"}).Want(200)
+	s.Do("POST", "/api/v1/loans/"+b+"/recoveries", c.guar, map[string]any{"amount": "50000.00", "recovered_on": "2024-09-01"}).Want(201)
+	q2 := "/api/v1/loans/" + a + "/subsidy/2024Q2/"
+	s.Do("POST", q2+"claim", c.bank, nil).Want(200)
+	s.Do("POST", q2+"check", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	s.Do("POST", q2+"pay", c.hrss2, nil).Want(200)
+	importLegacy(s, c.admin, legacyHeader+
+		legacyLine("I1", 31, "college_graduate", apptest.OtherDistrict, "100000.00", "2024-02-01")+
+		legacyLine("I2", 33, "online_merchant", apptest.OtherDistrict, "60000.00", "2025-12-01")).Want(200)
+	assertSummariesMatchLoans(t, s)
+
+	// Disbursed 560,000.00; repaid 50,000.00; the fund took over B's 200,000.00:
+	// 310,000.00 outstanding. Matured by 30 June 2026: A and B (15 March 2026)
+	// and I1 (1 February 2026), 500,000.00, of which A's 150,000.00, B's
+	// 150,000.00 not recovered and I1's 100,000.00 are unpaid: 20.00% came back.
+	var p map[string]any
+	s.Do("GET", "/api/v1/reports/portfolio?as_of=2026-06-30", c.auditor, nil).Want(200).Decode(&p)
+	for k, v := range map[string]any{
+		"as_of": "2026-06-30", "loans": 4.0, "disbursed": "560000.00", "repaid": "50000.00", "outstanding": "310000.00",
+		"overdue": "0.00", "overdue_rate": "0.00", "compensated_loans": 1.0, "compensated": "200000.00", "fund_paid": "160000.00",
+		"recovered": "50000.00", "written_off": "0.00", "matured_loans": 3.0, "matured_principal": "500000.00",
+		"matured_repaid": "100000.00", "recovery_rate": "20.00",
+	} {
+		if p[k] != v {
+			t.Errorf("portfolio %s = %v, want %v", k, p[k], v)
+		}
+	}
+	if rows := p["rows"].([]any); len(rows) != 2 || rows[0].(map[string]any)["outstanding"] != "160000.00" || rows[1].(map[string]any)["outstanding"] != "150000.00" {
+		t.Errorf("portfolio rows %v", rows)
+	}
+	// Before the compensation, and before I2: 450,000.00 outstanding.
+	s.Do("GET", "/api/v1/reports/portfolio?as_of=2024-07-31", c.auditor, nil).Want(200).Decode(&p)
+	if p["loans"] != 3.0 || p["outstanding"] != "450000.00" || p["compensated"] != "0.00" || p["recovered"] != "0.00" || p["matured_loans"] != 0.0 || p["recovery_rate"] != nil {
+		t.Errorf("portfolio on 31 July 2024: %v", p)
+	}
+	// The subsidy was claimed and paid today.
+	s.Do("GET", "/api/v1/reports/portfolio", c.auditor, nil).Want(200).Decode(&p)
+	if p["subsidy_claimed"] != "1064.31" || p["subsidy_paid"] != "1064.31" {
+		t.Errorf("subsidy claimed %v paid %v", p["subsidy_claimed"], p["subsidy_paid"])
+	}
+
+	// Disbursements of 2024 by key group: the two disbursed loans and I1.
+	var d struct {
+		Rows []struct {
+			Key, Label, Amount       string
+			Loans, JobsPlanned, Jobs int64
+		} `json:"rows"`
+		Total map[string]any `json:"total"`
+	}
+	s.Do("GET", "/api/v1/reports/disbursements?from=2024-01-01&to=2024-12-31&group_by=key_group", c.auditor, nil).Want(200).Decode(&d)
+	if len(d.Rows) != 2 || d.Rows[0].Key != "college_graduate" || d.Rows[0].Amount != "100000.00" || d.Rows[1].Key != "returning_migrant_worker" ||
+		d.Rows[1].Loans != 2 || d.Rows[1].Label != "返乡创业农民工" || d.Total["amount"] != "500000.00" || d.Total["loans"] != 3.0 {
+		t.Errorf("by key group: %+v", d)
+	}
+	var byMonth map[string]any
+	s.Do("GET", "/api/v1/reports/disbursements?from=2024-01-01&to=2025-12-31&group_by=month", c.auditor, nil).Want(200).Decode(&byMonth)
+	keys := []string{}
+	for _, r := range byMonth["rows"].([]any) {
+		keys = append(keys, r.(map[string]any)["key"].(string))
+	}
+	if strings.Join(keys, " ") != "2024-02 2024-03 2025-12" || byMonth["total"].(map[string]any)["amount"] != "560000.00" {
+		t.Errorf("by month: %v", byMonth)
+	}
+	var byQuarter map[string]any
+	s.Do("GET", "/api/v1/reports/disbursements?from=2024-01-01&to=2025-12-31&group_by=quarter", c.auditor, nil).Want(200).Decode(&byQuarter)
+	if r := byQuarter["rows"].([]any)[0].(map[string]any); r["key"] != "2024Q1" || r["loans"] != 3.0 || r["amount"] != "500000.00" {
+		t.Errorf("by quarter: %v", byQuarter)
+	}
+}
+
+func TestReportsAreForAuditorsAndAdminsAndCheckEveryParameter(t *testing.T) {
+	s := apptest.NewServer(t)
+	auditor := s.User("auditor", "finance_auditor", "", "")
+	others := map[string]string{
+		"entrepreneur":      s.User("owner", "entrepreneur", "", ""),
+		"hrss_officer":      s.User("hrss", "hrss_officer", apptest.District, ""),
+		"guarantee_officer": s.User("guar", "guarantee_officer", apptest.District, ""),
+		"bank_officer":      s.User("bank", "bank_officer", "", apptest.Bank),
+	}
+	reads := []string{"/api/v1/reports/progress?year=2024", "/api/v1/reports/disbursements", "/api/v1/reports/portfolio", "/api/v1/reports/reconciliation"}
+	for _, path := range reads {
+		s.Do("GET", path, auditor, nil).Want(200)
+		s.Do("GET", path, s.AdminToken, nil).Want(200)
+		s.Do("GET", path, "", nil).WantProblem(401, "auth.unauthenticated")
+		for role, token := range others {
+			if r := s.Do("GET", path, token, nil); r.Status != 403 {
+				t.Errorf("%s reads %s: %d", role, path, r.Status)
+			}
+		}
+		for _, f := range []string{"pdf", "CSVX", "1"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			if got := s.Do("GET", path+sep+"format="+f, auditor, nil).WantProblem(422, "validation_failed").FieldErrors(); !reflect.DeepEqual(got, []string{"format"}) {
+				t.Errorf("%s format=%s: %v", path, f, got)
+			}
+		}
+	}
+	for _, tc := range []struct{ path, field string }{
+		{"/api/v1/reports/progress?year=twenty", "year"},
+		{"/api/v1/reports/progress?year=1999", "year"},
+		{"/api/v1/reports/progress?year=2024&through=2023-12-31", "through"},
+		{"/api/v1/reports/progress?through=2024-02-30", "through"},
+		{"/api/v1/reports/disbursements?from=2024-13-01", "from"},
+		{"/api/v1/reports/disbursements?to=yesterday", "to"},
+		{"/api/v1/reports/disbursements?from=2024-05-01&to=2024-04-01", "from"},
+		{"/api/v1/reports/disbursements?group_by=city", "group_by"},
+		{"/api/v1/reports/portfolio?as_of=2024/01/01", "as_of"},
+		{"/api/v1/reports/portfolio?as_of=2999-01-01", "as_of"},
+		{"/api/v1/reports/reconciliation?bank_code=NOPE", "bank_code"},
+		{"/api/v1/reports/reconciliation?from=x", "from"},
+	} {
+		if got := s.Do("GET", tc.path, auditor, nil).WantProblem(422, "validation_failed").FieldErrors(); !reflect.DeepEqual(got, []string{tc.field}) {
+			t.Errorf("%s: fields %v, want %s", tc.path, got, tc.field)
+		}
+	}
+	file := legacyHeader + legacyLine("X1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05")
+	importLegacy(s, auditor, file).WantProblem(403, "forbidden")
+	for role, token := range others {
+		if r := importLegacy(s, token, file); r.Status != 403 {
+			t.Errorf("%s imports: %d", role, r.Status)
+		}
+	}
+	// A bank officer uploads the list of their own bank only.
+	list := "bank_reference,name,amount,disbursed_on\nB1,张三,1000.00,2024-01-05\n"
+	s.Do("POST", "/api/v1/reports/reconciliation?bank_code="+apptest.OtherBank+"&from=2024-01-01&to=2024-12-31", others["bank_officer"], list, "Content-Type", "text/csv").WantProblem(403, "forbidden")
+	s.Do("POST", "/api/v1/reports/reconciliation?bank_code="+apptest.Bank+"&from=2024-01-01&to=2024-12-31", others["hrss_officer"], list, "Content-Type", "text/csv").WantProblem(403, "forbidden")
+	s.Do("POST", "/api/v1/reports/reconciliation?bank_code="+apptest.Bank+"&from=2024-01-01&to=2024-12-31", others["bank_officer"], list, "Content-Type", "text/csv").Want(200)
+}
+
+func TestLegacyImportIsAllOrNothingAndIdempotent(t *testing.T) {
+	s := apptest.NewServer(t)
+	good := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i <= to; i++ {
+			b.WriteString(legacyLine(fmt.Sprintf("OLD-%04d", i), i, "rural_entrepreneur", apptest.District, "20000.00", "2024-06-03"))
+		}
+		return b.String()
+	}
+	// A bad row in the middle (row 1502: the header is row 1) leaves nothing,
+	// though batches before it were already written in the transaction.
+	bad := strings.Replace(legacyLine("OLD-BAD", 2001, "nobody", apptest.District, "300000.01", "2024-06-03"), "0.0395", "0.0600", 1)
+	r := importLegacy(s, s.AdminToken, legacyHeader+good(1, 1500)+bad+good(1501, 2000)).WantProblem(422, "validation_failed")
+	var p struct {
+		Errors []struct {
+			Row     int    `json:"row"`
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	r.Decode(&p)
+	fields := map[string]int{}
+	for _, e := range p.Errors {
+		fields[e.Field] = e.Row
+	}
+	if len(p.Errors) != 3 || fields["key_group"] != 1502 || fields["principal"] != 1502 || fields["annual_rate"] != 1502 {
+		t.Fatalf("%d errors, first %+v", len(p.Errors), p.Errors[:min(len(p.Errors), 5)])
+	}
+	if n := sqlRows(t, s, "SELECT COUNT(*) FROM loans")[0][0]; n != "0" {
+		t.Fatalf("%s loans after a failed import", n)
+	}
+	if n := sqlRows(t, s, "SELECT COUNT(*) FROM loan_day_totals")[0][0]; n != "0" {
+		t.Fatalf("%s summary rows after a failed import", n)
+	}
+
+	got := importLegacy(s, s.AdminToken, legacyHeader+good(1, 2000)).Want(200).JSON()
+	if got["imported"] != 2000.0 || got["skipped"] != 0.0 {
+		t.Fatalf("import answered %v", got)
+	}
+	again := importLegacy(s, s.AdminToken, legacyHeader+good(1, 2000)+good(2001, 2002)).Want(200).JSON()
+	if again["imported"] != 2.0 || again["skipped"] != 2000.0 {
+		t.Fatalf("second import answered %v", again)
+	}
+	assertSummariesMatchLoans(t, s)
+	loans := s.Do("GET", "/api/v1/loans?district_code="+apptest.District+"&page_size=1", s.AdminToken, nil)
+	if loans.Status == 200 {
+		if items := loans.JSON()["items"].([]any); len(items) == 1 && items[0].(map[string]any)["status"] != "active" {
+			t.Errorf("imported loan %v", items[0])
+		}
+	}
+	status := sqlRows(t, s, "SELECT status, COUNT(*), MIN(number), MAX(number) FROM loans GROUP BY status")
+	if len(status) != 1 || status[0][0] != "active" || status[0][1] != "2002" || status[0][2] != "DK411282-2024-000001" || status[0][3] != "DK411282-2024-002002" {
+		t.Errorf("imported loans %v", status)
+	}
+	var d map[string]any
+	s.Do("GET", "/api/v1/reports/disbursements?from=2024-01-01&to=2024-12-31", s.AdminToken, nil).Want(200).Decode(&d)
+	if tot := d["total"].(map[string]any); tot["loans"] != 2002.0 || tot["amount"] != "40040000.00" || tot["jobs_created"] != 4004.0 {
+		t.Errorf("disbursements of the imported loans %v", tot)
+	}
+
+	for _, tc := range []struct {
+		name, body string
+		field      string
+	}{
+		{"empty", "", "file"},
+		{"header only", legacyHeader, "file"},
+		{"missing column", strings.Replace(legacyHeader, ",jobs_created", "", 1) + "x\n", "jobs_created"},
+		{"unknown column", strings.TrimSuffix(legacyHeader, "\n") + ",note\n", "note"},
+		{"bad checksum", legacyHeader + strings.Replace(legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05"), reportPersonID(1), reportPersonID(1)[:16]+"99", 1), "national_id"},
+		{"wrong gender", legacyHeader + strings.Replace(legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05"), ",male,", ",female,", 1), "gender"},
+		{"unknown district", legacyHeader + legacyLine("Z1", 1, "college_graduate", "419999", "1000.00", "2024-01-05"), "district_code"},
+		{"future", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2999-01-05"), "disbursed_on"},
+		{"no LPR yet", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2015-01-05"), "annual_rate"},
+		{"term", legacyHeader + strings.Replace(legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05"), ",24,", ",37,", 1), "term_months"},
+		{"twice", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05") + legacyLine("Z1", 3, "college_graduate", apptest.District, "1000.00", "2024-01-05"), "external_ref"},
+		{"sub-fen", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.001", "2024-01-05"), "principal"},
+	} {
+		if got := importLegacy(s, s.AdminToken, tc.body).WantProblem(422, "validation_failed").FieldErrors(); !reflect.DeepEqual(got, []string{tc.field}) {
+			t.Errorf("%s: fields %v, want %s", tc.name, got, tc.field)
+		}
+	}
+}
+
+func TestReconciliationPerBank(t *testing.T) {
+	c := newLoanCast(t)
+	s := c.s
+	a := c.loan(t) // bank reference D-<application id>, 200,000.00 on 2024-03-15
+	b := c.loan(t)
+	refA, refB := a["bank_reference"].(string), b["bank_reference"].(string)
+	list := "\uFEFFbank_reference,national_id,amount,disbursed_on\n" +
+		refA + "," + loanPersonID(1) + ",200000.00,2024-03-15\n" +
+		refB + "," + loanPersonID(2) + ",199999.99,2024-03-15\n" +
+		"GHOST-1,,5000.00,2024-04-01\n"
+	up := "/api/v1/reports/reconciliation?bank_code=" + apptest.Bank + "&from=2024-01-01&to=2024-12-31"
+	if got := s.Do("POST", up, c.bank, list, "Content-Type", "text/csv").WantProblem(422, "validation_failed").FieldErrors(); !reflect.DeepEqual(got, []string{"name"}) {
+		t.Fatalf("a line without name or ID: %v", got)
+	}
+	list = strings.Replace(list, "GHOST-1,,", "GHOST-1,"+loanPersonID(9)+",", 1)
+	s.Do("POST", up, c.bank, strings.Replace(list, "2024-04-01", "2025-04-01", 1), "Content-Type", "text/csv").WantProblem(422, "validation_failed")
+	var rec struct {
+		Banks []struct {
+			BankCode          string `json:"bank_code"`
+			RecordedLoans     int64  `json:"recorded_loans"`
+			RecordedAmount    string `json:"recorded_amount"`
+			ReportedLoans     int64  `json:"reported_loans"`
+			ReportedAmount    string `json:"reported_amount"`
+			Matched           int64  `json:"matched"`
+			MissingInBank     []map[string]any
+			MissingInRecords  []map[string]any `json:"missing_in_records"`
+			AmountDifferences []map[string]any `json:"amount_differences"`
+		} `json:"banks"`
+	}
+	s.Do("POST", up, c.bank, list, "Content-Type", "text/csv").Want(200).Decode(&rec)
+	if len(rec.Banks) != 1 {
+		t.Fatalf("reconciliation %+v", rec)
+	}
+	bk := rec.Banks[0]
+	if bk.RecordedLoans != 2 || bk.RecordedAmount != "400000.00" || bk.ReportedLoans != 3 || bk.ReportedAmount != "404999.99" || bk.Matched != 1 ||
+		len(bk.MissingInRecords) != 1 || bk.MissingInRecords[0]["bank_reference"] != "GHOST-1" || bk.MissingInRecords[0]["row"] != 4.0 ||
+		len(bk.AmountDifferences) != 1 || bk.AmountDifferences[0]["recorded_amount"] != "200000.00" || bk.AmountDifferences[0]["reported_amount"] != "199999.99" {
+		t.Errorf("reconciliation %+v", bk)
+	}
+	// A new list of the period replaces the old one; the auditor reads it.
+	s.Do("POST", up, c.bank, "bank_reference,name,amount,disbursed_on\n"+refA+",张伟,200000.00,2024-03-15\n", "Content-Type", "text/csv").Want(200)
+	var all map[string]any
+	s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31", c.auditor, nil).Want(200).Decode(&all)
+	bank := all["banks"].([]any)[0].(map[string]any)
+	if bank["matched"] != 1.0 || len(bank["missing_in_bank"].([]any)) != 1 || len(bank["missing_in_records"].([]any)) != 0 {
+		t.Errorf("after the second list: %v", bank)
+	}
+	csvBody := s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31&format=csv", c.auditor, nil).Want(200).Body
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvBody, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil || len(records) != 2 || records[1][1] != "missing_in_bank" || records[1][2] != refB || records[1][6] != "200000.00" {
+		t.Errorf("reconciliation CSV %q %v", records, err)
+	}
+}
