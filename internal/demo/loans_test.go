@@ -1,0 +1,38 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"chuangdai/internal/apptest"
+	"chuangdai/internal/demo"
+	"chuangdai/internal/loan"
+)
+
+func TestDemoHasLoansInEveryStatus(t *testing.T) {
+	a := apptest.New(t)
+	ctx := context.Background()
+	d, err := demo.Seed(ctx, a, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditor := d.ByName["auditor"]
+	for _, st := range loan.Statuses {
+		ls, n, err := a.Loans.List(ctx, auditor, loan.Filter{Status: st}, 0, 10)
+		if err != nil || n < 1 {
+			t.Fatalf("%s loans: %d, %v", st, n, err)
+		}
+		if st == loan.Overdue && ls[0].DaysOverdue < 1 {
+			t.Errorf("overdue demo loan without days overdue: %+v", ls[0])
+		}
+	}
+	active, _, err := a.Loans.List(ctx, auditor, loan.Filter{Status: loan.Active}, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := a.Loans.Subsidy(ctx, auditor, active[0].ID)
+	if err != nil || len(items) < 2 || items[0].Status != loan.ClaimPaid {
+		t.Fatalf("subsidy of the active demo loan: %+v %v", items, err)
+	}
+}
