@@ -309,7 +309,7 @@ func (a *api) routesApplications() {
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/applications", Tag: "applications", Status: 200,
-		Summary: "The caller's queue: own applications (entrepreneur, newest first), the district's or bank's (officers, oldest submission first), all (auditor)",
+		Summary:  "The caller's queue: own applications (entrepreneur, newest first), the district's or bank's (officers, oldest submission first), all (auditor)",
 		Response: listResponse[applicationResponse]{}, Query: applicationListQuery, Errors: []int{401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields

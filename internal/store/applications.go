@@ -74,14 +74,6 @@ type applicationHistoryRow struct {
 
 func (applicationHistoryRow) TableName() string { return "application_history" }
 
-type applicationCounterRow struct {
-	DistrictCode string `gorm:"primaryKey"`
-	Year         int    `gorm:"primaryKey"`
-	LastSeq      int64
-}
-
-func (applicationCounterRow) TableName() string { return "application_counters" }
-
 // Applications implements application.Store. The loans capability also
 // calls MarkDisbursed and extends PersonHistory.
 type Applications struct{ *DB }
