@@ -319,3 +319,50 @@ func TestParseFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchApply(t *testing.T) {
+	str := func(s string) *string { return &s }
+	ent := validEnterprise()
+	cases := []struct {
+		name  string
+		in    Input
+		patch Patch
+		check func(Input) bool
+	}{
+		{"nothing changes", validIndividual(), Patch{}, func(out Input) bool { return out.Amount == "200000.00" && out.Name == "张伟" }},
+		{"some fields", validIndividual(), Patch{Amount: str("1.00"), TermMonths: new(int)}, func(out Input) bool {
+			return out.Amount == "1.00" && out.TermMonths == 0 && out.Phone == "13800138000"
+		}},
+		{"to a partnership", validIndividual(), Patch{BorrowerType: str("partnership"), Partners: &[]Partner{{Name: "A"}, {Name: "B"}}}, func(out Input) bool {
+			return out.BorrowerType == "partnership" && len(out.Partners) == 2
+		}},
+		{"from a partnership drops partners", validPartnership(2), Patch{BorrowerType: str("individual")}, func(out Input) bool {
+			return out.BorrowerType == "individual" && out.Partners == nil
+		}},
+		{"from an enterprise drops the firm", ent, Patch{BorrowerType: str("individual")}, func(out Input) bool { return out.Enterprise == nil }},
+		{"an enterprise keeps its firm", ent, Patch{Name: str("陈静")}, func(out Input) bool { return out.Enterprise != nil && out.Name == "陈静" }},
+		{"other loans replaced", validIndividual(), Patch{OtherLoans: &[]OtherLoanInput{{"spouse", "car", "1.00"}}}, func(out Input) bool {
+			return len(out.OtherLoans) == 1 && out.OtherLoans[0].Kind == "car"
+		}},
+	}
+	for _, c := range cases {
+		if out := c.patch.Apply(c.in); !c.check(out) {
+			t.Errorf("%s: %+v", c.name, out)
+		}
+	}
+}
+
+func TestInputOfRoundTrips(t *testing.T) {
+	v := loadPolicy(t).At(ruleDay)
+	for _, in := range []Input{validIndividual(), validPartnership(3), validEnterprise()} {
+		in.OtherLoans = []OtherLoanInput{{"spouse", "housing", "1000.50"}}
+		var f apperr.Fields
+		first := Validate(v, ruleDay, in, &f)
+		second := Validate(v, ruleDay, InputOf(first), &f)
+		if !f.Empty() || !second.Amount.Equal(first.Amount) || second.NationalID != first.NationalID ||
+			len(second.Partners) != len(first.Partners) || (first.Enterprise == nil) != (second.Enterprise == nil) ||
+			!second.OtherLoans[0].Balance.Equal(first.OtherLoans[0].Balance) {
+			t.Errorf("%s: %+v became %+v (%v)", in.BorrowerType, first, second, f.List())
+		}
+	}
+}

@@ -320,7 +320,9 @@ func TestApplicationDecisions(t *testing.T) {
 		t.Errorf("bad decision: %v", f)
 	}
 	decide(c.hrss, map[string]any{"decision": "approve", "approved_amount": "1.00"}).WantProblem(422, "validation_failed")
-	decide(c.hrss, approve).Want(200)
+	decide(c.hrss, map[string]any{"decision": "approve", "version": 1}).WantProblem(409, "conflict")
+	c.s.Do("POST", path(id, "/decisions"), c.hrss, approve, "If-Match", `"1"`).WantProblem(409, "conflict")
+	decide(c.hrss, map[string]any{"decision": "approve", "version": 2}).Want(200)
 	decide(c.hrss, approve).WantProblem(409, "application.invalid_state") // its stage is over
 
 	// Guarantee: the district's guarantee officer; the hrss officer who
@@ -416,11 +418,24 @@ func TestApplicationReturnEditResubmit(t *testing.T) {
 	// The stale copy can no longer be written.
 	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"amount": "100000.00"}, "If-Match", etag).WantProblem(409, "conflict")
 	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"amount": "100000.00", "version": 5}).Want(200)
+	// Becoming a partnership needs partners; the partners then come back.
+	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"borrower_type": "partnership"}).WantProblem(422, "validation_failed")
+	p := c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"borrower_type": "partnership", "partners": []map[string]any{
+		{"name": "张伟", "national_id": residentID("19900101", 1), "key_group": "returning_migrant_worker"},
+		{"name": "李娜", "national_id": residentID("19920202", 22), "key_group": "college_graduate"},
+	}}).Want(200).JSON()
+	if p["borrower_type"] != "partnership" || len(p["partners"].([]any)) != 2 || p["version"] != float64(7) {
+		t.Fatalf("partnership edit %v", p)
+	}
+	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"borrower_type": "individual"}).Want(200)
 
 	// Resubmitted, it starts again at eligibility; the hrss officer who
 	// approved the first time decides again (same stage).
 	c.s.Do("POST", path(id, "/submit"), c.owner, map[string]any{"version": 5}).WantProblem(409, "conflict")
-	c.s.Do("POST", path(id, "/submit"), c.owner, nil, "If-Match", `"6"`).Want(200)
+	sub := c.s.Do("POST", path(id, "/submit"), c.owner, nil, "If-Match", `"8"`).Want(200).JSON()
+	if sub["borrower_type"] != "individual" || len(sub["partners"].([]any)) != 0 {
+		t.Fatalf("submitted %v", sub)
+	}
 	decide(c.hrss, map[string]any{"decision": "approve"}).Want(200)
 	// The guarantee officer who returned it decides the guarantee stage again.
 	decide(c.guar, map[string]any{"decision": "reject", "comment": "the lease is forged"}).Want(200)
