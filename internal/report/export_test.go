@@ -1,0 +1,84 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+func sampleTable() Table {
+	return Table{
+		Name: "sample", Title: "发放进度通报", Period: "2024-01-01 至 2024-04-30",
+		Columns: []Column{{"district_name", "单位", Text}, {"loans", "笔数", Int}, {"amount", "金额(元)", Money}, {"completion_pct", "完成率(%)", Pct}},
+		Rows: [][]string{
+			{"灵宝市", "2", "123450.00", "12.35"},
+			{"义马市, \"东区\"", "1", "100000.00", ""},
+			{"合计", "3", "223450.00", "14.90"},
+		},
+	}
+}
+
+func TestWriteCSVHasBOMAndTheSameCells(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteCSV(&b, sampleTable()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b.Bytes(), []byte("\xEF\xBB\xBF")) {
+		t.Fatal("no byte order mark: Excel would read the Chinese as mojibake")
+	}
+	got, err := csv.NewReader(bytes.NewReader(b.Bytes()[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([][]string{{"district_name", "loans", "amount", "completion_pct"}}, sampleTable().Rows...)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("CSV\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestWriteXLSXTitleHeaderAndNumbers(t *testing.T) {
+	var b bytes.Buffer
+	at := time.Date(2024, 5, 6, 1, 2, 3, 0, time.UTC)
+	if err := WriteXLSX(&b, sampleTable(), at); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	title, _ := f.GetCellValue("Sheet1", "A1")
+	for _, part := range []string{"发放进度通报", "2024-01-01 至 2024-04-30", "导出时间 2024-05-06 09:02:03"} {
+		if !strings.Contains(title, part) {
+			t.Errorf("title %q lacks %q", title, part)
+		}
+	}
+	header, _ := f.GetRows("Sheet1")
+	if !reflect.DeepEqual(header[1], []string{"单位", "笔数", "金额(元)", "完成率(%)"}) {
+		t.Errorf("header %q", header[1])
+	}
+	style, _ := f.GetCellStyle("Sheet1", "B2")
+	if s, err := f.GetStyle(style); err != nil || s.Font == nil || !s.Font.Bold {
+		t.Errorf("header style %+v %v", s, err)
+	}
+	for cell, want := range map[string]string{"C3": "123,450.00", "D3": "12.35", "B3": "2", "C5": "223,450.00", "D4": "", "A4": "义马市, \"东区\""} {
+		if got, _ := f.GetCellValue("Sheet1", cell); got != want {
+			t.Errorf("%s shows %q, want %q", cell, got, want)
+		}
+	}
+	for _, cell := range []string{"B3", "C3", "D3", "C5"} {
+		raw, _ := f.GetCellValue("Sheet1", cell, excelize.Options{RawCellValue: true})
+		typ, _ := f.GetCellType("Sheet1", cell)
+		if typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString || strings.Contains(raw, ",") {
+			t.Errorf("%s is text (%v %q), want a number", cell, typ, raw)
+		}
+	}
+	if raw, _ := f.GetCellValue("Sheet1", "C3", excelize.Options{RawCellValue: true}); raw != "123450" {
+		t.Errorf("raw amount %q", raw)
+	}
+}

@@ -1,0 +1,117 @@
+package report
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/money"
+	"chuangdai/internal/policy"
+)
+
+func checker(t *testing.T) legacyChecker {
+	t.Helper()
+	pol, err := policy.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return legacyChecker{
+		s: &Service{policy: pol}, districts: map[string]string{"411282": "灵宝市"}, banks: map[string]string{"ICBC-SMX": "工行"},
+		today: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+// a valid row: 11010519491231002X is a woman's resident ID number.
+var goodRow = map[string]string{
+	"external_ref": "OLD-1", "name": "王芳", "national_id": "11010519491231002X", "gender": "female",
+	"key_group": "returning_migrant_worker", "borrower_type": "individual", "district_code": "411282", "bank_code": "ICBC-SMX",
+	"principal": "200000.00", "annual_rate": "0.0395", "term_months": "24", "disbursed_on": "2024-03-15", "jobs_created": "3",
+}
+
+func TestLegacyRowsAreCheckedLikeNewLoans(t *testing.T) {
+	c := checker(t)
+	for _, tc := range []struct {
+		name   string
+		change map[string]string
+		fields []string
+	}{
+		{"valid", nil, nil},
+		{"女 for a woman", map[string]string{"gender": "女"}, nil},
+		{"man's sex for a woman's number", map[string]string{"gender": "male"}, []string{"gender"}},
+		{"checksum", map[string]string{"national_id": "110105194912310021"}, []string{"national_id"}},
+		{"enterprise without key group", map[string]string{"borrower_type": "enterprise", "key_group": "", "principal": "4000000.00"}, nil},
+		{"individual without key group", map[string]string{"key_group": ""}, []string{"key_group"}},
+		{"unknown borrower type", map[string]string{"borrower_type": "company"}, []string{"borrower_type"}},
+		{"unknown district and bank", map[string]string{"district_code": "419999", "bank_code": "NOPE"}, []string{"district_code", "bank_code"}},
+		{"over the individual cap", map[string]string{"principal": "300000.01"}, []string{"principal"}},
+		{"partnership up to its cap", map[string]string{"borrower_type": "partnership", "principal": "4000000.00"}, nil},
+		{"zero principal", map[string]string{"principal": "0.00"}, []string{"principal"}},
+		// LPR on 2024-03-15 is 3.45 %: the cap is 4.95 %.
+		{"rate at the cap", map[string]string{"annual_rate": "0.0495"}, nil},
+		{"rate over the cap", map[string]string{"annual_rate": "0.049501"}, []string{"annual_rate"}},
+		{"no LPR before 2019-08-20", map[string]string{"disbursed_on": "2019-08-19"}, []string{"annual_rate"}},
+		{"term over 36 months", map[string]string{"term_months": "37"}, []string{"term_months"}},
+		{"enterprise term over 24", map[string]string{"borrower_type": "enterprise", "term_months": "25"}, []string{"term_months"}},
+		{"future", map[string]string{"disbursed_on": "2025-01-02"}, []string{"disbursed_on"}},
+		{"bad date", map[string]string{"disbursed_on": "2024/03/15"}, []string{"disbursed_on"}},
+		{"negative jobs", map[string]string{"jobs_created": "-1"}, []string{"jobs_created"}},
+		{"no reference", map[string]string{"external_ref": ""}, []string{"external_ref"}},
+		{"no name", map[string]string{"name": ""}, []string{"name"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row := map[string]string{}
+			for k, v := range goodRow {
+				row[k] = v
+			}
+			for k, v := range tc.change {
+				row[k] = v
+			}
+			var f apperr.Fields
+			l := c.check(func(col string) string { return row[col] }, &f)
+			var got []string
+			for _, e := range f.List() {
+				got = append(got, e.Field)
+			}
+			slices.Sort(got)
+			want := slices.Clone(tc.fields)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("fields %v, want %v (%v)", got, want, f.List())
+			}
+			if tc.fields == nil && tc.name == "valid" {
+				if !l.Female || l.Maturity.Format(time.DateOnly) != "2026-03-15" || money.Format(l.Principal) != "200000.00" ||
+					l.SubsidyRate.String() != "0.01975" || l.JobsCreated != 3 || money.Format(l.SubsidyCap) != "300000.00" {
+					t.Errorf("loan %+v", l)
+				}
+			}
+		})
+	}
+}
+
+func TestParseBankList(t *testing.T) {
+	from, to := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
+	lines, err := ParseBankList(strings.NewReader("\uFEFFbank_reference,name,amount,disbursed_on\nD-1,张三,200000.00,2024-03-15\n\nD-2,李四,1.5,2024-12-31\n"), from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 || lines[0].AmountFen != 20_000_000 || lines[1].AmountFen != 150 || lines[1].Row != 4 || lines[0].Name != "张三" {
+		t.Errorf("lines %+v", lines)
+	}
+	for _, tc := range []struct{ name, body, field string }{
+		{"no person column", "bank_reference,amount,disbursed_on\nD-1,1.00,2024-03-15\n", "national_id"},
+		{"unknown column", "bank_reference,name,amount,disbursed_on,memo\n", "memo"},
+		{"outside the period", "bank_reference,name,amount,disbursed_on\nD-1,张三,1.00,2025-01-01\n", "disbursed_on"},
+		{"twice", "bank_reference,name,amount,disbursed_on\nD-1,张三,1.00,2024-01-01\nD-1,李四,2.00,2024-01-02\n", "bank_reference"},
+		{"bad amount", "bank_reference,name,amount,disbursed_on\nD-1,张三,1.005,2024-01-01\n", "amount"},
+		{"bad ID", "bank_reference,national_id,amount,disbursed_on\nD-1,110105194912310021,1.00,2024-01-01\n", "national_id"},
+		{"empty", "", "file"},
+	} {
+		_, err := ParseBankList(strings.NewReader(tc.body), from, to)
+		e, ok := apperr.As(err)
+		if !ok || e.Kind != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != tc.field {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
