@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -694,6 +695,9 @@ func (s Loans) FundShare(ctx context.Context, bankCode string) (*decimal.Decimal
 func (s Loans) TryJobLock(ctx context.Context, name string) (func(), bool, error) {
 	if s.Engine != config.Postgres {
 		return func() {}, true, nil
+	}
+	if s.sql.Stats().MaxOpenConnections == 1 {
+		return nil, false, apperr.Wrap(errors.New("the lock holds one connection and the job needs another: set CHUANGDAI_DB_MAX_OPEN_CONNS to 2 or more"), "job lock")
 	}
 	h := fnv.New64a()
 	h.Write([]byte("chuangdai-job:" + name))
