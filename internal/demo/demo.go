@@ -119,6 +119,9 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) (Data, error) {
 	if err := seedLoans(ctx, a, &d); err != nil {
 		return d, fmt.Errorf("demo loans: %w", err)
 	}
+	if err := seedReports(ctx, a, &d); err != nil {
+		return d, fmt.Errorf("demo legacy loan history: %w", err)
+	}
 	fmt.Fprintln(out, "Demo data loaded. Sign in at http://localhost:8080/ or POST /api/v1/auth/login with:")
 	fmt.Fprintf(out, "  %-20s %-16s %-18s %s\n", "username", "password", "role", "bound to")
 	for _, acc := range d.Accounts {
