@@ -162,6 +162,15 @@ func TestDisbursementCreatesTheLoanOnce(t *testing.T) {
 	// A bank reference is unique per bank.
 	app2 := c.application(t, c.owner2(t), "approved")
 	s.Do("POST", "/api/v1/applications/"+app2+"/disbursement", c.bank2, body, "Idempotency-Key", "k-3").WantProblem(409, "conflict")
+	// The failed attempt left nothing: the application is still approved, the
+	// loan number was not used up, and the key is free for the corrected request.
+	if st := s.Do("GET", "/api/v1/applications/"+app2, c.bank2, nil).Want(200).JSON()["status"]; st != "approved" {
+		t.Fatalf("after a failed disbursement the application is %v", st)
+	}
+	l2 := s.Do("POST", "/api/v1/applications/"+app2+"/disbursement", c.bank2, disbursement("200000.00", "2024-04-01", "ICBC-2024-0002"), "Idempotency-Key", "k-3").Want(201).JSON()["loan"].(map[string]any)
+	if l2["number"] != "DK411282-2024-000002" || l["number"] != "DK411282-2024-000001" {
+		t.Fatalf("numbers %v and %v", l["number"], l2["number"])
+	}
 	// Not yet approved → 409.
 	app3 := c.application(t, c.owner3(t), "eligibility_review")
 	s.Do("POST", "/api/v1/applications/"+app3+"/disbursement", c.bank2, body, "Idempotency-Key", "k-4").WantProblem(409, "application.invalid_state")
@@ -463,6 +472,17 @@ func TestOverdueCompensationRecoveryWriteOff(t *testing.T) {
 	if d := s.Do("GET", "/api/v1/loans/"+id, c.guar, nil).Want(200).JSON()["days_overdue"].(float64); d != 11 {
 		t.Fatalf("days overdue %v after an earlier run", d)
 	}
+	// Catching up cures the loan on the next run, but it stays marked as once overdue.
+	if rl := cureAndCheck(t, c, id, day); rl["status"] != "active" || rl["days_overdue"].(float64) != 0 || rl["ever_overdue"] != true {
+		t.Fatalf("after catching up: %v", rl)
+	}
+	// Unpaid again on 20 September: overdue again from 21 September.
+	if _, err := s.App.Loans.RunDaily(ctx, time.Date(2024, 9, 25, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if rl := s.Do("GET", "/api/v1/loans/"+id, c.guar, nil).Want(200).JSON(); rl["status"] != "overdue" || rl["overdue_since"] != "2024-09-21" || rl["days_overdue"].(float64) != 5 {
+		t.Fatalf("overdue again: %v", rl)
+	}
 	// The person had an overdue loan: a new application is refused.
 	newApp := map[string]any{
 		"borrower_type": "individual", "name": "张伟", "national_id": loanPersonID(1), "phone": "13800138000",
@@ -609,4 +629,16 @@ func TestDailyJobLeavesImportedLoansAlone(t *testing.T) {
 	if len(items) != 1 || items[0].(map[string]any)["status"] != "active" || items[0].(map[string]any)["external_ref"] != "LEG-1" {
 		t.Fatalf("imported loans %v", items)
 	}
+}
+
+// cureAndCheck pays the 2024Q2 borrower interest late (2 July) and runs the
+// job for 3 July.
+func cureAndCheck(t *testing.T, c *loanCast, id string, day time.Time) map[string]any {
+	t.Helper()
+	c.s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("0.00", "1064.30", "2024-07-02", "CURE-"+id), "Idempotency-Key", "cure-"+id).Want(201)
+	res, err := c.s.App.Loans.RunDaily(context.Background(), day.AddDate(0, 0, 2))
+	if err != nil || res.Cured != 1 {
+		t.Fatalf("cure run: %+v %v", res, err)
+	}
+	return c.s.Do("GET", "/api/v1/loans/"+id, c.auditor, nil).Want(200).JSON()
 }
