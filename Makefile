@@ -44,3 +44,19 @@ soak:
 
 clean:
 	rm -rf bin
+
+.PHONY: test-e2e screenshots e2e-deps
+
+# The browser tests drive Debian's Chromium (/usr/bin/chromium; apt-get install
+# chromium fonts-noto-cjk) through playwright-core; they never download a browser.
+e2e-deps:
+	@test -x /usr/bin/chromium || { echo "test-e2e needs /usr/bin/chromium: apt-get install -y chromium fonts-noto-cjk"; exit 1; }
+	@test -d web/e2e/node_modules/playwright-core || (cd web/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+## test-e2e: build, start chuangdai on a free port with a fresh SQLite file and the demo data, run the browser tests
+test-e2e: build e2e-deps
+	cd web/e2e && node run.mjs --bin ../../$(BIN)
+
+## screenshots: the browser tests, then each role's main page at 1440 px and 375 px into docs/screenshots/
+screenshots: build e2e-deps
+	cd web/e2e && node run.mjs --bin ../../$(BIN) --screenshots ../../docs/screenshots

@@ -27,11 +27,17 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 			t.Errorf("overdue demo loan without days overdue: %+v", ls[0])
 		}
 	}
-	active, _, err := a.Loans.List(ctx, auditor, loan.Filter{Status: loan.Active}, 0, 10)
+	active, _, err := a.Loans.List(ctx, auditor, loan.Filter{Status: loan.Active}, 0, 200)
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, _, err := a.Loans.Subsidy(ctx, auditor, active[0].ID)
+	var id int64
+	for _, l := range active {
+		if l.ApplicationID != nil && l.Name == "孙浩" {
+			id = l.ID
+		}
+	}
+	items, _, err := a.Loans.Subsidy(ctx, auditor, id)
 	if err != nil || len(items) < 2 || items[0].Status != loan.ClaimPaid {
 		t.Fatalf("subsidy of the active demo loan: %+v %v", items, err)
 	}
