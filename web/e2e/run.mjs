@@ -126,8 +126,10 @@ await R.test('an entrepreneur registers and applies; field errors from the API s
   await page.getByLabel('手机号码').fill(applicant.phone);
   await page.getByLabel('密码').fill(applicant.password);
   await page.getByRole('button', { name: '注册并登录' }).click();
+  await page.waitForFunction(() => location.hash === '#/applications');
   assert.equal(await heading(page), '我的申请');
   await page.getByRole('link', { name: '申请贷款' }).first().click();
+  await page.waitForFunction(() => location.hash === '#/apply');
   assert.equal(await heading(page), '申请创业担保贷款');
   await page.getByText('需要准备的材料').waitFor();
   await page.getByRole('radio', { name: /^个人/ }).check();
@@ -235,9 +237,45 @@ if (serves(server, 'POST', '/api/v1/applications/{id}/disbursement')) {
     await mine.locator('tbody tr').first().getByRole('link').click();
     await mine.locator('.facts').getByText('180,000.00 元').first().waitFor();
   });
+  await R.test('the bank officer records a repayment; the loan shows it with its schedule and subsidy', async (t) => {
+    const page = await R.newPage(t);
+    await signIn(page, 'bank.icbc');
+    await page.goto(`${base}/#/loans`);
+    await heading(page);
+    await page.locator('tbody tr').filter({ hasText: applicant.name }).first().getByRole('link').click();
+    assert.match(await heading(page), /^贷款 /);
+    assert.ok(await page.locator('table').filter({ hasText: '应还日期' }).locator('tbody tr').count() > 0, 'the schedule has rows');
+    await page.getByRole('heading', { name: '贴息（按季度）' }).waitFor();
+    await page.getByLabel('归还本金（元）').fill('30000.00');
+    await page.getByLabel('支付利息（元）').fill('0.00');
+    await page.getByLabel('银行流水号').fill(`E2E-R-${stamp}`);
+    await page.getByRole('button', { name: '登记还款' }).click();
+    await page.getByText('还款已登记。').waitFor();
+    await page.locator('.facts').getByText('150,000.00 元').waitFor();
+    await page.locator('table').filter({ hasText: '还款日期' }).getByText(`E2E-R-${stamp}`).waitFor();
+  });
 } else {
   R.leaveOut('disbursement by a bank officer', 'POST /api/v1/applications/{id}/disbursement is not served yet');
 }
+
+await R.test('what the UI hides from an entrepreneur the API refuses too', async (t) => {
+  t.allow(403, 409);
+  const page = await R.newPage(t);
+  await signIn(page, applicant);
+  await page.goto(appURL);
+  await heading(page);
+  assert.equal(await page.getByRole('button', { name: '提交决定' }).count(), 0, 'no decision form for the applicant');
+  const id = new URL(appURL).hash.split('/')[2];
+  const status = await page.evaluate(async (appID) => {
+    const { token } = JSON.parse(sessionStorage.getItem('chuangdai.session'));
+    const res = await fetch(`/api/v1/applications/${appID}/decisions`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve', comment: '' }),
+    });
+    return res.status;
+  }, id);
+  assert.ok(status === 403 || status === 409, `the API refuses the applicant's decision (got ${status})`);
+});
 
 // A second applicant: a partnership, returned by the HRSS officer, edited, resubmitted, withdrawn.
 const partner = { username: `e2e.p.${stamp}`, password: 'e2e-password-2', name: '陈静', phone: '13900139000' };
@@ -285,6 +323,7 @@ await R.test('a returned partnership application is edited, resubmitted and with
   await page.goto(url);
   await page.getByText('请补充合伙协议中的出资比例').first().waitFor();
   await page.getByRole('link', { name: '修改申请' }).click();
+  await page.waitForFunction(() => location.hash.endsWith('/edit'));
   assert.match(await heading(page), /^修改申请 /);
   await page.getByLabel('贷款用途').fill('装修工作室，出资比例 4:3:3');
   await page.getByRole('button', { name: '保存并重新提交' }).click();
@@ -341,6 +380,7 @@ await R.test('the admin adds a bank officer and saves the annual targets', async
   await page.getByText('已新增。').waitFor();
   await page.locator('tbody').getByText(uname).waitFor();
   await page.getByRole('link', { name: '年度目标' }).click();
+  await page.waitForFunction(() => location.hash === '#/admin/targets');
   assert.equal(await heading(page), '年度目标');
   await page.getByLabel('灵宝市 贷款发放目标（元）').fill('260000000.00');
   await page.getByRole('button', { name: '保存' }).click();
@@ -348,6 +388,7 @@ await R.test('the admin adds a bank officer and saves the annual targets', async
   await a11y(page);
   for (const [link, title] of [['辖区', '辖区'], ['经办银行', '经办银行'], ['孵化基地', '孵化基地']]) {
     await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
+    await page.waitForFunction((l) => document.querySelector('nav [aria-current=page]')?.textContent === l, link);
     assert.equal(await heading(page), title);
     await a11y(page);
   }
@@ -358,6 +399,7 @@ if (serves(server, 'POST', '/api/v1/training-records') && serves(server, 'GET', 
     const page = await R.newPage(t);
     await signIn(page, 'hrss.lingbao');
     await page.getByRole('link', { name: '四位一体' }).click();
+    await page.waitForFunction(() => location.hash === '#/support');
     assert.equal(await heading(page), '四位一体');
     const form = page.locator('form').filter({ hasText: '登记培训记录' });
     await form.getByLabel('身份证号码').fill(nid);

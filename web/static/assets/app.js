@@ -34,7 +34,7 @@ function shell() {
   const header = document.getElementById('top');
   clear(header);
   header.append(
-    h('a', { class: 'brand', href: user ? `#${homeOf(user)}` : '#/login' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '贷'), t('app.name')),
+    h('a', { class: 'brand', href: user ? `#${homeOf(user)}` : '#/login' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '贷'), t('brand')),
     h('nav', { 'aria-label': t('nav.label') }, user ? h('ul', {}, navOf(user).map(([path, key]) =>
       h('li', {}, h('a', { href: `#${path}`, 'aria-current': currentPath() === path ? 'page' : null }, t(key))))) : null),
     h('div', { class: 'tools' },
@@ -84,7 +84,7 @@ export async function render() {
   main.removeAttribute('aria-busy');
   main.dataset.route = location.hash;
   const h1 = main.querySelector('h1');
-  document.title = `${h1 ? h1.textContent : ''} · ${t('app.name')}`;
+  document.title = `${h1 ? h1.textContent : ''} · ${t('brand')}`;
   const flash = sessionStorage.getItem('chuangdai.flash');
   if (flash) {
     sessionStorage.removeItem('chuangdai.flash');

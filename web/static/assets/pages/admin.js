@@ -8,7 +8,7 @@ import { districts, banks, nameOf, forget } from '../ref.js';
 import { ROLES } from '../roles.js';
 import { page, pager, hashWith, unavailable } from '../widgets.js';
 import { go } from '../app.js';
-import { LEVELS } from './support.js';
+import { LEVELS, importForm } from './support.js';
 
 // createForm posts the form's values (shaped by toBody) and refreshes the page.
 function createForm(title, path, fields, toBody, done) {
@@ -167,7 +167,13 @@ async function basesView({ rerender }) {
     ], (v) => v, rerender));
 }
 
+function importView() {
+  return page(t('nav.importLoans'), h('p', { class: 'lead' }, t('import.loansLead')),
+    importForm('import.loans', '/api/v1/imports/loans', 'import.loansHint'));
+}
+
 export const routes = [
+  { pattern: /^\/admin\/import$/, view: importView },
   { pattern: /^\/admin\/users$/, view: usersView },
   { pattern: /^\/admin\/districts$/, view: codeNameView('district') },
   { pattern: /^\/admin\/banks$/, view: codeNameView('bank') },

@@ -25,9 +25,7 @@ const keyGroupOptions = () => KEY_GROUPS.map((k) => [k, t(`keyGroup.${k}`)]);
 
 // deadlineOf reads the review deadline the API computes for the current stage.
 function deadlineOf(a) {
-  const at = a.deadline || a.due_at || a.due_on || null;
-  const late = a.late ?? a.overdue ?? false;
-  return at ? { at, late } : null;
+  return a.stage_deadline ? { at: a.stage_deadline, late: !!a.late } : null;
 }
 
 function deadlineCell(a) {
@@ -417,33 +415,23 @@ function ownerActions(a, refresh) {
   return [out, status];
 }
 
-async function loanLink(a) {
-  if (a.loan_id) return a.loan_id;
-  if (a.status !== 'disbursed') return null;
-  try {
-    const loans = await listAll('/api/v1/loans', {}, 1000);
-    const l = loans.find((x) => String(x.application_id) === String(a.id));
-    return l ? l.id : null;
-  } catch {
-    return null;
-  }
-}
-
 async function detailView({ params, user, rerender }) {
   const id = params[0];
   const [a, { ds, bs }] = await Promise.all([get(`/api/v1/applications/${encodeURIComponent(id)}`), loadRef()]);
   const owner = hasRole(user, 'entrepreneur') && String(a.applicant_id ?? user.id) === String(user.id);
   const officerStage = Object.entries(STAGE).find(([r, s]) => s === a.status && hasRole(user, r));
-  const loanId = await loanLink(a);
   const dline = deadlineOf(a);
+  let profile = null;
   let support = null;
-  if (isOfficer(user) || hasRole(user, 'finance_auditor')) {
-    try {
-      support = supportProfile(await get(`/api/v1/applications/${encodeURIComponent(id)}/support`));
-    } catch (err) {
-      support = unavailable(err);
-    }
+  try {
+    profile = await get(`/api/v1/applications/${encodeURIComponent(id)}/support`);
+    support = supportProfile(profile);
+  } catch (err) {
+    support = unavailable(err);
   }
+  const made = profile && (profile.loans || []).find((x) => String(x.application_id) === String(a.id) && x.loan);
+  const loanId = made ? made.loan.id : null;
+  if (!isOfficer(user) && !hasRole(user, 'finance_auditor')) support = null;
   const facts = dl([
     [t('app.status'), badge('status', a.status)],
     dline ? [t('app.deadline'), deadlineCell(a)] : null,

@@ -70,6 +70,99 @@ function repaymentForm(l, refresh) {
   return form;
 }
 
+// actionForm is a small form that posts to path and refreshes the page.
+function actionForm(titleKey, path, fields, toBody, refresh, flash, opts = {}) {
+  const form = h('form', { class: 'card', novalidate: true },
+    h('h2', {}, t(titleKey)), opts.lead ? h('p', { class: 'hint' }, opts.lead) : null, formError(),
+    fields.length ? h('div', { class: 'grid' }, fields) : null,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: opts.danger ? 'danger' : 'primary' }, t(opts.button || titleKey))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const btn = form.querySelector('button[type=submit]');
+    busy(btn, true);
+    try {
+      await api('POST', path, { body: toBody(values(form)) });
+      sessionStorage.setItem('chuangdai.flash', flash);
+      refresh();
+    } catch (err) {
+      showErrors(form, err);
+      busy(btn, false);
+    }
+  });
+  return form;
+}
+
+// guaranteeForms are the guarantee officer's steps after a default:
+// compensation of an overdue loan, recoveries, and a four-eyes write-off.
+function guaranteeForms(l, refresh) {
+  const id = encodeURIComponent(l.id);
+  const out = [];
+  if (l.status === 'overdue') {
+    out.push(actionForm('guarantee.compensate', `/api/v1/loans/${id}/compensation`, [
+      field({ name: 'compensated_on', label: t('guarantee.compensatedOn'), type: 'date', required: true, value: today() }),
+    ], (v) => v, refresh, 'guarantee.compensated', { lead: t('guarantee.compensateLead') }));
+  }
+  if (l.status === 'compensated') {
+    out.push(actionForm('guarantee.recover', `/api/v1/loans/${id}/recoveries`, [
+      field({ name: 'amount', label: t('guarantee.amount'), required: true, inputmode: 'decimal' }),
+      field({ name: 'recovered_on', label: t('guarantee.recoveredOn'), type: 'date', required: true, value: today() }),
+      field({ name: 'note', label: t('guarantee.note'), type: 'textarea', wide: true }),
+    ], (v) => v, refresh, 'guarantee.recovered'));
+    if (!l.write_off) {
+      out.push(actionForm('guarantee.proposeWriteOff', `/api/v1/loans/${id}/write-off`, [
+        field({ name: 'reason', label: t('guarantee.reason'), type: 'textarea', required: true, wide: true }),
+      ], (v) => v, refresh, 'guarantee.proposed', { danger: true, lead: t('guarantee.writeOffLead') }));
+    } else if (!l.write_off.confirmed_by) {
+      out.push(actionForm('guarantee.confirmWriteOff', `/api/v1/loans/${id}/write-off/confirm`, [], () => ({}), refresh, 'guarantee.writtenOff',
+        { danger: true, lead: t('guarantee.confirmLead', { reason: l.write_off.reason }) }));
+    }
+  }
+  return out;
+}
+
+// subsidyActions are the buttons of one quarter: the bank claims, one HRSS
+// officer checks (approve or refuse with a reason), another records payment.
+function subsidyActions(l, r, user, refresh, status) {
+  const base = `/api/v1/loans/${encodeURIComponent(l.id)}/subsidy/${encodeURIComponent(r.period)}`;
+  const step = (key, path, body) => {
+    const b = h('button', { type: 'button', onclick: async () => {
+      busy(b, true);
+      status.hidden = true;
+      try {
+        await api('POST', `${base}/${path}`, body === undefined ? {} : { body });
+        sessionStorage.setItem('chuangdai.flash', `subsidy.done.${path}`);
+        refresh();
+      } catch (err) {
+        status.textContent = `${r.period}: ${err.text()}`;
+        status.hidden = false;
+        busy(b, false);
+      }
+    } }, t(key));
+    return b;
+  };
+  if (r.status === 'pending' && hasRole(user, 'bank_officer')) return step('subsidy.claim', 'claim');
+  if (r.status === 'checked' && hasRole(user, 'hrss_officer')) return step('subsidy.pay', 'pay');
+  if (r.status === 'claimed' && hasRole(user, 'hrss_officer')) {
+    const reason = h('input', { type: 'text', name: `reason-${r.period}`, 'aria-label': t('subsidy.reasonFor', { period: r.period }), placeholder: t('subsidy.reason') });
+    const refuse = h('button', { type: 'button', class: 'danger-outline' }, t('subsidy.refuse'));
+    refuse.addEventListener('click', async () => {
+      busy(refuse, true);
+      status.hidden = true;
+      try {
+        await api('POST', `${base}/check`, { body: { decision: 'refuse', reason: reason.value.trim() } });
+        sessionStorage.setItem('chuangdai.flash', 'subsidy.done.refuse');
+        refresh();
+      } catch (err) {
+        status.textContent = `${r.period}: ${err.text()}`;
+        status.hidden = false;
+        busy(refuse, false);
+      }
+    });
+    return h('div', { class: 'inline-actions' }, step('subsidy.approve', 'check', { decision: 'approve', reason: '' }), reason, refuse);
+  }
+  return r.reason ? r.reason : '—';
+}
+
 async function optional(path) {
   try {
     return { data: await get(path) };
@@ -93,8 +186,15 @@ async function detailView({ params, user, rerender }) {
       [t('app.termMonths'), l.term_months],
       [t('loan.disbursedOn'), date(l.disbursed_on)],
       [t('loan.maturity'), date(l.maturity_date)],
+      [t('loan.method'), label('method', l.repayment_method)],
+      [t('app.applicant'), l.name],
       l.district_code ? [t('app.district'), nameOf(ds, l.district_code)] : null,
-      [t('loan.application'), h('a', { href: `#/applications/${encodeURIComponent(l.application_id)}` }, t('loan.viewApplication'))],
+      [t('disburse.reference'), l.bank_reference],
+      l.days_overdue ? [t('loan.daysOverdue'), l.days_overdue] : null,
+      l.compensation ? [t('guarantee.compensatedAmount'), `${yuan(l.compensation.amount)}（${t('guarantee.fundPart')} ${yuan(l.compensation.fund_amount)}）`] : null,
+      l.compensation ? [t('guarantee.recoveredTotal'), yuan(l.recovered)] : null,
+      l.application_id ? [t('loan.application'), h('a', { href: `#/applications/${encodeURIComponent(l.application_id)}` }, t('loan.viewApplication'))]
+        : [t('loan.externalRef'), l.external_ref],
     ])),
   ];
   if (hasRole(user, 'bank_officer') && (l.status === 'active' || l.status === 'overdue')) parts.push(repaymentForm(l, rerender));
@@ -112,7 +212,11 @@ async function detailView({ params, user, rerender }) {
     { label: t('disburse.reference'), value: (r) => r.bank_reference || '—' },
     { label: t('loan.recordedAt'), value: (r) => dateTime(r.created_at || r.recorded_at) },
   ], l.repayments || [], { caption: t('loan.repayments') })));
+  const subsidyStatus = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const canAct = ['bank_officer', 'hrss_officer'].some((r) => hasRole(user, r));
+  if (hasRole(user, 'guarantee_officer')) parts.push(...guaranteeForms(l, rerender));
   parts.push(section(t('loan.subsidyTitle'), subsidy.err ? unavailable(subsidy.err) : [
+    subsidyStatus,
     table([
       { label: t('loan.period'), value: (r) => r.period },
       { label: t('loan.days'), value: (r) => r.days, class: 'num' },
@@ -120,6 +224,8 @@ async function detailView({ params, user, rerender }) {
       { label: t('loan.subsidy'), value: (r) => yuan(r.subsidy), class: 'num' },
       { label: t('loan.borrowerInterest'), value: (r) => yuan(r.borrower_interest), class: 'num' },
       { label: t('loan.subsidyStatus'), value: (r) => label('subsidyStatus', r.status) },
+      canAct ? { label: t('subsidy.actions'), value: (r) => subsidyActions(l, r, user, rerender, subsidyStatus) }
+        : { label: t('subsidy.note'), value: (r) => r.reason || '—' },
     ], subsidy.data.items, { caption: t('loan.subsidyTitle') }),
     h('p', {}, t('loan.totalSubsidy'), ' ', h('strong', {}, yuan(subsidy.data.total_subsidy))),
   ]));

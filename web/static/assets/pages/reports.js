@@ -1,12 +1,13 @@
 // The auditors' pages: progress bulletin with charts, disbursement
 // breakdowns, portfolio, audit trail; every report downloads as CSV or Excel.
-import { h, field, formError, values, table, dl, busy, announce } from '../dom.js';
+import { h, field, formError, showErrors, values, table, dl, busy, announce } from '../dom.js';
 import { t, has } from '../i18n.js';
 import { get, download, api } from '../api.js';
 import { yuan, pct, dateTime, today, money, label } from '../fmt.js';
 import { page, pager, hashWith, section, unavailable } from '../widgets.js';
 import { hbars, vbars, amountNumber } from '../charts.js';
 import { go } from '../app.js';
+import { banks } from '../ref.js';
 
 const GROUPS = ['district', 'key_group', 'bank', 'borrower_type', 'industry', 'month', 'quarter'];
 
@@ -86,6 +87,12 @@ async function bulletinView({ query }) {
   } catch (err) {
     months = { err };
   }
+  let figures;
+  try {
+    figures = await get('/api/v1/support/figures', { year });
+  } catch (err) {
+    figures = { err };
+  }
   const total = progress.total || {};
   return page(t('report.bulletinTitle'),
     form,
@@ -103,7 +110,16 @@ async function bulletinView({ query }) {
     ]),
     progress.returnee ? section(t('report.returneeTitle'),
       completionChart(progress.returnee.rows || [], year, through, t('report.returneeTitle')),
-      progressTable(progress.returnee.rows || [], progress.returnee.total, t('report.returneeTitle'))) : null);
+      progressTable(progress.returnee.rows || [], progress.returnee.total, t('report.returneeTitle'))) : null,
+    section(t('figures.title', { year }), figures.err ? unavailable(figures.err) : table([
+      { label: t('report.unit'), value: (r) => r.district_name || r.district_code },
+      { label: t('figures.trained'), value: (r) => r.people_trained, class: 'num' },
+      { label: t('figures.tenants'), value: (r) => r.tenants, class: 'num' },
+      { label: t('figures.services'), value: (r) => r.services, class: 'num' },
+      { label: t('figures.borrowers'), value: (r) => r.borrowers, class: 'num' },
+      { label: t('figures.supported'), value: (r) => r.borrowers_supported, class: 'num' },
+      { label: t('figures.share'), value: (r) => pct(r.supported_share_pct), class: 'num' },
+    ], figures.districts || [], { caption: t('figures.title', { year }) })));
 }
 
 // shortMoney shows large amounts in 万元 (zh) or thousands (en) for chart labels.
@@ -114,11 +130,16 @@ function shortMoney(s) {
 
 function breakdownTable(data) {
   const rows = data.rows || [];
+  const jobsTarget = rows.some((r) => r.jobs_target !== null && r.jobs_target !== undefined);
   return table([
     { label: t('report.group'), value: (r) => r.label || r.key },
     { label: t('report.loans'), value: (r) => r.loans, class: 'num' },
     { label: t('report.amount'), value: (r) => yuan(r.amount), class: 'num' },
-  ], data.total ? [...rows, { label: t('report.total'), ...data.total, isTotal: true }] : rows, { caption: t('report.breakdown'), rowClass: (r) => (r.isTotal ? 'total' : null) });
+    { label: t('report.jobsPlanned'), value: (r) => r.jobs_planned ?? '—', class: 'num' },
+    { label: t('report.jobsCreated'), value: (r) => r.jobs_created ?? '—', class: 'num' },
+    jobsTarget ? { label: t('report.jobsTarget'), value: (r) => r.jobs_target ?? '—', class: 'num' } : null,
+    jobsTarget ? { label: t('report.jobsPct'), value: (r) => pct(r.jobs_pct), class: 'num' } : null,
+  ].filter(Boolean), data.total ? [...rows, { label: t('report.total'), ...data.total, isTotal: true }] : rows, { caption: t('report.breakdown'), rowClass: (r) => (r.isTotal ? 'total' : null) });
 }
 
 async function disbursementsView({ query }) {
@@ -147,17 +168,23 @@ async function disbursementsView({ query }) {
       breakdownTable(data)));
 }
 
-function portfolioValue(k, v) {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'object') return JSON.stringify(v);
-  if (/(_rate|_pct)$/.test(k)) return /%$/.test(String(v)) ? String(v) : pct(v);
-  if (/^-?\d+\.\d{2}$/.test(String(v))) return yuan(v);
-  return String(v);
+const POSITION = [
+  ['loans', 'count'], ['disbursed', 'money'], ['repaid', 'money'], ['outstanding', 'money'], ['overdue_loans', 'count'], ['overdue', 'money'],
+  ['overdue_rate', 'pct'], ['compensated_loans', 'count'], ['compensated', 'money'], ['fund_paid', 'money'], ['recovered', 'money'],
+  ['written_off', 'money'], ['matured_loans', 'count'], ['matured_principal', 'money'], ['matured_repaid', 'money'], ['recovery_rate', 'pct'],
+  ['subsidy_claimed', 'money'], ['subsidy_paid', 'money'],
+];
+
+function figure(kind, v) {
+  if (kind === 'money') return yuan(v);
+  if (kind === 'pct') return pct(v);
+  return v ?? '—';
 }
 
 async function portfolioView({ query }) {
   const asOf = query.get('as_of') || today();
   const form = h('form', { class: 'filters', novalidate: true },
+    formError(),
     field({ name: 'as_of', label: t('report.asOf'), type: 'date', value: asOf }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('report.show'))));
   form.addEventListener('submit', (e) => { e.preventDefault(); go(hashWith('/reports/portfolio', values(form))); });
@@ -167,14 +194,96 @@ async function portfolioView({ query }) {
   } catch (err) {
     return page(t('nav.portfolio'), form, err.status === 404 ? unavailable(err) : h('p', { class: 'form-error', role: 'alert' }, err.text()));
   }
-  const pairs = Object.entries(data).filter(([k, v]) => k !== 'as_of' && !Array.isArray(v))
-    .map(([k, v]) => [has(`portfolio.${k}`) ? t(`portfolio.${k}`) : k, portfolioValue(k, v)]);
-  const lists = Object.entries(data).filter(([, v]) => Array.isArray(v) && v.length && typeof v[0] === 'object');
+  const rows = data.rows || [];
+  const main = ['outstanding', 'overdue', 'overdue_rate', 'compensated', 'recovered', 'recovery_rate', 'subsidy_claimed', 'subsidy_paid'];
   return page(t('nav.portfolio'), form,
     exportButtons('/api/v1/reports/portfolio', { as_of: asOf }, `portfolio-${asOf}`),
-    section(t('report.asOfTitle', { date: data.as_of || asOf }), dl(pairs)),
-    lists.map(([k, rows]) => section(has(`portfolio.${k}`) ? t(`portfolio.${k}`) : k,
-      table(Object.keys(rows[0]).map((c) => ({ label: has(`portfolio.${c}`) ? t(`portfolio.${c}`) : c, value: (r) => portfolioValue(c, r[c]) })), rows))));
+    section(t('report.asOfTitle', { date: data.as_of || asOf }),
+      dl(POSITION.filter(([k]) => main.includes(k) || k === 'loans').map(([k, kind]) => [t(`portfolio.${k}`), figure(kind, data[k])]))),
+    section(t('portfolio.byDistrict'),
+      hbars({ title: t('portfolio.outstandingByDistrict'), desc: t('report.breakdownDesc'),
+        rows: rows.map((r) => ({ label: r.district_name || r.district_code, value: amountNumber(r.outstanding), text: shortMoney(r.outstanding) })) }),
+      table([{ label: t('report.unit'), value: (r) => r.district_name || r.district_code }, ...POSITION.map(([k, kind]) => ({
+        label: t(`portfolio.${k}`), value: (r) => figure(kind, r[k]), class: 'num' }))],
+      [...rows, { ...data, district_name: t('report.cityTotal'), isTotal: true }], { caption: t('portfolio.byDistrict'), rowClass: (r) => (r.isTotal ? 'total' : null) })));
+}
+
+async function reconciliationView({ query }) {
+  const bs = await banks();
+  const year = new Date().getFullYear();
+  const q = { bank_code: query.get('bank_code') || '', from: query.get('from') || `${year}-01-01`, to: query.get('to') || today() };
+  const form = h('form', { class: 'filters', novalidate: true },
+    formError(),
+    field({ name: 'bank_code', label: t('app.bank'), type: 'select', placeholder: t('common.all'), value: q.bank_code, options: bs.map((b) => [b.code, b.name]) }),
+    field({ name: 'from', label: t('report.from'), type: 'date', value: q.from }),
+    field({ name: 'to', label: t('report.to'), type: 'date', value: q.to }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('report.show'))));
+  form.addEventListener('submit', (e) => { e.preventDefault(); go(hashWith('/reports/reconciliation', values(form))); });
+  let data;
+  try {
+    data = await get('/api/v1/reports/reconciliation', q);
+  } catch (err) {
+    return page(t('nav.reconciliation'), form, err.status === 404 ? unavailable(err) : h('p', { class: 'form-error', role: 'alert' }, err.text()));
+  }
+  return page(t('nav.reconciliation'), form,
+    h('p', { class: 'lead' }, t('recon.lead')),
+    exportButtons('/api/v1/reports/reconciliation', q, 'reconciliation'),
+    table([
+      { label: t('app.bank'), value: (b) => b.bank_name || b.bank_code },
+      { label: t('recon.recordedLoans'), value: (b) => b.recorded_loans, class: 'num' },
+      { label: t('recon.recordedAmount'), value: (b) => yuan(b.recorded_amount), class: 'num' },
+      { label: t('recon.reportedLoans'), value: (b) => b.reported_loans, class: 'num' },
+      { label: t('recon.reportedAmount'), value: (b) => yuan(b.reported_amount), class: 'num' },
+      { label: t('recon.matched'), value: (b) => b.matched, class: 'num' },
+      { label: t('recon.differences'), value: (b) => (differences(b).length ? h('details', {}, h('summary', {}, String(differences(b).length)),
+        table([
+          { label: t('recon.kind'), value: (d) => t(`recon.${d.kind}`) },
+          { label: t('disburse.reference'), value: (d) => d.bank_reference || '—' },
+          { label: t('loan.number'), value: (d) => d.loan_number || '—' },
+          { label: t('app.name'), value: (d) => d.name || '—' },
+          { label: t('loan.disbursedOn'), value: (d) => d.disbursed_on || '—' },
+          { label: t('recon.recordedAmount'), value: (d) => yuan(d.recorded_amount), class: 'num' },
+          { label: t('recon.reportedAmount'), value: (d) => yuan(d.reported_amount), class: 'num' },
+        ], differences(b))) : '0') },
+    ], data.banks || [], { caption: t('nav.reconciliation') }),
+    uploadBankList(bs, q));
+}
+
+function differences(b) {
+  return [
+    ...(b.missing_in_bank || []).map((d) => ({ ...d, kind: 'missingInBank' })),
+    ...(b.missing_in_records || []).map((d) => ({ ...d, kind: 'missingInRecords' })),
+    ...(b.amount_differences || []).map((d) => ({ ...d, kind: 'amountDiffers' })),
+  ];
+}
+
+// uploadBankList sends a bank's disbursement list (CSV) for the period shown.
+function uploadBankList(bs, q) {
+  const file = field({ name: 'file', label: t('recon.file'), type: 'file', accept: '.csv,text/csv', required: true, hint: t('recon.fileHint') });
+  const bank = field({ name: 'bank_code', label: t('app.bank'), type: 'select', required: true, value: q.bank_code, options: bs.map((b) => [b.code, b.name]) });
+  const form = h('form', { class: 'card', novalidate: true },
+    h('h2', {}, t('recon.upload')), formError(), h('div', { class: 'grid' }, bank, file),
+    h('p', { class: 'hint' }, t('recon.period', { from: q.from, to: q.to })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('import.submit'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = file.input.files[0];
+    if (!f) {
+      showErrors(form, { errors: [{ field: 'file', message: t('import.chooseFile') }], summary: () => t('err.validation_failed') });
+      return;
+    }
+    const btn = form.querySelector('button[type=submit]');
+    busy(btn, true);
+    try {
+      await api('POST', '/api/v1/reports/reconciliation', { body: f, contentType: 'text/csv', query: { bank_code: bank.input.value, from: q.from, to: q.to } });
+      sessionStorage.setItem('chuangdai.flash', 'recon.uploaded');
+      go(hashWith('/reports/reconciliation', { ...q, bank_code: bank.input.value }));
+    } catch (err) {
+      showErrors(form, err);
+      busy(btn, false);
+    }
+  });
+  return form;
 }
 
 async function auditView({ query }) {
@@ -219,5 +328,6 @@ export const routes = [
   { pattern: /^\/reports$/, view: bulletinView },
   { pattern: /^\/reports\/disbursements$/, view: disbursementsView },
   { pattern: /^\/reports\/portfolio$/, view: portfolioView },
+  { pattern: /^\/reports\/reconciliation$/, view: reconciliationView },
   { pattern: /^\/audit$/, view: auditView },
 ];

@@ -44,6 +44,7 @@ export function supportProfile(p) {
       { label: t('app.number'), value: (r) => (r.application_id ? h('a', { href: `#/applications/${encodeURIComponent(r.application_id)}` }, r.number || `#${r.application_id}`) : r.number || '—') },
       { label: t('app.status'), value: (r) => badge('status', r.status) },
       { label: t('app.amount'), value: (r) => yuan(r.approved_amount || r.amount), class: 'num' },
+      { label: t('support.loan'), value: (r) => (r.loan ? h('a', { href: `#/loans/${encodeURIComponent(r.loan.id)}` }, `${r.loan.number} · ${label('loanStatus', r.loan.status)}`) : '—') },
     ], p.loans || [], { caption: t('support.loans') }));
 }
 
@@ -73,7 +74,7 @@ function recordForm(titleKey, path, fields, toBody) {
   return form;
 }
 
-function importForm(titleKey, path, hintKey) {
+export function importForm(titleKey, path, hintKey) {
   const file = field({ name: 'file', label: t('import.file'), type: 'file', accept: '.csv,.xlsx,text/csv', required: true, hint: t(hintKey) });
   const form = h('form', { class: 'card', novalidate: true },
     h('h2', {}, t(titleKey)), formError(), file,
@@ -171,7 +172,8 @@ async function supportView({ user }) {
         field({ name: 'date', label: t('support.date'), type: 'date', required: true }),
         field({ name: 'notes', label: t('support.notes'), type: 'textarea', wide: true }),
       ], (v) => ({ ...v, national_id: v.national_id.toUpperCase() })),
-      importForm('import.training', '/api/v1/training-records/import', 'import.trainingHint')));
+      importForm('import.training', '/api/v1/training-records/import', 'import.trainingHint'),
+      importForm('import.tenancies', '/api/v1/incubation-records/import', 'import.tenanciesHint')));
   }
   return page(t('nav.support'), h('p', { class: 'lead' }, t('support.lead')), ...parts);
 }
