@@ -126,7 +126,7 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	if out.BankCode == "" {
 		f.Add("bank_code", "is required: the code of the handling bank, such as ICBC-SMX")
 	}
-	requireText(f, "business_name", out.BusinessName, maxText)
+	optionalText(f, "business_name", out.BusinessName, maxText)
 	optionalText(f, "industry", out.Industry, maxText)
 	optionalText(f, "purpose", out.Purpose, maxPurpose)
 	if out.JobsPlanned < 0 || out.JobsPlanned > 100_000 {

@@ -105,7 +105,7 @@ func TestValidate(t *testing.T) {
 		{"unknown key group", func() Input { in := validIndividual(); in.KeyGroup = "students"; return in }, []string{"key_group"}},
 		{"missing key group", func() Input { in := validIndividual(); in.KeyGroup = ""; return in }, []string{"key_group"}},
 		{"unknown borrower type", func() Input { in := validIndividual(); in.BorrowerType = "cooperative"; return in }, []string{"borrower_type"}},
-		{"everything missing", func() Input { return Input{} }, []string{"amount", "bank_code", "borrower_type", "business_name", "district_code", "key_group", "name", "national_id", "phone", "term_months"}},
+		{"everything missing", func() Input { return Input{} }, []string{"amount", "bank_code", "borrower_type", "district_code", "key_group", "name", "national_id", "phone", "term_months"}},
 		{"bad phone and district", func() Input { in := validIndividual(); in.Phone = "call me"; in.DistrictCode = "4112"; return in }, []string{"district_code", "phone"}},
 		{"partners on an individual", func() Input { in := validIndividual(); in.Partners = partners(2); return in }, []string{"partners"}},
 		{"firm on an individual", func() Input { in := validIndividual(); in.Enterprise = validEnterprise().Enterprise; return in }, []string{"enterprise"}},

@@ -187,7 +187,7 @@ func TestApplicationIntake(t *testing.T) {
 		"term_months": 37, "business_name": "",
 		"other_loans": []map[string]any{{"holder": "applicant", "kind": "car", "balance": "1.00"}, {"holder": "spouse", "kind": "business", "balance": "1.00"}},
 	}).WantProblem(422, "validation_failed")
-	want := []string{"amount", "bank_code", "business_name", "district_code", "key_group", "name", "national_id", "other_loans[1].kind", "phone", "term_months"}
+	want := []string{"amount", "bank_code", "district_code", "key_group", "name", "national_id", "other_loans[1].kind", "phone", "term_months"}
 	got := bad.FieldErrors()
 	sort.Strings(got)
 	if !slices.Equal(got, want) {
