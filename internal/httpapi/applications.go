@@ -343,7 +343,7 @@ func (a *api) routesApplications() {
 			writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
-	a.add(Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
+	a.add(Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Edit a draft or returned application (applicant); If-Match or version guards against stale copies",
 		Request: applicationPatch{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -366,7 +366,7 @@ func (a *api) routesApplications() {
 			writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200,
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Submit a draft or returned application for eligibility review (applicant)",
 		Request: versionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -389,7 +389,7 @@ func (a *api) routesApplications() {
 			writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200,
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Withdraw an application before it is approved (applicant)",
 		Request: withdrawRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -412,7 +412,7 @@ func (a *api) routesApplications() {
 			writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200,
+	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Decide the current review stage: approve, return or reject (the stage's officer; the bank sets the contract on approve)",
 		Request: decisionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {

@@ -300,6 +300,9 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi version %q", doc.OpenAPI)
 	}
+	if !strings.Contains(string(s.Do("GET", "/api/openapi.json", "", nil).Body), "Idempotency-Key") {
+		t.Error("the Idempotency-Key header of money actions is undocumented")
+	}
 	if len(s.App.Server.Routes) < 10 {
 		t.Fatalf("route table has only %d routes", len(s.App.Server.Routes))
 	}
@@ -311,6 +314,17 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 		if _, ok := op.(map[string]any)["responses"].(map[string]any)[itoa(r.Status)]; !ok {
 			t.Errorf("%s %s: success status %d undocumented", r.Method, r.Path, r.Status)
+		}
+		params, _ := op.(map[string]any)["parameters"].([]any)
+		for _, h := range r.Headers {
+			found := false
+			for _, p := range params {
+				pm := p.(map[string]any)
+				found = found || (pm["in"] == "header" && pm["name"] == h.Name)
+			}
+			if !found {
+				t.Errorf("%s %s: header %s undocumented", r.Method, r.Path, h.Name)
+			}
 		}
 	}
 	// Every API route gin serves is in the route table, and so documented.

@@ -383,7 +383,7 @@ var loanListQuery = append([]Param{
 
 func (a *api) routesLoans() {
 	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/disbursement", Tag: "loans", Status: 201,
-		Summary: "Record the disbursement of an approved application, creating its loan (Idempotency-Key required)",
+		Summary: "Record the disbursement of an approved application, creating its loan (Idempotency-Key required)", Headers: []Header{idempotencyHeader},
 		Request: disburseRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			id, err := pathID(c, "application")
@@ -460,7 +460,7 @@ func (a *api) routesLoans() {
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/repayments", Tag: "loans", Status: 201,
-		Summary: "Record a repayment (Idempotency-Key required)", Request: repaymentRequest{}, Response: repaymentEnvelope{},
+		Summary: "Record a repayment (Idempotency-Key required)", Headers: []Header{idempotencyHeader}, Request: repaymentRequest{}, Response: repaymentEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			id, err := pathID(c, "loan")

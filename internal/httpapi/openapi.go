@@ -49,6 +49,9 @@ func (a *api) openAPI() []byte {
 		for _, q := range r.Query {
 			params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Description, "schema": map[string]any{"type": q.Type}})
 		}
+		for _, h := range r.Headers {
+			params = append(params, map[string]any{"name": h.Name, "in": "header", "required": h.Required, "description": h.Description, "schema": map[string]any{"type": "string"}})
+		}
 		if len(params) > 0 {
 			op["parameters"] = params
 		}

@@ -62,6 +62,7 @@ type Route struct {
 	// Response is the success body shape, or nil for a body-less answer.
 	Response any
 	Query    []Param
+	Headers  []Header
 	Errors   []int
 	// BodyLimit replaces MaxBodyBytes for this route when above 0.
 	BodyLimit int64
@@ -73,6 +74,20 @@ type Route struct {
 type Param struct {
 	Name, Type, Description string
 }
+
+// Header is a request header a route reads.
+type Header struct {
+	Name, Description string
+	Required          bool
+}
+
+// The request headers some routes read.
+var (
+	idempotencyHeader = Header{Name: "Idempotency-Key", Required: true,
+		Description: "a fresh random key per money action; the same key with the same body replays the first answer"}
+	ifMatchHeader = Header{Name: "If-Match",
+		Description: `the ETag of the copy the change was made on, such as "3"; a stale one answers 409 conflict`}
+)
 
 type api struct {
 	Deps
