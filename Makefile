@@ -42,6 +42,11 @@ staticcheck:
 soak:
 	scripts/soak.sh $(SOAK_DURATION)
 
+## bench: reports at a million loans on PostgreSQL (CHUANGDAI_BENCH_DATABASE_URL) against the raw aggregates; not part of test
+.PHONY: bench
+bench:
+	$(GO) run ./cmd/chuangdai-bench
+
 clean:
 	rm -rf bin
 

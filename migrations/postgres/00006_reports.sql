@@ -7,7 +7,8 @@
 -- Jobs the business created (带动就业) as reported afterwards; `jobs` is the
 -- number planned on the application.
 ALTER TABLE loans ADD COLUMN jobs_created INTEGER NOT NULL DEFAULT 0 CHECK (jobs_created >= 0);
-CREATE INDEX loans_overdue_since_idx ON loans (overdue_since) WHERE status = 'overdue';
+-- Covering, so the overdue figures of the portfolio are read from the index.
+CREATE INDEX loans_overdue_since_idx ON loans (overdue_since, district_code, outstanding_fen) WHERE status = 'overdue';
 CREATE INDEX loans_disbursed_on_idx ON loans (bank_code, disbursed_on);
 
 -- Disbursements per day and dimension: dim is district, returnee (district
@@ -69,6 +70,8 @@ CREATE INDEX reconciliation_lines_bank_idx ON reconciliation_lines (bank_code, d
 
 -- The contributions of loan rows to loan_day_totals, with sign +1 or -1.
 -- +goose StatementBegin
+-- Upserts go in key order, so that concurrent writers lock summary rows in
+-- the same order and never deadlock.
 -- The statements that add the contributions of the loan rows src (a
 -- transition table or a query over one) with sign +1 or -1. Transition
 -- tables are visible only to the trigger function itself, which therefore
@@ -89,6 +92,7 @@ BEGIN
         ('industry', l.industry)) AS d (dim, key)
     WHERE d.key IS NOT NULL
     GROUP BY d.dim, l.disbursed_on, d.key, l.disbursed_year, l.disbursed_month, l.disbursed_quarter
+    ORDER BY d.dim, l.disbursed_on, d.key
     ON CONFLICT (dim, day, key) DO UPDATE SET
         loans = t.loans + EXCLUDED.loans,
         amount_fen = t.amount_fen + EXCLUDED.amount_fen,
@@ -113,6 +117,7 @@ BEGIN
               written_off_fen, matured_loans, matured_principal_fen, matured_unpaid_fen)
     WHERE f.day IS NOT NULL
     GROUP BY f.day, f.district_code
+    ORDER BY f.day, f.district_code
     ON CONFLICT (day, district_code) DO UPDATE SET
         disbursed_loans = t.disbursed_loans + EXCLUDED.disbursed_loans,
         disbursed_fen = t.disbursed_fen + EXCLUDED.disbursed_fen,
@@ -189,6 +194,7 @@ BEGIN
     SELECT r.paid_on, l.district_code, SUM(r.principal_fen)
     FROM new_rows r JOIN loans l ON l.id = r.loan_id
     GROUP BY r.paid_on, l.district_code
+    ORDER BY r.paid_on, l.district_code
     ON CONFLICT (day, district_code) DO UPDATE SET repaid_fen = t.repaid_fen + EXCLUDED.repaid_fen;
     RETURN NULL;
 END $$;
@@ -201,6 +207,7 @@ BEGIN
     SELECT r.recovered_on, l.district_code, SUM(r.amount_fen)
     FROM new_rows r JOIN loans l ON l.id = r.loan_id
     GROUP BY r.recovered_on, l.district_code
+    ORDER BY r.recovered_on, l.district_code
     ON CONFLICT (day, district_code) DO UPDATE SET recovered_fen = t.recovered_fen + EXCLUDED.recovered_fen;
     RETURN NULL;
 END $$;
@@ -226,6 +233,7 @@ BEGIN
         AS f (day, district_code, claimed, paid)
     WHERE f.day IS NOT NULL
     GROUP BY f.day, f.district_code
+    ORDER BY f.day, f.district_code
     ON CONFLICT (day, district_code) DO UPDATE SET
         subsidy_claimed_fen = t.subsidy_claimed_fen + EXCLUDED.subsidy_claimed_fen,
         subsidy_paid_fen = t.subsidy_paid_fen + EXCLUDED.subsidy_paid_fen
