@@ -384,7 +384,7 @@ await R.test('the admin adds a bank officer and saves the annual targets', async
   assert.equal(await heading(page), '年度目标');
   await page.getByLabel('灵宝市 贷款发放目标（元）').fill('260000000.00');
   await page.getByRole('button', { name: '保存' }).click();
-  await page.getByText(/年度目标已保存/).waitFor();
+  await page.locator('main').getByText(/年度目标已保存/).waitFor();
   await a11y(page);
   for (const [link, title] of [['辖区', '辖区'], ['经办银行', '经办银行'], ['孵化基地', '孵化基地']]) {
     await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
