@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"chuangdai/internal/config"
 	"chuangdai/internal/money"
 	"chuangdai/internal/support"
 )
@@ -165,13 +166,31 @@ func (s Support) CreateTraining(ctx context.Context, t *support.Training) error 
 	return nil
 }
 
-// insertIgnoring inserts rows of values into table in one statement,
+// insertIgnoring inserts rows of values into table, many per statement,
 // skipping rows that would break a unique constraint, and returns how many
 // it inserted.
 func (s Support) insertIgnoring(ctx context.Context, table string, columns []string, rows [][]any) (int, error) {
-	if len(rows) == 0 {
-		return 0, nil
+	// The SQLite driver prepares every statement anew and matches each
+	// placeholder to its argument by a scan of the arguments: short
+	// statements cost it least. PostgreSQL takes long ones, to save round trips.
+	per := 500
+	if s.Engine == config.SQLite {
+		per = 16
 	}
+	inserted := 0
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		k, err := s.insertChunk(ctx, table, columns, rows[:n])
+		if err != nil {
+			return inserted, err
+		}
+		inserted += k
+		rows = rows[n:]
+	}
+	return inserted, nil
+}
+
+func (s Support) insertChunk(ctx context.Context, table string, columns []string, rows [][]any) (int, error) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"

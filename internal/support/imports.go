@@ -180,10 +180,22 @@ func run[T any](ctx context.Context, s *Service, p auth.Principal, up Upload, im
 	return res, nil
 }
 
-// ownDistrict adds an error unless p keeps the records of district.
-func (s *Service) ownDistrict(p auth.Principal, f *apperr.Fields, field, district string) {
-	if district != "" && !f.Has(field) && !s.authz.Can(p, authz.Create, authz.Resource{Kind: KindRecord, District: district}) {
-		f.Addf(field, "is district %s: you import the records of your own district only", district)
+// ownDistrict returns a check that adds an error unless p keeps the records
+// of a district; it asks the enforcer once per district of the file.
+func (s *Service) ownDistrict(p auth.Principal) func(f *apperr.Fields, field, district string) {
+	allowed := map[string]bool{}
+	return func(f *apperr.Fields, field, district string) {
+		if district == "" || f.Has(field) {
+			return
+		}
+		ok, known := allowed[district]
+		if !known {
+			ok = s.authz.Can(p, authz.Create, authz.Resource{Kind: KindRecord, District: district})
+			allowed[district] = ok
+		}
+		if !ok {
+			f.Addf(field, "is district %s: you import the records of your own district only", district)
+		}
 	}
 }
 
@@ -201,6 +213,7 @@ func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up Uploa
 		return ImportResult{}, err
 	}
 	now := s.now().UTC()
+	own := s.ownDistrict(p)
 	return run(ctx, s, p, up, importer[Training]{
 		entity: "training_record", columns: TrainingColumns,
 		parse: func(r row, serials bool, f *apperr.Fields) Training {
@@ -213,7 +226,7 @@ func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up Uploa
 				StartDate: cellDate(r.get("start_date"), serials), EndDate: cellDate(r.get("end_date"), serials),
 				CertificateNo: r.get("certificate_no"), DistrictCode: r.get("district_code"),
 			}, districts)
-			s.ownDistrict(p, f, "district_code", t.DistrictCode)
+			own(f, "district_code", t.DistrictCode)
 			t.CreatedBy, t.CreatedAt = p.UserID, now
 			return t
 		},
@@ -236,6 +249,7 @@ func (s *Service) ImportTenancies(ctx context.Context, p auth.Principal, up Uplo
 		bases[b.ID] = b
 	}
 	now := s.now().UTC()
+	own := s.ownDistrict(p)
 	return run(ctx, s, p, up, importer[Tenancy]{
 		entity: "incubation_record", columns: TenancyColumns, optional: []string{"move_out"},
 		parse: func(r row, serials bool, f *apperr.Fields) Tenancy {
@@ -257,7 +271,7 @@ func (s *Service) ImportTenancies(ctx context.Context, p auth.Principal, up Uplo
 				f.Addf("base_id", "no incubation base has id %d: use an id listed by GET /api/v1/incubation-bases", id)
 			default:
 				t.BaseName, t.BaseLevel, t.DistrictCode = b.Name, b.Level, b.DistrictCode
-				s.ownDistrict(p, f, "base_id", b.DistrictCode)
+				own(f, "base_id", b.DistrictCode)
 			}
 			t.CreatedBy, t.CreatedAt, t.UpdatedAt = p.UserID, now, now
 			return t
