@@ -37,7 +37,10 @@ type View struct {
 	Late          bool
 }
 
-func (s *Service) view(a Application) View {
+func (s *Service) view(p auth.Principal, a Application, inList bool) View {
+	if !s.needsIdentity(p, a, inList) {
+		a = a.Redacted()
+	}
 	v := View{Application: a}
 	if d, late, ok := a.Deadline(s.policy, s.now()); ok {
 		v.StageDeadline, v.Late = &d, late
@@ -78,7 +81,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 	if err != nil {
 		return View{}, err
 	}
-	return s.reload(ctx, id)
+	return s.reload(ctx, p, id)
 }
 
 // validate runs the rules of Validate plus those that need the database.
@@ -120,12 +123,12 @@ func (s *Service) checkPerson(ctx context.Context, now time.Time, nationalID str
 	return CheckHistory(s.policy.At(Day(now)), h)
 }
 
-func (s *Service) reload(ctx context.Context, id int64) (View, error) {
+func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View, error) {
 	a, err := s.store.Get(ctx, id, false)
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(a), nil
+	return s.view(p, a, false), nil
 }
 
 func errNotFound(id int64) error {
@@ -147,13 +150,24 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64, lock boo
 	return a, nil
 }
 
+// Visible returns the whole application if p may read it, for services that
+// build on it, and whether p needs its personal data in full (see
+// needsIdentity); what they show must follow that answer.
+func (s *Service) Visible(ctx context.Context, p auth.Principal, id int64) (Application, bool, error) {
+	a, err := s.load(ctx, p, id, false)
+	if err != nil {
+		return Application{}, false, err
+	}
+	return a, s.needsIdentity(p, a, false), nil
+}
+
 // Get returns one application with its history.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
 	a, err := s.load(ctx, p, id, false)
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(a), nil
+	return s.view(p, a, false), nil
 }
 
 // List returns the applications in p's scope that match f, for a queue.
@@ -169,7 +183,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 	}
 	out := make([]View, len(as))
 	for i, a := range as {
-		out[i] = s.view(a)
+		out[i] = s.view(p, a, true)
 	}
 	return out, total, nil
 }
@@ -288,7 +302,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 	if err != nil {
 		return View{}, err
 	}
-	return s.reload(ctx, id)
+	return s.reload(ctx, p, id)
 }
 
 // Submit sends a draft or returned application to eligibility review,
@@ -318,7 +332,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 	if err != nil {
 		return View{}, err
 	}
-	return s.reload(ctx, id)
+	return s.reload(ctx, p, id)
 }
 
 // Withdraw ends an application at the applicant's request, any time before
@@ -341,7 +355,7 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64, vers
 	if err != nil {
 		return View{}, err
 	}
-	return s.reload(ctx, id)
+	return s.reload(ctx, p, id)
 }
 
 // DecisionInput is a reviewer's decision on the current stage.
@@ -432,7 +446,7 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 	if err != nil {
 		return View{}, err
 	}
-	return s.reload(ctx, id)
+	return s.reload(ctx, p, id)
 }
 
 func scopeWord(s Status) string {

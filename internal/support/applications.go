@@ -12,12 +12,12 @@ import (
 // those who see the application.
 func FromApplications(apps *application.Service) ApplicationLookup {
 	return func(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
-		v, err := apps.Get(ctx, p, id)
+		a, full, err := apps.Visible(ctx, p, id)
 		if err != nil {
 			return Loan{}, err
 		}
-		a := v.Application
 		return Loan{
+			MaskIdentity:  !full,
 			ApplicationID: a.ID, Number: a.Number, NationalID: a.NationalID, Status: string(a.Status),
 			BorrowerType: string(a.BorrowerType), Amount: a.Amount, ApprovedAmount: a.ApprovedAmount,
 			DistrictCode: a.DistrictCode, BankCode: a.BankCode, OwnerID: a.ApplicantID,

@@ -105,6 +105,8 @@ type Loan struct {
 	CreatedAt      time.Time
 	SubmittedAt    *time.Time
 	Disbursed      *Disbursed
+	// MaskIdentity is set when the caller may not see the resident ID in full.
+	MaskIdentity bool
 }
 
 // Disbursed is the loan made from an application.

@@ -85,6 +85,9 @@ func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id i
 		return Profile{}, err
 	}
 	pr := Profile{NationalID: app.NationalID, Records: r}
+	if app.MaskIdentity {
+		pr.NationalID = idnum.Mask(app.NationalID)
+	}
 	pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(app, r.Tenancies)
 	return pr, nil
 }

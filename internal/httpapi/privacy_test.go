@@ -1,0 +1,54 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"chuangdai/internal/idnum"
+)
+
+// Resident IDs and phone numbers are shown in full only to the applicant and
+// to the officers deciding the application when they open it; lists, and
+// auditors, see them masked.
+func TestPersonalDataMasking(t *testing.T) {
+	c := newCast(t)
+	body := individual(c.nextID())
+	body["borrower_type"] = "partnership"
+	partner := c.nextID()
+	body["partners"] = []map[string]any{
+		{"name": "张伟", "national_id": body["national_id"], "key_group": "returning_migrant_worker"},
+		{"name": "李娜", "national_id": partner, "key_group": "college_graduate"},
+	}
+	id := c.at(t, "guarantee_review", body)
+	full := body["national_id"].(string)
+	masked := idnum.Mask(full)
+
+	check := func(who, token, url string, wantFull bool) {
+		t.Helper()
+		raw := string(c.s.Do("GET", url, token, nil).Want(200).Body)
+		hasFull := strings.Contains(raw, full) || strings.Contains(raw, partner) || strings.Contains(raw, "13800138000")
+		hasMasked := strings.Contains(raw, masked) && strings.Contains(raw, "138****8000") && strings.Contains(raw, idnum.Mask(partner))
+		if wantFull && !hasFull {
+			t.Errorf("%s %s: personal data masked for someone who needs it: %s", who, url, raw)
+		}
+		if !wantFull && (hasFull || !hasMasked) {
+			t.Errorf("%s %s: personal data not masked: %s", who, url, raw)
+		}
+	}
+	one := path(id, "")
+	list := "/api/v1/applications"
+	check("applicant", c.owner, one, true)
+	check("applicant", c.owner, list, true)
+	check("deciding hrss officer", c.hrss, one, true)
+	check("deciding guarantee officer", c.guar, one, true)
+	check("bank officer", c.bank, one, true)
+	check("hrss officer's queue", c.hrss, list, false)
+	check("bank officer's queue", c.bank, list, false)
+	check("auditor", c.auditor, one, false)
+	check("auditor's list", c.auditor, list, false)
+
+	profile := c.s.Do("GET", path(id, "/support"), c.auditor, nil).Want(200).JSON()
+	if profile["national_id"] != masked {
+		t.Errorf("auditor's profile shows %v", profile["national_id"])
+	}
+}
