@@ -60,6 +60,14 @@ func (a *api) openAPI() []byte {
 				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Request), schemas)},
 			}}
 		}
+		if r.Upload {
+			file := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"text/csv": file, MediaXLSX: file,
+				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "required": []string{"file"},
+					"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}}},
+			}}
+		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(r.Status)}
 		if r.Response != nil {

@@ -66,8 +66,10 @@ type Route struct {
 	Errors   []int
 	// BodyLimit replaces MaxBodyBytes for this route when above 0.
 	BodyLimit int64
-	handler   func(c *gin.Context, p auth.Principal) error
-	public    func(c *gin.Context) error
+	// Upload marks a body that is a CSV or XLSX file, raw or as the multipart field "file".
+	Upload  bool
+	handler func(c *gin.Context, p auth.Principal) error
+	public  func(c *gin.Context) error
 }
 
 // Param is a query parameter.

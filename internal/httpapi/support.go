@@ -300,7 +300,7 @@ func (a *api) routesSupport() {
 			c.JSON(http.StatusCreated, toTraining(t))
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/training-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes,
+	a.add(Route{Method: "POST", Path: "/api/v1/training-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import a training roster: CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\"; header row " +
 			"national_id,name,course,institution,start_date,end_date,certificate_no,district_code. All rows or none; known certificates are skipped.",
 		Response: importResponse{}, Errors: importErrors,
@@ -378,7 +378,7 @@ func (a *api) routesSupport() {
 			c.JSON(http.StatusOK, toTenancy(t))
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes,
+	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import a tenancy list: CSV or XLSX like the training import; header row base_id,national_id,entity_name,move_in,move_out " +
 			"(move_out optional). All rows or none; known tenancies are skipped.",
 		Response: importResponse{}, Errors: importErrors,

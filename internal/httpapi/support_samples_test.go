@@ -42,3 +42,23 @@ func TestSupportSampleFiles(t *testing.T) {
 		t.Fatalf("profile %v", p)
 	}
 }
+
+func TestSupportImportsInOpenAPI(t *testing.T) {
+	s := apptest.NewServer(t)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]any `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	s.Do("GET", "/api/openapi.json", "", nil).Want(200).Decode(&doc)
+	for _, p := range []string{"/api/v1/training-records/import", "/api/v1/incubation-records/import"} {
+		content := doc.Paths[p]["post"].RequestBody.Content
+		for _, mt := range []string{"text/csv", xlsxType, "multipart/form-data"} {
+			if content[mt] == nil {
+				t.Errorf("%s takes no %s in the OpenAPI document: %v", p, mt, content)
+			}
+		}
+	}
+}
