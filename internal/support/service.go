@@ -240,7 +240,8 @@ func (s *Service) CreateBase(ctx context.Context, p auth.Principal, in BaseInput
 			}
 			return err
 		}
-		return s.audit.Record(ctx, p, "incubation_base.create", "incubation_base", strconv.FormatInt(b.ID, 10), nil, b)
+		return s.audit.Record(ctx, p, "incubation_base.create", "incubation_base", strconv.FormatInt(b.ID, 10), nil,
+			baseAuditShape{b.Name, b.DistrictCode, b.Level, b.Capacity})
 	})
 	return b, err
 }
@@ -421,6 +422,13 @@ type trainingAuditShape struct {
 func trainingAudit(t Training) trainingAuditShape {
 	return trainingAuditShape{t.NationalID, t.Name, t.Course, t.Institution, t.StartDate.Format(time.DateOnly),
 		t.EndDate.Format(time.DateOnly), t.CertificateNo, t.DistrictCode}
+}
+
+type baseAuditShape struct {
+	Name         string `json:"name"`
+	DistrictCode string `json:"district_code"`
+	Level        string `json:"level"`
+	Capacity     *int   `json:"capacity"`
 }
 
 type tenancyAuditShape struct {
