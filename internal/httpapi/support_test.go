@@ -2,11 +2,14 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -611,4 +614,53 @@ func TestImportBodyLimit(t *testing.T) {
 	}
 	c.s.Do("POST", "/api/v1/training-records", c.hrss, big).WantProblem(413, "request_too_large")
 	c.s.Do("POST", "/api/v1/training-records/import", c.hrss, strings.Repeat("x", 65<<20), "Content-Type", csvType).WantProblem(413, "request_too_large")
+}
+
+// Two officers importing overlapping rosters at once: every certificate is
+// recorded once, and the counts of both answers add up.
+func TestConcurrentTrainingImports(t *testing.T) {
+	c := newFour(t)
+	hrss2 := c.s.User("hrss2", "hrss_officer", apptest.District, "")
+	var rows []string
+	for i := range 600 {
+		rows = append(rows, trainingRow(person("19850101", i%900), fmt.Sprintf("C-%04d", i)))
+	}
+	files := []string{trainingCSV(rows[:400]...), trainingCSV(rows[200:]...)}
+	type result struct {
+		status            int
+		imported, skipped float64
+	}
+	results := make(chan result, 2)
+	var wg sync.WaitGroup
+	for i, tok := range []string{c.hrss, hrss2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", c.s.URL+"/api/v1/training-records/import", strings.NewReader(files[i]))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", csvType)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				results <- result{status: -1}
+				return
+			}
+			defer resp.Body.Close()
+			var body struct{ Imported, Skipped float64 }
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			results <- result{resp.StatusCode, body.Imported, body.Skipped}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var imported, skipped float64
+	for r := range results {
+		if r.status != 200 {
+			t.Fatalf("an import answered %d", r.status)
+		}
+		imported += r.imported
+		skipped += r.skipped
+	}
+	if imported != 600 || skipped != 200 {
+		t.Fatalf("imported %v, skipped %v; want 600 and 200", imported, skipped)
+	}
 }
