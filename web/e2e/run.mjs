@@ -115,6 +115,7 @@ for (const [user, title] of Object.entries(HOME)) {
 // The main walk: register, apply, three officers decide, the applicant follows.
 const applicant = { username: `e2e.${stamp}`, password: 'e2e-password-1', name: '刘洋', phone: '13800138000' };
 const nid = residentID('411282', '19900512', 100 + (Date.now() % 800));
+const business = `灵宝苹果电商 ${stamp}`;
 let appURL = null;
 
 await R.test('an entrepreneur registers and applies; field errors from the API show beside the fields', async (t) => {
@@ -141,7 +142,7 @@ await R.test('an entrepreneur registers and applies; field errors from the API s
   await page.getByLabel('经办银行').selectOption('ICBC-SMX');
   await page.getByLabel('申请金额（元）').fill('200000.00');
   await page.getByLabel('期限（月）').fill('24');
-  await page.getByLabel('经营项目名称').fill('灵宝苹果电商');
+  await page.getByLabel('经营项目名称').fill(business);
   await page.getByLabel('所属行业').fill('零售业');
   await page.getByLabel('贷款用途').fill('采购冷库设备');
   await page.getByLabel('计划带动就业（人）').fill('3');
@@ -165,12 +166,12 @@ async function decide(t, user, stage, fill) {
   const page = await R.newPage(t);
   await signIn(page, user);
   assert.equal(await heading(page), `待审队列 · ${stage}`);
-  await page.getByLabel('搜索').fill(nid);
+  await page.getByLabel('搜索').fill(business);
   await page.getByRole('button', { name: '筛选' }).click();
   await page.waitForFunction(() => location.hash.includes('q='));
   await heading(page);
   const rows = page.locator('tbody tr');
-  assert.equal(await rows.count(), 1, 'the queue finds the application by ID number');
+  assert.equal(await rows.count(), 1, 'the queue finds the application by its business name');
   await rows.first().getByRole('link').click();
   await page.getByRole('heading', { name: `审核决定 · ${stage}` }).waitFor();
   await page.getByText('四位一体档案').waitFor();

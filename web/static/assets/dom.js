@@ -132,7 +132,7 @@ export function table(columns, rows, opts = {}) {
   if (!rows.length) return h('p', { class: 'empty' }, opts.empty || t('common.none'));
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': opts.caption || t('common.table') },
     h('table', {},
-      opts.caption ? h('caption', {}, opts.caption) : null,
+      opts.caption ? h('caption', { class: 'visually-hidden' }, opts.caption) : null,
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.class }, c.label)))),
       h('tbody', {}, rows.map((r) => h('tr', { class: opts.rowClass ? opts.rowClass(r) : null },
         columns.map((c, i) => (i === 0 ? h('th', { scope: 'row', class: c.class }, c.value(r)) : h('td', { class: c.class }, c.value(r)))))))));

@@ -196,7 +196,7 @@ export default {
   'queue.caption': 'Applications to review, earliest deadline first',
   'queue.empty': 'Nothing to review.',
   'queue.search': 'Search',
-  'queue.searchHint': 'Number, name, ID number or business name',
+  'queue.searchHint': 'Number, name or business name',
   'queue.onlyLate': 'Late only',
   'queue.noStage': 'Your role decides no review stage.',
   'decision.title': 'Decision · {stage}',
@@ -518,4 +518,7 @@ export default {
   'figures.borrowers': 'Borrowers',
   'figures.supported': 'Trained or incubated',
   'figures.share': 'Share',
+  'support.moveOutOf': 'Move-out date of {entity}',
+  'support.recordMoveOut': 'Record move-out',
+  'support.movedOut': 'The move-out is recorded.',
 };

@@ -196,7 +196,7 @@ export default {
   'queue.caption': '待审申请（按办理时限排序）',
   'queue.empty': '没有待审申请。',
   'queue.search': '搜索',
-  'queue.searchHint': '申请编号、姓名、身份证号或项目名称',
+  'queue.searchHint': '申请编号、姓名或项目名称',
   'queue.onlyLate': '只看已超时',
   'queue.noStage': '您的角色不负责审核环节。',
   'decision.title': '审核决定 · {stage}',
@@ -518,4 +518,7 @@ export default {
   'figures.borrowers': '借款人数',
   'figures.supported': '其中受过培训或孵化',
   'figures.share': '占比',
+  'support.moveOutOf': '{entity} 的迁出日期',
+  'support.recordMoveOut': '登记迁出',
+  'support.movedOut': '迁出已登记。',
 };

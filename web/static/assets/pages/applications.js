@@ -43,10 +43,11 @@ async function loadRef() {
 
 async function listView({ query, user }) {
   const { ds, bs } = await loadRef();
-  const q = { status: query.get('status') || '', district_code: query.get('district_code') || '', page: query.get('page') || 1, page_size: 20 };
+  const q = { status: query.get('status') || '', district_code: query.get('district_code') || '', q: query.get('q') || '', page: query.get('page') || 1, page_size: 20 };
   const list = await get('/api/v1/applications', q);
   const mine = hasRole(user, 'entrepreneur');
   const filters = h('form', { class: 'filters', role: 'search', 'aria-label': t('common.filters') },
+    mine ? null : field({ name: 'q', label: t('queue.search'), type: 'search', value: q.q, hint: t('queue.searchHint') }),
     field({ name: 'status', label: t('app.status'), type: 'select', placeholder: t('common.all'), value: q.status,
       options: STATUSES.map((s) => [s, t(`status.${s}`)]) }),
     mine ? null : field({ name: 'district_code', label: t('app.district'), type: 'select', placeholder: t('common.all'), value: q.district_code,
@@ -66,7 +67,7 @@ async function listView({ query, user }) {
   return page(mine ? t('nav.myApplications') : t('nav.applications'),
     mine ? h('p', {}, h('a', { class: 'button primary', href: '#/apply' }, t('nav.apply'))) : null,
     filters, rows,
-    pager(list, (p) => go(hashWith('/applications', { status: q.status, district_code: q.district_code, page: p }))));
+    pager(list, (p) => go(hashWith('/applications', { status: q.status, district_code: q.district_code, q: q.q, page: p }))));
 }
 
 async function queueView({ query, user }) {
@@ -76,12 +77,10 @@ async function queueView({ query, user }) {
   const { ds, bs } = await loadRef();
   const district = query.get('district_code') || '';
   const search = (query.get('q') || '').trim();
+  const borrower = query.get('borrower_type') || '';
+  const keyGroup = query.get('key_group') || '';
   const onlyLate = query.get('late') === '1';
-  let items = await listAll('/api/v1/applications', { status: stage, district_code: district });
-  if (search) {
-    const s = search.toLowerCase();
-    items = items.filter((a) => [a.number, a.name, a.national_id, a.business_name, a.phone].some((v) => v && String(v).toLowerCase().includes(s)));
-  }
+  let items = await listAll('/api/v1/applications', { status: stage, district_code: district, q: search, borrower_type: borrower, key_group: keyGroup });
   if (onlyLate) items = items.filter((a) => (deadlineOf(a) || {}).late);
   items.sort((a, b) => String((deadlineOf(a) || {}).at || '9').localeCompare(String((deadlineOf(b) || {}).at || '9')));
   const lateCount = items.filter((a) => (deadlineOf(a) || {}).late).length;
@@ -89,12 +88,15 @@ async function queueView({ query, user }) {
     field({ name: 'q', label: t('queue.search'), type: 'search', value: search, hint: t('queue.searchHint') }),
     role === 'bank_officer' ? field({ name: 'district_code', label: t('app.district'), type: 'select', placeholder: t('common.all'), value: district,
       options: ds.map((d) => [d.code, d.name]) }) : null,
+    field({ name: 'borrower_type', label: t('app.borrowerType'), type: 'select', placeholder: t('common.all'), value: borrower,
+      options: BORROWER_TYPES.map((b) => [b, t(`borrower.${b}`)]) }),
+    field({ name: 'key_group', label: t('app.keyGroup'), type: 'select', placeholder: t('common.all'), value: keyGroup, options: keyGroupOptions() }),
     h('div', { class: 'field check' }, h('label', {}, h('input', { type: 'checkbox', name: 'late', checked: onlyLate }), ' ', t('queue.onlyLate'))),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.filter'))));
   filters.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = values(filters);
-    go(hashWith('/queue', { q: v.q, district_code: v.district_code, late: v.late ? '1' : '' }));
+    go(hashWith('/queue', { q: v.q, district_code: v.district_code, borrower_type: v.borrower_type, key_group: v.key_group, late: v.late ? '1' : '' }));
   });
   return page(t('queue.title', { stage: t(`status.${stage}`) }),
     h('p', { class: 'lead' }, t('queue.lead', { n: items.length, late: lateCount })),
@@ -257,6 +259,7 @@ async function applyView({ params }) {
         name: v['enterprise.name'], credit_code: (v['enterprise.credit_code'] || '').toUpperCase(),
         employees: intOrRaw(v['enterprise.employees']), new_key_group_hires: intOrRaw(v['enterprise.new_key_group_hires']),
       } : null,
+      version: editing ? a.version : undefined,
       other_loans: [...others.children].map((_, i) => ({
         holder: v[`other_loans[${i}].holder`], kind: v[`other_loans[${i}].kind`], balance: v[`other_loans[${i}].balance`],
       })),
@@ -333,7 +336,7 @@ function decisionForm(a, refresh) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = values(form);
-    const body = { decision: v.decision, comment: v.comment };
+    const body = { decision: v.decision, comment: v.comment, version: a.version };
     if (bankStage && v.decision === 'approve') {
       body.approved_amount = v.approved_amount;
       body.annual_rate = fractionFromPercent(v.annual_rate);

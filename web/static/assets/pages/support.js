@@ -12,8 +12,9 @@ const COURSES = ['GYB', 'SYB', 'IYB', 'EYB', 'malanhua', 'other'];
 const SERVICE_KINDS = ['mentoring', 'guidance', 'policy_consult', 'event'];
 export const LEVELS = ['national', 'provincial', 'municipal'];
 
-// supportProfile renders GET …/support.
-export function supportProfile(p) {
+// supportProfile renders GET …/support; opts.moveOut, when given, adds a
+// control to each open tenancy to record the move-out.
+export function supportProfile(p, opts = {}) {
   const waived = p.counter_guarantee_waived;
   return h('div', { class: 'profile' },
     h('p', { class: waived ? 'note ok' : 'note' }, h('strong', {}, t('support.waiver')), ' ',
@@ -31,7 +32,7 @@ export function supportProfile(p) {
       { label: t('support.level'), value: (r) => label('level', r.base_level || r.level) },
       { label: t('support.entity'), value: (r) => r.entity_name },
       { label: t('support.moveIn'), value: (r) => date(r.move_in) },
-      { label: t('support.moveOut'), value: (r) => date(r.move_out) },
+      { label: t('support.moveOut'), value: (r) => (!r.move_out && opts.moveOut ? opts.moveOut(r) : date(r.move_out)) },
     ], p.incubation || [], { caption: t('support.incubation') }),
     h('h3', {}, t('support.services')),
     table([
@@ -106,11 +107,34 @@ export function importForm(titleKey, path, hintKey) {
   return form;
 }
 
-function lookupForm(out) {
+// moveOutControl records the move-out of an open tenancy, then shows the profile again.
+function moveOutControl(again) {
+  return (r) => {
+    const input = h('input', { type: 'date', name: `move_out-${r.id}`, 'aria-label': t('support.moveOutOf', { entity: r.entity_name }) });
+    const msg = h('span', { class: 'field-error', role: 'alert', hidden: true });
+    const btn = h('button', { type: 'button', onclick: async () => {
+      busy(btn, true);
+      msg.hidden = true;
+      try {
+        await api('PATCH', `/api/v1/incubation-records/${encodeURIComponent(r.id)}`, { body: { move_out: input.value } });
+        announce(t('support.movedOut'));
+        again();
+      } catch (err) {
+        msg.textContent = (err.errors[0] && err.errors[0].message) || err.text();
+        msg.hidden = false;
+        busy(btn, false);
+      }
+    } }, t('support.recordMoveOut'));
+    return h('div', { class: 'inline-actions' }, input, btn, msg);
+  };
+}
+
+function lookupForm(out, canMoveOut) {
   const form = h('form', { class: 'card', role: 'search', novalidate: true },
     h('h2', {}, t('support.lookup')), formError(),
     field({ name: 'national_id', label: t('app.nationalId'), required: true, maxlength: 18 }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('support.find'))));
+  const again = () => form.requestSubmit();
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const nid = values(form).national_id.toUpperCase();
@@ -119,7 +143,7 @@ function lookupForm(out) {
     try {
       const p = await get(`/api/v1/people/${encodeURIComponent(nid)}/support`);
       clearErrors(form);
-      out.replaceChildren(section(t('support.profileOf', { id: nid }), supportProfile(p)));
+      out.replaceChildren(section(t('support.profileOf', { id: nid }), supportProfile(p, canMoveOut ? { moveOut: moveOutControl(again) } : {})));
     } catch (err) {
       out.replaceChildren();
       if (err.status === 404) showErrors(form, Object.assign(err, { errors: [{ field: 'national_id', message: t('support.nobody') }] }));
@@ -133,7 +157,7 @@ function lookupForm(out) {
 
 async function supportView({ user }) {
   const out = h('div', {});
-  const parts = [lookupForm(out), out];
+  const parts = [lookupForm(out, hasRole(user, 'hrss_officer')), out];
   if (hasRole(user, 'hrss_officer')) {
     const ds = await districts();
     let bases = [];
