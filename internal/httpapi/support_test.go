@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/idnum"
 )
 
 const (
@@ -485,8 +486,18 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 	if p["counter_guarantee_waived"] != true || p["national_id"] != a {
 		t.Fatalf("person profile %v", p)
 	}
-	for _, tok := range []string{c.hrss, c.guar, c.bank, c.auditor} {
-		c.profile(t, tok, a)
+	for _, tok := range []string{c.hrss, c.guar, c.bank} {
+		if p := c.profile(t, tok, a); p["national_id"] != a || p["incubation"].([]any)[0].(map[string]any)["national_id"] != a {
+			t.Fatalf("an officer of the person's district or bank sees the ID masked: %v", p)
+		}
+	}
+	// Auditors see the person, not their identity, in both profiles.
+	masked := idnum.Mask(a)
+	for _, url := range []string{"/api/v1/people/" + a + "/support", appA + "/support"} {
+		raw := string(c.s.Do("GET", url, c.auditor, nil).Want(200).Body)
+		if strings.Contains(raw, a) || !strings.Contains(raw, `"national_id":"`+masked+`"`) {
+			t.Fatalf("auditor's %s: %s", url, raw)
+		}
 	}
 	for _, tok := range []string{c.other, c.hrssOther, c.bankOther, c.s.AdminToken} {
 		c.s.Do("GET", "/api/v1/people/"+a+"/support", tok, nil).WantProblem(404, "not_found")

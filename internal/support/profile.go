@@ -2,6 +2,7 @@ package support
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"chuangdai/internal/apperr"
@@ -16,23 +17,23 @@ var openStatuses = map[string]bool{
 	"draft": true, "eligibility_review": true, "guarantee_review": true, "bank_review": true, "approved": true, "returned": true,
 }
 
-// visible reports whether p may see the profile of a person with records: an
-// officer of a district where the person has a record or an application, a
-// bank officer holding one of the person's applications, an auditor, or the
-// person (the owner of one of the applications).
-func (s *Service) visible(p auth.Principal, r Records) bool {
+// readable reports whether p may read kind (KindProfile or KindIdentity)
+// for a person with records r: the person's districts are those of their
+// records and applications, their banks those of their applications, and
+// the person is the owner of one of the applications.
+func (s *Service) readable(p auth.Principal, kind string, r Records) bool {
 	var rs []authz.Resource
 	for _, t := range r.Training {
-		rs = append(rs, authz.Resource{Kind: KindProfile, District: t.DistrictCode})
+		rs = append(rs, authz.Resource{Kind: kind, District: t.DistrictCode})
 	}
 	for _, t := range r.Tenancies {
-		rs = append(rs, authz.Resource{Kind: KindProfile, District: t.DistrictCode})
+		rs = append(rs, authz.Resource{Kind: kind, District: t.DistrictCode})
 	}
 	for _, sv := range r.Services {
-		rs = append(rs, authz.Resource{Kind: KindProfile, District: sv.DistrictCode})
+		rs = append(rs, authz.Resource{Kind: kind, District: sv.DistrictCode})
 	}
 	for _, l := range r.Loans {
-		rs = append(rs, authz.Resource{Kind: KindProfile, District: l.DistrictCode, Bank: l.BankCode, Owner: strconv.FormatInt(l.OwnerID, 10)})
+		rs = append(rs, authz.Resource{Kind: kind, District: l.DistrictCode, Bank: l.BankCode, Owner: strconv.FormatInt(l.OwnerID, 10)})
 	}
 	for _, res := range rs {
 		if s.authz.Can(p, authz.Read, res) {
@@ -40,6 +41,29 @@ func (s *Service) visible(p auth.Principal, r Records) bool {
 		}
 	}
 	return false
+}
+
+// masked returns the profile with every resident ID number masked
+// (410102********1234), for callers who see the person but not their identity.
+func (pr Profile) masked() Profile {
+	pr.NationalID = idnum.Mask(pr.NationalID)
+	pr.Training = slices.Clone(pr.Training)
+	for i := range pr.Training {
+		pr.Training[i].NationalID = idnum.Mask(pr.Training[i].NationalID)
+	}
+	pr.Tenancies = slices.Clone(pr.Tenancies)
+	for i := range pr.Tenancies {
+		pr.Tenancies[i].NationalID = idnum.Mask(pr.Tenancies[i].NationalID)
+	}
+	pr.Services = slices.Clone(pr.Services)
+	for i := range pr.Services {
+		pr.Services[i].NationalID = idnum.Mask(pr.Services[i].NationalID)
+	}
+	pr.Loans = slices.Clone(pr.Loans)
+	for i := range pr.Loans {
+		pr.Loans[i].NationalID = idnum.Mask(pr.Loans[i].NationalID)
+	}
+	return pr
 }
 
 // PersonProfile returns the four-in-one profile of the person with the
@@ -54,7 +78,7 @@ func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalI
 	if err != nil {
 		return Profile{}, err
 	}
-	if r.Empty() || !s.visible(p, r) {
+	if r.Empty() || !s.readable(p, KindProfile, r) {
 		return Profile{}, apperr.NotFoundf("no four-in-one records for %s that you may see", idnum.Mask(res.Number))
 	}
 	pr := Profile{NationalID: res.Number, Records: r}
@@ -64,12 +88,15 @@ func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalI
 			break
 		}
 	}
+	if !s.readable(p, KindIdentity, r) {
+		return pr.masked(), nil
+	}
 	return pr, nil
 }
 
 // ApplicationLookup returns the application with the id as the caller may
-// see it: one they may not see is a not_found error. It is the application
-// service's Get.
+// see it: one they may not see is a not_found error; MaskIdentity is set when
+// the caller may not see the applicant's identity in full.
 type ApplicationLookup func(ctx context.Context, p auth.Principal, id int64) (Loan, error)
 
 // ApplicationProfile returns the profile of an application's applicant with
@@ -85,10 +112,10 @@ func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id i
 		return Profile{}, err
 	}
 	pr := Profile{NationalID: app.NationalID, Records: r}
-	if app.MaskIdentity {
-		pr.NationalID = idnum.Mask(app.NationalID)
-	}
 	pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(app, r.Tenancies)
+	if app.MaskIdentity {
+		return pr.masked(), nil
+	}
 	return pr, nil
 }
 

@@ -22,6 +22,9 @@ const (
 	KindBase = "incubation_base"
 	// KindProfile is a person's profile, decided per record and application.
 	KindProfile = "support_profile"
+	// KindIdentity is a person's resident ID number in full, in a profile;
+	// whoever reads the profile without it sees the number masked.
+	KindIdentity = "support_identity"
 	// KindFigures are the yearly figures, by district.
 	KindFigures = "support_figures"
 )
