@@ -418,6 +418,23 @@ if (serves(server, 'POST', '/api/v1/training-records') && serves(server, 'GET', 
     await page.getByText(`SYB-${stamp}`).waitFor();
     await a11y(page);
   });
+  await R.test('the HRSS officer imports a training roster; a bad row is named and nothing is imported', async (t) => {
+    t.allow(422);
+    const page = await R.newPage(t);
+    await signIn(page, 'hrss.lingbao');
+    await page.goto(`${base}/#/support`);
+    await heading(page);
+    const form = page.locator('form').filter({ hasText: '批量导入培训花名册' });
+    const header = 'national_id,name,course,institution,start_date,end_date,certificate_no,district_code\n';
+    const good = `${residentID('411282', '19850601', 411)},孙丽,SYB,灵宝市职业技能培训中心,2024-05-06,2024-05-15,SYB-IMP-${stamp},411282\n`;
+    const bad = `${residentID('411282', '19870701', 522)},周强,XYZ,灵宝市职业技能培训中心,2024-05-06,2024-05-15,SYB-IMP2-${stamp},411282\n`;
+    await form.getByLabel('花名册文件').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(header + good + bad) });
+    await form.getByRole('button', { name: '导入' }).click();
+    await form.locator('.form-error li').filter({ hasText: '第 3 行' }).waitFor();
+    await form.getByLabel('花名册文件').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(header + good) });
+    await form.getByRole('button', { name: '导入' }).click();
+    await form.getByText('已导入 1 条，跳过 0 条重复记录。').waitFor();
+  });
 } else {
   R.leaveOut('four-in-one records', 'POST /api/v1/training-records or GET /api/v1/people/{national_id}/support is not served yet');
 }
