@@ -134,10 +134,10 @@ func (a *api) routesRefdata() {
 			if err := bind(c, &req); err != nil {
 				return err
 			}
-			if req.Items == nil {
-				return apperr.Field("items", "is required: send the list of district targets (an empty list clears the year)")
+			var in []refdata.TargetInput
+			if req.Items != nil {
+				in = make([]refdata.TargetInput, len(req.Items))
 			}
-			in := make([]refdata.TargetInput, len(req.Items))
 			for i, it := range req.Items {
 				in[i] = refdata.TargetInput(it)
 			}

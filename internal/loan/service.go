@@ -438,22 +438,24 @@ type CheckInput struct {
 // CheckSubsidy is the HRSS check (审核) of a claimed quarter: approve, or
 // refuse with a reason (不予贴息).
 func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, period string, in CheckInput) (SubsidyItem, error) {
-	var f apperr.Fields
-	refuse := false
-	switch in.Decision {
-	case "approve":
-	case "refuse":
-		refuse = true
-		if strings.TrimSpace(in.Reason) == "" {
-			f.Add("reason", "is required when refusing a subsidy: say why")
-		}
-	default:
-		f.Add("decision", "must be approve or refuse")
-	}
-	if err := f.Err(); err != nil {
-		return SubsidyItem{}, err
-	}
 	return s.claimStep(ctx, p, id, period, ActCheckSubsidy, "an HRSS officer of the loan's district", func(c *Claim, at time.Time) (string, error) {
+		// The input is judged only once the caller may act on the loan, so
+		// nobody learns anything about a loan they cannot see.
+		var f apperr.Fields
+		refuse := false
+		switch in.Decision {
+		case "approve":
+		case "refuse":
+			refuse = true
+			if strings.TrimSpace(in.Reason) == "" {
+				f.Add("reason", "is required when refusing a subsidy: say why")
+			}
+		default:
+			f.Add("decision", "must be approve or refuse")
+		}
+		if err := f.Err(); err != nil {
+			return "", err
+		}
 		to, err := NextClaim(c.Status, ActCheckSubsidy, refuse)
 		if err != nil {
 			return "", err

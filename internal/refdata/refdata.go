@@ -184,7 +184,8 @@ func auditTargets(ts []Target) []targetAudit {
 // ValidYear reports whether year is one the bureau could plan for.
 func ValidYear(year int) bool { return year >= 2000 && year <= 2100 }
 
-// PutTargets replaces a year's targets.
+// PutTargets replaces a year's targets; nil items (none sent) is refused,
+// an empty list clears the year.
 func (s *Service) PutTargets(ctx context.Context, p auth.Principal, year int, items []TargetInput) ([]Target, error) {
 	if err := s.require(p, authz.Write, "target", "set annual targets"); err != nil {
 		return nil, err
@@ -192,6 +193,9 @@ func (s *Service) PutTargets(ctx context.Context, p auth.Principal, year int, it
 	var f apperr.Fields
 	if !ValidYear(year) {
 		f.Add("year", "must be a year between 2000 and 2100")
+	}
+	if items == nil {
+		f.Add("items", "is required: send the list of district targets (an empty list clears the year)")
 	}
 	seen := map[string]bool{}
 	targets := make([]Target, 0, len(items))

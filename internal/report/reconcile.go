@@ -278,6 +278,9 @@ type UploadQuery = ReconcileQuery
 // Bank officers upload their own bank's list; auditors and administrators
 // any bank's.
 func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q UploadQuery, body io.Reader) (Reconciliation, error) {
+	if !s.authz.HasAny(p, ActUploadBank, KindReconcile) {
+		return Reconciliation{}, apperr.Forbiddenf("only bank officers, auditors and administrators upload a bank's list")
+	}
 	bank := strings.TrimSpace(q.BankCode)
 	var f apperr.Fields
 	if bank == "" {
