@@ -7,9 +7,10 @@ import (
 	"chuangdai/internal/auth"
 )
 
-// FromApplications makes the application service's Get the profile's
+// FromApplications makes the application service's Visible the profile's
 // ApplicationLookup, so the profile of an application is visible exactly to
-// those who see the application.
+// those who see the application, and masks the resident ID exactly when the
+// application does.
 func FromApplications(apps *application.Service) ApplicationLookup {
 	return func(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
 		a, full, err := apps.Visible(ctx, p, id)
