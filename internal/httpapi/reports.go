@@ -314,7 +314,7 @@ func (a *api) routesReports() {
 			}
 			return answerReport(c, f, toReconciliation(res), res.Table)
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes,
+	a.add(Route{Method: "POST", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Upload a bank's disbursement list for a period (CSV, UTF-8: bank_reference, name and/or national_id, amount, disbursed_on), replacing its earlier list of the period; answers the bank's reconciliation. " +
 			"Bank officers of the bank, finance auditors, admins. Any bad line → 422 with row and field, nothing stored.",
 		Response: reportReconciliationResponse{}, Errors: []int{400, 401, 403, 413, 422}, Query: reconcileQuery,
@@ -330,7 +330,7 @@ func (a *api) routesReports() {
 			c.JSON(http.StatusOK, toReconciliation(res))
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/imports/loans", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes,
+	a.add(Route{Method: "POST", Path: "/api/v1/imports/loans", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import legacy loans (admin): CSV in UTF-8, raw or as the multipart field \"file\", header external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created. " +
 			"Every row is checked like a new loan; any bad row → 422 with errors[{row,field,message}] and nothing imported; rows whose external_ref exists are skipped. Imported loans are active.",
 		Response: reportImportResponse{}, Errors: []int{400, 401, 403, 413, 422},

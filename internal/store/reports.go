@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/report"
@@ -152,15 +153,31 @@ func (s Reports) Flows(ctx context.Context, asOf time.Time) ([]report.Flows, err
 
 // ExistingRefs implements report.Store.
 func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error) {
-	var found []string
-	if err := s.conn(ctx).Table("loans").Where("external_ref IN ?", refs).Pluck("external_ref", &found).Error; err != nil {
-		return nil, translate(err, "loans")
-	}
-	out := make(map[string]bool, len(found))
-	for _, r := range found {
-		out[r] = true
+	out := make(map[string]bool)
+	per := s.rowsPerStatement(1)
+	for len(refs) > 0 {
+		n := min(per, len(refs))
+		var found []string
+		if err := s.conn(ctx).Table("loans").Where("external_ref IN ?", refs[:n]).Pluck("external_ref", &found).Error; err != nil {
+			return nil, translate(err, "loans")
+		}
+		for _, r := range found {
+			out[r] = true
+		}
+		refs = refs[n:]
 	}
 	return out, nil
+}
+
+// rowsPerStatement is how many rows of cols values one statement carries.
+// The SQLite driver prepares each statement anew and matches every
+// placeholder by a scan of the arguments, so short statements cost it
+// least; PostgreSQL takes long ones and saves round trips.
+func (s Reports) rowsPerStatement(cols int) int {
+	if s.Engine == config.SQLite {
+		return max(1, 512/cols)
+	}
+	return max(1, 15000/cols)
 }
 
 // ReserveNumbers implements report.Store with one upsert of the counter.
@@ -217,9 +234,8 @@ type legacyRow struct {
 
 func (legacyRow) TableName() string { return "loans" }
 
-// legacyInsertRows bounds the rows of one INSERT (SQLite allows 32766
-// parameters, PostgreSQL 65535).
-const legacyInsertRows = 500
+// legacyColumns is the number of columns of legacyRow an insert writes.
+const legacyColumns = 30
 
 // InsertLegacy implements report.Store.
 func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) error {
@@ -250,7 +266,7 @@ func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) er
 		r.OutstandingFen = r.PrincipalFen
 		rows[i] = r
 	}
-	if err := s.conn(ctx).CreateInBatches(rows, legacyInsertRows).Error; err != nil {
+	if err := s.conn(ctx).CreateInBatches(rows, s.rowsPerStatement(legacyColumns)).Error; err != nil {
 		return loanConflict(err)
 	}
 	return nil
@@ -288,7 +304,7 @@ func (s Reports) ReplaceBankLines(ctx context.Context, bank string, from, to tim
 			rows[i].UploadedBy = &by
 		}
 	}
-	return translate(db.CreateInBatches(rows, legacyInsertRows).Error, "bank list")
+	return translate(db.CreateInBatches(rows, s.rowsPerStatement(9)).Error, "bank list")
 }
 
 // Reconcile implements report.Store: recorded loans joined to the bank's
