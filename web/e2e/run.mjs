@@ -259,6 +259,72 @@ if (serves(server, 'POST', '/api/v1/applications/{id}/disbursement')) {
   R.leaveOut('disbursement by a bank officer', 'POST /api/v1/applications/{id}/disbursement is not served yet');
 }
 
+// apiAs signs in through the API (for finding demo records, not for acting).
+async function apiAs(user, path) {
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: A[user].username, password: A[user].password }) });
+  const { token } = await login.json();
+  const res = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  return res.ok ? res.json() : null;
+}
+
+const overdue = A['guarantee.lingbao'] ? ((await apiAs('guarantee.lingbao', '/api/v1/loans?status=overdue')) || { items: [] }).items[0] : null;
+if (overdue) {
+  await R.test('the guarantee officer compensates an overdue loan and records a recovery', async (t) => {
+    const page = await R.newPage(t);
+    await signIn(page, 'guarantee.lingbao');
+    await page.goto(`${base}/#/loans?status=overdue`);
+    await heading(page);
+    await page.locator('tbody tr').filter({ hasText: overdue.number }).getByRole('link').click();
+    await page.getByRole('heading', { name: '登记代偿' }).waitFor();
+    await page.getByRole('button', { name: '登记代偿' }).click();
+    await page.getByText('代偿已登记。').waitFor();
+    await page.locator('.facts').getByText('已代偿').waitFor();
+    await page.getByLabel('追回金额（元）').fill('1000.00');
+    await page.getByLabel('说明').fill('借款人归还部分欠款');
+    await page.getByRole('button', { name: '登记追偿' }).click();
+    await page.getByText('追偿已登记。').waitFor();
+    await page.locator('.facts').getByText('1,000.00 元').waitFor();
+  });
+} else {
+  R.leaveOut('compensation and recovery', 'the demo data holds no overdue loan for guarantee.lingbao');
+}
+
+async function claimedQuarter() {
+  const loans = (await apiAs('hrss.lingbao', '/api/v1/loans?status=active')) || { items: [] };
+  for (const l of loans.items) {
+    const sub = await apiAs('hrss.lingbao', `/api/v1/loans/${l.id}/subsidy`);
+    const q = sub && sub.items.find((i) => i.status === 'claimed');
+    if (q) return { loan: l, period: q.period };
+  }
+  return null;
+}
+const claimed = A['hrss.lingbao2'] ? await claimedQuarter() : null;
+if (claimed) {
+  await R.test('one HRSS officer checks a claimed subsidy quarter, another records the payment (four eyes)', async (t) => {
+    t.allow(403);
+    const row = (page) => page.locator('tbody tr').filter({ hasText: claimed.period });
+    const page = await R.newPage(t);
+    await signIn(page, 'hrss.lingbao');
+    await page.goto(`${base}/#/loans/${claimed.loan.id}`);
+    await heading(page);
+    await row(page).getByRole('button', { name: '审核通过' }).click();
+    await page.getByText('贴息已审核通过。').waitFor();
+    await row(page).getByText('已审核').waitFor();
+    await row(page).getByRole('button', { name: '登记拨付' }).click();
+    await page.locator('.form-error').filter({ hasText: claimed.period }).waitFor();
+    const other = await R.newPage(t);
+    await signIn(other, 'hrss.lingbao2');
+    await other.goto(`${base}/#/loans/${claimed.loan.id}`);
+    await heading(other);
+    await row(other).getByRole('button', { name: '登记拨付' }).click();
+    await other.getByText('贴息拨付已登记。').waitFor();
+    await row(other).getByText('已拨付').waitFor();
+  });
+} else {
+  R.leaveOut('subsidy check and payment', 'the demo data holds no claimed subsidy quarter');
+}
+
 await R.test('what the UI hides from an entrepreneur the API refuses too', async (t) => {
   t.allow(403, 409);
   const page = await R.newPage(t);
