@@ -12,16 +12,17 @@ import (
 
 // Idempotency keys make a money request happen once however often a client
 // sends it. A key belongs to one user and one endpoint (method and path). The
-// first request reserves the key in a short transaction of its own; its work
-// and its answer are then committed together in one transaction, so a crash
+// request working on a key holds it (KeyHolds: a PostgreSQL session lock, so
+// every instance sees it and a crashed process lets go at once); the first
+// request reserves the key in a short transaction of its own, and its work
+// and answer are then committed together in one transaction, so a crash
 // leaves either the whole result with its answer or nothing but a
-// reservation. A reservation older than KeyAbandonedAfter without an answer is
-// taken over by the next request with the same body. Answers are kept at
-// least KeyRetention; the daily job purges older keys.
+// reservation. A reservation without an answer that nobody holds was
+// abandoned by a crash and is taken over by the next request with the same
+// body. Answers are kept at least KeyRetention; the daily job purges older keys.
 const (
-	KeyAbandonedAfter = 2 * time.Minute
-	KeyRetention      = 48 * time.Hour
-	maxKeyLength      = 255
+	KeyRetention = 48 * time.Hour
+	maxKeyLength = 255
 )
 
 // Key names one idempotent request.
@@ -46,7 +47,7 @@ type Reservation int
 const (
 	Reserved Reservation = iota // the key is ours: do the work
 	Done                        // the key has an answer with the same request hash
-	InFlight                    // the first request with this key is still running
+	InFlight                    // the key has no answer yet
 	Mismatch                    // the key was used with another request body
 )
 
@@ -54,9 +55,8 @@ const (
 type KeyStore interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	// Reserve inserts the key with its request hash, or, when it exists,
-	// reports what it holds (and the stored answer when Done). A reservation
-	// without an answer created before staleBefore is taken over.
-	Reserve(ctx context.Context, k Key, hash string, now, staleBefore time.Time) (Reservation, Answer, error)
+	// reports what it holds (and the stored answer when Done).
+	Reserve(ctx context.Context, k Key, hash string, now time.Time) (Reservation, Answer, error)
 	// Complete stores the answer of the reservation, inside the work's
 	// transaction.
 	Complete(ctx context.Context, k Key, hash string, a Answer, at time.Time) error
@@ -64,14 +64,22 @@ type KeyStore interface {
 	Release(ctx context.Context, k Key, hash string) error
 }
 
+// KeyHolds tells whether a live request is working on a key.
+type KeyHolds interface {
+	// Hold takes k for the calling request until release is called; ok is
+	// false while another live request, in any instance, holds it.
+	Hold(ctx context.Context, k Key) (release func(), ok bool, err error)
+}
+
 // Keys runs idempotent requests.
 type Keys struct {
 	store KeyStore
+	holds KeyHolds
 	now   func() time.Time
 }
 
 // NewKeys returns the idempotency runner.
-func NewKeys(s KeyStore) *Keys { return &Keys{store: s, now: time.Now} }
+func NewKeys(s KeyStore, h KeyHolds) *Keys { return &Keys{store: s, holds: h, now: time.Now} }
 
 // RequestHash identifies a request body; pass its canonical JSON.
 func RequestHash(endpoint string, canonical []byte) string {
@@ -102,15 +110,23 @@ func CheckKey(v string) error {
 // Do runs work once for the key: a new key runs it and stores its answer
 // in the same transaction; a repeated key with the same request replays the
 // stored answer byte for byte; another request under the key is 422
-// idempotency.mismatch; a key whose first request is still running is 409.
+// idempotency.mismatch; a key whose first request is still running is 409;
+// a key left unanswered by a crash is completed by the next request.
 // When work fails nothing is stored and the key is free again.
 func (k *Keys) Do(ctx context.Context, p auth.Principal, endpoint, value, hash string, work func(ctx context.Context) (Answer, error)) (Answer, error) {
 	if err := CheckKey(value); err != nil {
 		return Answer{}, err
 	}
 	key := Key{UserID: p.UserID, Endpoint: endpoint, Value: value}
-	now := k.now().UTC()
-	res, stored, err := k.store.Reserve(ctx, key, hash, now, now.Add(-KeyAbandonedAfter))
+	release, held, err := k.holds.Hold(ctx, key)
+	if err != nil {
+		return Answer{}, err
+	}
+	if !held {
+		return Answer{}, apperr.Conflictf("a request with this Idempotency-Key is still being processed: retry in a moment to get its answer")
+	}
+	defer release()
+	res, stored, err := k.store.Reserve(ctx, key, hash, k.now().UTC())
 	if err != nil {
 		return Answer{}, err
 	}
@@ -121,9 +137,9 @@ func (k *Keys) Do(ctx context.Context, p auth.Principal, endpoint, value, hash s
 	case Mismatch:
 		return Answer{}, apperr.New(apperr.Invalid, "idempotency.mismatch",
 			"this Idempotency-Key was already used with a different request: use a new key for a new request")
-	case InFlight:
-		return Answer{}, apperr.Conflictf("a request with this Idempotency-Key is still being processed: retry in a moment to get its answer")
 	}
+	// Reserved, or InFlight: a reservation without an answer that nobody
+	// holds was left by a crash, so this request does the work.
 	var ans Answer
 	err = k.store.InTx(ctx, func(ctx context.Context) error {
 		var err error

@@ -17,7 +17,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	a := apptest.New(t)
 	ctx := context.Background()
 	ks := store.IdempotencyKeys{DB: a.DB}
-	keys := loan.NewKeys(ks)
+	keys := loan.NewKeys(ks, ks)
 	p := auth.Principal{UserID: 1, Username: "admin"}
 	events := func() int64 {
 		_, n, err := store.Audit{DB: a.DB}.List(ctx, audit.Filter{EntityType: "test"})
@@ -70,23 +70,31 @@ func TestIdempotencyKeys(t *testing.T) {
 		t.Fatalf("other user: %+v %v", ans, err)
 	}
 
-	// A reservation still in flight answers 409; once abandoned (a crash
-	// between reservation and commit) the next request completes it.
+	// While a live request holds a key, another request with it answers
+	// 409; a reservation left unanswered by a crash (nobody holds it) is
+	// completed by the next request.
 	now := time.Now().UTC()
 	k := loan.Key{UserID: 1, Endpoint: "POST /z", Value: "k9"}
-	if res, _, err := ks.Reserve(ctx, k, "hz", now, now.Add(-loan.KeyAbandonedAfter)); err != nil || res != loan.Reserved {
-		t.Fatalf("reserve: %v %v", res, err)
+	release, held, err := ks.Hold(ctx, k)
+	if err != nil || !held {
+		t.Fatalf("hold: %v %v", held, err)
+	}
+	if _, again, _ := ks.Hold(ctx, k); again {
+		t.Fatal("a held key was held twice")
 	}
 	if _, err := keys.Do(ctx, p, "POST /z", "k9", "hz", work(false)); apperr.KindOf(err) != apperr.Conflict {
 		t.Fatalf("in flight: %v", err)
 	}
+	release()
 	k.Value = "k10"
-	old := now.Add(-loan.KeyAbandonedAfter - time.Minute)
-	if res, _, err := ks.Reserve(ctx, k, "hz", old, old.Add(-loan.KeyAbandonedAfter)); err != nil || res != loan.Reserved {
+	if res, _, err := ks.Reserve(ctx, k, "hz", now); err != nil || res != loan.Reserved {
 		t.Fatalf("reserve: %v %v", res, err)
 	}
 	if ans, err := keys.Do(ctx, p, "POST /z", "k10", "hz", work(false)); err != nil || ans.Status != 201 || ans.Replayed {
 		t.Fatalf("abandoned key not taken over: %+v %v", ans, err)
+	}
+	if ans, err := keys.Do(ctx, p, "POST /z", "k10", "hz", work(false)); err != nil || !ans.Replayed {
+		t.Fatalf("taken-over key not replayed: %+v %v", ans, err)
 	}
 
 	// The daily job purges keys past retention only.

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -37,6 +38,9 @@ type DB struct {
 	gdb    *gorm.DB
 	sql    *sql.DB
 	Engine config.Engine
+	// holds are the idempotency keys held by requests of this process
+	// (SQLite; PostgreSQL keeps them as advisory locks).
+	holds *sync.Map
 }
 
 // Open connects to the database named by d. It does not migrate.
@@ -76,7 +80,7 @@ func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(min(maxOpen, 10))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine}
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, holds: &sync.Map{}}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -750,7 +752,7 @@ func keyWhere(q *gorm.DB, k loan.Key) *gorm.DB {
 // Reserve implements loan.KeyStore. The insert runs in a transaction of its
 // own (ON CONFLICT DO NOTHING, so a concurrent reservation never aborts it);
 // an existing key is read and judged.
-func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, now, staleBefore time.Time) (loan.Reservation, loan.Answer, error) {
+func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, now time.Time) (loan.Reservation, loan.Answer, error) {
 	row := idempotencyRow{UserID: k.UserID, Endpoint: k.Endpoint, IdemKey: k.Value, RequestHash: hash, CreatedAt: now}
 	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 	if res.Error != nil {
@@ -763,7 +765,7 @@ func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, n
 	if err := keyWhere(s.conn(ctx), k).Take(&got).Error; err != nil {
 		if apperr.KindOf(translate(err, "")) == apperr.NotFound {
 			// Released between our insert and read: try once more.
-			return s.Reserve(ctx, k, hash, now, staleBefore)
+			return s.Reserve(ctx, k, hash, now)
 		}
 		return 0, loan.Answer{}, translate(err, "idempotency key")
 	}
@@ -772,16 +774,37 @@ func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, n
 		return loan.Mismatch, loan.Answer{}, nil
 	case got.Status != nil:
 		return loan.Done, loan.Answer{Status: *got.Status, Body: got.ResponseBody}, nil
-	case got.CreatedAt.Before(staleBefore):
-		take := keyWhere(s.conn(ctx).Model(&idempotencyRow{}), k).Where("status IS NULL AND created_at = ?", got.CreatedAt).Update("created_at", now)
-		if take.Error != nil {
-			return 0, loan.Answer{}, translate(take.Error, "idempotency key")
-		}
-		if take.RowsAffected == 1 {
-			return loan.Reserved, loan.Answer{}, nil
-		}
 	}
 	return loan.InFlight, loan.Answer{}, nil
+}
+
+// Hold implements loan.KeyHolds. On PostgreSQL it takes a session advisory
+// lock on a connection of its own, which every instance sees and which the
+// server drops the moment a crashed process's connection dies. SQLite serves
+// one process, so a set in memory is the whole truth there.
+func (s IdempotencyKeys) Hold(ctx context.Context, k loan.Key) (func(), bool, error) {
+	name := fmt.Sprintf("%d\x00%s\x00%s", k.UserID, k.Endpoint, k.Value)
+	if s.Engine != config.Postgres {
+		if _, taken := s.holds.LoadOrStore(name, struct{}{}); taken {
+			return nil, false, nil
+		}
+		return func() { s.holds.Delete(name) }, true, nil
+	}
+	sum := sha256.Sum256([]byte(name))
+	lock := int64(binary.BigEndian.Uint64(sum[:8]))
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return nil, false, translate(err, "idempotency hold")
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", lock).Scan(&ok); err != nil || !ok {
+		_ = conn.Close()
+		return nil, false, translate(err, "idempotency hold")
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lock)
+		_ = conn.Close()
+	}, true, nil
 }
 
 // Complete implements loan.KeyStore.
