@@ -29,7 +29,8 @@ export class ApiError extends Error {
 
   // text is the summary plus the server's own explanation.
   text() {
-    return this.detail && this.detail !== this.summary() ? `${this.summary()} ${this.detail}` : this.summary();
+    const s = this.detail && this.detail !== this.summary() ? `${this.summary()} ${this.detail}` : this.summary();
+    return this.status >= 500 && this.requestId ? `${s} ${t('err.requestId', { id: this.requestId })}` : s;
   }
 }
 

@@ -10,11 +10,11 @@ export const isOfficer = (user) => ['hrss_officer', 'guarantee_officer', 'bank_o
 
 const NAV = {
   entrepreneur: [['/applications', 'nav.myApplications'], ['/apply', 'nav.apply'], ['/loans', 'nav.myLoans']],
-  hrss_officer: [['/queue', 'nav.queue'], ['/support', 'nav.support'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans']],
-  guarantee_officer: [['/queue', 'nav.queue'], ['/support', 'nav.supportLookup'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans']],
+  hrss_officer: [['/queue', 'nav.queue'], ['/support', 'nav.support'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/subsidies', 'nav.subsidies']],
+  guarantee_officer: [['/queue', 'nav.queue'], ['/support', 'nav.supportLookup'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/guarantee', 'nav.exposure']],
   bank_officer: [['/queue', 'nav.queue'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans']],
   finance_auditor: [['/reports', 'nav.bulletin'], ['/reports/disbursements', 'nav.disbursements'], ['/reports/portfolio', 'nav.portfolio'],
-    ['/reports/reconciliation', 'nav.reconciliation'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/audit', 'nav.audit']],
+    ['/reports/reconciliation', 'nav.reconciliation'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/subsidies', 'nav.subsidies'], ['/guarantee', 'nav.exposure'], ['/audit', 'nav.audit']],
   admin: [['/admin/users', 'nav.users'], ['/admin/districts', 'nav.districts'], ['/admin/banks', 'nav.banks'], ['/admin/targets', 'nav.targets'],
     ['/admin/bases', 'nav.bases'], ['/admin/import', 'nav.importLoans'], ['/reports', 'nav.bulletin'], ['/audit', 'nav.audit']],
 };

@@ -232,7 +232,60 @@ async function detailView({ params, user, rerender }) {
   return page(t('loan.title', { number: l.number || `#${l.id}` }), ...parts);
 }
 
+function quarterNow() {
+  const d = new Date();
+  return `${d.getFullYear()}Q${Math.floor(d.getMonth() / 3) + 1}`;
+}
+
+async function subsidiesView({ query }) {
+  const ds = await districts();
+  const period = query.get('period') || quarterNow();
+  const form = h('form', { class: 'filters', novalidate: true },
+    formError(),
+    field({ name: 'period', label: t('loan.period'), value: period, hint: t('subsidy.periodHint') }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('report.show'))));
+  form.addEventListener('submit', (e) => { e.preventDefault(); go(hashWith('/subsidies', values(form))); });
+  let data;
+  try {
+    data = await get('/api/v1/subsidies', { period });
+  } catch (err) {
+    if (err.status === 422) {
+      showErrors(form, err);
+      return page(t('nav.subsidies'), form);
+    }
+    throw err;
+  }
+  const rows = data.rows || [];
+  return page(t('nav.subsidies'), form, table([
+    { label: t('app.district'), value: (r) => (r.isTotal ? t('report.total') : nameOf(ds, r.district_code)) },
+    { label: t('subsidy.claims'), value: (r) => r.claims, class: 'num' },
+    { label: t('loan.interest'), value: (r) => yuan(r.interest), class: 'num' },
+    { label: t('loan.subsidy'), value: (r) => yuan(r.subsidy), class: 'num' },
+    { label: t('subsidyStatus.claimed'), value: (r) => yuan(r.claimed), class: 'num' },
+    { label: t('subsidyStatus.checked'), value: (r) => yuan(r.checked), class: 'num' },
+    { label: t('subsidyStatus.paid'), value: (r) => yuan(r.paid), class: 'num' },
+    { label: t('subsidyStatus.refused'), value: (r) => yuan(r.refused), class: 'num' },
+  ], data.total ? [...rows, { ...data.total, isTotal: true }] : rows, { caption: t('subsidy.totalsOf', { period: data.period || period }), rowClass: (r) => (r.isTotal ? 'total' : null) }));
+}
+
+async function exposureView() {
+  const ds = await districts();
+  const data = await get('/api/v1/guarantee/exposure');
+  const rows = data.rows || [];
+  return page(t('nav.exposure'), h('p', { class: 'lead' }, t('exposure.lead')), table([
+    { label: t('app.district'), value: (r) => (r.isTotal ? t('report.total') : nameOf(ds, r.district_code)) },
+    { label: t('portfolio.loans'), value: (r) => r.loans, class: 'num' },
+    { label: t('portfolio.outstanding'), value: (r) => yuan(r.outstanding), class: 'num' },
+    { label: t('portfolio.overdue'), value: (r) => yuan(r.overdue), class: 'num' },
+    { label: t('portfolio.compensated'), value: (r) => yuan(r.compensated), class: 'num' },
+    { label: t('portfolio.recovered'), value: (r) => yuan(r.recovered), class: 'num' },
+    { label: t('portfolio.written_off'), value: (r) => yuan(r.written_off), class: 'num' },
+  ], data.total ? [...rows, { ...data.total, isTotal: true }] : rows, { caption: t('nav.exposure'), rowClass: (r) => (r.isTotal ? 'total' : null) }));
+}
+
 export const routes = [
+  { pattern: /^\/subsidies$/, view: subsidiesView },
+  { pattern: /^\/guarantee$/, view: exposureView },
   { pattern: /^\/loans$/, view: listView },
   { pattern: /^\/loans\/([^/]+)$/, view: detailView },
 ];
