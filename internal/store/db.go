@@ -5,8 +5,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -168,6 +170,31 @@ func (db *DB) xactLock(ctx context.Context, key int64) error {
 		return nil
 	}
 	return db.conn(ctx).Exec("SELECT pg_advisory_xact_lock(?)", key).Error
+}
+
+// trySessionLock takes the PostgreSQL session advisory lock named name on a
+// connection of its own, held until release is called. Every instance sees
+// it, and the server drops it the moment a crashed process's connection
+// dies. ok is false while another session holds it.
+func (db *DB) trySessionLock(ctx context.Context, name string) (func(), bool, error) {
+	if db.sql.Stats().MaxOpenConnections == 1 {
+		return nil, false, apperr.Wrap(errors.New("a session lock holds one connection and the work needs another: set CHUANGDAI_DB_MAX_OPEN_CONNS to 2 or more"), "session lock")
+	}
+	sum := sha256.Sum256([]byte(name))
+	key := int64(binary.BigEndian.Uint64(sum[:8]))
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, false, translate(err, "session lock")
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
+		_ = conn.Close()
+		return nil, false, translate(err, "session lock")
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
+		_ = conn.Close()
+	}, true, nil
 }
 
 // translate maps database errors to application errors.

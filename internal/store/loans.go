@@ -2,13 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -692,35 +688,13 @@ func (s Loans) FundShare(ctx context.Context, bankCode string) (*decimal.Decimal
 	return &d, nil
 }
 
-// TryJobLock implements loan.Store with a session advisory lock held on a
-// connection of its own for as long as the job runs.
+// TryJobLock implements loan.Store with a session advisory lock held for as
+// long as the job runs. SQLite serves one process, which runs one job.
 func (s Loans) TryJobLock(ctx context.Context, name string) (func(), bool, error) {
 	if s.Engine != config.Postgres {
 		return func() {}, true, nil
 	}
-	if s.sql.Stats().MaxOpenConnections == 1 {
-		return nil, false, apperr.Wrap(errors.New("the lock holds one connection and the job needs another: set CHUANGDAI_DB_MAX_OPEN_CONNS to 2 or more"), "job lock")
-	}
-	h := fnv.New64a()
-	h.Write([]byte("chuangdai-job:" + name))
-	key := int64(h.Sum64() >> 1)
-	conn, err := s.sql.Conn(ctx)
-	if err != nil {
-		return nil, false, apperr.Wrap(err, "job lock connection")
-	}
-	var ok bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
-		_ = conn.Close()
-		return nil, false, apperr.Wrap(err, "job lock")
-	}
-	if !ok {
-		_ = conn.Close()
-		return nil, false, nil
-	}
-	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
-		_ = conn.Close()
-	}, true, nil
+	return s.trySessionLock(ctx, "chuangdai-job:"+name)
 }
 
 // PurgeKeys implements loan.Store.
@@ -778,33 +752,18 @@ func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, n
 	return loan.InFlight, loan.Answer{}, nil
 }
 
-// Hold implements loan.KeyHolds. On PostgreSQL it takes a session advisory
-// lock on a connection of its own, which every instance sees and which the
-// server drops the moment a crashed process's connection dies. SQLite serves
-// one process, so a set in memory is the whole truth there.
+// Hold implements loan.KeyHolds with a session advisory lock on
+// PostgreSQL. SQLite serves one process, so a set in memory is the whole
+// truth there.
 func (s IdempotencyKeys) Hold(ctx context.Context, k loan.Key) (func(), bool, error) {
-	name := fmt.Sprintf("%d\x00%s\x00%s", k.UserID, k.Endpoint, k.Value)
+	name := fmt.Sprintf("chuangdai-key:%d\x00%s\x00%s", k.UserID, k.Endpoint, k.Value)
 	if s.Engine != config.Postgres {
 		if _, taken := s.holds.LoadOrStore(name, struct{}{}); taken {
 			return nil, false, nil
 		}
 		return func() { s.holds.Delete(name) }, true, nil
 	}
-	sum := sha256.Sum256([]byte(name))
-	lock := int64(binary.BigEndian.Uint64(sum[:8]))
-	conn, err := s.sql.Conn(ctx)
-	if err != nil {
-		return nil, false, translate(err, "idempotency hold")
-	}
-	var ok bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", lock).Scan(&ok); err != nil || !ok {
-		_ = conn.Close()
-		return nil, false, translate(err, "idempotency hold")
-	}
-	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lock)
-		_ = conn.Close()
-	}, true, nil
+	return s.trySessionLock(ctx, name)
 }
 
 // Complete implements loan.KeyStore.
