@@ -389,3 +389,103 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 		t.Errorf("%d applications with two loans", n)
 	}
 }
+
+// Two instances on one PostgreSQL: an idempotency key sent to both at once
+// makes one loan, and the daily job started in two processes at once runs
+// its work once.
+func TestIdempotencyAndDailyJobAcrossInstances(t *testing.T) {
+	db := requirePostgres(t)
+	t.Setenv("CHUANGDAI_DATABASE_URL", db)
+	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
+	if _, err := runCLI(t, "admin-password-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	a := start(t, db)
+	b := start(t, db)
+	w := setUpKillWorld(t, a, a.login("admin", "admin-password-1"), 6)
+	for _, id := range w.owners {
+		base := "/api/v1/applications/" + id
+		for _, st := range []struct {
+			token string
+			body  map[string]any
+		}{
+			{w.hrss, map[string]any{"decision": "approve"}},
+			{w.guar, map[string]any{"decision": "approve", "comment": "ok"}},
+			{w.bank, map[string]any{"decision": "approve", "approved_amount": "100000.00", "annual_rate": "0.0350", "term_months": 24}},
+		} {
+			if s, m := a.do("POST", base+"/decisions", st.token, st.body); s != 200 {
+				t.Fatalf("decide %s: %d %v", id, s, m)
+			}
+		}
+	}
+	// bank2's token works on both instances.
+	var wg sync.WaitGroup
+	statuses := make(chan int, 4*len(w.owners))
+	for _, id := range w.owners {
+		body := map[string]any{"amount": "100000.00", "disbursed_on": "2024-03-15", "bank_reference": "X-" + id}
+		for _, p := range []*proc{a, b, a, b} {
+			wg.Go(func() {
+				s, _ := p.do("POST", "/api/v1/applications/"+id+"/disbursement", w.bank2, body, "Idempotency-Key", "both-"+id)
+				statuses <- s
+			})
+		}
+	}
+	wg.Wait()
+	close(statuses)
+	created := 0
+	for s := range statuses {
+		switch s {
+		case 201:
+			created++
+		case 409: // the first request was still running on the other instance
+		default:
+			t.Errorf("concurrent disbursement answered %d", s)
+		}
+	}
+	if created < len(w.owners) {
+		t.Errorf("only %d answers were 201 for %d applications", created, len(w.owners))
+	}
+	adm, err := app.Open(context.Background(), apptest.Config(db), apptest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	count := func(q string) int {
+		var n int
+		if err := adm.DB.SQL().QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT count(*) FROM loans`); n != len(w.owners) {
+		t.Fatalf("%d loans for %d applications", n, len(w.owners))
+	}
+
+	// The daily job in two processes at once: every loan turns overdue once.
+	runJob := func() (string, error) {
+		cmd := exec.Command(binary(t), "jobs", "run-daily", "--date", "2024-07-01")
+		cmd.Env = append(os.Environ(), "CHUANGDAI_DATABASE_URL="+db, "CHUANGDAI_LOG_LEVEL=warn")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	outs := make([]string, 2)
+	for i := range outs {
+		wg.Go(func() {
+			out, err := runJob()
+			if err != nil {
+				t.Errorf("job %d: %v: %s", i, err, out)
+			}
+			outs[i] = out
+		})
+	}
+	wg.Wait()
+	if _, err := runJob(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT count(*) FROM audit_events WHERE action = 'loan.overdue'`); n != len(w.owners) {
+		t.Errorf("%d overdue events for %d loans (outputs: %q)", n, len(w.owners), outs)
+	}
+	if n := count(`SELECT count(*) FROM loans WHERE status = 'overdue'`); n != len(w.owners) {
+		t.Errorf("%d overdue loans of %d", n, len(w.owners))
+	}
+}
