@@ -11,7 +11,7 @@ SOAK_DURATION ?= 3m
 ## run: build, load demo data into an empty ./data/chuangdai.db, and serve on :8080
 run: build
 	@mkdir -p data
-	@./$(BIN) seed demo --if-empty --credentials-file data/demo-credentials.txt
+	@CHUANGDAI_LOG_LEVEL=warn ./$(BIN) seed demo --if-empty --credentials-file data/demo-credentials.txt
 	./$(BIN) serve
 
 ## build: compile the binary into bin/
