@@ -51,6 +51,7 @@ export async function startServer(binPath) {
   const accounts = parseCredentials(await readFile(credFile, 'utf8'));
   const logs = [];
   const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.on('exit', (code, signal) => logs.push(`chuangdai serve exited: code ${code}, signal ${signal}\n`));
   proc.stdout.on('data', (d) => logs.push(String(d)));
   proc.stderr.on('data', (d) => logs.push(String(d)));
   const base = `http://127.0.0.1:${port}`;

@@ -527,6 +527,7 @@ await R.test('every page of every role renders in English without untranslated l
 if (shotsDir) await takeScreenshots(R, server, shotsDir, { signIn, heading, appURL });
 
 await browser.close();
+if (R.failed) console.log(`server log (last lines):\n${server.logs.join('').split('\n').slice(-25).join('\n')}`);
 await server.stop();
 if (R.left.length) console.log(`left out (endpoint not built yet):\n  ${R.left.join('\n  ')}`);
 console.log(`${R.passed} passed, ${R.failed} failed`);

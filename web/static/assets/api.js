@@ -83,7 +83,6 @@ export async function api(method, path, opts) {
 }
 
 export const get = (path, q) => api('GET', path, { query: q });
-export const post = (path, body, headers) => api('POST', path, { body, headers });
 
 // download fetches a report export and hands it to the browser as a file.
 export async function download(path, q, fallbackName) {

@@ -56,7 +56,7 @@ whenSignedOut(() => {
   go('/login');
 });
 
-export async function render() {
+async function render() {
   const seq = ++renderSeq;
   document.documentElement.lang = lang() === 'zh' ? 'zh-CN' : 'en';
   const path = currentPath();

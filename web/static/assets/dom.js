@@ -69,7 +69,7 @@ export function field(opts) {
 }
 
 // canonical turns "partners.0.name" and "partners[0].name" into one spelling.
-export function canonical(name) {
+function canonical(name) {
   return String(name || '').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 }
 

@@ -10,8 +10,8 @@ import { badge, page, pager, hashWith, section, unavailable } from '../widgets.j
 import { go } from '../app.js';
 import { supportProfile } from './support.js';
 
-export const STATUSES = ['draft', 'eligibility_review', 'guarantee_review', 'bank_review', 'approved', 'disbursed', 'returned', 'rejected', 'withdrawn'];
-export const KEY_GROUPS = ['registered_unemployed', 'employment_difficulty', 'retired_soldier', 'released_prisoner', 'college_graduate',
+const STATUSES = ['draft', 'eligibility_review', 'guarantee_review', 'bank_review', 'approved', 'disbursed', 'returned', 'rejected', 'withdrawn'];
+const KEY_GROUPS = ['registered_unemployed', 'employment_difficulty', 'retired_soldier', 'released_prisoner', 'college_graduate',
   'overcapacity_worker', 'returning_migrant_worker', 'online_merchant', 'poverty_alleviated', 'rural_entrepreneur'];
 const BORROWER_TYPES = ['individual', 'partnership', 'enterprise'];
 const OTHER_LOAN_KINDS = ['student', 'poverty_relief', 'housing', 'car', 'consumer', 'business', 'other'];
@@ -421,7 +421,7 @@ function ownerActions(a, refresh) {
 async function detailView({ params, user, rerender }) {
   const id = params[0];
   const [a, { ds, bs }] = await Promise.all([get(`/api/v1/applications/${encodeURIComponent(id)}`), loadRef()]);
-  const owner = hasRole(user, 'entrepreneur') && String(a.applicant_id ?? user.id) === String(user.id);
+  const owner = hasRole(user, 'entrepreneur') && String(a.applicant_id) === String(user.id);
   const officerStage = Object.entries(STAGE).find(([r, s]) => s === a.status && hasRole(user, r));
   const dline = deadlineOf(a);
   let profile = null;

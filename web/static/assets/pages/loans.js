@@ -10,7 +10,7 @@ import { badge, page, pager, hashWith, section, unavailable } from '../widgets.j
 import { go } from '../app.js';
 import { submission } from './applications.js';
 
-export const LOAN_STATUSES = ['active', 'overdue', 'settled', 'compensated', 'written_off'];
+const LOAN_STATUSES = ['active', 'overdue', 'settled', 'compensated', 'written_off'];
 
 async function listView({ query, user }) {
   const ds = await districts();

@@ -1,7 +1,7 @@
 // The auditors' pages: progress bulletin with charts, disbursement
 // breakdowns, portfolio, audit trail; every report downloads as CSV or Excel.
 import { h, field, formError, showErrors, values, table, dl, busy, announce } from '../dom.js';
-import { t, has } from '../i18n.js';
+import { t } from '../i18n.js';
 import { get, download, api } from '../api.js';
 import { yuan, pct, dateTime, today, money, label } from '../fmt.js';
 import { page, pager, hashWith, section, unavailable } from '../widgets.js';
