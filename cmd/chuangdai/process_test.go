@@ -18,6 +18,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/idnum"
 )
 
 // These tests run the real binary as separate processes.
@@ -242,13 +243,8 @@ func setUpKillWorld(t *testing.T, p *proc, admin string, owners int) killWorld {
 }
 
 func killResidentID(n int) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	body := fmt.Sprintf("41128219880202%03d", n)
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
+	return idnum.WithCheckDigit(body)
 }
 
 // drive decides and disburses every application as fast as it can, and

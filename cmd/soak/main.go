@@ -26,6 +26,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"chuangdai/internal/idnum"
 )
 
 func main() {
@@ -312,13 +314,7 @@ func randomDigits(n int) string {
 // residentID returns a random valid resident ID of a working-age person.
 func residentID() string {
 	year := 1970 + mustInt(30)
-	body := fmt.Sprintf("411282%04d%02d%02d%s", year, 1+mustInt(12), 1+mustInt(28), randomDigits(3))
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(body[i]-'0') * w
-	}
-	return body + string("10X98765432"[sum%11])
+	return idnum.WithCheckDigit(fmt.Sprintf("411282%04d%02d%02d%s", year, 1+mustInt(12), 1+mustInt(28), randomDigits(3)))
 }
 
 func mustInt(n int64) int {

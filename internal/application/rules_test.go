@@ -10,18 +10,14 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/policy"
 )
 
 // rid builds a valid resident ID number born on birth (YYYYMMDD).
 func rid(birth string, seq int) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	body := "411282" + birth + fmt.Sprintf("%03d", seq)
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
+	return idnum.WithCheckDigit(body)
 }
 
 func loadPolicy(t *testing.T) *policy.Policy {

@@ -16,19 +16,15 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/store"
 )
 
 // residentID builds a valid resident ID number for a birth date
 // (YYYYMMDD) and a sequence; an odd sequence is a man, an even one a woman.
 func residentID(birth string, seq int) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	body := "411282" + birth + fmt.Sprintf("%03d", seq)
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
+	return idnum.WithCheckDigit(body)
 }
 
 // individual is a valid individual application in apptest.District and apptest.Bank.

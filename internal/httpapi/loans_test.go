@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/idnum"
 )
 
 // loanCast is the set of users a loan test needs.
@@ -47,13 +48,8 @@ func newLoanCast(t *testing.T) *loanCast {
 
 // loanPersonID is a valid resident ID born in 1990, different for each n.
 func loanPersonID(n int) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	body := fmt.Sprintf("41128219900101%03d", 500+n)
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
+	return idnum.WithCheckDigit(body)
 }
 
 func jsonID(v any) string {

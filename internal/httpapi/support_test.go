@@ -58,17 +58,6 @@ func newFour(t *testing.T) four {
 	}
 }
 
-// person builds a valid resident ID number for a birth date (YYYYMMDD) and a sequence.
-func person(birth string, seq int) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	body := "411282" + birth + fmt.Sprintf("%03d", seq)
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
-}
-
 // loanApplication is a valid individual application in apptest.District and apptest.Bank.
 func loanApplication(nationalID, amount string) map[string]any {
 	return map[string]any{
@@ -126,13 +115,13 @@ func count(m map[string]any, key string) int { return len(m[key].([]any)) }
 
 func TestTrainingRecords(t *testing.T) {
 	c := newFour(t)
-	id := person("19900101", 11)
+	id := residentID("19900101", 11)
 	r := c.s.Do("POST", "/api/v1/training-records", c.hrss, training(" "+id+" ", "SYB-2024-001", apptest.District)).Want(201).JSON()
 	if r["national_id"] != id || r["course"] != "SYB" || r["start_date"] != "2024-03-01" || r["certificate_no"] != "SYB-2024-001" || r["id"] == nil {
 		t.Fatalf("created %v", r)
 	}
 	// The certificate number is unique per course.
-	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(person("19910101", 13), "SYB-2024-001", apptest.District)).WantProblem(409, "conflict")
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(residentID("19910101", 13), "SYB-2024-001", apptest.District)).WantProblem(409, "conflict")
 	other := training(id, "SYB-2024-001", apptest.District)
 	other["course"] = "GYB"
 	c.s.Do("POST", "/api/v1/training-records", c.hrss, other).Want(201)
@@ -182,7 +171,7 @@ func TestIncubationBasesAndTenancies(t *testing.T) {
 		t.Fatalf("bases %v", bases.Items)
 	}
 
-	id := person("19900101", 11)
+	id := residentID("19900101", 11)
 	tenancy := map[string]any{"base_id": baseID, "national_id": id, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}
 	r := c.s.Do("POST", "/api/v1/incubation-records", c.hrss, tenancy).Want(201).JSON()
 	if r["base_level"] != "national" || r["district_code"] != apptest.District || r["move_out"] != nil || r["move_in"] != "2024-01-15" {
@@ -221,7 +210,7 @@ func TestIncubationBasesAndTenancies(t *testing.T) {
 
 func TestServiceRecords(t *testing.T) {
 	c := newFour(t)
-	id := person("19900101", 11)
+	id := residentID("19900101", 11)
 	r := c.s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": id, "kind": "mentoring", "date": "2024-04-02", "notes": "开业指导"}).Want(201).JSON()
 	if r["district_code"] != apptest.District || r["kind"] != "mentoring" || r["notes"] != "开业指导" {
 		t.Fatalf("service %v", r)
@@ -247,7 +236,7 @@ func trainingRow(id, cert string) string {
 
 func TestTrainingImportCSV(t *testing.T) {
 	c := newFour(t)
-	a, b, d := person("19900101", 11), person("19910202", 22), person("19920303", 33)
+	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
 	c.s.Do("POST", "/api/v1/training-records", c.hrss, training(a, "C-1", apptest.District)).Want(201)
 
 	// A bad row in the middle: every bad row is named, nothing is imported.
@@ -262,14 +251,14 @@ func TestTrainingImportCSV(t *testing.T) {
 	// A bad row after the first batches were inserted: those are rolled back too.
 	var rows []string
 	for i := range 1200 {
-		rows = append(rows, trainingRow(person("19800101", i%1000), fmt.Sprintf("B-%d", i)))
+		rows = append(rows, trainingRow(residentID("19800101", i%1000), fmt.Sprintf("B-%d", i)))
 	}
 	rows[1100] = strings.Replace(rows[1100], ",SYB,", ",XYZ,", 1)
 	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, trainingCSV(rows...), "Content-Type", csvType).WantProblem(422, "validation_failed")
 	if got := rowErrors(t, r); !slices.Equal(got, []string{"1102:course"}) {
 		t.Fatalf("row errors %v", got)
 	}
-	c.s.Do("GET", "/api/v1/people/"+person("19800101", 0)+"/support", c.auditor, nil).WantProblem(404, "not_found")
+	c.s.Do("GET", "/api/v1/people/"+residentID("19800101", 0)+"/support", c.auditor, nil).WantProblem(404, "not_found")
 
 	// UTF-8 with BOM; the known certificate is skipped and counted.
 	good := "\xEF\xBB\xBF" + trainingCSV(trainingRow(a, "C-1"), trainingRow(b, "C-2"), "", trainingRow(d, "C-4"), trainingRow(d, "C-4"))
@@ -289,7 +278,7 @@ func TestTrainingImportCSV(t *testing.T) {
 	c.s.Do("POST", "/api/v1/training-records/import", c.hrss, "", "Content-Type", csvType).WantProblem(422, "validation_failed")
 
 	// Another district's rows, and roles that keep no records.
-	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrssOther, trainingCSV(trainingRow(person("19930404", 44), "C-9")), "Content-Type", csvType).WantProblem(422, "validation_failed")
+	r = c.s.Do("POST", "/api/v1/training-records/import", c.hrssOther, trainingCSV(trainingRow(residentID("19930404", 44), "C-9")), "Content-Type", csvType).WantProblem(422, "validation_failed")
 	if got := rowErrors(t, r); !slices.Equal(got, []string{"2:district_code"}) {
 		t.Fatalf("district errors %v", got)
 	}
@@ -307,7 +296,7 @@ func TestTrainingImportCSV(t *testing.T) {
 
 func TestTrainingImportGB18030AndMultipart(t *testing.T) {
 	c := newFour(t)
-	a, b := person("19900101", 11), person("19910202", 22)
+	a, b := residentID("19900101", 11), residentID("19910202", 22)
 	text := trainingCSV(a+",张伟,马兰花,三门峡市技师学院,2024/3/1,2024/3/10,MLH-1,"+apptest.District, b+",李娜,GYB,三门峡市技师学院,2024-03-01,2024-03-10,GYB-1,"+apptest.District)
 	gb, err := simplifiedchinese.GB18030.NewEncoder().String(text)
 	if err != nil {
@@ -335,7 +324,7 @@ func TestTrainingImportGB18030AndMultipart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprint(fw, trainingCSV(trainingRow(person("19930404", 44), "SYB-9")))
+	fmt.Fprint(fw, trainingCSV(trainingRow(residentID("19930404", 44), "SYB-9")))
 	w.Close()
 	res = c.s.Do("POST", "/api/v1/training-records/import", c.hrss, body.Bytes(), "Content-Type", w.FormDataContentType()).Want(200).JSON()
 	if res["imported"] != 1.0 || res["skipped"] != 0.0 {
@@ -376,7 +365,7 @@ func TestIncubationImportXLSX(t *testing.T) {
 	c := newFour(t)
 	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
 	other := c.base(t, "义马市创业园", apptest.OtherDistrict, "municipal")
-	a, b, d := person("19900101", 11), person("19910202", 22), person("19920303", 33)
+	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
 	header := []any{"base_id", "national_id", "entity_name", "move_in", "move_out"}
 	n := idStr(national)
 
@@ -409,13 +398,13 @@ func TestIncubationImportXLSX(t *testing.T) {
 	// A workbook's date cells arrive as day serials.
 	f := excelize.NewFile()
 	_ = f.SetSheetRow("Sheet1", "A1", &header)
-	_ = f.SetSheetRow("Sheet1", "A2", &[]any{n, person("19930404", 44), "卢氏菌菇", 45383})
+	_ = f.SetSheetRow("Sheet1", "A2", &[]any{n, residentID("19930404", 44), "卢氏菌菇", 45383})
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
 	c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, buf.Bytes(), "Content-Type", "application/octet-stream").Want(200)
-	inc = c.profile(t, c.hrss, person("19930404", 44))["incubation"].([]any)[0].(map[string]any)
+	inc = c.profile(t, c.hrss, residentID("19930404", 44))["incubation"].([]any)[0].(map[string]any)
 	if inc["move_in"] != "2024-04-01" {
 		t.Fatalf("serial date read as %v", inc["move_in"])
 	}
@@ -428,14 +417,14 @@ func TestTrainingImportFiftyThousandRows(t *testing.T) {
 	b.WriteString("national_id,name,course,institution,start_date,end_date,certificate_no,district_code\n")
 	const n = 50_000
 	for i := range n {
-		fmt.Fprintf(&b, "%s,学员%d,SYB,三门峡市技师学院,2024-03-01,2024-03-10,SYB-%06d,%s\n", person("19900101", i%1000), i, i, apptest.District)
+		fmt.Fprintf(&b, "%s,学员%d,SYB,三门峡市技师学院,2024-03-01,2024-03-10,SYB-%06d,%s\n", residentID("19900101", i%1000), i, i, apptest.District)
 	}
 	res := c.s.Do("POST", "/api/v1/training-records/import", c.hrss, b.String(), "Content-Type", csvType).Want(200).JSON()
 	if res["imported"] != float64(n) || res["skipped"] != 0.0 {
 		t.Fatalf("import %v", res)
 	}
 	var p struct{ Training []any }
-	c.s.Do("GET", "/api/v1/people/"+person("19900101", 7)+"/support", c.auditor, nil).Want(200).Decode(&p)
+	c.s.Do("GET", "/api/v1/people/"+residentID("19900101", 7)+"/support", c.auditor, nil).Want(200).Decode(&p)
 	if len(p.Training) != n/1000 {
 		t.Fatalf("person 7 has %d of the roster's records", len(p.Training))
 	}
@@ -445,7 +434,7 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 	c := newFour(t)
 	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
 	municipal := c.base(t, "灵宝市创业孵化园", apptest.District, "municipal")
-	a, b, d := person("19900101", 11), person("19910202", 22), person("19920303", 33)
+	a, b, d := residentID("19900101", 11), residentID("19910202", 22), residentID("19920303", 33)
 	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": national, "national_id": a, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}).Want(201)
 	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": municipal, "national_id": d, "entity_name": "陕州面馆", "move_in": "2024-01-15"}).Want(201)
 
@@ -503,14 +492,14 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 		c.s.Do("GET", "/api/v1/people/"+a+"/support", tok, nil).WantProblem(404, "not_found")
 	}
 	// Records in another district show the person to that district's officers only.
-	e := person("19930404", 44)
+	e := residentID("19930404", 44)
 	c.s.Do("POST", "/api/v1/service-records", c.hrssOther, map[string]any{"national_id": e, "kind": "guidance", "date": "2024-04-02"}).Want(201)
 	c.profile(t, c.hrssOther, e)
 	c.s.Do("GET", "/api/v1/people/"+e+"/support", c.hrss, nil).WantProblem(404, "not_found")
 	if p := c.profile(t, c.auditor, e); count(p, "loans") != 0 || p["counter_guarantee_waived"] != false || p["waiver_reason"] != "" {
 		t.Fatalf("profile without application %v", p)
 	}
-	c.s.Do("GET", "/api/v1/people/"+person("19940505", 55)+"/support", c.auditor, nil).WantProblem(404, "not_found")
+	c.s.Do("GET", "/api/v1/people/"+residentID("19940505", 55)+"/support", c.auditor, nil).WantProblem(404, "not_found")
 	c.s.Do("GET", "/api/v1/people/12345/support", c.auditor, nil).WantProblem(404, "not_found")
 }
 
@@ -520,7 +509,7 @@ func TestSupportFigures(t *testing.T) {
 	jan1 := fmt.Sprintf("%d-01-01", year)
 	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
 	municipal := c.base(t, "灵宝市创业孵化园", apptest.District, "municipal")
-	a, d := person("19900101", 11), person("19920303", 33)
+	a, d := residentID("19900101", 11), residentID("19920303", 33)
 	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": national, "national_id": a, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}).Want(201)
 	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": municipal, "national_id": d, "entity_name": "陕州面馆", "move_in": "2024-01-15"}).Want(201)
 	tr := training(d, "SYB-1", apptest.District)
@@ -634,7 +623,7 @@ func TestConcurrentTrainingImports(t *testing.T) {
 	hrss2 := c.s.User("hrss2", "hrss_officer", apptest.District, "")
 	var rows []string
 	for i := range 600 {
-		rows = append(rows, trainingRow(person("19850101", i%900), fmt.Sprintf("C-%04d", i)))
+		rows = append(rows, trainingRow(residentID("19850101", i%900), fmt.Sprintf("C-%04d", i)))
 	}
 	files := []string{trainingCSV(rows[:400]...), trainingCSV(rows[200:]...)}
 	type result struct {

@@ -59,6 +59,16 @@ func ParseResident(s string) (Resident, error) {
 	return Resident{Number: s, Region: s[:6], Birth: birth, Female: (s[16]-'0')%2 == 0, Sequence: s[14:17]}, nil
 }
 
+// WithCheckDigit completes the 17 digits of a resident ID number with its
+// check digit (tools, demo data and tests make valid numbers with it).
+func WithCheckDigit(body string) string {
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * residentWeights[i]
+	}
+	return body + string(residentChecks[sum%11])
+}
+
 // AgeOn returns the person's age in whole years on day.
 func (r Resident) AgeOn(day time.Time) int {
 	age := day.Year() - r.Birth.Year()

@@ -87,6 +87,14 @@ func TestCreditCode(t *testing.T) {
 	}
 }
 
+func TestWithCheckDigit(t *testing.T) {
+	for _, id := range []string{"11010519491231002X", "440524188001010014"} {
+		if got := WithCheckDigit(id[:17]); got != id {
+			t.Errorf("WithCheckDigit(%s) = %s", id[:17], got)
+		}
+	}
+}
+
 func TestMask(t *testing.T) {
 	if got := Mask("410102199001011234"); got != "410102********1234" {
 		t.Fatal(got)
