@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
@@ -386,7 +384,7 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 		return nil, 0, nil
 	}
 	q := s.conn(ctx).Model(&applicationRow{})
-	q = applyScope(q, scope)
+	q = scoped(q, scope, "applicant_id")
 	if f.Status != "" {
 		q = q.Where("status = ?", string(f.Status))
 	}
@@ -434,34 +432,6 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 		out[i] = a
 	}
 	return out, total, nil
-}
-
-// applyScope filters q to what scope shows, exactly as ListScope.Contains decides.
-func applyScope(q *gorm.DB, scope authz.ListScope) *gorm.DB {
-	if scope.All {
-		return q
-	}
-	var conds []string
-	var args []any
-	if len(scope.Districts) > 0 {
-		conds, args = append(conds, "district_code IN ?"), append(args, scope.Districts)
-	}
-	if len(scope.Banks) > 0 {
-		conds, args = append(conds, "bank_code IN ?"), append(args, scope.Banks)
-	}
-	var owners []int64
-	for _, o := range scope.Owners {
-		if id, err := strconv.ParseInt(o, 10, 64); err == nil {
-			owners = append(owners, id)
-		}
-	}
-	if len(owners) > 0 {
-		conds, args = append(conds, "applicant_id IN ?"), append(args, owners)
-	}
-	if len(conds) == 0 {
-		return q.Where("1 = 0")
-	}
-	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
 }
 
 func escapeLike(s string) string {

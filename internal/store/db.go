@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/migrations"
 )
@@ -235,6 +237,39 @@ func unavailable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "database is locked") ||
 		strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe")
+}
+
+// scoped filters q to what a list scope shows, exactly as
+// authz.ListScope.Contains decides: rows of the scope's districts, banks, or
+// owners (ownerColumn; "" when the rows have no owner). An empty scope shows
+// nothing.
+func scoped(q *gorm.DB, scope authz.ListScope, ownerColumn string) *gorm.DB {
+	if scope.All {
+		return q
+	}
+	var conds []string
+	var args []any
+	if len(scope.Districts) > 0 {
+		conds, args = append(conds, "district_code IN ?"), append(args, scope.Districts)
+	}
+	if len(scope.Banks) > 0 {
+		conds, args = append(conds, "bank_code IN ?"), append(args, scope.Banks)
+	}
+	if len(scope.Owners) > 0 && ownerColumn != "" {
+		ids := make([]int64, 0, len(scope.Owners))
+		for _, o := range scope.Owners {
+			if id, err := strconv.ParseInt(o, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 0 {
+			conds, args = append(conds, ownerColumn+" IN ?"), append(args, ids)
+		}
+	}
+	if len(conds) == 0 {
+		return q.Where("1 = 0")
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
 }
 
 // Page bounds a list query.

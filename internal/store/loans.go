@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -437,36 +436,6 @@ func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
 		return apperr.Conflictf("loan %d was changed by someone else meanwhile: reload it and try again", l.ID)
 	}
 	return nil
-}
-
-// scoped applies a list scope as SQL: district, bank or borrower.
-func scoped(q *gorm.DB, scope authz.ListScope, ownerColumn string) *gorm.DB {
-	if scope.All {
-		return q
-	}
-	var conds []string
-	var args []any
-	if len(scope.Districts) > 0 {
-		conds, args = append(conds, "district_code IN ?"), append(args, scope.Districts)
-	}
-	if len(scope.Banks) > 0 {
-		conds, args = append(conds, "bank_code IN ?"), append(args, scope.Banks)
-	}
-	if len(scope.Owners) > 0 && ownerColumn != "" {
-		ids := make([]int64, 0, len(scope.Owners))
-		for _, o := range scope.Owners {
-			if id, err := strconv.ParseInt(o, 10, 64); err == nil {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) > 0 {
-			conds, args = append(conds, ownerColumn+" IN ?"), append(args, ids)
-		}
-	}
-	if len(conds) == 0 {
-		return q.Where("1 = 0")
-	}
-	return q.Where("("+strings.Join(conds, " OR ")+")", args...)
 }
 
 // List implements loan.Store, newest disbursement first.
