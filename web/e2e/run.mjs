@@ -325,6 +325,32 @@ if (claimed) {
   R.leaveOut('subsidy check and payment', 'the demo data holds no claimed subsidy quarter');
 }
 
+await R.test('every page of every role has labelled controls and fits a 375 px phone', async (t) => {
+  for (const user of Object.keys(HOME)) {
+    const page = await R.newPage(t, { viewport: { width: 375, height: 800 } });
+    await signIn(page, user);
+    const links = await page.getByRole('navigation').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const href of links) {
+      await page.goto(`${base}/${href}`);
+      await heading(page);
+      await a11y(page).catch((err) => { throw new Error(`${user} ${href}: ${err.message}`); });
+    }
+  }
+});
+
+await R.test('an expired session sends the user back to sign in with a message', async (t) => {
+  t.allow(401);
+  const page = await R.newPage(t);
+  await signIn(page, 'auditor');
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem('chuangdai.session'));
+    sessionStorage.setItem('chuangdai.session', JSON.stringify({ ...s, token: 'expired-token' }));
+  });
+  await page.goto(`${base}/#/audit`);
+  await page.waitForFunction(() => location.hash === '#/login');
+  await page.getByText('登录已过期，请重新登录。').waitFor();
+});
+
 await R.test('what the UI hides from an entrepreneur the API refuses too', async (t) => {
   t.allow(403, 409);
   const page = await R.newPage(t);
@@ -520,6 +546,7 @@ await R.test('every page of every role renders in English without untranslated l
       await page.goto(`${base}/${href}`);
       const title = await heading(page);
       assert.ok(/^[\x20-\x7e·–—’]+$/.test(title), `English heading on ${href}: ${title}`);
+      await a11y(page);
     }
   }
 });

@@ -51,6 +51,7 @@ async function signOut() {
 }
 
 whenSignedOut(() => {
+  renderSeq++; // the page that met the 401 must not draw over the sign-in page
   dropSession();
   sessionStorage.setItem('chuangdai.flash', 'app.sessionExpired');
   go('/login');
