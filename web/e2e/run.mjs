@@ -175,6 +175,7 @@ async function decide(t, user, stage, fill) {
   await rows.first().getByRole('link').click();
   await page.getByRole('heading', { name: `审核决定 · ${stage}` }).waitFor();
   await page.getByText('四位一体档案').waitFor();
+  await page.getByRole('radio', { name: '通过', exact: true }).check();
   if (fill) await fill(page);
   await page.getByLabel('审核意见').fill(`${stage}通过`);
   await page.getByRole('button', { name: '提交决定' }).click();
@@ -192,6 +193,13 @@ async function applicantSees(t, status) {
 
 await R.test('the HRSS officer approves eligibility and the applicant sees the change', async (t) => {
   assert.ok(appURL, 'needs the application of the previous test');
+  t.allow(422);
+  const first = await R.newPage(t);
+  await signIn(first, 'hrss.lingbao');
+  await first.goto(appURL);
+  await first.getByRole('button', { name: '提交决定' }).click();
+  await first.locator('#decision-err').filter({ hasText: /./ }).waitFor();
+  assert.equal(await first.evaluate(() => document.activeElement.name), 'decision', 'focus moves to the decision');
   await decide(t, 'hrss.lingbao', '资格审核');
   await applicantSees(t, '担保审核');
 });

@@ -91,12 +91,12 @@ export function showErrors(form, err) {
   for (const fe of err.errors || []) {
     const name = canonical(fe.field);
     const input = [...form.querySelectorAll('[data-field]')].find((i) => canonical(i.dataset.field) === name);
-    if (input) {
-      const p = document.getElementById(`${input.id}-err`);
+    const p = input && document.getElementById(`${input.id}-err`);
+    if (p) {
       p.textContent = fe.message;
       p.hidden = false;
       input.setAttribute('aria-invalid', 'true');
-      first = first || input;
+      first = first || (input.matches('fieldset') ? input.querySelector('input') : input);
     } else {
       loose.push(fe.row ? `${t('common.rowN', { n: fe.row })} · ${fe.field}: ${fe.message}` : `${fe.field ? fe.field + ': ' : ''}${fe.message}`);
     }

@@ -318,7 +318,7 @@ function decisionForm(a, refresh) {
   const bankStage = a.status === 'bank_review';
   const choice = (v) => {
     const id = uid('d');
-    return h('div', { class: 'radio inline' }, h('input', { type: 'radio', id, name: 'decision', value: v, checked: v === 'approve', 'data-field': 'decision' }),
+    return h('div', { class: 'radio inline' }, h('input', { type: 'radio', id, name: 'decision', value: v, required: true }),
       h('label', { for: id }, t(`decision.${v}`)));
   };
   const contract = h('div', { class: 'grid' },
@@ -328,15 +328,17 @@ function decisionForm(a, refresh) {
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'decide-title' },
     h('h2', { id: 'decide-title' }, t('decision.title', { stage: t(`status.${a.status}`) })),
     formError(),
-    h('fieldset', {}, h('legend', {}, t('decision.decision')), ['approve', 'return', 'reject'].map(choice)),
+    h('fieldset', { id: 'decision', 'data-field': 'decision', 'aria-describedby': 'decision-err' }, h('legend', {}, t('decision.decision')),
+      ['approve', 'return', 'reject'].map(choice), h('p', { class: 'field-error', id: 'decision-err', hidden: true })),
     bankStage ? contract : null,
     field({ name: 'comment', label: t('decision.comment'), type: 'textarea', hint: t('decision.commentHint'), wide: true }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('decision.submit'))));
+  contract.hidden = true;
   form.addEventListener('change', () => { contract.hidden = !bankStage || values(form).decision !== 'approve'; });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = values(form);
-    const body = { decision: v.decision, comment: v.comment, version: a.version };
+    const body = { decision: v.decision || '', comment: v.comment, version: a.version };
     if (bankStage && v.decision === 'approve') {
       body.approved_amount = v.approved_amount;
       body.annual_rate = fractionFromPercent(v.annual_rate);
