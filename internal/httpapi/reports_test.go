@@ -442,8 +442,7 @@ func TestLegacyImportIsAllOrNothingAndIdempotent(t *testing.T) {
 		}
 		return b.String()
 	}
-	// A bad row in the middle (row 1502: the header is row 1) leaves nothing,
-	// though batches before it were already written in the transaction.
+	// A bad row in the middle (row 1502: the header is row 1) leaves nothing.
 	bad := strings.Replace(legacyLine("OLD-BAD", 2001, "nobody", apptest.District, "300000.01", "2024-06-03"), "0.0395", "0.0600", 1)
 	r := importLegacy(s, s.AdminToken, legacyHeader+good(1, 1500)+bad+good(1501, 2000)).WantProblem(422, "validation_failed")
 	var p struct {

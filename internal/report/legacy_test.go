@@ -81,8 +81,8 @@ func TestLegacyRowsAreCheckedLikeNewLoans(t *testing.T) {
 				t.Fatalf("fields %v, want %v (%v)", got, want, f.List())
 			}
 			if tc.fields == nil && tc.name == "valid" {
-				if !l.Female || l.Maturity.Format(time.DateOnly) != "2026-03-15" || money.Format(l.Principal) != "200000.00" ||
-					l.SubsidyRate.String() != "0.01975" || l.JobsCreated != 3 || money.Format(l.SubsidyCap) != "300000.00" {
+				if !l.Female || l.Maturity.Format(time.DateOnly) != "2026-03-15" || money.FormatFen(l.PrincipalFen) != "200000.00" ||
+					l.SubsidyRatePPM != 19750 || l.BorrowerRatePPM != 19750 || l.JobsCreated != 3 || money.FormatFen(l.SubsidyCapFen) != "300000.00" {
 					t.Errorf("loan %+v", l)
 				}
 			}

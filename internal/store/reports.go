@@ -8,10 +8,8 @@ import (
 
 	"gorm.io/gorm/clause"
 
-	"chuangdai/internal/apperr"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
-	"chuangdai/internal/money"
 	"chuangdai/internal/report"
 )
 
@@ -252,18 +250,8 @@ func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) er
 		if l.Female {
 			r.Gender = "female"
 		}
-		var errs [5]error
-		r.PrincipalFen, errs[0] = money.ToFen(l.Principal)
-		r.AnnualRatePPM, errs[1] = money.RateToPPM(l.AnnualRate)
-		r.SubsidyRatePPM, errs[2] = money.RateToPPM(l.SubsidyRate)
-		r.BorrowerRatePPM, errs[3] = money.RateToPPM(l.BorrowerRate)
-		r.SubsidyCapFen, errs[4] = money.ToFen(l.SubsidyCap)
-		for _, err := range errs {
-			if err != nil {
-				return apperr.Wrap(err, "legacy loan amounts")
-			}
-		}
-		r.OutstandingFen = r.PrincipalFen
+		r.PrincipalFen, r.OutstandingFen, r.SubsidyCapFen = l.PrincipalFen, l.PrincipalFen, l.SubsidyCapFen
+		r.AnnualRatePPM, r.SubsidyRatePPM, r.BorrowerRatePPM = l.AnnualRatePPM, l.SubsidyRatePPM, l.BorrowerRatePPM
 		rows[i] = r
 	}
 	if err := s.conn(ctx).CreateInBatches(rows, s.rowsPerStatement(legacyColumns)).Error; err != nil {
