@@ -111,6 +111,13 @@ export function showErrors(form, err) {
   else if (summary) { summary.setAttribute('tabindex', '-1'); summary.focus(); }
 }
 
+// group is a fieldset that can carry the error of a whole list (such as "partners").
+export function group(name, legend, ...children) {
+  const id = uid('g');
+  return h('fieldset', { class: 'block', id, 'data-field': name, 'aria-describedby': `${id}-err` }, h('legend', {}, legend),
+    h('p', { class: 'field-error', id: `${id}-err`, hidden: true }), ...children);
+}
+
 export function formError() {
   return h('div', { class: 'form-error', role: 'alert', hidden: true });
 }

@@ -148,7 +148,7 @@ export default {
   'apply.applicant': 'Applicant (legal representative or lead partner)',
   'apply.nationalIdHint': 'The 18-character resident ID number; the last may be X.',
   'apply.partners': 'Partners',
-  'apply.partnersHint': 'Give every partner other than you; each must meet the individual conditions.',
+  'apply.partnersHint': 'List every partner, yourself included (at least 2); each must meet the individual conditions.',
   'apply.partnerN': 'Partner {n}',
   'apply.addPartner': 'Add a partner',
   'apply.removePartner': 'Remove this partner',

@@ -148,7 +148,7 @@ export default {
   'apply.applicant': '申请人（法定代表人或牵头人）',
   'apply.nationalIdHint': '18 位居民身份证号码，末位可为 X。',
   'apply.partners': '合伙人',
-  'apply.partnersHint': '请填写除申请人外的每位合伙人，每人都需符合个人借款条件。',
+  'apply.partnersHint': '请填写全部合伙人（含申请人本人），至少 2 人，每人都需符合个人借款条件。',
   'apply.partnerN': '合伙人 {n}',
   'apply.addPartner': '添加合伙人',
   'apply.removePartner': '删除此合伙人',

@@ -1,6 +1,6 @@
 // Applications: the entrepreneur's form and list, the officers' queue, the
 // application page with its history, four-in-one profile and decision forms.
-import { h, field, formError, showErrors, clearErrors, values, table, dl, busy, uid } from '../dom.js';
+import { h, field, group, formError, showErrors, clearErrors, values, table, dl, busy, uid } from '../dom.js';
 import { t } from '../i18n.js';
 import { get, api, listAll, idempotencyKey } from '../api.js';
 import { yuan, rate, dateTime, date, label, fractionFromPercent, today } from '../fmt.js';
@@ -191,7 +191,7 @@ async function applyView({ params }) {
     }));
   const partners = h('div', { class: 'rows' });
   (a.partners && a.partners.length ? a.partners : [{}, {}]).forEach((p) => partnerRow(partners, p));
-  const partnersSec = h('fieldset', { class: 'block' }, h('legend', {}, t('apply.partners')),
+  const partnersSec = group('partners', t('apply.partners'),
     h('p', { class: 'hint' }, t('apply.partnersHint')), partners,
     h('button', { type: 'button', onclick: () => { partnerRow(partners).querySelector('input').focus(); } }, t('apply.addPartner')));
   const e = a.enterprise || {};
@@ -203,7 +203,7 @@ async function applyView({ params }) {
       field({ name: 'enterprise.new_key_group_hires', label: t('apply.newHires'), type: 'number', min: 0, required: true, value: e.new_key_group_hires, hint: t('apply.newHiresHint') })));
   const others = h('div', { class: 'rows' });
   (a.other_loans || []).forEach((o) => otherLoanRow(others, o));
-  const othersSec = h('fieldset', { class: 'block' }, h('legend', {}, t('apply.otherLoans')),
+  const othersSec = group('other_loans', t('apply.otherLoans'),
     h('p', { class: 'hint' }, t('apply.otherLoansHint')), others,
     h('button', { type: 'button', onclick: () => { otherLoanRow(others).querySelector('select').focus(); } }, t('apply.addOtherLoan')));
   const docs = h('div', {});
@@ -328,8 +328,7 @@ function decisionForm(a, refresh) {
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'decide-title' },
     h('h2', { id: 'decide-title' }, t('decision.title', { stage: t(`status.${a.status}`) })),
     formError(),
-    h('fieldset', { id: 'decision', 'data-field': 'decision', 'aria-describedby': 'decision-err' }, h('legend', {}, t('decision.decision')),
-      ['approve', 'return', 'reject'].map(choice), h('p', { class: 'field-error', id: 'decision-err', hidden: true })),
+    group('decision', t('decision.decision'), ['approve', 'return', 'reject'].map(choice)),
     bankStage ? contract : null,
     field({ name: 'comment', label: t('decision.comment'), type: 'textarea', hint: t('decision.commentHint'), wide: true }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('decision.submit'))));
