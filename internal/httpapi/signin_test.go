@@ -64,8 +64,8 @@ func TestAddressThrottling(t *testing.T) {
 	s := apptest.NewServer(t)
 	withClock(s)
 	s.User("bystander", "entrepreneur", "", "")
-	// Twenty failures spread over many accounts from one address.
-	for i := range 20 {
+	// Fifty failures spread over many accounts from one address.
+	for i := range 50 {
 		login(s, "spray"+strconv.Itoa(i), "wrong").WantProblem(401, "auth.invalid_credentials")
 	}
 	r := login(s, "bystander", apptest.Password).WantProblem(429, "rate_limited")

@@ -31,7 +31,7 @@ func DefaultLimits(ttl time.Duration) Limits {
 	return Limits{
 		TTL: ttl, Idle: time.Hour,
 		AccountFailures: 5, AccountLock: 15 * time.Minute,
-		AddressFailures: 20, AddressWindow: 15 * time.Minute,
+		AddressFailures: 50, AddressWindow: 15 * time.Minute,
 	}
 }
 
