@@ -568,3 +568,89 @@ func TestReconciliationPerBank(t *testing.T) {
 		t.Errorf("reconciliation CSV %q %v", records, err)
 	}
 }
+
+// exportRows downloads path as CSV and as XLSX and returns the CSV header,
+// the CSV rows and the workbook's data rows (raw cell values).
+func exportRows(t *testing.T, s *apptest.Server, token, path string) ([]string, [][]string, [][]string) {
+	t.Helper()
+	c := s.Do("GET", path+"&format=csv", token, nil).Want(200)
+	if !bytes.HasPrefix(c.Body, []byte("\xEF\xBB\xBF")) || !strings.HasPrefix(c.Header.Get("Content-Disposition"), "attachment; filename=") {
+		t.Fatalf("CSV download of %s: %q", path, c.Header.Get("Content-Disposition"))
+	}
+	records, err := csv.NewReader(bytes.NewReader(c.Body[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := s.Do("GET", path+"&format=xlsx", token, nil).Want(200)
+	if x.Header.Get("Content-Type") != report.MediaXLSX || !strings.HasSuffix(x.Header.Get("Content-Disposition"), `.xlsx"`) {
+		t.Fatalf("XLSX download of %s: %q %q", path, x.Header.Get("Content-Type"), x.Header.Get("Content-Disposition"))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(x.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Sheet1", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return records[0], records[1:], rows[2:]
+}
+
+// jsonCell prints a JSON value as the exports write it.
+func jsonCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func TestDisbursementAndPortfolioExportsEqualTheJSON(t *testing.T) {
+	s := apptest.NewServer(t)
+	bulletinFixture(t, s)
+	for _, path := range []string{
+		"/api/v1/reports/disbursements?from=2023-01-01&to=2024-12-31&group_by=district",
+		"/api/v1/reports/disbursements?from=2024-01-01&to=2024-12-31&group_by=district",
+		"/api/v1/reports/disbursements?from=2023-01-01&to=2024-12-31&group_by=key_group",
+		"/api/v1/reports/disbursements?from=2023-01-01&to=2024-12-31&group_by=month",
+		"/api/v1/reports/portfolio?as_of=2024-12-31",
+	} {
+		body := s.Do("GET", path, s.AdminToken, nil).Want(200).JSON()
+		var want []map[string]any
+		for _, r := range body["rows"].([]any) {
+			want = append(want, r.(map[string]any))
+		}
+		if strings.Contains(path, "portfolio") {
+			total := map[string]any{}
+			for k, v := range body {
+				total[k] = v
+			}
+			total["district_code"], total["district_name"] = "", report.TotalLabel
+			want = append(want, total)
+		} else {
+			want = append(want, body["total"].(map[string]any))
+		}
+		header, records, sheet := exportRows(t, s, s.AdminToken, path)
+		if len(records) != len(want) || len(sheet) != len(want) {
+			t.Fatalf("%s: %d CSV rows, %d sheet rows, JSON has %d", path, len(records), len(sheet), len(want))
+		}
+		for i, w := range want {
+			for j, key := range header {
+				jv := jsonCell(w[key])
+				if records[i][j] != jv {
+					t.Errorf("%s row %d %s: CSV %q, JSON %q", path, i, key, records[i][j], jv)
+				}
+				xv := ""
+				if j < len(sheet[i]) {
+					xv = sheet[i][j]
+				}
+				if !sameFigure(xv, jv) {
+					t.Errorf("%s row %d %s: XLSX %q, JSON %q", path, i, key, xv, jv)
+				}
+			}
+		}
+	}
+}
