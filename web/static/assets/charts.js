@@ -12,6 +12,12 @@ function s(tag, attrs, ...children) {
   return el;
 }
 
+// chartWidth fits the drawing to the window, so that text keeps its size on a phone.
+function chartWidth() {
+  const w = document.documentElement.clientWidth || 640;
+  return Math.round(Math.min(640, Math.max(300, w - 72)));
+}
+
 function frame(width, height, title, desc) {
   const tid = uid('ct');
   const did = uid('cd');
@@ -22,11 +28,11 @@ function frame(width, height, title, desc) {
 // hbars draws one horizontal bar per row: rows [{label, value:Number, text}],
 // with dashed reference lines [{value, text}] (such as 100% of target).
 export function hbars({ title, desc, rows, lines = [], max }) {
-  const labelW = 120;
-  const textW = 90;
+  const width = chartWidth();
+  const labelW = width < 480 ? 84 : 120;
+  const textW = width < 480 ? 70 : 90;
   const barH = 22;
   const gap = 10;
-  const width = 640;
   const plotW = width - labelW - textW;
   const top = 6 + lines.length * 16;
   const height = top + rows.length * (barH + gap) + 6;
@@ -51,7 +57,7 @@ export function hbars({ title, desc, rows, lines = [], max }) {
 
 // vbars draws columns, such as amounts per month: rows [{label, value:Number, text}].
 export function vbars({ title, desc, rows }) {
-  const width = 640;
+  const width = chartWidth();
   const height = 260;
   const left = 8;
   const bottom = 40;
@@ -63,14 +69,18 @@ export function vbars({ title, desc, rows }) {
   const plotH = height - top - bottom;
   const svg = frame(width, height, title, desc);
   svg.append(s('line', { x1: left, x2: width - left, y1: height - bottom, y2: height - bottom, class: 'c-axis' }));
+  // On a narrow drawing the values stay in the table and labels shorten ("2024-03" → "03").
+  const roomy = slot >= 56;
   rows.forEach((r, i) => {
     const hgt = (Math.max(0, r.value) / max) * plotH;
     const cx = left + slot * i + slot / 2;
     const y = height - bottom - hgt;
+    let lbl = roomy ? r.label : String(r.label).replace(/^\d{4}-?/, '');
+    if (slot < 24 && i % 2) lbl = '';
+    svg.append(s('rect', { x: cx - barW / 2, y, width: barW, height: Math.max(1, hgt), class: 'c-bar', rx: 2 }));
+    if (roomy) svg.append(s('text', { x: cx, y: y - 6, 'text-anchor': 'middle', class: 'c-value small' }, r.text));
     svg.append(
-      s('rect', { x: cx - barW / 2, y, width: barW, height: Math.max(1, hgt), class: 'c-bar', rx: 2 }),
-      s('text', { x: cx, y: y - 6, 'text-anchor': 'middle', class: 'c-value small' }, r.text),
-      s('text', { x: cx, y: height - bottom + 18, 'text-anchor': 'middle', class: 'c-label' }, r.label));
+      s('text', { x: cx, y: height - bottom + 18, 'text-anchor': 'middle', class: 'c-label' }, lbl));
   });
   return svg;
 }
