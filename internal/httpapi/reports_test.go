@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -652,5 +653,41 @@ func TestDisbursementAndPortfolioExportsEqualTheJSON(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestConcurrentImportsKeepTheSummariesExact(t *testing.T) {
+	s := apptest.NewServer(t)
+	file := func(prefix string, offset int) string {
+		var b strings.Builder
+		b.WriteString(legacyHeader)
+		for i := range 300 {
+			district := apptest.District
+			if i%3 == 0 {
+				district = apptest.OtherDistrict
+			}
+			on := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%40).Format(time.DateOnly)
+			b.WriteString(legacyLine(fmt.Sprintf("%s-%03d", prefix, i), offset+i, "returning_migrant_worker", district, "10000.00", on))
+		}
+		return b.String()
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, 4)
+	for k := range statuses {
+		wg.Go(func() {
+			statuses[k] = importLegacy(s, s.AdminToken, file(fmt.Sprintf("C%d", k), 5000+1000*k)).Status
+		})
+	}
+	wg.Wait()
+	for k, st := range statuses {
+		if st != 200 {
+			t.Errorf("import %d answered %d", k, st)
+		}
+	}
+	assertSummariesMatchLoans(t, s)
+	var p progressBody
+	s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-12-31", s.AdminToken, nil).Want(200).Decode(&p)
+	if p.Total.Loans != 1200 || p.Total.Amount != "12000000.00" || p.Returnee.Total.Loans != 1200 {
+		t.Errorf("bulletin after concurrent imports: %+v", p.Total)
 	}
 }
