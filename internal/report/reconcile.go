@@ -279,7 +279,7 @@ type UploadQuery = ReconcileQuery
 // any bank's.
 func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q UploadQuery, body io.Reader) (Reconciliation, error) {
 	if !s.authz.HasAny(p, ActUploadBank, KindReconcile) {
-		return Reconciliation{}, apperr.Forbiddenf("only bank officers, auditors and administrators upload a bank's list")
+		return Reconciliation{}, apperr.Forbiddenf("only bank officers and administrators upload a bank's list")
 	}
 	bank := strings.TrimSpace(q.BankCode)
 	var f apperr.Fields
@@ -298,7 +298,7 @@ func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q Upload
 		return Reconciliation{}, apperr.Field("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
 	}
 	if !s.authz.Can(p, ActUploadBank, authz.Resource{Kind: KindReconcile, Bank: bank}) {
-		return Reconciliation{}, apperr.Forbiddenf("only a bank officer of %s, an auditor or an administrator uploads its list", bank)
+		return Reconciliation{}, apperr.Forbiddenf("only a bank officer of %s or an administrator uploads its list", bank)
 	}
 	lines, err := ParseBankList(body, from, to)
 	if err != nil {
