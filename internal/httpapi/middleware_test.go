@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -54,5 +56,20 @@ func TestRequestIDIsGeneratedWhenMissingOrMalformed(t *testing.T) {
 		if got == "" || got == sent {
 			t.Errorf("sent %q, got %q", sent, got)
 		}
+	}
+}
+
+func TestClientGoneIsNotAnError(t *testing.T) {
+	var logs bytes.Buffer
+	a := &api{log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	e := gin.New()
+	e.Use(a.requestID)
+	e.GET("/slow", func(c *gin.Context) { a.fail(c, fmt.Errorf("load session: %w", context.Canceled)) })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/slow", nil).WithContext(ctx))
+	if rec.Code != 499 || strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Fatalf("status %d, logs %s", rec.Code, logs.String())
 	}
 }

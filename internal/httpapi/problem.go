@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -52,6 +53,13 @@ func statusOf(k apperr.Kind) int {
 // fail answers err as problem+json. Internal errors are logged with the
 // request id and shown only as "internal error".
 func (a *api) fail(c *gin.Context, err error) {
+	if c.Request.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads an answer, and it is no error
+		// of ours. 499 is the status proxies log for it.
+		a.log.InfoContext(c.Request.Context(), "client closed the request", "request_id", requestid.From(c.Request.Context()))
+		c.AbortWithStatus(499)
+		return
+	}
 	e, ok := apperr.As(err)
 	if !ok || e.Kind == apperr.Internal {
 		a.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestid.From(c.Request.Context()), "error", err.Error())
