@@ -8,6 +8,7 @@ import { page, pager, hashWith, section, unavailable } from '../widgets.js';
 import { hbars, vbars, amountNumber } from '../charts.js';
 import { go } from '../app.js';
 import { banks } from '../ref.js';
+import { hasRole } from '../roles.js';
 
 const GROUPS = ['district', 'key_group', 'bank', 'borrower_type', 'industry', 'month', 'quarter'];
 
@@ -208,7 +209,7 @@ async function portfolioView({ query }) {
       [...rows, { ...data, district_name: t('report.cityTotal'), isTotal: true }], { caption: t('portfolio.byDistrict'), rowClass: (r) => (r.isTotal ? 'total' : null) })));
 }
 
-async function reconciliationView({ query }) {
+async function reconciliationView({ query, user }) {
   const bs = await banks();
   const year = new Date().getFullYear();
   const q = { bank_code: query.get('bank_code') || '', from: query.get('from') || `${year}-01-01`, to: query.get('to') || today() };
@@ -246,7 +247,8 @@ async function reconciliationView({ query }) {
           { label: t('recon.reportedAmount'), value: (d) => yuan(d.reported_amount), class: 'num' },
         ], differences(b))) : '0') },
     ], data.banks || [], { caption: t('nav.reconciliation') }),
-    uploadBankList(bs, q));
+    // Auditors read the reconciliation; banks' officers and admins upload lists.
+    hasRole(user, 'finance_auditor') && !hasRole(user, 'admin') ? null : uploadBankList(bs, q));
 }
 
 function differences(b) {
