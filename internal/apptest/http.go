@@ -56,6 +56,14 @@ func NewServer(t testing.TB) *Server {
 	return s
 }
 
+// For returns the server reporting failures to t (a subtest, or the t of a
+// fuzz target).
+func (s *Server) For(t testing.TB) *Server {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // Response is an HTTP answer.
 type Response struct {
 	t      testing.TB
