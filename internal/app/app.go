@@ -142,6 +142,11 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if hour, minute, on, _ := a.Config.DailyJob(); on {
+		jobs, stop := context.WithCancel(ctx)
+		defer stop()
+		go a.runDailyJobs(jobs, hour, minute)
+	}
 	a.Log.Info("serving", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

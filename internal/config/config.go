@@ -36,6 +36,10 @@ type Config struct {
 	// PolicyFile is the dated policy parameters file; empty → the built-in
 	// copy of configs/policy.yaml.
 	PolicyFile string `yaml:"policy_file"`
+	// DailyJobAt is when serve runs the daily job (overdue marking, key
+	// purge) each day, HH:MM in Asia/Shanghai, or "off" when cron runs
+	// `chuangdai jobs run-daily` instead.
+	DailyJobAt string `yaml:"daily_job_at"`
 	// ShutdownTimeout bounds how long SIGTERM waits for requests in flight.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// PasswordCost is the bcrypt cost of password hashes (10–14).
@@ -53,6 +57,7 @@ func Defaults() Config {
 		TokenTTL:           8 * time.Hour,
 		SessionIdleTimeout: time.Hour,
 		LogLevel:           "info",
+		DailyJobAt:         "00:30",
 		ShutdownTimeout:    20 * time.Second,
 		PasswordCost:       12,
 		DBMaxOpenConns:     20,
@@ -107,6 +112,7 @@ func Load(getenv func(string) string) (Config, error) {
 	dur("CHUANGDAI_SESSION_IDLE_TIMEOUT", &cfg.SessionIdleTimeout)
 	str("CHUANGDAI_LOG_LEVEL", &cfg.LogLevel)
 	str("CHUANGDAI_POLICY_FILE", &cfg.PolicyFile)
+	str("CHUANGDAI_DAILY_JOB_AT", &cfg.DailyJobAt)
 	dur("CHUANGDAI_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	num("CHUANGDAI_PASSWORD_COST", &cfg.PasswordCost)
 	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
@@ -163,6 +169,9 @@ func (c Config) Validate() error {
 			bad("policy_file %s cannot be read: %v", c.PolicyFile, err)
 		}
 	}
+	if _, _, _, err := c.DailyJob(); err != nil {
+		bad("%v", err)
+	}
 	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 10*time.Minute {
 		bad("shutdown_timeout %s is out of range: use between 1s and 10m", c.ShutdownTimeout)
 	}
@@ -180,6 +189,19 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// DailyJob reads DailyJobAt: the hour and minute of the daily job in
+// Asia/Shanghai, or on false for "off".
+func (c Config) DailyJob() (hour, minute int, on bool, err error) {
+	if c.DailyJobAt == "off" {
+		return 0, 0, false, nil
+	}
+	t, err := time.Parse("15:04", c.DailyJobAt)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("daily_job_at %q is not a time HH:MM (Asia/Shanghai) or off", c.DailyJobAt)
+	}
+	return t.Hour(), t.Minute(), true, nil
 }
 
 // Engine names a database engine.
@@ -253,6 +275,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
 		slog.String("log_level", c.LogLevel),
 		slog.String("policy_file", c.PolicyFile),
+		slog.String("daily_job_at", c.DailyJobAt),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int("password_cost", c.PasswordCost),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),

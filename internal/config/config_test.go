@@ -69,3 +69,18 @@ func TestSecretsMaskedInLogs(t *testing.T) {
 		t.Fatalf("log lost the user name: %s", out)
 	}
 }
+
+func TestExampleFileLoads(t *testing.T) {
+	cfg, err := Load(env(map[string]string{"CHUANGDAI_CONFIG": "../../configs/config.example.yaml"}))
+	if err != nil {
+		t.Fatalf("configs/config.example.yaml does not load: %v", err)
+	}
+	d := Defaults()
+	if cfg.Addr != d.Addr || cfg.TokenTTL != d.TokenTTL || cfg.SessionIdleTimeout != d.SessionIdleTimeout ||
+		cfg.DailyJobAt != d.DailyJobAt || cfg.PasswordCost != d.PasswordCost || cfg.DBMaxOpenConns != d.DBMaxOpenConns {
+		t.Fatalf("the example differs from the defaults it documents: %+v", cfg)
+	}
+	if _, _, on, _ := cfg.DailyJob(); !on {
+		t.Fatal("the example turns the daily job off")
+	}
+}
