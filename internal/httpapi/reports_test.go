@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/report"
 )
 
@@ -567,6 +568,13 @@ func TestReconciliationPerBank(t *testing.T) {
 	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvBody, []byte("\xEF\xBB\xBF")))).ReadAll()
 	if err != nil || len(records) != 2 || records[1][1] != "missing_in_bank" || records[1][2] != refB || records[1][6] != "200000.00" {
 		t.Errorf("reconciliation CSV %q %v", records, err)
+	}
+	// Resident IDs are masked in the reconciliation and its exports.
+	if strings.Contains(string(csvBody), loanPersonID(2)) {
+		t.Errorf("reconciliation CSV shows a full resident ID: %s", csvBody)
+	}
+	if m := bank["missing_in_bank"].([]any)[0].(map[string]any)["national_id"]; m != idnum.Mask(loanPersonID(2)) {
+		t.Errorf("reconciliation JSON shows %v", m)
 	}
 }
 

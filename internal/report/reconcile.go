@@ -250,6 +250,10 @@ func BuildReconciliation(from, to time.Time, banks map[string]string, pairs []Pa
 				d.BankReference, d.Name, d.NationalID, d.DisbursedOn = l.BankReference, l.Name, l.NationalID, l.DisbursedOn
 			}
 		}
+		// Reconciliation readers need the loan and the bank's reference, not
+		// the person's full resident ID (personal data stays masked here and
+		// in the exports).
+		d.NationalID = idnum.Mask(d.NationalID)
 		switch {
 		case p.Loan == nil:
 			b.MissingInRecords = append(b.MissingInRecords, d)
