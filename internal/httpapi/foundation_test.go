@@ -279,8 +279,21 @@ func TestOperations(t *testing.T) {
 	if !strings.Contains(string(page.Body), "创贷") || page.Header.Get("Content-Security-Policy") == "" {
 		t.Fatalf("UI page: %s", page.Body)
 	}
-	if page.Header.Get("X-Content-Type-Options") != "nosniff" {
-		t.Fatal("missing nosniff")
+	for _, r := range []*apptest.Response{page, s.Do("GET", "/api/v1/me", s.AdminToken, nil), s.Do("GET", "/nope", "", nil)} {
+		h := r.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" ||
+			h.Get("Referrer-Policy") != "no-referrer" || h.Get("Server") != "" {
+			t.Fatalf("security headers missing or a version leaked: %v", h)
+		}
+	}
+	csp := page.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %s", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("CSP allows inline or eval: %s", csp)
 	}
 	// The database going away makes readiness fail.
 	if err := s.App.DB.Close(); err != nil {
