@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bufio"
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -276,6 +279,12 @@ func bindOptional(c *gin.Context, dst any) error {
 	if c.Request.ContentLength == 0 {
 		return nil
 	}
+	// A chunked request may still carry nothing.
+	br := bufio.NewReader(c.Request.Body)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		return nil
+	}
+	c.Request.Body = io.NopCloser(br)
 	return bind(c, dst)
 }
 

@@ -3,11 +3,14 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -730,5 +733,28 @@ func TestApplicationOpenAPI(t *testing.T) {
 				t.Errorf("OpenAPI misses %s %s", m, p)
 			}
 		}
+	}
+}
+
+// A submit without a body works however the client sends "nothing": no
+// body, an empty chunked body, or {}.
+func TestSubmitWithoutABody(t *testing.T) {
+	c := newCast(t)
+	for _, body := range []io.Reader{nil, io.MultiReader(), strings.NewReader("{}")} {
+		id := c.s.Do("POST", "/api/v1/applications", c.owner, individual(c.nextID())).Want(201).JSON()["id"]
+		req, err := http.NewRequest("POST", c.s.URL+path(id, "/submit"), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+c.owner)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("submit with body %T: %d", body, resp.StatusCode)
+		}
+		c.s.Do("POST", path(id, "/withdraw"), c.owner, nil).Want(200)
 	}
 }
