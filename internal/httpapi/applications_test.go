@@ -47,7 +47,7 @@ type cast struct {
 	hrss, hrss2, hrssOther string
 	guar, guar2, guarOther string
 	bank, bank2, bankOther string
-	auditor                string
+	auditor, admin         string
 	seq                    int
 }
 
@@ -67,6 +67,7 @@ func newCast(t *testing.T) *cast {
 		bank2:     s.User("bank2", "bank_officer", "", apptest.Bank),
 		bankOther: s.User("bank.other", "bank_officer", "", apptest.OtherBank),
 		auditor:   s.User("auditor", "finance_auditor", "", ""),
+		admin:     s.AdminToken,
 	}
 }
 

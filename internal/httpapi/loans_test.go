@@ -17,35 +17,7 @@ import (
 	"chuangdai/internal/idnum"
 )
 
-// loanCast is the set of users a loan test needs.
-type loanCast struct {
-	s                                              *apptest.Server
-	owner, other                                   string
-	hrss, hrss2, hrssOther, guar, guar2, guarOther string
-	bank, bank2, bankOther, auditor, admin         string
-	seq                                            int
-}
-
-func newLoanCast(t *testing.T) *loanCast {
-	s := apptest.NewServer(t)
-	return &loanCast{
-		s:         s,
-		owner:     s.User("owner", "entrepreneur", "", ""),
-		other:     s.User("other", "entrepreneur", "", ""),
-		hrss:      s.User("hrss", "hrss_officer", apptest.District, ""),
-		hrss2:     s.User("hrss2", "hrss_officer", apptest.District, ""),
-		hrssOther: s.User("hrss.other", "hrss_officer", apptest.OtherDistrict, ""),
-		guar:      s.User("guar", "guarantee_officer", apptest.District, ""),
-		guar2:     s.User("guar2", "guarantee_officer", apptest.District, ""),
-		guarOther: s.User("guar.other", "guarantee_officer", apptest.OtherDistrict, ""),
-		bank:      s.User("bank", "bank_officer", "", apptest.Bank),
-		bank2:     s.User("bank2", "bank_officer", "", apptest.Bank),
-		bankOther: s.User("bank.other", "bank_officer", "", apptest.OtherBank),
-		auditor:   s.User("auditor", "finance_auditor", "", ""),
-		admin:     s.AdminToken,
-	}
-}
-
+// cast is the set of users a loan test needs.
 // loanPersonID is a valid resident ID born in 1990, different for each n.
 func loanPersonID(n int) string {
 	body := fmt.Sprintf("41128219900101%03d", 500+n)
@@ -64,7 +36,7 @@ func jsonID(v any) string {
 
 // application makes an application of owner (a fresh person) and moves it
 // through the review stages as far as status: "eligibility_review" or "approved".
-func (c *loanCast) application(t *testing.T, owner, status string) string {
+func (c *cast) application(t *testing.T, owner, status string) string {
 	t.Helper()
 	c.seq++
 	body := map[string]any{
@@ -91,7 +63,7 @@ func disbursement(amount, on, ref string) map[string]any {
 }
 
 // loan disburses an approved application (by bank2) on 2024-03-15 and returns the loan.
-func (c *loanCast) loan(t *testing.T) map[string]any {
+func (c *cast) loan(t *testing.T) map[string]any {
 	t.Helper()
 	app := c.application(t, c.owner, "approved")
 	r := c.s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("200000.00", "2024-03-15", "D-"+app), "Idempotency-Key", "disb-"+app).Want(201)
@@ -99,7 +71,7 @@ func (c *loanCast) loan(t *testing.T) map[string]any {
 }
 
 func TestDisbursementCreatesTheLoanOnce(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	app := c.application(t, c.owner, "approved")
 	url := "/api/v1/applications/" + app + "/disbursement"
@@ -195,11 +167,11 @@ func contains(list []string, v string) bool {
 }
 
 // owner2 and owner3 are further entrepreneurs (one open application each).
-func (c *loanCast) owner2(t *testing.T) string { return c.s.User("owner2", "entrepreneur", "", "") }
-func (c *loanCast) owner3(t *testing.T) string { return c.s.User("owner3", "entrepreneur", "", "") }
+func (c *cast) owner2(t *testing.T) string { return c.s.User("owner2", "entrepreneur", "", "") }
+func (c *cast) owner3(t *testing.T) string { return c.s.User("owner3", "entrepreneur", "", "") }
 
 func TestLoanListIsScoped(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	l := c.loan(t)
 	count := func(tok, query string) float64 {
 		return c.s.Do("GET", "/api/v1/loans"+query, tok, nil).Want(200).JSON()["total"].(float64)
@@ -221,7 +193,7 @@ func TestLoanListIsScoped(t *testing.T) {
 }
 
 func TestScheduleAndSubsidyOfTheWorkedExample(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	l := c.loan(t)
 	id := jsonID(l["id"])
 	sch := c.s.Do("GET", "/api/v1/loans/"+id+"/schedule", c.owner, nil).Want(200).JSON()
@@ -256,7 +228,7 @@ func repayment(principal, interest, on, ref string) map[string]any {
 }
 
 func TestRepaymentsSettleTheLoan(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	l := c.loan(t)
 	id := jsonID(l["id"])
@@ -326,7 +298,7 @@ func rawPost(url, token, key string, body any) rawAnswer {
 }
 
 func TestConcurrentDisbursementsLeaveOneLoan(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	for _, sameKey := range []bool{true, false} {
 		owner := c.s.User(fmt.Sprintf("conc.%v", sameKey), "entrepreneur", "", "")
 		app := c.application(t, owner, "approved")
@@ -375,7 +347,7 @@ func TestConcurrentDisbursementsLeaveOneLoan(t *testing.T) {
 }
 
 func TestSubsidyClaimCheckPay(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	id := jsonID(c.loan(t)["id"])
 	base := "/api/v1/loans/" + id + "/subsidy/2024Q2/"
@@ -433,7 +405,7 @@ func TestSubsidyClaimCheckPay(t *testing.T) {
 }
 
 func TestOverdueCompensationRecoveryWriteOff(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	l := c.loan(t)
 	id := jsonID(l["id"])
@@ -538,7 +510,7 @@ func strPtr(v any) *string {
 }
 
 func TestExposureCountsOpenLoans(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	c.loan(t)
 	exp := c.s.Do("GET", "/api/v1/guarantee/exposure", c.auditor, nil).Want(200).JSON()
 	row := exp["rows"].([]any)[0].(map[string]any)
@@ -548,7 +520,7 @@ func TestExposureCountsOpenLoans(t *testing.T) {
 }
 
 func TestEqualPrincipalSchedule(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	app := c.application(t, c.owner, "approved")
 	url := "/api/v1/applications/" + app + "/disbursement"
 	body := disbursement("200000.00", "2024-03-15", "EP-1")
@@ -580,7 +552,7 @@ func TestEqualPrincipalSchedule(t *testing.T) {
 
 // A person may borrow again after repaying on time, at most three times.
 func TestReloansCountRealLoans(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	person := loanPersonID(77)
 	apply := func(amount string) *apptest.Response {
 		return c.s.Do("POST", "/api/v1/applications", c.owner, map[string]any{
@@ -613,7 +585,7 @@ func TestReloansCountRealLoans(t *testing.T) {
 // Imported loans keep their repayment history in the legacy system: the
 // daily job leaves them active.
 func TestDailyJobLeavesImportedLoansAlone(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	csv := "external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created\n" +
 		"LEG-1,王五," + loanPersonID(90) + ",female,retired_soldier,individual," + apptest.District + "," + apptest.Bank + ",100000.00,0.0395,24,2023-01-10,2\n"
 	c.s.Do("POST", "/api/v1/imports/loans", c.admin, csv, "Content-Type", "text/csv").Want(200)
@@ -629,7 +601,7 @@ func TestDailyJobLeavesImportedLoansAlone(t *testing.T) {
 
 // cureAndCheck pays the 2024Q2 borrower interest late (2 July) and runs the
 // job for 3 July.
-func cureAndCheck(t *testing.T, c *loanCast, id string, day time.Time) map[string]any {
+func cureAndCheck(t *testing.T, c *cast, id string, day time.Time) map[string]any {
 	t.Helper()
 	c.s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("0.00", "1064.30", "2024-07-02", "CURE-"+id), "Idempotency-Key", "cure-"+id).Want(201)
 	res, err := c.s.App.Loans.RunDaily(context.Background(), day.AddDate(0, 0, 2))

@@ -26,7 +26,7 @@ var matrixUsers = map[string]string{
 var matrixRoles = []string{"entrepreneur", "hrss_officer", "guarantee_officer", "bank_officer", "finance_auditor", "admin"}
 
 func newWorld(t *testing.T) *world {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	w := &world{s: s, tokens: map[string]string{
 		"entrepreneur": c.owner, "hrss_officer": c.hrss, "guarantee_officer": c.guar,

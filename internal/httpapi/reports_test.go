@@ -294,7 +294,7 @@ func assertSummariesMatchLoans(t *testing.T, s *apptest.Server) {
 }
 
 func TestSummariesFollowTheLoansAndThePortfolio(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	a := jsonID(c.loan(t)["id"])
 	b := jsonID(c.loan(t)["id"])
@@ -518,7 +518,7 @@ func TestLegacyImportIsAllOrNothingAndIdempotent(t *testing.T) {
 }
 
 func TestReconciliationPerBank(t *testing.T) {
-	c := newLoanCast(t)
+	c := newCast(t)
 	s := c.s
 	a := c.loan(t) // bank reference D-<application id>, 200,000.00 on 2024-03-15
 	b := c.loan(t)
