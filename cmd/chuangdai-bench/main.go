@@ -35,6 +35,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/config"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/user"
 )
 
@@ -203,14 +204,9 @@ func importLegacy(ctx context.Context, a *app.App, base string) error {
 // personID is a valid resident ID number for borrower i of the import, and
 // whether it is a woman's.
 func personID(i int) (string, bool) {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	birth := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i/1000)
 	body := fmt.Sprintf("411282%s%03d", birth.Format("20060102"), i%1000)
-	sum := 0
-	for k := range 17 {
-		sum += int(body[k]-'0') * weights[k]
-	}
-	return body + string("10X98765432"[sum%11]), (body[16]-'0')%2 == 0
+	return idnum.WithCheckDigit(body), (body[16]-'0')%2 == 0
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/application"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
 )
@@ -83,12 +84,7 @@ var legacyNames = []string{"王建国", "李秀英", "张伟", "刘洋", "陈静
 // demoPersonID makes a valid resident ID number of the district for the
 // n-th legacy borrower, born 1975–1994, and says whether it is a woman's.
 func demoPersonID(district string, n int) (string, bool) {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 	birth := time.Date(1975+n%20, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC)
 	body := fmt.Sprintf("%s%s%03d", district, birth.Format("20060102"), n%1000)
-	sum := 0
-	for i := range 17 {
-		sum += int(body[i]-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11]), (body[16]-'0')%2 == 0
+	return idnum.WithCheckDigit(body), (body[16]-'0')%2 == 0
 }
