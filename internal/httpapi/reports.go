@@ -270,7 +270,7 @@ func (a *api) routesReports() {
 		Response: reportDisbursementsResponse{}, Errors: readErrors,
 		Query: []Param{{Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (default: 1 January of to's year)"},
 			{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"},
-			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, month or quarter"}, format},
+			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, gender, month or quarter"}, format},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {

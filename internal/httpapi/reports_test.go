@@ -260,7 +260,7 @@ func sqlRows(t *testing.T, s *apptest.Server, q string) [][]string {
 // over the loans (and repayments, recoveries, claims) it summarises.
 func assertSummariesMatchLoans(t *testing.T, s *apptest.Server) {
 	t.Helper()
-	for dim, col := range map[string]string{"district": "district_code", "key_group": "key_group", "bank": "bank_code", "borrower_type": "borrower_type", "industry": "industry"} {
+	for dim, col := range map[string]string{"district": "district_code", "key_group": "key_group", "bank": "bank_code", "borrower_type": "borrower_type", "industry": "industry", "gender": "gender"} {
 		raw := sqlRows(t, s, "SELECT "+col+", COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created) FROM loans GROUP BY "+col+" ORDER BY "+col)
 		sum := sqlRows(t, s, "SELECT key, SUM(loans), SUM(amount_fen), SUM(jobs_planned), SUM(jobs_created) FROM loan_day_totals WHERE dim = '"+dim+"' GROUP BY key HAVING SUM(loans) <> 0 ORDER BY key")
 		if !reflect.DeepEqual(raw, sum) {
@@ -620,6 +620,7 @@ func TestDisbursementAndPortfolioExportsEqualTheJSON(t *testing.T) {
 		"/api/v1/reports/disbursements?from=2024-01-01&to=2024-12-31&group_by=district",
 		"/api/v1/reports/disbursements?from=2023-01-01&to=2024-12-31&group_by=key_group",
 		"/api/v1/reports/disbursements?from=2023-01-01&to=2024-12-31&group_by=month",
+		"/api/v1/reports/disbursements?from=2023-01-01&to=2024-12-31&group_by=gender",
 		"/api/v1/reports/portfolio?as_of=2024-12-31",
 	} {
 		body := s.Do("GET", path, s.AdminToken, nil).Want(200).JSON()

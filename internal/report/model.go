@@ -35,6 +35,7 @@ const (
 	ByBank         = "bank"
 	ByBorrowerType = "borrower_type"
 	ByIndustry     = "industry"
+	ByGender       = "gender"
 	ByMonth        = "month"
 	ByQuarter      = "quarter"
 	// byReturnee is the district of loans to returning migrant workers.
@@ -42,7 +43,7 @@ const (
 )
 
 // GroupBys lists the accepted group_by values.
-var GroupBys = []string{ByDistrict, ByKeyGroup, ByBank, ByBorrowerType, ByIndustry, ByMonth, ByQuarter}
+var GroupBys = []string{ByDistrict, ByKeyGroup, ByBank, ByBorrowerType, ByIndustry, ByGender, ByMonth, ByQuarter}
 
 // Bucket is one group of disbursements, in integer fen.
 type Bucket struct {

@@ -219,6 +219,8 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 		label = func(k string) string { return KeyGroupLabels[k] }
 	case ByBorrowerType:
 		label = func(k string) string { return BorrowerTypeLabels[k] }
+	case ByGender:
+		label = func(k string) string { return GenderLabels[k] }
 	case ByIndustry:
 		label = func(k string) string {
 			if k == "" {
@@ -284,3 +286,7 @@ var KeyGroupLabels = map[string]string{
 
 // BorrowerTypeLabels are the Chinese names of the borrower types.
 var BorrowerTypeLabels = map[string]string{"individual": "个人", "partnership": "合伙", "enterprise": "小微企业"}
+
+// GenderLabels name the borrowers' sex (from the resident ID), which the
+// bureau reports to show the share of women among borrowers.
+var GenderLabels = map[string]string{"female": "女", "male": "男"}

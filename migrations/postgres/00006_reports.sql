@@ -12,8 +12,8 @@ CREATE INDEX loans_overdue_since_idx ON loans (overdue_since, district_code, out
 CREATE INDEX loans_disbursed_on_idx ON loans (bank_code, disbursed_on);
 
 -- Disbursements per day and dimension: dim is district, returnee (district
--- of loans to returning migrant workers), key_group, bank, borrower_type or
--- industry; key is the value. Every loan counts once in each dimension.
+-- of loans to returning migrant workers), key_group, bank, borrower_type,
+-- industry or gender; key is the value. Every loan counts once in each dimension.
 CREATE TABLE loan_day_totals (
     dim          TEXT NOT NULL,
     day          DATE NOT NULL,
@@ -89,7 +89,8 @@ BEGIN
         ('key_group', l.key_group),
         ('bank', l.bank_code),
         ('borrower_type', l.borrower_type),
-        ('industry', l.industry)) AS d (dim, key)
+        ('industry', l.industry),
+        ('gender', l.gender)) AS d (dim, key)
     WHERE d.key IS NOT NULL
     GROUP BY d.dim, l.disbursed_on, d.key, l.disbursed_year, l.disbursed_month, l.disbursed_quarter
     ORDER BY d.dim, l.disbursed_on, d.key

@@ -78,7 +78,8 @@ BEGIN
     FROM (SELECT 'district' AS dim, new.district_code AS key
           UNION ALL SELECT 'returnee', CASE WHEN new.key_group = 'returning_migrant_worker' THEN new.district_code END
           UNION ALL SELECT 'key_group', new.key_group UNION ALL SELECT 'bank', new.bank_code
-          UNION ALL SELECT 'borrower_type', new.borrower_type UNION ALL SELECT 'industry', new.industry) AS d
+          UNION ALL SELECT 'borrower_type', new.borrower_type UNION ALL SELECT 'industry', new.industry
+          UNION ALL SELECT 'gender', new.gender) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;
@@ -128,7 +129,8 @@ BEGIN
     FROM (SELECT 'district' AS dim, old.district_code AS key
           UNION ALL SELECT 'returnee', CASE WHEN old.key_group = 'returning_migrant_worker' THEN old.district_code END
           UNION ALL SELECT 'key_group', old.key_group UNION ALL SELECT 'bank', old.bank_code
-          UNION ALL SELECT 'borrower_type', old.borrower_type UNION ALL SELECT 'industry', old.industry) AS d
+          UNION ALL SELECT 'borrower_type', old.borrower_type UNION ALL SELECT 'industry', old.industry
+          UNION ALL SELECT 'gender', old.gender) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;
@@ -154,7 +156,8 @@ BEGIN
     FROM (SELECT 'district' AS dim, new.district_code AS key
           UNION ALL SELECT 'returnee', CASE WHEN new.key_group = 'returning_migrant_worker' THEN new.district_code END
           UNION ALL SELECT 'key_group', new.key_group UNION ALL SELECT 'bank', new.bank_code
-          UNION ALL SELECT 'borrower_type', new.borrower_type UNION ALL SELECT 'industry', new.industry) AS d
+          UNION ALL SELECT 'borrower_type', new.borrower_type UNION ALL SELECT 'industry', new.industry
+          UNION ALL SELECT 'gender', new.gender) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;
@@ -186,7 +189,8 @@ BEGIN
     FROM (SELECT 'district' AS dim, old.district_code AS key
           UNION ALL SELECT 'returnee', CASE WHEN old.key_group = 'returning_migrant_worker' THEN old.district_code END
           UNION ALL SELECT 'key_group', old.key_group UNION ALL SELECT 'bank', old.bank_code
-          UNION ALL SELECT 'borrower_type', old.borrower_type UNION ALL SELECT 'industry', old.industry) AS d
+          UNION ALL SELECT 'borrower_type', old.borrower_type UNION ALL SELECT 'industry', old.industry
+          UNION ALL SELECT 'gender', old.gender) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;

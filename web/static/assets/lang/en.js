@@ -351,6 +351,7 @@ export default {
   'group.bank': 'bank',
   'group.borrower_type': 'borrower type',
   'group.industry': 'industry',
+  'group.gender': 'sex',
   'group.month': 'month',
   'group.quarter': 'quarter',
   'unit.yuan': 'yuan',

@@ -351,6 +351,7 @@ export default {
   'group.bank': '经办银行',
   'group.borrower_type': '借款人类型',
   'group.industry': '行业',
+  'group.gender': '性别',
   'group.month': '月份',
   'group.quarter': '季度',
   'unit.yuan': '元',
