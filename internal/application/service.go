@@ -28,6 +28,10 @@ func NewService(s Store, z *authz.Enforcer, a *audit.Recorder, p *policy.Policy)
 	return &Service{store: s, authz: z, audit: a, policy: p, now: time.Now}
 }
 
+// SetClock replaces the service's clock (tests, and demo data that must
+// look as if it arrived days ago).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // View is an application with its current stage's deadline, as callers see it.
 type View struct {
 	Application

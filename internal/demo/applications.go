@@ -3,10 +3,12 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/user"
 )
 
@@ -76,45 +78,67 @@ func demoApplications() []demoApplication {
 	}
 }
 
+// lateApplication is submitted twenty days ago, so the eligibility queue
+// shows one application past its service time limit.
+var lateApplication = demoApplication{"gaofeng", "高峰",
+	individualInput("高峰", idnum.WithCheckDigit("41128219891010091"), "college_graduate", "90000.00", "高峰文印店", 24),
+	[]demoStep{submit}}
+
 // seedApplications makes one entrepreneur per demo applicant and takes
 // their applications to every status before disbursement, through the
 // service, so the demo obeys the workflow's rules.
 func seedApplications(ctx context.Context, a *app.App, d *Data) error {
 	d.Applications = map[application.Status][]int64{}
-	for _, da := range demoApplications() {
-		owner, ok := d.ByName[da.username]
-		if !ok {
-			pw := password()
-			u, err := a.Users.Create(ctx, d.Admin, user.CreateInput{Username: da.username, Password: pw, Name: da.name, Role: string(auth.Entrepreneur)})
-			if err != nil {
-				return fmt.Errorf("create %s: %w", da.username, err)
-			}
-			owner = auth.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Bindings: u.Bindings}
-			d.ByName[da.username] = owner
-			d.Accounts = append(d.Accounts, Account{da.username, pw, string(auth.Entrepreneur), ""})
-		}
-		v, err := a.Applications.Create(ctx, owner, da.in)
-		if err != nil {
-			return fmt.Errorf("application of %s: %w", da.name, err)
-		}
-		for _, st := range da.steps {
-			actor := owner
-			if st.actor != "" {
-				actor = d.ByName[st.actor]
-			}
-			switch st.action {
-			case application.ActSubmit:
-				v, err = a.Applications.Submit(ctx, actor, v.ID, nil)
-			case application.ActWithdraw:
-				v, err = a.Applications.Withdraw(ctx, actor, v.ID, nil, st.comment)
-			default:
-				v, err = a.Applications.Decide(ctx, actor, v.ID, application.DecisionInput{Decision: string(st.action), Comment: st.comment, Contract: st.contract})
-			}
-			if err != nil {
-				return fmt.Errorf("application of %s, %s: %w", da.name, st.action, err)
-			}
-		}
-		d.Applications[v.Status] = append(d.Applications[v.Status], v.ID)
+	if err := seedApplication(ctx, a, d, lateApplication, -20); err != nil {
+		return err
 	}
+	for _, da := range demoApplications() {
+		if err := seedApplication(ctx, a, d, da, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedApplication makes the applicant and takes the application through its
+// steps, dated days (≤ 0) from today.
+func seedApplication(ctx context.Context, a *app.App, d *Data, da demoApplication, days int) error {
+	if days != 0 {
+		a.Applications.SetClock(func() time.Time { return time.Now().AddDate(0, 0, days) })
+		defer a.Applications.SetClock(time.Now)
+	}
+	owner, ok := d.ByName[da.username]
+	if !ok {
+		pw := password()
+		u, err := a.Users.Create(ctx, d.Admin, user.CreateInput{Username: da.username, Password: pw, Name: da.name, Role: string(auth.Entrepreneur)})
+		if err != nil {
+			return fmt.Errorf("create %s: %w", da.username, err)
+		}
+		owner = auth.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Bindings: u.Bindings}
+		d.ByName[da.username] = owner
+		d.Accounts = append(d.Accounts, Account{da.username, pw, string(auth.Entrepreneur), ""})
+	}
+	v, err := a.Applications.Create(ctx, owner, da.in)
+	if err != nil {
+		return fmt.Errorf("application of %s: %w", da.name, err)
+	}
+	for _, st := range da.steps {
+		actor := owner
+		if st.actor != "" {
+			actor = d.ByName[st.actor]
+		}
+		switch st.action {
+		case application.ActSubmit:
+			v, err = a.Applications.Submit(ctx, actor, v.ID, nil)
+		case application.ActWithdraw:
+			v, err = a.Applications.Withdraw(ctx, actor, v.ID, nil, st.comment)
+		default:
+			v, err = a.Applications.Decide(ctx, actor, v.ID, application.DecisionInput{Decision: string(st.action), Comment: st.comment, Contract: st.contract})
+		}
+		if err != nil {
+			return fmt.Errorf("application of %s, %s: %w", da.name, st.action, err)
+		}
+	}
+	d.Applications[v.Status] = append(d.Applications[v.Status], v.ID)
 	return nil
 }

@@ -25,12 +25,20 @@ func TestSeedMakesApplicationsInEveryStatus(t *testing.T) {
 		}
 	}
 	auditor := d.ByName["auditor"]
+	late := 0
 	for st, ids := range d.Applications {
 		for _, id := range ids {
 			v, err := a.Applications.Get(context.Background(), auditor, id)
 			if err != nil || v.Status != st {
 				t.Errorf("application %d: %v, %v; want %s", id, v.Status, err, st)
 			}
+			if v.Late {
+				late++
+			}
 		}
+	}
+	// The officers' queue shows what a late application looks like.
+	if late != 1 {
+		t.Errorf("%d demo applications are past their service time limit, want 1", late)
 	}
 }

@@ -118,6 +118,23 @@ const nid = residentID('411282', '19900512', 100 + (Date.now() % 800));
 const business = `灵宝苹果电商 ${stamp}`;
 let appURL = null;
 
+await R.test('the HRSS officer\'s queue highlights the application past its service time limit, and filters to it', async (t) => {
+  const page = await R.newPage(t);
+  await signIn(page, 'hrss.lingbao');
+  const late = page.locator('tr.late');
+  await late.first().waitFor();
+  assert.equal(await late.count(), 1, 'one demo application is late');
+  assert.ok((await late.textContent()).includes('高峰'), 'the late row is the demo applicant submitted twenty days ago');
+  assert.ok(await late.locator('.tag-late').isVisible(), 'the deadline is marked late');
+  await page.getByLabel('只看已超时').check();
+  await page.getByRole('button', { name: '筛选' }).click();
+  await page.waitForURL(/late=1/);
+  await page.waitForFunction(() => document.querySelector('input[name=late]')?.checked && document.querySelectorAll('tbody tr').length === 1,
+    null, { timeout: 10000 }).catch(() => {});
+  assert.equal(await page.locator('tbody tr').count(), 1, 'the filter leaves only the late application');
+  assert.equal(await page.locator('tbody tr.late').count(), 1, 'and it is the late one');
+});
+
 await R.test('an entrepreneur registers and applies; field errors from the API show beside the fields', async (t) => {
   t.allow(422);
   const page = await R.newPage(t);
