@@ -142,10 +142,13 @@ type Application struct {
 	ApprovedAmount     *decimal.Decimal
 	AnnualRate         *decimal.Decimal
 	ApprovedTermMonths *int
-	ApprovedAt         *time.Time
-	ApprovedBy         *int64
-	DisbursedAt        *time.Time
-	History            []HistoryEntry
+	// CounterGuarantee is what the guarantee centre recorded as the
+	// counter-guarantee (反担保) when it approved.
+	CounterGuarantee string
+	ApprovedAt       *time.Time
+	ApprovedBy       *int64
+	DisbursedAt      *time.Time
+	History          []HistoryEntry
 }
 
 // Resource is the application as authz sees it.

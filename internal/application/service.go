@@ -367,6 +367,9 @@ type DecisionInput struct {
 	Decision string
 	Comment  string
 	Contract ContractInput
+	// CounterGuarantee records the counter-guarantee (反担保) when the
+	// guarantee centre approves, such as "房产抵押：…".
+	CounterGuarantee string
 	// Version, when given, must be the current one.
 	Version *int
 }
@@ -433,10 +436,20 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		if !bankApprove && in.Contract.Given() {
 			f.Add("approved_amount", "approved_amount, annual_rate and term_months are set only when the bank approves")
 		}
+		counter := strings.TrimSpace(in.CounterGuarantee)
+		switch {
+		case counter != "" && (decision != ActApprove || stage != GuaranteeReview):
+			f.Add("counter_guarantee", "is recorded only when the guarantee centre approves")
+		case len([]rune(counter)) > maxPurpose:
+			f.Addf("counter_guarantee", "must be at most %d characters", maxPurpose)
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
+		if counter != "" {
+			a.CounterGuarantee = counter
+		}
 		if bankApprove {
 			c, err := CheckContract(s.policy, Day(now), a, in.Contract)
 			if err != nil {
@@ -483,7 +496,15 @@ func (s *Service) move(ctx context.Context, p auth.Principal, a Application, now
 	}
 	return s.audit.Record(ctx, p, "application."+string(act), Kind, strconv.FormatInt(a.ID, 10),
 		auditView{Number: a.Number, Status: from, Version: old},
-		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to)})
+		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to), CounterGuarantee: counterOf(a, from)})
+}
+
+// counterOf is the counter-guarantee recorded by the transition from from.
+func counterOf(a Application, from Status) string {
+	if from != GuaranteeReview {
+		return ""
+	}
+	return a.CounterGuarantee
 }
 
 func contractOf(a Application, act Action, to Status) *auditContract {
@@ -509,7 +530,9 @@ type auditView struct {
 	Version  int            `json:"version"`
 	Comment  string         `json:"comment,omitempty"`
 	Contract *auditContract `json:"contract,omitempty"`
-	Fields   *Fields        `json:"fields,omitempty"`
+	// CounterGuarantee is recorded by the guarantee centre's approval.
+	CounterGuarantee string  `json:"counter_guarantee,omitempty"`
+	Fields           *Fields `json:"fields,omitempty"`
 }
 
 type auditContract struct {

@@ -91,7 +91,9 @@ type decisionRequest struct {
 	ApprovedAmount *string `json:"approved_amount"`
 	AnnualRate     *string `json:"annual_rate"`
 	TermMonths     *int    `json:"term_months"`
-	Version        *int    `json:"version"`
+	// CounterGuarantee is recorded when the guarantee centre approves.
+	CounterGuarantee string `json:"counter_guarantee"`
+	Version          *int   `json:"version"`
 }
 
 type historyDTO struct {
@@ -136,6 +138,7 @@ type applicationResponse struct {
 	ApprovedAmount     *string        `json:"approved_amount"`
 	AnnualRate         *string        `json:"annual_rate"`
 	ApprovedTermMonths *int           `json:"approved_term_months"`
+	CounterGuarantee   string         `json:"counter_guarantee"`
 	ApprovedAt         *time.Time     `json:"approved_at"`
 	DisbursedAt        *time.Time     `json:"disbursed_at"`
 	// History is in the answer for one application, not in lists.
@@ -210,6 +213,7 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		Partners: []partnerDTO{}, OtherLoans: []otherLoanDTO{},
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, Late: v.Late,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
+		CounterGuarantee: a.CounterGuarantee,
 	}
 	if a.Female {
 		r.Gender = "female"
@@ -438,7 +442,7 @@ func (a *api) routesApplications() {
 				return err
 			}
 			v, err := a.Applications.Decide(c.Request.Context(), p, id, application.DecisionInput{
-				Decision: req.Decision, Comment: req.Comment, Version: version,
+				Decision: req.Decision, Comment: req.Comment, Version: version, CounterGuarantee: req.CounterGuarantee,
 				Contract: application.ContractInput{ApprovedAmount: req.ApprovedAmount, AnnualRate: req.AnnualRate, TermMonths: req.TermMonths},
 			})
 			if err != nil {

@@ -759,3 +759,27 @@ func TestSubmitWithoutABody(t *testing.T) {
 		c.s.Do("POST", path(id, "/withdraw"), c.owner, nil).Want(200)
 	}
 }
+
+// The guarantee centre records the counter-guarantee (反担保) when it
+// approves; it is kept on the application and in the audit trail, and
+// refused at any other decision.
+func TestCounterGuaranteeRecordedAtTheGuaranteeStage(t *testing.T) {
+	c := newCast(t)
+	id := c.at(t, "eligibility_review", nil)
+	c.s.Do("POST", path(id, "/decisions"), c.hrss, map[string]any{"decision": "approve", "counter_guarantee": "房产抵押"}).WantProblem(422, "validation_failed")
+	c.s.Do("POST", path(id, "/decisions"), c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	c.s.Do("POST", path(id, "/decisions"), c.guar, map[string]any{"decision": "return", "comment": "x", "counter_guarantee": "房产抵押"}).WantProblem(422, "validation_failed")
+	got := c.s.Do("POST", path(id, "/decisions"), c.guar, map[string]any{
+		"decision": "approve", "comment": "反担保已落实", "counter_guarantee": "房产抵押：灵宝市函谷路12号，评估价48万元",
+	}).Want(200).JSON()
+	if got["counter_guarantee"] != "房产抵押：灵宝市函谷路12号，评估价48万元" || got["status"] != "bank_review" {
+		t.Fatalf("after the guarantee approval: %v", got)
+	}
+	if c.s.Do("GET", path(id, ""), c.owner, nil).Want(200).JSON()["counter_guarantee"] != got["counter_guarantee"] {
+		t.Fatal("the applicant does not see the counter-guarantee")
+	}
+	events := c.s.Do("GET", "/api/v1/audit-events?entity_type=application&entity_id="+jsonID(id), c.auditor, nil).Want(200)
+	if !strings.Contains(string(events.Body), "评估价48万元") {
+		t.Fatalf("the audit trail does not keep the counter-guarantee: %s", events.Body)
+	}
+}

@@ -51,6 +51,7 @@ type applicationRow struct {
 	ApprovedAmountFen          *int64
 	AnnualRatePPM              *int64 `gorm:"column:annual_rate_ppm"`
 	ApprovedTermMonths         *int
+	CounterGuarantee           string
 	ApprovedAt                 *time.Time
 	ApprovedBy                 *int64
 	DisbursedAt                *time.Time
@@ -118,6 +119,7 @@ func toApplicationRow(a application.Application) (applicationRow, error) {
 		CreatedYear: a.CreatedAt.In(application.Shanghai).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 		SubmittedAt: a.SubmittedAt, StageEnteredAt: a.StageEnteredAt,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
+		CounterGuarantee: a.CounterGuarantee,
 	}
 	if a.SubmittedAt != nil {
 		on := application.Day(*a.SubmittedAt).Format(time.DateOnly)
@@ -159,6 +161,7 @@ func fromApplicationRow(r applicationRow) (application.Application, error) {
 		},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, StageEnteredAt: r.StageEnteredAt,
 		ApprovedTermMonths: r.ApprovedTermMonths, ApprovedAt: r.ApprovedAt, ApprovedBy: r.ApprovedBy, DisbursedAt: r.DisbursedAt,
+		CounterGuarantee: r.CounterGuarantee,
 	}
 	if err := json.Unmarshal([]byte(r.Partners), &a.Partners); err != nil {
 		return a, apperr.Wrap(err, "application partners")
@@ -316,7 +319,7 @@ func (s Applications) Update(ctx context.Context, a application.Application, ver
 		"submitted_on": r.SubmittedOn, "stage_entered_at": r.StageEnteredAt,
 		"approved_amount_fen": r.ApprovedAmountFen, "annual_rate_ppm": r.AnnualRatePPM,
 		"approved_term_months": r.ApprovedTermMonths, "approved_at": r.ApprovedAt, "approved_by": r.ApprovedBy,
-		"disbursed_at": r.DisbursedAt,
+		"disbursed_at": r.DisbursedAt, "counter_guarantee": r.CounterGuarantee,
 	})
 	if res.Error != nil {
 		return translate(res.Error, "application")

@@ -221,9 +221,12 @@ await R.test('the HRSS officer approves eligibility and the applicant sees the c
   await applicantSees(t, '担保审核');
 });
 
-await R.test('the guarantee officer approves the guarantee', async (t) => {
+await R.test('the guarantee officer approves the guarantee and records the counter-guarantee', async (t) => {
   assert.ok(appURL, 'needs the application');
-  await decide(t, 'guarantee.lingbao', '担保审核');
+  const page = await decide(t, 'guarantee.lingbao', '担保审核', async (p) => {
+    await p.getByLabel('反担保措施').fill('房产抵押：灵宝市函谷路12号');
+  });
+  await page.locator('.facts').getByText('房产抵押：灵宝市函谷路12号').waitFor();
 });
 
 await R.test('the bank officer sets the contract and approves; the applicant sees it approved', async (t) => {

@@ -205,6 +205,8 @@ export default {
   'decision.return': 'Return for changes',
   'decision.reject': 'Reject',
   'decision.comment': 'Comment',
+  'decision.counterGuarantee': 'Counter-guarantee',
+  'decision.counterHint': 'When not waived, e.g. a property mortgage or a personal guarantor (waived for individual loans up to 100,000.00 or a demonstration base recommendation)',
   'decision.commentHint': 'Required to return or reject; the applicant sees it.',
   'decision.approvedAmount': 'Approved amount (yuan)',
   'decision.annualRate': 'Contract annual rate (%)',

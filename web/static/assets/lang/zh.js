@@ -205,6 +205,8 @@ export default {
   'decision.return': '退回修改',
   'decision.reject': '不予通过',
   'decision.comment': '审核意见',
+  'decision.counterGuarantee': '反担保措施',
+  'decision.counterHint': '未获豁免时填写，如：房产抵押、保证人担保（个人贷款10万元以下或示范孵化基地推荐的可豁免）',
   'decision.commentHint': '退回或不予通过时必填，申请人会看到。',
   'decision.approvedAmount': '批准金额（元）',
   'decision.annualRate': '合同年利率（%）',

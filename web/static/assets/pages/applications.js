@@ -316,6 +316,7 @@ export function submission() {
 
 function decisionForm(a, refresh) {
   const bankStage = a.status === 'bank_review';
+  const guaranteeStage = a.status === 'guarantee_review';
   const choice = (v) => {
     const id = uid('d');
     return h('div', { class: 'radio inline' }, h('input', { type: 'radio', id, name: 'decision', value: v, required: true }),
@@ -325,15 +326,22 @@ function decisionForm(a, refresh) {
     field({ name: 'approved_amount', label: t('decision.approvedAmount'), required: true, value: a.amount, inputmode: 'decimal' }),
     field({ name: 'annual_rate', label: t('decision.annualRate'), required: true, inputmode: 'decimal', hint: t('decision.rateHint') }),
     field({ name: 'term_months', label: t('app.termMonths'), type: 'number', min: 1, required: true, value: a.term_months }));
+  // The guarantee centre records the counter-guarantee (反担保) when it approves.
+  const counter = field({ name: 'counter_guarantee', label: t('decision.counterGuarantee'), type: 'textarea', hint: t('decision.counterHint'), wide: true });
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'decide-title' },
     h('h2', { id: 'decide-title' }, t('decision.title', { stage: t(`status.${a.status}`) })),
     formError(),
     group('decision', t('decision.decision'), ['approve', 'return', 'reject'].map(choice)),
     bankStage ? contract : null,
+    guaranteeStage ? counter : null,
     field({ name: 'comment', label: t('decision.comment'), type: 'textarea', hint: t('decision.commentHint'), wide: true }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('decision.submit'))));
   contract.hidden = true;
-  form.addEventListener('change', () => { contract.hidden = !bankStage || values(form).decision !== 'approve'; });
+  counter.hidden = true;
+  form.addEventListener('change', () => {
+    contract.hidden = !bankStage || values(form).decision !== 'approve';
+    counter.hidden = !guaranteeStage || values(form).decision !== 'approve';
+  });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = values(form);
@@ -343,6 +351,7 @@ function decisionForm(a, refresh) {
       body.annual_rate = fractionFromPercent(v.annual_rate);
       body.term_months = intOrRaw(v.term_months);
     }
+    if (guaranteeStage && v.decision === 'approve' && v.counter_guarantee) body.counter_guarantee = v.counter_guarantee;
     const btn = form.querySelector('button[type=submit]');
     busy(btn, true);
     try {
@@ -455,6 +464,7 @@ async function detailView({ params, user, rerender }) {
     a.approved_amount ? [t('decision.approvedAmount'), yuan(a.approved_amount)] : null,
     a.annual_rate ? [t('app.annualRate'), rate(a.annual_rate)] : null,
     a.approved_term_months ? [t('app.approvedTerm'), a.approved_term_months] : null,
+    a.counter_guarantee ? [t('decision.counterGuarantee'), a.counter_guarantee] : null,
     [t('app.submitted'), dateTime(a.submitted_at)],
   ]);
   const parts = [];
