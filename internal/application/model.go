@@ -121,9 +121,19 @@ type Fields struct {
 	Partners     []Partner
 	Enterprise   *Firm
 	OtherLoans   []OtherLoan
+	Flags
 	// BirthDate and Female come from NationalID.
 	BirthDate time.Time
 	Female    bool
+}
+
+// Flags are what the bureau's reports count besides sex: the applicant is a
+// disabled person (残疾人), a village official (大学生村官) or a returned
+// overseas student (留学回国人员), as declared on the application.
+type Flags struct {
+	Disabled                bool
+	VillageOfficial         bool
+	ReturnedOverseasStudent bool
 }
 
 // Application is a loan application as stored.

@@ -33,6 +33,7 @@ type Input struct {
 	Partners     []Partner
 	Enterprise   *FirmInput
 	OtherLoans   []OtherLoanInput
+	Flags
 }
 
 // FirmInput is the enterprise part of an application.
@@ -57,7 +58,7 @@ func InputOf(f Fields) Input {
 		BorrowerType: string(f.BorrowerType), Name: f.Name, NationalID: f.NationalID, Phone: f.Phone,
 		KeyGroup: f.KeyGroup, DistrictCode: f.DistrictCode, BankCode: f.BankCode, Amount: money.Format(f.Amount),
 		TermMonths: f.TermMonths, BusinessName: f.BusinessName, Industry: f.Industry, Purpose: f.Purpose,
-		JobsPlanned: f.JobsPlanned, Partners: slices.Clone(f.Partners),
+		JobsPlanned: f.JobsPlanned, Partners: slices.Clone(f.Partners), Flags: f.Flags,
 	}
 	if e := f.Enterprise; e != nil {
 		in.Enterprise = &FirmInput{Name: e.Name, CreditCode: e.CreditCode, Employees: e.Employees, NewKeyGroupHires: e.NewKeyGroupHires}
@@ -99,6 +100,7 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 		Industry:     strings.TrimSpace(in.Industry),
 		Purpose:      strings.TrimSpace(in.Purpose),
 		JobsPlanned:  in.JobsPlanned,
+		Flags:        in.Flags,
 	}
 	typeOK := slices.Contains(BorrowerTypes, out.BorrowerType)
 	if !typeOK {

@@ -207,9 +207,13 @@ type Patch struct {
 	Industry     *string
 	Purpose      *string
 	JobsPlanned  *int
-	Partners     *[]Partner
-	Enterprise   *FirmInput
-	OtherLoans   *[]OtherLoanInput
+	// The reporting flags; nil keeps the value.
+	Disabled                *bool
+	VillageOfficial         *bool
+	ReturnedOverseasStudent *bool
+	Partners                *[]Partner
+	Enterprise              *FirmInput
+	OtherLoans              *[]OtherLoanInput
 }
 
 // Apply returns in with the patch's fields written over it. Partners and
@@ -233,6 +237,14 @@ func (pt Patch) Apply(in Input) Input {
 	set(&in.Purpose, pt.Purpose)
 	if pt.TermMonths != nil {
 		in.TermMonths = *pt.TermMonths
+	}
+	for _, fl := range []struct {
+		dst *bool
+		v   *bool
+	}{{&in.Disabled, pt.Disabled}, {&in.VillageOfficial, pt.VillageOfficial}, {&in.ReturnedOverseasStudent, pt.ReturnedOverseasStudent}} {
+		if fl.v != nil {
+			*fl.dst = *fl.v
+		}
 	}
 	if pt.JobsPlanned != nil {
 		in.JobsPlanned = *pt.JobsPlanned

@@ -37,41 +37,48 @@ type otherLoanDTO struct {
 }
 
 type applicationRequest struct {
-	BorrowerType string         `json:"borrower_type"`
-	Name         string         `json:"name"`
-	NationalID   string         `json:"national_id"`
-	Phone        string         `json:"phone"`
-	KeyGroup     string         `json:"key_group"`
-	DistrictCode string         `json:"district_code"`
-	BankCode     string         `json:"bank_code"`
-	Amount       string         `json:"amount"`
-	TermMonths   int            `json:"term_months"`
-	BusinessName string         `json:"business_name"`
-	Industry     string         `json:"industry"`
-	Purpose      string         `json:"purpose"`
-	JobsPlanned  int            `json:"jobs_planned"`
-	Partners     []partnerDTO   `json:"partners"`
-	Enterprise   *enterpriseDTO `json:"enterprise"`
-	OtherLoans   []otherLoanDTO `json:"other_loans"`
+	BorrowerType              string         `json:"borrower_type"`
+	Name                      string         `json:"name"`
+	NationalID                string         `json:"national_id"`
+	Phone                     string         `json:"phone"`
+	KeyGroup                  string         `json:"key_group"`
+	DistrictCode              string         `json:"district_code"`
+	BankCode                  string         `json:"bank_code"`
+	Amount                    string         `json:"amount"`
+	TermMonths                int            `json:"term_months"`
+	BusinessName              string         `json:"business_name"`
+	Industry                  string         `json:"industry"`
+	Purpose                   string         `json:"purpose"`
+	JobsPlanned               int            `json:"jobs_planned"`
+	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
+	IsVillageOfficial         bool           `json:"is_village_official" doc:"a village official (大学生村官)"`
+	IsReturnedOverseasStudent bool           `json:"is_returned_overseas_student" doc:"a returned overseas student (留学回国人员)"`
+	Partners                  []partnerDTO   `json:"partners"`
+	Enterprise                *enterpriseDTO `json:"enterprise"`
+	OtherLoans                []otherLoanDTO `json:"other_loans"`
 }
 
 type applicationPatch struct {
-	BorrowerType *string         `json:"borrower_type"`
-	Name         *string         `json:"name"`
-	NationalID   *string         `json:"national_id"`
-	Phone        *string         `json:"phone"`
-	KeyGroup     *string         `json:"key_group"`
-	DistrictCode *string         `json:"district_code"`
-	BankCode     *string         `json:"bank_code"`
-	Amount       *string         `json:"amount"`
-	TermMonths   *int            `json:"term_months"`
-	BusinessName *string         `json:"business_name"`
-	Industry     *string         `json:"industry"`
-	Purpose      *string         `json:"purpose"`
-	JobsPlanned  *int            `json:"jobs_planned"`
-	Partners     *[]partnerDTO   `json:"partners"`
-	Enterprise   *enterpriseDTO  `json:"enterprise"`
-	OtherLoans   *[]otherLoanDTO `json:"other_loans"`
+	BorrowerType *string `json:"borrower_type"`
+	Name         *string `json:"name"`
+	NationalID   *string `json:"national_id"`
+	Phone        *string `json:"phone"`
+	KeyGroup     *string `json:"key_group"`
+	DistrictCode *string `json:"district_code"`
+	BankCode     *string `json:"bank_code"`
+	Amount       *string `json:"amount"`
+	TermMonths   *int    `json:"term_months"`
+	BusinessName *string `json:"business_name"`
+	Industry     *string `json:"industry"`
+	Purpose      *string `json:"purpose"`
+	JobsPlanned  *int    `json:"jobs_planned"`
+	// The reporting flags; absent keeps the value.
+	IsDisabled                *bool           `json:"is_disabled"`
+	IsVillageOfficial         *bool           `json:"is_village_official"`
+	IsReturnedOverseasStudent *bool           `json:"is_returned_overseas_student"`
+	Partners                  *[]partnerDTO   `json:"partners"`
+	Enterprise                *enterpriseDTO  `json:"enterprise"`
+	OtherLoans                *[]otherLoanDTO `json:"other_loans"`
 	// Version is the version the edit was made on; If-Match may carry it instead.
 	Version *int `json:"version"`
 }
@@ -107,40 +114,43 @@ type historyDTO struct {
 }
 
 type applicationResponse struct {
-	ID                 int64          `json:"id"`
-	Number             string         `json:"number"`
-	Status             string         `json:"status"`
-	Version            int            `json:"version"`
-	ApplicantID        int64          `json:"applicant_id"`
-	BorrowerType       string         `json:"borrower_type"`
-	Name               string         `json:"name"`
-	NationalID         string         `json:"national_id"`
-	BirthDate          string         `json:"birth_date"`
-	Gender             string         `json:"gender"`
-	Phone              string         `json:"phone"`
-	KeyGroup           string         `json:"key_group"`
-	DistrictCode       string         `json:"district_code"`
-	BankCode           string         `json:"bank_code"`
-	Amount             string         `json:"amount"`
-	TermMonths         int            `json:"term_months"`
-	BusinessName       string         `json:"business_name"`
-	Industry           string         `json:"industry"`
-	Purpose            string         `json:"purpose"`
-	JobsPlanned        int            `json:"jobs_planned"`
-	Partners           []partnerDTO   `json:"partners"`
-	Enterprise         *enterpriseDTO `json:"enterprise"`
-	OtherLoans         []otherLoanDTO `json:"other_loans"`
-	CreatedAt          time.Time      `json:"created_at"`
-	UpdatedAt          time.Time      `json:"updated_at"`
-	SubmittedAt        *time.Time     `json:"submitted_at"`
-	StageDeadline      *string        `json:"stage_deadline"`
-	Late               bool           `json:"late"`
-	ApprovedAmount     *string        `json:"approved_amount"`
-	AnnualRate         *string        `json:"annual_rate"`
-	ApprovedTermMonths *int           `json:"approved_term_months"`
-	CounterGuarantee   string         `json:"counter_guarantee"`
-	ApprovedAt         *time.Time     `json:"approved_at"`
-	DisbursedAt        *time.Time     `json:"disbursed_at"`
+	ID                        int64          `json:"id"`
+	Number                    string         `json:"number"`
+	Status                    string         `json:"status"`
+	Version                   int            `json:"version"`
+	ApplicantID               int64          `json:"applicant_id"`
+	BorrowerType              string         `json:"borrower_type"`
+	Name                      string         `json:"name"`
+	NationalID                string         `json:"national_id"`
+	BirthDate                 string         `json:"birth_date"`
+	Gender                    string         `json:"gender"`
+	Phone                     string         `json:"phone"`
+	KeyGroup                  string         `json:"key_group"`
+	DistrictCode              string         `json:"district_code"`
+	BankCode                  string         `json:"bank_code"`
+	Amount                    string         `json:"amount"`
+	TermMonths                int            `json:"term_months"`
+	BusinessName              string         `json:"business_name"`
+	Industry                  string         `json:"industry"`
+	Purpose                   string         `json:"purpose"`
+	JobsPlanned               int            `json:"jobs_planned"`
+	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
+	IsVillageOfficial         bool           `json:"is_village_official" doc:"a village official (大学生村官)"`
+	IsReturnedOverseasStudent bool           `json:"is_returned_overseas_student" doc:"a returned overseas student (留学回国人员)"`
+	Partners                  []partnerDTO   `json:"partners"`
+	Enterprise                *enterpriseDTO `json:"enterprise"`
+	OtherLoans                []otherLoanDTO `json:"other_loans"`
+	CreatedAt                 time.Time      `json:"created_at"`
+	UpdatedAt                 time.Time      `json:"updated_at"`
+	SubmittedAt               *time.Time     `json:"submitted_at"`
+	StageDeadline             *string        `json:"stage_deadline"`
+	Late                      bool           `json:"late"`
+	ApprovedAmount            *string        `json:"approved_amount"`
+	AnnualRate                *string        `json:"annual_rate"`
+	ApprovedTermMonths        *int           `json:"approved_term_months"`
+	CounterGuarantee          string         `json:"counter_guarantee"`
+	ApprovedAt                *time.Time     `json:"approved_at"`
+	DisbursedAt               *time.Time     `json:"disbursed_at"`
 	// History is in the answer for one application, not in lists.
 	History []historyDTO `json:"history,omitempty"`
 }
@@ -151,6 +161,7 @@ func (r applicationRequest) input() application.Input {
 		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
 		BusinessName: r.BusinessName, Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned,
 		Partners: partnersIn(r.Partners), Enterprise: firmIn(r.Enterprise), OtherLoans: otherLoansIn(r.OtherLoans),
+		Flags: application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
 	}
 }
 
@@ -159,7 +170,8 @@ func (r applicationPatch) patch() application.Patch {
 		BorrowerType: r.BorrowerType, Name: r.Name, NationalID: r.NationalID, Phone: r.Phone, KeyGroup: r.KeyGroup,
 		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
 		BusinessName: r.BusinessName, Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned,
-		Enterprise: firmIn(r.Enterprise),
+		Enterprise: firmIn(r.Enterprise), Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial,
+		ReturnedOverseasStudent: r.IsReturnedOverseasStudent,
 	}
 	if r.Partners != nil {
 		ps := partnersIn(*r.Partners)
@@ -213,7 +225,8 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		Partners: []partnerDTO{}, OtherLoans: []otherLoanDTO{},
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, Late: v.Late,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
-		CounterGuarantee: a.CounterGuarantee,
+		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
+		IsReturnedOverseasStudent: a.ReturnedOverseasStudent,
 	}
 	if a.Female {
 		r.Gender = "female"

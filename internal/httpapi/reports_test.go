@@ -267,6 +267,16 @@ func assertSummariesMatchLoans(t *testing.T, s *apptest.Server) {
 			t.Errorf("%s: loans %v, summary %v", dim, raw, sum)
 		}
 	}
+	flags := sqlRows(t, s, `SELECT key, COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created) FROM (
+		SELECT 'female' AS key, principal_fen, jobs, jobs_created FROM loans WHERE gender = 'female'
+		UNION ALL SELECT 'disabled', principal_fen, jobs, jobs_created FROM loans WHERE is_disabled
+		UNION ALL SELECT 'village_official', principal_fen, jobs, jobs_created FROM loans WHERE is_village_official
+		UNION ALL SELECT 'returned_overseas_student', principal_fen, jobs, jobs_created FROM loans WHERE is_returned_overseas_student) f
+		GROUP BY key ORDER BY key`)
+	flagSums := sqlRows(t, s, "SELECT key, SUM(loans), SUM(amount_fen), SUM(jobs_planned), SUM(jobs_created) FROM loan_day_totals WHERE dim = 'flag' GROUP BY key HAVING SUM(loans) <> 0 ORDER BY key")
+	if !reflect.DeepEqual(flags, flagSums) {
+		t.Errorf("flag: loans %v, summary %v", flags, flagSums)
+	}
 	raw := sqlRows(t, s, "SELECT district_code, COUNT(*), SUM(principal_fen) FROM loans WHERE key_group = 'returning_migrant_worker' GROUP BY district_code ORDER BY district_code")
 	sum := sqlRows(t, s, "SELECT key, SUM(loans), SUM(amount_fen) FROM loan_day_totals WHERE dim = 'returnee' GROUP BY key HAVING SUM(loans) <> 0 ORDER BY key")
 	if !reflect.DeepEqual(raw, sum) {
@@ -694,4 +704,41 @@ func TestConcurrentImportsKeepTheSummariesExact(t *testing.T) {
 	if p.Total.Loans != 1200 || p.Total.Amount != "12000000.00" || p.Returnee.Total.Loans != 1200 {
 		t.Errorf("bulletin after concurrent imports: %+v", p.Total)
 	}
+}
+
+// The bureau reports loans to women, disabled people, village officials and
+// returned overseas students: the applicant declares the flags, the loan
+// keeps them, and group_by=flag counts each loan under each of its flags.
+func TestDisbursementsByReportingFlag(t *testing.T) {
+	c := newCast(t)
+	body := individual(c.nextID())
+	body["is_disabled"], body["is_village_official"] = true, true
+	id := c.at(t, "approved", body)
+	got := c.s.Do("GET", path(id, ""), c.owner, nil).Want(200).JSON()
+	if got["is_disabled"] != true || got["is_village_official"] != true || got["is_returned_overseas_student"] != false {
+		t.Fatalf("flags on the application: %v", got)
+	}
+	c.s.Do("POST", path(id, "/disbursement"), c.bank2, disbursement("150000.00", "2024-03-15", "F-1"), "Idempotency-Key", "flag-1").Want(201)
+	plain := c.at(t, "approved", nil)
+	c.s.Do("POST", path(plain, "/disbursement"), c.bank2, disbursement("150000.00", "2024-03-16", "F-2"), "Idempotency-Key", "flag-2").Want(201)
+
+	var rep struct {
+		Rows []struct {
+			Key, Label, Amount string
+			Loans              int
+		} `json:"rows"`
+		Total struct {
+			Loans  int
+			Amount string
+		} `json:"total"`
+	}
+	c.s.Do("GET", "/api/v1/reports/disbursements?from=2024-01-01&to=2024-12-31&group_by=flag", c.auditor, nil).Want(200).Decode(&rep)
+	keys := map[string]int{}
+	for _, r := range rep.Rows {
+		keys[r.Key] = r.Loans
+	}
+	if keys["disabled"] != 1 || keys["village_official"] != 1 || keys["returned_overseas_student"] != 0 || rep.Total.Loans != 2 || rep.Total.Amount != "300000.00" {
+		t.Fatalf("flag report %+v", rep)
+	}
+	assertSummariesMatchLoans(t, c.s)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/authz"
 )
 
@@ -138,9 +139,10 @@ type Loan struct {
 	// BorrowerID is the applicant's account (nil for imported loans).
 	BorrowerID *int64
 	// Denormalised from the application, so reports group loans without joins.
-	Name         string
-	NationalID   string
-	Female       bool
+	Name       string
+	NationalID string
+	Female     bool
+	application.Flags
 	KeyGroup     string
 	BorrowerType string
 	Industry     string

@@ -189,7 +189,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	appID, borrower, by := a.ID, a.ApplicantID, p.UserID
 	return Loan{
 		ApplicationID: &appID, Status: Active, Version: 1, BorrowerID: &borrower,
-		Name: a.Name, NationalID: a.NationalID, Female: a.Female, KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType),
+		Name: a.Name, NationalID: a.NationalID, Female: a.Female, Flags: a.Flags, KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType),
 		Industry: a.Industry, Jobs: a.JobsPlanned, DistrictCode: a.DistrictCode, BankCode: a.BankCode,
 		Principal: amount, Outstanding: amount, AnnualRate: *a.AnnualRate, SubsidyRate: subsidyRate, BorrowerRate: borrowerRate,
 		SubsidyCap: subsidyCap, TermMonths: *a.ApprovedTermMonths, Method: method, DisbursedOn: on,

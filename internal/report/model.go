@@ -36,14 +36,18 @@ const (
 	ByBorrowerType = "borrower_type"
 	ByIndustry     = "industry"
 	ByGender       = "gender"
-	ByMonth        = "month"
-	ByQuarter      = "quarter"
+	// ByFlag counts each loan under every reporting flag it carries
+	// (female, disabled, village official, returned overseas student), so
+	// its rows overlap; its total is all the period's loans.
+	ByFlag    = "flag"
+	ByMonth   = "month"
+	ByQuarter = "quarter"
 	// byReturnee is the district of loans to returning migrant workers.
 	byReturnee = "returnee"
 )
 
 // GroupBys lists the accepted group_by values.
-var GroupBys = []string{ByDistrict, ByKeyGroup, ByBank, ByBorrowerType, ByIndustry, ByGender, ByMonth, ByQuarter}
+var GroupBys = []string{ByDistrict, ByKeyGroup, ByBank, ByBorrowerType, ByIndustry, ByGender, ByFlag, ByMonth, ByQuarter}
 
 // Bucket is one group of disbursements, in integer fen.
 type Bucket struct {

@@ -221,6 +221,8 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 		label = func(k string) string { return BorrowerTypeLabels[k] }
 	case ByGender:
 		label = func(k string) string { return GenderLabels[k] }
+	case ByFlag:
+		label = func(k string) string { return FlagLabels[k] }
 	case ByIndustry:
 		label = func(k string) string {
 			if k == "" {
@@ -229,7 +231,17 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 			return k
 		}
 	}
-	return BuildDisbursements(from, to, groupBy, buckets, label, jobs), nil
+	d := BuildDisbursements(from, to, groupBy, buckets, label, jobs)
+	if groupBy == ByFlag {
+		// A loan may carry several flags: the rows are overlapping parts of
+		// all the period's loans, which the total shows.
+		all, err := s.store.Disbursed(ctx, ByDistrict, from, to)
+		if err != nil {
+			return Disbursements{}, err
+		}
+		d.Total = BuildDisbursements(from, to, ByDistrict, all, label, nil).Total
+	}
+	return d, nil
 }
 
 func (s *Service) jobTargets(ctx context.Context, year int) (map[string]int64, error) {
@@ -290,3 +302,8 @@ var BorrowerTypeLabels = map[string]string{"individual": "个人", "partnership"
 // GenderLabels name the borrowers' sex (from the resident ID), which the
 // bureau reports to show the share of women among borrowers.
 var GenderLabels = map[string]string{"female": "女", "male": "男"}
+
+// FlagLabels name the reporting flags of DOMAIN.md.
+var FlagLabels = map[string]string{
+	"female": "女性", "disabled": "残疾人", "village_official": "大学生村官", "returned_overseas_student": "留学回国人员",
+}

@@ -84,7 +84,7 @@ func (d Disbursements) Table() Table {
 
 var groupByLabels = map[string]string{
 	ByDistrict: "区县", ByKeyGroup: "重点群体", ByBank: "经办银行", ByBorrowerType: "借款人类型",
-	ByIndustry: "行业", ByGender: "性别", ByMonth: "月份", ByQuarter: "季度",
+	ByIndustry: "行业", ByGender: "性别", ByFlag: "群体标识", ByMonth: "月份", ByQuarter: "季度",
 }
 
 // PortfolioColumns are the figures of a position, in JSON field names.

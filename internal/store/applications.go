@@ -26,6 +26,9 @@ type applicationRow struct {
 	NationalID                 string
 	BirthDate                  string
 	Female                     bool
+	IsDisabled                 bool
+	IsVillageOfficial          bool
+	IsReturnedOverseasStudent  bool
 	Phone                      string
 	KeyGroup                   string
 	DistrictCode               string
@@ -119,7 +122,8 @@ func toApplicationRow(a application.Application) (applicationRow, error) {
 		CreatedYear: a.CreatedAt.In(application.Shanghai).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 		SubmittedAt: a.SubmittedAt, StageEnteredAt: a.StageEnteredAt,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
-		CounterGuarantee: a.CounterGuarantee,
+		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
+		IsReturnedOverseasStudent: a.ReturnedOverseasStudent,
 	}
 	if a.SubmittedAt != nil {
 		on := application.Day(*a.SubmittedAt).Format(time.DateOnly)
@@ -158,6 +162,7 @@ func fromApplicationRow(r applicationRow) (application.Application, error) {
 			Phone: r.Phone, KeyGroup: r.KeyGroup, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
 			Amount: money.FromFen(r.AmountFen), TermMonths: r.TermMonths, BusinessName: r.BusinessName,
 			Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned, BirthDate: birth, Female: r.Female,
+			Flags: application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
 		},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, StageEnteredAt: r.StageEnteredAt,
 		ApprovedTermMonths: r.ApprovedTermMonths, ApprovedAt: r.ApprovedAt, ApprovedBy: r.ApprovedBy, DisbursedAt: r.DisbursedAt,
@@ -310,6 +315,7 @@ func (s Applications) Update(ctx context.Context, a application.Application, ver
 	res := s.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ?", a.ID, version).Updates(map[string]any{
 		"status": r.Status, "version": r.Version, "borrower_type": r.BorrowerType, "name": r.Name,
 		"national_id": r.NationalID, "birth_date": r.BirthDate, "female": r.Female, "phone": r.Phone,
+		"is_disabled": r.IsDisabled, "is_village_official": r.IsVillageOfficial, "is_returned_overseas_student": r.IsReturnedOverseasStudent,
 		"key_group": r.KeyGroup, "district_code": r.DistrictCode, "bank_code": r.BankCode,
 		"amount_fen": r.AmountFen, "term_months": r.TermMonths, "business_name": r.BusinessName,
 		"industry": r.Industry, "purpose": r.Purpose, "jobs_planned": r.JobsPlanned, "partners": r.Partners,

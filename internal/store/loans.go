@@ -76,57 +76,60 @@ func (d sqlDate) ptr() *time.Time {
 }
 
 type loanRow struct {
-	ID                  int64 `gorm:"primaryKey"`
-	Number              string
-	ApplicationID       *int64
-	ExternalRef         *string
-	Status              string
-	Version             int
-	BorrowerID          *int64
-	Name                string
-	NationalID          string
-	Gender              string
-	KeyGroup            string
-	BorrowerType        string
-	Industry            string
-	Jobs                int
-	DistrictCode        string
-	BankCode            string
-	PrincipalFen        int64
-	OutstandingFen      int64
-	AnnualRatePPM       int64 `gorm:"column:annual_rate_ppm"`
-	SubsidyRatePPM      int64 `gorm:"column:subsidy_rate_ppm"`
-	BorrowerRatePPM     int64 `gorm:"column:borrower_rate_ppm"`
-	SubsidyCapFen       int64
-	TermMonths          int
-	RepaymentMethod     string
-	DisbursedOn         sqlDate
-	DisbursedYear       int
-	DisbursedMonth      int
-	DisbursedQuarter    int
-	MaturityDate        sqlDate
-	BankReference       *string
-	DisbursedBy         *int64
-	DaysOverdue         int
-	OverdueSince        sqlDate
-	EverOverdue         bool
-	CheckedOn           sqlDate
-	SettledOn           sqlDate
-	CompensatedOn       sqlDate
-	CompensationFen     *int64
-	FundSharePPM        *int64 `gorm:"column:fund_share_ppm"`
-	FundPaidFen         *int64
-	BankBorneFen        *int64
-	CompensatedBy       *int64
-	RecoveredFen        int64
-	WriteOffProposedBy  *int64
-	WriteOffProposedAt  *time.Time
-	WriteOffReason      *string
-	WriteOffConfirmedBy *int64
-	WrittenOffOn        sqlDate
-	WrittenOffFen       *int64
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	ID                        int64 `gorm:"primaryKey"`
+	Number                    string
+	ApplicationID             *int64
+	ExternalRef               *string
+	Status                    string
+	Version                   int
+	BorrowerID                *int64
+	Name                      string
+	NationalID                string
+	Gender                    string
+	IsDisabled                bool
+	IsVillageOfficial         bool
+	IsReturnedOverseasStudent bool
+	KeyGroup                  string
+	BorrowerType              string
+	Industry                  string
+	Jobs                      int
+	DistrictCode              string
+	BankCode                  string
+	PrincipalFen              int64
+	OutstandingFen            int64
+	AnnualRatePPM             int64 `gorm:"column:annual_rate_ppm"`
+	SubsidyRatePPM            int64 `gorm:"column:subsidy_rate_ppm"`
+	BorrowerRatePPM           int64 `gorm:"column:borrower_rate_ppm"`
+	SubsidyCapFen             int64
+	TermMonths                int
+	RepaymentMethod           string
+	DisbursedOn               sqlDate
+	DisbursedYear             int
+	DisbursedMonth            int
+	DisbursedQuarter          int
+	MaturityDate              sqlDate
+	BankReference             *string
+	DisbursedBy               *int64
+	DaysOverdue               int
+	OverdueSince              sqlDate
+	EverOverdue               bool
+	CheckedOn                 sqlDate
+	SettledOn                 sqlDate
+	CompensatedOn             sqlDate
+	CompensationFen           *int64
+	FundSharePPM              *int64 `gorm:"column:fund_share_ppm"`
+	FundPaidFen               *int64
+	BankBorneFen              *int64
+	CompensatedBy             *int64
+	RecoveredFen              int64
+	WriteOffProposedBy        *int64
+	WriteOffProposedAt        *time.Time
+	WriteOffReason            *string
+	WriteOffConfirmedBy       *int64
+	WrittenOffOn              sqlDate
+	WrittenOffFen             *int64
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
 }
 
 func (loanRow) TableName() string { return "loans" }
@@ -222,6 +225,7 @@ func toLoanRow(l loan.Loan) (loanRow, error) {
 	r := loanRow{
 		ID: l.ID, Number: l.Number, ApplicationID: l.ApplicationID, ExternalRef: l.ExternalRef, Status: string(l.Status), Version: l.Version,
 		BorrowerID: l.BorrowerID, Name: l.Name, NationalID: strings.ToUpper(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup,
+		IsDisabled: l.Disabled, IsVillageOfficial: l.VillageOfficial, IsReturnedOverseasStudent: l.ReturnedOverseasStudent,
 		BorrowerType: l.BorrowerType, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
 		TermMonths: l.TermMonths, RepaymentMethod: string(l.Method), DisbursedOn: dateOf(l.DisbursedOn),
 		DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
@@ -278,6 +282,7 @@ func fromLoanRow(r loanRow) loan.Loan {
 	l := loan.Loan{
 		ID: r.ID, Number: r.Number, ApplicationID: r.ApplicationID, ExternalRef: r.ExternalRef, Status: loan.Status(r.Status), Version: r.Version,
 		BorrowerID: r.BorrowerID, Name: r.Name, NationalID: r.NationalID, Female: r.Gender == "female", KeyGroup: r.KeyGroup,
+		Flags:        application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
 		BorrowerType: r.BorrowerType, Industry: r.Industry, Jobs: r.Jobs, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
 		Principal: money.FromFen(r.PrincipalFen), Outstanding: money.FromFen(r.OutstandingFen),
 		AnnualRate: money.RateFromPPM(r.AnnualRatePPM), SubsidyRate: money.RateFromPPM(r.SubsidyRatePPM), BorrowerRate: money.RateFromPPM(r.BorrowerRatePPM),

@@ -13,7 +13,9 @@ CREATE INDEX loans_disbursed_on_idx ON loans (bank_code, disbursed_on);
 
 -- Disbursements per day and dimension: dim is district, returnee (district
 -- of loans to returning migrant workers), key_group, bank, borrower_type,
--- industry or gender; key is the value. Every loan counts once in each dimension.
+-- industry or gender; key is the value. dim flag counts each loan under
+-- every reporting flag it carries (female, disabled, village_official,
+-- returned_overseas_student), so its rows do not add up to the total. Every loan counts once in each dimension.
 CREATE TABLE loan_day_totals (
     dim          TEXT NOT NULL,
     day          DATE NOT NULL,
@@ -90,7 +92,11 @@ BEGIN
         ('bank', l.bank_code),
         ('borrower_type', l.borrower_type),
         ('industry', l.industry),
-        ('gender', l.gender)) AS d (dim, key)
+        ('gender', l.gender),
+        ('flag', CASE WHEN l.gender = 'female' THEN 'female' END),
+        ('flag', CASE WHEN l.is_disabled THEN 'disabled' END),
+        ('flag', CASE WHEN l.is_village_official THEN 'village_official' END),
+        ('flag', CASE WHEN l.is_returned_overseas_student THEN 'returned_overseas_student' END)) AS d (dim, key)
     WHERE d.key IS NOT NULL
     GROUP BY d.dim, l.disbursed_on, d.key, l.disbursed_year, l.disbursed_month, l.disbursed_quarter
     ORDER BY d.dim, l.disbursed_on, d.key

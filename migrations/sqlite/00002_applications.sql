@@ -18,6 +18,11 @@ CREATE TABLE applications (
     national_id                     TEXT NOT NULL,
     birth_date                      TEXT NOT NULL,
     female                          BOOLEAN NOT NULL,
+    -- Reporting flags the applicant declares: disabled person (残疾人), village
+    -- official (大学生村官), returned overseas student (留学回国人员).
+    is_disabled                     BOOLEAN NOT NULL DEFAULT 0,
+    is_village_official             BOOLEAN NOT NULL DEFAULT 0,
+    is_returned_overseas_student    BOOLEAN NOT NULL DEFAULT 0,
     phone                           TEXT NOT NULL DEFAULT '',
     key_group                       TEXT NOT NULL DEFAULT '',
     district_code                   TEXT NOT NULL REFERENCES districts (code),

@@ -79,7 +79,11 @@ BEGIN
           UNION ALL SELECT 'returnee', CASE WHEN new.key_group = 'returning_migrant_worker' THEN new.district_code END
           UNION ALL SELECT 'key_group', new.key_group UNION ALL SELECT 'bank', new.bank_code
           UNION ALL SELECT 'borrower_type', new.borrower_type UNION ALL SELECT 'industry', new.industry
-          UNION ALL SELECT 'gender', new.gender) AS d
+          UNION ALL SELECT 'gender', new.gender
+          UNION ALL SELECT 'flag', CASE WHEN new.gender = 'female' THEN 'female' END
+          UNION ALL SELECT 'flag', CASE WHEN new.is_disabled THEN 'disabled' END
+          UNION ALL SELECT 'flag', CASE WHEN new.is_village_official THEN 'village_official' END
+          UNION ALL SELECT 'flag', CASE WHEN new.is_returned_overseas_student THEN 'returned_overseas_student' END) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;
@@ -130,7 +134,11 @@ BEGIN
           UNION ALL SELECT 'returnee', CASE WHEN old.key_group = 'returning_migrant_worker' THEN old.district_code END
           UNION ALL SELECT 'key_group', old.key_group UNION ALL SELECT 'bank', old.bank_code
           UNION ALL SELECT 'borrower_type', old.borrower_type UNION ALL SELECT 'industry', old.industry
-          UNION ALL SELECT 'gender', old.gender) AS d
+          UNION ALL SELECT 'gender', old.gender
+          UNION ALL SELECT 'flag', CASE WHEN old.gender = 'female' THEN 'female' END
+          UNION ALL SELECT 'flag', CASE WHEN old.is_disabled THEN 'disabled' END
+          UNION ALL SELECT 'flag', CASE WHEN old.is_village_official THEN 'village_official' END
+          UNION ALL SELECT 'flag', CASE WHEN old.is_returned_overseas_student THEN 'returned_overseas_student' END) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;
@@ -157,7 +165,11 @@ BEGIN
           UNION ALL SELECT 'returnee', CASE WHEN new.key_group = 'returning_migrant_worker' THEN new.district_code END
           UNION ALL SELECT 'key_group', new.key_group UNION ALL SELECT 'bank', new.bank_code
           UNION ALL SELECT 'borrower_type', new.borrower_type UNION ALL SELECT 'industry', new.industry
-          UNION ALL SELECT 'gender', new.gender) AS d
+          UNION ALL SELECT 'gender', new.gender
+          UNION ALL SELECT 'flag', CASE WHEN new.gender = 'female' THEN 'female' END
+          UNION ALL SELECT 'flag', CASE WHEN new.is_disabled THEN 'disabled' END
+          UNION ALL SELECT 'flag', CASE WHEN new.is_village_official THEN 'village_official' END
+          UNION ALL SELECT 'flag', CASE WHEN new.is_returned_overseas_student THEN 'returned_overseas_student' END) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;
@@ -190,7 +202,11 @@ BEGIN
           UNION ALL SELECT 'returnee', CASE WHEN old.key_group = 'returning_migrant_worker' THEN old.district_code END
           UNION ALL SELECT 'key_group', old.key_group UNION ALL SELECT 'bank', old.bank_code
           UNION ALL SELECT 'borrower_type', old.borrower_type UNION ALL SELECT 'industry', old.industry
-          UNION ALL SELECT 'gender', old.gender) AS d
+          UNION ALL SELECT 'gender', old.gender
+          UNION ALL SELECT 'flag', CASE WHEN old.gender = 'female' THEN 'female' END
+          UNION ALL SELECT 'flag', CASE WHEN old.is_disabled THEN 'disabled' END
+          UNION ALL SELECT 'flag', CASE WHEN old.is_village_official THEN 'village_official' END
+          UNION ALL SELECT 'flag', CASE WHEN old.is_returned_overseas_student THEN 'returned_overseas_student' END) AS d
     WHERE d.key IS NOT NULL
     ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
         jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created;

@@ -163,6 +163,7 @@ await R.test('an entrepreneur registers and applies; field errors from the API s
   await page.getByLabel('所属行业').fill('零售业');
   await page.getByLabel('贷款用途').fill('采购冷库设备');
   await page.getByLabel('计划带动就业（人）').fill('3');
+  await page.getByLabel('大学生村官').check();
   await a11y(page);
   await page.getByRole('button', { name: '保存并提交' }).click();
   const idError = page.locator('[name=national_id][aria-invalid=true]');
@@ -175,6 +176,7 @@ await R.test('an entrepreneur registers and applies; field errors from the API s
   await page.getByText('申请已提交，进入资格审核。').waitFor();
   assert.match(await heading(page), /^申请 /);
   await page.locator('.facts').getByText('资格审核').waitFor();
+  await page.locator('.facts').getByText('大学生村官').waitFor();
   appURL = page.url();
   await page.locator('.timeline li').first().waitFor();
 });

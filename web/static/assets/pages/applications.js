@@ -10,6 +10,8 @@ import { badge, page, pager, hashWith, section, unavailable } from '../widgets.j
 import { go } from '../app.js';
 import { supportProfile } from './support.js';
 
+// The reporting flags the applicant declares (DOMAIN: reports flag them).
+const FLAGS = ['is_disabled', 'is_village_official', 'is_returned_overseas_student'];
 const STATUSES = ['draft', 'eligibility_review', 'guarantee_review', 'bank_review', 'approved', 'disbursed', 'returned', 'rejected', 'withdrawn'];
 const KEY_GROUPS = ['registered_unemployed', 'employment_difficulty', 'retired_soldier', 'released_prisoner', 'college_graduate',
   'overcapacity_worker', 'returning_migrant_worker', 'online_merchant', 'poverty_alleviated', 'rural_entrepreneur'];
@@ -229,6 +231,10 @@ async function applyView({ params }) {
         field({ name: 'industry', label: t('app.industry'), required: true, value: a.industry }),
         field({ name: 'jobs_planned', label: t('app.jobsPlanned'), type: 'number', min: 0, value: a.jobs_planned }),
         field({ name: 'purpose', label: t('app.purpose'), type: 'textarea', value: a.purpose, wide: true }))),
+    h('fieldset', { class: 'block' }, h('legend', {}, t('apply.flags')),
+      h('p', { class: 'hint' }, t('apply.flagsHint')),
+      h('div', { class: 'grid' }, ...FLAGS.map((f) => h('div', { class: 'field check' },
+        h('label', {}, h('input', { type: 'checkbox', name: f, checked: !!a[f] }), ' ', t(`app.${f}`)))))),
     othersSec,
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary', value: 'submit' }, editing ? t('apply.saveResubmit') : t('apply.saveSubmit')),
@@ -252,6 +258,7 @@ async function applyView({ params }) {
       borrower_type: ty, name: v.name, national_id: v.national_id.toUpperCase(), phone: v.phone, key_group: v.key_group,
       district_code: v.district_code, bank_code: v.bank_code, amount: v.amount, term_months: intOrRaw(v.term_months),
       business_name: v.business_name, industry: v.industry, purpose: v.purpose, jobs_planned: intOrRaw(v.jobs_planned) ?? 0,
+      ...Object.fromEntries(FLAGS.map((f) => [f, !!v[f]])),
       partners: ty === 'partnership' ? [...partners.children].map((_, i) => ({
         name: v[`partners[${i}].name`], national_id: (v[`partners[${i}].national_id`] || '').toUpperCase(), key_group: v[`partners[${i}].key_group`],
       })) : [],
@@ -461,6 +468,7 @@ async function detailView({ params, user, rerender }) {
     [t('app.industry'), a.industry],
     [t('app.purpose'), a.purpose],
     [t('app.jobsPlanned'), a.jobs_planned],
+    FLAGS.some((f) => a[f]) ? [t('apply.flags'), FLAGS.filter((f) => a[f]).map((f) => t(`app.${f}`)).join('、')] : null,
     a.approved_amount ? [t('decision.approvedAmount'), yuan(a.approved_amount)] : null,
     a.annual_rate ? [t('app.annualRate'), rate(a.annual_rate)] : null,
     a.approved_term_months ? [t('app.approvedTerm'), a.approved_term_months] : null,

@@ -10,7 +10,7 @@ import { go } from '../app.js';
 import { banks } from '../ref.js';
 import { hasRole } from '../roles.js';
 
-const GROUPS = ['district', 'key_group', 'bank', 'borrower_type', 'industry', 'gender', 'month', 'quarter'];
+const GROUPS = ['district', 'key_group', 'bank', 'borrower_type', 'industry', 'gender', 'flag', 'month', 'quarter'];
 
 function exportButtons(path, q, base) {
   const status = h('p', { class: 'ok-text', role: 'status' });
