@@ -108,7 +108,11 @@ func TestAdminUserManagement(t *testing.T) {
 	if list["total"].(float64) != 3 || len(list["items"].([]any)) != 2 || list["page_size"].(float64) != 2 {
 		t.Fatalf("users list = %v", list)
 	}
-	s.Do("GET", "/api/v1/users?page_size=500", s.AdminToken, nil).WantProblem(422, "validation_failed")
+	if got := s.Do("GET", "/api/v1/users?page_size=500", s.AdminToken, nil).Want(200).JSON()["page_size"]; got != 200.0 {
+		t.Fatalf("page_size 500 served as %v, want it capped at 200", got)
+	}
+	s.Do("GET", "/api/v1/users?page_size=0", s.AdminToken, nil).WantProblem(422, "validation_failed")
+	s.Do("GET", "/api/v1/users?page_size=ten", s.AdminToken, nil).WantProblem(422, "validation_failed")
 	s.Do("GET", "/api/v1/users?page=zero", s.AdminToken, nil).WantProblem(422, "validation_failed")
 	s.Do("GET", "/api/v1/users/999999", s.AdminToken, nil).WantProblem(404, "not_found")
 	s.Do("GET", "/api/v1/users/abc", s.AdminToken, nil).WantProblem(404, "not_found")

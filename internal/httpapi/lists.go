@@ -31,13 +31,31 @@ func readPage(c *gin.Context, f *apperr.Fields) pageQuery {
 	}
 	if v := c.Query("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPageSize {
+		switch {
+		case err != nil && !isLongNumber(v), n < 1 && err == nil:
 			f.Add("page_size", "must be a whole number from 1 to 200")
-		} else {
+		case err != nil || n > MaxPageSize:
+			// Larger pages are capped, not refused: the answer's page_size
+			// says what was served.
+			p.PageSize = MaxPageSize
+		default:
 			p.PageSize = n
 		}
 	}
 	return p
+}
+
+// isLongNumber reports whether v is a positive whole number too large for an int.
+func isLongNumber(v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // listResponse is the envelope of every list.

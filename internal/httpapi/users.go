@@ -251,5 +251,5 @@ func (a *api) routesAccount() {
 
 var pageParams = []Param{
 	{Name: "page", Type: "integer", Description: "page number from 1"},
-	{Name: "page_size", Type: "integer", Description: "items per page, 1–200, default 20"},
+	{Name: "page_size", Type: "integer", Description: "items per page, default 20; above 200 is capped at 200"},
 }
