@@ -321,18 +321,14 @@ type exposureResponse struct {
 
 func toExposure(es []loan.Exposure) exposureResponse {
 	out := exposureResponse{Rows: []exposureRow{}}
-	var t loan.Exposure
 	row := func(e loan.Exposure) exposureRow {
 		return exposureRow{DistrictCode: e.DistrictCode, Loans: e.Loans, Outstanding: money.Format(e.Outstanding), Overdue: money.Format(e.Overdue),
 			Compensated: money.Format(e.Compensated), Recovered: money.Format(e.Recovered), WrittenOff: money.Format(e.WrittenOff)}
 	}
 	for _, e := range es {
 		out.Rows = append(out.Rows, row(e))
-		t.Loans += e.Loans
-		t.Outstanding, t.Overdue = t.Outstanding.Add(e.Outstanding), t.Overdue.Add(e.Overdue)
-		t.Compensated, t.Recovered, t.WrittenOff = t.Compensated.Add(e.Compensated), t.Recovered.Add(e.Recovered), t.WrittenOff.Add(e.WrittenOff)
 	}
-	out.Total = row(t)
+	out.Total = row(loan.ExposureTotal(es))
 	return out
 }
 

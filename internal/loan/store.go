@@ -96,3 +96,14 @@ type Exposure struct {
 	Recovered   decimal.Decimal
 	WrittenOff  decimal.Decimal
 }
+
+// ExposureTotal adds the districts' exposures up into the city's.
+func ExposureTotal(es []Exposure) Exposure {
+	t := Exposure{Outstanding: decimal.Zero, Overdue: decimal.Zero, Compensated: decimal.Zero, Recovered: decimal.Zero, WrittenOff: decimal.Zero}
+	for _, e := range es {
+		t.Loans += e.Loans
+		t.Outstanding, t.Overdue = t.Outstanding.Add(e.Outstanding), t.Overdue.Add(e.Overdue)
+		t.Compensated, t.Recovered, t.WrittenOff = t.Compensated.Add(e.Compensated), t.Recovered.Add(e.Recovered), t.WrittenOff.Add(e.WrittenOff)
+	}
+	return t
+}
