@@ -512,11 +512,21 @@ func strPtr(v any) *string {
 func TestExposureCountsOpenLoans(t *testing.T) {
 	c := newCast(t)
 	c.loan(t)
+	c.loan(t)
 	exp := c.s.Do("GET", "/api/v1/guarantee/exposure", c.auditor, nil).Want(200).JSON()
 	row := exp["rows"].([]any)[0].(map[string]any)
-	if row["district_code"] != apptest.District || row["loans"].(float64) != 1 || row["outstanding"] != "200000.00" || row["overdue"] != "0.00" {
+	if row["district_code"] != apptest.District || row["loans"].(float64) != 2 || row["outstanding"] != "400000.00" || row["overdue"] != "0.00" {
 		t.Errorf("exposure %v", exp)
 	}
+	total := exp["total"].(map[string]any)
+	if total["loans"].(float64) != 2 || total["outstanding"] != "400000.00" || total["compensated"] != "0.00" {
+		t.Errorf("exposure total %v", total)
+	}
+	// A guarantee officer sees their district only; an entrepreneur none of it.
+	if rows := c.s.Do("GET", "/api/v1/guarantee/exposure", c.guarOther, nil).Want(200).JSON()["rows"].([]any); len(rows) != 0 {
+		t.Errorf("another district's guarantee officer sees %v", rows)
+	}
+	c.s.Do("GET", "/api/v1/guarantee/exposure", c.owner, nil).WantProblem(403, "forbidden")
 }
 
 func TestEqualPrincipalSchedule(t *testing.T) {
