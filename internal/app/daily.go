@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"chuangdai/internal/application"
+	"chuangdai/internal/loan"
 )
 
 // nextDailyRun returns the first hour:minute in Asia/Shanghai after now.
@@ -33,9 +34,26 @@ func (a *App) runDailyJobs(ctx context.Context, hour, minute int) {
 	}
 }
 
+// DailyResult is what the daily job did.
+type DailyResult struct {
+	loan.DailyResult
+	SessionsPurged int64
+}
+
+// RunDaily is the daily job for day: overdue marking and the purge of old
+// idempotency keys (loans), then of ended sessions and sign-in throttles.
+func (a *App) RunDaily(ctx context.Context, day time.Time) (DailyResult, error) {
+	res, err := a.Loans.RunDaily(ctx, day)
+	if err != nil || res.AlreadyRunning {
+		return DailyResult{DailyResult: res}, err
+	}
+	n, err := a.Users.Purge(ctx)
+	return DailyResult{DailyResult: res, SessionsPurged: n}, err
+}
+
 func (a *App) runDailyOnce(ctx context.Context) {
 	day := application.Day(time.Now())
-	res, err := a.Loans.RunDaily(ctx, day)
+	res, err := a.RunDaily(ctx, day)
 	switch {
 	case ctx.Err() != nil:
 	case err != nil:
@@ -44,6 +62,7 @@ func (a *App) runDailyOnce(ctx context.Context) {
 		a.Log.Info("daily job already running on another instance", "day", day.Format(time.DateOnly))
 	default:
 		a.Log.Info("daily job done", "day", day.Format(time.DateOnly), "checked", res.Checked,
-			"became_overdue", res.BecameOverdue, "cured", res.Cured, "overdue", res.Overdue, "keys_purged", res.KeysPurged)
+			"became_overdue", res.BecameOverdue, "cured", res.Cured, "overdue", res.Overdue, "keys_purged", res.KeysPurged,
+			"sessions_purged", res.SessionsPurged)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"testing"
@@ -148,4 +149,34 @@ func TestAdminChangesRoleAndDisables(t *testing.T) {
 	admin := s.Do("GET", "/api/v1/me", s.AdminToken, nil).JSON()
 	adminID := strconv.Itoa(int(admin["id"].(float64)))
 	s.Do("PATCH", "/api/v1/users/"+adminID, s.AdminToken, map[string]any{"disabled": true}).WantProblem(422, "validation_failed")
+}
+
+// The daily job deletes ended sessions and spent sign-in throttles, so the
+// tables do not grow without bound; live sessions stay.
+func TestPurgeEndedSessions(t *testing.T) {
+	s := apptest.NewServer(t)
+	c := withClock(s)
+	s.User("old.user", "entrepreneur", "", "")
+	gone := s.Login("old.user", apptest.Password)
+	s.Do("POST", "/api/v1/auth/logout", gone, nil).Want(204)
+	login(s, "nobody", "wrong").WantProblem(401, "auth.invalid_credentials")
+	count := func(table string) int {
+		var n int
+		if err := s.App.DB.SQL().QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count("sessions")
+	c.add(9 * time.Hour) // past every token's 8 h lifetime
+	c.add(25 * time.Hour)
+	live := s.Login("old.user", apptest.Password)
+	n, err := s.App.Users.Purge(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(n) != before || count("sessions") != 1 || count("login_throttle") != 0 {
+		t.Fatalf("purged %d of %d sessions; %d sessions and %d throttles left", n, before, count("sessions"), count("login_throttle"))
+	}
+	s.Do("GET", "/api/v1/me", live, nil).Want(200)
 }

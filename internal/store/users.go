@@ -204,6 +204,21 @@ func (s Users) RevokeUserSessions(ctx context.Context, userID int64, at time.Tim
 	return translate(s.conn(ctx).Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at).Error, "sessions")
 }
 
+// PurgeSessions implements user.Store.
+func (s Users) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		res := s.conn(ctx).Where("expires_at < ? OR revoked_at < ?", before, before).Delete(&sessionRow{})
+		if res.Error != nil {
+			return translate(res.Error, "sessions")
+		}
+		n = res.RowsAffected
+		return translate(s.conn(ctx).Where("window_start < ? AND (locked_until IS NULL OR locked_until < ?)", before, before).
+			Delete(&throttleRow{}).Error, "sign-in throttles")
+	})
+	return n, err
+}
+
 // SetPassword implements user.Store.
 func (s Users) SetPassword(ctx context.Context, id int64, hash string, at time.Time) error {
 	res := s.conn(ctx).Model(&userRow{}).Where("id = ?", id).

@@ -113,6 +113,13 @@ func (s *Service) bump(ctx context.Context, now time.Time, key string, max int, 
 	return s.store.PutThrottle(ctx, t)
 }
 
+// Purge deletes sessions that ended more than a day ago and sign-in
+// throttles that no longer hold anything back, so neither table grows
+// without bound. The daily job calls it.
+func (s *Service) Purge(ctx context.Context) (int64, error) {
+	return s.store.PurgeSessions(ctx, s.now().UTC().Add(-24*time.Hour))
+}
+
 // ChangePassword replaces the caller's password after checking the current
 // one, and ends every session of the user, the caller's included.
 func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current, next string) error {

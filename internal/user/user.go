@@ -55,6 +55,10 @@ type Store interface {
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	RevokeSession(ctx context.Context, id string, at time.Time) error
 	RevokeUserSessions(ctx context.Context, userID int64, at time.Time) error
+	// PurgeSessions deletes sessions that expired before before, and the
+	// sign-in throttles whose window and lock ended then; it returns how
+	// many sessions went.
+	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
 	SetPassword(ctx context.Context, id int64, hash string, at time.Time) error
 	// UpdateUser writes name, disabled and replaces the role bindings.
 	UpdateUser(ctx context.Context, u User, at time.Time) error
