@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
@@ -14,51 +13,21 @@ import (
 	"chuangdai/internal/support"
 )
 
-// civilDate is a calendar day: DATE on PostgreSQL, TEXT YYYY-MM-DD on
-// SQLite, so that comparing two days in SQL works the same on both.
-type civilDate struct{ time.Time }
-
-func dayOf(t time.Time) civilDate { return civilDate{t} }
-
-func dayPtr(t *time.Time) *civilDate {
+// dayPtr is the nullable form of dateOf.
+func dayPtr(t *time.Time) *sqlDate {
 	if t == nil {
 		return nil
 	}
-	d := civilDate{*t}
+	d := sqlDate{*t}
 	return &d
 }
 
-func (d *civilDate) ptr() *time.Time {
+// timeOf reads a nullable day.
+func timeOf(d *sqlDate) *time.Time {
 	if d == nil {
 		return nil
 	}
-	t := d.Time
-	return &t
-}
-
-// Value implements driver.Valuer.
-func (d civilDate) Value() (driver.Value, error) { return d.Format(time.DateOnly), nil }
-
-// Scan implements sql.Scanner.
-func (d *civilDate) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case time.Time:
-		d.Time = time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC)
-		return nil
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("a day cannot be read from %T", src)
-	}
-	if len(s) < 10 {
-		return fmt.Errorf("a day cannot be read from %q", s)
-	}
-	t, err := time.Parse(time.DateOnly, s[:10])
-	d.Time = t
-	return err
+	return d.ptr()
 }
 
 type trainingRow struct {
@@ -67,8 +36,8 @@ type trainingRow struct {
 	Name          string
 	Course        string
 	Institution   string
-	StartDate     civilDate
-	EndDate       civilDate
+	StartDate     sqlDate
+	EndDate       sqlDate
 	EndYear       int
 	CertificateNo string
 	DistrictCode  string
@@ -94,8 +63,8 @@ type tenancyRow struct {
 	BaseID     int64
 	NationalID string
 	EntityName string
-	MoveIn     civilDate
-	MoveOut    *civilDate
+	MoveIn     sqlDate
+	MoveOut    *sqlDate
 	MoveInYear int
 	CreatedBy  *int64
 	CreatedAt  time.Time
@@ -108,7 +77,7 @@ type serviceRow struct {
 	ID           int64 `gorm:"primaryKey"`
 	NationalID   string
 	Kind         string
-	Date         civilDate
+	Date         sqlDate
 	Year         int
 	Notes        string
 	DistrictCode string
@@ -151,7 +120,7 @@ func (s Support) Districts(ctx context.Context) (map[string]string, error) {
 func trainingRowOf(t support.Training) trainingRow {
 	return trainingRow{
 		ID: t.ID, NationalID: t.NationalID, Name: t.Name, Course: t.Course, Institution: t.Institution,
-		StartDate: dayOf(t.StartDate), EndDate: dayOf(t.EndDate), EndYear: t.EndDate.Year(),
+		StartDate: dateOf(t.StartDate), EndDate: dateOf(t.EndDate), EndYear: t.EndDate.Year(),
 		CertificateNo: t.CertificateNo, DistrictCode: t.DistrictCode, CreatedBy: userRef(t.CreatedBy), CreatedAt: t.CreatedAt,
 	}
 }
@@ -261,7 +230,7 @@ func (s Support) Base(ctx context.Context, id int64) (support.Base, error) {
 func tenancyRowOf(t support.Tenancy) tenancyRow {
 	return tenancyRow{
 		ID: t.ID, BaseID: t.BaseID, NationalID: t.NationalID, EntityName: t.EntityName,
-		MoveIn: dayOf(t.MoveIn), MoveOut: dayPtr(t.MoveOut), MoveInYear: t.MoveIn.Year(),
+		MoveIn: dateOf(t.MoveIn), MoveOut: dayPtr(t.MoveOut), MoveInYear: t.MoveIn.Year(),
 		CreatedBy: userRef(t.CreatedBy), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 }
@@ -294,8 +263,8 @@ type tenancyView struct {
 	BaseID       int64
 	NationalID   string
 	EntityName   string
-	MoveIn       civilDate
-	MoveOut      *civilDate
+	MoveIn       sqlDate
+	MoveOut      *sqlDate
 	CreatedBy    *int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -309,7 +278,7 @@ const tenancySelect = "incubation_records.*, incubation_bases.name AS base_name,
 func tenancyOf(v tenancyView) support.Tenancy {
 	return support.Tenancy{
 		ID: v.ID, BaseID: v.BaseID, NationalID: v.NationalID, EntityName: v.EntityName,
-		MoveIn: v.MoveIn.Time, MoveOut: v.MoveOut.ptr(), CreatedBy: userOf(v.CreatedBy), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		MoveIn: v.MoveIn.Time, MoveOut: timeOf(v.MoveOut), CreatedBy: userOf(v.CreatedBy), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		BaseName: v.BaseName, BaseLevel: v.BaseLevel, DistrictCode: v.DistrictCode,
 	}
 }
@@ -332,14 +301,14 @@ func (s Support) Tenancy(ctx context.Context, id int64) (support.Tenancy, error)
 // SetMoveOut implements support.Store.
 func (s Support) SetMoveOut(ctx context.Context, id int64, day, at time.Time) (bool, error) {
 	res := s.conn(ctx).Model(&tenancyRow{}).Where("id = ? AND move_out IS NULL", id).
-		Updates(map[string]any{"move_out": dayOf(day), "updated_at": at})
+		Updates(map[string]any{"move_out": dateOf(day), "updated_at": at})
 	return res.RowsAffected == 1, translate(res.Error, "incubation record")
 }
 
 // CreateService implements support.Store.
 func (s Support) CreateService(ctx context.Context, sv *support.ServiceRecord) error {
 	row := serviceRow{
-		NationalID: sv.NationalID, Kind: sv.Kind, Date: dayOf(sv.Date), Year: sv.Date.Year(), Notes: sv.Notes,
+		NationalID: sv.NationalID, Kind: sv.Kind, Date: dateOf(sv.Date), Year: sv.Date.Year(), Notes: sv.Notes,
 		DistrictCode: sv.DistrictCode, CreatedBy: userRef(sv.CreatedBy), CreatedAt: sv.CreatedAt,
 	}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
@@ -369,7 +338,7 @@ type loanView struct {
 	LoanStatus        *string
 	PrincipalFen      *int64
 	OutstandingFen    *int64
-	DisbursedOn       *civilDate
+	DisbursedOn       *sqlDate
 }
 
 func loanOf(v loanView) support.Loan {
@@ -514,9 +483,9 @@ func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, 
 	type borrower struct {
 		NationalID    string
 		DistrictCode  string
-		DisbursedOn   civilDate
-		FirstTraining *civilDate
-		FirstMoveIn   *civilDate
+		DisbursedOn   sqlDate
+		FirstTraining *sqlDate
+		FirstMoveIn   *sqlDate
 	}
 	var rows []borrower
 	err := s.conn(ctx).Table("loans l").
