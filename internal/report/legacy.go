@@ -378,6 +378,41 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, body io.Rea
 	return res, nil
 }
 
+// eachRecord calls row for every non-blank record after the header, with
+// its cells by column name, its line number and a place for its field
+// errors. It checks the whole file, then answers one validation error
+// naming every bad row and field (the first maxReportedErrors), or nil.
+func eachRecord(rows *csvRows, index map[string]int, row func(get func(string) string, line int, f *apperr.Fields)) error {
+	var errs []apperr.FieldError
+	for {
+		rec, line, err := rows.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
+				errs = append(errs, e.Fields...)
+				break
+			}
+			return err
+		}
+		if blank(rec) {
+			continue
+		}
+		var f apperr.Fields
+		row(func(col string) string { return cell(rec, index, col) }, line, &f)
+		for _, fe := range f.List() {
+			if len(errs) < maxReportedErrors {
+				errs = append(errs, apperr.FieldError{Row: line, Field: fe.Field, Message: fe.Message})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return apperr.Validation(errs...)
+	}
+	return nil
+}
+
 // readLegacy reads and checks every row of a legacy file and returns the
 // loans, or a validation error listing the bad rows.
 func readLegacy(body io.Reader, chk legacyChecker) ([]LegacyLoan, error) {
@@ -389,42 +424,19 @@ func readLegacy(body io.Reader, chk legacyChecker) ([]LegacyLoan, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []apperr.FieldError
 	seen := map[string]int{}
 	var loans []LegacyLoan
-	for {
-		rec, line, err := rows.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
-				errs = append(errs, e.Fields...)
-				break
-			}
-			return nil, err
-		}
-		if blank(rec) {
-			continue
-		}
-		var f apperr.Fields
-		l := chk.check(func(col string) string { return cell(rec, index, col) }, &f)
+	err = eachRecord(rows, index, func(get func(string) string, line int, f *apperr.Fields) {
+		l := chk.check(get, f)
 		if first, dup := seen[l.ExternalRef]; dup && l.ExternalRef != "" {
 			f.Addf("external_ref", "appears twice in the file (first on row %d)", first)
 		} else if l.ExternalRef != "" {
 			seen[l.ExternalRef] = line
 		}
-		for _, fe := range f.List() {
-			if len(errs) < maxReportedErrors {
-				errs = append(errs, apperr.FieldError{Row: line, Field: fe.Field, Message: fe.Message})
-			}
-		}
-		if len(errs) == 0 {
-			loans = append(loans, l)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, apperr.Validation(errs...)
+		loans = append(loans, l)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(loans) == 0 {
 		return nil, apperr.Validation(apperr.FieldError{Row: 2, Field: "file", Message: "the file has a header but no loans"})

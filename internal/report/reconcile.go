@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"io"
 	"regexp"
 	"sort"
@@ -49,25 +48,8 @@ func ParseBankList(body io.Reader, from, to time.Time) ([]BankLine, error) {
 		return nil, err
 	}
 	var out []BankLine
-	var errs []apperr.FieldError
 	seen := map[string]int{}
-	for {
-		rec, line, err := rows.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
-				errs = append(errs, e.Fields...)
-				break
-			}
-			return nil, err
-		}
-		if blank(rec) {
-			continue
-		}
-		get := func(col string) string { return cell(rec, index, col) }
-		var f apperr.Fields
+	err = eachRecord(rows, index, func(get func(string) string, line int, f *apperr.Fields) {
 		l := BankLine{Row: line, BankReference: get("bank_reference"), Name: get("name")}
 		if !bankRefPattern.MatchString(l.BankReference) {
 			f.Add("bank_reference", "is required: the bank's transaction reference, 1–64 letters, digits and _ . / : -")
@@ -103,15 +85,10 @@ func ParseBankList(body io.Reader, from, to time.Time) ([]BankLine, error) {
 			f.Addf("disbursed_on", "is outside the period %s to %s of this list", from.Format(time.DateOnly), to.Format(time.DateOnly))
 		}
 		l.DisbursedOn = on
-		for _, fe := range f.List() {
-			if len(errs) < maxReportedErrors {
-				errs = append(errs, apperr.FieldError{Row: line, Field: fe.Field, Message: fe.Message})
-			}
-		}
 		out = append(out, l)
-	}
-	if len(errs) > 0 {
-		return nil, apperr.Validation(errs...)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
