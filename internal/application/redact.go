@@ -31,7 +31,7 @@ func (s *Service) needsIdentity(p auth.Principal, a Application, inList bool) bo
 // (410102********1234, 138****8000).
 func (a Application) Redacted() Application {
 	a.NationalID = idnum.Mask(a.NationalID)
-	a.Phone = MaskPhone(a.Phone)
+	a.Phone = idnum.MaskPhone(a.Phone)
 	partners := make([]Partner, len(a.Partners))
 	for i, pt := range a.Partners {
 		pt.NationalID = idnum.Mask(pt.NationalID)
@@ -39,12 +39,4 @@ func (a Application) Redacted() Application {
 	}
 	a.Partners = partners
 	return a
-}
-
-// MaskPhone keeps the first three and last four digits of a phone number.
-func MaskPhone(phone string) string {
-	if len(phone) < 8 {
-		return "****"
-	}
-	return phone[:3] + "****" + phone[len(phone)-4:]
 }

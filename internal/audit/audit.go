@@ -119,12 +119,18 @@ type Service struct {
 // NewService returns the audit read service.
 func NewService(s Store, z *authz.Enforcer) *Service { return &Service{store: s, authz: z} }
 
-// List returns events matching f, if p may read the trail.
+// List returns events matching f, if p may read the trail, with resident
+// ID and phone numbers masked (see Event.Masked): no reader of the trail
+// needs them in full.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter) ([]Event, int64, error) {
 	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "audit"}) {
 		return nil, 0, apperr.Forbiddenf("only finance auditors and administrators may read the audit trail")
 	}
-	return s.store.List(ctx, f)
+	evs, total, err := s.store.List(ctx, f)
+	for i := range evs {
+		evs[i] = evs[i].Masked()
+	}
+	return evs, total, err
 }
 
 // VerifyResult is the outcome of checking the chain.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"chuangdai/internal/apptest"
 	"chuangdai/internal/idnum"
 )
 
@@ -50,5 +51,41 @@ func TestPersonalDataMasking(t *testing.T) {
 	profile := c.s.Do("GET", path(id, "/support"), c.auditor, nil).Want(200).JSON()
 	if profile["national_id"] != masked {
 		t.Errorf("auditor's profile shows %v", profile["national_id"])
+	}
+}
+
+// The audit trail masks resident ID and phone numbers for everyone who reads
+// it, while the chain it shows still verifies.
+func TestAuditTrailMasksPersonalData(t *testing.T) {
+	c := newCast(t)
+	body := individual(c.nextID())
+	body["borrower_type"] = "partnership"
+	partner := c.nextID()
+	body["partners"] = []map[string]any{
+		{"name": "张伟", "national_id": body["national_id"], "key_group": "returning_migrant_worker"},
+		{"name": "李娜", "national_id": partner, "key_group": "college_graduate"},
+	}
+	id := c.at(t, "returned", body)
+	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"phone": "13900139000", "purpose": "联系 13700137000 或 " + partner}).Want(200)
+	c.s.Do("POST", "/api/v1/training-records", c.hrss, map[string]any{
+		"national_id": partner, "name": "李娜", "course": "SYB", "institution": "灵宝市职业技能培训中心",
+		"start_date": "2024-03-01", "end_date": "2024-03-10", "certificate_no": "SYB-AUDIT-1", "district_code": apptest.District,
+	}).Want(201)
+	full := []string{body["national_id"].(string), partner, "13800138000", "13900139000", "13700137000"}
+	for who, tok := range map[string]string{"auditor": c.auditor, "admin": c.admin} {
+		raw := string(c.s.Do("GET", "/api/v1/audit-events?page_size=200", tok, nil).Want(200).Body)
+		for _, v := range full {
+			if strings.Contains(raw, v) {
+				t.Errorf("%s reads %s in the audit trail", who, v)
+			}
+		}
+		for _, v := range []string{idnum.Mask(partner), idnum.Mask(full[0]), "138****8000", "139****9000", "137****7000"} {
+			if !strings.Contains(raw, v) {
+				t.Errorf("%s: the trail does not show %s masked", who, v)
+			}
+		}
+		if v := c.s.Do("GET", "/api/v1/audit-events/verify", tok, nil).Want(200).JSON(); v["ok"] != true {
+			t.Errorf("%s: chain %v", who, v)
+		}
 	}
 }

@@ -86,6 +86,15 @@ func Mask(number string) string {
 	return number[:6] + strings.Repeat("*", len(number)-10) + number[len(number)-4:]
 }
 
+// MaskPhone keeps the first three and last four characters of a phone
+// number (138****8000).
+func MaskPhone(phone string) string {
+	if len(phone) < 8 {
+		return "****"
+	}
+	return phone[:3] + "****" + phone[len(phone)-4:]
+}
+
 // The unified social credit code alphabet: digits and capitals without I, O, S, V, Z.
 const creditChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

@@ -1,0 +1,33 @@
+package audit
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestMaskJSON(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"order and nesting are kept",
+			`{"number":"411282-2024-000001","fields":{"NationalID":"41128219900101001X","Phone":"13800138000","Partners":[{"name":"李娜","national_id":"411282199001020021"}]},"version":2}`,
+			`{"number":"411282-2024-000001","fields":{"NationalID":"411282********001X","Phone":"138****8000","Partners":[{"name":"李娜","national_id":"411282********0021"}]},"version":2}`},
+		{"numbers inside text", `{"comment":"身份证411282199001010013，电话13800138000。"}`, `{"comment":"身份证411282********0013，电话138****8000。"}`},
+		{"a landline under a phone key", `{"contact_phone":"0398-8881234"}`, `{"contact_phone":"039****1234"}`},
+		{"other figures stay", `{"amount":"200000.00","hash":"ab411282199001010013cd","bank_reference":"BK2024031500001","days":97,"ok":true,"x":null}`,
+			`{"amount":"200000.00","hash":"ab411282199001010013cd","bank_reference":"BK2024031500001","days":97,"ok":true,"x":null}`},
+		{"a top-level array", `["411282199001010013",1]`, `["411282********0013",1]`},
+	} {
+		got := string(maskJSON(json.RawMessage(c.in)))
+		if got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
+		if !json.Valid([]byte(got)) {
+			t.Errorf("%s: not JSON: %s", c.name, got)
+		}
+	}
+	if maskJSON(nil) != nil {
+		t.Error("no document must stay none")
+	}
+	if got := string(maskJSON(json.RawMessage(`{"national_id":"411282199001010013"`))); got != `"(withheld: not valid JSON)"` {
+		t.Errorf("broken document: %s", got)
+	}
+}
