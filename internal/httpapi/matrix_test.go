@@ -173,7 +173,7 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/loans/{id}/schedule":                {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/loans/{id}/subsidy":                 {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/me":                                 {"all", "all", "all", "all", "all", "all"},
-	"GET /api/v1/people/{national_id}/support":       {"own", "own", "own", "own", "all", "none"},
+	"GET /api/v1/people/{national_id}/support":       {"none", "own", "own", "own", "all", "none"},
 	"GET /api/v1/reports/disbursements":              {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/portfolio":                  {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/progress":                   {"none", "none", "none", "none", "all", "all"},

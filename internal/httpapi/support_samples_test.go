@@ -37,7 +37,7 @@ func TestSupportSampleFiles(t *testing.T) {
 	if res["imported"] != 3.0 || res["skipped"] != 0.0 {
 		t.Errorf("tenancies: %v", res)
 	}
-	p := c.profile(t, c.hrss, "411282199307080425")
+	p := c.profile(t, c.auditor, "411282199307080425")
 	if count(p, "training") != 1 || count(p, "incubation") != 1 || p["training"].([]any)[0].(map[string]any)["course"] != "malanhua" {
 		t.Fatalf("profile %v", p)
 	}

@@ -148,7 +148,7 @@ func TestTrainingRecords(t *testing.T) {
 	}
 	c.s.Do("POST", "/api/v1/training-records", c.hrss, map[string]any{"national_id": id, "grade": "A"}).WantProblem(422, "validation_failed")
 
-	p := c.profile(t, c.hrss, id)
+	p := c.profile(t, c.auditor, id)
 	if count(p, "training") != 2 || count(p, "incubation") != 0 || count(p, "loans") != 0 || p["counter_guarantee_waived"] != false {
 		t.Fatalf("profile %v", p)
 	}
@@ -203,7 +203,7 @@ func TestIncubationBasesAndTenancies(t *testing.T) {
 	c.s.Do("PATCH", "/api/v1/incubation-records/"+idStr(tid), c.hrss, map[string]any{"move_out": "2024-07-30"}).WantProblem(409, "conflict")
 	// After moving out the person may move in again.
 	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, again).Want(201)
-	if p := c.profile(t, c.hrss, id); count(p, "incubation") != 2 {
+	if p := c.profile(t, c.auditor, id); count(p, "incubation") != 2 {
 		t.Fatalf("profile %v", p)
 	}
 }
@@ -266,7 +266,7 @@ func TestTrainingImportCSV(t *testing.T) {
 	if res["imported"] != 2.0 || res["skipped"] != 2.0 {
 		t.Fatalf("import %v", res)
 	}
-	if p := c.profile(t, c.hrss, b); count(p, "training") != 1 {
+	if p := c.profile(t, c.auditor, b); count(p, "training") != 1 {
 		t.Fatalf("profile %v", p)
 	}
 
@@ -309,7 +309,7 @@ func TestTrainingImportGB18030AndMultipart(t *testing.T) {
 	if res["imported"] != 2.0 {
 		t.Fatalf("import %v", res)
 	}
-	p := c.profile(t, c.hrss, a)
+	p := c.profile(t, c.auditor, a)
 	tr := p["training"].([]any)[0].(map[string]any)
 	if tr["name"] != "张伟" || tr["course"] != "malanhua" || tr["institution"] != "三门峡市技师学院" || tr["start_date"] != "2024-03-01" {
 		t.Fatalf("GB18030 record %v", tr)
@@ -391,7 +391,7 @@ func TestIncubationImportXLSX(t *testing.T) {
 	if res["imported"] != 3.0 || res["skipped"] != 1.0 {
 		t.Fatalf("import %v", res)
 	}
-	inc := c.profile(t, c.hrss, a)["incubation"].([]any)[0].(map[string]any)
+	inc := c.profile(t, c.auditor, a)["incubation"].([]any)[0].(map[string]any)
 	if inc["move_out"] != "2024-06-30" || inc["base_level"] != "national" || inc["entity_name"] != "灵宝苹果合作社" {
 		t.Fatalf("imported tenancy %v", inc)
 	}
@@ -404,7 +404,7 @@ func TestIncubationImportXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.s.Do("POST", "/api/v1/incubation-records/import", c.hrss, buf.Bytes(), "Content-Type", "application/octet-stream").Want(200)
-	inc = c.profile(t, c.hrss, residentID("19930404", 44))["incubation"].([]any)[0].(map[string]any)
+	inc = c.profile(t, c.auditor, residentID("19930404", 44))["incubation"].([]any)[0].(map[string]any)
 	if inc["move_in"] != "2024-04-01" {
 		t.Fatalf("serial date read as %v", inc["move_in"])
 	}
@@ -470,11 +470,7 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 		t.Fatalf("a municipal base waives nothing: %v", pd)
 	}
 
-	// A person's profile: the person, officers of their districts and bank, auditors.
-	p := c.profile(t, c.owner, a)
-	if p["counter_guarantee_waived"] != true || p["national_id"] != a {
-		t.Fatalf("person profile %v", p)
-	}
+	// A person's profile: officers of their districts and bank, auditors.
 	for _, tok := range []string{c.hrss, c.guar, c.bank} {
 		if p := c.profile(t, tok, a); p["national_id"] != a || p["incubation"].([]any)[0].(map[string]any)["national_id"] != a {
 			t.Fatalf("an officer of the person's district or bank sees the ID masked: %v", p)
@@ -488,14 +484,21 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 			t.Fatalf("auditor's %s: %s", url, raw)
 		}
 	}
-	for _, tok := range []string{c.other, c.hrssOther, c.bankOther, c.s.AdminToken} {
+	if p := c.profile(t, c.auditor, a); p["counter_guarantee_waived"] != true {
+		t.Fatalf("person profile %v", p)
+	}
+	for _, tok := range []string{c.hrssOther, c.bankOther} {
 		c.s.Do("GET", "/api/v1/people/"+a+"/support", tok, nil).WantProblem(404, "not_found")
 	}
-	// Records in another district show the person to that district's officers only.
+	for _, tok := range []string{c.owner, c.other, c.s.AdminToken} {
+		c.s.Do("GET", "/api/v1/people/"+a+"/support", tok, nil).WantProblem(403, "forbidden")
+	}
+	// Records alone show the person to auditors only.
 	e := residentID("19930404", 44)
 	c.s.Do("POST", "/api/v1/service-records", c.hrssOther, map[string]any{"national_id": e, "kind": "guidance", "date": "2024-04-02"}).Want(201)
-	c.profile(t, c.hrssOther, e)
-	c.s.Do("GET", "/api/v1/people/"+e+"/support", c.hrss, nil).WantProblem(404, "not_found")
+	for _, tok := range []string{c.hrssOther, c.hrss} {
+		c.s.Do("GET", "/api/v1/people/"+e+"/support", tok, nil).WantProblem(404, "not_found")
+	}
 	if p := c.profile(t, c.auditor, e); count(p, "loans") != 0 || p["counter_guarantee_waived"] != false || p["waiver_reason"] != "" {
 		t.Fatalf("profile without application %v", p)
 	}
@@ -663,4 +666,41 @@ func TestConcurrentTrainingImports(t *testing.T) {
 	if imported != 600 || skipped != 200 {
 		t.Fatalf("imported %v, skipped %v; want 600 and 200", imported, skipped)
 	}
+}
+
+// TestProfileVisibilityFollowsApplications: an officer who writes a record
+// about a person sees nothing more of them by doing so; the profile shows
+// where the person applied or borrowed.
+func TestProfileVisibilityFollowsApplications(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	hrssOther := c.hrssOther
+	loan := c.loan(t)
+	person := loanPersonID(c.seq)
+	s.Do("POST", "/api/v1/service-records", hrssOther, map[string]any{"national_id": person, "kind": "guidance", "date": "2024-04-02", "district_code": apptest.OtherDistrict}).Want(201)
+	s.Do("POST", "/api/v1/training-records", hrssOther, training(person, "SYB-OTHER-1", apptest.OtherDistrict)).Want(201)
+	for _, tok := range []string{hrssOther, c.guarOther, c.bankOther} {
+		s.Do("GET", "/api/v1/people/"+person+"/support", tok, nil).WantProblem(404, "not_found")
+	}
+	for _, tok := range []string{c.owner, c.other} {
+		s.Do("GET", "/api/v1/people/"+person+"/support", tok, nil).WantProblem(403, "forbidden")
+	}
+	// Where the person borrowed, the profile shows every record, the other
+	// district's included.
+	for _, tok := range []string{c.hrss, c.guar, c.bank, c.auditor} {
+		p := s.Do("GET", "/api/v1/people/"+person+"/support", tok, nil).Want(200).JSON()
+		if count(p, "services") != 1 || count(p, "training") != 1 || count(p, "loans") != 1 ||
+			p["loans"].([]any)[0].(map[string]any)["loan"].(map[string]any)["number"] != loan["number"] {
+			t.Fatalf("profile where the person borrowed: %v", p)
+		}
+	}
+	// An application in the other district opens the profile there.
+	body := individual(c.nextID())
+	body["district_code"], body["bank_code"] = apptest.OtherDistrict, apptest.OtherBank
+	second := body["national_id"].(string)
+	s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": second, "kind": "guidance", "date": "2024-04-02"}).Want(201)
+	s.Do("GET", "/api/v1/people/"+second+"/support", hrssOther, nil).WantProblem(404, "not_found")
+	s.Do("POST", "/api/v1/applications", c.other, body).Want(201)
+	s.Do("GET", "/api/v1/people/"+second+"/support", hrssOther, nil).Want(200)
+	s.Do("GET", "/api/v1/people/"+second+"/support", c.hrss, nil).WantProblem(404, "not_found")
 }

@@ -3,7 +3,6 @@ package support
 import (
 	"context"
 	"slices"
-	"strconv"
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
@@ -18,25 +17,17 @@ var openStatuses = map[string]bool{
 }
 
 // readable reports whether p may read kind (KindProfile or KindIdentity)
-// for a person with records r: the person's districts are those of their
-// records and applications, their banks those of their applications, and
-// the person is the owner of one of the applications.
+// for a person with records r. What decides is where the person applied and
+// borrowed: the districts of their applications and loans, and the banks of
+// their applications. Training, incubation and service records give no
+// access: an officer who writes a record about someone does not see their
+// loans by doing so.
 func (s *Service) readable(p auth.Principal, kind string, r Records) bool {
-	var rs []authz.Resource
-	for _, t := range r.Training {
-		rs = append(rs, authz.Resource{Kind: kind, District: t.DistrictCode})
-	}
-	for _, t := range r.Tenancies {
-		rs = append(rs, authz.Resource{Kind: kind, District: t.DistrictCode})
-	}
-	for _, sv := range r.Services {
-		rs = append(rs, authz.Resource{Kind: kind, District: sv.DistrictCode})
+	if s.authz.Can(p, authz.Read, authz.Resource{Kind: kind}) {
+		return true // a role that reads every profile (auditors)
 	}
 	for _, l := range r.Loans {
-		rs = append(rs, authz.Resource{Kind: kind, District: l.DistrictCode, Bank: l.BankCode, Owner: strconv.FormatInt(l.OwnerID, 10)})
-	}
-	for _, res := range rs {
-		if s.authz.Can(p, authz.Read, res) {
+		if s.authz.Can(p, authz.Read, authz.Resource{Kind: kind, District: l.DistrictCode, Bank: l.BankCode}) {
 			return true
 		}
 	}
@@ -68,8 +59,12 @@ func (pr Profile) masked() Profile {
 
 // PersonProfile returns the four-in-one profile of the person with the
 // resident ID number; the waiver is that of their newest open application.
-// A person the caller may not see, or one with no record at all, is not found.
+// Roles that read no profile (entrepreneurs, administrators) are refused; a
+// person the caller may not see, or one with no record at all, is not found.
 func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalID string) (Profile, error) {
+	if !s.authz.HasAny(p, authz.Read, KindProfile) {
+		return Profile{}, apperr.Forbiddenf("your role does not read people's four-in-one profiles: open the profile of an application instead")
+	}
 	res, err := idnum.ParseResident(nationalID)
 	if err != nil {
 		return Profile{}, apperr.NotFoundf("no four-in-one records for %q: the resident ID number %v", nationalID, err)
