@@ -94,7 +94,8 @@ func writeProblem(c *gin.Context, status int, e *apperr.Error) {
 }
 
 // bind decodes a JSON body strictly into dst: malformed JSON is 400, an
-// unknown field or a value of the wrong type is 422 naming the field.
+// unknown field, a value of the wrong type or a string holding a NUL is 422
+// naming the field.
 func bind(c *gin.Context, dst any) error {
 	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
@@ -103,7 +104,7 @@ func bind(c *gin.Context, dst any) error {
 		if dec.More() {
 			return apperr.New(apperr.BadRequest, "bad_request", "the body holds more than one JSON value: send exactly one object")
 		}
-		return nil
+		return refuseNULInBody(dst)
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

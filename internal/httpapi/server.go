@@ -167,12 +167,17 @@ func (a *api) add(r Route) {
 	a.engine.Handle(r.Method, path, func(c *gin.Context) {
 		var err error
 		if r.Public {
-			err = r.public(c)
+			if err = refuseNULInURL(c); err == nil {
+				err = r.public(c)
+			}
 		} else {
 			var p auth.Principal
 			p, err = a.authenticate(c)
 			if err == nil {
 				c.Set("user_id", p.UserID)
+				err = refuseNULInURL(c)
+			}
+			if err == nil {
 				err = r.handler(c, p)
 			}
 		}

@@ -378,6 +378,22 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, body io.Rea
 	return res, nil
 }
 
+// nulColumns adds an error for each column of the file whose cell in rec
+// holds a NUL character, which no column has a use for and PostgreSQL
+// cannot store.
+func nulColumns(rec []string, index map[string]int, f *apperr.Fields) {
+	cols := make([]string, 0, len(index))
+	for col, i := range index {
+		if i < len(rec) && strings.ContainsRune(rec[i], 0) {
+			cols = append(cols, col)
+		}
+	}
+	slices.Sort(cols)
+	for _, col := range cols {
+		f.Add(col, "holds a NUL character (\\u0000): remove it from the file and send it again")
+	}
+}
+
 // eachRecord calls row for every non-blank record after the header, with
 // its cells by column name, its line number and a place for its field
 // errors. It checks the whole file, then answers one validation error
@@ -400,7 +416,9 @@ func eachRecord(rows *csvRows, index map[string]int, row func(get func(string) s
 			continue
 		}
 		var f apperr.Fields
-		row(func(col string) string { return cell(rec, index, col) }, line, &f)
+		if nulColumns(rec, index, &f); f.Empty() {
+			row(func(col string) string { return cell(rec, index, col) }, line, &f)
+		}
 		for _, fe := range f.List() {
 			if len(errs) < maxReportedErrors {
 				errs = append(errs, apperr.FieldError{Row: line, Field: fe.Field, Message: fe.Message})

@@ -36,6 +36,22 @@ func (r row) get(col string) string {
 	return strings.TrimSpace(r.cells[i])
 }
 
+// nulCell is the message for a cell holding a NUL character, which no
+// column has a use for and PostgreSQL cannot store.
+const nulCell = "holds a NUL character (\\u0000): remove it from the file and send it again"
+
+// nulColumns names the columns of the import whose cell in r holds a NUL.
+func (r row) nulColumns() []string {
+	var out []string
+	for col, i := range r.index {
+		if i < len(r.cells) && strings.ContainsRune(r.cells[i], 0) {
+			out = append(out, col)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (r row) blank() bool {
 	for _, c := range r.cells {
 		if strings.TrimSpace(c) != "" {
@@ -147,6 +163,12 @@ func run[T any](ctx context.Context, s *Service, p auth.Principal, up Upload, im
 				continue
 			}
 			rows++
+			if cols := r.nulColumns(); len(cols) > 0 {
+				for _, col := range cols {
+					errs = append(errs, apperr.FieldError{Row: num, Field: col, Message: nulCell})
+				}
+				continue
+			}
 			var f apperr.Fields
 			rec := im.parse(r, sh.serialDates(), &f)
 			for _, fe := range f.List() {
