@@ -107,6 +107,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Server = httpapi.New(httpapi.Deps{
 		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Loans: a.Loans, Reports: a.Reports, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
 		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
+		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})
 	return a, nil
 }
@@ -130,18 +131,39 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.ServeListener(ctx, ln)
 }
 
-// ServeListener serves on ln (tests pass their own).
-func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.Server,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute,
+// HTTPServer is the server for handler with the configured timeouts: a
+// client gets ReadHeaderTimeout for its headers and ReadTimeout for the
+// whole request, so a slow sender cannot hold a connection for minutes.
+func (a *App) HTTPServer(ctx context.Context, handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
+		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	errc := make(chan error, 1)
+}
+
+// ServeListener serves on ln (tests pass their own), and /metrics on
+// CHUANGDAI_METRICS_ADDR when it is set.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := a.HTTPServer(ctx, a.Server)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var metrics *http.Server
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", a.Config.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.Server.Metrics)
+		metrics = a.HTTPServer(ctx, mux)
+		go func() { errc <- metrics.Serve(mln) }()
+		a.Log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	if hour, minute, on, _ := a.Config.DailyJob(); on {
 		jobs, stop := context.WithCancel(ctx)
 		defer stop()
@@ -156,6 +178,12 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	a.Log.Info("shutting down: finishing requests in flight", "timeout", a.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
+	if metrics != nil {
+		_ = metrics.Close() // nothing there waits for an answer that matters
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -48,6 +48,17 @@ type Config struct {
 	DBMaxOpenConns int `yaml:"db_max_open_conns"`
 	// TrustedProxies lists the proxy addresses whose X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MetricsAddr, when set, is a listen address of its own for /metrics,
+	// which the main address then no longer answers.
+	MetricsAddr string `yaml:"metrics_addr"`
+	// MetricsToken, when set, is the bearer token /metrics needs on the main
+	// address. With neither it nor MetricsAddr, /metrics answers only
+	// requests from this machine that no proxy forwarded.
+	MetricsToken string `yaml:"metrics_token"`
+	// ReadHeaderTimeout bounds how long a client may take to send the
+	// request headers, ReadTimeout the whole request with its body.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
 }
 
 // Defaults returns the settings used when nothing is configured.
@@ -61,6 +72,8 @@ func Defaults() Config {
 		ShutdownTimeout:    20 * time.Second,
 		PasswordCost:       12,
 		DBMaxOpenConns:     20,
+		ReadHeaderTimeout:  5 * time.Second,
+		ReadTimeout:        30 * time.Second,
 	}
 }
 
@@ -116,6 +129,10 @@ func Load(getenv func(string) string) (Config, error) {
 	dur("CHUANGDAI_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	num("CHUANGDAI_PASSWORD_COST", &cfg.PasswordCost)
 	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
+	str("CHUANGDAI_METRICS_ADDR", &cfg.MetricsAddr)
+	str("CHUANGDAI_METRICS_TOKEN", &cfg.MetricsToken)
+	dur("CHUANGDAI_READ_HEADER_TIMEOUT", &cfg.ReadHeaderTimeout)
+	dur("CHUANGDAI_READ_TIMEOUT", &cfg.ReadTimeout)
 	if v, ok := lookup(getenv, "CHUANGDAI_TRUSTED_PROXIES"); ok {
 		cfg.TrustedProxies = splitList(v)
 	}
@@ -180,6 +197,22 @@ func (c Config) Validate() error {
 	}
 	if c.DBMaxOpenConns < 1 || c.DBMaxOpenConns > 500 {
 		bad("db_max_open_conns %d is out of range: use 1 to 500", c.DBMaxOpenConns)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("metrics_addr %q is not host:port (for example 127.0.0.1:9090)", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("metrics_addr %q is the main address: use another port, or leave it empty", c.MetricsAddr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		bad("metrics_token is %d characters long: use at least 32 random characters", len(c.MetricsToken))
+	}
+	if c.ReadHeaderTimeout < time.Second || c.ReadHeaderTimeout > time.Minute {
+		bad("read_header_timeout %s is out of range: use between 1s and 60s", c.ReadHeaderTimeout)
+	}
+	if c.ReadTimeout < c.ReadHeaderTimeout || c.ReadTimeout > 10*time.Minute {
+		bad("read_timeout %s is out of range: use between read_header_timeout (%s) and 10m", c.ReadTimeout, c.ReadHeaderTimeout)
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
@@ -267,6 +300,10 @@ func (c Config) LogValue() slog.Value {
 	if c.TokenKey != "" {
 		key = "*****"
 	}
+	metricsToken := ""
+	if c.MetricsToken != "" {
+		metricsToken = "*****"
+	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
@@ -280,5 +317,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("password_cost", c.PasswordCost),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.String("metrics_token", metricsToken),
+		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
+		slog.Duration("read_timeout", c.ReadTimeout),
 	)
 }

@@ -6,9 +6,12 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -47,6 +50,12 @@ type Deps struct {
 	MaxBodyBytes int64
 	// MaxImportBytes bounds the bodies of routes that take a file (imports).
 	MaxImportBytes int64
+	// MetricsElsewhere leaves /metrics off this router: it is served on an
+	// address of its own (Server.Metrics).
+	MetricsElsewhere bool
+	// MetricsToken, when set, is the bearer token /metrics needs; without
+	// it /metrics answers only requests from this machine.
+	MetricsToken string
 }
 
 // Route describes one endpoint; the router, the OpenAPI document and the
@@ -105,7 +114,9 @@ type api struct {
 type Server struct {
 	http.Handler
 	Routes []Route
-	engine *gin.Engine
+	// Metrics is the Prometheus handler alone, for a listener of its own.
+	Metrics http.Handler
+	engine  *gin.Engine
 }
 
 // Served lists every "METHOD /path" the router answers, paths in OpenAPI style.
@@ -154,7 +165,7 @@ func New(d Deps) *Server {
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()
-	return &Server{Handler: e, Routes: a.routes, engine: e}
+	return &Server{Handler: e, Routes: a.routes, Metrics: a.metrics.handler(), engine: e}
 }
 
 // add registers r with gin and keeps it for the OpenAPI document.
@@ -224,7 +235,44 @@ func (a *api) operations() {
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	})
-	a.engine.GET("/metrics", gin.WrapH(a.metrics.handler()))
+	if !a.MetricsElsewhere {
+		a.engine.GET("/metrics", a.guardMetrics, gin.WrapH(a.metrics.handler()))
+	}
+}
+
+// guardMetrics lets through a request with the metrics token, or, when no
+// token is configured, a request from this machine that no proxy forwarded.
+// The figures name every route and its traffic: not for outsiders.
+func (a *api) guardMetrics(c *gin.Context) {
+	if a.MetricsToken != "" {
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.MetricsToken)) != 1 {
+			c.Header("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeProblem(c, http.StatusUnauthorized, apperr.New(apperr.Unauthenticated, "auth.unauthenticated",
+				"send Authorization: Bearer <token> with the metrics token (CHUANGDAI_METRICS_TOKEN)"))
+		}
+		return
+	}
+	if !fromThisMachine(c.Request) {
+		writeProblem(c, http.StatusForbidden, apperr.New(apperr.Forbidden, "forbidden",
+			"metrics are served to this machine only: set CHUANGDAI_METRICS_TOKEN or CHUANGDAI_METRICS_ADDR to read them from elsewhere"))
+	}
+}
+
+// fromThisMachine reports whether r came over loopback straight from its
+// client: a proxy on this machine forwards with one of the headers below.
+func fromThisMachine(r *http.Request) bool {
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // web serves the browser UI.
@@ -232,7 +280,7 @@ func (a *api) web() {
 	if a.Web == nil {
 		return
 	}
-	files := http.FileServer(http.FS(a.Web))
+	files := http.FileServer(http.FS(noListing{a.Web}))
 	serve := func(c *gin.Context) {
 		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 		files.ServeHTTP(c.Writer, c.Request)
@@ -240,4 +288,28 @@ func (a *api) web() {
 	a.engine.GET("/", serve)
 	a.engine.HEAD("/", serve)
 	a.engine.GET("/assets/*file", serve)
+}
+
+// noListing hides directories that have no index.html, so the file server
+// answers 404 instead of listing what they hold.
+type noListing struct{ fs.FS }
+
+func (n noListing) Open(name string) (fs.File, error) {
+	f, err := n.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	if st.IsDir() {
+		index, err := fs.Stat(n.FS, path.Join(name, "index.html"))
+		if err != nil || index.IsDir() {
+			_ = f.Close()
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+	}
+	return f, nil
 }
