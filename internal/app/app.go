@@ -106,7 +106,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
 		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Loans: a.Loans, Reports: a.Reports, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
-		Ready: db.Ping, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
+		Ready: db.Ready, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})
 	return a, nil

@@ -78,8 +78,12 @@ func Conflictf(format string, args ...any) *Error {
 	return Newf(Conflict, "conflict", format, args...)
 }
 
-// Wrap marks err as internal, keeping it for the log but never for the client.
+// Wrap marks err as internal, keeping it for the log but never for the
+// client. An Unavailable error stays what it is: the caller can retry it.
 func Wrap(err error, message string) *Error {
+	if e, ok := As(err); ok && e.Kind == Unavailable {
+		return e
+	}
 	return &Error{Kind: Internal, Code: "internal", Message: message, Err: err}
 }
 

@@ -207,3 +207,27 @@ func randomID() string {
 func Principal(id int64, username string, bindings ...auth.Binding) auth.Principal {
 	return auth.Principal{UserID: id, Username: username, Bindings: bindings}
 }
+
+// Admin returns a connection pool to the PostgreSQL server of
+// CHUANGDAI_TEST_DATABASE_URL as its administrator, closed when the test
+// ends. It skips the test on SQLite.
+func Admin(t testing.TB) *sql.DB {
+	t.Helper()
+	admin := os.Getenv("CHUANGDAI_TEST_DATABASE_URL")
+	if admin == "" {
+		t.Skip("needs PostgreSQL (CHUANGDAI_TEST_DATABASE_URL); CI runs it")
+	}
+	db := adminDB(t, admin)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// DatabaseName is the database a postgres:// URL names.
+func DatabaseName(t testing.TB, databaseURL string) string {
+	t.Helper()
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}

@@ -230,7 +230,11 @@ func (a *api) operations() {
 		defer cancel()
 		if err := a.Ready(ctx); err != nil {
 			a.log.Warn("not ready", "error", err.Error())
-			writeProblem(c, http.StatusServiceUnavailable, apperr.New(apperr.Unavailable, "unavailable", "the database does not answer"))
+			e, ok := apperr.As(err)
+			if !ok || e.Kind != apperr.Unavailable {
+				e = apperr.New(apperr.Unavailable, "unavailable", "the database does not answer")
+			}
+			writeProblem(c, http.StatusServiceUnavailable, e)
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready"})

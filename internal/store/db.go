@@ -42,6 +42,9 @@ type DB struct {
 	gdb    *gorm.DB
 	sql    *sql.DB
 	Engine config.Engine
+	// dsn is the PostgreSQL connection string (migrations open their own
+	// connections with it).
+	dsn string
 	// holds are the idempotency keys held by requests of this process
 	// (SQLite; PostgreSQL keeps them as advisory locks).
 	holds *sync.Map
@@ -84,7 +87,7 @@ func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(min(maxOpen, 10))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, holds: &sync.Map{}}
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, holds: &sync.Map{}}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
@@ -100,30 +103,68 @@ func (db *DB) Close() error { return db.sql.Close() }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
+// Ready reports whether the database answers and accepts writes. A
+// read-only PostgreSQL (a standby, or default_transaction_read_only) still
+// serves reads but is not ready, so that a load balancer sends the writes
+// elsewhere.
+func (db *DB) Ready(ctx context.Context) error {
+	if db.Engine != config.Postgres {
+		return translate(db.Ping(ctx), "database")
+	}
+	var ro string
+	if err := db.sql.QueryRowContext(ctx, "SELECT current_setting('transaction_read_only')").Scan(&ro); err != nil {
+		return translate(err, "database")
+	}
+	if ro == "on" {
+		return apperr.New(apperr.Unavailable, "unavailable", "the database is read-only at the moment (a standby, or a primary set to read-only): reading works, changes are refused; try again when it accepts writes")
+	}
+	return nil
+}
+
 // SQL exposes the pool for tools that need database/sql (backup, tests).
 func (db *DB) SQL() *sql.DB { return db.sql }
 
-// Migrate applies pending migrations. On PostgreSQL a session advisory lock
-// makes instances that start together migrate one after the other.
+// Migrate applies pending migrations. With nothing pending it writes
+// nothing, so an instance starts against a read-only database (a standby).
+// On PostgreSQL instances that start together migrate one after the other
+// under a lease in goose's lock table (a row, renewed while the migrations
+// run and free again after 30 s if the process dies): no session lock, so it
+// holds through PgBouncer's transaction pooling too. The migrations run on a
+// small pool of their own, without the request deadlines.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
-	dialect := goose.DialectSQLite3
-	dir := "sqlite"
+	dialect, dir := goose.DialectSQLite3, "sqlite"
+	pool := db.sql
 	var opts []goose.ProviderOption
 	if db.Engine == config.Postgres {
 		dialect, dir = goose.DialectPostgres, "postgres"
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(5, 120))
+		locker, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300),
+			lock.WithTableLogger(log.With("component", "migration lock")))
 		if err != nil {
 			return err
 		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+		opts = append(opts, goose.WithLocker(locker))
+		if pool, err = sql.Open("pgx", db.dsn); err != nil {
+			return fmt.Errorf("open migration connections: %w", err)
+		}
+		defer pool.Close()
+		// One connection runs the migrations, one takes the lease and one
+		// renews it.
+		pool.SetMaxOpenConns(3)
 	}
 	fsys, err := fs.Sub(migrations.FS, dir)
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, db.sql, fsys, opts...)
+	p, err := goose.NewProvider(dialect, pool, fsys, opts...)
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", translate(err, "migrations"))
+	}
+	if !pending {
+		return nil
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
@@ -215,8 +256,15 @@ func translate(err error, what string) error {
 		return err
 	}
 	var pg *pgconn.PgError
-	if errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01") {
-		return &apperr.Error{Kind: apperr.Conflict, Code: "conflict", Message: "another change to the same record happened at the same moment: send the request again", Err: err}
+	if errors.As(err, &pg) {
+		switch {
+		case pg.Code == "40001" || pg.Code == "40P01":
+			return &apperr.Error{Kind: apperr.Conflict, Code: "conflict", Message: "another change to the same record happened at the same moment: send the request again", Err: err}
+		case pg.Code == "25006":
+			return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: "the database is read-only at the moment (a standby, or a primary set to read-only): reading works, changes are refused; try again when it accepts writes", Err: err}
+		case pg.Code == "42P05" || pg.Code == "26000":
+			return apperr.Wrap(err, what+": prepared statements are not kept between transactions (PgBouncer in transaction mode?): add default_query_exec_mode=exec to CHUANGDAI_DATABASE_URL")
+		}
 	}
 	if unavailable(err) {
 		return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: "the database does not answer: try again in a moment", Err: err}
@@ -224,19 +272,42 @@ func translate(err error, what string) error {
 	return apperr.Wrap(err, what)
 }
 
-// unavailable reports whether err means the database could not be reached
-// (as opposed to refusing the statement).
+// unavailable reports whether err means the database could not be reached,
+// answered too late, is shutting down or out of resources (as opposed to
+// refusing the statement): a retry later can succeed.
 func unavailable(err error) bool {
 	var netErr net.Error
 	var connErr *pgconn.ConnectError
 	switch {
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		errors.As(err, &netErr), errors.As(err, &connErr), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &netErr), errors.As(err, &connErr), errors.Is(err, io.ErrUnexpectedEOF), pgconn.Timeout(err):
 		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		if strings.HasPrefix(pg.Code, "08") || // connection exception
+			strings.HasPrefix(pg.Code, "53") { // insufficient resources: too many connections, disk full, out of memory
+			return true
+		}
+		switch pg.Code {
+		case "57P01", "57P02", "57P03", // admin shutdown, crash shutdown, cannot connect now
+			"57014", // statement timeout or cancelled
+			"55P03", // lock not available in time
+			"58030": // I/O error
+			return true
+		}
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "database is locked") ||
-		strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe")
+		strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe") ||
+		strings.Contains(msg, "connection reset")
+}
+
+// readOnly reports whether err is PostgreSQL refusing a write because the
+// database is read-only (a standby, or default_transaction_read_only).
+func readOnly(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "25006"
 }
 
 // scoped filters q to what a list scope shows, exactly as

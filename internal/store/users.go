@@ -181,7 +181,13 @@ func (s Users) SessionByID(ctx context.Context, id string) (user.Session, error)
 
 // TouchSession implements user.Store.
 func (s Users) TouchSession(ctx context.Context, id string, at time.Time) error {
-	return translate(s.conn(ctx).Model(&sessionRow{}).Where("id = ?", id).Update("last_seen_at", at).Error, "session")
+	err := s.conn(ctx).Model(&sessionRow{}).Where("id = ?", id).Update("last_seen_at", at).Error
+	if readOnly(err) {
+		// A read-only database (a standby) still serves reads: the idle
+		// clock stands still there rather than every read being refused.
+		return nil
+	}
+	return translate(err, "session")
 }
 
 // RevokeSession implements user.Store.
