@@ -6,6 +6,7 @@ import (
 
 	"chuangdai/internal/application"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/store"
 )
 
 // nextDailyRun returns the first hour:minute in Asia/Shanghai after now.
@@ -20,12 +21,17 @@ func nextDailyRun(now time.Time, hour, minute int) time.Time {
 
 // runDailyJobs runs the daily job once at start (catching up a day the
 // service was down) and then every day at the configured time, until ctx
-// ends. Every instance may run it: the job takes a lock and its result
+// ends. Every instance may run it: the job takes a lease and its result
 // depends only on the data and the day, so the second run changes nothing.
+// While another instance holds the lease and the day is not done yet, it
+// looks again after a lease period, so a run whose process died is taken
+// over the same day.
 func (a *App) runDailyJobs(ctx context.Context, hour, minute int) {
 	for {
-		a.runDailyOnce(ctx)
 		wait := time.Until(nextDailyRun(time.Now(), hour, minute))
+		if a.runDailyOnce(ctx) {
+			wait = min(wait, store.JobLease)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -48,10 +54,18 @@ func (a *App) RunDaily(ctx context.Context, day time.Time) (DailyResult, error) 
 		return DailyResult{DailyResult: res}, err
 	}
 	n, err := a.Users.Purge(ctx)
-	return DailyResult{DailyResult: res, SessionsPurged: n}, err
+	if err != nil {
+		return DailyResult{DailyResult: res}, err
+	}
+	return DailyResult{DailyResult: res, SessionsPurged: n}, a.DB.JobDone(ctx, dailyJob, res.Date)
 }
 
-func (a *App) runDailyOnce(ctx context.Context) {
+// dailyJob names the daily job's lease (loan.Service.RunDaily takes it).
+const dailyJob = "daily"
+
+// runDailyOnce runs the job for today; again is true when another run holds
+// the lease and today is not done yet.
+func (a *App) runDailyOnce(ctx context.Context) (again bool) {
 	day := application.Day(time.Now())
 	res, err := a.RunDaily(ctx, day)
 	switch {
@@ -59,10 +73,13 @@ func (a *App) runDailyOnce(ctx context.Context) {
 	case err != nil:
 		a.Log.Error("daily job failed; it runs again tomorrow, or run chuangdai jobs run-daily", "day", day.Format(time.DateOnly), "error", err.Error())
 	case res.AlreadyRunning:
-		a.Log.Info("daily job already running on another instance", "day", day.Format(time.DateOnly))
+		done, err := a.DB.JobDoneFor(ctx, dailyJob, day)
+		again = err == nil && !done
+		a.Log.Info("daily job already running on another instance", "day", day.Format(time.DateOnly), "done", done, "look_again", again)
 	default:
 		a.Log.Info("daily job done", "day", day.Format(time.DateOnly), "checked", res.Checked,
 			"became_overdue", res.BecameOverdue, "cured", res.Cured, "overdue", res.Overdue, "keys_purged", res.KeysPurged,
 			"sessions_purged", res.SessionsPurged)
 	}
+	return again
 }

@@ -62,13 +62,23 @@ func DatabaseURL(t testing.TB) string {
 // New returns an app on a fresh, migrated database.
 func New(t testing.TB) *app.App {
 	t.Helper()
+	return NewWith(t, nil)
+}
+
+// NewWith is New with settings changed by configure (nil: none).
+func NewWith(t testing.TB, configure func(*config.Config)) *app.App {
+	t.Helper()
 	var dbURL string
 	if admin := os.Getenv("CHUANGDAI_TEST_DATABASE_URL"); admin != "" {
 		dbURL = freshPostgres(t, admin, true)
 	} else {
 		dbURL = "sqlite://" + filepath.Join(t.TempDir(), "test.db")
 	}
-	a, err := app.Open(context.Background(), Config(dbURL), Logger(t))
+	cfg := Config(dbURL)
+	if configure != nil {
+		configure(&cfg)
+	}
+	a, err := app.Open(context.Background(), cfg, Logger(t))
 	if err != nil {
 		t.Fatalf("open test app: %v", err)
 	}

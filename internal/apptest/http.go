@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"chuangdai/internal/app"
+	"chuangdai/internal/config"
 	"chuangdai/internal/user"
 )
 
@@ -41,7 +42,13 @@ func Attach(t testing.TB, a *app.App) *Server {
 // NewServer starts a server with an admin, two districts and two banks.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	s := Attach(t, New(t))
+	return NewServerWith(t, nil)
+}
+
+// NewServerWith is NewServer with settings changed by configure (nil: none).
+func NewServerWith(t testing.TB, configure func(*config.Config)) *Server {
+	t.Helper()
+	s := Attach(t, NewWith(t, configure))
 	a := s.App
 	if _, err := a.Users.CreateFromCLI(context.Background(), user.CreateInput{Username: "admin", Password: Password, Name: "Admin", Role: "admin"}); err != nil {
 		t.Fatalf("create admin: %v", err)

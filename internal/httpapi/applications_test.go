@@ -51,8 +51,10 @@ type cast struct {
 	seq                    int
 }
 
-func newCast(t *testing.T) *cast {
-	s := apptest.NewServer(t)
+func newCast(t *testing.T) *cast { return newCastOn(apptest.NewServer(t)) }
+
+// newCastOn makes the users of a cast on s.
+func newCastOn(s *apptest.Server) *cast {
 	return &cast{
 		s:         s,
 		owner:     s.User("owner", "entrepreneur", "", ""),

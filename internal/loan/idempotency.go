@@ -11,15 +11,17 @@ import (
 )
 
 // Idempotency keys make a money request happen once however often a client
-// sends it. A key belongs to one user and one endpoint (method and path). The
-// request working on a key holds it (KeyHolds: a PostgreSQL session lock, so
-// every instance sees it and a crashed process lets go at once); the first
-// request reserves the key in a short transaction of its own, and its work
-// and answer are then committed together in one transaction, so a crash
-// leaves either the whole result with its answer or nothing but a
-// reservation. A reservation without an answer that nobody holds was
-// abandoned by a crash and is taken over by the next request with the same
-// body. Answers are kept at least KeyRetention; the daily job purges older keys.
+// sends it. A key belongs to one user and one endpoint (method and path).
+// Everything happens in one transaction on one connection: the request
+// holds the key (KeyHolds: a transaction-scoped lock, so every instance sees
+// it, it holds through PgBouncer's transaction pooling, and a crashed
+// process lets go at once), reserves it, does the work and stores the
+// answer, and commits them together. A crash or a failure therefore leaves
+// either the whole result with its answer or nothing at all. A reservation
+// without an answer (left by an earlier release of chuangdai that reserved
+// keys in a transaction of their own) is taken over by the next request with
+// the same body. Answers are kept at least KeyRetention; the daily job
+// purges older keys.
 const (
 	KeyRetention = 48 * time.Hour
 	maxKeyLength = 255
@@ -57,18 +59,15 @@ type KeyStore interface {
 	// Reserve inserts the key with its request hash, or, when it exists,
 	// reports what it holds (and the stored answer when Done).
 	Reserve(ctx context.Context, k Key, hash string, now time.Time) (Reservation, Answer, error)
-	// Complete stores the answer of the reservation, inside the work's
-	// transaction.
+	// Complete stores the answer of the reservation.
 	Complete(ctx context.Context, k Key, hash string, a Answer, at time.Time) error
-	// Release deletes an unanswered reservation so the key can be used again.
-	Release(ctx context.Context, k Key, hash string) error
 }
 
 // KeyHolds tells whether a live request is working on a key.
 type KeyHolds interface {
-	// Hold takes k for the calling request until release is called; ok is
-	// false while another live request, in any instance, holds it.
-	Hold(ctx context.Context, k Key) (release func(), ok bool, err error)
+	// Hold takes k for the transaction in ctx, until it ends; ok is false
+	// while another live request, in any instance, holds it.
+	Hold(ctx context.Context, k Key) (ok bool, err error)
 }
 
 // Keys runs idempotent requests.
@@ -110,48 +109,43 @@ func CheckKey(v string) error {
 // Do runs work once for the key: a new key runs it and stores its answer
 // in the same transaction; a repeated key with the same request replays the
 // stored answer byte for byte; another request under the key is 422
-// idempotency.mismatch; a key whose first request is still running is 409;
-// a key left unanswered by a crash is completed by the next request.
+// idempotency.mismatch; a key whose first request is still running is 409.
 // When work fails nothing is stored and the key is free again.
 func (k *Keys) Do(ctx context.Context, p auth.Principal, endpoint, value, hash string, work func(ctx context.Context) (Answer, error)) (Answer, error) {
 	if err := CheckKey(value); err != nil {
 		return Answer{}, err
 	}
 	key := Key{UserID: p.UserID, Endpoint: endpoint, Value: value}
-	release, held, err := k.holds.Hold(ctx, key)
-	if err != nil {
-		return Answer{}, err
-	}
-	if !held {
-		return Answer{}, apperr.Conflictf("a request with this Idempotency-Key is still being processed: retry in a moment to get its answer")
-	}
-	defer release()
-	res, stored, err := k.store.Reserve(ctx, key, hash, k.now().UTC())
-	if err != nil {
-		return Answer{}, err
-	}
-	switch res {
-	case Done:
-		stored.Replayed = true
-		return stored, nil
-	case Mismatch:
-		return Answer{}, apperr.New(apperr.Invalid, "idempotency.mismatch",
-			"this Idempotency-Key was already used with a different request: use a new key for a new request")
-	}
-	// Reserved, or InFlight: a reservation without an answer that nobody
-	// holds was left by a crash, so this request does the work.
 	var ans Answer
-	err = k.store.InTx(ctx, func(ctx context.Context) error {
-		var err error
+	err := k.store.InTx(ctx, func(ctx context.Context) error {
+		held, err := k.holds.Hold(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return apperr.Conflictf("a request with this Idempotency-Key is still being processed: retry in a moment to get its answer")
+		}
+		res, stored, err := k.store.Reserve(ctx, key, hash, k.now().UTC())
+		if err != nil {
+			return err
+		}
+		switch res {
+		case Done:
+			ans = stored
+			ans.Replayed = true
+			return nil
+		case Mismatch:
+			return apperr.New(apperr.Invalid, "idempotency.mismatch",
+				"this Idempotency-Key was already used with a different request: use a new key for a new request")
+		}
+		// Reserved, or InFlight: a reservation without an answer that nobody
+		// holds was abandoned, so this request does the work.
 		if ans, err = work(ctx); err != nil {
 			return err
 		}
 		return k.store.Complete(ctx, key, hash, ans, k.now().UTC())
 	})
 	if err != nil {
-		if rerr := k.store.Release(context.WithoutCancel(ctx), key, hash); rerr != nil {
-			return Answer{}, apperr.Wrap(rerr, "release idempotency key after: "+err.Error())
-		}
 		return Answer{}, err
 	}
 	return ans, nil

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -45,9 +44,6 @@ type DB struct {
 	// dsn is the PostgreSQL connection string (migrations open their own
 	// connections with it).
 	dsn string
-	// holds are the idempotency keys held by requests of this process
-	// (SQLite; PostgreSQL keeps them as advisory locks).
-	holds *sync.Map
 }
 
 // Open connects to the database named by d. It does not migrate.
@@ -87,7 +83,7 @@ func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(min(maxOpen, 10))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, holds: &sync.Map{}}
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
@@ -215,29 +211,16 @@ func (db *DB) xactLock(ctx context.Context, key int64) error {
 	return db.conn(ctx).Exec("SELECT pg_advisory_xact_lock(?)", key).Error
 }
 
-// trySessionLock takes the PostgreSQL session advisory lock named name on a
-// connection of its own, held until release is called. Every instance sees
-// it, and the server drops it the moment a crashed process's connection
-// dies. ok is false while another session holds it.
-func (db *DB) trySessionLock(ctx context.Context, name string) (func(), bool, error) {
-	if db.sql.Stats().MaxOpenConnections == 1 {
-		return nil, false, apperr.Wrap(errors.New("a session lock holds one connection and the work needs another: set CHUANGDAI_DB_MAX_OPEN_CONNS to 2 or more"), "session lock")
-	}
+// tryXactLock takes the PostgreSQL advisory lock named name for the
+// transaction in ctx, on the connection doing the work: commit, rollback or
+// a dead connection end it, so it holds through PgBouncer's transaction
+// pooling and never outlives its work. ok is false while another
+// transaction holds it.
+func (db *DB) tryXactLock(ctx context.Context, name string) (bool, error) {
 	sum := sha256.Sum256([]byte(name))
-	key := int64(binary.BigEndian.Uint64(sum[:8]))
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return nil, false, translate(err, "session lock")
-	}
 	var ok bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
-		_ = conn.Close()
-		return nil, false, translate(err, "session lock")
-	}
-	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
-		_ = conn.Close()
-	}, true, nil
+	err := db.conn(ctx).Raw("SELECT pg_try_advisory_xact_lock(?)", int64(binary.BigEndian.Uint64(sum[:8]))).Scan(&ok).Error
+	return ok, translate(err, "lock")
 }
 
 // translate maps database errors to application errors.

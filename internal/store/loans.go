@@ -662,13 +662,11 @@ func (s Loans) FundShare(ctx context.Context, bankCode string) (*decimal.Decimal
 	return &d, nil
 }
 
-// TryJobLock implements loan.Store with a session advisory lock held for as
-// long as the job runs. SQLite serves one process, which runs one job.
+// TryJobLock implements loan.Store with a lease on the job's row, renewed
+// while the job runs (see takeLease): on both engines, since cron may run
+// `chuangdai jobs run-daily` beside a serving SQLite instance.
 func (s Loans) TryJobLock(ctx context.Context, name string) (func(), bool, error) {
-	if s.Engine != config.Postgres {
-		return func() {}, true, nil
-	}
-	return s.trySessionLock(ctx, "chuangdai-job:"+name)
+	return s.takeLease(ctx, name)
 }
 
 // PurgeKeys implements loan.Store.
@@ -697,9 +695,9 @@ func keyWhere(q *gorm.DB, k loan.Key) *gorm.DB {
 	return q.Where("user_id = ? AND endpoint = ? AND idem_key = ?", k.UserID, k.Endpoint, k.Value)
 }
 
-// Reserve implements loan.KeyStore. The insert runs in a transaction of its
-// own (ON CONFLICT DO NOTHING, so a concurrent reservation never aborts it);
-// an existing key is read and judged.
+// Reserve implements loan.KeyStore, inside the transaction that holds the
+// key (ON CONFLICT DO NOTHING, so an existing key never aborts it); an
+// existing key is read and judged.
 func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, now time.Time) (loan.Reservation, loan.Answer, error) {
 	row := idempotencyRow{UserID: k.UserID, Endpoint: k.Endpoint, IdemKey: k.Value, RequestHash: hash, CreatedAt: now}
 	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
@@ -712,7 +710,7 @@ func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, n
 	var got idempotencyRow
 	if err := keyWhere(s.conn(ctx), k).Take(&got).Error; err != nil {
 		if apperr.KindOf(translate(err, "")) == apperr.NotFound {
-			// Released between our insert and read: try once more.
+			// Purged between our insert and read: try once more.
 			return s.Reserve(ctx, k, hash, now)
 		}
 		return 0, loan.Answer{}, translate(err, "idempotency key")
@@ -726,18 +724,18 @@ func (s IdempotencyKeys) Reserve(ctx context.Context, k loan.Key, hash string, n
 	return loan.InFlight, loan.Answer{}, nil
 }
 
-// Hold implements loan.KeyHolds with a session advisory lock on
-// PostgreSQL. SQLite serves one process, so a set in memory is the whole
-// truth there.
-func (s IdempotencyKeys) Hold(ctx context.Context, k loan.Key) (func(), bool, error) {
-	name := fmt.Sprintf("chuangdai-key:%d\x00%s\x00%s", k.UserID, k.Endpoint, k.Value)
+// Hold implements loan.KeyHolds inside the transaction in ctx. On
+// PostgreSQL it takes a transaction-scoped advisory lock on the key, on the
+// connection doing the work: every instance sees it, PgBouncer's
+// transaction pooling keeps it, and commit, rollback or a dead connection
+// end it. SQLite's immediate transactions already hold the database's write
+// lock from BEGIN, so a second request with the key waits for the first and
+// then finds its answer.
+func (s IdempotencyKeys) Hold(ctx context.Context, k loan.Key) (bool, error) {
 	if s.Engine != config.Postgres {
-		if _, taken := s.holds.LoadOrStore(name, struct{}{}); taken {
-			return nil, false, nil
-		}
-		return func() { s.holds.Delete(name) }, true, nil
+		return true, nil
 	}
-	return s.trySessionLock(ctx, name)
+	return s.tryXactLock(ctx, fmt.Sprintf("chuangdai-key:%d\x00%s\x00%s", k.UserID, k.Endpoint, k.Value))
 }
 
 // Complete implements loan.KeyStore.
@@ -751,9 +749,4 @@ func (s IdempotencyKeys) Complete(ctx context.Context, k loan.Key, hash string, 
 		return apperr.Conflictf("another request with this Idempotency-Key completed first: retry to get its answer")
 	}
 	return nil
-}
-
-// Release implements loan.KeyStore.
-func (s IdempotencyKeys) Release(ctx context.Context, k loan.Key, hash string) error {
-	return translate(keyWhere(s.conn(ctx), k).Where("request_hash = ? AND status IS NULL", hash).Delete(&idempotencyRow{}).Error, "idempotency key")
 }
