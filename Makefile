@@ -50,6 +50,11 @@ bench:
 clean:
 	rm -rf bin
 
+.PHONY: web
+## web: rebuild the Vue UI into web/dist (needs Node 20 and npm; the build is committed)
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
 .PHONY: test-e2e screenshots e2e-deps
 
 # The browser tests drive Debian's Chromium (/usr/bin/chromium; apt-get install

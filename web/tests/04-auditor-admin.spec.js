@@ -1,0 +1,98 @@
+// The auditor's and the admin's journeys.
+import { readFile } from 'node:fs/promises';
+import { test, expect, BASE, ready, signIn, choose, axe } from './fixtures.js';
+
+const stamp = Date.now().toString(36);
+
+test('the auditor reads the audit trail, sees a change as a diff with a link, and verifies the chain', async ({ page }) => {
+  await signIn(page, 'auditor');
+  await page.goto(`${BASE()}/#/audit?entity_type=application`);
+  expect(await ready(page)).toBe('审计日志');
+  expect(await page.locator('.el-table__body tr').count()).toBeGreaterThan(0);
+  await page.locator('.el-table__body tr').first().getByRole('button', { name: /项变更/ }).click();
+  await expect(page.locator('.el-popper:visible .diff-table')).toBeVisible();
+  await expect(page.locator('.el-table__body tr').first().getByRole('link').first()).toHaveAttribute('href', /#\/applications\/\d+/);
+  await page.getByRole('button', { name: '校验日志链' }).click();
+  await expect(page.getByText(/日志链完整/)).toBeVisible();
+  await page.keyboard.press('Escape');
+  await axe(page, 'audit');
+});
+
+test('the auditor sees the bulletin with charts and downloads CSV and Excel; a print header is ready', async ({ page }) => {
+  expect(await signIn(page, 'auditor')).toBe('创业担保贷款工作进度通报');
+  await expect(page.locator('.chart-canvas canvas').first()).toBeVisible();
+  await expect(page.getByText('全市合计').first()).toBeVisible();
+  for (const [label, ext] of [['导出 CSV', 'csv'], ['导出 Excel', 'xlsx']]) {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).first().click()]);
+    expect(dl.suggestedFilename()).toMatch(new RegExp(`\\.${ext}$`));
+    const bytes = await readFile(await dl.path());
+    expect(bytes.length).toBeGreaterThan(0);
+    if (ext === 'csv') expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    else expect(bytes.subarray(0, 2).toString()).toBe('PK');
+  }
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.print-header')).toBeVisible();
+  await expect(page.locator('.print-header')).toContainText('打印时间');
+  await page.emulateMedia({ media: 'screen' });
+  await axe(page, 'bulletin');
+});
+
+test('disbursement totals take a date range with the 本年 preset', async ({ page }) => {
+  await signIn(page, 'auditor');
+  await page.goto(`${BASE()}/#/reports/disbursements`);
+  expect(await ready(page)).toBe('发放统计');
+  await page.getByRole('combobox', { name: '起始日期' }).click();
+  await page.getByText('本年', { exact: true }).click();
+  await page.getByRole('button', { name: '查询' }).click();
+  await page.waitForURL(new RegExp(`from=${new Date().getFullYear()}-01-01`));
+  await ready(page);
+  await expect(page.getByText('合计').first()).toBeVisible();
+});
+
+test('the admin adds a bank officer, edits, disables and resets a user, and saves targets in 万元 with a total', async ({ page }) => {
+  await signIn(page, 'admin');
+  const uname = `bank.e2e.${stamp}`;
+  const form = page.locator('form').filter({ hasText: '新增用户' });
+  await form.getByLabel('用户名').fill(uname);
+  await form.getByLabel('姓名').fill('钱程');
+  await form.getByLabel('初始密码').fill('e2e-password-3');
+  await choose(page, '角色', '银行经办员', form);
+  await choose(page, '经办银行', '灵宝农商银行', form);
+  await form.getByRole('button', { name: '新增' }).click();
+  await expect(page.getByText('已新增。')).toBeVisible();
+  const row = page.locator('.el-table__body tr').filter({ hasText: uname });
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: '编辑' }).click();
+  const dlg = page.getByRole('dialog', { name: `编辑用户 ${uname}` });
+  await dlg.getByLabel('姓名').fill('钱程（灵宝）');
+  await dlg.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByText(`${uname} 已保存。`)).toBeVisible();
+  await expect(row).toContainText('钱程（灵宝）');
+  await row.getByRole('button', { name: '停用' }).click();
+  await expect(row).toContainText('停用');
+  await row.getByRole('button', { name: '启用' }).click();
+  await expect(row).toContainText('启用');
+  await row.getByRole('button', { name: '重置密码' }).click();
+  const reset = page.getByRole('dialog', { name: `重置 ${uname} 的密码` });
+  await reset.getByLabel('新密码').fill('e2e-password-4');
+  await reset.getByRole('button', { name: '重置密码' }).click();
+  await expect(page.getByText(`${uname} 的密码已重置`)).toBeVisible();
+
+  await page.getByRole('navigation').getByRole('link', { name: '年度目标' }).click();
+  expect(await ready(page)).toBe('年度目标');
+  await page.getByLabel('灵宝市 贷款发放目标（万元）').fill('26000');
+  await page.getByLabel('灵宝市 贷款发放目标（万元）').blur();
+  await expect(page.getByLabel('灵宝市 贷款发放目标（万元）')).toHaveValue('26,000');
+  await expect(page.locator('tfoot')).toContainText('万元');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByText(/年度目标已保存/)).toBeVisible();
+  await page.reload();
+  await ready(page);
+  await expect(page.getByLabel('灵宝市 贷款发放目标（万元）')).toHaveValue('26,000.00');
+  await axe(page, 'targets');
+  for (const link of ['辖区', '经办银行', '孵化基地', '导入存量贷款']) {
+    await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
+    expect(await ready(page)).toBe(link);
+    await axe(page, link);
+  }
+});

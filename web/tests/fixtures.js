@@ -1,0 +1,121 @@
+// The fixtures every test uses: a page that fails the test on a console
+// error, an uncaught exception, an untranslated key, a CSP violation or a
+// request to another host; axe-core checks; sign-in and Element Plus helpers.
+import { test as base, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+export const BASE = () => process.env.E2E_BASE;
+export const A = () => JSON.parse(process.env.E2E_ACCOUNTS || '{}');
+
+function watch(page, t) {
+  const origin = new URL(BASE()).origin;
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    const s = /^Failed to load resource: the server responded with a status of (\d+)/.exec(text);
+    if (s && t.allowed.has(Number(s[1]))) return;
+    t.problems.push(`console error: ${text} ${m.location().url || ''}`);
+  });
+  page.on('pageerror', (e) => t.problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol === 'blob:' || u.protocol === 'data:') return;
+    if (u.origin !== origin) t.problems.push(`request to another host: ${r.url()}`);
+  });
+}
+
+async function untranslated(page, t) {
+  if (page.isClosed()) return;
+  const missing = await page.evaluate(() => window.chuangdaiMissing || []).catch(() => []);
+  if (missing.length) t.problems.push(`untranslated keys: ${[...new Set(missing)].join(', ')}`);
+}
+
+export const test = base.extend({
+  // problems collects what the pages of a test did wrong; allow(status) lets
+  // a test provoke an API error it expects (a 422 to show field errors).
+  problems: async ({}, use) => {
+    const t = { problems: [], allowed: new Set() };
+    t.allow = (...statuses) => statuses.forEach((s) => t.allowed.add(s));
+    await use(t);
+    expect(t.problems, 'browser problems').toEqual([]);
+  },
+  page: async ({ page, problems }, use) => {
+    watch(page, problems);
+    await use(page);
+    await untranslated(page, problems);
+  },
+  // another opens a second, separate browser (another person).
+  another: async ({ browser, problems }, use) => {
+    const ctxs = [];
+    await use(async (opts = {}) => {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...opts });
+      ctxs.push(ctx);
+      const p = await ctx.newPage();
+      watch(p, problems);
+      return p;
+    });
+    for (const c of ctxs) {
+      for (const p of c.pages()) await untranslated(p, problems);
+      await c.close();
+    }
+  },
+});
+export { expect };
+
+// ready waits until the page's requests are done and its heading is drawn.
+export async function ready(page) {
+  await page.waitForFunction(() => {
+    const main = document.querySelector('main');
+    return main && !main.hasAttribute('aria-busy') && main.querySelector('h1') && !document.querySelector('main .el-loading-mask');
+  });
+  return (await page.locator('main h1').first().textContent()).trim();
+}
+
+export async function signIn(page, who) {
+  const acc = typeof who === 'string' ? A()[who] : who;
+  if (!page.url().includes('#/login')) await page.goto(`${BASE()}/#/login`);
+  await page.getByLabel('用户名').fill(acc.username);
+  await page.getByLabel('密码', { exact: true }).fill(acc.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForFunction(() => !location.hash.startsWith('#/login'));
+  return ready(page);
+}
+
+// choose picks an option of an Element Plus select named by its label.
+export async function choose(page, name, option, scope) {
+  const root = scope || page;
+  await root.getByRole('combobox', { name, exact: true }).first().locator('xpath=ancestor::div[contains(@class,"el-select__wrapper")]').click();
+  await page.locator('.el-select-dropdown:visible, .el-popper:visible').getByRole('option', { name: option, exact: true }).first().click();
+}
+
+// axe runs axe-core (WCAG 2 A and AA) on the page as it stands.
+export async function axe(page, where = '') {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  expect(bad, `axe violations ${where}`).toEqual([]);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `the page is ${overflow}px wider than the window ${where}`).toBeLessThanOrEqual(1);
+}
+
+// residentID makes a valid GB 11643 number for a birth date and sequence.
+export function residentID(region, birth, seq) {
+  const body = `${region}${birth}${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((acc, d, i) => acc + Number(d) * w[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+// apiAs signs in through the API (for finding demo records, not for acting).
+export async function apiAs(user, path) {
+  const a = A()[user];
+  const login = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: a.username, password: a.password }) });
+  const { token } = await login.json();
+  const res = await fetch(`${BASE()}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  return res.ok ? res.json() : null;
+}
+
+export const HOME = {
+  admin: '用户与角色', 'hrss.lingbao': '待审队列 · 资格审核', 'guarantee.lingbao': '待审队列 · 担保审核', 'bank.icbc': '待审队列 · 银行审核',
+  auditor: '创业担保贷款工作进度通报', zhangwei: '我的申请',
+};

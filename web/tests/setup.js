@@ -1,0 +1,72 @@
+// globalSetup: build nothing, start chuangdai (the binary named by
+// CHUANGDAI_BIN, default ../bin/chuangdai) on a free port with a fresh SQLite
+// file and the demo data; the tests read the address and the demo sign-ins
+// from the environment. The returned function stops the server.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+function run(bin, args, env) {
+  return new Promise((ok, fail) => {
+    execFile(bin, args, { env }, (err, stdout, stderr) => (err ? fail(new Error(`${bin} ${args.join(' ')}: ${stderr || err.message}`)) : ok(stdout)));
+  });
+}
+
+// parseCredentials reads the table `chuangdai seed demo --credentials-file` writes.
+function parseCredentials(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s+(\S+)\s+(\S+)\s+(entrepreneur|hrss_officer|guarantee_officer|bank_officer|finance_auditor|admin)\b/.exec(line);
+    if (m) out[m[1]] = { username: m[1], password: m[2], role: m[3] };
+  }
+  return out;
+}
+
+export default async function setup() {
+  const bin = resolve(here, process.env.CHUANGDAI_BIN || '../../bin/chuangdai');
+  const dir = await mkdtemp(join(tmpdir(), 'chuangdai-e2e-'));
+  const port = await freePort();
+  const env = {
+    ...process.env, CHUANGDAI_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, CHUANGDAI_ADDR: `127.0.0.1:${port}`,
+    CHUANGDAI_PASSWORD_COST: '4', CHUANGDAI_LOG_LEVEL: 'warn',
+  };
+  delete env.CHUANGDAI_CONFIG;
+  const credFile = join(dir, 'credentials.txt');
+  await run(bin, ['seed', 'demo', '--credentials-file', credFile], env);
+  const accounts = parseCredentials(await readFile(credFile, 'utf8'));
+  const logs = [];
+  const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.on('data', (d) => logs.push(String(d)));
+  proc.stderr.on('data', (d) => logs.push(String(d)));
+  const base = `http://127.0.0.1:${port}`;
+  let ready = false;
+  for (let i = 0; i < 150 && !ready; i++) {
+    if (proc.exitCode !== null) break;
+    try { ready = (await fetch(`${base}/readyz`)).ok; } catch { /* not listening yet */ }
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    proc.kill('SIGTERM');
+    throw new Error(`chuangdai did not become ready on ${base}:\n${logs.join('')}`);
+  }
+  process.env.E2E_BASE = base;
+  process.env.E2E_ACCOUNTS = JSON.stringify(accounts);
+  return async () => {
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+    await rm(dir, { recursive: true, force: true });
+  };
+}
