@@ -159,6 +159,9 @@ type Application struct {
 	ApprovedBy       *int64
 	DisbursedAt      *time.Time
 	History          []HistoryEntry
+	// IdentityVerified is set when the resident ID number is bound to the
+	// applicant's account (read with the application).
+	IdentityVerified bool
 }
 
 // Resource is the application as authz sees it.

@@ -11,6 +11,8 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/identity"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/policy"
 )
 
@@ -39,6 +41,10 @@ type View struct {
 	// review stage should be decided; nil outside the review stages.
 	StageDeadline *time.Time
 	Late          bool
+	// Claims are the other accounts' applications naming the same resident
+	// ID number, shown to the HRSS officers who decide its eligibility; nil
+	// for everyone else.
+	Claims []Claim
 }
 
 func (s *Service) view(p auth.Principal, a Application, inList bool) View {
@@ -64,7 +70,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 	}
 	var id int64
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.checkPerson(ctx, now, fields.NationalID, 0); err != nil {
+		if err := s.checkPerson(ctx, now, fields.NationalID, 0, p.UserID, false); err != nil {
 			return err
 		}
 		year := now.In(Shanghai).Year()
@@ -115,16 +121,64 @@ func (s *Service) validate(ctx context.Context, now time.Time, in Input) (Fields
 }
 
 // checkPerson applies CheckHistory to nationalID under the person's lock,
-// inside the caller's transaction.
-func (s *Service) checkPerson(ctx context.Context, now time.Time, nationalID string, self int64) error {
+// inside the caller's transaction, for the application self (0 for a new
+// one) of account. What the account is told depends on who it is: an
+// account verified as the person, or the officer deciding (reveal), hears
+// the reason; any other account hears only identity.ErrUnusable, unless what
+// stands in the way is its own application in progress. A number bound to
+// another account is unusable by this one.
+func (s *Service) checkPerson(ctx context.Context, now time.Time, nationalID string, self, account int64, reveal bool) error {
 	if err := s.store.LockPerson(ctx, nationalID); err != nil {
 		return err
 	}
-	h, err := s.store.PersonHistory(ctx, nationalID, self)
+	holder, err := s.store.IdentityHolder(ctx, nationalID)
 	if err != nil {
 		return err
 	}
-	return CheckHistory(s.policy.At(Day(now)), h)
+	if holder != nil && holder.UserID != account {
+		if reveal {
+			return errBoundElsewhere(nationalID)
+		}
+		return identity.ErrUnusable("national_id")
+	}
+	h, err := s.store.PersonHistory(ctx, nationalID, self, account)
+	if err != nil {
+		return err
+	}
+	err = CheckHistory(s.policy.At(Day(now)), h)
+	if err == nil || reveal || holder != nil || (h.OpenApplications > 0 && h.OpenApplications == h.MineOpen) {
+		return err
+	}
+	return identity.ErrUnusable("national_id")
+}
+
+func errBoundElsewhere(nationalID string) error {
+	return apperr.Newf(apperr.Conflict, "identity.conflict",
+		"the resident ID number %s is verified for another account (see identity_claims): this applicant is not that person; reject the application with a comment",
+		idnum.Mask(nationalID))
+}
+
+// verify binds the application's resident ID number to its applicant's
+// account: the HRSS officer approving the eligibility review has the ID card
+// in hand, so the approval is the verification. The person's history is
+// checked again as it now counts, and the officer hears any reason in full.
+func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, now time.Time) error {
+	if err := s.checkPerson(ctx, now, a.NationalID, a.ID, a.ApplicantID, true); err != nil {
+		return err
+	}
+	if a.IdentityVerified {
+		return nil
+	}
+	by, app := p.UserID, a.ID
+	id := identity.Identity{NationalID: a.NationalID, UserID: a.ApplicantID, Method: identity.Officer, VerifiedBy: &by, ApplicationID: &app, VerifiedAt: now}
+	if err := s.store.BindIdentity(ctx, id); err != nil {
+		if apperr.KindOf(err) == apperr.Conflict {
+			return errBoundElsewhere(a.NationalID)
+		}
+		return err
+	}
+	return s.audit.Record(ctx, p, "identity.verify", "user", strconv.FormatInt(a.ApplicantID, 10), nil,
+		map[string]any{"national_id": a.NationalID, "method": identity.Officer, "application": a.Number})
 }
 
 func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View, error) {
@@ -132,7 +186,22 @@ func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View,
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(p, a, false), nil
+	return s.one(ctx, p, a)
+}
+
+// one is the view of a single application: the HRSS officers who decide its
+// eligibility also see the other claims on its resident ID number.
+func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (View, error) {
+	v := s.view(p, a, false)
+	if p.UserID == a.ApplicantID || !s.authz.Can(p, DecideEligibility, a.Resource()) {
+		return v, nil
+	}
+	claims, err := s.store.Claims(ctx, a.NationalID, a.ApplicantID)
+	if err != nil {
+		return View{}, err
+	}
+	v.Claims = append([]Claim{}, claims...)
+	return v, nil
 }
 
 func errNotFound(id int64) error {
@@ -171,7 +240,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, er
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(p, a, false), nil
+	return s.one(ctx, p, a)
 }
 
 // List returns the applications in p's scope that match f, for a queue.
@@ -301,7 +370,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 			return err
 		}
 		if fields.NationalID != a.NationalID {
-			if err := s.checkPerson(ctx, now, fields.NationalID, a.ID); err != nil {
+			if err := s.checkPerson(ctx, now, fields.NationalID, a.ID, a.ApplicantID, false); err != nil {
 				return err
 			}
 		}
@@ -339,7 +408,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields)); err != nil {
 			return err
 		}
-		if err := s.checkPerson(ctx, now, a.NationalID, a.ID); err != nil {
+		if err := s.checkPerson(ctx, now, a.NationalID, a.ID, a.ApplicantID, false); err != nil {
 			return err
 		}
 		a.SubmittedAt = &now
@@ -469,6 +538,11 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 			}
 			by := p.UserID
 			a.ApprovedAmount, a.AnnualRate, a.ApprovedTermMonths, a.ApprovedAt, a.ApprovedBy = &c.Amount, &c.Rate, &c.TermMonths, &now, &by
+		}
+		if decision == ActApprove && stage == EligibilityReview {
+			if err := s.verify(ctx, p, a, now); err != nil {
+				return err
+			}
 		}
 		return s.move(ctx, p, a, now, decision, comment)
 	})

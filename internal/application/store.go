@@ -2,8 +2,10 @@ package application
 
 import (
 	"context"
+	"time"
 
 	"chuangdai/internal/authz"
+	"chuangdai/internal/identity"
 )
 
 // Store is what applications need from persistence. Writes run inside the
@@ -15,9 +17,20 @@ type Store interface {
 	// LockPerson serialises, until the transaction ends, every change that
 	// checks the one-open-application rule for nationalID.
 	LockPerson(ctx context.Context, nationalID string) error
-	// PersonHistory describes what a person already holds, leaving out the
-	// application excludeID (0 for none).
-	PersonHistory(ctx context.Context, nationalID string, excludeID int64) (History, error)
+	// PersonHistory describes what a person already holds, as it counts
+	// when account asks, leaving out the application excludeID (0 for none):
+	// the account's own applications and those of the account the number is
+	// bound to, and every loan of the person.
+	PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (History, error)
+	// IdentityHolder returns the binding of a resident ID number to an
+	// account, or nil when none is verified for it.
+	IdentityHolder(ctx context.Context, nationalID string) (*identity.Identity, error)
+	// BindIdentity binds a number to an account; a number already bound is
+	// an apperr Conflict.
+	BindIdentity(ctx context.Context, id identity.Identity) error
+	// Claims lists, newest first, the applications of accounts other than
+	// applicantID that name the resident ID number.
+	Claims(ctx context.Context, nationalID string, applicantID int64) ([]Claim, error)
 	// NextSequence returns the next application sequence number of a
 	// district and year, counted under a row lock.
 	NextSequence(ctx context.Context, district string, year int) (int64, error)
@@ -38,6 +51,8 @@ type Store interface {
 type History struct {
 	// OpenApplications counts applications in progress (draft to approved).
 	OpenApplications int
+	// MineOpen counts those of OpenApplications that the asking account made.
+	MineOpen int
 	// LoansHeld counts subsidised loans ever disbursed to the person.
 	LoansHeld int
 	// OpenLoans counts loans not yet settled.
@@ -62,4 +77,19 @@ type Filter struct {
 	// NewestFirst sorts by creation, newest first (the applicant's own list);
 	// otherwise the oldest submission comes first (officers' queues).
 	NewestFirst bool
+}
+
+// Claim is an application of another account that names the same resident
+// ID number: the HRSS officer deciding eligibility sees every claim on a
+// number, to tell the real person from someone who typed their number.
+type Claim struct {
+	ApplicationID int64
+	Number        string
+	Status        Status
+	DistrictCode  string
+	ApplicantID   int64
+	Applicant     string
+	// Verified is set when the number is bound to that claim's account.
+	Verified  bool
+	CreatedAt time.Time
 }

@@ -153,6 +153,23 @@ type applicationResponse struct {
 	DisbursedAt               *time.Time     `json:"disbursed_at"`
 	// History is in the answer for one application, not in lists.
 	History []historyDTO `json:"history,omitempty"`
+	// IdentityVerified: the resident ID number is bound to the applicant's
+	// account (by the eligibility approval or a real-name check).
+	IdentityVerified bool `json:"identity_verified" doc:"the resident ID number is verified for the applicant's account"`
+	// IdentityClaims are for the HRSS officers who decide eligibility, in the
+	// answer for one application.
+	IdentityClaims *[]claimDTO `json:"identity_claims,omitempty" doc:"other accounts' applications naming the same resident ID number (HRSS officers deciding eligibility)"`
+}
+
+// claimDTO is another account's application naming the same resident ID number.
+type claimDTO struct {
+	ApplicationID    int64     `json:"application_id"`
+	Number           string    `json:"number"`
+	Status           string    `json:"status"`
+	DistrictCode     string    `json:"district_code"`
+	Applicant        string    `json:"applicant" doc:"the user name of the account that made it"`
+	IdentityVerified bool      `json:"identity_verified"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
 func (r applicationRequest) input() application.Input {
@@ -226,7 +243,15 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, Late: v.Late,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
-		IsReturnedOverseasStudent: a.ReturnedOverseasStudent,
+		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, IdentityVerified: a.IdentityVerified,
+	}
+	if v.Claims != nil {
+		claims := make([]claimDTO, len(v.Claims))
+		for i, c := range v.Claims {
+			claims[i] = claimDTO{ApplicationID: c.ApplicationID, Number: c.Number, Status: string(c.Status),
+				DistrictCode: c.DistrictCode, Applicant: c.Applicant, IdentityVerified: c.Verified, CreatedAt: c.CreatedAt}
+		}
+		r.IdentityClaims = &claims
 	}
 	if a.Female {
 		r.Gender = "female"

@@ -443,8 +443,13 @@ func TestSupportProfilesAndWaiver(t *testing.T) {
 	third := c.s.User("third", "entrepreneur", "", "")
 	appD := c.apply(t, third, loanApplication(d, "200000.00"))
 
-	// An application's profile: exactly those who see the application.
-	pa := c.s.Do("GET", appA+"/support", c.owner, nil).Want(200).JSON()
+	// An application's profile: exactly those who see the application; the
+	// applicant sees the records once verified as the person (see
+	// TestTypedResidentID).
+	if own := c.s.Do("GET", appA+"/support", c.owner, nil).Want(200).JSON(); count(own, "incubation") != 0 || own["counter_guarantee_waived"] != false {
+		t.Fatalf("an unverified applicant reads the person's records: %v", own)
+	}
+	pa := c.s.Do("GET", appA+"/support", c.guar, nil).Want(200).JSON()
 	if pa["counter_guarantee_waived"] != true || !strings.Contains(pa["waiver_reason"].(string), "三门峡国家级创业孵化示范基地") ||
 		count(pa, "incubation") != 1 || count(pa, "loans") != 1 {
 		t.Fatalf("profile of application A: %v", pa)

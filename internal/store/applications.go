@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/identity"
 	"chuangdai/internal/money"
 )
 
@@ -58,9 +60,15 @@ type applicationRow struct {
 	ApprovedAt                 *time.Time
 	ApprovedBy                 *int64
 	DisbursedAt                *time.Time
+	// IdentityVerified is read only (see applicationSelect).
+	IdentityVerified bool `gorm:"->"`
 }
 
 func (applicationRow) TableName() string { return "applications" }
+
+// applicationSelect reads an application with whether its resident ID
+// number is bound to its applicant's account.
+var applicationSelect = "applications.*, " + fmt.Sprintf(verifiedSQL, "applications") + " AS identity_verified"
 
 type applicationHistoryRow struct {
 	ID            int64 `gorm:"primaryKey"`
@@ -166,7 +174,7 @@ func fromApplicationRow(r applicationRow) (application.Application, error) {
 		},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, StageEnteredAt: r.StageEnteredAt,
 		ApprovedTermMonths: r.ApprovedTermMonths, ApprovedAt: r.ApprovedAt, ApprovedBy: r.ApprovedBy, DisbursedAt: r.DisbursedAt,
-		CounterGuarantee: r.CounterGuarantee,
+		CounterGuarantee: r.CounterGuarantee, IdentityVerified: r.IdentityVerified,
 	}
 	if err := json.Unmarshal([]byte(r.Partners), &a.Partners); err != nil {
 		return a, apperr.Wrap(err, "application partners")
@@ -222,20 +230,25 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 
 // PersonHistory implements application.Store. It is the one query behind
 // the one-open-application and re-loan rules: applications in progress come
-// from applications; loans held, open and ever overdue come from the loans
-// table (imported loans have no application), and a disbursed application
-// without a loan row still counts as an open loan.
-func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID int64) (application.History, error) {
+// from applications, those of the asking account and of the account the
+// number is bound to (another account's unverified claim blocks nobody);
+// loans held, open and ever overdue come from the loans table (imported
+// loans have no application), and a disbursed application without a loan
+// row still counts as an open loan.
+func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (application.History, error) {
 	var h application.History
 	type count struct {
 		Status string
+		Mine   bool
 		N      int
 	}
 	var counts []count
-	err := s.conn(ctx).Model(&applicationRow{}).Select("status, COUNT(*) AS n").
-		Where("national_id = ? AND id <> ?", strings.ToUpper(nationalID), excludeID).
-		Where("NOT EXISTS (SELECT 1 FROM loans WHERE loans.application_id = applications.id)").
-		Group("status").Scan(&counts).Error
+	nid := strings.ToUpper(nationalID)
+	err := s.conn(ctx).Table("applications a").Select("a.status, a.applicant_id = ? AS mine, COUNT(*) AS n", account).
+		Where("a.national_id = ? AND a.id <> ?", nid, excludeID).
+		Where(fmt.Sprintf(countsForSQL, "a"), account, nid).
+		Where("NOT EXISTS (SELECT 1 FROM loans WHERE loans.application_id = a.id)").
+		Group("a.status, mine").Scan(&counts).Error
 	if err != nil {
 		return h, translate(err, "person history")
 	}
@@ -248,10 +261,55 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 			h.OpenLoans += c.N
 		case st.Open():
 			h.OpenApplications += c.N
+			if c.Mine {
+				h.MineOpen += c.N
+			}
 		}
 	}
 	return Loans(s).personLoans(ctx, nationalID, h)
 }
+
+// IdentityHolder implements application.Store.
+func (s Applications) IdentityHolder(ctx context.Context, nationalID string) (*identity.Identity, error) {
+	return Identities(s).Holder(ctx, nationalID)
+}
+
+// BindIdentity implements application.Store.
+func (s Applications) BindIdentity(ctx context.Context, id identity.Identity) error {
+	return Identities(s).Bind(ctx, id)
+}
+
+// Claims implements application.Store.
+func (s Applications) Claims(ctx context.Context, nationalID string, applicantID int64) ([]application.Claim, error) {
+	type claimRow struct {
+		ID           int64
+		Number       string
+		Status       string
+		DistrictCode string
+		ApplicantID  int64
+		Username     string
+		Verified     bool
+		CreatedAt    time.Time
+	}
+	var rows []claimRow
+	err := s.conn(ctx).Table("applications a").
+		Select("a.id, a.number, a.status, a.district_code, a.applicant_id, u.username, "+fmt.Sprintf(verifiedSQL, "a")+" AS verified, a.created_at").
+		Joins("JOIN users u ON u.id = a.applicant_id").
+		Where("a.national_id = ? AND a.applicant_id <> ?", strings.ToUpper(nationalID), applicantID).
+		Order("a.created_at DESC, a.id DESC").Limit(maxClaims).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "claims")
+	}
+	out := make([]application.Claim, len(rows))
+	for i, r := range rows {
+		out[i] = application.Claim{ApplicationID: r.ID, Number: r.Number, Status: application.Status(r.Status), DistrictCode: r.DistrictCode,
+			ApplicantID: r.ApplicantID, Applicant: r.Username, Verified: r.Verified, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// maxClaims bounds the claims shown with one application.
+const maxClaims = 50
 
 // NextSequence implements application.Store: one upsert that takes the
 // counter row's lock until the transaction ends, on both engines.
@@ -281,7 +339,7 @@ func (s Applications) Create(ctx context.Context, a application.Application) (in
 
 // Get implements application.Store.
 func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (application.Application, error) {
-	q := s.conn(ctx).Where("id = ?", id)
+	q := s.conn(ctx).Select(applicationSelect).Where("id = ?", id)
 	if forUpdate {
 		q = s.forUpdate(q)
 	}
@@ -429,7 +487,7 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 		q = q.Order("CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END").Order("submitted_at").Order("id")
 	}
 	var rows []applicationRow
-	if err := page(q, offset, limit).Find(&rows).Error; err != nil {
+	if err := page(q, offset, limit).Select(applicationSelect).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "applications")
 	}
 	out := make([]application.Application, len(rows))

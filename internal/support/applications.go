@@ -10,7 +10,8 @@ import (
 // FromApplications makes the application service's Visible the profile's
 // ApplicationLookup, so the profile of an application is visible exactly to
 // those who see the application, and masks the resident ID exactly when the
-// application does.
+// application does. An applicant whose account is not verified as the
+// person sees none of the person's records.
 func FromApplications(apps *application.Service) ApplicationLookup {
 	return func(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
 		a, full, err := apps.Visible(ctx, p, id)
@@ -19,6 +20,7 @@ func FromApplications(apps *application.Service) ApplicationLookup {
 		}
 		return Loan{
 			MaskIdentity:  !full,
+			Withhold:      p.UserID == a.ApplicantID && !a.IdentityVerified,
 			ApplicationID: a.ID, Number: a.Number, NationalID: a.NationalID, Status: string(a.Status),
 			BorrowerType: string(a.BorrowerType), Amount: a.Amount, ApprovedAmount: a.ApprovedAmount,
 			DistrictCode: a.DistrictCode, BankCode: a.BankCode, OwnerID: a.ApplicantID,

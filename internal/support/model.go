@@ -107,6 +107,9 @@ type Loan struct {
 	Disbursed      *Disbursed
 	// MaskIdentity is set when the caller may not see the resident ID in full.
 	MaskIdentity bool
+	// Withhold is set when the caller is the applicant and their account is
+	// not verified as the person: they see no record of the person.
+	Withhold bool
 }
 
 // Disbursed is the loan made from an application.

@@ -96,15 +96,18 @@ type ApplicationLookup func(ctx context.Context, p auth.Principal, id int64) (Lo
 
 // ApplicationProfile returns the profile of an application's applicant with
 // the waiver of that application. The caller sees the profile exactly when
-// they see the application.
+// they see the application; an applicant not verified as the person sees it
+// without records, and so the waiver only as the amount decides it.
 func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id int64) (Profile, error) {
 	app, err := s.apps(ctx, p, id)
 	if err != nil {
 		return Profile{}, err
 	}
-	r, err := s.store.Records(ctx, app.NationalID)
-	if err != nil {
-		return Profile{}, err
+	var r Records
+	if !app.Withhold {
+		if r, err = s.store.Records(ctx, app.NationalID); err != nil {
+			return Profile{}, err
+		}
 	}
 	pr := Profile{NationalID: app.NationalID, Records: r}
 	pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(app, r.Tenancies)

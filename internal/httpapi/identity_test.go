@@ -1,0 +1,143 @@
+package httpapi_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"chuangdai/internal/apptest"
+)
+
+// unusable is the only thing an account hears about a resident ID number it
+// is not verified for.
+const unusable = "this resident ID number cannot be used from this account"
+
+// wantUnusable checks a 422 on national_id that says what to do and nothing
+// about the person.
+func wantUnusable(t *testing.T, r *apptest.Response) {
+	t.Helper()
+	r.WantProblem(422, "validation_failed")
+	body := string(r.Body)
+	if !slices.Equal(r.FieldErrors(), []string{"national_id"}) || !strings.Contains(body, unusable) {
+		t.Fatalf("want the neutral answer on national_id: %s", body)
+	}
+	for _, leak := range []string{"loan", "repa", "overdue", "progress", "held"} {
+		if strings.Contains(strings.ToLower(body), leak) {
+			t.Fatalf("the answer tells about the person (%q): %s", leak, body)
+		}
+	}
+}
+
+// TestTypedResidentID is the attack of issue 12 item 2: a self-registered
+// account types someone else's resident ID number into an application.
+func TestTypedResidentID(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	impostor := c.other
+
+	// The victim is verified (their eligibility was approved), holds an
+	// unpaid loan and has a training record.
+	c.loan(t)
+	victim := loanPersonID(c.seq)
+	s.Do("POST", "/api/v1/training-records", c.hrss, training(victim, "SYB-V-1", apptest.District)).Want(201)
+	wantUnusable(t, s.Do("POST", "/api/v1/applications", impostor, individual(victim)))
+	// The victim's own account hears the reason.
+	own := s.Do("POST", "/api/v1/applications", c.owner, individual(victim)).WantProblem(422, "validation_failed")
+	if !strings.Contains(string(own.Body), "not repaid") {
+		t.Errorf("the person's own account is told why: %s", own.Body)
+	}
+
+	// A person known only by records, and a loan imported from the legacy
+	// system (bound to no account): the claim is refused without a reason.
+	legacy := loanPersonID(91)
+	s.Do("POST", "/api/v1/imports/loans", c.admin, legacyHeader+"LEG-1,王五,"+legacy+",male,retired_soldier,individual,"+
+		apptest.District+","+apptest.Bank+",100000.00,0.0395,24,2023-01-10,2\n", "Content-Type", "text/csv").Want(200)
+	wantUnusable(t, s.Do("POST", "/api/v1/applications", impostor, individual(legacy)))
+
+	w := c.nextID()
+	s.Do("POST", "/api/v1/training-records", c.hrss, training(w, "SYB-W-1", apptest.District)).Want(201)
+	s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": w, "kind": "mentoring", "date": "2024-04-02", "notes": "开业指导"}).Want(201)
+	fake := path(s.Do("POST", "/api/v1/applications", impostor, individual(w)).Want(201).JSON()["id"], "")
+	if p := s.Do("GET", fake+"/support", impostor, nil).Want(200).JSON(); count(p, "training") != 0 || count(p, "services") != 0 || count(p, "loans") != 0 {
+		t.Fatalf("the impostor reads the person's records: %v", p)
+	}
+	s.Do("GET", "/api/v1/people/"+w+"/support", impostor, nil).WantProblem(403, "forbidden")
+	s.Do("POST", fake+"/submit", impostor, nil).Want(200)
+
+	// The real person is not blocked by the claim.
+	realTok := s.User("real", "entrepreneur", "", "")
+	real := path(s.Do("POST", "/api/v1/applications", realTok, individual(w)).Want(201).JSON()["id"], "")
+	s.Do("POST", real+"/submit", realTok, nil).Want(200)
+	if p := s.Do("GET", real+"/support", realTok, nil).Want(200).JSON(); count(p, "training") != 0 {
+		t.Fatalf("records before verification: %v", p)
+	}
+
+	// The HRSS officer sees both claims; nobody else does.
+	claims := func(url, tok string) []any {
+		t.Helper()
+		a := s.Do("GET", url, tok, nil).Want(200).JSON()
+		if a["identity_verified"] != false {
+			t.Fatalf("verified before the review: %v", a["identity_verified"])
+		}
+		cl, _ := a["identity_claims"].([]any)
+		return cl
+	}
+	fakeNumber := s.Do("GET", fake, impostor, nil).Want(200).JSON()["number"]
+	if cl := claims(real, c.hrss); len(cl) != 1 || cl[0].(map[string]any)["number"] != fakeNumber || cl[0].(map[string]any)["applicant"] != "other" {
+		t.Fatalf("claims beside the real application: %v", cl)
+	}
+	if cl := claims(fake, c.hrss2); len(cl) != 1 || cl[0].(map[string]any)["applicant"] != "real" {
+		t.Fatalf("claims beside the impostor's: %v", cl)
+	}
+	for _, tok := range []string{realTok, c.guar, c.bank, c.auditor} {
+		if raw := string(s.Do("GET", real, tok, nil).Want(200).Body); strings.Contains(raw, "identity_claims") {
+			t.Fatalf("claims shown to someone who does not decide eligibility: %s", raw)
+		}
+	}
+	if raw := string(s.Do("GET", "/api/v1/applications", c.hrss, nil).Want(200).Body); strings.Contains(raw, "identity_claims") {
+		t.Fatal("claims in a list")
+	}
+
+	// Approving eligibility verifies the real person; the impostor's claim
+	// can then only be rejected.
+	if a := s.Do("POST", real+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200).JSON(); a["identity_verified"] != true {
+		t.Fatalf("approved but not verified: %v", a["identity_verified"])
+	}
+	s.Do("POST", fake+"/decisions", c.hrss2, map[string]any{"decision": "approve"}).WantProblem(409, "identity.conflict")
+	s.Do("POST", fake+"/decisions", c.hrss2, map[string]any{"decision": "reject", "comment": "身份证与本人不符"}).Want(200)
+	if p := s.Do("GET", real+"/support", realTok, nil).Want(200).JSON(); count(p, "training") != 1 || count(p, "services") != 1 {
+		t.Fatalf("the verified applicant's own profile: %v", p)
+	}
+	wantUnusable(t, s.Do("POST", "/api/v1/applications", impostor, individual(w)))
+	ev := s.Do("GET", "/api/v1/audit-events?entity_type=user&page_size=200", c.auditor, nil).Want(200).JSON()["items"].([]any)
+	verified := 0
+	for _, e := range ev {
+		if e.(map[string]any)["action"] == "identity.verify" {
+			verified++
+		}
+	}
+	if verified != 2 {
+		t.Errorf("identity.verify events: %d, want 2 (the victim's and the real person's)", verified)
+	}
+}
+
+// TestUnverifiedClaimsDoNotBlock: two accounts claim one number; each may
+// go on until an officer verifies one of them, and the other's edits and
+// resubmission are then refused without a reason.
+func TestUnverifiedClaimsDoNotBlock(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	w := c.nextID()
+	first := path(s.Do("POST", "/api/v1/applications", c.owner, individual(w)).Want(201).JSON()["id"], "")
+	second := path(s.Do("POST", "/api/v1/applications", c.other, individual(w)).Want(201).JSON()["id"], "")
+	s.Do("POST", second+"/submit", c.other, nil).Want(200)
+	s.Do("POST", second+"/decisions", c.hrss, map[string]any{"decision": "return", "comment": "请补充租赁合同"}).Want(200)
+	s.Do("POST", first+"/submit", c.owner, nil).Want(200)
+	s.Do("POST", first+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	wantUnusable(t, s.Do("POST", second+"/submit", c.other, nil))
+	// An edit that keeps the number is fine; moving to another number is
+	// checked as a new claim.
+	s.Do("PATCH", second, c.other, map[string]any{"purpose": "cold storage, bigger"}).Want(200)
+	s.Do("PATCH", second, c.other, map[string]any{"national_id": c.nextID()}).Want(200)
+	wantUnusable(t, s.Do("PATCH", second, c.other, map[string]any{"national_id": w}))
+}

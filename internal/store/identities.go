@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/identity"
+)
+
+// Every lookup of a resident ID number bound to an account is in this file,
+// so that the number's column can change form (encryption at rest with a
+// keyed hash for equality) in one place.
+
+type identityRow struct {
+	NationalID    string `gorm:"primaryKey"`
+	UserID        int64
+	Method        string
+	VerifiedBy    *int64
+	ApplicationID *int64
+	VerifiedAt    time.Time
+}
+
+func (identityRow) TableName() string { return "person_identities" }
+
+func identityOf(r identityRow) identity.Identity {
+	return identity.Identity{NationalID: r.NationalID, UserID: r.UserID, Method: identity.Method(r.Method),
+		VerifiedBy: r.VerifiedBy, ApplicationID: r.ApplicationID, VerifiedAt: r.VerifiedAt}
+}
+
+// Identities keeps the bindings of resident ID numbers to accounts.
+type Identities struct{ *DB }
+
+// Holder returns the binding of a resident ID number, or nil when no account
+// is verified for it.
+func (s Identities) Holder(ctx context.Context, nationalID string) (*identity.Identity, error) {
+	var rows []identityRow
+	if err := s.conn(ctx).Where("national_id = ?", strings.ToUpper(nationalID)).Limit(1).Find(&rows).Error; err != nil {
+		return nil, translate(err, "identity")
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	id := identityOf(rows[0])
+	return &id, nil
+}
+
+// Bind records that the account is verified as the holder of the number. A
+// number already bound (to any account) is an apperr Conflict.
+func (s Identities) Bind(ctx context.Context, id identity.Identity) error {
+	row := identityRow{NationalID: strings.ToUpper(id.NationalID), UserID: id.UserID, Method: string(id.Method),
+		VerifiedBy: id.VerifiedBy, ApplicationID: id.ApplicationID, VerifiedAt: id.VerifiedAt}
+	err := translate(s.conn(ctx).Create(&row).Error, "identity")
+	if apperr.KindOf(err) == apperr.Conflict {
+		return apperr.Conflictf("the resident ID number is already bound to an account")
+	}
+	return err
+}
+
+// OfUsers returns the numbers bound to each of the accounts.
+func (s Identities) OfUsers(ctx context.Context, userIDs []int64) (map[int64][]identity.Identity, error) {
+	out := map[int64][]identity.Identity{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []identityRow
+	if err := s.conn(ctx).Where("user_id IN ?", userIDs).Order("verified_at, national_id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "identities")
+	}
+	for _, r := range rows {
+		out[r.UserID] = append(out[r.UserID], identityOf(r))
+	}
+	return out, nil
+}
+
+// verifiedSQL is true for an application row (alias a) whose resident ID
+// number is bound to its applicant's account.
+const verifiedSQL = "EXISTS (SELECT 1 FROM person_identities pi WHERE pi.national_id = %[1]s.national_id AND pi.user_id = %[1]s.applicant_id)"
+
+// countsForSQL selects the applications (alias a) that count for the person
+// with a number when the account asks: its own, and those of the account
+// the number is bound to. Another account's unverified claim counts for
+// nobody else. Arguments: the account, then the number.
+const countsForSQL = "(%[1]s.applicant_id = ? OR %[1]s.applicant_id IN (SELECT pi.user_id FROM person_identities pi WHERE pi.national_id = ?))"
