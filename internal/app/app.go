@@ -19,6 +19,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/httpapi"
+	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/policy"
 	"chuangdai/internal/refdata"
@@ -47,6 +48,7 @@ type App struct {
 	Refdata      *refdata.Service
 	Applications *application.Service
 	Support      *support.Service
+	Identity     *identity.Service
 	Loans        *loan.Service
 	Reports      *report.Service
 	AuditSv      *audit.Service
@@ -102,10 +104,15 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		AuditSv:      audit.NewService(auditStore, z),
 	}
 	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
+	var verifier identity.Verifier
+	if cfg.IdentityVerifierURL != "" {
+		verifier = identity.NewHTTPVerifier(cfg.IdentityVerifierURL, cfg.IdentityVerifierToken)
+	}
+	a.Identity = identity.NewService(store.Identities{DB: db}, verifier, z, rec)
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
 	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
-		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Loans: a.Loans, Reports: a.Reports, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
+		Log: log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
 		Ready: db.Ready, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})

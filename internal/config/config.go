@@ -59,6 +59,12 @@ type Config struct {
 	// request headers, ReadTimeout the whole request with its body.
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	// IdentityVerifierURL, when set, is the real-name check service that
+	// verifies an applicant's resident ID number (see identity.HTTPVerifier);
+	// empty → none, and the HRSS officer's eligibility approval verifies.
+	IdentityVerifierURL string `yaml:"identity_verifier_url"`
+	// IdentityVerifierToken is the bearer token sent to that service.
+	IdentityVerifierToken string `yaml:"identity_verifier_token"`
 }
 
 // Defaults returns the settings used when nothing is configured.
@@ -131,6 +137,8 @@ func Load(getenv func(string) string) (Config, error) {
 	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
 	str("CHUANGDAI_METRICS_ADDR", &cfg.MetricsAddr)
 	str("CHUANGDAI_METRICS_TOKEN", &cfg.MetricsToken)
+	str("CHUANGDAI_IDENTITY_VERIFIER_URL", &cfg.IdentityVerifierURL)
+	str("CHUANGDAI_IDENTITY_VERIFIER_TOKEN", &cfg.IdentityVerifierToken)
 	dur("CHUANGDAI_READ_HEADER_TIMEOUT", &cfg.ReadHeaderTimeout)
 	dur("CHUANGDAI_READ_TIMEOUT", &cfg.ReadTimeout)
 	if v, ok := lookup(getenv, "CHUANGDAI_TRUSTED_PROXIES"); ok {
@@ -213,6 +221,13 @@ func (c Config) Validate() error {
 	}
 	if c.ReadTimeout < c.ReadHeaderTimeout || c.ReadTimeout > 10*time.Minute {
 		bad("read_timeout %s is out of range: use between read_header_timeout (%s) and 10m", c.ReadTimeout, c.ReadHeaderTimeout)
+	}
+	if c.IdentityVerifierURL != "" {
+		if u, err := url.Parse(c.IdentityVerifierURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("identity_verifier_url %q is not an http(s) URL: write it like https://realname.example/api/check, or leave it empty", c.IdentityVerifierURL)
+		}
+	} else if c.IdentityVerifierToken != "" {
+		bad("identity_verifier_token is set without identity_verifier_url: set both, or neither")
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
@@ -304,6 +319,10 @@ func (c Config) LogValue() slog.Value {
 	if c.MetricsToken != "" {
 		metricsToken = "*****"
 	}
+	verifierToken := ""
+	if c.IdentityVerifierToken != "" {
+		verifierToken = "*****"
+	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
@@ -321,5 +340,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("metrics_token", metricsToken),
 		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
 		slog.Duration("read_timeout", c.ReadTimeout),
+		slog.String("identity_verifier_url", MaskURL(c.IdentityVerifierURL)),
+		slog.String("identity_verifier_token", verifierToken),
 	)
 }

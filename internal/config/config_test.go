@@ -24,19 +24,20 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadReportsEveryBadValue(t *testing.T) {
 	_, err := Load(env(map[string]string{
-		"CHUANGDAI_ADDR":          "nonsense",
-		"CHUANGDAI_DATABASE_URL":  "mysql://x",
-		"CHUANGDAI_TOKEN_KEY":     "short",
-		"CHUANGDAI_TOKEN_TTL":     "forever",
-		"CHUANGDAI_LOG_LEVEL":     "loud",
-		"CHUANGDAI_METRICS_ADDR":  "nowhere",
-		"CHUANGDAI_METRICS_TOKEN": "short",
-		"CHUANGDAI_READ_TIMEOUT":  "10m1s",
+		"CHUANGDAI_ADDR":                  "nonsense",
+		"CHUANGDAI_DATABASE_URL":          "mysql://x",
+		"CHUANGDAI_TOKEN_KEY":             "short",
+		"CHUANGDAI_TOKEN_TTL":             "forever",
+		"CHUANGDAI_LOG_LEVEL":             "loud",
+		"CHUANGDAI_METRICS_ADDR":          "nowhere",
+		"CHUANGDAI_METRICS_TOKEN":         "short",
+		"CHUANGDAI_READ_TIMEOUT":          "10m1s",
+		"CHUANGDAI_IDENTITY_VERIFIER_URL": "ftp://realname",
 	}))
 	if err == nil {
 		t.Fatal("expected errors")
 	}
-	for _, want := range []string{"addr", "database_url", "token_key", "CHUANGDAI_TOKEN_TTL", "log_level", "metrics_addr", "metrics_token", "read_timeout"} {
+	for _, want := range []string{"addr", "database_url", "token_key", "CHUANGDAI_TOKEN_TTL", "log_level", "metrics_addr", "metrics_token", "read_timeout", "identity_verifier_url"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -63,10 +64,11 @@ func TestSecretsMaskedInLogs(t *testing.T) {
 	cfg.TokenKey = strings.Repeat("s3cret", 8)
 	cfg.DatabaseURL = "postgres://app:hunter2@db:5432/chuangdai"
 	cfg.MetricsToken = strings.Repeat("m3trics", 6)
+	cfg.IdentityVerifierURL, cfg.IdentityVerifierToken = "https://realname.example/check", "v3rifier-token"
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", cfg)
 	out := buf.String()
-	if strings.Contains(out, "s3cret") || strings.Contains(out, "hunter2") || strings.Contains(out, "m3trics") {
+	if strings.Contains(out, "s3cret") || strings.Contains(out, "hunter2") || strings.Contains(out, "m3trics") || strings.Contains(out, "v3rifier") {
 		t.Fatalf("secret leaked into log: %s", out)
 	}
 	if !strings.Contains(out, "app") {

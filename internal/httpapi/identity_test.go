@@ -1,11 +1,17 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/config"
+	"chuangdai/internal/idnum"
 )
 
 // unusable is the only thing an account hears about a resident ID number it
@@ -140,4 +146,127 @@ func TestUnverifiedClaimsDoNotBlock(t *testing.T) {
 	s.Do("PATCH", second, c.other, map[string]any{"purpose": "cold storage, bigger"}).Want(200)
 	s.Do("PATCH", second, c.other, map[string]any{"national_id": c.nextID()}).Want(200)
 	wantUnusable(t, s.Do("PATCH", second, c.other, map[string]any{"national_id": w}))
+}
+
+// register opens an entrepreneur account and returns its token.
+func register(s *apptest.Server, username, name, phone string) string {
+	s.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": username, "password": apptest.Password, "name": name, "phone": phone}).Want(201)
+	return s.Login(username, apptest.Password)
+}
+
+// TestRealNameCheck verifies an account through the IdentityVerifier port,
+// against a real-name check service served locally.
+func TestRealNameCheck(t *testing.T) {
+	person := residentID("19900101", 77)
+	var mu sync.Mutex
+	var asked []map[string]string
+	down := false
+	service := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Header.Get("Authorization") != "Bearer verifier-token-0123" || r.Header.Get("Content-Type") != "application/json" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var in map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		asked = append(asked, in)
+		isDown := down
+		mu.Unlock()
+		if isDown {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		match := in["national_id"] == person && in["name"] == "张伟" && in["phone"] == "13800138000"
+		_ = json.NewEncoder(w).Encode(map[string]bool{"match": match})
+	}))
+	defer service.Close()
+	s := apptest.NewServerWith(t, func(c *config.Config) {
+		c.IdentityVerifierURL, c.IdentityVerifierToken = service.URL, "verifier-token-0123"
+	})
+	calls := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(asked)
+	}
+	tok := register(s, "zhangwei", "张伟", "13800138000")
+	if me := s.Do("GET", "/api/v1/me", tok, nil).Want(200).JSON(); me["real_name_check"] != true || len(me["identities"].([]any)) != 0 {
+		t.Fatalf("me before: %v", me)
+	}
+	hrss := s.User("hrss", "hrss_officer", apptest.District, "")
+	s.Do("POST", "/api/v1/training-records", hrss, training(person, "SYB-RN-1", apptest.District)).Want(201)
+	app := path(s.Do("POST", "/api/v1/applications", tok, individual(person)).Want(201).JSON()["id"], "")
+	if p := s.Do("GET", app+"/support", tok, nil).Want(200).JSON(); count(p, "training") != 0 {
+		t.Fatalf("records before verification: %v", p)
+	}
+
+	bad := s.Do("POST", "/api/v1/me/identities", tok, map[string]any{"national_id": "123", "name": " "}).WantProblem(422, "validation_failed")
+	if f := bad.FieldErrors(); !slices.Equal(f, []string{"national_id", "name"}) {
+		t.Errorf("bad input: %v", f)
+	}
+	if calls() != 0 {
+		t.Fatal("the service was asked about input that was not valid")
+	}
+	wrong := s.Do("POST", "/api/v1/me/identities", tok, map[string]any{"national_id": person, "name": "李四"}).WantProblem(422, "validation_failed")
+	if !slices.Equal(wrong.FieldErrors(), []string{"national_id"}) {
+		t.Errorf("a check that does not confirm: %s", wrong.Body)
+	}
+	r := s.Do("POST", "/api/v1/me/identities", tok, map[string]any{"national_id": person, "name": "张伟", "evidence": "certify-42"}).Want(201).JSON()
+	if r["national_id"] != idnum.Mask(person) || r["method"] != "realname" || r["verified_at"] == nil {
+		t.Fatalf("verified: %v", r)
+	}
+	mu.Lock()
+	last := asked[len(asked)-1]
+	mu.Unlock()
+	if last["phone"] != "13800138000" || last["evidence"] != "certify-42" || last["national_id"] != person {
+		t.Errorf("the service was asked %v", last)
+	}
+	s.Do("POST", "/api/v1/me/identities", tok, map[string]any{"national_id": person, "name": "张伟"}).Want(200)
+	if p := s.Do("GET", app+"/support", tok, nil).Want(200).JSON(); count(p, "training") != 1 {
+		t.Fatalf("records after verification: %v", p)
+	}
+	if a := s.Do("GET", app, tok, nil).Want(200).JSON(); a["identity_verified"] != true {
+		t.Fatalf("application after verification: %v", a["identity_verified"])
+	}
+	if me := s.Do("GET", "/api/v1/me", tok, nil).Want(200).JSON(); len(me["identities"].([]any)) != 1 ||
+		me["identities"].([]any)[0].(map[string]any)["national_id"] != idnum.Mask(person) {
+		t.Fatalf("me after: %v", me)
+	}
+
+	// Another account: the number is bound, and the service is not asked.
+	other := register(s, "lisi", "李四", "13900139000")
+	before := calls()
+	wantUnusable(t, s.Do("POST", "/api/v1/me/identities", other, map[string]any{"national_id": person, "name": "张伟"}))
+	if calls() != before {
+		t.Error("the service was asked about a number bound to another account")
+	}
+	s.Do("POST", "/api/v1/me/identities", hrss, map[string]any{"national_id": person, "name": "张伟"}).WantProblem(403, "forbidden")
+	s.Do("POST", "/api/v1/me/identities", "", map[string]any{"national_id": person, "name": "张伟"}).WantProblem(401, "auth.unauthenticated")
+
+	// The service down, then guesses: five checks that do not confirm a day.
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	s.Do("POST", "/api/v1/me/identities", other, map[string]any{"national_id": residentID("19900101", 78), "name": "李四"}).WantProblem(503, "identity.verifier_unavailable")
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	for range 5 {
+		s.Do("POST", "/api/v1/me/identities", other, map[string]any{"national_id": residentID("19900101", 79), "name": "王五"}).WantProblem(422, "validation_failed")
+	}
+	before = calls()
+	limited := s.Do("POST", "/api/v1/me/identities", other, map[string]any{"national_id": residentID("19900101", 79), "name": "王五"}).WantProblem(429, "rate_limited")
+	if limited.Header.Get("Retry-After") == "" || calls() != before {
+		t.Errorf("the limit: Retry-After %q, service asked %d times more", limited.Header.Get("Retry-After"), calls()-before)
+	}
+
+	// Without a service configured.
+	plain := apptest.NewServer(t)
+	ptok := register(plain, "wangwu", "王五", "13700137000")
+	if me := plain.Do("GET", "/api/v1/me", ptok, nil).Want(200).JSON(); me["real_name_check"] != false {
+		t.Fatalf("me without a service: %v", me)
+	}
+	plain.Do("POST", "/api/v1/me/identities", ptok, map[string]any{"national_id": person, "name": "王五"}).WantProblem(409, "identity.no_verifier")
 }

@@ -22,6 +22,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/report"
@@ -36,6 +37,7 @@ type Deps struct {
 	Refdata      *refdata.Service
 	Applications *application.Service
 	Support      *support.Service
+	Identity     *identity.Service
 	Loans        *loan.Service
 	Reports      *report.Service
 	Keys         *loan.Keys

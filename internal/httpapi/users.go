@@ -8,6 +8,8 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/identity"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/user"
 )
 
@@ -52,6 +54,27 @@ type userResponse struct {
 	BankCode     *string   `json:"bank_code"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Identities are the resident ID numbers the account is verified for, masked.
+	Identities []identityDTO `json:"identities" doc:"the resident ID numbers the account is verified for (masked)"`
+	// RealNameCheck is in GET /api/v1/me only.
+	RealNameCheck *bool `json:"real_name_check,omitempty" doc:"GET /api/v1/me: a real-name check is configured, and POST /api/v1/me/identities verifies the account"`
+}
+
+// identityDTO is a resident ID number verified for an account.
+type identityDTO struct {
+	NationalID string    `json:"national_id" doc:"masked"`
+	Method     string    `json:"method" doc:"officer (the eligibility approval) or realname (a real-name check)"`
+	VerifiedAt time.Time `json:"verified_at"`
+}
+
+type identityRequest struct {
+	NationalID string `json:"national_id"`
+	Name       string `json:"name" doc:"as printed on the ID card"`
+	Evidence   string `json:"evidence" doc:"what the real-name check service's own flow gave the applicant, if it asks for it"`
+}
+
+func toIdentity(id identity.Identity) identityDTO {
+	return identityDTO{NationalID: idnum.Mask(id.NationalID), Method: string(id.Method), VerifiedAt: id.VerifiedAt}
 }
 
 type createUserRequest struct {
@@ -69,7 +92,11 @@ func roleNames(bs []auth.Binding) []string {
 }
 
 func toUser(u user.User) userResponse {
-	r := userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Phone: u.Phone, Roles: roleNames(u.Bindings), Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	r := userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Phone: u.Phone, Roles: roleNames(u.Bindings), Disabled: u.Disabled, CreatedAt: u.CreatedAt,
+		Identities: []identityDTO{}}
+	for _, id := range u.Identities {
+		r.Identities = append(r.Identities, toIdentity(id))
+	}
 	for _, b := range u.Bindings {
 		if b.District != "" && r.DistrictCode == nil {
 			d := b.District
@@ -129,7 +156,29 @@ func (a *api) routesAuth() {
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, toUser(u))
+			r := toUser(u)
+			check := a.Identity.RealNameCheck()
+			r.RealNameCheck = &check
+			c.JSON(http.StatusOK, r)
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/me/identities", Tag: "auth", Status: 201,
+		Summary: "Verify the caller's account as the holder of a resident ID number by the real-name check (entrepreneurs; 200 when verified already)",
+		Request: identityRequest{}, Response: identityDTO{}, Errors: []int{400, 401, 403, 409, 422, 429, 503},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req identityRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			id, created, err := a.Identity.VerifySelf(c.Request.Context(), p, identity.SelfInput(req))
+			if err != nil {
+				return err
+			}
+			status := http.StatusOK
+			if created {
+				status = http.StatusCreated
+			}
+			c.JSON(status, toIdentity(id))
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/users", Tag: "users", Status: 201,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,27 @@ func (s Identities) OfUsers(ctx context.Context, userIDs []int64) (map[int64][]i
 		out[r.UserID] = append(out[r.UserID], identityOf(r))
 	}
 	return out, nil
+}
+
+// LockPerson implements identity.Store with the lock the application rules take.
+func (s Identities) LockPerson(ctx context.Context, nationalID string) error {
+	return Applications(s).LockPerson(ctx, nationalID)
+}
+
+// Phone implements identity.Store.
+func (s Identities) Phone(ctx context.Context, userID int64) (string, error) {
+	rec, err := Users(s).UserByID(ctx, userID)
+	return rec.Phone, err
+}
+
+// FailedChecks implements identity.Store from the audit trail, where every
+// real-name check that did not confirm the person is recorded.
+func (s Identities) FailedChecks(ctx context.Context, userID int64, since time.Time) (int, error) {
+	var n int64
+	err := s.conn(ctx).Model(&auditRow{}).
+		Where("entity_type = 'user' AND entity_id = ? AND action = 'identity.check_failed' AND at >= ?", strconv.FormatInt(userID, 10), since).
+		Count(&n).Error
+	return int(n), translate(err, "real-name checks")
 }
 
 // verifiedSQL is true for an application row (alias a) whose resident ID

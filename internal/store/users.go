@@ -101,12 +101,16 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	for _, r := range roles {
 		byUser[r.UserID] = append(byUser[r.UserID], auth.Binding{Role: auth.Role(r.Role), District: deref(r.DistrictCode), Bank: deref(r.BankCode)})
 	}
+	identities, err := Identities(s).OfUsers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]user.Record, len(rows))
 	for i, r := range rows {
 		out[i] = user.Record{
 			User: user.User{
 				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled,
-				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt,
+				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt, Identities: identities[r.ID],
 			},
 			PasswordHash: r.PasswordHash,
 		}

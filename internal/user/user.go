@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/identity"
 )
 
 // User is a person with an account.
@@ -23,6 +24,8 @@ type User struct {
 	Disabled  bool
 	Bindings  []auth.Binding
 	CreatedAt time.Time
+	// Identities are the resident ID numbers the account is verified for.
+	Identities []identity.Identity
 }
 
 // Record is a user as stored, with the password hash.
