@@ -207,6 +207,7 @@ var expectedMatrix = map[string][6]grant{
 	"POST /api/v1/loans/{id}/write-off":              {"none", "none", "own", "none", "none", "none"},
 	"POST /api/v1/loans/{id}/write-off/confirm":      {"none", "none", "own", "none", "none", "none"},
 	"POST /api/v1/me/password":                       {"all", "all", "all", "all", "all", "all"},
+	"POST /api/v1/me/identities":                     {"all", "none", "none", "none", "none", "none"},
 	"POST /api/v1/reports/reconciliation":            {"none", "none", "none", "all", "none", "all"},
 	"POST /api/v1/service-records":                   {"none", "all", "none", "none", "none", "none"},
 	"POST /api/v1/training-records":                  {"none", "all", "none", "none", "none", "none"},
