@@ -111,7 +111,7 @@ func run() error {
 	}
 	fmt.Println("summaries equal the raw aggregates over the loans")
 
-	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "auditor", Password: "bench-pass-word", Name: "Auditor", Role: "finance_auditor"}); err != nil {
+	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "auditor", Password: "bench-pass-word-1", Name: "Auditor", Role: "finance_auditor"}); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -161,7 +161,7 @@ const legacyRows = 200_000
 // importLegacy posts a legacy file of legacyRows loans in one request and
 // prints how long the import took.
 func importLegacy(ctx context.Context, a *app.App, base string) error {
-	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "admin", Password: "bench-pass-word", Name: "Admin", Role: "admin"}); err != nil {
+	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "admin", Password: "bench-pass-word-1", Name: "Admin", Role: "admin"}); err != nil {
 		return err
 	}
 	token, err := loginAs(base, "admin")
@@ -327,7 +327,7 @@ func get(u, token string) error {
 }
 
 func loginAs(base, username string) (string, error) {
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"`+username+`","password":"bench-pass-word"}`))
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"`+username+`","password":"bench-pass-word-1"}`))
 	if err != nil {
 		return "", err
 	}

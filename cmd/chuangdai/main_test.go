@@ -21,7 +21,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
 func TestUserCreate(t *testing.T) {
 	t.Setenv("CHUANGDAI_DATABASE_URL", apptest.DatabaseURL(t))
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
-	out, err := runCLI(t, "first-admin-pw\n", "user", "create", "--username", "root.admin", "--role", "admin", "--password-stdin")
+	out, err := runCLI(t, "first-root-pw-1\n", "user", "create", "--username", "root.admin", "--role", "admin", "--password-stdin")
 	if err != nil || !strings.Contains(out, "created user root.admin") {
 		t.Fatalf("create admin: %q, %v", out, err)
 	}
@@ -31,9 +31,12 @@ func TestUserCreate(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"duplicate", "first-admin-pw\n", []string{"--username", "root.admin", "--role", "admin", "--password-stdin"}, "already exists"},
+		{"duplicate", "first-root-pw-1\n", []string{"--username", "root.admin", "--role", "admin", "--password-stdin"}, "already exists"},
 		{"no stdin flag", "", []string{"--username", "x.admin", "--role", "admin"}, "--password-stdin"},
-		{"short password", "short\n", []string{"--username", "x.admin", "--role", "admin", "--password-stdin"}, "password"},
+		{"short password", "short\n", []string{"--username", "x.admin", "--role", "admin", "--password-stdin"}, "at least 10 characters"},
+		{"one character class", "onlylowercase\n", []string{"--username", "x.admin", "--role", "admin", "--password-stdin"}, "three of"},
+		{"common password", "Password123\n", []string{"--username", "x.admin", "--role", "admin", "--password-stdin"}, "common passwords"},
+		{"password with the user name", "x.admin-Pw-1\n", []string{"--username", "x.admin", "--role", "admin", "--password-stdin"}, "user name"},
 		{"unknown role", "long-enough-1\n", []string{"--username", "x.admin", "--role", "king", "--password-stdin"}, "role"},
 		{"officer without district", "long-enough-1\n", []string{"--username", "x.off", "--role", "hrss_officer", "--password-stdin"}, "district_code"},
 		{"unknown flag", "", []string{"--colour", "red"}, "flag provided but not defined"},

@@ -152,12 +152,12 @@ func TestRoleChangeSeenByOtherInstance(t *testing.T) {
 	db := requirePostgres(t)
 	t.Setenv("CHUANGDAI_DATABASE_URL", db)
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
-	if _, err := runCLI(t, "admin-password-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
+	if _, err := runCLI(t, "Process-pass-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
 		t.Fatal(err)
 	}
 	a := start(t, db)
 	b := start(t, db)
-	adminA := a.login("admin", "admin-password-1")
+	adminA := a.login("admin", "Process-pass-1")
 	status, u := a.do("POST", "/api/v1/users", adminA, map[string]string{"username": "auditor.x", "password": "auditor-pass-1", "role": "finance_auditor"})
 	if status != 201 {
 		t.Fatalf("create user: %d %v", status, u)
@@ -183,7 +183,7 @@ func TestRoleChangeSeenByOtherInstance(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// Disabling through B ends the session on A.
-	adminB := b.login("admin", "admin-password-1")
+	adminB := b.login("admin", "Process-pass-1")
 	if s, _ := b.do("PATCH", "/api/v1/users/"+id, adminB, map[string]any{"disabled": true}); s != 200 {
 		t.Fatal("disable on B failed")
 	}
@@ -311,11 +311,11 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 	db := apptest.DatabaseURL(t)
 	t.Setenv("CHUANGDAI_DATABASE_URL", db)
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
-	if _, err := runCLI(t, "admin-password-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
+	if _, err := runCLI(t, "Process-pass-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
 		t.Fatal(err)
 	}
 	p := start(t, db)
-	admin := p.login("admin", "admin-password-1")
+	admin := p.login("admin", "Process-pass-1")
 	w := setUpKillWorld(t, p, admin, 24)
 
 	const rows = 60000
@@ -359,7 +359,7 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 	if n := count(`SELECT count(*) FROM training_records`); n != 0 && n != rows {
 		t.Errorf("the killed import left %d of %d rows", n, rows)
 	}
-	adminTok := p2.login("admin", "admin-password-1")
+	adminTok := p2.login("admin", "Process-pass-1")
 	if s, v := p2.do("GET", "/api/v1/audit-events/verify", adminTok, nil); s != 200 || v["ok"] != true {
 		t.Errorf("audit chain after the kill: %d %v", s, v)
 	}
@@ -393,12 +393,12 @@ func TestIdempotencyAndDailyJobAcrossInstances(t *testing.T) {
 	db := requirePostgres(t)
 	t.Setenv("CHUANGDAI_DATABASE_URL", db)
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
-	if _, err := runCLI(t, "admin-password-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
+	if _, err := runCLI(t, "Process-pass-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
 		t.Fatal(err)
 	}
 	a := start(t, db)
 	b := start(t, db)
-	w := setUpKillWorld(t, a, a.login("admin", "admin-password-1"), 6)
+	w := setUpKillWorld(t, a, a.login("admin", "Process-pass-1"), 6)
 	for _, id := range w.owners {
 		base := "/api/v1/applications/" + id
 		for _, st := range []struct {

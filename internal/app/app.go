@@ -122,6 +122,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 func limits(cfg config.Config) user.Limits {
 	l := user.DefaultLimits(cfg.TokenTTL)
 	l.Idle = cfg.SessionIdleTimeout
+	l.PasswordMaxAge = time.Duration(cfg.PasswordExpiryDays) * 24 * time.Hour
 	return l
 }
 

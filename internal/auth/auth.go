@@ -7,11 +7,13 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -55,6 +57,9 @@ type Principal struct {
 	Name      string
 	SessionID string
 	Bindings  []Binding
+	// PasswordExpired marks a caller whose password is past its maximum
+	// age: it may only change it (or sign out).
+	PasswordExpired bool
 }
 
 // ID returns the user id as the string form used in policy decisions.
@@ -119,17 +124,60 @@ func (h *Hasher) Verify(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
-// CheckPassword reports what is wrong with a new password, or "".
+// MinPasswordLength is the shortest password accepted, in characters.
+const MinPasswordLength = 10
+
+//go:embed common-passwords.txt
+var commonPasswords string
+
+// CheckPassword reports what is wrong with a new password, or "": at least
+// MinPasswordLength characters (and at most the 72 bytes bcrypt reads),
+// three of the four classes lower case, upper case, digits and other
+// characters, not one of the common passwords (compared without case, also
+// once the digits and symbols around its letters are taken away:
+// "Iloveyou2024!" is "iloveyou"), and not containing the user name.
 func CheckPassword(password, username string) string {
 	switch {
-	case len([]rune(password)) < 8:
-		return "must be at least 8 characters long"
+	case len([]rune(password)) < MinPasswordLength:
+		return "must be at least 10 characters long"
 	case len(password) > 72:
 		return "must be at most 72 bytes long"
-	case strings.EqualFold(password, username):
-		return "must not be the user name"
+	case passwordClasses(password) < 3:
+		return "must mix at least three of: lower-case letters, upper-case letters, digits, other characters such as - _ ! @"
+	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
+		return "must not contain the user name"
+	case commonPassword(password):
+		return "is one of the most common passwords, which are tried first: choose another"
 	}
 	return ""
+}
+
+func passwordClasses(password string) int {
+	var lower, upper, digit, other int
+	for _, r := range password {
+		switch {
+		case unicode.IsLower(r):
+			lower = 1
+		case unicode.IsUpper(r):
+			upper = 1
+		case unicode.IsDigit(r):
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	return lower + upper + digit + other
+}
+
+func commonPassword(password string) bool {
+	p := strings.ToLower(password)
+	core := strings.TrimFunc(p, func(r rune) bool { return !unicode.IsLetter(r) })
+	return listed(p) || (len(core) >= 4 && listed(core))
+}
+
+// listed looks p up in the embedded list, a line at a time.
+func listed(p string) bool {
+	return strings.Contains(commonPasswords, "\n"+p+"\n")
 }
 
 // Tokens signs and checks sign-in tokens. A token names a session row; the

@@ -1,6 +1,9 @@
 package auth
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestTokens(t *testing.T) {
 	tk := NewTokens([]byte("0123456789abcdef0123456789abcdef"))
@@ -33,10 +36,39 @@ func TestHasher(t *testing.T) {
 }
 
 func TestCheckPassword(t *testing.T) {
-	cases := map[string]bool{"short": false, "longenough": true, "alice123": false}
-	for pw, ok := range cases {
-		if got := CheckPassword(pw, "alice123") == ""; got != ok {
-			t.Errorf("CheckPassword(%q) ok=%v, want %v", pw, got, ok)
+	cases := map[string]string{
+		"Sh0rt-pw":                "must be at least 10 characters long",
+		"longenough":              "must mix at least three",
+		"longenough12":            "must mix at least three",
+		"LONGENOUGH12":            "must mix at least three",
+		"Long-Enough":             "",
+		"long-enough-1":           "",
+		"长城-Great-Wall":           "",
+		"1234567890":              "must mix at least three",
+		"Alice123-secret":         "must not contain the user name",
+		"my-ALICE123-pw":          "must not contain the user name",
+		"Password123":             "is one of the most common passwords",
+		"QWERTY123456!":           "is one of the most common passwords",
+		"Iloveyou2024!":           "is one of the most common passwords",
+		"!!Sunshine-2025":         "is one of the most common passwords",
+		"1qaz2wsx3edc":            "must mix at least three",
+		"1qaz2wsx3EDC":            "is one of the most common passwords",
+		strings.Repeat("Ab1", 25): "must be at most 72 bytes long",
+	}
+	for pw, want := range cases {
+		got := CheckPassword(pw, "alice123")
+		if (want == "") != (got == "") || !strings.HasPrefix(got, want) {
+			t.Errorf("CheckPassword(%q) = %q, want %q", pw, got, want)
+		}
+	}
+	// The embedded list is real and whole: thousands of lines, the most
+	// common first entries among them.
+	if n := strings.Count(commonPasswords, "\n"); n < 5000 {
+		t.Fatalf("%d common passwords embedded", n)
+	}
+	for _, p := range []string{"123456", "password", "qwerty", "iloveyou", "1qaz2wsx3edc"} {
+		if !listed(p) {
+			t.Errorf("%q is not in the list", p)
 		}
 	}
 }

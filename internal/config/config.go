@@ -44,6 +44,9 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// PasswordCost is the bcrypt cost of password hashes (10–14).
 	PasswordCost int `yaml:"password_cost"`
+	// PasswordExpiryDays, when above 0, is how many days a password serves;
+	// a user whose password is older must change it at the next sign-in.
+	PasswordExpiryDays int `yaml:"password_expiry_days"`
 	// DBMaxOpenConns bounds the connection pool.
 	DBMaxOpenConns int `yaml:"db_max_open_conns"`
 	// TrustedProxies lists the proxy addresses whose X-Forwarded-For is believed.
@@ -134,6 +137,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CHUANGDAI_DAILY_JOB_AT", &cfg.DailyJobAt)
 	dur("CHUANGDAI_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	num("CHUANGDAI_PASSWORD_COST", &cfg.PasswordCost)
+	num("CHUANGDAI_PASSWORD_EXPIRY_DAYS", &cfg.PasswordExpiryDays)
 	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
 	str("CHUANGDAI_METRICS_ADDR", &cfg.MetricsAddr)
 	str("CHUANGDAI_METRICS_TOKEN", &cfg.MetricsToken)
@@ -202,6 +206,9 @@ func (c Config) Validate() error {
 	}
 	if c.PasswordCost < 4 || c.PasswordCost > 16 {
 		bad("password_cost %d is out of range: use 10 to 14 in production (4 is allowed for tests)", c.PasswordCost)
+	}
+	if c.PasswordExpiryDays < 0 || c.PasswordExpiryDays > 3650 {
+		bad("password_expiry_days %d is out of range: use 0 (passwords never expire) to 3650", c.PasswordExpiryDays)
 	}
 	if c.DBMaxOpenConns < 1 || c.DBMaxOpenConns > 500 {
 		bad("db_max_open_conns %d is out of range: use 1 to 500", c.DBMaxOpenConns)
@@ -334,6 +341,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("daily_job_at", c.DailyJobAt),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int("password_cost", c.PasswordCost),
+		slog.Int("password_expiry_days", c.PasswordExpiryDays),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.String("metrics_addr", c.MetricsAddr),

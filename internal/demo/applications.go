@@ -109,7 +109,7 @@ func seedApplication(ctx context.Context, a *app.App, d *Data, da demoApplicatio
 	}
 	owner, ok := d.ByName[da.username]
 	if !ok {
-		pw := password()
+		pw := password(da.username)
 		u, err := a.Users.Create(ctx, d.Admin, user.CreateInput{Username: da.username, Password: pw, Name: da.name, Role: string(auth.Entrepreneur)})
 		if err != nil {
 			return fmt.Errorf("create %s: %w", da.username, err)

@@ -78,7 +78,7 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) (Data, error) {
 		return Data{}, ErrNotEmpty
 	}
 	d := Data{ByName: map[string]auth.Principal{}}
-	adminPW := password()
+	adminPW := password("admin")
 	admin, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "admin", Password: adminPW, Name: "系统管理员", Role: string(auth.Admin)})
 	if err != nil {
 		return d, fmt.Errorf("create admin: %w", err)
@@ -97,7 +97,7 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) (Data, error) {
 		}
 	}
 	for _, u := range users[1:] {
-		pw := password()
+		pw := password(u.username)
 		created, err := a.Users.Create(ctx, d.Admin, user.CreateInput{
 			Username: u.username, Password: pw, Name: u.name, Role: string(u.role), DistrictCode: u.district, BankCode: u.bank,
 		})
@@ -153,14 +153,20 @@ func targets() []refdata.TargetInput {
 
 const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
-func password() string {
-	b := make([]byte, 14)
-	for i := range b {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			panic(err)
+// password makes a random password that the password rules accept for
+// username (three character classes and the rest).
+func password(username string) string {
+	for {
+		b := make([]byte, 14)
+		for i := range b {
+			n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+			if err != nil {
+				panic(err)
+			}
+			b[i] = alphabet[n.Int64()]
 		}
-		b[i] = alphabet[n.Int64()]
+		if auth.CheckPassword(string(b), username) == "" {
+			return string(b)
+		}
 	}
-	return string(b)
 }

@@ -42,7 +42,7 @@ var loanOfficers = []userSpec{
 // recovery and a write-off, all dated relative to today.
 func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 	for _, u := range loanOfficers {
-		pw := password()
+		pw := password(u.username)
 		created, err := a.Users.Create(ctx, d.Admin, user.CreateInput{
 			Username: u.username, Password: pw, Name: u.name, Role: string(u.role), DistrictCode: u.district, BankCode: u.bank,
 		})
@@ -93,7 +93,7 @@ func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 
 // disburseDemo takes a demo borrower's application from intake to disbursement.
 func disburseDemo(ctx context.Context, a *app.App, d *Data, dl demoLoan, i int, today time.Time) (loan.Loan, error) {
-	pw := password()
+	pw := password(dl.username)
 	u, err := a.Users.Create(ctx, d.Admin, user.CreateInput{Username: dl.username, Password: pw, Name: dl.name, Role: string(auth.Entrepreneur)})
 	if err != nil {
 		return loan.Loan{}, err

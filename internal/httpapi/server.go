@@ -78,9 +78,13 @@ type Route struct {
 	// BodyLimit replaces MaxBodyBytes for this route when above 0.
 	BodyLimit int64
 	// Upload marks a body that is a CSV or XLSX file, raw or as the multipart field "file".
-	Upload  bool
-	handler func(c *gin.Context, p auth.Principal) error
-	public  func(c *gin.Context) error
+	Upload bool
+	// WhilePasswordExpired lets a caller whose password has expired through
+	// (reading their account, changing the password, signing out); every
+	// other route answers 403 auth.password_expired to them.
+	WhilePasswordExpired bool
+	handler              func(c *gin.Context, p auth.Principal) error
+	public               func(c *gin.Context) error
 }
 
 // Param is a query parameter.
@@ -190,6 +194,9 @@ func (a *api) add(r Route) {
 				c.Set("user_id", p.UserID)
 				err = refuseNULInURL(c)
 			}
+			if err == nil && p.PasswordExpired && !r.WhilePasswordExpired {
+				err = errPasswordExpired
+			}
 			if err == nil {
 				err = r.handler(c, p)
 			}
@@ -212,6 +219,9 @@ func ginPath(p string) string {
 
 var errNoToken = apperr.New(apperr.Unauthenticated, "auth.unauthenticated",
 	"sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/login")
+
+var errPasswordExpired = apperr.New(apperr.Forbidden, "auth.password_expired",
+	"your password has expired: set a new one with POST /api/v1/me/password, then sign in again")
 
 func (a *api) authenticate(c *gin.Context) (auth.Principal, error) {
 	h := c.GetHeader("Authorization")

@@ -79,16 +79,16 @@ func TestPasswordChangeRevokesTokens(t *testing.T) {
 	s := apptest.NewServer(t)
 	tok := s.User("alice.w", "entrepreneur", "", "")
 	other := s.Login("alice.w", apptest.Password)
-	s.Do("POST", "/api/v1/me/password", tok, map[string]string{"current_password": "not-it-at-all", "new_password": "brand-new-pass"}).WantProblem(422, "validation_failed")
+	s.Do("POST", "/api/v1/me/password", tok, map[string]string{"current_password": "not-it-at-all", "new_password": "brand-new-pass-2"}).WantProblem(422, "validation_failed")
 	r := s.Do("POST", "/api/v1/me/password", tok, map[string]string{"current_password": apptest.Password, "new_password": "short"}).WantProblem(422, "validation_failed")
 	if f := r.FieldErrors(); len(f) != 1 || f[0] != "new_password" {
 		t.Fatalf("fields %v", f)
 	}
-	s.Do("POST", "/api/v1/me/password", tok, map[string]string{"current_password": apptest.Password, "new_password": "brand-new-pass"}).Want(204)
+	s.Do("POST", "/api/v1/me/password", tok, map[string]string{"current_password": apptest.Password, "new_password": "brand-new-pass-2"}).Want(204)
 	s.Do("GET", "/api/v1/me", tok, nil).WantProblem(401, "auth.unauthenticated")
 	s.Do("GET", "/api/v1/me", other, nil).WantProblem(401, "auth.unauthenticated")
 	login(s, "alice.w", apptest.Password).WantProblem(401, "auth.invalid_credentials")
-	fresh := s.Login("alice.w", "brand-new-pass")
+	fresh := s.Login("alice.w", "brand-new-pass-2")
 	s.Do("GET", "/api/v1/me", fresh, nil).Want(200)
 
 	// An administrator's reset ends the sessions too.

@@ -42,6 +42,8 @@ type loginResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      loginUser `json:"user"`
+	// PasswordExpired: the token serves only to change the password.
+	PasswordExpired bool `json:"password_expired" doc:"the password is past its maximum age: the token serves only GET /api/v1/me, POST /api/v1/me/password and logout"`
 }
 
 type userResponse struct {
@@ -54,6 +56,11 @@ type userResponse struct {
 	BankCode     *string   `json:"bank_code"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// PasswordChangedAt is when the password was last set.
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+	// PasswordExpired is set on the caller's own account (GET /me) when the
+	// password is past its maximum age.
+	PasswordExpired bool `json:"password_expired"`
 	// Identities are the resident ID numbers the account is verified for, masked.
 	Identities []identityDTO `json:"identities" doc:"the resident ID numbers the account is verified for (masked)"`
 	// RealNameCheck is in GET /api/v1/me only.
@@ -93,7 +100,7 @@ func roleNames(bs []auth.Binding) []string {
 
 func toUser(u user.User) userResponse {
 	r := userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Phone: u.Phone, Roles: roleNames(u.Bindings), Disabled: u.Disabled, CreatedAt: u.CreatedAt,
-		Identities: []identityDTO{}}
+		Identities: []identityDTO{}, PasswordChangedAt: u.PasswordChangedAt}
 	for _, id := range u.Identities {
 		r.Identities = append(r.Identities, toIdentity(id))
 	}
@@ -136,11 +143,11 @@ func (a *api) routesAuth() {
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, loginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, User: loginUser{
+			c.JSON(http.StatusOK, loginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt, PasswordExpired: res.PasswordExpired, User: loginUser{
 				ID: res.User.ID, Username: res.User.Username, Name: res.User.Name, Roles: roleNames(res.User.Bindings)}})
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/auth/logout", Tag: "auth", Status: 204,
+	a.add(Route{Method: "POST", Path: "/api/v1/auth/logout", Tag: "auth", Status: 204, WhilePasswordExpired: true,
 		Summary: "Revoke the caller's token", Errors: []int{401},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			if err := a.Users.Logout(c.Request.Context(), p); err != nil {
@@ -149,7 +156,7 @@ func (a *api) routesAuth() {
 			c.Status(http.StatusNoContent)
 			return nil
 		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/me", Tag: "auth", Status: 200,
+	a.add(Route{Method: "GET", Path: "/api/v1/me", Tag: "auth", Status: 200, WhilePasswordExpired: true,
 		Summary: "The signed-in user with roles and bindings", Response: userResponse{}, Errors: []int{401},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			u, err := a.Users.Me(c.Request.Context(), p)
@@ -157,6 +164,7 @@ func (a *api) routesAuth() {
 				return err
 			}
 			r := toUser(u)
+			r.PasswordExpired = p.PasswordExpired
 			check := a.Identity.RealNameCheck()
 			r.RealNameCheck = &check
 			c.JSON(http.StatusOK, r)
@@ -248,7 +256,7 @@ type updateUserRequest struct {
 }
 
 func (a *api) routesAccount() {
-	a.add(Route{Method: "POST", Path: "/api/v1/me/password", Tag: "auth", Status: 204,
+	a.add(Route{Method: "POST", Path: "/api/v1/me/password", Tag: "auth", Status: 204, WhilePasswordExpired: true,
 		Summary: "Change the caller's password; every session of the user ends", Request: passwordChangeRequest{}, Errors: []int{400, 401, 422, 429},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var req passwordChangeRequest

@@ -68,7 +68,7 @@ func deref(s *string) string {
 func (s Users) CreateUser(ctx context.Context, r user.Record) (int64, error) {
 	row := userRow{
 		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name, Phone: r.Phone,
-		PasswordChangedAt: r.CreatedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
+		PasswordChangedAt: r.PasswordChangedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
 	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.conn(ctx).Create(&row).Error; err != nil {
@@ -111,6 +111,7 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 			User: user.User{
 				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled,
 				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt, Identities: identities[r.ID],
+				PasswordChangedAt: r.PasswordChangedAt,
 			},
 			PasswordHash: r.PasswordHash,
 		}

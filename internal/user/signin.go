@@ -24,6 +24,9 @@ type Limits struct {
 	// block that address until the window ends.
 	AddressFailures int
 	AddressWindow   time.Duration
+	// PasswordMaxAge, when above 0, is how long a password serves: a user
+	// whose password is older signs in only to change it.
+	PasswordMaxAge time.Duration
 }
 
 // DefaultLimits are the protections used unless configured otherwise.
@@ -136,6 +139,9 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 			return err
 		}
 		return apperr.Field("current_password", "is wrong")
+	}
+	if s.hasher.Verify(rec.PasswordHash, next) {
+		return apperr.Field("new_password", "is the current password: choose a new one")
 	}
 	return s.setPassword(ctx, p, rec, next, "user.password_change")
 }

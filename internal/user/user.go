@@ -26,6 +26,8 @@ type User struct {
 	CreatedAt time.Time
 	// Identities are the resident ID numbers the account is verified for.
 	Identities []identity.Identity
+	// PasswordChangedAt is when the password was last set.
+	PasswordChangedAt time.Time
 }
 
 // Record is a user as stored, with the password hash.
@@ -182,7 +184,7 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 		return User{}, apperr.Wrap(err, "hash password")
 	}
 	now := s.now().UTC()
-	u := User{Username: in.Username, Name: in.Name, Phone: in.Phone, Bindings: []auth.Binding{b}, CreatedAt: now}
+	u := User{Username: in.Username, Name: in.Name, Phone: in.Phone, Bindings: []auth.Binding{b}, CreatedAt: now, PasswordChangedAt: now}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		id, err := s.store.CreateUser(ctx, Record{User: u, PasswordHash: hash})
 		if err != nil {
@@ -231,11 +233,13 @@ func (s *Service) checkBinding(ctx context.Context, role auth.Role, in CreateInp
 	return nil
 }
 
-// LoginResult is a fresh token with its user.
+// LoginResult is a fresh token with its user. PasswordExpired says that
+// the token serves only to change the password (see Limits.PasswordMaxAge).
 type LoginResult struct {
-	Token     string
-	ExpiresAt time.Time
-	User      User
+	Token           string
+	ExpiresAt       time.Time
+	User            User
+	PasswordExpired bool
 }
 
 var errInvalidCredentials = apperr.New(apperr.Unauthenticated, "auth.invalid_credentials",
@@ -273,7 +277,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (Log
 	if err != nil {
 		return LoginResult{}, err
 	}
-	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User}, nil
+	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User, PasswordExpired: s.expired(rec.User, now)}, nil
 }
 
 var errUnauthenticated = apperr.New(apperr.Unauthenticated, "auth.unauthenticated",
@@ -312,7 +316,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 			return auth.Principal{}, err
 		}
 	}
-	return auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings}, nil
+	return auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings,
+		PasswordExpired: s.expired(rec.User, now)}, nil
+}
+
+// expired reports whether u's password is older than the configured
+// maximum age (never, when none is configured).
+func (s *Service) expired(u User, now time.Time) bool {
+	return s.limits.PasswordMaxAge > 0 && !now.Before(u.PasswordChangedAt.Add(s.limits.PasswordMaxAge))
 }
 
 // Logout revokes the caller's session.
