@@ -169,6 +169,21 @@ func (a Application) Resource() authz.Resource {
 	return authz.Resource{Kind: Kind, Owner: strconv.FormatInt(a.ApplicantID, 10), District: a.DistrictCode, Bank: a.BankCode}
 }
 
+// Involves reports whether p is a party to the application: its applicant's
+// account, or the person (by a resident ID number the account is known as)
+// of the applicant or of a partner. A party acts on none of it (four eyes).
+func (a Application) Involves(p auth.Principal) bool {
+	if p.UserID != 0 && p.UserID == a.ApplicantID || p.IsPerson(a.NationalID) {
+		return true
+	}
+	for _, pt := range a.Partners {
+		if p.IsPerson(pt.NationalID) {
+			return true
+		}
+	}
+	return false
+}
+
 // HistoryEntry is one transition of an application.
 type HistoryEntry struct {
 	At         time.Time

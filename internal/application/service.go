@@ -471,8 +471,8 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		if err != nil {
 			return err
 		}
-		if p.UserID == a.ApplicantID {
-			return apperr.New(apperr.Forbidden, "four_eyes", "you are the applicant: an applicant decides no stage of their own application")
+		if a.Involves(p) {
+			return apperr.New(apperr.Forbidden, "four_eyes", "you are the applicant or a partner of this application (by account or resident ID number): you decide no stage of it")
 		}
 		mine := -1
 		for i, st := range stages {

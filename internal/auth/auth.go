@@ -60,6 +60,21 @@ type Principal struct {
 	// PasswordExpired marks a caller whose password is past its maximum
 	// age: it may only change it (or sign out).
 	PasswordExpired bool
+	// Persons are the resident ID numbers the account is known as: a staff
+	// member's own, set by an administrator, and those it is verified for.
+	// They never grant anything; the four-eyes rule reads them.
+	Persons []string
+}
+
+// IsPerson reports whether the account is known as the holder of the
+// resident ID number.
+func (p Principal) IsPerson(nationalID string) bool {
+	for _, n := range p.Persons {
+		if nationalID != "" && strings.EqualFold(n, nationalID) {
+			return true
+		}
+	}
+	return false
 }
 
 // ID returns the user id as the string form used in policy decisions.

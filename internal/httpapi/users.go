@@ -63,6 +63,7 @@ type userResponse struct {
 	PasswordExpired bool `json:"password_expired"`
 	// Identities are the resident ID numbers the account is verified for, masked.
 	Identities []identityDTO `json:"identities" doc:"the resident ID numbers the account is verified for (masked)"`
+	NationalID *string       `json:"national_id" doc:"a staff member's own resident ID number, masked; null for none"`
 	// RealNameCheck is in GET /api/v1/me only.
 	RealNameCheck *bool `json:"real_name_check,omitempty" doc:"GET /api/v1/me: a real-name check is configured, and POST /api/v1/me/identities verifies the account"`
 }
@@ -92,6 +93,7 @@ type createUserRequest struct {
 	Role         string `json:"role"`
 	DistrictCode string `json:"district_code"`
 	BankCode     string `json:"bank_code"`
+	NationalID   string `json:"national_id" doc:"a staff member's own resident ID number (optional): they act on no loan or application of that person"`
 }
 
 func roleNames(bs []auth.Binding) []string {
@@ -103,6 +105,10 @@ func toUser(u user.User) userResponse {
 		Identities: []identityDTO{}, PasswordChangedAt: u.PasswordChangedAt}
 	for _, id := range u.Identities {
 		r.Identities = append(r.Identities, toIdentity(id))
+	}
+	if u.NationalID != "" {
+		m := idnum.Mask(u.NationalID)
+		r.NationalID = &m
 	}
 	for _, b := range u.Bindings {
 		if b.District != "" && r.DistrictCode == nil {
@@ -253,6 +259,7 @@ type updateUserRequest struct {
 	Role         *string `json:"role"`
 	DistrictCode *string `json:"district_code"`
 	BankCode     *string `json:"bank_code"`
+	NationalID   *string `json:"national_id" doc:"a staff member's own resident ID number; \"\" removes it"`
 }
 
 func (a *api) routesAccount() {

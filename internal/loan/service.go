@@ -73,7 +73,8 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64, forUpdat
 }
 
 // loadFor loads a loan for act: 404 when p may not see it, 403 when p may
-// see it but not do act.
+// see it but not do act, 403 four_eyes when p is its borrower or a partner.
+// Every money action on a loan goes through here.
 func (s *Service) loadFor(ctx context.Context, p auth.Principal, id int64, act authz.Action, who string) (Loan, error) {
 	l, err := s.load(ctx, p, id, true)
 	if err != nil {
@@ -82,7 +83,30 @@ func (s *Service) loadFor(ctx context.Context, p auth.Principal, id int64, act a
 	if !s.authz.Can(p, act, l.Resource()) {
 		return l, apperr.Forbiddenf("only %s may do this", who)
 	}
+	party, err := s.involves(ctx, p, l)
+	if err != nil {
+		return l, err
+	}
+	if party {
+		return l, fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another officer must do this")
+	}
 	return l, nil
+}
+
+// involves reports whether p is a party to the loan: its borrower's account,
+// or the person of the borrower or of a partner of its application.
+func (s *Service) involves(ctx context.Context, p auth.Principal, l Loan) (bool, error) {
+	if l.BorrowerID != nil && *l.BorrowerID == p.UserID || p.IsPerson(l.NationalID) {
+		return true, nil
+	}
+	if l.ApplicationID == nil || len(p.Persons) == 0 {
+		return false, nil
+	}
+	a, err := s.apps.Get(ctx, *l.ApplicationID, false)
+	if err != nil {
+		return false, err
+	}
+	return a.Involves(p), nil
 }
 
 func fourEyes(msg string) error { return apperr.New(apperr.Forbidden, "four_eyes", msg) }
@@ -115,8 +139,8 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 		if _, err := application.Next(a.Status, application.ActDisburse); err != nil {
 			return err
 		}
-		if a.ApplicantID == p.UserID {
-			return fourEyes("the applicant cannot record the disbursement of their own loan")
+		if a.Involves(p) {
+			return fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another bank officer must record its disbursement")
 		}
 		if a.ApprovedBy != nil && *a.ApprovedBy == p.UserID {
 			return fourEyes("you approved this application at the bank stage: another bank officer must record its disbursement")

@@ -12,7 +12,9 @@ import (
 
 // Every lookup of a resident ID number bound to an account is in this file,
 // so that the number's column can change form (encryption at rest with a
-// keyed hash for equality) in one place.
+// keyed hash for equality) in one place. The other number an account
+// carries, a staff member's own, is the users.national_id column, read and
+// written only with the user (users.go) and never looked up by.
 
 type identityRow struct {
 	NationalID    string `gorm:"primaryKey"`

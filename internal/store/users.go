@@ -18,6 +18,7 @@ type userRow struct {
 	Name              string
 	Phone             string
 	Disabled          bool
+	NationalID        *string
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -67,7 +68,7 @@ func deref(s *string) string {
 // CreateUser implements user.Store.
 func (s Users) CreateUser(ctx context.Context, r user.Record) (int64, error) {
 	row := userRow{
-		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name, Phone: r.Phone,
+		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name, Phone: r.Phone, NationalID: nullable(r.NationalID),
 		PasswordChangedAt: r.PasswordChangedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
 	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
@@ -109,7 +110,7 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	for i, r := range rows {
 		out[i] = user.Record{
 			User: user.User{
-				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled,
+				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled, NationalID: deref(r.NationalID),
 				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt, Identities: identities[r.ID],
 				PasswordChangedAt: r.PasswordChangedAt,
 			},
@@ -247,7 +248,7 @@ func (s Users) SetPassword(ctx context.Context, id int64, hash string, at time.T
 func (s Users) UpdateUser(ctx context.Context, u user.User, at time.Time) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
 		res := s.conn(ctx).Model(&userRow{}).Where("id = ?", u.ID).
-			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "updated_at": at})
+			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "national_id": nullable(u.NationalID), "updated_at": at})
 		if res.Error != nil {
 			return translate(res.Error, "user")
 		}

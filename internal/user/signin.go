@@ -190,6 +190,8 @@ type UpdateInput struct {
 	Role         *string
 	DistrictCode *string
 	BankCode     *string
+	// NationalID sets a staff member's own resident ID number; "" removes it.
+	NationalID *string
 }
 
 // Update changes a user's name, role binding or disabled flag (admin). A
@@ -203,7 +205,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 	if err != nil {
 		return User{}, err
 	}
-	before := auditView{rec.Username, rec.Name, rec.Bindings}
+	before := auditView{rec.Username, rec.Name, rec.Bindings, rec.NationalID}
 	u := rec.User
 	var f apperr.Fields
 	if in.Name != nil {
@@ -235,6 +237,12 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 		}
 		u.Bindings = []auth.Binding{b}
 	}
+	if in.NationalID != nil {
+		u.NationalID = *in.NationalID
+	}
+	if len(u.Bindings) > 0 {
+		u.NationalID = checkStaffID(&f, u.NationalID, u.Bindings[0].Role)
+	}
 	if err := f.Err(); err != nil {
 		return User{}, err
 	}
@@ -249,7 +257,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 			}
 		}
 		return s.audit.Record(ctx, p, "user.update", "user", itoa(id), before,
-			map[string]any{"username": u.Username, "name": u.Name, "roles": u.Bindings, "disabled": u.Disabled})
+			map[string]any{"username": u.Username, "name": u.Name, "roles": u.Bindings, "disabled": u.Disabled, "national_id": u.NationalID})
 	})
 	if err != nil {
 		return User{}, err

@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
+	"chuangdai/internal/idnum"
 )
 
 // User is a person with an account.
@@ -28,6 +29,22 @@ type User struct {
 	Identities []identity.Identity
 	// PasswordChangedAt is when the password was last set.
 	PasswordChangedAt time.Time
+	// NationalID is a staff member's own resident ID number, set by an
+	// administrator ("" for none): the four-eyes rule knows them by it.
+	NationalID string
+}
+
+// Persons are the resident ID numbers the account is known as: its staff
+// number and the numbers it is verified for.
+func (u User) Persons() []string {
+	var out []string
+	if u.NationalID != "" {
+		out = append(out, u.NationalID)
+	}
+	for _, id := range u.Identities {
+		out = append(out, id.NationalID)
+	}
+	return out
 }
 
 // Record is a user as stored, with the password hash.
@@ -113,13 +130,16 @@ type CreateInput struct {
 	Role         string
 	DistrictCode string
 	BankCode     string
+	// NationalID is a staff member's own resident ID number (optional).
+	NationalID string
 }
 
 // auditView is the part of a user the audit trail keeps: never the hash.
 type auditView struct {
-	Username string         `json:"username"`
-	Name     string         `json:"name"`
-	Roles    []auth.Binding `json:"roles"`
+	Username   string         `json:"username"`
+	Name       string         `json:"name"`
+	Roles      []auth.Binding `json:"roles"`
+	NationalID string         `json:"national_id,omitempty"`
 }
 
 // Register opens an entrepreneur account. Anyone may call it.
@@ -176,6 +196,7 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 			return User{}, err
 		}
 	}
+	nationalID := checkStaffID(&f, in.NationalID, role)
 	if err := f.Err(); err != nil {
 		return User{}, err
 	}
@@ -184,19 +205,37 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 		return User{}, apperr.Wrap(err, "hash password")
 	}
 	now := s.now().UTC()
-	u := User{Username: in.Username, Name: in.Name, Phone: in.Phone, Bindings: []auth.Binding{b}, CreatedAt: now, PasswordChangedAt: now}
+	u := User{Username: in.Username, Name: in.Name, Phone: in.Phone, Bindings: []auth.Binding{b}, CreatedAt: now, PasswordChangedAt: now, NationalID: nationalID}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		id, err := s.store.CreateUser(ctx, Record{User: u, PasswordHash: hash})
 		if err != nil {
 			return err
 		}
 		u.ID = id
-		return s.audit.Record(ctx, actor, "user.create", "user", itoa(id), nil, auditView{u.Username, u.Name, u.Bindings})
+		return s.audit.Record(ctx, actor, "user.create", "user", itoa(id), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID})
 	})
 	if err != nil {
 		return User{}, err
 	}
 	return u, nil
+}
+
+// checkStaffID validates a staff member's own resident ID number ("" for
+// none) for an account of role, and returns it normalised.
+func checkStaffID(f *apperr.Fields, nationalID string, role auth.Role) string {
+	if strings.TrimSpace(nationalID) == "" {
+		return ""
+	}
+	if role == auth.Entrepreneur {
+		f.Add("national_id", "is a staff member's own number: an entrepreneur is verified as a person at the eligibility review instead")
+		return ""
+	}
+	r, err := idnum.ParseResident(nationalID)
+	if err != nil {
+		f.Add("national_id", "is not a valid resident ID number: "+err.Error())
+		return ""
+	}
+	return r.Number
 }
 
 func (s *Service) checkBinding(ctx context.Context, role auth.Role, in CreateInput, f *apperr.Fields, b *auth.Binding) error {
@@ -316,7 +355,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 			return auth.Principal{}, err
 		}
 	}
-	return auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings,
+	return auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings, Persons: rec.Persons(),
 		PasswordExpired: s.expired(rec.User, now)}, nil
 }
 
