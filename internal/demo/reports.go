@@ -11,6 +11,7 @@ import (
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
+	"chuangdai/internal/sheet"
 )
 
 // bulletinShare is the share of each district's annual target the legacy
@@ -69,7 +70,7 @@ func seedReports(ctx context.Context, a *app.App, d *Data) error {
 				principal, 24+12*(n%2), on.Format(time.DateOnly), 1+n%4)
 		}
 	}
-	if _, err := a.Reports.ImportLoans(ctx, d.Admin, strings.NewReader(b.String())); err != nil {
+	if _, err := a.Reports.ImportLoans(ctx, d.Admin, sheet.Upload{Body: strings.NewReader(b.String())}, sheet.Write); err != nil {
 		return fmt.Errorf("import the legacy history: %w", err)
 	}
 	return nil

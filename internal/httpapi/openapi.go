@@ -73,6 +73,10 @@ func (a *api) openAPI() []byte {
 		if r.Response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Response), schemas)}}
 		}
+		if r.Download {
+			file := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			ok["content"] = map[string]any{"text/csv": file, MediaXLSX: file}
+		}
 		responses[strconv.Itoa(r.Status)] = ok
 		for _, code := range r.Errors {
 			responses[strconv.Itoa(code)] = map[string]any{

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -10,6 +11,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/money"
 	"chuangdai/internal/report"
+	"chuangdai/internal/sheet"
 )
 
 type reportProgressRow struct {
@@ -128,11 +130,8 @@ type reportReconciliationResponse struct {
 	From  string                     `json:"from"`
 	To    string                     `json:"to"`
 	Banks []reportBankReconciliation `json:"banks"`
-}
-
-type reportImportResponse struct {
-	Imported int `json:"imported"`
-	Skipped  int `json:"skipped"`
+	// DryRun is set on the answer of a dry run of an upload.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 func optMoney(d *decimal.Decimal) *string {
@@ -315,35 +314,39 @@ func (a *api) routesReports() {
 			return answerReport(c, f, toReconciliation(res), res.Table)
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
-		Summary: "Upload a bank's disbursement list for a period (CSV, UTF-8: bank_reference, name and/or national_id, amount, disbursed_on), replacing its earlier list of the period; answers the bank's reconciliation. " +
-			"Bank officers of the bank, finance auditors, admins. Any bad line → 422 with row and field, nothing stored.",
-		Response: reportReconciliationResponse{}, Errors: []int{400, 401, 403, 413, 422}, Query: reconcileQuery,
+		Summary: "Upload a bank's disbursement list for a period (CSV or XLSX like the imports: bank_reference, name and/or national_id, amount, disbursed_on, or the Chinese headers of the template), replacing its earlier list of the period; answers the bank's reconciliation. " +
+			"Bank officers of the bank, admins. Any bad line → 422 with row and field, nothing stored. dry_run=true answers the reconciliation the list would give and stores nothing.",
+		Response: reportReconciliationResponse{}, Errors: []int{400, 401, 403, 413, 422}, Query: append(slices.Clone(reconcileQuery), dryRunParam),
 		handler: func(c *gin.Context, p auth.Principal) error {
-			up, err := upload(c)
+			up, mode, err := upload(c)
 			if err != nil {
 				return err
 			}
-			res, err := a.Reports.UploadBankList(c.Request.Context(), p, report.UploadQuery{BankCode: c.Query("bank_code"), From: c.Query("from"), To: c.Query("to")}, up.Body)
+			res, err := a.Reports.UploadBankList(c.Request.Context(), p, report.UploadQuery{BankCode: c.Query("bank_code"), From: c.Query("from"), To: c.Query("to")}, up, mode)
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, toReconciliation(res))
+			out := toReconciliation(res)
+			out.DryRun = mode == sheet.DryRun
+			c.JSON(http.StatusOK, out)
 			return nil
 		}})
+	a.template("/api/v1/reports/reconciliation", "reports", "a bank's disbursement list", a.Reports.BankListTemplate)
 	a.add(Route{Method: "POST", Path: "/api/v1/imports/loans", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
-		Summary: "Import legacy loans (admin): CSV in UTF-8, raw or as the multipart field \"file\", header external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created. " +
+		Summary: "Import legacy loans (admin): CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\", header external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created or the Chinese headers of the template. " +
 			"Every row is checked like a new loan; any bad row → 422 with errors[{row,field,message}] and nothing imported; rows whose external_ref exists are skipped. Imported loans are active.",
-		Response: reportImportResponse{}, Errors: []int{400, 401, 403, 413, 422},
+		Response: importResponse{}, Errors: []int{400, 401, 403, 413, 422}, Query: []Param{dryRunParam},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			up, err := upload(c)
+			up, mode, err := upload(c)
 			if err != nil {
 				return err
 			}
-			res, err := a.Reports.ImportLoans(c.Request.Context(), p, up.Body)
+			res, err := a.Reports.ImportLoans(c.Request.Context(), p, up, mode)
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, reportImportResponse(res))
+			c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
 			return nil
 		}})
+	a.template("/api/v1/imports/loans", "reports", "a legacy loan file", a.Reports.LegacyTemplate)
 }

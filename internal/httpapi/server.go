@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -79,6 +80,8 @@ type Route struct {
 	BodyLimit int64
 	// Upload marks a body that is a CSV or XLSX file, raw or as the multipart field "file".
 	Upload bool
+	// Download marks an answer that is a CSV or XLSX file.
+	Download bool
 	// WhilePasswordExpired lets a caller whose password has expired through
 	// (reading their account, changing the password, signing out); every
 	// other route answers 403 auth.password_expired to them.
@@ -182,6 +185,9 @@ func (a *api) add(r Route) {
 	}
 	path := ginPath(r.Path)
 	a.engine.Handle(r.Method, path, func(c *gin.Context) {
+		if r.Upload {
+			defer drain(c)
+		}
 		var err error
 		if r.Public {
 			if err = refuseNULInURL(c); err == nil {
@@ -205,6 +211,13 @@ func (a *api) add(r Route) {
 			a.fail(c, err)
 		}
 	})
+}
+
+// drain reads what is left of an upload's body (up to its limit) after an
+// early answer, such as a refused file: a client still sending it would
+// otherwise meet a closed connection instead of the answer.
+func drain(c *gin.Context) {
+	_, _ = io.Copy(io.Discard, c.Request.Body)
 }
 
 func ginPath(p string) string {

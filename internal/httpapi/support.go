@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,6 +11,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/money"
+	"chuangdai/internal/sheet"
 	"chuangdai/internal/support"
 )
 
@@ -130,11 +128,6 @@ type profileResponse struct {
 	WaiverReason           string               `json:"waiver_reason"`
 }
 
-type importResponse struct {
-	Imported int `json:"imported"`
-	Skipped  int `json:"skipped"`
-}
-
 type districtFiguresResponse struct {
 	DistrictCode       string  `json:"district_code"`
 	DistrictName       string  `json:"district_name"`
@@ -235,54 +228,6 @@ func toFigures(f support.Figures) figuresResponse {
 	return out
 }
 
-// MediaXLSX is the media type of an Excel workbook.
-const MediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-// tooLargeReader turns the body limit's error into the 413 problem.
-type tooLargeReader struct{ r io.Reader }
-
-func (t tooLargeReader) Read(b []byte) (int, error) {
-	n, err := t.r.Read(b)
-	return n, tooLarge(err)
-}
-
-func tooLarge(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return apperr.Newf(apperr.TooLarge, "request_too_large", "the file is larger than %d bytes: split it into several imports", tooBig.Limit)
-	}
-	return err
-}
-
-// upload reads an import file: the raw body (text/csv or the XLSX media
-// type), or the form field "file" of a multipart form, streamed.
-func upload(c *gin.Context) (support.Upload, error) {
-	mt, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if mt != "multipart/form-data" {
-		return support.Upload{Body: tooLargeReader{c.Request.Body}, Charset: params["charset"]}, nil
-	}
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return support.Upload{}, apperr.New(apperr.BadRequest, "bad_request", "the multipart form cannot be read: "+err.Error())
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return support.Upload{}, apperr.Field("file", "is required: send the CSV or XLSX file in the form field \"file\"")
-		}
-		if err != nil {
-			if e, ok := apperr.As(tooLarge(err)); ok {
-				return support.Upload{}, e
-			}
-			return support.Upload{}, apperr.New(apperr.BadRequest, "bad_request", "the multipart form cannot be read: "+err.Error())
-		}
-		if part.FormName() == "file" {
-			_, pp, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-			return support.Upload{Body: tooLargeReader{part}, Charset: pp["charset"]}, nil
-		}
-	}
-}
-
 func (a *api) routesSupport() {
 	importErrors := []int{400, 401, 403, 413, 422}
 	a.add(Route{Method: "POST", Path: "/api/v1/training-records", Tag: "four in one", Status: 201,
@@ -302,20 +247,21 @@ func (a *api) routesSupport() {
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/training-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import a training roster: CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\"; header row " +
-			"national_id,name,course,institution,start_date,end_date,certificate_no,district_code. All rows or none; known certificates are skipped.",
-		Response: importResponse{}, Errors: importErrors,
+			"national_id,name,course,institution,start_date,end_date,certificate_no,district_code or the Chinese headers of the template. All rows or none; known certificates are skipped.",
+		Response: importResponse{}, Errors: importErrors, Query: []Param{dryRunParam},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			up, err := upload(c)
+			up, mode, err := upload(c)
 			if err != nil {
 				return err
 			}
-			res, err := a.Support.ImportTraining(c.Request.Context(), p, up)
+			res, err := a.Support.ImportTraining(c.Request.Context(), p, up, mode)
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, importResponse(res))
+			c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
 			return nil
 		}})
+	a.template("/api/v1/training-records/import", "four in one", "a training roster", a.Support.TrainingTemplate)
 	a.add(Route{Method: "POST", Path: "/api/v1/incubation-bases", Tag: "four in one", Status: 201,
 		Summary: "Add an incubation base (admin)", Request: baseRequest{}, Response: baseResponse{}, Errors: []int{400, 401, 403, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -380,20 +326,21 @@ func (a *api) routesSupport() {
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import a tenancy list: CSV or XLSX like the training import; header row base_id,national_id,entity_name,move_in,move_out " +
-			"(move_out optional). All rows or none; known tenancies are skipped.",
-		Response: importResponse{}, Errors: importErrors,
+			"(move_out optional) or the Chinese headers of the template. All rows or none; known tenancies are skipped.",
+		Response: importResponse{}, Errors: importErrors, Query: []Param{dryRunParam},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			up, err := upload(c)
+			up, mode, err := upload(c)
 			if err != nil {
 				return err
 			}
-			res, err := a.Support.ImportTenancies(c.Request.Context(), p, up)
+			res, err := a.Support.ImportTenancies(c.Request.Context(), p, up, mode)
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, importResponse(res))
+			c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
 			return nil
 		}})
+	a.template("/api/v1/incubation-records/import", "four in one", "a tenancy list", a.Support.TenancyTemplate)
 	a.add(Route{Method: "POST", Path: "/api/v1/service-records", Tag: "four in one", Status: 201,
 		Summary: "Record a service given to a person (HRSS officer; district defaults to the officer's)", Request: serviceRequest{}, Response: serviceResponse{},
 		Errors: []int{400, 401, 403, 422},

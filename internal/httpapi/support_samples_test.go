@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"chuangdai/internal/apptest"
@@ -43,21 +44,33 @@ func TestSupportSampleFiles(t *testing.T) {
 	}
 }
 
-func TestSupportImportsInOpenAPI(t *testing.T) {
+func TestImportsInOpenAPI(t *testing.T) {
 	s := apptest.NewServer(t)
+	type content struct {
+		Content map[string]any `json:"content"`
+	}
 	var doc struct {
 		Paths map[string]map[string]struct {
-			RequestBody struct {
-				Content map[string]any `json:"content"`
-			} `json:"requestBody"`
+			RequestBody content            `json:"requestBody"`
+			Responses   map[string]content `json:"responses"`
+			Parameters  []struct{ Name string }
 		} `json:"paths"`
 	}
 	s.Do("GET", "/api/openapi.json", "", nil).Want(200).Decode(&doc)
-	for _, p := range []string{"/api/v1/training-records/import", "/api/v1/incubation-records/import"} {
-		content := doc.Paths[p]["post"].RequestBody.Content
+	for _, p := range []string{"/api/v1/training-records/import", "/api/v1/incubation-records/import", "/api/v1/imports/loans", "/api/v1/reports/reconciliation"} {
+		op := doc.Paths[p]["post"]
 		for _, mt := range []string{"text/csv", xlsxType, "multipart/form-data"} {
-			if content[mt] == nil {
-				t.Errorf("%s takes no %s in the OpenAPI document: %v", p, mt, content)
+			if op.RequestBody.Content[mt] == nil {
+				t.Errorf("%s takes no %s in the OpenAPI document: %v", p, mt, op.RequestBody.Content)
+			}
+		}
+		if !slices.ContainsFunc(op.Parameters, func(q struct{ Name string }) bool { return q.Name == "dry_run" }) {
+			t.Errorf("%s has no dry_run parameter", p)
+		}
+		tpl := doc.Paths[p+"/template"]["get"]
+		for _, mt := range []string{"text/csv", xlsxType} {
+			if tpl.Responses["200"].Content[mt] == nil {
+				t.Errorf("%s/template answers no %s in the OpenAPI document", p, mt)
 			}
 		}
 	}

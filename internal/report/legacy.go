@@ -1,13 +1,9 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,6 +20,7 @@ import (
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
+	"chuangdai/internal/sheet"
 )
 
 // LegacyColumns is the header of a legacy loan file, in this order.
@@ -65,126 +62,10 @@ type ImportResult struct {
 // numbered and handed to the store at a time.
 const legacyBatch = 5000
 
-// maxReportedErrors bounds the error list of a bad file.
-const maxReportedErrors = 1000
-
 var refPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
 
 // genders are the ways a legacy file writes the sex.
 var genders = map[string]bool{"male": false, "female": true, "m": false, "f": true, "男": false, "女": true}
-
-// csvRows streams the rows of a CSV file in UTF-8 (a byte order mark is
-// skipped) with the line number each starts on.
-type csvRows struct {
-	r *csv.Reader
-}
-
-func openCSV(body io.Reader) (*csvRows, error) {
-	br := bufio.NewReaderSize(body, 64<<10)
-	head, err := br.Peek(3)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	if bytes.Equal(head, []byte("\xEF\xBB\xBF")) {
-		if _, err := br.Discard(3); err != nil {
-			return nil, err
-		}
-	}
-	r := csv.NewReader(br)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	return &csvRows{r: r}, nil
-}
-
-// next returns the next record and its line, io.EOF at the end, or a
-// validation error naming the line that cannot be read.
-func (c *csvRows) next() ([]string, int, error) {
-	rec, err := c.r.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, pe.StartLine, apperr.Validation(apperr.FieldError{Row: pe.StartLine, Field: "file",
-				Message: "cannot be read as CSV: " + pe.Err.Error() + " (put fields holding commas or quotes in double quotes)"})
-		}
-		if _, ok := apperr.As(err); ok || errors.Is(err, io.EOF) {
-			return nil, 0, err
-		}
-		return nil, 0, apperr.New(apperr.BadRequest, "bad_request", "the file cannot be read: "+err.Error())
-	}
-	line, _ := c.r.FieldPos(0)
-	for _, v := range rec {
-		if !utf8.ValidString(v) {
-			return nil, line, apperr.Validation(apperr.FieldError{Row: line, Field: "file", Message: "is not valid UTF-8: save the file as CSV UTF-8"})
-		}
-	}
-	return rec, line, nil
-}
-
-// header maps the columns of the first row; each of want must appear
-// once, and nothing else. alternatives name columns of which one is enough.
-func header(rows *csvRows, want []string, alternatives ...[]string) (map[string]int, error) {
-	rec, _, err := rows.next()
-	if errors.Is(err, io.EOF) {
-		return nil, apperr.Validation(apperr.FieldError{Row: 1, Field: "file", Message: "the file is empty: send the header row " + strings.Join(want, ",")})
-	}
-	if err != nil {
-		return nil, err
-	}
-	index := map[string]int{}
-	var errs []apperr.FieldError
-	known := slices.Clone(want)
-	for _, alt := range alternatives {
-		known = append(known, alt...)
-	}
-	for i, c := range rec {
-		name := strings.ToLower(strings.TrimSpace(c))
-		if _, dup := index[name]; dup {
-			errs = append(errs, apperr.FieldError{Row: 1, Field: name, Message: "appears twice in the header"})
-			continue
-		}
-		if !slices.Contains(known, name) {
-			errs = append(errs, apperr.FieldError{Row: 1, Field: c, Message: "is not a column of this file: the header is " + strings.Join(want, ",")})
-			continue
-		}
-		index[name] = i
-	}
-	for _, c := range want {
-		if _, ok := index[c]; !ok {
-			errs = append(errs, apperr.FieldError{Row: 1, Field: c, Message: "column is missing from the header row"})
-		}
-	}
-	for _, alt := range alternatives {
-		found := false
-		for _, c := range alt {
-			_, ok := index[c]
-			found = found || ok
-		}
-		if !found {
-			errs = append(errs, apperr.FieldError{Row: 1, Field: alt[0], Message: "the header needs one of the columns " + strings.Join(alt, ", ")})
-		}
-	}
-	if len(errs) > 0 {
-		return nil, apperr.Validation(errs...)
-	}
-	return index, nil
-}
-
-func cell(rec []string, index map[string]int, col string) string {
-	i, ok := index[col]
-	if !ok || i >= len(rec) {
-		return ""
-	}
-	return strings.TrimSpace(rec[i])
-}
-
-func blank(rec []string) bool {
-	for _, c := range rec {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
 
 // legacyChecker validates rows of a legacy file like new loans.
 type legacyChecker struct {
@@ -324,10 +205,11 @@ func mustPPM(r decimal.Decimal) int64 {
 	return n
 }
 
-// ImportLoans imports historical loans from a CSV file with the header
-// LegacyColumns. Every row is validated like a new loan; one bad row and
-// nothing is imported (422 listing row, field and message). Rows whose
+// ImportLoans imports historical loans from a file (CSV or XLSX) with the
+// columns of LegacySpec. Every row is validated like a new loan; one bad row
+// and nothing is imported (422 listing row, field and message). Rows whose
 // external_ref is already a loan are skipped, so a file can be sent again.
+// A dry run answers the same and keeps nothing.
 //
 // The file is streamed and checked whole before anything is written,
 // keeping each valid loan as a few integers and strings. The loans are then
@@ -335,7 +217,7 @@ func mustPPM(r decimal.Decimal) int64 {
 // one transaction: sorted, each summary bucket is touched by one or two
 // statements instead of by every batch (on PostgreSQL every upsert of a row
 // in one transaction adds a version the next one has to step over).
-func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, body io.Reader) (ImportResult, error) {
+func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
 	if !s.authz.Can(p, ActImport, authz.Resource{Kind: KindImport}) {
 		return ImportResult{}, apperr.Forbiddenf("only administrators import legacy loans")
 	}
@@ -347,9 +229,14 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, body io.Rea
 	if err != nil {
 		return ImportResult{}, err
 	}
+	file, err := sheet.Open(up, LegacySpec(districts, banks), sheet.DefaultLimits)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	defer file.Close() //nolint:errcheck // read-only
 	now := s.now().UTC().Truncate(time.Microsecond)
 	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now}
-	loans, err := readLegacy(body, chk)
+	loans, err := readLegacy(file, chk)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -369,95 +256,38 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, body io.Rea
 				return err
 			}
 		}
-		return s.audit.Record(ctx, p, "loan.import", loan.Kind, "import", nil,
-			map[string]int{"rows": len(loans), "imported": res.Imported, "skipped": res.Skipped})
+		if err := s.audit.Record(ctx, p, "loan.import", loan.Kind, "import", nil,
+			map[string]int{"rows": len(loans), "imported": res.Imported, "skipped": res.Skipped}); err != nil {
+			return err
+		}
+		return mode.Finish()
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
 		return ImportResult{}, err
 	}
 	return res, nil
 }
 
-// nulColumns adds an error for each column of the file whose cell in rec
-// holds a NUL character, which no column has a use for and PostgreSQL
-// cannot store.
-func nulColumns(rec []string, index map[string]int, f *apperr.Fields) {
-	cols := make([]string, 0, len(index))
-	for col, i := range index {
-		if i < len(rec) && strings.ContainsRune(rec[i], 0) {
-			cols = append(cols, col)
-		}
-	}
-	slices.Sort(cols)
-	for _, col := range cols {
-		f.Add(col, "holds a NUL character (\\u0000): remove it from the file and send it again")
-	}
-}
-
-// eachRecord calls row for every non-blank record after the header, with
-// its cells by column name, its line number and a place for its field
-// errors. It checks the whole file, then answers one validation error
-// naming every bad row and field (the first maxReportedErrors), or nil.
-func eachRecord(rows *csvRows, index map[string]int, row func(get func(string) string, line int, f *apperr.Fields)) error {
-	var errs []apperr.FieldError
-	for {
-		rec, line, err := rows.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			if e, ok := apperr.As(err); ok && e.Kind == apperr.Invalid {
-				errs = append(errs, e.Fields...)
-				break
-			}
-			return err
-		}
-		if blank(rec) {
-			continue
-		}
-		var f apperr.Fields
-		if nulColumns(rec, index, &f); f.Empty() {
-			row(func(col string) string { return cell(rec, index, col) }, line, &f)
-		}
-		for _, fe := range f.List() {
-			if len(errs) < maxReportedErrors {
-				errs = append(errs, apperr.FieldError{Row: line, Field: fe.Field, Message: fe.Message})
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return apperr.Validation(errs...)
-	}
-	return nil
-}
-
 // readLegacy reads and checks every row of a legacy file and returns the
-// loans, or a validation error listing the bad rows.
-func readLegacy(body io.Reader, chk legacyChecker) ([]LegacyLoan, error) {
-	rows, err := openCSV(body)
-	if err != nil {
-		return nil, err
-	}
-	index, err := header(rows, LegacyColumns)
-	if err != nil {
-		return nil, err
-	}
+// loans, or a validation error listing the bad rows. Once a row is bad the
+// loans are no longer kept, only checked.
+func readLegacy(file *sheet.File, chk legacyChecker) ([]LegacyLoan, error) {
 	seen := map[string]int{}
 	var loans []LegacyLoan
-	err = eachRecord(rows, index, func(get func(string) string, line int, f *apperr.Fields) {
-		l := chk.check(get, f)
+	err := file.Each(func(r sheet.Row, f *apperr.Fields) error {
+		l := chk.check(r.Get, f)
 		if first, dup := seen[l.ExternalRef]; dup && l.ExternalRef != "" {
 			f.Addf("external_ref", "appears twice in the file (first on row %d)", first)
 		} else if l.ExternalRef != "" {
-			seen[l.ExternalRef] = line
+			seen[l.ExternalRef] = r.Num
 		}
-		loans = append(loans, l)
+		if f.Empty() && !file.Failed() {
+			loans = append(loans, l)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(loans) == 0 {
-		return nil, apperr.Validation(apperr.FieldError{Row: 2, Field: "file", Message: "the file has a header but no loans"})
 	}
 	return loans, nil
 }

@@ -9,6 +9,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/money"
 	"chuangdai/internal/policy"
+	"chuangdai/internal/sheet"
 )
 
 func checker(t *testing.T) legacyChecker {
@@ -92,7 +93,7 @@ func TestLegacyRowsAreCheckedLikeNewLoans(t *testing.T) {
 
 func TestParseBankList(t *testing.T) {
 	from, to := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)
-	lines, err := ParseBankList(strings.NewReader("\uFEFFbank_reference,name,amount,disbursed_on\nD-1,张三,200000.00,2024-03-15\n\nD-2,李四,1.5,2024-12-31\n"), from, to)
+	lines, err := ParseBankList(sheet.Upload{Body: strings.NewReader("\uFEFFbank_reference,name,amount,disbursed_on\nD-1,张三,200000.00,2024-03-15\n\nD-2,李四,1.5,2024-12-31\n")}, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +109,21 @@ func TestParseBankList(t *testing.T) {
 		{"bad ID", "bank_reference,national_id,amount,disbursed_on\nD-1,110105194912310021,1.00,2024-01-01\n", "national_id"},
 		{"empty", "", "file"},
 	} {
-		_, err := ParseBankList(strings.NewReader(tc.body), from, to)
+		_, err := ParseBankList(sheet.Upload{Body: strings.NewReader(tc.body)}, from, to)
 		e, ok := apperr.As(err)
 		if !ok || e.Kind != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != tc.field {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+}
+
+// The legacy file's columns are API.md's, in its order.
+func TestLegacySpecIsTheHeaderOfAPI(t *testing.T) {
+	var names []string
+	for _, c := range LegacySpec(nil, nil).Columns {
+		names = append(names, c.Name)
+	}
+	if !slices.Equal(names, LegacyColumns) {
+		t.Fatalf("columns %v, API.md %v", names, LegacyColumns)
 	}
 }

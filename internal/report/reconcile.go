@@ -2,7 +2,7 @@ package report
 
 import (
 	"context"
-	"io"
+	"errors"
 	"regexp"
 	"sort"
 	"strings"
@@ -14,15 +14,10 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/money"
+	"chuangdai/internal/sheet"
 )
 
-// BankColumns is the header of a bank's disbursement list; it also needs
-// name or national_id (or both) to say whose loan a line is.
-var (
-	BankColumns    = []string{"bank_reference", "amount", "disbursed_on"}
-	bankPersonCols = []string{"national_id", "name"}
-	bankRefPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
-)
+var bankRefPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
 
 // BankLine is one disbursement the bank reports.
 type BankLine struct {
@@ -34,36 +29,33 @@ type BankLine struct {
 	DisbursedOn   time.Time
 }
 
-// ParseBankList reads a bank's disbursement list (CSV, UTF-8 with or
-// without BOM): bank_reference, name and/or national_id, amount,
-// disbursed_on. Every line must fall within from..to. Any bad line makes
-// the whole list a 422 naming row and field; a reference twice is bad.
-func ParseBankList(body io.Reader, from, to time.Time) ([]BankLine, error) {
-	rows, err := openCSV(body)
+// ParseBankList reads a bank's disbursement list (CSV or XLSX with the
+// columns of BankListSpec): bank_reference, name and/or national_id,
+// amount, disbursed_on. Every line must fall within from..to. Any bad line
+// makes the whole list a 422 naming row and field; a reference twice is bad.
+func ParseBankList(up sheet.Upload, from, to time.Time) ([]BankLine, error) {
+	file, err := sheet.Open(up, BankListSpec(), sheet.DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
-	index, err := header(rows, BankColumns, bankPersonCols)
-	if err != nil {
-		return nil, err
-	}
+	defer file.Close() //nolint:errcheck // read-only
 	var out []BankLine
 	seen := map[string]int{}
-	err = eachRecord(rows, index, func(get func(string) string, line int, f *apperr.Fields) {
-		l := BankLine{Row: line, BankReference: get("bank_reference"), Name: get("name")}
+	err = file.Each(func(r sheet.Row, f *apperr.Fields) error {
+		l := BankLine{Row: r.Num, BankReference: r.Get("bank_reference"), Name: r.Get("name")}
 		if !bankRefPattern.MatchString(l.BankReference) {
 			f.Add("bank_reference", "is required: the bank's transaction reference, 1–64 letters, digits and _ . / : -")
 		} else if first, dup := seen[l.BankReference]; dup {
 			f.Addf("bank_reference", "appears twice in the list (first on row %d)", first)
 		} else {
-			seen[l.BankReference] = line
+			seen[l.BankReference] = r.Num
 		}
-		if id := get("national_id"); id != "" {
-			r, err := idnum.ParseResident(id)
+		if id := r.Get("national_id"); id != "" {
+			person, err := idnum.ParseResident(id)
 			if err != nil {
 				f.Add("national_id", err.Error())
 			}
-			l.NationalID = r.Number
+			l.NationalID = person.Number
 		}
 		if l.NationalID == "" && l.Name == "" && !f.Has("national_id") {
 			f.Add("name", "name or national_id is required: whose loan this line is")
@@ -71,13 +63,13 @@ func ParseBankList(body io.Reader, from, to time.Time) ([]BankLine, error) {
 		if utf8.RuneCountInString(l.Name) > 100 {
 			f.Add("name", "must be at most 100 characters")
 		}
-		amount, err := money.ParsePositive(get("amount"))
+		amount, err := money.ParsePositive(r.Get("amount"))
 		if err != nil {
 			f.Add("amount", err.Error())
 		} else {
 			l.AmountFen = money.MustFen(amount)
 		}
-		on, err := time.Parse(time.DateOnly, get("disbursed_on"))
+		on, err := time.Parse(time.DateOnly, r.Get("disbursed_on"))
 		switch {
 		case err != nil:
 			f.Add("disbursed_on", "must be a date YYYY-MM-DD")
@@ -86,6 +78,7 @@ func ParseBankList(body io.Reader, from, to time.Time) ([]BankLine, error) {
 		}
 		l.DisbursedOn = on
 		out = append(out, l)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -257,8 +250,9 @@ type UploadQuery = ReconcileQuery
 // UploadBankList stores a bank's disbursement list for a period, replacing
 // its earlier list of that period, and answers the bank's reconciliation.
 // Bank officers upload their own bank's list; auditors and administrators
-// any bank's.
-func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q UploadQuery, body io.Reader) (Reconciliation, error) {
+// any bank's. A dry run answers the reconciliation the list would give and
+// keeps nothing.
+func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q UploadQuery, up sheet.Upload, mode sheet.Mode) (Reconciliation, error) {
 	if !s.authz.HasAny(p, ActUploadBank, KindReconcile) {
 		return Reconciliation{}, apperr.Forbiddenf("only bank officers and administrators upload a bank's list")
 	}
@@ -281,20 +275,28 @@ func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q Upload
 	if !s.authz.Can(p, ActUploadBank, authz.Resource{Kind: KindReconcile, Bank: bank}) {
 		return Reconciliation{}, apperr.Forbiddenf("only a bank officer of %s or an administrator uploads its list", bank)
 	}
-	lines, err := ParseBankList(body, from, to)
+	lines, err := ParseBankList(up, from, to)
 	if err != nil {
 		return Reconciliation{}, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
+	var rec Reconciliation
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.ReplaceBankLines(ctx, bank, from, to, lines, p.UserID, now); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, p, "reconciliation.upload", KindReconcile, bank, nil,
-			map[string]any{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "lines": len(lines)})
+		if err := s.audit.Record(ctx, p, "reconciliation.upload", KindReconcile, bank, nil,
+			map[string]any{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "lines": len(lines)}); err != nil {
+			return err
+		}
+		var err error
+		if rec, err = s.reconcile(ctx, banks, bank, from, to); err != nil {
+			return err
+		}
+		return mode.Finish()
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
 		return Reconciliation{}, err
 	}
-	return s.reconcile(ctx, banks, bank, from, to)
+	return rec, nil
 }

@@ -286,6 +286,11 @@ func (f *File) fill(cells []string, read *apperr.Fields) {
 		}
 		c := &f.spec.Columns[col]
 		raw := trim(cells[pos])
+		if strings.ContainsRune(raw, 0) {
+			// No column has a use for it, and PostgreSQL cannot store it.
+			read.Add(c.Name, "holds a NUL character (\\u0000): remove it from the file and send it again")
+			continue
+		}
 		if len(raw) > f.lim.CellChars && utf8.RuneCountInString(raw) > f.lim.CellChars {
 			read.Addf(c.Name, "is longer than %s characters, the most a cell holds: shorten it", count(f.lim.CellChars))
 			continue

@@ -509,3 +509,12 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// A NUL character is refused in any cell of a column, naming it: no
+// column has a use for it and PostgreSQL cannot store it.
+func TestNULInACell(t *testing.T) {
+	_, err := readAll(t, roster, csvUp("national_id,name\nx,张\x00伟\n"), DefaultLimits)
+	if got := fields(t, err); !slices.Equal(got, []string{"2:name"}) || !strings.Contains(messages(err), "NUL") {
+		t.Fatalf("%v %s", got, messages(err))
+	}
+}
