@@ -143,9 +143,6 @@ func zipEntries(r io.ReaderAt, size int64) (uint64, bool) {
 	return entries, true
 }
 
-// partNames are the parts of a workbook named in messages.
-var partNames = map[string]string{"worksheet": "worksheet", "sharedStrings": "table of shared strings", "other": "part"}
-
 // openPart opens one part of the workbook within limit bytes.
 func (x *xlsxSource) openPart(f *zip.File, limit int64, what string) (io.ReadCloser, *partGuard, error) {
 	if f.UncompressedSize64 > uint64(limit) {
@@ -158,8 +155,16 @@ func (x *xlsxSource) openPart(f *zip.File, limit int64, what string) (io.ReadClo
 	return rc, &partGuard{r: rc, name: f.Name, what: what, limit: limit, maxRun: 8 * x.lim.CellChars}, nil
 }
 
+// partTooLarge names the part of the workbook (what: worksheet,
+// sharedStrings or other) that is beyond limit.
 func partTooLarge(name, what string, limit int64) error {
-	return apperr.Newf(apperr.TooLarge, "request_too_large", "the workbook's %s (%s) unpacks to more than %s, the most one import reads: split the records into several files", partNames[what], name, sizeName(limit))
+	switch what {
+	case "worksheet":
+		return apperr.Newf(apperr.TooLarge, "request_too_large", "the workbook's worksheet (%s) unpacks to more than %s, the most one import reads: split the records into several files", name, sizeName(limit))
+	case "sharedStrings":
+		return apperr.Newf(apperr.TooLarge, "request_too_large", "the workbook's table of shared strings (%s) unpacks to more than %s, the most one import reads: split the records into several files", name, sizeName(limit))
+	}
+	return apperr.Newf(apperr.TooLarge, "request_too_large", "the workbook's part %s unpacks to more than %s, the most one import reads: save it again as a plain workbook, or as CSV", name, sizeName(limit))
 }
 
 // partGuard counts the bytes of a part as it inflates, whatever the zip
