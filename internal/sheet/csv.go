@@ -109,6 +109,7 @@ func tooManyCells(lim Limits) error {
 }
 
 func (c *csvSource) serialDates() bool { return false }
+func (c *csvSource) rounded(int) bool  { return false }
 func (c *csvSource) close() error      { return nil }
 
 // recordGuard passes a CSV stream through while counting the bytes of the

@@ -72,6 +72,10 @@ type source interface {
 	next() (int, []string, error)
 	// serialDates reports whether numbers in date columns are day serials.
 	serialDates() bool
+	// rounded reports whether the cell at pos of the last row was a
+	// number longer than the 15 digits a spreadsheet keeps, such as a
+	// resident ID typed into a number cell: its last digits are lost.
+	rounded(pos int) bool
 	close() error
 }
 
@@ -289,6 +293,10 @@ func (f *File) fill(cells []string, read *apperr.Fields) {
 		if strings.ContainsRune(raw, 0) {
 			// No column has a use for it, and PostgreSQL cannot store it.
 			read.Add(c.Name, "holds a NUL character (\\u0000): remove it from the file and send it again")
+			continue
+		}
+		if c.Kind == Code && f.src.rounded(pos) {
+			read.Addf(c.Name, "is a number cell (%s), of which Excel keeps only 15 digits, so the last ones are lost: format the column as text and type the value again", raw)
 			continue
 		}
 		if len(raw) > f.lim.CellChars && utf8.RuneCountInString(raw) > f.lim.CellChars {

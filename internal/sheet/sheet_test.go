@@ -520,3 +520,17 @@ func TestNULInACell(t *testing.T) {
 		t.Fatalf("%v %s", got, messages(err))
 	}
 }
+
+// A resident ID typed into a number cell has lost its last digits (Excel
+// keeps 15): the reader says so, naming the cell, instead of a checksum error.
+func TestXLSXNumberCellInACodeColumn(t *testing.T) {
+	for _, v := range []string{"4.11282199003150E+17", "411282199003150011"} {
+		sheetXML := sheettest.SheetStart + `<row r="1"><c t="inlineStr"><is><t>身份证号</t></is></c><c t="inlineStr"><is><t>姓名</t></is></c></row>` +
+			`<row r="2"><c r="A2"><v>` + v + `</v></c><c r="B2" t="inlineStr"><is><t>张伟</t></is></c></row>` +
+			`<row r="3"><c r="A3"><v>12345</v></c><c r="B3" t="inlineStr"><is><t>李娜</t></is></c></row>` + sheettest.SheetEnd
+		_, err := readAll(t, roster, xlsxUp(sheettest.Workbook(sheetXML, "")), DefaultLimits)
+		if got := fields(t, err); !slices.Equal(got, []string{"2:national_id"}) || !strings.Contains(messages(err), "411282199003150000") || !strings.Contains(messages(err), "format the column as text") {
+			t.Errorf("%s: %v %s", v, got, messages(err))
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -41,17 +42,19 @@ type xlsxSource struct {
 	strings sharedStrings
 	percent []bool
 	cells   []string
-	text    bytes.Buffer
-	row     int
-	read    int // cells read so far
-	done    bool
+	// long marks the cells of the row that were numbers of more than 15 digits.
+	long []bool
+	text bytes.Buffer
+	row  int
+	read int // cells read so far
+	done bool
 }
 
 // spool copies the upload to an unlinked temporary file.
 func spool(r io.Reader) (*os.File, int64, error) {
 	f, err := os.CreateTemp("", "chuangdai-import-*.xlsx")
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("spool the workbook to a temporary file: %w", err)
 	}
 	_ = os.Remove(f.Name()) // the open file stays readable; nothing is left behind
 	n, err := io.Copy(f, r)
@@ -438,6 +441,8 @@ func (x *xlsxSource) readStyles(f *zip.File) error {
 
 func (x *xlsxSource) serialDates() bool { return true }
 
+func (x *xlsxSource) rounded(pos int) bool { return pos < len(x.long) && x.long[pos] }
+
 func (x *xlsxSource) close() error {
 	var err error
 	if x.part != nil {
@@ -483,7 +488,7 @@ func (x *xlsxSource) next() (int, []string, error) {
 				}
 			case "row":
 				inRow = true
-				x.cells = x.cells[:0]
+				x.cells, x.long = x.cells[:0], x.long[:0]
 				cur.col = -1
 				if n, err := strconv.Atoi(attr(t, "r")); err == nil && n > 0 {
 					x.row = n
@@ -525,14 +530,14 @@ func (x *xlsxSource) next() (int, []string, error) {
 			case "rPh":
 				inPhonetic = false
 			case "c":
-				v, err := x.value(cur)
+				v, long, err := x.value(cur)
 				if err != nil {
 					return x.row, nil, err
 				}
 				for len(x.cells) <= cur.col {
-					x.cells = append(x.cells, "")
+					x.cells, x.long = append(x.cells, ""), append(x.long, false)
 				}
-				x.cells[cur.col] = v
+				x.cells[cur.col], x.long[cur.col] = v, long
 			case "row":
 				return x.row, x.cells, nil
 			case "sheetData":
@@ -547,33 +552,35 @@ func (x *xlsxSource) next() (int, []string, error) {
 	}
 }
 
-// value is what a finished cell holds, as the file's reader shows it.
-func (x *xlsxSource) value(c cell) (string, error) {
+// value is what a finished cell holds, as the file's reader shows it, and
+// whether it was a number longer than a spreadsheet keeps.
+func (x *xlsxSource) value(c cell) (string, bool, error) {
 	raw := x.text.String()
 	switch c.typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(raw))
 		if err != nil || i < 0 || i >= len(x.strings.ends) {
-			return "", problemAt(x.row, "file", "refers to a shared string that the workbook does not have: save the workbook again")
+			return "", false, problemAt(x.row, "file", "refers to a shared string that the workbook does not have: save the workbook again")
 		}
-		return x.strings.get(i), nil
+		return x.strings.get(i), false, nil
 	case "", "n":
-		v := numberCell(strings.TrimSpace(raw))
+		v, long := numberCell(strings.TrimSpace(raw))
 		if c.style >= 0 && c.style < len(x.percent) && x.percent[c.style] {
 			if d, err := decimal.NewFromString(v); err == nil {
-				return d.Shift(2).String() + "%", nil
+				return d.Shift(2).String() + "%", long, nil
 			}
 		}
-		return v, nil
+		return v, long, nil
 	}
-	return raw, nil
+	return raw, false, nil
 }
 
 // numberCell writes a number cell as a person reads it: Excel keeps 15
 // significant digits and stores values such as 0.1 + 0.2 as
 // 0.30000000000000004 or 3.95E-2, so longer numbers are rounded to 15
-// significant digits and written without an exponent.
-func numberCell(v string) string {
+// significant digits and written without an exponent. It also reports
+// whether the number was longer than that.
+func numberCell(v string) (string, bool) {
 	digits := 0
 	for i := range len(v) {
 		if v[i] >= '0' && v[i] <= '9' {
@@ -581,14 +588,14 @@ func numberCell(v string) string {
 		}
 	}
 	if digits <= 15 && !strings.ContainsAny(v, "eE") {
-		return v
+		return v, false
 	}
 	d, err := decimal.NewFromString(v)
 	if err != nil || d.IsZero() {
-		return v
+		return v, false
 	}
 	places := 15 - (d.NumDigits() + int(d.Exponent()))
-	return d.Round(int32(places)).String()
+	return d.Round(int32(places)).String(), d.NumDigits()+int(d.Exponent()) > 15
 }
 
 // refColumn reads the column of a cell reference such as "AB12" (0-based).
