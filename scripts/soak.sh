@@ -9,6 +9,8 @@ work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 export CHUANGDAI_DATABASE_URL="${CHUANGDAI_DATABASE_URL:-sqlite://$work/soak.db}"
 export CHUANGDAI_ADDR=127.0.0.1:18090 CHUANGDAI_LOG_LEVEL=warn CHUANGDAI_PASSWORD_COST=10
+# The soak opens many accounts from one address; the production limit would refuse them.
+export CHUANGDAI_REGISTRATIONS_PER_HOUR=100000
 go build -o "$work/chuangdai" ./cmd/chuangdai
 go build -o "$work/soak" ./cmd/soak
 "$work/chuangdai" seed demo --credentials-file "$work/creds.txt" >/dev/null

@@ -98,7 +98,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	rec := audit.NewRecorder(auditStore)
 	a := &App{
 		Config: cfg, Log: log, Policy: pol, DB: db, Authz: z, Audit: rec,
-		Users:        user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, limits(cfg)),
+		Users:        user.NewService(store.Users{DB: db}, auth.NewHasher(cfg.PasswordCost), auth.NewTokens([]byte(key)), z, rec, limits(cfg), log),
 		Refdata:      refdata.NewService(store.Refdata{DB: db}, z, rec),
 		Applications: application.NewService(store.Applications{DB: db}, z, rec, pol),
 		AuditSv:      audit.NewService(auditStore, z),
@@ -123,6 +123,7 @@ func limits(cfg config.Config) user.Limits {
 	l := user.DefaultLimits(cfg.TokenTTL)
 	l.Idle = cfg.SessionIdleTimeout
 	l.PasswordMaxAge = time.Duration(cfg.PasswordExpiryDays) * 24 * time.Hour
+	l.Registrations = cfg.RegistrationsPerHour
 	return l
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"chuangdai/internal/app"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/config"
+	"chuangdai/internal/user"
 )
 
 // serve runs a on a fresh loopback port until the test ends and returns
@@ -151,5 +153,30 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatal("the server kept a connection whose headers never ended")
+	}
+}
+
+// A delay imposed on an account after failed sign-ins is logged, with the
+// account and the address, for the administrators who watch the log.
+func TestSignInDelaysAreLogged(t *testing.T) {
+	var logs syncBuffer
+	a, err := app.Open(context.Background(), apptest.Config(apptest.DatabaseURL(t)), slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	ctx := context.Background()
+	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "watched", Password: apptest.Password, Role: "finance_auditor"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := a.Users.Login(ctx, "watched", "Wrong-password-1", "198.51.100.23"); err == nil {
+			t.Fatal("a wrong password signed in")
+		}
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"msg":"sign-in delayed after failed attempts"`) || !strings.Contains(out, `"username":"watched"`) ||
+		!strings.Contains(out, `"address":"198.51.100.23"`) || !strings.Contains(out, `"failures":5`) {
+		t.Fatalf("no log of the delay:\n%s", out)
 	}
 }

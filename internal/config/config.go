@@ -47,6 +47,10 @@ type Config struct {
 	// PasswordExpiryDays, when above 0, is how many days a password serves;
 	// a user whose password is older must change it at the next sign-in.
 	PasswordExpiryDays int `yaml:"password_expiry_days"`
+	// RegistrationsPerHour bounds the accounts opened from one address in
+	// an hour (raise it for a service hall where many register behind one
+	// address).
+	RegistrationsPerHour int `yaml:"registrations_per_hour"`
 	// DBMaxOpenConns bounds the connection pool.
 	DBMaxOpenConns int `yaml:"db_max_open_conns"`
 	// TrustedProxies lists the proxy addresses whose X-Forwarded-For is believed.
@@ -73,16 +77,17 @@ type Config struct {
 // Defaults returns the settings used when nothing is configured.
 func Defaults() Config {
 	return Config{
-		Addr:               ":8080",
-		TokenTTL:           8 * time.Hour,
-		SessionIdleTimeout: time.Hour,
-		LogLevel:           "info",
-		DailyJobAt:         "00:30",
-		ShutdownTimeout:    20 * time.Second,
-		PasswordCost:       12,
-		DBMaxOpenConns:     20,
-		ReadHeaderTimeout:  5 * time.Second,
-		ReadTimeout:        30 * time.Second,
+		Addr:                 ":8080",
+		TokenTTL:             8 * time.Hour,
+		SessionIdleTimeout:   time.Hour,
+		LogLevel:             "info",
+		DailyJobAt:           "00:30",
+		ShutdownTimeout:      20 * time.Second,
+		PasswordCost:         12,
+		RegistrationsPerHour: 20,
+		DBMaxOpenConns:       20,
+		ReadHeaderTimeout:    5 * time.Second,
+		ReadTimeout:          30 * time.Second,
 	}
 }
 
@@ -138,6 +143,7 @@ func Load(getenv func(string) string) (Config, error) {
 	dur("CHUANGDAI_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	num("CHUANGDAI_PASSWORD_COST", &cfg.PasswordCost)
 	num("CHUANGDAI_PASSWORD_EXPIRY_DAYS", &cfg.PasswordExpiryDays)
+	num("CHUANGDAI_REGISTRATIONS_PER_HOUR", &cfg.RegistrationsPerHour)
 	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
 	str("CHUANGDAI_METRICS_ADDR", &cfg.MetricsAddr)
 	str("CHUANGDAI_METRICS_TOKEN", &cfg.MetricsToken)
@@ -209,6 +215,9 @@ func (c Config) Validate() error {
 	}
 	if c.PasswordExpiryDays < 0 || c.PasswordExpiryDays > 3650 {
 		bad("password_expiry_days %d is out of range: use 0 (passwords never expire) to 3650", c.PasswordExpiryDays)
+	}
+	if c.RegistrationsPerHour < 1 || c.RegistrationsPerHour > 100000 {
+		bad("registrations_per_hour %d is out of range: use 1 to 100000", c.RegistrationsPerHour)
 	}
 	if c.DBMaxOpenConns < 1 || c.DBMaxOpenConns > 500 {
 		bad("db_max_open_conns %d is out of range: use 1 to 500", c.DBMaxOpenConns)
@@ -342,6 +351,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int("password_cost", c.PasswordCost),
 		slog.Int("password_expiry_days", c.PasswordExpiryDays),
+		slog.Int("registrations_per_hour", c.RegistrationsPerHour),
 		slog.Int("db_max_open_conns", c.DBMaxOpenConns),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.String("metrics_addr", c.MetricsAddr),

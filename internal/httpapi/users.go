@@ -61,6 +61,10 @@ type userResponse struct {
 	// PasswordExpired is set on the caller's own account (GET /me) when the
 	// password is past its maximum age.
 	PasswordExpired bool `json:"password_expired"`
+	// FailedSignIns and SignInDelayedUntil tell administrators (the users
+	// list and detail) of failed sign-ins and a delay in force.
+	FailedSignIns      int        `json:"failed_sign_ins" doc:"consecutive failed sign-ins since the last success (users list and detail)"`
+	SignInDelayedUntil *time.Time `json:"sign_in_delayed_until" doc:"sign-ins of the account wait until then, from at least one address (users list and detail); a password reset lifts it"`
 	// Identities are the resident ID numbers the account is verified for, masked.
 	Identities []identityDTO `json:"identities" doc:"the resident ID numbers the account is verified for (masked)"`
 	NationalID *string       `json:"national_id" doc:"a staff member's own resident ID number, masked; null for none"`
@@ -102,7 +106,8 @@ func roleNames(bs []auth.Binding) []string {
 
 func toUser(u user.User) userResponse {
 	r := userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Phone: u.Phone, Roles: roleNames(u.Bindings), Disabled: u.Disabled, CreatedAt: u.CreatedAt,
-		Identities: []identityDTO{}, PasswordChangedAt: u.PasswordChangedAt}
+		Identities: []identityDTO{}, PasswordChangedAt: u.PasswordChangedAt,
+		FailedSignIns: u.FailedSignIns, SignInDelayedUntil: u.SignInDelayedUntil}
 	for _, id := range u.Identities {
 		r.Identities = append(r.Identities, toIdentity(id))
 	}
@@ -131,7 +136,7 @@ func (a *api) routesAuth() {
 			if err := bind(c, &req); err != nil {
 				return err
 			}
-			u, err := a.Users.Register(c.Request.Context(), user.RegisterInput(req))
+			u, err := a.Users.Register(c.Request.Context(), user.RegisterInput(req), c.ClientIP())
 			if err != nil {
 				return err
 			}

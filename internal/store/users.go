@@ -270,6 +270,7 @@ func (s Users) UpdateUser(ctx context.Context, u user.User, at time.Time) error 
 
 type throttleRow struct {
 	Key         string `gorm:"primaryKey"`
+	Username    *string
 	Failures    int
 	WindowStart time.Time
 	LockedUntil *time.Time
@@ -291,19 +292,45 @@ func (s Users) Throttle(ctx context.Context, key string, lock bool) (user.Thrott
 		return user.Throttle{Key: key}, nil
 	}
 	r := rows[0]
-	return user.Throttle{Key: r.Key, Failures: r.Failures, WindowStart: r.WindowStart, LockedUntil: r.LockedUntil}, nil
+	return user.Throttle{Key: r.Key, Username: deref(r.Username), Failures: r.Failures, WindowStart: r.WindowStart, LockedUntil: r.LockedUntil}, nil
 }
 
 // PutThrottle implements user.ThrottleStore.
 func (s Users) PutThrottle(ctx context.Context, t user.Throttle) error {
-	row := throttleRow{Key: t.Key, Failures: t.Failures, WindowStart: t.WindowStart, LockedUntil: t.LockedUntil}
+	row := throttleRow{Key: t.Key, Username: nullable(t.Username), Failures: t.Failures, WindowStart: t.WindowStart, LockedUntil: t.LockedUntil}
 	return translate(s.conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"failures", "window_start", "locked_until"}),
+		DoUpdates: clause.AssignmentColumns([]string{"username", "failures", "window_start", "locked_until"}),
 	}).Create(&row).Error, "sign-in throttle")
 }
 
 // DeleteThrottle implements user.ThrottleStore.
 func (s Users) DeleteThrottle(ctx context.Context, key string) error {
 	return translate(s.conn(ctx).Where("key = ?", key).Delete(&throttleRow{}).Error, "sign-in throttle")
+}
+
+// DeleteUserThrottles implements user.ThrottleStore.
+func (s Users) DeleteUserThrottles(ctx context.Context, username string) error {
+	return translate(s.conn(ctx).Where("username = ?", username).Delete(&throttleRow{}).Error, "sign-in throttles")
+}
+
+// Locks implements user.ThrottleStore.
+func (s Users) Locks(ctx context.Context, usernames []string) (map[string]user.Lock, error) {
+	out := map[string]user.Lock{}
+	if len(usernames) == 0 {
+		return out, nil
+	}
+	var rows []throttleRow
+	if err := s.conn(ctx).Where("username IN ?", usernames).Find(&rows).Error; err != nil {
+		return nil, translate(err, "sign-in throttles")
+	}
+	for _, r := range rows {
+		l := out[*r.Username]
+		l.Failures = max(l.Failures, r.Failures)
+		if r.LockedUntil != nil && (l.LockedUntil == nil || r.LockedUntil.After(*l.LockedUntil)) {
+			l.LockedUntil = r.LockedUntil
+		}
+		out[*r.Username] = l
+	}
+	return out, nil
 }

@@ -17,13 +17,32 @@ type Limits struct {
 	// has not been used for that long.
 	TTL  time.Duration
 	Idle time.Duration
-	// AccountFailures consecutive failed sign-ins lock the account for AccountLock.
-	AccountFailures int
-	AccountLock     time.Duration
+	// From the PairFreeFailures-th consecutive failed sign-in of an account
+	// from one address, that address waits PairDelay before it may try the
+	// account again, twice as long after each further failure, at most
+	// PairMaxDelay. Other addresses are not held back by it, so nobody can
+	// lock an account's owner out by failing on purpose.
+	PairFreeFailures int
+	PairDelay        time.Duration
+	PairMaxDelay     time.Duration
+	// From the AccountFreeFailures-th consecutive failure of an account from
+	// any address, every address waits AccountDelay, doubling up to
+	// AccountMaxDelay: a short wait, which bounds guessing from many
+	// addresses without keeping the owner out.
+	AccountFreeFailures int
+	AccountDelay        time.Duration
+	AccountMaxDelay     time.Duration
+	// FailureMemory forgets the failures of an account after that long
+	// without another one.
+	FailureMemory time.Duration
 	// AddressFailures failed sign-ins from one address within AddressWindow
 	// block that address until the window ends.
 	AddressFailures int
 	AddressWindow   time.Duration
+	// Registrations accounts opened (or tried under a taken name) from one
+	// address within RegistrationWindow; more wait until the window ends.
+	Registrations      int
+	RegistrationWindow time.Duration
 	// PasswordMaxAge, when above 0, is how long a password serves: a user
 	// whose password is older signs in only to change it.
 	PasswordMaxAge time.Duration
@@ -33,16 +52,28 @@ type Limits struct {
 func DefaultLimits(ttl time.Duration) Limits {
 	return Limits{
 		TTL: ttl, Idle: time.Hour,
-		AccountFailures: 5, AccountLock: 15 * time.Minute,
+		PairFreeFailures: 5, PairDelay: time.Minute, PairMaxDelay: time.Hour,
+		AccountFreeFailures: 10, AccountDelay: time.Second, AccountMaxDelay: time.Minute,
+		FailureMemory:   24 * time.Hour,
 		AddressFailures: 50, AddressWindow: 15 * time.Minute,
+		Registrations: 20, RegistrationWindow: time.Hour,
 	}
 }
 
-// Throttle is the failure count behind one throttling key.
+// Throttle is the failure count behind one throttling key. Username names
+// the account of an account's or an account-and-address key.
 type Throttle struct {
 	Key         string
+	Username    string
 	Failures    int
 	WindowStart time.Time
+	LockedUntil *time.Time
+}
+
+// Lock is what holds an account's sign-ins back, for administrators: the
+// consecutive failures and until when the longest delay runs.
+type Lock struct {
+	Failures    int
 	LockedUntil *time.Time
 }
 
@@ -53,12 +84,21 @@ type ThrottleStore interface {
 	Throttle(ctx context.Context, key string, lock bool) (Throttle, error)
 	PutThrottle(ctx context.Context, t Throttle) error
 	DeleteThrottle(ctx context.Context, key string) error
+	// DeleteUserThrottles deletes every key of the account username.
+	DeleteUserThrottles(ctx context.Context, username string) error
+	// Locks returns, for each of usernames with failed sign-ins, the most
+	// failures and the latest delay of its keys.
+	Locks(ctx context.Context, usernames []string) (map[string]Lock, error)
 }
 
-func accountKey(username string) string {
-	return "user:" + strings.ToLower(strings.TrimSpace(username))
-}
-func addressKey(ip string) string { return "ip:" + ip }
+func normalName(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
+
+// The throttling keys: an account, an account tried from one address
+// (names hold no "|"), an address, and an address registering.
+func accountKey(username string) string  { return "user:" + normalName(username) }
+func pairKey(username, ip string) string { return accountKey(username) + "|" + ip }
+func addressKey(ip string) string        { return "ip:" + ip }
+func registerKey(ip string) string       { return "register:" + ip }
 
 func rateLimited(until, now time.Time) error {
 	secs := int(math.Ceil(until.Sub(now).Seconds()))
@@ -68,52 +108,107 @@ func rateLimited(until, now time.Time) error {
 	return e
 }
 
-// checkThrottle refuses a sign-in while the account or the address is locked.
+// signInKeys are the keys a sign-in of username from ip is checked against.
+func signInKeys(username, ip string) []string {
+	if ip == "" {
+		return []string{accountKey(username)}
+	}
+	return []string{accountKey(username), pairKey(username, ip), addressKey(ip)}
+}
+
+// checkThrottle refuses a sign-in while any of keys holds it back, saying
+// how long the longest of them still does.
 func (s *Service) checkThrottle(ctx context.Context, now time.Time, keys ...string) error {
+	var until *time.Time
 	for _, k := range keys {
 		t, err := s.store.Throttle(ctx, k, false)
 		if err != nil {
 			return err
 		}
-		if t.LockedUntil != nil && now.Before(*t.LockedUntil) {
-			return rateLimited(*t.LockedUntil, now)
+		if t.LockedUntil != nil && now.Before(*t.LockedUntil) && (until == nil || t.LockedUntil.After(*until)) {
+			until = t.LockedUntil
 		}
+	}
+	if until != nil {
+		return rateLimited(*until, now)
 	}
 	return nil
 }
 
-// recordFailure counts a failed sign-in against the account and the address.
+// recordFailure counts a failed sign-in against the account, the account
+// from this address, and the address.
 func (s *Service) recordFailure(ctx context.Context, now time.Time, username, ip string) error {
 	return s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.bump(ctx, now, accountKey(username), s.limits.AccountFailures, 0, s.limits.AccountLock); err != nil {
+		l := s.limits
+		if err := s.delay(ctx, now, accountKey(username), "account", username, ip, l.AccountFreeFailures, l.AccountDelay, l.AccountMaxDelay); err != nil {
 			return err
 		}
 		if ip == "" {
 			return nil
 		}
-		return s.bump(ctx, now, addressKey(ip), s.limits.AddressFailures, s.limits.AddressWindow, s.limits.AddressWindow)
+		if err := s.delay(ctx, now, pairKey(username, ip), "account from this address", username, ip, l.PairFreeFailures, l.PairDelay, l.PairMaxDelay); err != nil {
+			return err
+		}
+		return s.window(ctx, now, addressKey(ip), l.AddressFailures, l.AddressWindow)
 	})
 }
 
-// bump adds one failure to key; window 0 means failures count until reset.
-func (s *Service) bump(ctx context.Context, now time.Time, key string, max int, window, lockFor time.Duration) error {
+// delay adds one failure to an account's key: from the free-th on, the key
+// holds sign-ins back for base, doubled with each further failure, at most
+// max. Attempts refused meanwhile are not counted, so the delay grows only
+// with real attempts; WindowStart keeps the last failure.
+func (s *Service) delay(ctx context.Context, now time.Time, key, scope, username, ip string, free int, base, max time.Duration) error {
 	t, err := s.store.Throttle(ctx, key, true)
 	if err != nil {
 		return err
 	}
-	expired := t.LockedUntil != nil && !now.Before(*t.LockedUntil)
-	if t.Failures == 0 || expired || (window > 0 && now.Sub(t.WindowStart) > window) {
+	if t.Failures == 0 || now.Sub(t.WindowStart) > s.limits.FailureMemory {
+		t = Throttle{Key: key}
+	}
+	t.Username = normalName(username)
+	t.Failures++
+	t.WindowStart = now
+	t.LockedUntil = nil
+	if t.Failures >= free {
+		d := max
+		if n := t.Failures - free; n < 32 && base<<n < max {
+			d = base << n
+		}
+		until := now.Add(d)
+		t.LockedUntil = &until
+		s.log.WarnContext(ctx, "sign-in delayed after failed attempts", "username", t.Username, "address", ip,
+			"scope", scope, "failures", t.Failures, "until", until)
+	}
+	return s.store.PutThrottle(ctx, t)
+}
+
+// window adds one to key; max within window blocks it until the window ends.
+func (s *Service) window(ctx context.Context, now time.Time, key string, max int, window time.Duration) error {
+	t, err := s.store.Throttle(ctx, key, true)
+	if err != nil {
+		return err
+	}
+	if t.Failures == 0 || now.Sub(t.WindowStart) > window {
 		t = Throttle{Key: key, WindowStart: now}
 	}
 	t.Failures++
 	if t.Failures >= max {
-		until := now.Add(lockFor)
-		if window > 0 {
-			until = t.WindowStart.Add(window)
-		}
+		until := t.WindowStart.Add(window)
 		t.LockedUntil = &until
 	}
 	return s.store.PutThrottle(ctx, t)
+}
+
+// clearFailures forgets an account's failures after a successful sign-in
+// from ip; the failures of other addresses stay.
+func (s *Service) clearFailures(ctx context.Context, username, ip string) error {
+	if err := s.store.DeleteThrottle(ctx, accountKey(username)); err != nil {
+		return err
+	}
+	if ip == "" {
+		return nil
+	}
+	return s.store.DeleteThrottle(ctx, pairKey(username, ip))
 }
 
 // Purge deletes sessions that ended more than a day ago and sign-in
@@ -175,7 +270,7 @@ func (s *Service) setPassword(ctx context.Context, p auth.Principal, rec Record,
 		if err := s.store.RevokeUserSessions(ctx, rec.ID, now); err != nil {
 			return err
 		}
-		if err := s.store.DeleteThrottle(ctx, accountKey(rec.Username)); err != nil {
+		if err := s.store.DeleteUserThrottles(ctx, normalName(rec.Username)); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, p, action, "user", itoa(rec.ID), nil, map[string]string{"username": rec.Username})

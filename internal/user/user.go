@@ -3,6 +3,8 @@ package user
 
 import (
 	"context"
+	"log/slog"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +34,11 @@ type User struct {
 	// NationalID is a staff member's own resident ID number, set by an
 	// administrator ("" for none): the four-eyes rule knows them by it.
 	NationalID string
+	// FailedSignIns and SignInDelayedUntil tell administrators (in List and
+	// Get) of failed sign-ins since the last success and of a delay still
+	// holding sign-ins back.
+	FailedSignIns      int
+	SignInDelayedUntil *time.Time
 }
 
 // Persons are the resident ID numbers the account is known as: its staff
@@ -97,12 +104,13 @@ type Service struct {
 	authz  *authz.Enforcer
 	audit  *audit.Recorder
 	limits Limits
+	log    *slog.Logger
 	now    func() time.Time
 }
 
 // NewService wires the user service.
-func NewService(s Store, h *auth.Hasher, t *auth.Tokens, z *authz.Enforcer, a *audit.Recorder, l Limits) *Service {
-	return &Service{store: s, hasher: h, tokens: t, authz: z, audit: a, limits: l, now: time.Now}
+func NewService(s Store, h *auth.Hasher, t *auth.Tokens, z *authz.Enforcer, a *audit.Recorder, l Limits, log *slog.Logger) *Service {
+	return &Service{store: s, hasher: h, tokens: t, authz: z, audit: a, limits: l, log: log, now: time.Now}
 }
 
 // SetClock replaces the service's clock (tests of expiry and lockout).
@@ -143,11 +151,35 @@ type auditView struct {
 }
 
 // Register opens an entrepreneur account. Anyone may call it.
-func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
-	return s.create(ctx, auth.System("register"), CreateInput{
+// Registrations from one address are throttled: an account opened or a
+// taken name tried counts, and past the limit the address waits (429).
+func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (User, error) {
+	now := s.now().UTC()
+	if ip != "" {
+		t, err := s.store.Throttle(ctx, registerKey(ip), false)
+		if err != nil {
+			return User{}, err
+		}
+		if t.LockedUntil != nil && now.Before(*t.LockedUntil) {
+			secs := int(math.Ceil(t.LockedUntil.Sub(now).Seconds()))
+			e := apperr.Newf(apperr.RateLimited, "rate_limited",
+				"too many accounts opened from this address: wait %d seconds and try again", secs)
+			e.RetryAfter = secs
+			return User{}, e
+		}
+	}
+	u, err := s.create(ctx, auth.System("register"), CreateInput{
 		Username: in.Username, Password: in.Password, Name: in.Name, Phone: in.Phone,
 		Role: string(auth.Entrepreneur),
 	}, true)
+	if ip != "" && (err == nil || apperr.KindOf(err) == apperr.Conflict) {
+		if werr := s.store.InTx(ctx, func(ctx context.Context) error {
+			return s.window(ctx, now, registerKey(ip), s.limits.Registrations, s.limits.RegistrationWindow)
+		}); werr != nil {
+			return User{}, werr
+		}
+	}
+	return u, err
 }
 
 // Create makes an account with any role; only administrators may.
@@ -289,11 +321,7 @@ var errInvalidCredentials = apperr.New(apperr.Unauthenticated, "auth.invalid_cre
 // account, and the address they come from, for a while (429).
 func (s *Service) Login(ctx context.Context, username, password, ip string) (LoginResult, error) {
 	now := s.now().UTC()
-	keys := []string{accountKey(username)}
-	if ip != "" {
-		keys = append(keys, addressKey(ip))
-	}
-	if err := s.checkThrottle(ctx, now, keys...); err != nil {
+	if err := s.checkThrottle(ctx, now, signInKeys(username, ip)...); err != nil {
 		return LoginResult{}, err
 	}
 	rec, err := s.store.UserByUsername(ctx, strings.TrimSpace(username))
@@ -308,7 +336,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (Log
 	}
 	sess := Session{ID: auth.NewSessionID(), UserID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(s.limits.TTL), LastSeenAt: now}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.DeleteThrottle(ctx, accountKey(username)); err != nil {
+		if err := s.clearFailures(ctx, username, ip); err != nil {
 			return err
 		}
 		return s.store.CreateSession(ctx, sess)
@@ -387,7 +415,35 @@ func (s *Service) List(ctx context.Context, p auth.Principal, offset, limit int)
 	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
 		return nil, 0, apperr.Forbiddenf("only administrators may list users")
 	}
-	return s.store.ListUsers(ctx, offset, limit)
+	us, total, err := s.store.ListUsers(ctx, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.withLocks(ctx, us); err != nil {
+		return nil, 0, err
+	}
+	return us, total, nil
+}
+
+// withLocks adds to each user the failed sign-ins and any delay in force.
+func (s *Service) withLocks(ctx context.Context, us []User) error {
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = normalName(u.Username)
+	}
+	locks, err := s.store.Locks(ctx, names)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for i := range us {
+		l := locks[names[i]]
+		us[i].FailedSignIns = l.Failures
+		if l.LockedUntil != nil && now.Before(*l.LockedUntil) {
+			us[i].SignInDelayedUntil = l.LockedUntil
+		}
+	}
+	return nil
 }
 
 // Get returns one account for administrators.
@@ -399,7 +455,11 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (User, er
 	if err != nil {
 		return User{}, err
 	}
-	return rec.User, nil
+	us := []User{rec.User}
+	if err := s.withLocks(ctx, us); err != nil {
+		return User{}, err
+	}
+	return us[0], nil
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
