@@ -126,6 +126,26 @@ type profileResponse struct {
 	Loans                  []profileLoan        `json:"loans"`
 	CounterGuaranteeWaived bool                 `json:"counter_guarantee_waived"`
 	WaiverReason           string               `json:"waiver_reason"`
+	WaiverSource           *waiverSourceDTO     `json:"waiver_source" doc:"the incubation record a base waiver rests on, with when and by whom it was entered; null otherwise and in the applicant's own view"`
+}
+
+// waiverSourceDTO is the incubation record behind a counter-guarantee waiver.
+type waiverSourceDTO struct {
+	IncubationRecordID       int64       `json:"incubation_record_id"`
+	BaseID                   int64       `json:"base_id"`
+	BaseName                 string      `json:"base_name"`
+	BaseLevel                string      `json:"base_level"`
+	MoveIn                   string      `json:"move_in"`
+	RecordedAt               time.Time   `json:"recorded_at" doc:"when the record was entered"`
+	RecordedBy               recorderDTO `json:"recorded_by" doc:"the account that entered it (an officer, or the one who imported the roster)"`
+	AppliedOn                string      `json:"applied_on" doc:"the application day the move-in was compared with"`
+	RecordedAfterApplication bool        `json:"recorded_after_application" doc:"the record was entered after the application day: its move-in was written backdated; check it before relying on the waiver"`
+}
+
+type recorderDTO struct {
+	ID       *int64 `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
 }
 
 type districtFiguresResponse struct {
@@ -186,6 +206,16 @@ func toProfile(p support.Profile) profileResponse {
 	}
 	for _, t := range p.Training {
 		out.Training = append(out.Training, toTraining(t))
+	}
+	if src := p.WaiverSource; src != nil {
+		t := src.Tenancy
+		out.WaiverSource = &waiverSourceDTO{IncubationRecordID: t.ID, BaseID: t.BaseID, BaseName: t.BaseName, BaseLevel: t.BaseLevel,
+			MoveIn: day(t.MoveIn), RecordedAt: t.CreatedAt, RecordedBy: recorderDTO{Username: t.CreatorHandle, Name: t.CreatorName},
+			AppliedOn: day(src.AppliedOn), RecordedAfterApplication: src.RecordedAfterApplication}
+		if t.CreatedBy != 0 {
+			by := t.CreatedBy
+			out.WaiverSource.RecordedBy.ID = &by
+		}
 	}
 	for _, t := range p.Tenancies {
 		out.Incubation = append(out.Incubation, toTenancy(t))

@@ -709,3 +709,59 @@ func TestProfileVisibilityFollowsApplications(t *testing.T) {
 	s.Do("GET", "/api/v1/people/"+second+"/support", hrssOther, nil).Want(200)
 	s.Do("GET", "/api/v1/people/"+second+"/support", c.hrss, nil).WantProblem(404, "not_found")
 }
+
+// TestWaiverSourceShowsBackdatedRecords: a waiver that rests on an
+// incubation record shows the guarantee officer when and by whom the record
+// was entered, and flags one entered after the application day.
+func TestWaiverSourceShowsBackdatedRecords(t *testing.T) {
+	c := newFour(t)
+	national := c.base(t, "三门峡国家级创业孵化示范基地", apptest.District, "national")
+	honest, late := residentID("19900101", 11), residentID("19910202", 22)
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": national, "national_id": honest, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}).Want(201)
+	appHonest := c.apply(t, c.owner, loanApplication(honest, "200000.00"))
+
+	// The second applicant applied ten days ago; the record of a move-in
+	// before that was entered today.
+	svc := c.s.App.Applications
+	tenDaysAgo := time.Now().AddDate(0, 0, -10)
+	svc.SetClock(func() time.Time { return tenDaysAgo })
+	appLate := c.apply(t, c.other, loanApplication(late, "200000.00"))
+	c.s.Do("POST", appLate+"/submit", c.other, nil).Want(200)
+	svc.SetClock(time.Now)
+	moveIn := tenDaysAgo.AddDate(0, 0, -30).Format(time.DateOnly)
+	c.s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": national, "national_id": late, "entity_name": "灵宝电商工作室", "move_in": moveIn}).Want(201)
+
+	source := func(url, tok string) map[string]any {
+		t.Helper()
+		p := c.s.Do("GET", url, tok, nil).Want(200).JSON()
+		if p["counter_guarantee_waived"] != true {
+			t.Fatalf("%s: not waived: %v", url, p)
+		}
+		src, _ := p["waiver_source"].(map[string]any)
+		return src
+	}
+	src := source(appHonest+"/support", c.guar)
+	if src == nil || src["recorded_after_application"] != false || src["base_level"] != "national" || src["move_in"] != "2024-01-15" ||
+		src["recorded_by"].(map[string]any)["username"] != "hrss" || src["recorded_at"] == nil {
+		t.Fatalf("source of an honest waiver: %v", src)
+	}
+	for _, url := range []string{appLate + "/support", "/api/v1/people/" + late + "/support"} {
+		src := source(url, c.guar)
+		if src == nil || src["recorded_after_application"] != true || src["move_in"] != moveIn ||
+			src["applied_on"] != tenDaysAgo.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) || src["recorded_by"].(map[string]any)["name"] != "hrss" {
+			t.Fatalf("%s: source of a backdated waiver: %v", url, src)
+		}
+	}
+	if src := source(appLate+"/support", c.auditor); src == nil || src["recorded_after_application"] != true {
+		t.Fatalf("the auditor's view: %v", src)
+	}
+	// An amount waiver has no source; the applicant's own view shows none.
+	small := c.apply(t, c.owner, loanApplication(residentID("19920303", 33), "80000.00"))
+	if src := source(small+"/support", c.guar); src != nil {
+		t.Fatalf("an amount waiver shows a source: %v", src)
+	}
+	c.s.Do("POST", appLate+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	if own := c.s.Do("GET", appLate+"/support", c.other, nil).Want(200).JSON(); own["counter_guarantee_waived"] != true || own["waiver_source"] != nil {
+		t.Fatalf("the verified applicant's own view: waived %v, source %v", own["counter_guarantee_waived"], own["waiver_source"])
+	}
+}

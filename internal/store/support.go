@@ -259,27 +259,32 @@ func (s Support) InsertTenancies(ctx context.Context, ts []support.Tenancy) (int
 
 // tenancyView is a tenancy read with its base.
 type tenancyView struct {
-	ID           int64
-	BaseID       int64
-	NationalID   string
-	EntityName   string
-	MoveIn       sqlDate
-	MoveOut      *sqlDate
-	CreatedBy    *int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	BaseName     string
-	BaseLevel    string
-	DistrictCode string
+	ID            int64
+	BaseID        int64
+	NationalID    string
+	EntityName    string
+	MoveIn        sqlDate
+	MoveOut       *sqlDate
+	CreatedBy     *int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	BaseName      string
+	BaseLevel     string
+	DistrictCode  string
+	CreatorHandle *string
+	CreatorName   *string
 }
 
-const tenancySelect = "incubation_records.*, incubation_bases.name AS base_name, incubation_bases.level AS base_level, incubation_bases.district_code AS district_code"
+const tenancySelect = "incubation_records.*, incubation_bases.name AS base_name, incubation_bases.level AS base_level, incubation_bases.district_code AS district_code, " +
+	"(SELECT u.username FROM users u WHERE u.id = incubation_records.created_by) AS creator_handle, " +
+	"(SELECT u.name FROM users u WHERE u.id = incubation_records.created_by) AS creator_name"
 
 func tenancyOf(v tenancyView) support.Tenancy {
 	return support.Tenancy{
 		ID: v.ID, BaseID: v.BaseID, NationalID: v.NationalID, EntityName: v.EntityName,
 		MoveIn: v.MoveIn.Time, MoveOut: timeOf(v.MoveOut), CreatedBy: userOf(v.CreatedBy), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		BaseName: v.BaseName, BaseLevel: v.BaseLevel, DistrictCode: v.DistrictCode,
+		CreatorHandle: deref(v.CreatorHandle), CreatorName: deref(v.CreatorName),
 	}
 }
 

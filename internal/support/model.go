@@ -66,10 +66,13 @@ type Tenancy struct {
 	CreatedBy  int64
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
-	// Filled when read: the base the tenancy belongs to.
-	BaseName     string
-	BaseLevel    string
-	DistrictCode string
+	// Filled when read: the base the tenancy belongs to, and the account
+	// that entered the record.
+	BaseName      string
+	BaseLevel     string
+	DistrictCode  string
+	CreatorName   string
+	CreatorHandle string
 }
 
 // Open reports whether the tenant has not moved out.
@@ -142,6 +145,21 @@ type Profile struct {
 	Records
 	CounterGuaranteeWaived bool
 	WaiverReason           string
+	// WaiverSource is the incubation record a waiver rests on, for the
+	// officers who rely on it; nil for an amount waiver, no waiver, or the
+	// applicant's own view.
+	WaiverSource *WaiverSource
+}
+
+// WaiverSource is the incubation record behind a waiver, with when and by
+// whom it was entered, so that a backdated move-in shows.
+type WaiverSource struct {
+	Tenancy Tenancy
+	// AppliedOn is the application day the move-in was compared with.
+	AppliedOn time.Time
+	// RecordedAfterApplication is set when the record was entered after
+	// that day (see Tenancy.RecordedAfter).
+	RecordedAfterApplication bool
 }
 
 // ImportResult counts what an import did.

@@ -54,6 +54,11 @@ func (pr Profile) masked() Profile {
 	for i := range pr.Loans {
 		pr.Loans[i].NationalID = idnum.Mask(pr.Loans[i].NationalID)
 	}
+	if pr.WaiverSource != nil {
+		src := *pr.WaiverSource
+		src.Tenancy.NationalID = idnum.Mask(src.Tenancy.NationalID)
+		pr.WaiverSource = &src
+	}
 	return pr
 }
 
@@ -79,7 +84,7 @@ func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalI
 	pr := Profile{NationalID: res.Number, Records: r}
 	for _, l := range r.Loans {
 		if openStatuses[l.Status] {
-			pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(l, r.Tenancies)
+			pr.CounterGuaranteeWaived, pr.WaiverReason, pr.WaiverSource = s.waiver(l, r.Tenancies)
 			break
 		}
 	}
@@ -110,14 +115,17 @@ func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id i
 		}
 	}
 	pr := Profile{NationalID: app.NationalID, Records: r}
-	pr.CounterGuaranteeWaived, pr.WaiverReason = s.waiver(app, r.Tenancies)
+	pr.CounterGuaranteeWaived, pr.WaiverReason, pr.WaiverSource = s.waiver(app, r.Tenancies)
+	if p.UserID == app.OwnerID {
+		pr.WaiverSource = nil
+	}
 	if app.MaskIdentity {
 		return pr.masked(), nil
 	}
 	return pr, nil
 }
 
-func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string) {
+func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string, *WaiverSource) {
 	amount := l.Amount
 	if l.ApprovedAmount != nil {
 		amount = *l.ApprovedAmount
@@ -126,7 +134,11 @@ func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string) {
 	if l.SubmittedAt != nil {
 		on = Day(*l.SubmittedAt)
 	}
-	return Waiver(s.policy.At(on), Application{BorrowerType: l.BorrowerType, Amount: amount, AppliedOn: on}, tenancies)
+	waived, reason, base := Waiver(s.policy.At(on), Application{BorrowerType: l.BorrowerType, Amount: amount, AppliedOn: on}, tenancies)
+	if base == nil {
+		return waived, reason, nil
+	}
+	return waived, reason, &WaiverSource{Tenancy: *base, AppliedOn: on, RecordedAfterApplication: base.RecordedAfter(on)}
 }
 
 // Figures returns a year's four-in-one figures: every district for auditors

@@ -24,12 +24,13 @@ var levelNames = map[string]string{"national": "国家级", "provincial": "省�
 // Waiver decides whether the counter-guarantee (反担保) is waived for an
 // application, and says why: an individual loan up to the policy's limit, or
 // an applicant who had moved into a base of a waiving level (a demonstration
-// base's recommendation) by the day they applied. v is the policy version in
-// force on that day; tenancies are the applicant's.
-func Waiver(v policy.Version, app Application, tenancies []Tenancy) (bool, string) {
+// base's recommendation) by the day they applied — then base is the
+// incubation record the waiver rests on. v is the policy version in force on
+// that day; tenancies are the applicant's.
+func Waiver(v policy.Version, app Application, tenancies []Tenancy) (waived bool, reason string, base *Tenancy) {
 	limit := v.CounterGuarantee.WaivedIndividualUpTo.Decimal
 	if app.BorrowerType == "individual" && limit.IsPositive() && !app.Amount.GreaterThan(limit) {
-		return true, "个人贷款不超过" + yuanCN(limit) + " / individual loan ≤ " + grouped(limit)
+		return true, "个人贷款不超过" + yuanCN(limit) + " / individual loan ≤ " + grouped(limit), nil
 	}
 	var best *Tenancy
 	for i, t := range tenancies {
@@ -41,10 +42,17 @@ func Waiver(v policy.Version, app Application, tenancies []Tenancy) (bool, strin
 		}
 	}
 	if best == nil {
-		return false, ""
+		return false, "", nil
 	}
 	return true, levelNames[best.BaseLevel] + "创业孵化示范基地推荐：" + best.BaseName +
-		" / recommended by the " + best.BaseLevel + " incubation demonstration base " + best.BaseName
+		" / recommended by the " + best.BaseLevel + " incubation demonstration base " + best.BaseName, best
+}
+
+// RecordedAfter reports whether the incubation record was entered after the
+// application day: a move-in before that day then was written backdated,
+// and the guarantee officer should check it before relying on the waiver.
+func (t Tenancy) RecordedAfter(appliedOn time.Time) bool {
+	return Day(t.CreatedAt).After(appliedOn)
 }
 
 func levelRank(l string) int { return slices.Index(Levels, l) }

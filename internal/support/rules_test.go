@@ -58,7 +58,7 @@ func TestWaiver(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			waived, reason := Waiver(v, c.app, c.tenancies)
+			waived, reason, _ := Waiver(v, c.app, c.tenancies)
 			if waived != c.waived || reason != c.reason {
 				t.Fatalf("Waiver = %v %q, want %v %q", waived, reason, c.waived, c.reason)
 			}
@@ -68,10 +68,10 @@ func TestWaiver(t *testing.T) {
 	// The limit and the levels come from the policy.
 	v.CounterGuarantee.WaivedIndividualUpTo = policy.Amount{Decimal: amt("150000.00")}
 	v.CounterGuarantee.WaivedBaseLevels = []string{"national", "provincial", "municipal"}
-	if w, r := Waiver(v, Application{"individual", amt("120000.00"), day("2024-06-01")}, nil); !w || r != "个人贷款不超过15万元 / individual loan ≤ 150,000.00" {
+	if w, r, _ := Waiver(v, Application{"individual", amt("120000.00"), day("2024-06-01")}, nil); !w || r != "个人贷款不超过15万元 / individual loan ≤ 150,000.00" {
 		t.Errorf("policy limit: %v %q", w, r)
 	}
-	if w, _ := Waiver(v, Application{"enterprise", amt("120000.00"), day("2024-06-01")}, []Tenancy{municipal}); !w {
+	if w, _, _ := Waiver(v, Application{"enterprise", amt("120000.00"), day("2024-06-01")}, []Tenancy{municipal}); !w {
 		t.Error("a policy waiving municipal bases should waive")
 	}
 }
