@@ -78,10 +78,20 @@ func demoApplications() []demoApplication {
 	}
 }
 
+// gaofengID is 高峰's resident ID number.
+var gaofengID = idnum.WithCheckDigit("41128219891010091")
+
 // lateApplication is submitted twenty days ago, so the eligibility queue
 // shows one application past its service time limit.
 var lateApplication = demoApplication{"gaofeng", "高峰",
-	individualInput("高峰", idnum.WithCheckDigit("41128219891010091"), "college_graduate", "90000.00", "高峰文印店", 24),
+	individualInput("高峰", gaofengID, "college_graduate", "150000.00", "高峰文印店", 24),
+	[]demoStep{submit}}
+
+// typedClaim is another account that typed 高峰's resident ID number: both
+// claims wait at the eligibility review, where the HRSS officer sees them
+// side by side and approves the one whose applicant shows the ID card.
+var typedClaim = demoApplication{"gao.feng", "高峰",
+	individualInput("高峰", gaofengID, "college_graduate", "80000.00", "峰华打印社", 12),
 	[]demoStep{submit}}
 
 // seedApplications makes one entrepreneur per demo applicant and takes
@@ -92,7 +102,10 @@ func seedApplications(ctx context.Context, a *app.App, d *Data) error {
 	if err := seedApplication(ctx, a, d, lateApplication, -20); err != nil {
 		return err
 	}
-	for _, da := range demoApplications() {
+	if err := seedBackdatedTenancy(ctx, a, d); err != nil {
+		return err
+	}
+	for _, da := range append(demoApplications(), typedClaim) {
 		if err := seedApplication(ctx, a, d, da, 0); err != nil {
 			return err
 		}

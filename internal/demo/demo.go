@@ -16,6 +16,7 @@ import (
 	"chuangdai/internal/app"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/user"
 )
@@ -55,16 +56,18 @@ type userSpec struct {
 	username, name string
 	role           auth.Role
 	district, bank string
+	// nationalID is an officer's own resident ID number (four eyes).
+	nationalID string
 }
 
 var users = []userSpec{
-	{"admin", "系统管理员", auth.Admin, "", ""},
-	{"hrss.lingbao", "王敏（灵宝市人社局）", auth.HRSSOfficer, "411282", ""},
-	{"guarantee.lingbao", "李强（灵宝市担保中心）", auth.GuaranteeOfficer, "411282", ""},
-	{"bank.icbc", "赵雪（工行三门峡）", auth.BankOfficer, "", "ICBC-SMX"},
-	{"bank.icbc2", "孙磊（工行三门峡）", auth.BankOfficer, "", "ICBC-SMX"},
-	{"auditor", "周静（市财政局）", auth.FinanceAuditor, "", ""},
-	{"zhangwei", "张伟", auth.Entrepreneur, "", ""},
+	{"admin", "系统管理员", auth.Admin, "", "", ""},
+	{"hrss.lingbao", "王敏（灵宝市人社局）", auth.HRSSOfficer, "411282", "", idnum.WithCheckDigit("41128219800315052")},
+	{"guarantee.lingbao", "李强（灵宝市担保中心）", auth.GuaranteeOfficer, "411282", "", idnum.WithCheckDigit("41120219780622031")},
+	{"bank.icbc", "赵雪（工行三门峡）", auth.BankOfficer, "", "ICBC-SMX", idnum.WithCheckDigit("41120219850918064")},
+	{"bank.icbc2", "孙磊（工行三门峡）", auth.BankOfficer, "", "ICBC-SMX", idnum.WithCheckDigit("41120319900101071")},
+	{"auditor", "周静（市财政局）", auth.FinanceAuditor, "", "", ""},
+	{"zhangwei", "张伟", auth.Entrepreneur, "", "", ""},
 }
 
 // Seed loads the demo data into an empty database and writes the sign-ins
@@ -99,7 +102,7 @@ func Seed(ctx context.Context, a *app.App, out io.Writer) (Data, error) {
 	for _, u := range users[1:] {
 		pw := password(u.username)
 		created, err := a.Users.Create(ctx, d.Admin, user.CreateInput{
-			Username: u.username, Password: pw, Name: u.name, Role: string(u.role), DistrictCode: u.district, BankCode: u.bank,
+			Username: u.username, Password: pw, Name: u.name, Role: string(u.role), DistrictCode: u.district, BankCode: u.bank, NationalID: u.nationalID,
 		})
 		if err != nil {
 			return d, fmt.Errorf("create %s: %w", u.username, err)

@@ -33,8 +33,8 @@ var demoLoans = []demoLoan{
 
 // loanOfficers are the second officers the four-eyes steps of money need.
 var loanOfficers = []userSpec{
-	{"hrss.lingbao2", "陈洁（灵宝市人社局）", auth.HRSSOfficer, "411282", ""},
-	{"guarantee.lingbao2", "郑伟（灵宝市担保中心）", auth.GuaranteeOfficer, "411282", ""},
+	{"hrss.lingbao2", "陈洁（灵宝市人社局）", auth.HRSSOfficer, "411282", "", ""},
+	{"guarantee.lingbao2", "郑伟（灵宝市担保中心）", auth.GuaranteeOfficer, "411282", "", ""},
 }
 
 // seedLoans disburses one loan per status through the services, with the

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/support"
@@ -44,6 +45,26 @@ var (
 )
 
 func strPtr(s string) *string { return &s }
+
+// seedBackdatedTenancy records, today, that 高峰 moved into the provincial
+// e-commerce park 45 days ago — before he applied twenty days ago. The
+// waiver it gives is shown with the record's date and creator and flagged
+// as entered after the application day.
+func seedBackdatedTenancy(ctx context.Context, a *app.App, d *Data) error {
+	bases, err := a.Support.Bases(ctx, d.Admin)
+	if err != nil {
+		return err
+	}
+	for _, b := range bases {
+		if b.Name != supportBases[1].Name {
+			continue
+		}
+		moveIn := support.Day(time.Now()).AddDate(0, 0, -45).Format(time.DateOnly)
+		_, err := a.Support.CreateTenancy(ctx, d.ByName["hrss.lingbao"], support.TenancyInput{BaseID: b.ID, NationalID: gaofengID, EntityName: "高峰文印店", MoveIn: moveIn})
+		return err
+	}
+	return fmt.Errorf("no base %s", supportBases[1].Name)
+}
 
 // seedSupport records training, incubation and services for the demo
 // applicants, as the Lingbao HRSS officer, through the service.

@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/demo"
+	"chuangdai/internal/idnum"
 )
 
 func TestSeedRecordsFourInOne(t *testing.T) {
@@ -35,8 +36,41 @@ func TestSeedRecordsFourInOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(seen.Loans) != 1 || !seen.CounterGuaranteeWaived || !strings.Contains(seen.WaiverReason, "三门峡市创业孵化示范基地") {
-		t.Fatalf("刘洋's profile: loans %d, waiver %v %q", len(seen.Loans), seen.CounterGuaranteeWaived, seen.WaiverReason)
+	if len(seen.Loans) != 1 || !seen.CounterGuaranteeWaived || !strings.Contains(seen.WaiverReason, "三门峡市创业孵化示范基地") ||
+		seen.WaiverSource == nil || seen.WaiverSource.RecordedAfterApplication || seen.WaiverSource.Tenancy.CreatorHandle != "hrss.lingbao" {
+		t.Fatalf("刘洋's profile: loans %d, waiver %v %q %+v", len(seen.Loans), seen.CounterGuaranteeWaived, seen.WaiverReason, seen.WaiverSource)
+	}
+	// Two accounts claim 高峰's number; the HRSS officer sees the other claim
+	// beside each. His move-in was recorded after he applied: the waiver of
+	// his application is flagged.
+	gaofeng := idnum.WithCheckDigit("41128219891010091")
+	hrss := d.ByName["hrss.lingbao"]
+	claims := 0
+	for _, id := range d.Applications["eligibility_review"] {
+		v, err := a.Applications.Get(ctx, hrss, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.NationalID != gaofeng {
+			continue
+		}
+		claims++
+		if len(v.Claims) != 1 || v.IdentityVerified {
+			t.Fatalf("application %s: claims %+v, verified %v", v.Number, v.Claims, v.IdentityVerified)
+		}
+		if v.ApplicantID != d.ByName["gaofeng"].UserID {
+			continue
+		}
+		p, err := a.Support.ApplicationProfile(ctx, hrss, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.CounterGuaranteeWaived || p.WaiverSource == nil || !p.WaiverSource.RecordedAfterApplication {
+			t.Fatalf("高峰's waiver: %v %q %+v", p.CounterGuaranteeWaived, p.WaiverReason, p.WaiverSource)
+		}
+	}
+	if claims != 2 {
+		t.Fatalf("%d applications claim 高峰's number, want 2", claims)
 	}
 	f, err := a.Support.Figures(ctx, auditor, 2024)
 	if err != nil {
