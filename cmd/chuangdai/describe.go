@@ -14,7 +14,7 @@ func describe(err error) string {
 	}
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
+		parts[i] = f.Field + " " + f.Message.String()
 	}
 	return strings.Join(parts, "; ")
 }

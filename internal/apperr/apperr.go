@@ -1,11 +1,19 @@
 // Package apperr defines the error kinds every layer speaks. Only httpapi turns
 // a kind into an HTTP status; services and stores return *Error values (or wrap
 // them) so that a client always learns what was wrong and what to do.
+//
+// Messages are msg.Text values: the English format written at the call site
+// (a string literal, the catalogue's message id) with its arguments, rendered
+// in the reader's language by httpapi. Pass values as arguments, never
+// pre-formatted with fmt.Sprintf: a test walks the source and fails for a
+// message that is not a literal with a Chinese translation in msg/zh_CN.po.
 package apperr
 
 import (
 	"errors"
 	"fmt"
+
+	"chuangdai/internal/msg"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -28,16 +36,21 @@ const (
 // FieldError names one bad input field. Row is set for a row of an imported
 // file (the header is row 1).
 type FieldError struct {
-	Row     int    `json:"row,omitempty"`
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Row     int      `json:"row,omitempty"`
+	Field   string   `json:"field"`
+	Message msg.Text `json:"message"`
+}
+
+// Row is the error of one field of an imported file's row.
+func Row(row int, field, format string, args ...any) FieldError {
+	return FieldError{Row: row, Field: field, Message: msg.New(format, args...)}
 }
 
 // Error is the error type of the application.
 type Error struct {
 	Kind    Kind
 	Code    string
-	Message string
+	Message msg.Text
 	Fields  []FieldError
 	// RetryAfter is set for RateLimited errors (seconds).
 	RetryAfter int
@@ -45,22 +58,31 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	s := e.Code
+	if !e.Message.IsZero() {
+		s += ": " + e.Message.String()
 	}
-	return e.Code + ": " + e.Message
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
 // New builds an error of the given kind and code.
 func New(kind Kind, code, message string) *Error {
-	return &Error{Kind: kind, Code: code, Message: message}
+	return &Error{Kind: kind, Code: code, Message: msg.New(message)}
 }
 
-// Newf is New with a formatted message.
+// Newf is New with a message that has arguments.
 func Newf(kind Kind, code, format string, args ...any) *Error {
-	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Code: code, Message: msg.New(format, args...)}
+}
+
+// WithText builds an error from a message made elsewhere (by msg.New).
+func WithText(kind Kind, code string, text msg.Text) *Error {
+	return &Error{Kind: kind, Code: code, Message: text}
 }
 
 // NotFoundf reports that something is absent or not visible to the caller.
@@ -79,12 +101,13 @@ func Conflictf(format string, args ...any) *Error {
 }
 
 // Wrap marks err as internal, keeping it for the log but never for the
-// client. An Unavailable error stays what it is: the caller can retry it.
+// client; message says, for the log, what was being done. An Unavailable
+// error stays what it is: the caller can retry it.
 func Wrap(err error, message string) *Error {
 	if e, ok := As(err); ok && e.Kind == Unavailable {
 		return e
 	}
-	return &Error{Kind: Internal, Code: "internal", Message: message, Err: err}
+	return &Error{Kind: Internal, Code: "internal", Err: fmt.Errorf("%s: %w", message, err)}
 }
 
 // As returns the *Error inside err, if any.
@@ -119,12 +142,31 @@ type Fields struct {
 
 // Add records a bad field.
 func (f *Fields) Add(field, message string) {
-	f.list = append(f.list, FieldError{Field: field, Message: message})
+	f.AddText(field, msg.New(message))
 }
 
-// Addf records a bad field with a formatted message.
+// Addf records a bad field with a message that has arguments.
 func (f *Fields) Addf(field, format string, args ...any) {
-	f.Add(field, fmt.Sprintf(format, args...))
+	f.AddText(field, msg.New(format, args...))
+}
+
+// AddText records a bad field with a message made elsewhere (by msg.New).
+func (f *Fields) AddText(field string, text msg.Text) {
+	f.list = append(f.list, FieldError{Field: field, Message: text})
+}
+
+// AddErr records a bad field with the message of err: the msg.Error of a
+// parser (money, idnum), or the message of an *Error.
+func (f *Fields) AddErr(field string, err error) {
+	if t, ok := msg.TextOf(err); ok {
+		f.AddText(field, t)
+		return
+	}
+	if e, ok := As(err); ok && e.Kind != Internal {
+		f.AddText(field, e.Message)
+		return
+	}
+	f.Add(field, "is not valid")
 }
 
 // Has reports whether field already has an error.
@@ -153,14 +195,14 @@ func (f *Fields) Err() error {
 
 // Validation builds the 422 validation_failed error.
 func Validation(fields ...FieldError) *Error {
-	msg := "some fields are invalid: correct them and send again"
+	m := msg.New("some fields are invalid: correct them and send again")
 	if len(fields) == 1 {
-		msg = fields[0].Field + ": " + fields[0].Message
+		m = msg.New("%s: %s", fields[0].Field, fields[0].Message)
 	}
-	return &Error{Kind: Invalid, Code: "validation_failed", Message: msg, Fields: fields}
+	return &Error{Kind: Invalid, Code: "validation_failed", Message: m, Fields: fields}
 }
 
 // Field is a shorthand for a validation error on one field.
-func Field(field, message string) *Error {
-	return Validation(FieldError{Field: field, Message: message})
+func Field(field, format string, args ...any) *Error {
+	return Validation(FieldError{Field: field, Message: msg.New(format, args...)})
 }

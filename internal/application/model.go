@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
 
@@ -298,20 +299,20 @@ func next(s Status, act Action) (Status, bool) {
 }
 
 func invalidState(s Status, act Action) error {
-	var hint string
+	var hint msg.Text
 	switch act {
 	case ActSubmit:
-		hint = "only a draft or a returned application can be submitted"
+		hint = msg.New("only a draft or a returned application can be submitted")
 	case ActWithdraw:
-		hint = "only an application not yet approved can be withdrawn"
+		hint = msg.New("only an application not yet approved can be withdrawn")
 	case ActDisburse:
-		hint = "only an approved application can be disbursed"
+		hint = msg.New("only an approved application can be disbursed")
 	case ActApprove, ActReturn, ActReject:
-		hint = "only an application under review can be decided"
+		hint = msg.New("only an application under review can be decided")
 	default:
-		hint = "only a draft or a returned application can be edited"
+		hint = msg.New("only a draft or a returned application can be edited")
 	}
-	return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is %s: %s", s, hint)
+	return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is %s: %s", msg.Label("status", s), hint)
 }
 
 // ErrNotEditable is the error for editing an application outside draft and returned.

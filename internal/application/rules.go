@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
 
@@ -104,7 +105,7 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	}
 	typeOK := slices.Contains(BorrowerTypes, out.BorrowerType)
 	if !typeOK {
-		f.Add("borrower_type", "must be individual, partnership or enterprise")
+		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", BorrowerTypes...))
 	}
 	requireText(f, "name", out.Name, maxName)
 	if r, ok := checkPerson(v, day, f, "", in.NationalID, out.BorrowerType != Enterprise); ok {
@@ -118,9 +119,9 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	switch {
 	case out.KeyGroup == "" && out.BorrowerType == Enterprise:
 	case out.KeyGroup == "":
-		f.Add("key_group", "is required: one of "+strings.Join(KeyGroups, ", "))
+		f.Addf("key_group", "is required: one of %s", msg.OneOf("key_group", KeyGroups...))
 	case !slices.Contains(KeyGroups, out.KeyGroup):
-		f.Add("key_group", "must be one of "+strings.Join(KeyGroups, ", "))
+		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 	}
 	if !districtPattern.MatchString(out.DistrictCode) {
 		f.Add("district_code", "must be the 6-digit code of the district where the business is, such as 411282")
@@ -137,7 +138,7 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 
 	amount, amountErr := money.ParsePositive(strings.TrimSpace(in.Amount))
 	if amountErr != nil {
-		f.Add("amount", amountErr.Error())
+		f.AddErr("amount", amountErr)
 	}
 	out.Amount = amount
 
@@ -148,10 +149,10 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	if typeOK {
 		limit, maxTerm := Limits(v, out.BorrowerType, len(out.Partners))
 		if amountErr == nil && amount.GreaterThan(limit) && !f.Has("partners") {
-			f.Addf("amount", "is above the %s cap of %s", out.BorrowerType, money.Format(limit))
+			f.Addf("amount", "is above the cap of %s for %s loans", msg.Money(limit), msg.Label("borrower_type", out.BorrowerType))
 		}
 		if out.TermMonths < 1 || out.TermMonths > maxTerm {
-			f.Addf("term_months", "must be from 1 to %d months for a %s loan", maxTerm, out.BorrowerType)
+			f.Addf("term_months", "must be from 1 to %d months for %s loans", maxTerm, msg.Label("borrower_type", out.BorrowerType))
 		}
 	} else if out.TermMonths < 1 {
 		f.Add("term_months", "must be at least 1 month")
@@ -200,7 +201,7 @@ func checkPerson(v policy.Version, day time.Time, f *apperr.Fields, prefix, nati
 	}
 	r, err := idnum.ParseResident(nationalID)
 	if err != nil {
-		f.Add(field, "is not a valid resident ID number: "+err.Error())
+		f.Addf(field, "is not a valid resident ID number: %s", err)
 		return r, false
 	}
 	if !workingAge {
@@ -234,7 +235,7 @@ func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t Borrower
 		out[i] = Partner{Name: strings.TrimSpace(p.Name), KeyGroup: strings.TrimSpace(p.KeyGroup)}
 		requireText(f, prefix+"name", out[i].Name, maxName)
 		if !slices.Contains(KeyGroups, out[i].KeyGroup) {
-			f.Add(prefix+"key_group", "must be one of "+strings.Join(KeyGroups, ", "))
+			f.Addf(prefix+"key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 		}
 		r, ok := checkPerson(v, day, f, prefix, p.NationalID, true)
 		if !ok {
@@ -263,7 +264,7 @@ func checkFirm(v policy.Version, f *apperr.Fields, t BorrowerType, in *FirmInput
 	out := &Firm{Name: strings.TrimSpace(in.Name), Employees: in.Employees, NewKeyGroupHires: in.NewKeyGroupHires}
 	requireText(f, "enterprise.name", out.Name, maxText)
 	if code, err := idnum.CheckCreditCode(in.CreditCode); err != nil {
-		f.Add("enterprise.credit_code", "is not a valid unified social credit code: "+err.Error())
+		f.Addf("enterprise.credit_code", "is not a valid unified social credit code: %s", err)
 	} else {
 		out.CreditCode = code
 	}
@@ -281,8 +282,8 @@ func checkFirm(v policy.Version, f *apperr.Fields, t BorrowerType, in *FirmInput
 	}
 	need := ratio.Mul(decimal.NewFromInt(int64(out.Employees)))
 	if decimal.NewFromInt(int64(out.NewKeyGroupHires)).LessThan(need) {
-		f.Addf("enterprise.new_key_group_hires", "must be at least %s%% of the %d employees (%s people): key-group hires of the past year are too few",
-			ratio.Mul(decimal.NewFromInt(100)).String(), out.Employees, need.Ceil().String())
+		f.Addf("enterprise.new_key_group_hires", "must be at least %s of the %d employees (%s people): key-group hires of the past year are too few",
+			msg.Percent(ratio), out.Employees, need.Ceil().String())
 	}
 	return out
 }
@@ -297,23 +298,24 @@ func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []
 		prefix := "other_loans[" + strconv.Itoa(i) + "]."
 		holder, kind := strings.TrimSpace(l.Holder), strings.TrimSpace(l.Kind)
 		if !slices.Contains(OtherLoanHolders, holder) {
-			f.Add(prefix+"holder", "must be applicant or spouse")
+			f.Addf(prefix+"holder", "must be one of %s", msg.OneOf("holder", OtherLoanHolders...))
 		}
 		balance, err := money.Parse(strings.TrimSpace(l.Balance))
 		switch {
 		case err != nil:
-			f.Add(prefix+"balance", err.Error())
+			f.AddErr(prefix+"balance", err)
 		case balance.IsNegative():
 			f.Add(prefix+"balance", "must not be negative")
 		}
 		switch {
 		case !slices.Contains(OtherLoanKinds, kind):
-			f.Add(prefix+"kind", "must be one of "+strings.Join(OtherLoanKinds, ", "))
+			f.Addf(prefix+"kind", "must be one of %s", msg.OneOf("other_loan_kind", OtherLoanKinds...))
 		case !v.AllowsOtherLoan(kind):
-			f.Addf(prefix+"kind", "is a %s loan: applicants and spouses may hold only %s loans", kind, strings.Join(v.AllowedOtherLoans, ", "))
+			f.Addf(prefix+"kind", "%s loans are not allowed: applicants and spouses may hold only these loans: %s",
+				msg.Label("other_loan_kind", kind), msg.OneOf("other_loan_kind", v.AllowedOtherLoans...))
 		case kind == "consumer" && err == nil && !balance.LessThan(v.ConsumerCreditLimit.Decimal):
 			f.Addf(prefix+"balance", "is consumer credit of %s: only consumer credit under %s is allowed",
-				money.Format(balance), money.Format(v.ConsumerCreditLimit.Decimal))
+				msg.Money(balance), msg.Money(v.ConsumerCreditLimit.Decimal))
 		}
 		out = append(out, OtherLoan{Holder: holder, Kind: kind, Balance: balance})
 	}
@@ -367,22 +369,24 @@ func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractIn
 	if in.ApprovedAmount == nil {
 		f.Add("approved_amount", "is required to approve at the bank stage")
 	} else if d, err := money.ParsePositive(*in.ApprovedAmount); err != nil {
-		f.Add("approved_amount", err.Error())
+		f.AddErr("approved_amount", err)
 	} else if d.GreaterThan(a.Amount) {
-		f.Addf("approved_amount", "must not exceed the requested amount %s", money.Format(a.Amount))
+		f.Addf("approved_amount", "must not exceed the requested amount %s", msg.Money(a.Amount))
 	} else {
 		c.Amount = d
 	}
 	if in.AnnualRate == nil {
 		f.Add("annual_rate", "is required to approve at the bank stage, as a decimal fraction such as \"0.0395\"")
 	} else if r, err := money.ParseRate(*in.AnnualRate); err != nil {
-		f.Add("annual_rate", err.Error())
+		f.AddErr("annual_rate", err)
 	} else if !r.IsPositive() {
 		f.Add("annual_rate", "must be above 0")
 	} else if limit, err := p.RateCap(day); err != nil {
-		f.Add("annual_rate", err.Error())
+		f.AddErr("annual_rate", err)
 	} else if r.GreaterThan(limit) {
-		f.Addf("annual_rate", "must not exceed %s on %s (one-year LPR + %d bp)", money.FormatRate(limit), day.Format(time.DateOnly), p.At(day).RateCapOverLPRbp)
+		lpr, _ := p.LPR(day) // known once RateCap answered
+		f.Addf("annual_rate", "must not exceed %s on %s (one-year LPR %s + %d bp); %s was sent: rates are decimal fractions, 0.0395 for 3.95%%",
+			msg.Percent(limit), day.Format(time.DateOnly), msg.Percent(lpr), p.At(day).RateCapOverLPRbp, msg.Percent(r))
 	} else {
 		c.Rate = r
 	}
@@ -390,7 +394,7 @@ func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractIn
 	if in.TermMonths == nil {
 		f.Add("term_months", "is required to approve at the bank stage")
 	} else if *in.TermMonths < 1 || *in.TermMonths > maxTerm {
-		f.Addf("term_months", "must be from 1 to %d months for a %s loan", maxTerm, a.BorrowerType)
+		f.Addf("term_months", "must be from 1 to %d months for %s loans", maxTerm, msg.Label("borrower_type", a.BorrowerType))
 	} else {
 		c.TermMonths = *in.TermMonths
 	}
@@ -410,7 +414,7 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 		Query:        strings.TrimSpace(get("q")),
 	}
 	if out.Status != "" && !out.Status.Valid() {
-		f.Add("status", "must be one of draft, eligibility_review, guarantee_review, bank_review, approved, disbursed, returned, rejected, withdrawn")
+		f.Addf("status", "must be one of %s", msg.OneOf("status", Statuses...))
 	}
 	if out.DistrictCode != "" && !districtPattern.MatchString(out.DistrictCode) {
 		f.Add("district_code", "must be a 6-digit district code, such as 411282")
@@ -419,10 +423,10 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 		f.Add("bank_code", "must be at most 32 characters")
 	}
 	if out.KeyGroup != "" && !slices.Contains(KeyGroups, out.KeyGroup) {
-		f.Add("key_group", "must be one of "+strings.Join(KeyGroups, ", "))
+		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 	}
 	if out.BorrowerType != "" && !slices.Contains(BorrowerTypes, out.BorrowerType) {
-		f.Add("borrower_type", "must be individual, partnership or enterprise")
+		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", BorrowerTypes...))
 	}
 	if len([]rune(out.Query)) > 100 {
 		f.Add("q", "must be at most 100 characters")

@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
 
@@ -336,9 +337,9 @@ func (pt Patch) Apply(in Input) Input {
 
 // checkOwner answers 403 unless p may change a as its applicant, and 409
 // conflict when the caller's version is stale.
-func (s *Service) checkOwner(p auth.Principal, a Application, version *int, what string) error {
+func (s *Service) checkOwner(p auth.Principal, a Application, version *int, forbidden string) error {
 	if !s.authz.Can(p, authz.Update, a.Resource()) {
-		return apperr.Forbiddenf("only the applicant may %s an application", what)
+		return apperr.Forbiddenf(forbidden)
 	}
 	return checkVersion(a, version)
 }
@@ -358,7 +359,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 		if err != nil {
 			return err
 		}
-		if err := s.checkOwner(p, a, version, "edit"); err != nil {
+		if err := s.checkOwner(p, a, version, "only the applicant may edit an application"); err != nil {
 			return err
 		}
 		if !a.Status.Editable() {
@@ -398,7 +399,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 		if err != nil {
 			return err
 		}
-		if err := s.checkOwner(p, a, version, "submit"); err != nil {
+		if err := s.checkOwner(p, a, version, "only the applicant may submit an application"); err != nil {
 			return err
 		}
 		if _, err := Next(a.Status, ActSubmit); err != nil {
@@ -428,7 +429,7 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64, vers
 		if err != nil {
 			return err
 		}
-		if err := s.checkOwner(p, a, version, "withdraw"); err != nil {
+		if err := s.checkOwner(p, a, version, "only the applicant may withdraw an application"); err != nil {
 			return err
 		}
 		comment = strings.TrimSpace(comment)
@@ -494,9 +495,10 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		act, _ := StageAction(stage)
 		if !s.authz.Can(p, act, a.Resource()) {
 			if slices.Index(stages, stage) > mine {
-				return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is %s: it has moved past your stage (%s)", stage, stages[mine])
+				return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is at %s: it has moved past your stage (%s)",
+					msg.Label("status", stage), msg.Label("status", stages[mine]))
 			}
-			return apperr.Forbiddenf("the application is %s: that stage is decided by a %s of its %s", stage, StageRole(stage), scopeWord(stage))
+			return apperr.Forbiddenf("the application is at %s: %s", msg.Label("status", stage), decider(stage))
 		}
 		if a.DecidedOtherStage(p.UserID, stage) {
 			return apperr.New(apperr.Forbidden, "four_eyes", "you decided another stage of this application: each stage needs a different person")
@@ -505,10 +507,13 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		comment := strings.TrimSpace(in.Comment)
 		var f apperr.Fields
 		if !decision.IsDecision() {
-			f.Add("decision", "must be approve, return or reject")
+			f.Addf("decision", "must be one of %s", msg.OneOf("decision", Decisions...))
 		}
-		if (decision == ActReturn || decision == ActReject) && comment == "" {
-			f.Addf("comment", "is required to %s: tell the applicant why", decision)
+		if decision == ActReturn && comment == "" {
+			f.Add("comment", "is required to return an application: tell the applicant what to change")
+		}
+		if decision == ActReject && comment == "" {
+			f.Add("comment", "is required to reject an application: tell the applicant why")
 		}
 		if len([]rune(comment)) > maxPurpose {
 			f.Add("comment", "must be at most 2000 characters")
@@ -552,11 +557,15 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 	return s.reload(ctx, p, id)
 }
 
-func scopeWord(s Status) string {
-	if s == BankReview {
-		return "chosen bank"
+// decider says who decides a review stage.
+func decider(s Status) msg.Text {
+	switch s {
+	case EligibilityReview:
+		return msg.New("that stage is decided by an HRSS officer of its district")
+	case GuaranteeReview:
+		return msg.New("that stage is decided by a guarantee officer of its district")
 	}
-	return "district"
+	return msg.New("that stage is decided by a bank officer of the chosen bank")
 }
 
 // move applies act to a and writes it with its history row and audit

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"unicode"
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/config"
@@ -131,15 +133,32 @@ func (r *Response) Want(status int) *Response {
 	return r
 }
 
-// WantProblem checks status and problem code.
+// WantProblem checks status and problem code, and that a problem answered
+// in Chinese (the default language) says everything in Chinese.
 func (r *Response) WantProblem(status int, code string) *Response {
 	r.t.Helper()
 	r.Want(status)
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 		r.t.Fatalf("content type %q, want application/problem+json", ct)
 	}
-	if got := r.JSON()["code"]; got != code {
-		r.t.Fatalf("problem code %v, want %s; body: %s", got, code, r.Body)
+	var p struct {
+		Code, Title, Detail string
+		Errors              []struct{ Field, Message string }
+	}
+	r.Decode(&p)
+	if p.Code != code {
+		r.t.Fatalf("problem code %v, want %s; body: %s", p.Code, code, r.Body)
+	}
+	if r.Header.Get("Content-Language") == "zh-CN" {
+		texts := []string{p.Title, p.Detail}
+		for _, e := range p.Errors {
+			texts = append(texts, e.Message)
+		}
+		for _, s := range texts {
+			if !strings.ContainsFunc(s, func(c rune) bool { return unicode.Is(unicode.Han, c) }) {
+				r.t.Errorf("problem text %q is not Chinese; body: %s", s, r.Body)
+			}
+		}
 	}
 	return r
 }

@@ -16,6 +16,8 @@ import (
 	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"chuangdai/internal/msg"
 )
 
 // Role is one of the six roles of DOMAIN.md.
@@ -145,26 +147,26 @@ const MinPasswordLength = 10
 //go:embed common-passwords.txt
 var commonPasswords string
 
-// CheckPassword reports what is wrong with a new password, or "": at least
+// CheckPassword reports what is wrong with a new password, or nil: at least
 // MinPasswordLength characters (and at most the 72 bytes bcrypt reads),
 // three of the four classes lower case, upper case, digits and other
 // characters, not one of the common passwords (compared without case, also
 // once the digits and symbols around its letters are taken away:
 // "Iloveyou2024!" is "iloveyou"), and not containing the user name.
-func CheckPassword(password, username string) string {
+func CheckPassword(password, username string) error {
 	switch {
 	case len([]rune(password)) < MinPasswordLength:
-		return "must be at least 10 characters long"
+		return msg.Err("must be at least 10 characters long")
 	case len(password) > 72:
-		return "must be at most 72 bytes long"
+		return msg.Err("must be at most 72 bytes long")
 	case passwordClasses(password) < 3:
-		return "must mix at least three of: lower-case letters, upper-case letters, digits, other characters such as - _ ! @"
+		return msg.Err("must mix at least three of: lower-case letters, upper-case letters, digits, other characters such as - _ ! @")
 	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
-		return "must not contain the user name"
+		return msg.Err("must not contain the user name")
 	case commonPassword(password):
-		return "is one of the most common passwords, which are tried first: choose another"
+		return msg.Err("is one of the most common passwords, which are tried first: choose another")
 	}
-	return ""
+	return nil
 }
 
 func passwordClasses(password string) int {

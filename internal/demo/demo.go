@@ -168,7 +168,7 @@ func password(username string) string {
 			}
 			b[i] = alphabet[n.Int64()]
 		}
-		if auth.CheckPassword(string(b), username) == "" {
+		if auth.CheckPassword(string(b), username) == nil {
 			return string(b)
 		}
 	}

@@ -383,7 +383,7 @@ func (a *api) routesApplications() {
 	a.add(Route{Method: "GET", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
 		Summary: "One application with its history; the ETag is its version", Response: applicationResponse{}, Errors: []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}
@@ -398,7 +398,7 @@ func (a *api) routesApplications() {
 		Summary: "Edit a draft or returned application (applicant); If-Match or version guards against stale copies",
 		Request: applicationPatch{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}
@@ -421,7 +421,7 @@ func (a *api) routesApplications() {
 		Summary: "Submit a draft or returned application for eligibility review (applicant)",
 		Request: versionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}
@@ -444,7 +444,7 @@ func (a *api) routesApplications() {
 		Summary: "Withdraw an application before it is approved (applicant)",
 		Request: withdrawRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}
@@ -467,7 +467,7 @@ func (a *api) routesApplications() {
 		Summary: "Decide the current review stage: approve, return or reject (the stage's officer; the bank sets the contract on approve)",
 		Request: decisionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}

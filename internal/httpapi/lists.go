@@ -73,11 +73,12 @@ func newList[T any](items []T, total int64, p pageQuery) listResponse[T] {
 	return listResponse[T]{Items: items, Total: total, Page: p.Page, PageSize: p.PageSize}
 }
 
-// pathID reads the numeric {id} of the path; anything else names nothing.
-func pathID(c *gin.Context, what string) (int64, error) {
+// pathID reads the numeric {id} of the path; anything else names nothing
+// and answers 404 with notFound, a message printing the id (%q).
+func pathID(c *gin.Context, notFound string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
-		return 0, apperr.NotFoundf("no %s with id %q", what, c.Param("id"))
+		return 0, apperr.NotFoundf(notFound, c.Param("id"))
 	}
 	return id, nil
 }

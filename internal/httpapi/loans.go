@@ -382,7 +382,7 @@ func (a *api) routesLoans() {
 		Summary: "Record the disbursement of an approved application, creating its loan (Idempotency-Key required)", Headers: []Header{idempotencyHeader},
 		Request: disburseRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}
@@ -422,7 +422,7 @@ func (a *api) routesLoans() {
 	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}", Tag: "loans", Status: 200,
 		Summary: "One loan with its repayments", Response: loanResponse{}, Errors: []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -436,7 +436,7 @@ func (a *api) routesLoans() {
 	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/schedule", Tag: "loans", Status: 200,
 		Summary: "The contract schedule: principal, interest, subsidy and borrower interest per due date", Response: scheduleResponse{}, Errors: []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -459,7 +459,7 @@ func (a *api) routesLoans() {
 		Summary: "Record a repayment (Idempotency-Key required)", Headers: []Header{idempotencyHeader}, Request: repaymentRequest{}, Response: repaymentEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -478,7 +478,7 @@ func (a *api) routesLoans() {
 	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/subsidy", Tag: "subsidy", Status: 200,
 		Summary: "The interest subsidy per quarter with its claim status", Response: subsidyResponse{}, Errors: []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -497,7 +497,7 @@ func (a *api) routesLoans() {
 		a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/subsidy/{period}/" + path, Tag: "subsidy", Status: 200,
 			Summary: summary, Request: req, Response: subsidyItem{}, Errors: []int{401, 403, 404, 409, 422},
 			handler: func(c *gin.Context, p auth.Principal) error {
-				id, err := pathID(c, "loan")
+				id, err := pathID(c, "no loan with id %q")
 				if err != nil {
 					return err
 				}
@@ -543,7 +543,7 @@ func (a *api) routesLoans() {
 		Summary: "Record the guarantee fund's compensation of an overdue loan", Request: compensationRequest{}, Response: loanEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -562,7 +562,7 @@ func (a *api) routesLoans() {
 		Summary: "Record money recovered after compensation", Request: recoveryRequest{}, Response: recoveryEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -581,7 +581,7 @@ func (a *api) routesLoans() {
 		Summary: "Propose writing off what cannot be recovered (a different user confirms)", Request: writeOffRequest{}, Response: loanEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}
@@ -599,7 +599,7 @@ func (a *api) routesLoans() {
 	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/confirm", Tag: "guarantee", Status: 200,
 		Summary: "Confirm a proposed write-off (not the proposer)", Response: loanEnvelope{}, Errors: []int{401, 403, 404, 409},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "loan")
+			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
 				return err
 			}

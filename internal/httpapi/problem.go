@@ -12,18 +12,60 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/requestid"
 )
 
-// problem is the RFC 9457 body of every error answer.
+// problem is the RFC 9457 body of every error answer. Title, detail and
+// the field messages are in the reader's language (Accept-Language); type,
+// code, field and row never change with it.
 type problem struct {
-	Type      string              `json:"type"`
-	Title     string              `json:"title"`
-	Status    int                 `json:"status"`
-	Detail    string              `json:"detail"`
-	Code      string              `json:"code"`
-	Errors    []apperr.FieldError `json:"errors,omitempty"`
-	RequestID string              `json:"request_id"`
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	Code      string         `json:"code"`
+	Errors    []fieldProblem `json:"errors,omitempty"`
+	RequestID string         `json:"request_id"`
+}
+
+// fieldProblem is one entry of a problem's errors.
+type fieldProblem struct {
+	Row     int    `json:"row,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// titleOf is the problem title of a status.
+func titleOf(status int) msg.Text {
+	switch status {
+	case http.StatusBadRequest:
+		return msg.New("Bad request")
+	case http.StatusUnauthorized:
+		return msg.New("Not signed in")
+	case http.StatusForbidden:
+		return msg.New("Not allowed")
+	case http.StatusNotFound:
+		return msg.New("Not found")
+	case http.StatusMethodNotAllowed:
+		return msg.New("Method not allowed")
+	case http.StatusConflict:
+		return msg.New("Conflict")
+	case http.StatusRequestEntityTooLarge:
+		return msg.New("Request too large")
+	case http.StatusUnprocessableEntity:
+		return msg.New("Invalid input")
+	case http.StatusTooManyRequests:
+		return msg.New("Too many requests")
+	case http.StatusServiceUnavailable:
+		return msg.New("Service unavailable")
+	}
+	return msg.New("Internal error")
+}
+
+// language is the reader's language, from Accept-Language.
+func language(c *gin.Context) msg.Lang {
+	return msg.FromAcceptLanguage(c.GetHeader("Accept-Language"))
 }
 
 func statusOf(k apperr.Kind) int {
@@ -79,17 +121,22 @@ func (a *api) fail(c *gin.Context, err error) {
 }
 
 func writeProblem(c *gin.Context, status int, e *apperr.Error) {
+	lang := language(c)
 	p := problem{
 		Type:      "/problems/" + e.Code,
-		Title:     http.StatusText(status),
+		Title:     titleOf(status).Render(lang),
 		Status:    status,
-		Detail:    e.Message,
+		Detail:    e.Message.Render(lang),
 		Code:      e.Code,
-		Errors:    e.Fields,
 		RequestID: requestid.From(c.Request.Context()),
+	}
+	for _, f := range e.Fields {
+		p.Errors = append(p.Errors, fieldProblem{Row: f.Row, Field: f.Field, Message: f.Message.Render(lang)})
 	}
 	body, _ := json.Marshal(p)
 	c.Abort()
+	c.Header("Content-Language", lang.Tag())
+	c.Header("Vary", "Accept-Language")
 	c.Data(status, "application/problem+json", body)
 }
 
@@ -114,31 +161,33 @@ func bind(c *gin.Context, dst any) error {
 		return apperr.Newf(apperr.TooLarge, "request_too_large", "the body is larger than %d bytes", tooBig.Limit)
 	case errors.Is(err, io.EOF):
 		return apperr.New(apperr.BadRequest, "bad_request", "the body is empty: send a JSON object")
-	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.New(apperr.BadRequest, "bad_request", "the body is not valid JSON: "+err.Error())
+	case errors.As(err, &syn):
+		return apperr.Newf(apperr.BadRequest, "bad_request", "the body is not valid JSON (at byte %d): send one JSON object", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.New(apperr.BadRequest, "bad_request", "the body is not valid JSON: it ends in the middle of a value")
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			return apperr.New(apperr.BadRequest, "bad_request", "the body must be a JSON object")
 		}
-		return apperr.Field(field, "has the wrong type: expected "+typeName(typ.Type.String()))
+		return apperr.Field(field, "has the wrong type: expected %s", typeName(typ.Type.String()))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return apperr.Field(field, "is not a field of this request: remove it")
 	}
-	return apperr.New(apperr.BadRequest, "bad_request", "the body could not be read: "+err.Error())
+	return &apperr.Error{Kind: apperr.BadRequest, Code: "bad_request", Message: msg.New("the body could not be read: send it again"), Err: err}
 }
 
-func typeName(t string) string {
+func typeName(t string) msg.Text {
 	switch {
 	case strings.HasPrefix(t, "int"):
-		return "a whole number"
+		return msg.New("a whole number")
 	case t == "string", t == "*string":
-		return "a string"
+		return msg.New("a string")
 	case t == "bool":
-		return "true or false"
+		return msg.New("true or false")
 	case strings.HasPrefix(t, "[]"):
-		return "an array"
+		return msg.New("an array")
 	}
-	return "an object"
+	return msg.New("an object")
 }

@@ -339,7 +339,7 @@ func (a *api) routesSupport() {
 		Summary: "Record the move-out of an open tenancy (HRSS officer of the base's district)", Request: incubationPatch{}, Response: incubationResponse{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "incubation record")
+			id, err := pathID(c, "no incubation record with id %q")
 			if err != nil {
 				return err
 			}
@@ -401,7 +401,7 @@ func (a *api) routesSupport() {
 		Summary:  "The applicant's four-in-one profile and the application's counter-guarantee waiver (whoever sees the application)",
 		Response: profileResponse{}, Errors: []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "application")
+			id, err := pathID(c, "no application with id %q")
 			if err != nil {
 				return err
 			}

@@ -236,7 +236,7 @@ func (a *api) routesAuth() {
 	a.add(Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
 		Summary: "One user (admin)", Response: userResponse{}, Errors: []int{401, 403, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "user")
+			id, err := pathID(c, "no user with id %q")
 			if err != nil {
 				return err
 			}
@@ -284,7 +284,7 @@ func (a *api) routesAccount() {
 	a.add(Route{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
 		Summary: "Change a user's name, role binding or disabled flag (admin)", Request: updateUserRequest{}, Response: userResponse{}, Errors: []int{400, 401, 403, 404, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "user")
+			id, err := pathID(c, "no user with id %q")
 			if err != nil {
 				return err
 			}
@@ -302,7 +302,7 @@ func (a *api) routesAccount() {
 	a.add(Route{Method: "POST", Path: "/api/v1/users/{id}/password", Tag: "users", Status: 204,
 		Summary: "Set a user's password (admin); the user's sessions end and a lockout is lifted", Request: passwordResetRequest{}, Errors: []int{400, 401, 403, 404, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "user")
+			id, err := pathID(c, "no user with id %q")
 			if err != nil {
 				return err
 			}

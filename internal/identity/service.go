@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/msg"
 )
 
 // Kind is the authz resource kind of a self-service real-name check.
@@ -81,7 +82,7 @@ func (s *Service) VerifySelf(ctx context.Context, p auth.Principal, in SelfInput
 	var f apperr.Fields
 	r, perr := idnum.ParseResident(in.NationalID)
 	if perr != nil {
-		f.Add("national_id", "is not a valid resident ID number: "+perr.Error())
+		f.Addf("national_id", "is not a valid resident ID number: %s", perr)
 	}
 	name := strings.TrimSpace(in.Name)
 	switch {
@@ -104,7 +105,7 @@ func (s *Service) VerifySelf(ctx context.Context, p auth.Principal, in SelfInput
 	}
 	if failed >= MaxFailedChecks {
 		return Identity{}, false, &apperr.Error{Kind: apperr.RateLimited, Code: "rate_limited", RetryAfter: int(FailedCheckSpan.Seconds()),
-			Message: "too many real-name checks did not confirm the person: try again tomorrow, or have the HRSS office verify you at the eligibility review"}
+			Message: msg.New("too many real-name checks did not confirm the person: try again tomorrow, or have the HRSS office verify you at the eligibility review")}
 	}
 	holder, err := s.store.Holder(ctx, r.Number)
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Service) VerifySelf(ctx context.Context, p auth.Principal, in SelfInput
 	match, err := s.verifier.Verify(ctx, Check{NationalID: r.Number, Name: name, Phone: phone, Evidence: evidence})
 	if err != nil {
 		return Identity{}, false, &apperr.Error{Kind: apperr.Unavailable, Code: "identity.verifier_unavailable",
-			Message: "the real-name check does not answer: try again later, or have the HRSS office verify you at the eligibility review", Err: err}
+			Message: msg.New("the real-name check does not answer: try again later, or have the HRSS office verify you at the eligibility review"), Err: err}
 	}
 	entity := strconv.FormatInt(p.UserID, 10)
 	if !match {

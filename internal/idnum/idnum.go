@@ -4,9 +4,10 @@
 package idnum
 
 import (
-	"errors"
 	"strings"
 	"time"
+
+	"chuangdai/internal/msg"
 )
 
 // Resident is a parsed resident ID number.
@@ -24,10 +25,10 @@ const residentChecks = "10X98765432"
 
 // Errors of ParseResident.
 var (
-	ErrResidentLength   = errors.New("must be 18 characters: 17 digits and a check digit (0–9 or X)")
-	ErrResidentChars    = errors.New("may hold only digits, with X allowed as the last character")
-	ErrResidentBirth    = errors.New("holds an impossible birth date")
-	ErrResidentChecksum = errors.New("check digit is wrong: the number was mistyped")
+	ErrResidentLength   = msg.Err("must be 18 characters: 17 digits and a check digit (0–9 or X)")
+	ErrResidentChars    = msg.Err("may hold only digits, with X allowed as the last character")
+	ErrResidentBirth    = msg.Err("holds an impossible birth date")
+	ErrResidentChecksum = msg.Err("check digit is wrong: the number was mistyped")
 )
 
 // ParseResident checks an 18-character resident ID number and returns what
@@ -102,9 +103,9 @@ var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 
 
 // Errors of CheckCreditCode.
 var (
-	ErrCreditLength   = errors.New("must be 18 characters")
-	ErrCreditChars    = errors.New("may hold only digits and capital letters other than I, O, S, V and Z")
-	ErrCreditChecksum = errors.New("check character is wrong: the code was mistyped")
+	ErrCreditLength   = msg.Err("must be 18 characters")
+	ErrCreditChars    = msg.Err("may hold only digits and capital letters other than I, O, S, V and Z")
+	ErrCreditChecksum = msg.Err("check character is wrong: the code was mistyped")
 )
 
 // CheckCreditCode validates a unified social credit code and returns it

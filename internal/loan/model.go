@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/msg"
 )
 
 // Status is where a loan stands.
@@ -97,17 +98,17 @@ func Next(s Status, ev Event) (Status, error) {
 }
 
 func invalidState(s Status, ev Event) error {
-	hint := map[Event]string{
-		EvRepay:           "repayments are recorded on active and overdue loans only",
-		EvSettle:          "only an active or overdue loan can be settled",
-		EvFallOverdue:     "only an active loan can fall overdue",
-		EvCure:            "only an overdue loan can return to active",
-		EvCompensate:      "the guarantee fund compensates overdue loans only",
-		EvRecover:         "recoveries are recorded on compensated loans only",
-		EvProposeWriteOff: "only a compensated loan can be written off",
-		EvWriteOff:        "only a compensated loan can be written off",
+	hint := map[Event]msg.Text{
+		EvRepay:           msg.New("repayments are recorded on active and overdue loans only"),
+		EvSettle:          msg.New("only an active or overdue loan can be settled"),
+		EvFallOverdue:     msg.New("only an active loan can fall overdue"),
+		EvCure:            msg.New("only an overdue loan can return to active"),
+		EvCompensate:      msg.New("the guarantee fund compensates overdue loans only"),
+		EvRecover:         msg.New("recoveries are recorded on compensated loans only"),
+		EvProposeWriteOff: msg.New("only a compensated loan can be written off"),
+		EvWriteOff:        msg.New("only a compensated loan can be written off"),
 	}[ev]
-	return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: %s", s, hint)
+	return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: %s", msg.Label("loan_status", s), hint)
 }
 
 // Kind is the authz resource kind of loans.
@@ -308,10 +309,10 @@ func NextClaim(s ClaimStatus, act authz.Action, refuse bool) (ClaimStatus, error
 	case act == ActPaySubsidy && s == ClaimChecked:
 		return ClaimPaid, nil
 	}
-	need := map[authz.Action]string{
-		ActClaimSubsidy: "only a pending quarter can be claimed",
-		ActCheckSubsidy: "only a claimed quarter can be checked or refused",
-		ActPaySubsidy:   "only a checked quarter can be paid",
+	need := map[authz.Action]msg.Text{
+		ActClaimSubsidy: msg.New("only a pending quarter can be claimed"),
+		ActCheckSubsidy: msg.New("only a claimed quarter can be checked or refused"),
+		ActPaySubsidy:   msg.New("only a checked quarter can be paid"),
 	}[act]
-	return "", apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of this quarter is %s: %s", s, need)
+	return "", apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of this quarter is %s: %s", msg.Label("claim_status", s), need)
 }

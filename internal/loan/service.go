@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
 
@@ -72,16 +73,16 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64, forUpdat
 	return l, nil
 }
 
-// loadFor loads a loan for act: 404 when p may not see it, 403 when p may
-// see it but not do act, 403 four_eyes when p is its borrower or a partner.
-// Every money action on a loan goes through here.
-func (s *Service) loadFor(ctx context.Context, p auth.Principal, id int64, act authz.Action, who string) (Loan, error) {
+// loadFor loads a loan for act: 404 when p may not see it, 403 with the
+// message forbidden when p may see it but not do act, 403 four_eyes when p
+// is its borrower or a partner. Every money action on a loan goes through here.
+func (s *Service) loadFor(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden string) (Loan, error) {
 	l, err := s.load(ctx, p, id, true)
 	if err != nil {
 		return l, err
 	}
 	if !s.authz.Can(p, act, l.Resource()) {
-		return l, apperr.Forbiddenf("only %s may do this", who)
+		return l, apperr.Forbiddenf(forbidden)
 	}
 	party, err := s.involves(ctx, p, l)
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Service) involves(ctx context.Context, p auth.Principal, l Loan) (bool,
 	return a.Involves(p), nil
 }
 
-func fourEyes(msg string) error { return apperr.New(apperr.Forbidden, "four_eyes", msg) }
+func fourEyes(message string) error { return apperr.New(apperr.Forbidden, "four_eyes", message) }
 
 // DisburseInput is the bank's disbursement record.
 type DisburseInput struct {
@@ -182,9 +183,9 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	amount, err := money.ParsePositive(strings.TrimSpace(in.Amount))
 	switch {
 	case err != nil:
-		f.Add("amount", err.Error())
+		f.AddErr("amount", err)
 	case !amount.Equal(*a.ApprovedAmount):
-		f.Addf("amount", "must equal the approved amount %s: a loan is disbursed once, in full", money.Format(*a.ApprovedAmount))
+		f.Addf("amount", "must equal the approved amount %s: a loan is disbursed once, in full", msg.Money(*a.ApprovedAmount))
 	}
 	on, ok := parseDay(&f, "disbursed_on", in.DisbursedOn)
 	if ok {
@@ -198,7 +199,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 		method = InterestQuarterly
 	}
 	if !method.Valid() {
-		f.Addf("repayment_method", "must be %s or %s", InterestQuarterly, EqualPrincipal)
+		f.Addf("repayment_method", "must be one of %s", msg.OneOf("repayment_method", InterestQuarterly, EqualPrincipal))
 	}
 	if err := f.Err(); err != nil {
 		return Loan{}, err
@@ -234,7 +235,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 		return nil, 0, apperr.Forbiddenf("your role does not see loans")
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, 0, apperr.Field("status", "must be one of active, overdue, settled, compensated, written_off")
+		return nil, 0, apperr.Field("status", "must be one of %s", msg.OneOf("loan_status", Statuses...))
 	}
 	return s.store.List(ctx, f, scope, offset, limit)
 }
@@ -260,7 +261,7 @@ func parseNonNegative(f *apperr.Fields, field, v string) decimal.Decimal {
 	d, err := money.Parse(strings.TrimSpace(v))
 	switch {
 	case err != nil:
-		f.Add(field, err.Error())
+		f.AddErr(field, err)
 	case d.IsNegative():
 		f.Add(field, "must not be negative")
 	}
@@ -273,7 +274,7 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 	var rep Repayment
 	var out Loan
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, ActRepay, "a bank officer of the loan's bank")
+		l, err := s.loadFor(ctx, p, id, ActRepay, "only a bank officer of the loan's bank may do this")
 		if err != nil {
 			return err
 		}
@@ -284,7 +285,7 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 		principal := parseNonNegative(&f, "principal", in.Principal)
 		interest := parseNonNegative(&f, "interest", in.Interest)
 		if !f.Has("principal") && principal.GreaterThan(l.Outstanding) {
-			f.Addf("principal", "is more than the outstanding principal %s", money.Format(l.Outstanding))
+			f.Addf("principal", "is more than the outstanding principal %s", msg.Money(l.Outstanding))
 		}
 		if !f.Has("principal") && !f.Has("interest") && principal.IsZero() && interest.IsZero() {
 			f.Add("principal", "principal and interest are both 0.00: record a payment of some amount")
@@ -401,7 +402,7 @@ func ValidPeriod(v string) bool { return periodPattern.MatchString(v) }
 func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
 	var out SubsidyItem
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, ActClaimSubsidy, "a bank officer of the loan's bank")
+		l, err := s.loadFor(ctx, p, id, ActClaimSubsidy, "only a bank officer of the loan's bank may do this")
 		if err != nil {
 			return err
 		}
@@ -462,7 +463,7 @@ type CheckInput struct {
 // CheckSubsidy is the HRSS check (审核) of a claimed quarter: approve, or
 // refuse with a reason (不予贴息).
 func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, period string, in CheckInput) (SubsidyItem, error) {
-	return s.claimStep(ctx, p, id, period, ActCheckSubsidy, "an HRSS officer of the loan's district", func(c *Claim, at time.Time) (string, error) {
+	return s.claimStep(ctx, p, id, period, ActCheckSubsidy, "only an HRSS officer of the loan's district may do this", func(c *Claim, at time.Time) (string, error) {
 		// The input is judged only once the caller may act on the loan, so
 		// nobody learns anything about a loan they cannot see.
 		var f apperr.Fields
@@ -498,7 +499,7 @@ func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, 
 // PaySubsidy records the payment (拨付) of a checked quarter, by an HRSS
 // officer other than the one who checked it.
 func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
-	return s.claimStep(ctx, p, id, period, ActPaySubsidy, "an HRSS officer of the loan's district", func(c *Claim, at time.Time) (string, error) {
+	return s.claimStep(ctx, p, id, period, ActPaySubsidy, "only an HRSS officer of the loan's district may do this", func(c *Claim, at time.Time) (string, error) {
 		to, err := NextClaim(c.Status, ActPaySubsidy, false)
 		if err != nil {
 			return "", err
@@ -512,10 +513,10 @@ func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, pe
 	})
 }
 
-func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, period string, act authz.Action, who string, step func(c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
+func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, period string, act authz.Action, forbidden string, step func(c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
 	var out SubsidyItem
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, act, who)
+		l, err := s.loadFor(ctx, p, id, act, forbidden)
 		if err != nil {
 			return err
 		}
@@ -571,7 +572,7 @@ type CompensateInput struct {
 // loan: the outstanding principal split into the fund's share (the bank's
 // agreed share, else the policy's) and the bank's rest.
 func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in CompensateInput) (Loan, error) {
-	return s.change(ctx, p, id, ActCompensate, "a guarantee officer of the loan's district", "loan.compensate", func(ctx context.Context, l *Loan) error {
+	return s.change(ctx, p, id, ActCompensate, "only a guarantee officer of the loan's district may do this", "loan.compensate", func(ctx context.Context, l *Loan) error {
 		to, err := Next(l.Status, EvCompensate)
 		if err != nil {
 			return err
@@ -612,7 +613,7 @@ type RecoveryInput struct {
 // what was compensated and not yet recovered.
 func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in RecoveryInput) (Recovery, Loan, error) {
 	var rec Recovery
-	l, err := s.change(ctx, p, id, ActRecover, "a guarantee officer of the loan's district", "loan.recover", func(ctx context.Context, l *Loan) error {
+	l, err := s.change(ctx, p, id, ActRecover, "only a guarantee officer of the loan's district may do this", "loan.recover", func(ctx context.Context, l *Loan) error {
 		if _, err := Next(l.Status, EvRecover); err != nil {
 			return err
 		}
@@ -620,9 +621,9 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 		amount, err := money.ParsePositive(strings.TrimSpace(in.Amount))
 		left := l.Compensation.Amount.Sub(l.Recovered)
 		if err != nil {
-			f.Add("amount", err.Error())
+			f.AddErr("amount", err)
 		} else if amount.GreaterThan(left) {
-			f.Addf("amount", "is more than what is left to recover (%s)", money.Format(left))
+			f.Addf("amount", "is more than what is left to recover (%s)", msg.Money(left))
 		}
 		on, ok := parseDay(&f, "recovered_on", in.RecoveredOn)
 		if ok && on.After(s.today()) {
@@ -649,7 +650,7 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 // ProposeWriteOff is the first step of writing off what could not be
 // recovered; a different user confirms it.
 func (s *Service) ProposeWriteOff(ctx context.Context, p auth.Principal, id int64, reason string) (Loan, error) {
-	return s.change(ctx, p, id, ActWriteOff, "a guarantee officer of the loan's district", "loan.propose_write_off", func(ctx context.Context, l *Loan) error {
+	return s.change(ctx, p, id, ActWriteOff, "only a guarantee officer of the loan's district may do this", "loan.propose_write_off", func(ctx context.Context, l *Loan) error {
 		if _, err := Next(l.Status, EvProposeWriteOff); err != nil {
 			return err
 		}
@@ -667,7 +668,7 @@ func (s *Service) ProposeWriteOff(ctx context.Context, p auth.Principal, id int6
 
 // ConfirmWriteOff writes the loan off; the proposer may not confirm.
 func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
-	return s.change(ctx, p, id, ActWriteOff, "a guarantee officer of the loan's district", "loan.write_off", func(ctx context.Context, l *Loan) error {
+	return s.change(ctx, p, id, ActWriteOff, "only a guarantee officer of the loan's district may do this", "loan.write_off", func(ctx context.Context, l *Loan) error {
 		to, err := Next(l.Status, EvWriteOff)
 		if err != nil {
 			return err
@@ -686,10 +687,10 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 }
 
 // change runs one audited change of a row-locked loan.
-func (s *Service) change(ctx context.Context, p auth.Principal, id int64, act authz.Action, who, action string, fn func(ctx context.Context, l *Loan) error) (Loan, error) {
+func (s *Service) change(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden, action string, fn func(ctx context.Context, l *Loan) error) (Loan, error) {
 	var out Loan
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, act, who)
+		l, err := s.loadFor(ctx, p, id, act, forbidden)
 		if err != nil {
 			return err
 		}

@@ -4,11 +4,12 @@
 package money
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 
 	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/msg"
 )
 
 var (
@@ -19,10 +20,13 @@ var (
 )
 
 // ErrFormat is returned for text that is not an amount with at most two decimals.
-var ErrFormat = errors.New("must be a decimal string with at most two decimals, such as \"200000.00\"")
+var ErrFormat = msg.Err("must be a decimal string with at most two decimals, such as \"200000.00\"")
+
+// ErrNotPositive is returned for an amount that must be above zero and is not.
+var ErrNotPositive = msg.Err("must be greater than 0.00")
 
 // ErrRateFormat is returned for text that is not a decimal-fraction rate.
-var ErrRateFormat = errors.New("must be a decimal fraction with at most six decimals, such as \"0.0395\" for 3.95%")
+var ErrRateFormat = msg.Err("must be a decimal fraction with at most six decimals, such as \"0.0395\" for 3.95%%")
 
 // Parse reads an amount of yuan such as "200000.00" or "12.5". It refuses
 // exponents, more than two decimals and more than 13 integer digits.
@@ -40,7 +44,7 @@ func ParsePositive(s string) (decimal.Decimal, error) {
 		return d, err
 	}
 	if !d.IsPositive() {
-		return d, errors.New("must be greater than 0.00")
+		return d, ErrNotPositive
 	}
 	return d, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"chuangdai/configs"
 	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
 )
 
 // Date is a calendar day in YAML (2024-03-15).
@@ -208,7 +209,7 @@ func (p *Policy) At(day time.Time) Version {
 }
 
 // ErrNoLPR is returned for a day before the first published rate.
-var ErrNoLPR = errors.New("no one-year LPR is configured for that date: add it to lpr_1y in the policy file")
+var ErrNoLPR = msg.Err("no one-year LPR is configured for that date: add it to lpr_1y in the policy file")
 
 // LPR returns the one-year LPR in force on day.
 func (p *Policy) LPR(day time.Time) (decimal.Decimal, error) {

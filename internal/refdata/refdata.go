@@ -72,9 +72,9 @@ var (
 	bankCodePattern     = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
 )
 
-func (s *Service) require(p auth.Principal, act authz.Action, kind, what string) error {
+func (s *Service) require(p auth.Principal, act authz.Action, kind, forbidden string) error {
 	if !s.authz.Can(p, act, authz.Resource{Kind: kind}) {
-		return apperr.Forbiddenf("your role may not %s", what)
+		return apperr.Forbiddenf(forbidden)
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func checkName(f *apperr.Fields, name string) string {
 
 // CreateDistrict adds a reporting unit.
 func (s *Service) CreateDistrict(ctx context.Context, p auth.Principal, d District) (District, error) {
-	if err := s.require(p, authz.Create, "district", "create districts"); err != nil {
+	if err := s.require(p, authz.Create, "district", "your role may not create districts"); err != nil {
 		return District{}, err
 	}
 	var f apperr.Fields
@@ -115,7 +115,7 @@ func (s *Service) CreateDistrict(ctx context.Context, p auth.Principal, d Distri
 
 // ListDistricts returns every district.
 func (s *Service) ListDistricts(ctx context.Context, p auth.Principal) ([]District, error) {
-	if err := s.require(p, authz.Read, "district", "read districts"); err != nil {
+	if err := s.require(p, authz.Read, "district", "your role may not read districts"); err != nil {
 		return nil, err
 	}
 	return s.store.ListDistricts(ctx)
@@ -123,7 +123,7 @@ func (s *Service) ListDistricts(ctx context.Context, p auth.Principal) ([]Distri
 
 // CreateBank adds a handling bank.
 func (s *Service) CreateBank(ctx context.Context, p auth.Principal, b Bank) (Bank, error) {
-	if err := s.require(p, authz.Create, "bank", "create banks"); err != nil {
+	if err := s.require(p, authz.Create, "bank", "your role may not create banks"); err != nil {
 		return Bank{}, err
 	}
 	var f apperr.Fields
@@ -146,7 +146,7 @@ func (s *Service) CreateBank(ctx context.Context, p auth.Principal, b Bank) (Ban
 
 // ListBanks returns every bank.
 func (s *Service) ListBanks(ctx context.Context, p auth.Principal) ([]Bank, error) {
-	if err := s.require(p, authz.Read, "bank", "read banks"); err != nil {
+	if err := s.require(p, authz.Read, "bank", "your role may not read banks"); err != nil {
 		return nil, err
 	}
 	return s.store.ListBanks(ctx)
@@ -187,7 +187,7 @@ func ValidYear(year int) bool { return year >= 2000 && year <= 2100 }
 // PutTargets replaces a year's targets; nil items (none sent) is refused,
 // an empty list clears the year.
 func (s *Service) PutTargets(ctx context.Context, p auth.Principal, year int, items []TargetInput) ([]Target, error) {
-	if err := s.require(p, authz.Write, "target", "set annual targets"); err != nil {
+	if err := s.require(p, authz.Write, "target", "your role may not set annual targets"); err != nil {
 		return nil, err
 	}
 	var f apperr.Fields
@@ -255,7 +255,7 @@ func (s *Service) PutTargets(ctx context.Context, p auth.Principal, year int, it
 
 // Targets returns a year's targets.
 func (s *Service) Targets(ctx context.Context, p auth.Principal, year int) ([]Target, error) {
-	if err := s.require(p, authz.Read, "target", "read annual targets"); err != nil {
+	if err := s.require(p, authz.Read, "target", "your role may not read annual targets"); err != nil {
 		return nil, err
 	}
 	if !ValidYear(year) {

@@ -20,6 +20,7 @@ import (
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/sheet"
 )
 
@@ -95,7 +96,7 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	}
 	r, idErr := idnum.ParseResident(get("national_id"))
 	if idErr != nil {
-		f.Add("national_id", idErr.Error())
+		f.AddErr("national_id", idErr)
 	}
 	l.NationalID, l.Female = r.Number, r.Female
 	female, ok := genders[strings.ToLower(get("gender"))]
@@ -103,17 +104,21 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	case !ok:
 		f.Add("gender", "must be male or female (男 or 女)")
 	case idErr == nil && female != r.Female:
-		f.Addf("gender", "does not match the resident ID number, which is of a %s", map[bool]string{true: "woman", false: "man"}[r.Female])
+		if r.Female {
+			f.Add("gender", "does not match the resident ID number, which is of a woman")
+		} else {
+			f.Add("gender", "does not match the resident ID number, which is of a man")
+		}
 	}
 	bt := application.BorrowerType(l.BorrowerType)
 	typeOK := slices.Contains(application.BorrowerTypes, bt)
 	if !typeOK {
-		f.Add("borrower_type", "must be individual, partnership or enterprise")
+		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", application.BorrowerTypes...))
 	}
 	switch {
 	case l.KeyGroup == "" && bt == application.Enterprise:
 	case !slices.Contains(application.KeyGroups, l.KeyGroup):
-		f.Add("key_group", "must be one of "+strings.Join(application.KeyGroups, ", "))
+		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", application.KeyGroups...))
 	}
 	if _, ok := c.districts[l.DistrictCode]; !ok {
 		f.Add("district_code", "is not a district: use a code listed by GET /api/v1/districts")
@@ -131,7 +136,7 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	l.DisbursedOn = on
 	principal, err := money.ParsePositive(get("principal"))
 	if err != nil {
-		f.Add("principal", err.Error())
+		f.AddErr("principal", err)
 	}
 	if err == nil {
 		l.PrincipalFen = money.MustFen(principal)
@@ -143,7 +148,7 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	l.TermMonths = term
 	rate, rateErr := money.ParseRate(get("annual_rate"))
 	if rateErr != nil {
-		f.Add("annual_rate", rateErr.Error())
+		f.AddErr("annual_rate", rateErr)
 	} else if !rate.IsPositive() {
 		f.Add("annual_rate", "must be above 0")
 	}
@@ -168,10 +173,10 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 			limit = v.Partnership.Cap.Decimal
 		}
 		if err == nil && principal.GreaterThan(limit) {
-			f.Addf("principal", "is above the %s cap of %s in force on %s", bt, money.Format(limit), on.Format(time.DateOnly))
+			f.Addf("principal", "is above the cap of %s for %s loans in force on %s", msg.Money(limit), msg.Label("borrower_type", bt), on.Format(time.DateOnly))
 		}
 		if termErr == nil && term > maxTerm {
-			f.Addf("term_months", "must be at most %d months for a %s loan", maxTerm, bt)
+			f.Addf("term_months", "must be at most %d months for %s loans", maxTerm, msg.Label("borrower_type", bt))
 		}
 		subsidyCap := v.Subsidy.CapIndividual.Decimal
 		if bt == application.Enterprise {
@@ -181,11 +186,13 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	}
 	if rateErr == nil && rate.IsPositive() {
 		capRate, err := c.s.policy.RateCap(on)
+		lpr, _ := c.s.policy.LPR(on) // known once RateCap answered
 		switch {
 		case err != nil:
-			f.Add("annual_rate", err.Error())
+			f.AddErr("annual_rate", err)
 		case rate.GreaterThan(capRate):
-			f.Addf("annual_rate", "is above LPR + %d bp = %s on %s", v.RateCapOverLPRbp, money.FormatRate(capRate), on.Format(time.DateOnly))
+			f.Addf("annual_rate", "is %s, above the cap of %s on %s (one-year LPR %s + %d bp); rates are decimal fractions, 0.0395 for 3.95%%",
+				msg.Percent(rate), msg.Percent(capRate), on.Format(time.DateOnly), msg.Percent(lpr), v.RateCapOverLPRbp)
 		}
 		sub, bor := loan.SubsidyRate(rate, v.Subsidy.Share.Decimal)
 		l.SubsidyRatePPM, l.BorrowerRatePPM = mustPPM(sub), mustPPM(bor)

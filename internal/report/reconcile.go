@@ -53,7 +53,7 @@ func ParseBankList(up sheet.Upload, from, to time.Time) ([]BankLine, error) {
 		if id := r.Get("national_id"); id != "" {
 			person, err := idnum.ParseResident(id)
 			if err != nil {
-				f.Add("national_id", err.Error())
+				f.AddErr("national_id", err)
 			}
 			l.NationalID = person.Number
 		}
@@ -65,7 +65,7 @@ func ParseBankList(up sheet.Upload, from, to time.Time) ([]BankLine, error) {
 		}
 		amount, err := money.ParsePositive(r.Get("amount"))
 		if err != nil {
-			f.Add("amount", err.Error())
+			f.AddErr("amount", err)
 		} else {
 			l.AmountFen = money.MustFen(amount)
 		}

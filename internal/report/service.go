@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
 
@@ -186,7 +187,7 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 		groupBy = ByDistrict
 	}
 	if !slices.Contains(GroupBys, groupBy) {
-		f.Add("group_by", "must be one of "+strings.Join(GroupBys, ", "))
+		f.Addf("group_by", "must be one of %s", msg.OneOf("group_by", GroupBys...))
 	}
 	if err := f.Err(); err != nil {
 		return Disbursements{}, err

@@ -84,7 +84,7 @@ type rowProblem struct {
 	err apperr.FieldError
 }
 
-func (p *rowProblem) Error() string { return p.err.Message }
+func (p *rowProblem) Error() string { return p.err.Message.String() }
 
 // problemAt builds the rowProblem of row for field.
 func problemAt(row int, field, format string, args ...any) *rowProblem {

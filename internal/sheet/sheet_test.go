@@ -81,9 +81,9 @@ func messages(err error) string {
 	e, _ := apperr.As(err)
 	var out []string
 	for _, fe := range e.Fields {
-		out = append(out, fe.Message)
+		out = append(out, fe.Message.String())
 	}
-	return e.Message + " | " + strings.Join(out, " | ")
+	return e.Message.String() + " | " + strings.Join(out, " | ")
 }
 
 func TestCSVEncodings(t *testing.T) {
@@ -279,7 +279,7 @@ func TestManyBadRowsAreCounted(t *testing.T) {
 	_, err := readAll(t, roster, csvUp(body), DefaultLimits)
 	e, _ := apperr.As(err)
 	last := e.Fields[len(e.Fields)-1]
-	if len(e.Fields) != maxListed+1 || last.Field != "file" || last.Row != maxListed+2 || !strings.Contains(last.Message, "500 more problems") {
+	if len(e.Fields) != maxListed+1 || last.Field != "file" || last.Row != maxListed+2 || !strings.Contains(last.Message.String(), "500 more problems") {
 		t.Fatalf("%d problems, last %+v", len(e.Fields), last)
 	}
 }
@@ -307,7 +307,7 @@ func TestCSVLimits(t *testing.T) {
 	}
 	lim.Cells = 1000
 	_, err := readAll(t, roster, csvUp(header+strings.Repeat("x,y\n", 600)), lim)
-	if e, ok := apperr.As(err); !ok || e.Kind != apperr.TooLarge || !strings.Contains(e.Message, "1,000 cells") {
+	if e, ok := apperr.As(err); !ok || e.Kind != apperr.TooLarge || !strings.Contains(e.Message.String(), "1,000 cells") {
 		t.Fatalf("cells: %v", err)
 	}
 }
@@ -362,7 +362,7 @@ func TestXLSXAsOthersWriteIt(t *testing.T) {
 func tooLarge(t *testing.T, err error, words string) {
 	t.Helper()
 	e, ok := apperr.As(err)
-	if !ok || e.Kind != apperr.TooLarge || e.Code != "request_too_large" || !strings.Contains(e.Message, words) {
+	if !ok || e.Kind != apperr.TooLarge || e.Code != "request_too_large" || !strings.Contains(e.Message.String(), words) {
 		t.Fatalf("want 413 naming %q, got %v", words, err)
 	}
 }

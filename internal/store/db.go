@@ -33,6 +33,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
+	"chuangdai/internal/msg"
 	"chuangdai/migrations"
 )
 
@@ -229,11 +230,14 @@ func translate(err error, what string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return apperr.NotFoundf("%s not found", what)
+		return &apperr.Error{Kind: apperr.NotFound, Code: "not_found", Err: fmt.Errorf("%s: %w", what, err),
+			Message: msg.New("not found: it may have been removed, or you may not see it")}
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return apperr.Conflictf("%s already exists", what)
+		return &apperr.Error{Kind: apperr.Conflict, Code: "conflict", Err: fmt.Errorf("%s: %w", what, err),
+			Message: msg.New("this already exists: the code, number or name is taken")}
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return apperr.Newf(apperr.Invalid, "validation_failed", "%s refers to something that does not exist", what)
+		return &apperr.Error{Kind: apperr.Invalid, Code: "validation_failed", Err: fmt.Errorf("%s: %w", what, err),
+			Message: msg.New("it refers to something that does not exist: check the codes and ids sent")}
 	}
 	if _, ok := apperr.As(err); ok {
 		return err
@@ -242,15 +246,15 @@ func translate(err error, what string) error {
 	if errors.As(err, &pg) {
 		switch {
 		case pg.Code == "40001" || pg.Code == "40P01":
-			return &apperr.Error{Kind: apperr.Conflict, Code: "conflict", Message: "another change to the same record happened at the same moment: send the request again", Err: err}
+			return &apperr.Error{Kind: apperr.Conflict, Code: "conflict", Message: msg.New("another change to the same record happened at the same moment: send the request again"), Err: err}
 		case pg.Code == "25006":
-			return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: "the database is read-only at the moment (a standby, or a primary set to read-only): reading works, changes are refused; try again when it accepts writes", Err: err}
+			return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: msg.New("the database is read-only at the moment (a standby, or a primary set to read-only): reading works, changes are refused; try again when it accepts writes"), Err: err}
 		case pg.Code == "42P05" || pg.Code == "26000":
 			return apperr.Wrap(err, what+": prepared statements are not kept between transactions (PgBouncer in transaction mode?): add default_query_exec_mode=exec to CHUANGDAI_DATABASE_URL")
 		}
 	}
 	if unavailable(err) {
-		return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: "the database does not answer: try again in a moment", Err: err}
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable", Message: msg.New("the database does not answer: try again in a moment"), Err: err}
 	}
 	return apperr.Wrap(err, what)
 }

@@ -195,7 +195,7 @@ func homeDistrict(p auth.Principal, districts map[string]string) string {
 // TrainingTemplate is the template of a training roster, its example row
 // in the caller's district.
 func (s *Service) TrainingTemplate(ctx context.Context, p auth.Principal) (sheet.Template, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "import training records"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not import training records"); err != nil {
 		return sheet.Template{}, err
 	}
 	districts, err := s.store.Districts(ctx)
@@ -208,7 +208,7 @@ func (s *Service) TrainingTemplate(ctx context.Context, p auth.Principal) (sheet
 // TenancyTemplate is the template of a tenancy list, its example row at a
 // base of the caller's district.
 func (s *Service) TenancyTemplate(ctx context.Context, p auth.Principal) (sheet.Template, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "import incubation records"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not import incubation records"); err != nil {
 		return sheet.Template{}, err
 	}
 	bases, err := s.store.Bases(ctx)
@@ -233,7 +233,7 @@ func (s *Service) TenancyTemplate(ctx context.Context, p auth.Principal) (sheet.
 // ImportTraining imports a training roster. Rows whose course and
 // certificate number are recorded already are skipped and counted.
 func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "import training records"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not import training records"); err != nil {
 		return ImportResult{}, err
 	}
 	districts, err := s.store.Districts(ctx)
@@ -261,7 +261,7 @@ func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up sheet
 // ImportTenancies imports a list of tenancies. Rows already recorded (same
 // base, person and move-in) and second open tenancies are skipped and counted.
 func (s *Service) ImportTenancies(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "import incubation records"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not import incubation records"); err != nil {
 		return ImportResult{}, err
 	}
 	list, err := s.store.Bases(ctx)

@@ -11,6 +11,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
 
@@ -118,7 +119,7 @@ func checkPerson(f *apperr.Fields, field, v string) string {
 	}
 	r, err := idnum.ParseResident(v)
 	if err != nil {
-		f.Add(field, err.Error())
+		f.AddErr(field, err)
 		return ""
 	}
 	return r.Number
@@ -126,7 +127,7 @@ func checkPerson(f *apperr.Fields, field, v string) string {
 
 func checkDay(f *apperr.Fields, field, v string) time.Time {
 	if strings.TrimSpace(v) == "" {
-		f.Add(field, "is required: "+dateHint)
+		f.Add(field, "is required: a date YYYY-MM-DD, such as 2024-03-15")
 		return time.Time{}
 	}
 	d, ok := ParseDay(v)
@@ -150,7 +151,7 @@ func checkTraining(f *apperr.Fields, in TrainingInput, districts map[string]stri
 		DistrictCode:  strings.TrimSpace(in.DistrictCode),
 	}
 	if !ValidCourse(t.Course) {
-		f.Add("course", "must be one of "+strings.Join(Courses, ", "))
+		f.Addf("course", "must be one of %s", msg.OneOf("course", Courses...))
 	}
 	if !f.Has("start_date") && !f.Has("end_date") && t.EndDate.Before(t.StartDate) {
 		f.Add("end_date", "is before start_date: a course ends on or after the day it starts")
@@ -169,9 +170,9 @@ func checkDistrict(f *apperr.Fields, field, code string, districts map[string]st
 }
 
 // requireRole answers 403 unless p may do act on some resource of kind.
-func (s *Service) requireRole(p auth.Principal, act authz.Action, kind, what string) error {
+func (s *Service) requireRole(p auth.Principal, act authz.Action, kind, forbidden string) error {
 	if !s.authz.HasAny(p, act, kind) {
-		return apperr.Forbiddenf("your role may not %s", what)
+		return apperr.Forbiddenf(forbidden)
 	}
 	return nil
 }
@@ -186,7 +187,7 @@ func (s *Service) requireDistrict(p auth.Principal, district string) error {
 
 // CreateTraining records a completed training course.
 func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, in TrainingInput) (Training, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "record training"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not record training"); err != nil {
 		return Training{}, err
 	}
 	districts, err := s.store.Districts(ctx)
@@ -205,7 +206,7 @@ func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, in Train
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateTraining(ctx, &t); err != nil {
 			if apperr.KindOf(err) == apperr.Conflict {
-				return apperr.Conflictf("a %s certificate numbered %s is already recorded", t.Course, t.CertificateNo)
+				return apperr.Conflictf("a %s certificate numbered %s is already recorded", msg.Label("course", t.Course), t.CertificateNo)
 			}
 			return err
 		}
@@ -216,7 +217,7 @@ func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, in Train
 
 // CreateBase adds an incubation base.
 func (s *Service) CreateBase(ctx context.Context, p auth.Principal, in BaseInput) (Base, error) {
-	if err := s.requireRole(p, authz.Create, KindBase, "add incubation bases"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindBase, "your role may not add incubation bases"); err != nil {
 		return Base{}, err
 	}
 	districts, err := s.store.Districts(ctx)
@@ -227,7 +228,7 @@ func (s *Service) CreateBase(ctx context.Context, p auth.Principal, in BaseInput
 	b := Base{Name: checkText(&f, "name", in.Name, 100), DistrictCode: strings.TrimSpace(in.DistrictCode), Level: in.Level, Capacity: in.Capacity}
 	checkDistrict(&f, "district_code", b.DistrictCode, districts)
 	if !ValidLevel(b.Level) {
-		f.Add("level", "must be one of "+strings.Join(Levels, ", "))
+		f.Addf("level", "must be one of %s", msg.OneOf("level", Levels...))
 	}
 	if b.Capacity != nil && *b.Capacity < 1 {
 		f.Add("capacity", "must be a whole number of places from 1, or left out")
@@ -251,7 +252,7 @@ func (s *Service) CreateBase(ctx context.Context, p auth.Principal, in BaseInput
 
 // Bases lists the incubation bases.
 func (s *Service) Bases(ctx context.Context, p auth.Principal) ([]Base, error) {
-	if err := s.requireRole(p, authz.Read, KindBase, "read incubation bases"); err != nil {
+	if err := s.requireRole(p, authz.Read, KindBase, "your role may not read incubation bases"); err != nil {
 		return nil, err
 	}
 	return s.store.Bases(ctx)
@@ -290,7 +291,7 @@ func (s *Service) base(ctx context.Context, f *apperr.Fields, id int64) (Base, b
 
 // CreateTenancy records that a person (their business) moved into a base.
 func (s *Service) CreateTenancy(ctx context.Context, p auth.Principal, in TenancyInput) (Tenancy, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "record incubation"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not record incubation"); err != nil {
 		return Tenancy{}, err
 	}
 	var f apperr.Fields
@@ -323,7 +324,7 @@ func (s *Service) CreateTenancy(ctx context.Context, p auth.Principal, in Tenanc
 
 // RecordMoveOut records the day a tenant moved out of the base.
 func (s *Service) RecordMoveOut(ctx context.Context, p auth.Principal, id int64, moveOut string) (Tenancy, error) {
-	if err := s.requireRole(p, authz.Update, KindRecord, "change incubation records"); err != nil {
+	if err := s.requireRole(p, authz.Update, KindRecord, "your role may not change incubation records"); err != nil {
 		return Tenancy{}, err
 	}
 	var out Tenancy
@@ -365,7 +366,7 @@ func (s *Service) RecordMoveOut(ctx context.Context, p auth.Principal, id int64,
 // CreateService records a service given to a person. The district defaults
 // to the officer's own.
 func (s *Service) CreateService(ctx context.Context, p auth.Principal, in ServiceInput) (ServiceRecord, error) {
-	if err := s.requireRole(p, authz.Create, KindRecord, "record services"); err != nil {
+	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not record services"); err != nil {
 		return ServiceRecord{}, err
 	}
 	if strings.TrimSpace(in.DistrictCode) == "" {
@@ -386,7 +387,7 @@ func (s *Service) CreateService(ctx context.Context, p auth.Principal, in Servic
 		DistrictCode: strings.TrimSpace(in.DistrictCode),
 	}
 	if !ValidServiceKind(sv.Kind) {
-		f.Add("kind", "must be one of "+strings.Join(ServiceKinds, ", "))
+		f.Addf("kind", "must be one of %s", msg.OneOf("service_kind", ServiceKinds...))
 	}
 	if len([]rune(sv.Notes)) > 2000 {
 		f.Add("notes", "must be at most 2000 characters")

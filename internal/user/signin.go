@@ -9,6 +9,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/msg"
 )
 
 // Limits are the sign-in protections.
@@ -255,8 +256,10 @@ func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id int64,
 }
 
 func (s *Service) setPassword(ctx context.Context, p auth.Principal, rec Record, next, action string) error {
-	if msg := auth.CheckPassword(next, rec.Username); msg != "" {
-		return apperr.Field("new_password", msg)
+	if err := auth.CheckPassword(next, rec.Username); err != nil {
+		var f apperr.Fields
+		f.AddErr("new_password", err)
+		return f.Err()
 	}
 	hash, err := s.hasher.Hash(next)
 	if err != nil {
@@ -323,7 +326,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 		role := auth.Role(ci.Role)
 		b := auth.Binding{Role: role}
 		if !role.Valid() {
-			f.Add("role", "is unknown: use entrepreneur, hrss_officer, guarantee_officer, bank_officer, finance_auditor or admin")
+			f.Addf("role", "is unknown: use one of %s", msg.OneOf("role", auth.Roles...))
 		} else if err := s.checkBinding(ctx, role, ci, &f, &b); err != nil {
 			return User{}, err
 		}

@@ -16,6 +16,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/msg"
 )
 
 // User is a person with an account.
@@ -204,8 +205,8 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 	if !usernamePattern.MatchString(in.Username) {
 		f.Add("username", "must be 3–64 letters, digits or . _ @ -, starting with a letter or digit")
 	}
-	if msg := auth.CheckPassword(in.Password, in.Username); msg != "" {
-		f.Add("password", msg)
+	if err := auth.CheckPassword(in.Password, in.Username); err != nil {
+		f.AddErr("password", err)
 	}
 	if len([]rune(in.Name)) > 100 {
 		f.Add("name", "must be at most 100 characters")
@@ -220,9 +221,9 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 	b := auth.Binding{Role: role}
 	switch {
 	case in.Role == "":
-		f.Add("role", "is required: one of entrepreneur, hrss_officer, guarantee_officer, bank_officer, finance_auditor, admin")
+		f.Addf("role", "is required: one of %s", msg.OneOf("role", auth.Roles...))
 	case !role.Valid():
-		f.Add("role", "is unknown: use entrepreneur, hrss_officer, guarantee_officer, bank_officer, finance_auditor or admin")
+		f.Addf("role", "is unknown: use one of %s", msg.OneOf("role", auth.Roles...))
 	default:
 		if err := s.checkBinding(ctx, role, in, &f, &b); err != nil {
 			return User{}, err
@@ -264,7 +265,7 @@ func checkStaffID(f *apperr.Fields, nationalID string, role auth.Role) string {
 	}
 	r, err := idnum.ParseResident(nationalID)
 	if err != nil {
-		f.Add("national_id", "is not a valid resident ID number: "+err.Error())
+		f.Addf("national_id", "is not a valid resident ID number: %s", err)
 		return ""
 	}
 	return r.Number
@@ -273,7 +274,7 @@ func checkStaffID(f *apperr.Fields, nationalID string, role auth.Role) string {
 func (s *Service) checkBinding(ctx context.Context, role auth.Role, in CreateInput, f *apperr.Fields, b *auth.Binding) error {
 	switch {
 	case role.NeedsDistrict() && in.DistrictCode == "":
-		f.Add("district_code", "is required for "+string(role))
+		f.Addf("district_code", "is required for the role %s", msg.Label("role", role))
 	case role.NeedsDistrict():
 		ok, err := s.store.DistrictExists(ctx, in.DistrictCode)
 		if err != nil {

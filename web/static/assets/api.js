@@ -1,6 +1,6 @@
 // The JSON API client: bearer token in sessionStorage, RFC 9457 problems
 // turned into ApiError, downloads through blobs so the token never sits in a URL.
-import { t, has } from './i18n.js';
+import { t, has, lang } from './i18n.js';
 
 const KEY = 'chuangdai.session';
 
@@ -46,7 +46,8 @@ function query(q) {
 }
 
 async function send(method, path, opts = {}) {
-  const headers = { Accept: 'application/json, application/problem+json', ...(opts.headers || {}) };
+  // The server writes problem details in the language asked for.
+  const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': lang() === 'en' ? 'en' : 'zh-CN', ...(opts.headers || {}) };
   const s = session();
   if (s && s.token) headers.Authorization = `Bearer ${s.token}`;
   let body;
