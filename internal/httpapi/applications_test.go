@@ -174,7 +174,7 @@ func TestApplicationIntake(t *testing.T) {
 	// until the first one is withdrawn. Another account's claim on the number
 	// is not verified and blocks nobody (see TestTypedResidentID).
 	dup := c.s.Do("POST", "/api/v1/applications", c.owner, individual(nid)).WantProblem(422, "validation_failed")
-	if !slices.Equal(dup.FieldErrors(), []string{"national_id"}) || !strings.Contains(string(dup.Body), "in progress") {
+	if !slices.Equal(dup.FieldErrors(), []string{"national_id"}) || !strings.Contains(string(dup.Body), "已有一笔正在办理的申请") {
 		t.Errorf("duplicate person errors %s", dup.Body)
 	}
 	c.s.Do("POST", path(a["id"], "/withdraw"), c.owner, map[string]any{"comment": "changed my mind"}).Want(200)

@@ -16,7 +16,7 @@ import (
 
 // unusable is the only thing an account hears about a resident ID number it
 // is not verified for.
-const unusable = "this resident ID number cannot be used from this account"
+const unusable = "此身份证号码无法在本账号使用：请联系所在区县的人社部门"
 
 // wantUnusable checks a 422 on national_id that says what to do and nothing
 // about the person.
@@ -27,7 +27,7 @@ func wantUnusable(t *testing.T, r *apptest.Response) {
 	if !slices.Equal(r.FieldErrors(), []string{"national_id"}) || !strings.Contains(body, unusable) {
 		t.Fatalf("want the neutral answer on national_id: %s", body)
 	}
-	for _, leak := range []string{"loan", "repa", "overdue", "progress", "held"} {
+	for _, leak := range []string{"loan", "repa", "overdue", "progress", "held", "贷款", "还款", "逾期", "办理", "享受"} {
 		if strings.Contains(strings.ToLower(body), leak) {
 			t.Fatalf("the answer tells about the person (%q): %s", leak, body)
 		}
@@ -49,7 +49,7 @@ func TestTypedResidentID(t *testing.T) {
 	wantUnusable(t, s.Do("POST", "/api/v1/applications", impostor, individual(victim)))
 	// The victim's own account hears the reason.
 	own := s.Do("POST", "/api/v1/applications", c.owner, individual(victim)).WantProblem(422, "validation_failed")
-	if !strings.Contains(string(own.Body), "not repaid") {
+	if !strings.Contains(string(own.Body), "已有一笔尚未还清的贷款") {
 		t.Errorf("the person's own account is told why: %s", own.Body)
 	}
 

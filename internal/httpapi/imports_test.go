@@ -310,10 +310,10 @@ func TestEveryImportRefusesBombs(t *testing.T) {
 	}{
 		{"shared strings of 512 MiB", func(string) []byte { return sst }, 413, "64 MiB"},
 		{"a worksheet of 5 GiB", func(string) []byte { return sheet }, 413, "256 MiB"},
-		{"20,000 parts", func(string) []byte { return parts }, 413, "more than the 10,000"},
+		{"20,000 parts", func(string) []byte { return parts }, 413, "超过一次导入的上限 10,000"},
 		{"a line of 2 MiB", func(h string) []byte { return []byte(h + "\r\n" + strings.Repeat("a", 2<<20) + "\n") }, 422, "1 MiB"},
 		{"a quoted cell of 2 MiB across lines", func(h string) []byte { return []byte(h + "\r\nx,\"" + strings.Repeat("a\n", 1<<20) + "\"\n") }, 422, "1 MiB"},
-		{"a cell of 40,000 characters", func(h string) []byte { return []byte(h + "\r\n" + strings.Repeat("甲", 40000) + "\n") }, 422, "32,767 characters"},
+		{"a cell of 40,000 characters", func(h string) []byte { return []byte(h + "\r\n" + strings.Repeat("甲", 40000) + "\n") }, 422, "超过 32,767 个字符"},
 	}
 	for _, k := range w.kinds {
 		tpl := w.s.Do("GET", k.tpl+"?format=csv", k.token, nil).Want(200).Body
