@@ -123,7 +123,7 @@ func Open(up Upload, spec Spec, lim Limits) (*File, error) {
 		return nil, fatal(err)
 	}
 	f := &File{src: src, spec: spec, lim: lim, vals: make([]string, len(spec.Columns))}
-	_, cells, err := src.next()
+	num, cells, err := src.next()
 	if errors.Is(err, io.EOF) {
 		_ = src.close()
 		return nil, apperr.Validation(problemAt(1, "file", "the file is empty: send a header row with the column names (%s) and one row per record", spec.names()).err)
@@ -132,7 +132,7 @@ func Open(up Upload, spec Spec, lim Limits) (*File, error) {
 		_ = src.close()
 		return nil, fatal(err)
 	}
-	h, errs := f.spec.readHeader(cells)
+	h, errs := f.spec.readHeader(num, cells)
 	if len(errs) > 0 {
 		_ = src.close()
 		return nil, apperr.Validation(errs...)

@@ -534,3 +534,14 @@ func TestXLSXNumberCellInACodeColumn(t *testing.T) {
 		}
 	}
 }
+
+// The header is the first row that is not empty, and its problems name
+// that row; an unknown header is named by its first 64 characters.
+func TestHeaderBelowEmptyRows(t *testing.T) {
+	sheetXML := sheettest.SheetStart + `<row r="3"><c t="inlineStr"><is><t>身份证号</t></is></c><c t="inlineStr"><is><t>` + strings.Repeat("备", 100) + `</t></is></c></row>` + sheettest.SheetEnd
+	_, err := readAll(t, roster, xlsxUp(sheettest.Workbook(sheetXML, "")), DefaultLimits)
+	e, _ := apperr.As(err)
+	if got := fields(t, err); len(got) != 2 || got[0] != "3:"+strings.Repeat("备", 64)+"…" || got[1] != "3:name" {
+		t.Fatalf("%v %v", got, e)
+	}
+}

@@ -184,8 +184,9 @@ func (s *Spec) headers() map[string]headerRef {
 	return out
 }
 
-// readHeader maps the cells of row 1 to the columns of the spec.
-func (s *Spec) readHeader(cells []string) (header, []apperr.FieldError) {
+// readHeader maps the cells of the header row (row num, 1 unless rows
+// above it are empty) to the columns of the spec.
+func (s *Spec) readHeader(num int, cells []string) (header, []apperr.FieldError) {
 	s.prepare()
 	known := s.headers()
 	h := header{cols: make([]int, len(cells)), percent: make([]bool, len(s.Columns))}
@@ -203,7 +204,7 @@ func (s *Spec) readHeader(cells []string) (header, []apperr.FieldError) {
 		k, ok := known[norm(name)]
 		switch {
 		case !ok:
-			f.Addf(name, "is not a column of this import: the columns are %s", s.names())
+			f.Addf(shorten(name), "is not a column of this import: the columns are %s", s.names())
 		case at[k.col] >= 0:
 			f.Addf(s.Columns[k.col].Name, "appears twice in the header, in columns %s and %s: keep one", columnName(at[k.col]), columnName(pos))
 		default:
@@ -231,9 +232,18 @@ func (s *Spec) readHeader(cells []string) (header, []apperr.FieldError) {
 	}
 	errs := f.List()
 	for i := range errs {
-		errs[i].Row = 1
+		errs[i].Row = num
 	}
 	return h, errs
+}
+
+// shorten keeps the first 64 characters of an unknown header for the
+// problem that names it.
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64]) + "…"
+	}
+	return s
 }
 
 // columnName is the spreadsheet name of a 0-based column position (A, B, … AA).
