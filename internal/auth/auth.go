@@ -31,10 +31,17 @@ const (
 	BankOfficer      Role = "bank_officer"
 	FinanceAuditor   Role = "finance_auditor"
 	Admin            Role = "admin"
+	// AuditAdmin reads the audit trail and its verification, nothing else
+	// (三员分立: the administrator's actions are audited by someone else).
+	AuditAdmin Role = "audit_admin"
 )
 
 // Roles lists every role.
-var Roles = []Role{Entrepreneur, HRSSOfficer, GuaranteeOfficer, BankOfficer, FinanceAuditor, Admin}
+var Roles = []Role{Entrepreneur, HRSSOfficer, GuaranteeOfficer, BankOfficer, FinanceAuditor, Admin, AuditAdmin}
+
+// Administrative reports whether r is an administrator's role, which one
+// administrator grants and a second one confirms.
+func (r Role) Administrative() bool { return r == Admin || r == AuditAdmin }
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/user"
 )
 
 // world is two of everything: records in the principals' own district, bank
@@ -20,7 +22,7 @@ type world struct {
 
 var matrixUsers = map[string]string{
 	"entrepreneur": "owner", "hrss_officer": "hrss", "guarantee_officer": "guar",
-	"bank_officer": "bank", "finance_auditor": "auditor", "admin": "admin",
+	"bank_officer": "bank", "finance_auditor": "auditor", "admin": "admin", "audit_admin": "auditadmin",
 }
 
 var matrixRoles = []string{"entrepreneur", "hrss_officer", "guarantee_officer", "bank_officer", "finance_auditor", "admin"}
@@ -67,6 +69,12 @@ func newWorld(t *testing.T) *world {
 		rec := s.Do("POST", "/api/v1/incubation-records", officer, map[string]any{"base_id": b, "national_id": w.ids[scope]["national_id"], "entity_name": "小店", "move_in": "2024-01-01"}).Want(201).JSON()["id"]
 		w.ids[scope]["incubation_record"] = jsonID(rec)
 	}
+	// The audit administrator (三员分立), made where the first administrator
+	// is: on the command line.
+	if _, err := s.App.Users.CreateFromCLI(context.Background(), user.CreateInput{Username: "auditadmin", Password: apptest.Password, Role: "audit_admin"}); err != nil {
+		t.Fatal(err)
+	}
+	w.tokens["audit_admin"] = s.Login("auditadmin", apptest.Password)
 	// A user to manage: the same for both scopes (users are not scoped).
 	uid := jsonID(s.Do("POST", "/api/v1/users", s.AdminToken, map[string]string{"username": "managed", "password": "long-enough-1", "role": "finance_auditor"}).Want(201).JSON()["id"])
 	w.ids["own"]["user"], w.ids["other"]["user"] = uid, uid
@@ -106,8 +114,8 @@ func outcome(status int) string {
 // scope, or "none".
 type grant string
 
-// observe calls every route as every role on both scopes.
-func observe(t *testing.T, w *world) map[string]map[string]grant {
+// observe calls every route as each of roles on both scopes.
+func observe(t *testing.T, w *world, roles []string) map[string]map[string]grant {
 	out := map[string]map[string]grant{}
 	for _, r := range w.s.App.Server.Routes {
 		if r.Public {
@@ -115,7 +123,7 @@ func observe(t *testing.T, w *world) map[string]map[string]grant {
 		}
 		key := r.Method + " " + r.Path
 		out[key] = map[string]grant{}
-		for _, role := range matrixRoles {
+		for _, role := range roles {
 			res := map[string]string{}
 			for _, scope := range []string{"own", "other"} {
 				url, scoped := w.url(r.Path, scope)
@@ -218,6 +226,7 @@ var expectedMatrix = map[string][6]grant{
 	"POST /api/v1/training-records/import":           {"none", "all", "none", "none", "none", "none"},
 	"POST /api/v1/users":                             {"none", "none", "none", "none", "none", "all"},
 	"POST /api/v1/users/{id}/password":               {"none", "none", "none", "none", "none", "all"},
+	"POST /api/v1/users/{id}/role-grant/confirm":     {"none", "none", "none", "none", "none", "all"},
 	"PUT /api/v1/targets/{year}":                     {"none", "none", "none", "none", "none", "all"},
 }
 
@@ -226,7 +235,7 @@ var expectedMatrix = map[string][6]grant{
 // and compares what gets through with expectedMatrix.
 func TestAuthorizationMatrix(t *testing.T) {
 	w := newWorld(t)
-	got := observe(t, w)
+	got := observe(t, w, matrixRoles)
 	for key, byRole := range got {
 		want, ok := expectedMatrix[key]
 		if !ok {
@@ -272,5 +281,35 @@ func TestEveryRouteNeedsAToken(t *testing.T) {
 		for _, token := range []string{"", "forged.token"} {
 			s.Do(r.Method, url, token, map[string]any{}).WantProblem(401, "auth.unauthenticated")
 		}
+	}
+}
+
+// auditAdminReaches is all the audit administrator reaches (三员分立): the
+// audit trail, its verification, and their own account.
+var auditAdminReaches = map[string]grant{
+	"GET /api/v1/audit-events":        "all",
+	"GET /api/v1/audit-events/verify": "all",
+	"GET /api/v1/me":                  "all",
+	"POST /api/v1/me/password":        "all",
+	"POST /api/v1/auth/logout":        "all",
+}
+
+// TestAuditAdminReadsTheAuditTrailAndNothingElse calls every authenticated
+// route of the route table as the audit administrator: the audit trail, its
+// verification and their own account answer; everything else is 403 or 404.
+func TestAuditAdminReadsTheAuditTrailAndNothingElse(t *testing.T) {
+	w := newWorld(t)
+	for key, byRole := range observe(t, w, []string{"audit_admin"}) {
+		want := auditAdminReaches[key]
+		if want == "" {
+			want = "none"
+		}
+		if byRole["audit_admin"] != want {
+			t.Errorf("%s as audit_admin: reaches %q, want %q", key, byRole["audit_admin"], want)
+		}
+	}
+	ok := w.s.Do("GET", "/api/v1/audit-events/verify", w.tokens["audit_admin"], nil).Want(200).JSON()
+	if ok["ok"] != true {
+		t.Fatalf("verify as audit_admin: %v", ok)
 	}
 }

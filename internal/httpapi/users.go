@@ -63,8 +63,9 @@ type userResponse struct {
 	PasswordExpired bool `json:"password_expired"`
 	// FailedSignIns and SignInDelayedUntil tell administrators (the users
 	// list and detail) of failed sign-ins and a delay in force.
-	FailedSignIns      int        `json:"failed_sign_ins" doc:"consecutive failed sign-ins since the last success (users list and detail)"`
-	SignInDelayedUntil *time.Time `json:"sign_in_delayed_until" doc:"sign-ins of the account wait until then, from at least one address (users list and detail); a password reset lifts it"`
+	PendingRoleGrant   *roleGrantDTO `json:"pending_role_grant" doc:"an administrator role granted by one administrator, waiting for a second one to confirm it (POST /api/v1/users/{id}/role-grant/confirm)"`
+	FailedSignIns      int           `json:"failed_sign_ins" doc:"consecutive failed sign-ins since the last success (users list and detail)"`
+	SignInDelayedUntil *time.Time    `json:"sign_in_delayed_until" doc:"sign-ins of the account wait until then, from at least one address (users list and detail); a password reset lifts it"`
 	// Identities are the resident ID numbers the account is verified for, masked.
 	Identities []identityDTO `json:"identities" doc:"the resident ID numbers the account is verified for (masked)"`
 	NationalID *string       `json:"national_id" doc:"a staff member's own resident ID number, masked; null for none"`
@@ -100,6 +101,13 @@ type createUserRequest struct {
 	NationalID   string `json:"national_id" doc:"a staff member's own resident ID number (optional): they act on no loan or application of that person"`
 }
 
+// roleGrantDTO is an administrator role waiting for a second administrator.
+type roleGrantDTO struct {
+	Role        string    `json:"role"`
+	RequestedBy int64     `json:"requested_by" doc:"the administrator who granted it"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
 func roleNames(bs []auth.Binding) []string {
 	return auth.Principal{Bindings: bs}.RoleNames()
 }
@@ -108,6 +116,9 @@ func toUser(u user.User) userResponse {
 	r := userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Phone: u.Phone, Roles: roleNames(u.Bindings), Disabled: u.Disabled, CreatedAt: u.CreatedAt,
 		Identities: []identityDTO{}, PasswordChangedAt: u.PasswordChangedAt,
 		FailedSignIns: u.FailedSignIns, SignInDelayedUntil: u.SignInDelayedUntil}
+	if g := u.PendingGrant; g != nil {
+		r.PendingRoleGrant = &roleGrantDTO{Role: string(g.Role), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt}
+	}
 	for _, id := range u.Identities {
 		r.Identities = append(r.Identities, toIdentity(id))
 	}
@@ -293,6 +304,20 @@ func (a *api) routesAccount() {
 				return err
 			}
 			u, err := a.Users.Update(c.Request.Context(), p, id, user.UpdateInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toUser(u))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/users/{id}/role-grant/confirm", Tag: "users", Status: 200,
+		Summary: "Confirm the administrator role (admin, audit_admin) another administrator granted to a user (a second administrator, not the user)", Response: userResponse{}, Errors: []int{401, 403, 404, 409},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "no user with id %q")
+			if err != nil {
+				return err
+			}
+			u, err := a.Users.ConfirmRoleGrant(c.Request.Context(), p, id)
 			if err != nil {
 				return err
 			}

@@ -106,13 +106,21 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	if err != nil {
 		return nil, err
 	}
+	var grants []roleGrantRow
+	if err := s.conn(ctx).Where("user_id IN ?", ids).Find(&grants).Error; err != nil {
+		return nil, translate(err, "role grants")
+	}
+	pending := map[int64]*user.RoleGrant{}
+	for _, g := range grants {
+		pending[g.UserID] = &user.RoleGrant{UserID: g.UserID, Role: auth.Role(g.Role), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt}
+	}
 	out := make([]user.Record, len(rows))
 	for i, r := range rows {
 		out[i] = user.Record{
 			User: user.User{
 				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled, NationalID: deref(r.NationalID),
 				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt, Identities: identities[r.ID],
-				PasswordChangedAt: r.PasswordChangedAt,
+				PasswordChangedAt: r.PasswordChangedAt, PendingGrant: pending[r.ID],
 			},
 			PasswordHash: r.PasswordHash,
 		}
@@ -333,4 +341,27 @@ func (s Users) Locks(ctx context.Context, usernames []string) (map[string]user.L
 		out[*r.Username] = l
 	}
 	return out, nil
+}
+
+type roleGrantRow struct {
+	UserID      int64 `gorm:"primaryKey"`
+	Role        string
+	RequestedBy int64
+	RequestedAt time.Time
+}
+
+func (roleGrantRow) TableName() string { return "role_grants" }
+
+// PutRoleGrant implements user.Store.
+func (s Users) PutRoleGrant(ctx context.Context, g user.RoleGrant) error {
+	row := roleGrantRow{UserID: g.UserID, Role: string(g.Role), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt}
+	return translate(s.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"role", "requested_by", "requested_at"}),
+	}).Create(&row).Error, "role grant")
+}
+
+// DeleteRoleGrant implements user.Store.
+func (s Users) DeleteRoleGrant(ctx context.Context, userID int64) error {
+	return translate(s.conn(ctx).Where("user_id = ?", userID).Delete(&roleGrantRow{}).Error, "role grant")
 }

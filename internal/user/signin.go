@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -318,7 +319,11 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 		}
 		u.Disabled = *in.Disabled
 	}
+	var grant *RoleGrant
 	if in.Role != nil || in.DistrictCode != nil || in.BankCode != nil {
+		if id == p.UserID {
+			return User{}, apperr.Forbiddenf("you cannot change your own roles or bindings: another administrator must")
+		}
 		ci := CreateInput{Role: deref(in.Role), DistrictCode: deref(in.DistrictCode), BankCode: deref(in.BankCode)}
 		if in.Role == nil && len(rec.Bindings) > 0 {
 			ci.Role = string(rec.Bindings[0].Role)
@@ -330,10 +335,11 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 		} else if err := s.checkBinding(ctx, role, ci, &f, &b); err != nil {
 			return User{}, err
 		}
-		if id == p.UserID && role != auth.Admin {
-			f.Add("role", "you cannot take the admin role from yourself")
+		if role.Administrative() && !slices.Equal(rec.Bindings, []auth.Binding{b}) {
+			grant = &RoleGrant{Role: role, RequestedBy: p.UserID, RequestedAt: s.now().UTC()}
+		} else {
+			u.Bindings = []auth.Binding{b}
 		}
-		u.Bindings = []auth.Binding{b}
 	}
 	if in.NationalID != nil {
 		u.NationalID = *in.NationalID
@@ -354,8 +360,73 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 				return err
 			}
 		}
-		return s.audit.Record(ctx, p, "user.update", "user", itoa(id), before,
-			map[string]any{"username": u.Username, "name": u.Name, "roles": u.Bindings, "disabled": u.Disabled, "national_id": u.NationalID})
+		if err := s.audit.Record(ctx, p, "user.update", "user", itoa(id), before,
+			map[string]any{"username": u.Username, "name": u.Name, "roles": u.Bindings, "disabled": u.Disabled, "national_id": u.NationalID}); err != nil {
+			return err
+		}
+		if grant != nil {
+			u.PendingGrant = grant
+			return s.requestGrant(ctx, p, grant, id)
+		}
+		if in.Role != nil || in.DistrictCode != nil || in.BankCode != nil {
+			// A role set directly replaces any grant still waiting.
+			u.PendingGrant = nil
+			return s.store.DeleteRoleGrant(ctx, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// requestGrant stores g (if any) for user id and audits the request.
+func (s *Service) requestGrant(ctx context.Context, p auth.Principal, g *RoleGrant, id int64) error {
+	if g == nil {
+		return nil
+	}
+	g.UserID = id
+	if err := s.store.PutRoleGrant(ctx, *g); err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, p, "user.role_grant_request", "user", itoa(id), nil, map[string]any{"role": g.Role})
+}
+
+// ConfirmRoleGrant applies the administrator role another administrator
+// granted to user id (三员分立): the one who asked for it, and the user it
+// is for, cannot confirm it (403 four_eyes).
+func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id int64) (User, error) {
+	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
+		return User{}, apperr.Forbiddenf("only administrators may confirm roles")
+	}
+	rec, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	g := rec.PendingGrant
+	switch {
+	case g == nil:
+		return User{}, apperr.Conflictf("no administrator role waits for confirmation on user %d", id)
+	case g.RequestedBy == p.UserID:
+		return User{}, apperr.New(apperr.Forbidden, "four_eyes", "a second administrator must confirm the role you granted")
+	case id == p.UserID:
+		return User{}, apperr.New(apperr.Forbidden, "four_eyes", "you cannot confirm a role for yourself")
+	}
+	u := rec.User
+	before := auditView{rec.Username, rec.Name, rec.Bindings, rec.NationalID}
+	u.Bindings = []auth.Binding{{Role: g.Role}}
+	u.PendingGrant = nil
+	now := s.now().UTC()
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.UpdateUser(ctx, u, now); err != nil {
+			return err
+		}
+		if err := s.store.DeleteRoleGrant(ctx, id); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, p, "user.role_grant_confirm", "user", itoa(id), before,
+			map[string]any{"username": u.Username, "roles": u.Bindings, "requested_by": g.RequestedBy})
 	})
 	if err != nil {
 		return User{}, err

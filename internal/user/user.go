@@ -40,6 +40,18 @@ type User struct {
 	// holding sign-ins back.
 	FailedSignIns      int
 	SignInDelayedUntil *time.Time
+	// PendingGrant is an administrator role granted by one administrator
+	// that waits for a second one to confirm it.
+	PendingGrant *RoleGrant
+}
+
+// RoleGrant is an administrator role (admin, audit_admin) one administrator
+// granted to a user; it takes effect when another administrator confirms.
+type RoleGrant struct {
+	UserID      int64
+	Role        auth.Role
+	RequestedBy int64
+	RequestedAt time.Time
 }
 
 // Persons are the resident ID numbers the account is known as: its staff
@@ -93,6 +105,10 @@ type Store interface {
 	// UpdateUser writes name, disabled and replaces the role bindings.
 	UpdateUser(ctx context.Context, u User, at time.Time) error
 	ThrottleStore
+	// PutRoleGrant stores the user's waiting grant, replacing any other;
+	// DeleteRoleGrant drops it.
+	PutRoleGrant(ctx context.Context, g RoleGrant) error
+	DeleteRoleGrant(ctx context.Context, userID int64) error
 	DistrictExists(ctx context.Context, code string) (bool, error)
 	BankExists(ctx context.Context, code string) (bool, error)
 }
@@ -239,13 +255,22 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 	}
 	now := s.now().UTC()
 	u := User{Username: in.Username, Name: in.Name, Phone: in.Phone, Bindings: []auth.Binding{b}, CreatedAt: now, PasswordChangedAt: now, NationalID: nationalID}
+	if role.Administrative() && actor.UserID != 0 {
+		// 三员分立: an administrator's role needs a second administrator. The
+		// command line, which makes the first one, is trusted as it is.
+		u.Bindings = nil
+		u.PendingGrant = &RoleGrant{Role: role, RequestedBy: actor.UserID, RequestedAt: now}
+	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		id, err := s.store.CreateUser(ctx, Record{User: u, PasswordHash: hash})
 		if err != nil {
 			return err
 		}
 		u.ID = id
-		return s.audit.Record(ctx, actor, "user.create", "user", itoa(id), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID})
+		if err := s.audit.Record(ctx, actor, "user.create", "user", itoa(id), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID}); err != nil {
+			return err
+		}
+		return s.requestGrant(ctx, actor, u.PendingGrant, id)
 	})
 	if err != nil {
 		return User{}, err
