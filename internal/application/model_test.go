@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/policy"
 )
 
@@ -143,6 +144,27 @@ func TestDecidedOtherStage(t *testing.T) {
 	for _, c := range cases {
 		if got := a.DecidedOtherStage(c.user, c.stage); got != c.want {
 			t.Errorf("DecidedOtherStage(%d, %s) = %v, want %v", c.user, c.stage, got, c.want)
+		}
+	}
+}
+
+func TestInvolves(t *testing.T) {
+	lead, partner, other := "11010519491231002X", "440524188001010014", "411282199001010013"
+	a := Application{ApplicantID: 7, Fields: Fields{NationalID: lead, Partners: []Partner{{NationalID: lead}, {NationalID: partner}}}}
+	for _, c := range []struct {
+		name string
+		p    auth.Principal
+		want bool
+	}{
+		{"the applicant's account", auth.Principal{UserID: 7}, true},
+		{"the lead by number, lower-case check letter", auth.Principal{UserID: 8, Persons: []string{"11010519491231002x"}}, true},
+		{"a partner by number", auth.Principal{UserID: 9, Persons: []string{other, partner}}, true},
+		{"someone else", auth.Principal{UserID: 10, Persons: []string{other}}, false},
+		{"no number, another account", auth.Principal{UserID: 11}, false},
+		{"a system principal", auth.System("daily-job"), false},
+	} {
+		if got := a.Involves(c.p); got != c.want {
+			t.Errorf("%s: Involves = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
