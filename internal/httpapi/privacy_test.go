@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/user"
 )
 
 // Resident IDs and phone numbers are shown in full only to the applicant and
@@ -72,7 +74,11 @@ func TestAuditTrailMasksPersonalData(t *testing.T) {
 		"start_date": "2024-03-01", "end_date": "2024-03-10", "certificate_no": "SYB-AUDIT-1", "district_code": apptest.District,
 	}).Want(201)
 	full := []string{body["national_id"].(string), partner, "13800138000", "13900139000", "13700137000"}
-	for who, tok := range map[string]string{"auditor": c.auditor, "admin": c.admin} {
+	if _, err := c.s.App.Users.CreateFromCLI(context.Background(), user.CreateInput{Username: "auditadmin", Password: apptest.Password, Role: "audit_admin"}); err != nil {
+		t.Fatal(err)
+	}
+	auditAdmin := c.s.Login("auditadmin", apptest.Password)
+	for who, tok := range map[string]string{"auditor": c.auditor, "admin": c.admin, "audit admin": auditAdmin} {
 		raw := string(c.s.Do("GET", "/api/v1/audit-events?page_size=200", tok, nil).Want(200).Body)
 		for _, v := range full {
 			if strings.Contains(raw, v) {
