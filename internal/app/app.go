@@ -62,7 +62,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, dbc, cfg.DBMaxOpenConns)
+	db, err := store.Open(ctx, dbc, store.Pool{MaxOpen: cfg.DBMaxOpenConns, Timeout: cfg.DBTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ type Config struct {
 	RegistrationsPerHour int `yaml:"registrations_per_hour"`
 	// DBMaxOpenConns bounds the connection pool.
 	DBMaxOpenConns int `yaml:"db_max_open_conns"`
+	// DBTimeout bounds every database statement and every wait for a
+	// pooled connection: past it the request answers 503 unavailable.
+	DBTimeout time.Duration `yaml:"db_timeout"`
 	// TrustedProxies lists the proxy addresses whose X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// MetricsAddr, when set, is a listen address of its own for /metrics,
@@ -86,6 +89,7 @@ func Defaults() Config {
 		PasswordCost:         12,
 		RegistrationsPerHour: 20,
 		DBMaxOpenConns:       20,
+		DBTimeout:            5 * time.Second,
 		ReadHeaderTimeout:    5 * time.Second,
 		ReadTimeout:          30 * time.Second,
 	}
@@ -145,6 +149,7 @@ func Load(getenv func(string) string) (Config, error) {
 	num("CHUANGDAI_PASSWORD_EXPIRY_DAYS", &cfg.PasswordExpiryDays)
 	num("CHUANGDAI_REGISTRATIONS_PER_HOUR", &cfg.RegistrationsPerHour)
 	num("CHUANGDAI_DB_MAX_OPEN_CONNS", &cfg.DBMaxOpenConns)
+	dur("CHUANGDAI_DB_TIMEOUT", &cfg.DBTimeout)
 	str("CHUANGDAI_METRICS_ADDR", &cfg.MetricsAddr)
 	str("CHUANGDAI_METRICS_TOKEN", &cfg.MetricsToken)
 	str("CHUANGDAI_IDENTITY_VERIFIER_URL", &cfg.IdentityVerifierURL)
@@ -221,6 +226,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBMaxOpenConns < 1 || c.DBMaxOpenConns > 500 {
 		bad("db_max_open_conns %d is out of range: use 1 to 500", c.DBMaxOpenConns)
+	}
+	if c.DBTimeout < 100*time.Millisecond || c.DBTimeout > 5*time.Minute {
+		bad("db_timeout %s is out of range: use between 100ms and 5m (5s is the default)", c.DBTimeout)
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {

@@ -33,11 +33,12 @@ func TestLoadReportsEveryBadValue(t *testing.T) {
 		"CHUANGDAI_METRICS_TOKEN":         "short",
 		"CHUANGDAI_READ_TIMEOUT":          "10m1s",
 		"CHUANGDAI_IDENTITY_VERIFIER_URL": "ftp://realname",
+		"CHUANGDAI_DB_TIMEOUT":            "0s",
 	}))
 	if err == nil {
 		t.Fatal("expected errors")
 	}
-	for _, want := range []string{"addr", "database_url", "token_key", "CHUANGDAI_TOKEN_TTL", "log_level", "metrics_addr", "metrics_token", "read_timeout", "identity_verifier_url"} {
+	for _, want := range []string{"addr", "database_url", "token_key", "CHUANGDAI_TOKEN_TTL", "log_level", "metrics_addr", "metrics_token", "read_timeout", "identity_verifier_url", "db_timeout"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}

@@ -22,7 +22,10 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -45,10 +48,21 @@ type DB struct {
 	// dsn is the PostgreSQL connection string (migrations open their own
 	// connections with it).
 	dsn string
+	// timeout bounds every statement and every wait for a connection.
+	timeout time.Duration
+}
+
+// Pool says how many connections the store opens at most and how long one
+// database call may take.
+type Pool struct {
+	MaxOpen int
+	// Timeout bounds every statement and every wait for a pooled
+	// connection (see deadlines).
+	Timeout time.Duration
 }
 
 // Open connects to the database named by d. It does not migrate.
-func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
+func Open(ctx context.Context, d config.Database, pool Pool) (*DB, error) {
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		TranslateError:         true,
@@ -58,7 +72,17 @@ func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
 	var dial gorm.Dialector
 	switch d.Engine {
 	case config.Postgres:
-		dial = postgres.Open(d.DSN)
+		pc, err := pgx.ParseConfig(d.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("postgres URL: %w", err)
+		}
+		// A statement past its deadline is cancelled on the server (a
+		// cancel request); when even that gets no answer within a second,
+		// the connection is dropped.
+		pc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+		}
+		dial = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pc)})
 	case config.SQLite:
 		if dir := filepath.Dir(d.Path); dir != "" {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -67,8 +91,10 @@ func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
 		}
 		// WAL lets readers go on while one writer writes; immediate
 		// transactions take the write lock at BEGIN, so two writers queue
-		// (busy_timeout) instead of failing half-way.
-		dsn := d.Path + "?_pragma=busy_timeout(15000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// (busy_timeout, as long as any database call may take) instead of
+		// failing half-way.
+		dsn := fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate",
+			d.Path, pool.Timeout.Milliseconds())
 		dial = sqlite.Open(dsn)
 	default:
 		return nil, fmt.Errorf("unknown database engine %q", d.Engine)
@@ -81,10 +107,14 @@ func Open(ctx context.Context, d config.Database, maxOpen int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlDB.SetMaxOpenConns(maxOpen)
-	sqlDB.SetMaxIdleConns(min(maxOpen, 10))
+	sqlDB.SetMaxOpenConns(pool.MaxOpen)
+	sqlDB.SetMaxIdleConns(min(pool.MaxOpen, 10))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN}
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, timeout: pool.Timeout}
+	if err := db.deadlines(); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
@@ -176,15 +206,47 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 type txKey struct{}
 
 // InTx runs fn in a transaction carried by the context. Stores called with
-// that context use it; a nested InTx joins the outer transaction.
-func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+// that context use it; a nested InTx joins the outer transaction. Waiting
+// for the connection, every statement and the commit each have the store's
+// deadline; on PostgreSQL the server is told the same limits for the
+// transaction, so a client cut off mid-transaction (a network that drops
+// everything) cannot keep its locks for longer than idleInTx.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	err := db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
-	})
-	return translate(err, "transaction")
+	c, err := db.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// The transaction lives as long as the request, except that a commit
+	// that does not answer in time is abandoned (the transaction's context
+	// ends, and database/sql rolls back what it can).
+	txCtx, end := context.WithCancel(ctx)
+	defer end()
+	g := db.gdb.WithContext(txCtx)
+	g.Statement.ConnPool = c
+	tx := g.Begin()
+	if tx.Error != nil {
+		return translate(tx.Error, "transaction")
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback().Error
+		}
+	}()
+	if err := db.limitTx(tx); err != nil {
+		return err
+	}
+	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		return translate(err, "transaction")
+	}
+	abandon := time.AfterFunc(db.timeout, end)
+	defer abandon.Stop()
+	done = true
+	return translate(tx.Commit().Error, "transaction")
 }
 
 // conn returns the transaction in ctx, or the pool.
@@ -281,6 +343,14 @@ func unavailable(err error) bool {
 			"57014", // statement timeout or cancelled
 			"55P03", // lock not available in time
 			"58030": // I/O error
+			return true
+		}
+	}
+	// SQLite: busy past busy_timeout, locked, or interrupted at the deadline.
+	var sqliteErr interface{ Code() int }
+	if errors.As(err, &sqliteErr) {
+		switch sqliteErr.Code() & 0xff {
+		case 5, 6, 9: // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT
 			return true
 		}
 	}

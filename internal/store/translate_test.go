@@ -34,6 +34,9 @@ func TestTranslateDatabaseFailures(t *testing.T) {
 		{pg("57014"), apperr.Unavailable, "unavailable"},
 		{pg("55P03"), apperr.Unavailable, "unavailable"},
 		{fmt.Errorf("acquire: %w", context.DeadlineExceeded), apperr.Unavailable, "unavailable"},
+		{fmt.Errorf("step: %w", sqliteCode(9)), apperr.Unavailable, "unavailable"},
+		{fmt.Errorf("step: %w", sqliteCode(5)), apperr.Unavailable, "unavailable"},
+		{fmt.Errorf("step: %w", sqliteCode(1)), apperr.Internal, "internal"},
 		{pg("40001"), apperr.Conflict, "conflict"},
 		{pg("40P01"), apperr.Conflict, "conflict"},
 		{pg("42601"), apperr.Internal, "internal"},
@@ -53,3 +56,9 @@ func TestTranslateDatabaseFailures(t *testing.T) {
 		t.Error("readOnly misjudges")
 	}
 }
+
+// sqliteCode is an error with a SQLite result code, as the driver returns.
+type sqliteCode int
+
+func (c sqliteCode) Error() string { return fmt.Sprintf("sqlite error %d", int(c)) }
+func (c sqliteCode) Code() int     { return int(c) }
