@@ -57,12 +57,15 @@ type DB struct {
 type Pool struct {
 	MaxOpen int
 	// Timeout bounds every statement and every wait for a pooled
-	// connection (see deadlines).
+	// connection (see deadlines); zero is the configuration's default.
 	Timeout time.Duration
 }
 
 // Open connects to the database named by d. It does not migrate.
 func Open(ctx context.Context, d config.Database, pool Pool) (*DB, error) {
+	if pool.Timeout <= 0 {
+		pool.Timeout = config.Defaults().DBTimeout
+	}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		TranslateError:         true,

@@ -39,7 +39,7 @@ func TestIdentitiesBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, dbc, 2)
+	db, err := store.Open(ctx, dbc, store.Pool{MaxOpen: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
