@@ -93,11 +93,11 @@ func Open(ctx context.Context, d config.Database, pool Pool) (*DB, error) {
 			}
 		}
 		// WAL lets readers go on while one writer writes; immediate
-		// transactions take the write lock at BEGIN, so two writers queue
-		// (busy_timeout, as long as any database call may take) instead of
-		// failing half-way.
+		// transactions take the write lock at BEGIN, so writers queue
+		// (busy_timeout: three deadlines, 15 s by default, as the one
+		// writer at a time may be an import) instead of failing half-way.
 		dsn := fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate",
-			d.Path, pool.Timeout.Milliseconds())
+			d.Path, 3*pool.Timeout.Milliseconds())
 		dial = sqlite.Open(dsn)
 	default:
 		return nil, fmt.Errorf("unknown database engine %q", d.Engine)
