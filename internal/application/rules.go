@@ -11,6 +11,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
@@ -401,20 +402,18 @@ func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractIn
 	return c, f.Err()
 }
 
-// ParseFilter reads a queue's query parameters (status, district_code,
-// bank_code, key_group, borrower_type, from, to, q) through get, adding a
-// field error for each bad value.
+// ParseFilter reads a queue's query parameters (status — one or several
+// separated by commas, district_code, bank_code, key_group, borrower_type,
+// from, to, q, sort) through get, adding a field error for each bad value.
 func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 	out := Filter{
-		Status:       Status(strings.TrimSpace(get("status"))),
+		Statuses:     listing.Values(get("status"), "status", "status", Statuses, f),
+		Sort:         listing.ParseSort(get("sort"), SortKeys, f),
 		DistrictCode: strings.TrimSpace(get("district_code")),
 		BankCode:     strings.TrimSpace(get("bank_code")),
 		KeyGroup:     strings.TrimSpace(get("key_group")),
 		BorrowerType: BorrowerType(strings.TrimSpace(get("borrower_type"))),
 		Query:        strings.TrimSpace(get("q")),
-	}
-	if out.Status != "" && !out.Status.Valid() {
-		f.Addf("status", "must be one of %s", msg.OneOf("status", Statuses...))
 	}
 	if out.DistrictCode != "" && !districtPattern.MatchString(out.DistrictCode) {
 		f.Add("district_code", "must be a 6-digit district code, such as 411282")
@@ -430,6 +429,9 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 	}
 	if len([]rune(out.Query)) > 100 {
 		f.Add("q", "must be at most 100 characters")
+	}
+	if r, err := idnum.ParseResident(out.Query); err == nil {
+		out.NationalID = r.Number
 	}
 	var from, to time.Time
 	for _, d := range []struct {

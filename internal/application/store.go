@@ -6,6 +6,7 @@ import (
 
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
+	"chuangdai/internal/listing"
 )
 
 // Store is what applications need from persistence. Writes run inside the
@@ -61,9 +62,13 @@ type History struct {
 	AnyOverdue bool
 }
 
+// SortKeys are the columns a queue sorts by (sort=key or sort=-key).
+var SortKeys = []string{"submitted_at", "created_at", "updated_at", "number", "name", "amount", "status", "district_code", "bank_code"}
+
 // Filter selects applications for a queue. Zero values select everything.
 type Filter struct {
-	Status       Status
+	// Statuses keeps applications in any of them.
+	Statuses     []Status
 	DistrictCode string
 	BankCode     string
 	KeyGroup     string
@@ -72,10 +77,15 @@ type Filter struct {
 	// Shanghai days, YYYY-MM-DD).
 	SubmittedFrom string
 	SubmittedTo   string
-	// Query searches number, name and business name.
-	Query string
+	// Query searches number, name and business name, or is a whole resident
+	// ID number (NationalID is then set to it, normalised).
+	Query      string
+	NationalID string
+	// Sort is the order asked for; the zero Sort is the default order.
+	Sort listing.Sort
 	// NewestFirst sorts by creation, newest first (the applicant's own list);
-	// otherwise the oldest submission comes first (officers' queues).
+	// otherwise the oldest submission comes first (officers' queues). It is
+	// the default order, used when Sort is zero.
 	NewestFirst bool
 }
 

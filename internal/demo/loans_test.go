@@ -19,7 +19,7 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 	}
 	auditor := d.ByName["auditor"]
 	for _, st := range loan.Statuses {
-		ls, n, err := a.Loans.List(ctx, auditor, loan.Filter{Status: st}, 0, 10)
+		ls, n, err := a.Loans.List(ctx, auditor, loan.Filter{Statuses: []loan.Status{st}}, 0, 10)
 		if err != nil || n < 1 {
 			t.Fatalf("%s loans: %d, %v", st, n, err)
 		}
@@ -27,7 +27,7 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 			t.Errorf("overdue demo loan without days overdue: %+v", ls[0])
 		}
 	}
-	active, _, err := a.Loans.List(ctx, auditor, loan.Filter{Status: loan.Active}, 0, 200)
+	active, _, err := a.Loans.List(ctx, auditor, loan.Filter{Statuses: []loan.Status{loan.Active}}, 0, 200)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -331,14 +331,15 @@ func bindOptional(c *gin.Context, dst any) error {
 }
 
 var applicationListQuery = []Param{
-	{"status", "string", "draft, eligibility_review, guarantee_review, bank_review, approved, disbursed, returned, rejected or withdrawn"},
+	{"status", "string", "draft, eligibility_review, guarantee_review, bank_review, approved, disbursed, returned, rejected or withdrawn; several separated by commas"},
 	{"district_code", "string", "6-digit district code"},
 	{"bank_code", "string", "handling bank code"},
 	{"key_group", "string", "one of the ten key groups"},
 	{"borrower_type", "string", "individual, partnership or enterprise"},
 	{"from", "string", "first submission day, YYYY-MM-DD"},
 	{"to", "string", "last submission day, YYYY-MM-DD"},
-	{"q", "string", "text searched in number, name and business name"},
+	{"q", "string", "text searched in number, name and business name, or a whole resident ID number"},
+	sortParam(application.SortKeys, "the applicant's own newest first, officers' oldest submission first"),
 	{"page", "integer", "page number from 1"},
 	{"page_size", "integer", "items per page, 1 to 200"},
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -81,4 +82,10 @@ func pathID(c *gin.Context, notFound string) (int64, error) {
 		return 0, apperr.NotFoundf(notFound, c.Param("id"))
 	}
 	return id, nil
+}
+
+// sortParam documents the sort parameter of a list sorting by keys.
+func sortParam(keys []string, def string) Param {
+	return Param{Name: "sort", Type: "string", Description: "the column to sort by, " + strings.Join(keys, ", ") +
+		"; a leading - sorts it in reverse (default " + def + ")"}
 }

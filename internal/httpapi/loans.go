@@ -372,9 +372,17 @@ func pathPeriod(c *gin.Context) (string, error) {
 }
 
 var loanListQuery = append([]Param{
-	{Name: "status", Type: "string", Description: "active, overdue, settled, compensated or written_off"},
+	{Name: "status", Type: "string", Description: "active, overdue, settled, compensated or written_off; several separated by commas"},
 	{Name: "district_code", Type: "string", Description: "only this district"},
 	{Name: "bank_code", Type: "string", Description: "only this bank"},
+	{Name: "key_group", Type: "string", Description: "only this key group"},
+	{Name: "borrower_type", Type: "string", Description: "individual, partnership or enterprise"},
+	{Name: "disbursed_from", Type: "string", Description: "first disbursement day, YYYY-MM-DD"},
+	{Name: "disbursed_to", Type: "string", Description: "last disbursement day, YYYY-MM-DD"},
+	{Name: "maturity_from", Type: "string", Description: "first maturity day, YYYY-MM-DD"},
+	{Name: "maturity_to", Type: "string", Description: "last maturity day, YYYY-MM-DD"},
+	{Name: "q", Type: "string", Description: "the loan number or its start, the bank's reference, the start of the borrower's name, or a whole resident ID number"},
+	sortParam(loan.SortKeys, "-disbursed_on"),
 }, pageParams...)
 
 func (a *api) routesLoans() {
@@ -403,12 +411,11 @@ func (a *api) routesLoans() {
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields
 			pg := readPage(c, &f)
+			filter := loan.ParseFilter(c.Query, &f)
 			if err := f.Err(); err != nil {
 				return err
 			}
-			ls, total, err := a.Loans.List(c.Request.Context(), p, loan.Filter{
-				Status: loan.Status(c.Query("status")), DistrictCode: c.Query("district_code"), BankCode: c.Query("bank_code"),
-			}, pg.offset(), pg.PageSize)
+			ls, total, err := a.Loans.List(c.Request.Context(), p, filter, pg.offset(), pg.PageSize)
 			if err != nil {
 				return err
 			}

@@ -234,9 +234,6 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 	if scope.Empty() {
 		return nil, 0, apperr.Forbiddenf("your role does not see loans")
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, 0, apperr.Field("status", "must be one of %s", msg.OneOf("loan_status", Statuses...))
-	}
 	return s.store.List(ctx, f, scope, offset, limit)
 }
 

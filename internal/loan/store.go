@@ -9,6 +9,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/listing"
 )
 
 // Store is what loans need from persistence. Writes run inside the
@@ -66,11 +67,24 @@ type Applications interface {
 	MarkDisbursed(ctx context.Context, id int64, version int, at time.Time, actor auth.Principal) error
 }
 
-// Filter selects loans for a list. Zero values select everything.
+// Filter selects loans for a list (see ParseFilter). Zero values select
+// everything.
 type Filter struct {
-	Status       Status
+	Statuses     []Status
 	DistrictCode string
 	BankCode     string
+	KeyGroup     string
+	BorrowerType string
+	// Disbursed and Matures bound the disbursement and maturity days
+	// (inclusive; zero: open).
+	DisbursedFrom, DisbursedTo time.Time
+	MaturesFrom, MaturesTo     time.Time
+	// Search finds a loan by its number (or the start of it), the bank's
+	// reference, the start of the borrower's name, or a whole resident ID
+	// number (NationalID, normalised).
+	Search     string
+	NationalID string
+	Sort       listing.Sort
 }
 
 // SubsidyTotal is one district's subsidy of a quarter, by status.

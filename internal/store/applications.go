@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
@@ -452,8 +454,8 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	}
 	q := s.conn(ctx).Model(&applicationRow{})
 	q = scoped(q, scope, "applicant_id")
-	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
 	}
 	if f.DistrictCode != "" {
 		q = q.Where("district_code = ?", f.DistrictCode)
@@ -473,7 +475,10 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	if f.SubmittedTo != "" {
 		q = q.Where("submitted_on <= ?", f.SubmittedTo)
 	}
-	if f.Query != "" {
+	switch {
+	case f.NationalID != "":
+		q = q.Where("national_id = ?", f.NationalID)
+	case f.Query != "":
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
 		q = q.Where(`(lower(number) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' OR lower(business_name) LIKE ? ESCAPE '\')`, like, like, like)
 	}
@@ -481,11 +486,12 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err, "applications")
 	}
-	if f.NewestFirst {
-		q = q.Order("created_at DESC").Order("id DESC")
-	} else {
-		q = q.Order("CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END").Order("submitted_at").Order("id")
-	}
+	q = ordered(q, f.Sort, applicationSorts, func(q *gorm.DB) *gorm.DB {
+		if f.NewestFirst {
+			return q.Order("created_at DESC").Order("id DESC")
+		}
+		return q.Order("CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END").Order("submitted_at").Order("id")
+	})
 	var rows []applicationRow
 	if err := page(q, offset, limit).Select(applicationSelect).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "applications")
@@ -499,6 +505,13 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 		out[i] = a
 	}
 	return out, total, nil
+}
+
+// applicationSorts are the columns of application.SortKeys.
+var applicationSorts = map[string]sortColumn{
+	"submitted_at": {"submitted_at", true}, "created_at": {"created_at", false}, "updated_at": {"updated_at", false},
+	"number": {"number", false}, "name": {"name", false}, "amount": {"amount_fen", false}, "status": {"status", false},
+	"district_code": {"district_code", false}, "bank_code": {"bank_code", false},
 }
 
 func escapeLike(s string) string {

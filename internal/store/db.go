@@ -36,6 +36,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/msg"
 	"chuangdai/migrations"
 )
@@ -412,4 +413,29 @@ func page(q *gorm.DB, offset, limit int) *gorm.DB {
 		q = q.Offset(offset)
 	}
 	return q
+}
+
+// sortColumn is a column a list sorts by; nullable ones sort their NULLs
+// last in both directions and on both engines.
+type sortColumn struct {
+	expr     string
+	nullable bool
+}
+
+// ordered sorts q by s over the list's columns (the keys its service
+// checked), with id in the same direction to break ties; the zero Sort
+// keeps the list's default order def.
+func ordered(q *gorm.DB, s listing.Sort, columns map[string]sortColumn, def func(*gorm.DB) *gorm.DB) *gorm.DB {
+	c, ok := columns[s.Key]
+	if !ok {
+		return def(q)
+	}
+	dir := " ASC"
+	if s.Desc {
+		dir = " DESC"
+	}
+	if c.nullable {
+		q = q.Order("CASE WHEN " + c.expr + " IS NULL THEN 1 ELSE 0 END")
+	}
+	return q.Order(c.expr + dir).Order("id" + dir)
 }
