@@ -227,13 +227,17 @@ func toReconciliation(r report.Reconciliation) reportReconciliationResponse {
 // answerReport writes the JSON answer, or the same figures as a CSV or XLSX
 // download.
 func answerReport(c *gin.Context, format string, body any, table func() report.Table) error {
+	headers, err := report.ParseHeaders(c.Query("headers"))
+	if err != nil {
+		return err
+	}
 	switch format {
 	case report.FormatCSV:
 		t := table()
 		c.Header("Content-Type", report.MediaCSV)
 		c.Header("Content-Disposition", `attachment; filename="`+t.Name+`.csv"`)
 		c.Status(http.StatusOK)
-		return report.WriteCSV(c.Writer, t)
+		return report.WriteCSV(c.Writer, t, headers)
 	case report.FormatXLSX:
 		t := table()
 		c.Header("Content-Type", report.MediaXLSX)
@@ -248,11 +252,12 @@ func answerReport(c *gin.Context, format string, body any, table func() report.T
 func (a *api) routesReports() {
 	readErrors := []int{401, 403, 422}
 	format := Param{Name: "format", Type: "string", Description: "csv or xlsx for a download (Content-Disposition: attachment) with the same figures; JSON otherwise"}
+	headers := Param{Name: "headers", Type: "string", Description: "the header row of a CSV download: labels (the Chinese column names, default) or fields (the JSON field names)"}
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/progress", Tag: "reports", Status: 200,
 		Summary:  "Progress bulletin (通报): loans disbursed from 1 January through a day per district against the annual targets, with the returning-migrant-worker block (finance auditors, admins)",
 		Response: reportProgressResponse{}, Errors: readErrors,
 		Query: []Param{{Name: "year", Type: "integer", Description: "the year (default: through's year, or this year)"},
-			{Name: "through", Type: "string", Description: "last day counted, YYYY-MM-DD within year (default: today, or 31 December of a past year)"}, format},
+			{Name: "through", Type: "string", Description: "last day counted, YYYY-MM-DD within year (default: today, or 31 December of a past year)"}, format, headers},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
@@ -269,7 +274,7 @@ func (a *api) routesReports() {
 		Response: reportDisbursementsResponse{}, Errors: readErrors,
 		Query: []Param{{Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (default: 1 January of to's year)"},
 			{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"},
-			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, gender, month or quarter"}, format},
+			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, gender, month or quarter"}, format, headers},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
@@ -284,7 +289,7 @@ func (a *api) routesReports() {
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/portfolio", Tag: "reports", Status: 200,
 		Summary:  "Portfolio on a day: outstanding balance, overdue amount and rate, compensation, recovery, cumulative recovery rate of matured loans, subsidy claimed and paid; per district and in total (finance auditors, admins)",
 		Response: reportPortfolioResponse{}, Errors: readErrors,
-		Query: []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD, not in the future (default: today)"}, format},
+		Query: []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD, not in the future (default: today)"}, format, headers},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
@@ -301,7 +306,7 @@ func (a *api) routesReports() {
 		{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"}}
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200,
 		Summary:  "Reconciliation of the banks' disbursement lists with the recorded disbursements of a period, per bank: matched, missing on either side, amount differences (finance auditors, admins)",
-		Response: reportReconciliationResponse{}, Errors: readErrors, Query: append(reconcileQuery, format),
+		Response: reportReconciliationResponse{}, Errors: readErrors, Query: append(reconcileQuery, format, headers),
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {

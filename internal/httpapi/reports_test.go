@@ -142,7 +142,7 @@ func TestProgressBulletinFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRows := progressRecords(want)
-	if !reflect.DeepEqual(records[1:], wantRows) || strings.Join(records[0], ",") != "block,district_code,district_name,loans,amount,target_amount,completion_pct" {
+	if !reflect.DeepEqual(records[1:], wantRows) || strings.Join(records[0], ",") != "类别,区划代码,单位,发放笔数,发放金额(元),年度目标(元),完成率(%)" {
 		t.Errorf("CSV\n got %q\nwant %q", records, wantRows)
 	}
 
@@ -198,8 +198,8 @@ func progressRecords(p progressBody) [][]string {
 			out = append(out, []string{block, r.DistrictCode, r.DistrictName, strconv.FormatInt(r.Loans, 10), r.Amount, deref(r.TargetAmount), deref(r.CompletionPct)})
 		}
 	}
-	add("all", p.Rows, p.Total)
-	add("returnee", p.Returnee.Rows, p.Returnee.Total)
+	add("全部贷款", p.Rows, p.Total)
+	add("返乡创业农民工", p.Returnee.Rows, p.Returnee.Total)
 	return out
 }
 
@@ -571,7 +571,7 @@ func TestReconciliationPerBank(t *testing.T) {
 	}
 	csvBody := s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31&format=csv", c.auditor, nil).Want(200).Body
 	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvBody, []byte("\xEF\xBB\xBF")))).ReadAll()
-	if err != nil || len(records) != 2 || records[1][1] != "missing_in_bank" || records[1][2] != refB || records[1][6] != "200000.00" {
+	if err != nil || len(records) != 2 || records[1][1] != "中国工商银行三门峡分行" || records[1][2] != "银行清单中没有" || records[1][3] != refB || records[1][7] != "200000.00" {
 		t.Errorf("reconciliation CSV %q %v", records, err)
 	}
 	// Resident IDs are masked in the reconciliation and its exports.
@@ -583,11 +583,12 @@ func TestReconciliationPerBank(t *testing.T) {
 	}
 }
 
-// exportRows downloads path as CSV and as XLSX and returns the CSV header,
-// the CSV rows and the workbook's data rows (raw cell values).
+// exportRows downloads path as CSV (with the JSON field names as its
+// header) and as XLSX and returns the CSV header, the CSV rows and the
+// workbook's data rows (raw cell values).
 func exportRows(t *testing.T, s *apptest.Server, token, path string) ([]string, [][]string, [][]string) {
 	t.Helper()
-	c := s.Do("GET", path+"&format=csv", token, nil).Want(200)
+	c := s.Do("GET", path+"&format=csv&headers=fields", token, nil).Want(200)
 	if !bytes.HasPrefix(c.Body, []byte("\xEF\xBB\xBF")) || !strings.HasPrefix(c.Header.Get("Content-Disposition"), "attachment; filename=") {
 		t.Fatalf("CSV download of %s: %q", path, c.Header.Get("Content-Disposition"))
 	}

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/sheet"
 )
 
 // Export formats.
@@ -36,8 +40,9 @@ const (
 	Pct
 )
 
-// Column is one column of an exported table: Key is the JSON field name
-// (the CSV header), Label what a workbook shows.
+// Column is one column of an exported table: Key is the JSON field name,
+// Label the Chinese header that files show (CSV with headers=fields shows
+// the keys instead, for scripts).
 type Column struct {
 	Key   string
 	Label string
@@ -54,10 +59,32 @@ type Table struct {
 	Rows    [][]string
 }
 
+// Headers says what the header row of a CSV export names.
+type Headers int
+
+// Labels (the default) writes the Chinese labels, Fields the JSON field
+// names.
+const (
+	Labels Headers = iota
+	Fields
+)
+
+// ParseHeaders reads the headers parameter: "" or "labels", or "fields".
+func ParseHeaders(v string) (Headers, error) {
+	switch strings.TrimSpace(v) {
+	case "", "labels":
+		return Labels, nil
+	case "fields":
+		return Fields, nil
+	}
+	return Labels, apperr.Field("headers", "must be labels (the Chinese column names, the default) or fields (the JSON field names)")
+}
+
 // WriteCSV writes t as CSV in UTF-8 with a byte order mark, so that Excel
-// and WPS read the Chinese text correctly: the header row of field names,
-// then one line per row, written as it goes.
-func WriteCSV(w io.Writer, t Table) error {
+// and WPS read the Chinese text correctly: the header row, then one line per
+// row, written as it goes. Text cells are neutralised against formulas
+// (sheet.CSVText).
+func WriteCSV(w io.Writer, t Table, h Headers) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
 	}
@@ -65,13 +92,23 @@ func WriteCSV(w io.Writer, t Table) error {
 	cw.UseCRLF = true
 	header := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		header[i] = c.Key
+		header[i] = c.Label
+		if h == Fields {
+			header[i] = c.Key
+		}
 	}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
+	line := make([]string, len(t.Columns))
 	for _, r := range t.Rows {
-		if err := cw.Write(r); err != nil {
+		for i, v := range r {
+			if t.Columns[i].Kind == Text {
+				v = sheet.CSVText(v)
+			}
+			line[i] = v
+		}
+		if err := cw.Write(line[:len(r)]); err != nil {
 			return err
 		}
 	}
@@ -151,6 +188,8 @@ func WriteXLSX(w io.Writer, t Table, exportedAt time.Time) error {
 // beijing is the bureau's clock for the time of export.
 var beijing = time.FixedZone("CST", 8*3600)
 
+// xlsxCell is one cell of a workbook: text as a string cell, never a
+// formula, whatever it starts with; numbers as numbers.
 func xlsxCell(kind CellKind, v string, amount, pct int) any {
 	if v == "" || kind == Text {
 		return excelize.Cell{Value: v}

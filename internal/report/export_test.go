@@ -25,7 +25,7 @@ func sampleTable() Table {
 
 func TestWriteCSVHasBOMAndTheSameCells(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteCSV(&b, sampleTable()); err != nil {
+	if err := WriteCSV(&b, sampleTable(), Fields); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(b.Bytes(), []byte("\xEF\xBB\xBF")) {
@@ -38,6 +38,40 @@ func TestWriteCSVHasBOMAndTheSameCells(t *testing.T) {
 	want := append([][]string{{"district_name", "loans", "amount", "completion_pct"}}, sampleTable().Rows...)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("CSV\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestWriteCSVNeutralisesFormulasInText: a text cell that a spreadsheet
+// would run as a formula gets a leading apostrophe; numbers stay numbers;
+// the header row is the Chinese labels by default.
+func TestWriteCSVNeutralisesFormulasInText(t *testing.T) {
+	tbl := sampleTable()
+	tbl.Rows = [][]string{{"=HYPERLINK(\"http://x\")", "-1", "-5.00", ""}, {"@SUM(1+1)", "2", "3.00", "1.00"}}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, tbl, Labels); err != nil {
+		t.Fatal(err)
+	}
+	got, err := csv.NewReader(bytes.NewReader(b.Bytes()[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"单位", "笔数", "金额(元)", "完成率(%)"}, {"'=HYPERLINK(\"http://x\")", "-1", "-5.00", ""}, {"'@SUM(1+1)", "2", "3.00", "1.00"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("CSV\n got %q\nwant %q", got, want)
+	}
+	b.Reset()
+	if err := WriteXLSX(&b, tbl, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v, _ := f.GetCellValue("Sheet1", "A3")
+	formula, _ := f.GetCellFormula("Sheet1", "A3")
+	if typ, _ := f.GetCellType("Sheet1", "A3"); v != "=HYPERLINK(\"http://x\")" || formula != "" || (typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString) {
+		t.Errorf("workbook cell %q, formula %q, type %v: want the text as a string", v, formula, typ)
 	}
 }
 

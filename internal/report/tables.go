@@ -59,8 +59,8 @@ func (p Progress) Table() Table {
 			t.Rows = append(t.Rows, []string{block, r.DistrictCode, r.DistrictName, num(r.Loans), amt(r.Amount), optAmt(r.TargetAmount), optStr(r.CompletionPct)})
 		}
 	}
-	add("all", p.Block)
-	add("returnee", p.Returnee)
+	add("全部贷款", p.Block)
+	add("返乡创业农民工", p.Returnee)
 	return t
 }
 
@@ -122,7 +122,7 @@ func (r Reconciliation) Table() Table {
 		Title:  "经办银行放款对账",
 		Period: day(r.From) + " 至 " + day(r.To),
 		Columns: []Column{
-			{"bank_code", "银行", Text}, {"kind", "差异类型", Text}, {"bank_reference", "银行流水号", Text},
+			{"bank_code", "银行代码", Text}, {"bank_name", "经办银行", Text}, {"kind", "差异类型", Text}, {"bank_reference", "银行流水号", Text},
 			{"loan_number", "贷款编号", Text}, {"name", "姓名", Text}, {"disbursed_on", "放款日期", Text},
 			{"recorded_amount", "系统金额(元)", Money}, {"reported_amount", "银行金额(元)", Money}, {"row", "银行清单行号", Int},
 		},
@@ -131,13 +131,13 @@ func (r Reconciliation) Table() Table {
 		for _, set := range []struct {
 			kind  string
 			items []Difference
-		}{{"missing_in_bank", b.MissingInBank}, {"missing_in_records", b.MissingInRecords}, {"amount_difference", b.AmountDifferences}} {
+		}{{"银行清单中没有", b.MissingInBank}, {"系统中没有", b.MissingInRecords}, {"金额不符", b.AmountDifferences}} {
 			for _, d := range set.items {
 				row := ""
 				if d.Row > 0 {
 					row = strconv.Itoa(d.Row)
 				}
-				t.Rows = append(t.Rows, []string{b.BankCode, set.kind, d.BankReference, d.LoanNumber, d.Name, day(d.DisbursedOn),
+				t.Rows = append(t.Rows, []string{b.BankCode, b.BankName, set.kind, d.BankReference, d.LoanNumber, d.Name, day(d.DisbursedOn),
 					fenStr(d.RecordedAmount), fenStr(d.ReportedAmount), row})
 			}
 		}

@@ -50,7 +50,7 @@ func (t Template) WriteCSV(w io.Writer) error {
 	header := make([]string, len(t.Spec.Columns))
 	example := make([]string, len(t.Spec.Columns))
 	for i, c := range t.Spec.Columns {
-		header[i], example[i] = headerOf(c), c.Example
+		header[i], example[i] = CSVText(headerOf(c)), CSVText(c.Example)
 	}
 	if err := cw.Write(header); err != nil {
 		return err
