@@ -30,6 +30,8 @@ Usage:
   chuangdai seed demo [--if-empty] [--credentials-file F]
                                     load the demo data set into an empty database
   chuangdai backup --to FILE        online backup: a SQLite copy, or a pg_dump custom-format file
+  chuangdai restore --from FILE     put a backup in place (service stopped; PostgreSQL: into an
+                                    empty database), migrate it and verify its audit chain
   chuangdai jobs run-daily [--date YYYY-MM-DD]
                                     mark overdue loans as of the day (default today); safe to re-run
 
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return seedDemo(ctx, cfg, log, args[1:], stdout)
 	case "backup":
 		return backup(ctx, cfg, log, args, stdout)
+	case "restore":
+		return restore(ctx, cfg, log, args, stdout)
 	case "jobs":
 		return jobs(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
@@ -158,6 +162,38 @@ func backup(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 		return err
 	}
 	fmt.Fprintln(stdout, "backup written to", *to)
+	return nil
+}
+
+func restore(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	from := fs.String("from", "", "the backup file to restore")
+	if err := fs.Parse(args); err != nil || *from == "" {
+		return errors.New("usage: chuangdai restore --from FILE (stop the service first; on PostgreSQL restore into an empty database)")
+	}
+	replaced, err := app.Restore(ctx, cfg, *from)
+	if err != nil {
+		return err
+	}
+	if replaced != "" {
+		fmt.Fprintln(stdout, "the database that was in place is kept as", replaced)
+	}
+	// The restored database is migrated as serve would, and its audit
+	// chain checked.
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("restored, but it does not open: %w", err)
+	}
+	defer a.Close()
+	res, err := a.AuditSv.VerifyChain(ctx)
+	if err != nil {
+		return fmt.Errorf("restored, but the audit chain could not be read: %s", describe(err))
+	}
+	if !res.OK {
+		return fmt.Errorf("restored, but the audit chain is broken at event %d: %s", res.BadID, res.Problem)
+	}
+	fmt.Fprintf(stdout, "restored from %s; audit chain verified (%d events)\n", *from, res.Events)
 	return nil
 }
 

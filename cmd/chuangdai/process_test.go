@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"chuangdai/internal/app"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/idnum"
+	"chuangdai/migrations"
 )
 
 // These tests run the real binary as separate processes.
@@ -147,9 +150,16 @@ func requirePostgres(t *testing.T) string {
 }
 
 // A role change made through one instance is enforced by the other at once:
-// every request reads the caller's roles from the shared database.
+// every request reads the caller's roles from the shared database; directly
+// and through PgBouncer's transaction pooling.
 func TestRoleChangeSeenByOtherInstance(t *testing.T) {
-	db := requirePostgres(t)
+	requirePostgres(t)
+	for _, route := range apptest.Routes(t) {
+		t.Run(route.Name, func(t *testing.T) { roleChangeSeenByOtherInstance(t, route.URL(apptest.DatabaseURL(t))) })
+	}
+}
+
+func roleChangeSeenByOtherInstance(t *testing.T, db string) {
 	t.Setenv("CHUANGDAI_DATABASE_URL", db)
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
 	if _, err := runCLI(t, "Process-pass-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
@@ -386,22 +396,52 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 	}
 }
 
-// Two instances on one PostgreSQL: an idempotency key sent to both at once
-// makes one loan, and the daily job started in two processes at once runs
-// its work once.
-func TestIdempotencyAndDailyJobAcrossInstances(t *testing.T) {
-	db := requirePostgres(t)
+// Three instances on one PostgreSQL, directly and through PgBouncer in
+// transaction mode (pool 5): started by three `chuangdai migrate` at once
+// on an empty database, they migrate it once; users sign in on one and
+// decide on the others; an idempotency key sent to all of them at once makes
+// one loan, replays the same answer on every instance and refuses another
+// body; the daily job started in two processes at once runs its work once
+// and runs again afterwards; a backup taken through the same URL restores
+// with its audit chain intact.
+func TestInstancesShareOneDatabase(t *testing.T) {
+	requirePostgres(t)
+	for _, route := range apptest.Routes(t) {
+		t.Run(route.Name, func(t *testing.T) { instancesShareOneDatabase(t, route.URL(apptest.DatabaseURL(t))) })
+	}
+}
+
+func instancesShareOneDatabase(t *testing.T, db string) {
 	t.Setenv("CHUANGDAI_DATABASE_URL", db)
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
+	cli := func(args ...string) (string, error) {
+		cmd := exec.Command(binary(t), args...)
+		cmd.Env = append(os.Environ(), "CHUANGDAI_DATABASE_URL="+db, "CHUANGDAI_LOG_LEVEL=warn")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			if out, err := cli("migrate"); err != nil {
+				t.Errorf("migrate %d: %v: %s", i, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 	if _, err := runCLI(t, "Process-pass-1\n", "user", "create", "--username", "admin", "--role", "admin", "--password-stdin"); err != nil {
 		t.Fatal(err)
 	}
-	a := start(t, db)
-	b := start(t, db)
+	small := "CHUANGDAI_DB_MAX_OPEN_CONNS=4"
+	a, b, c := start(t, db, small), start(t, db, small), start(t, db, small)
+	procs := []*proc{a, b, c}
 	w := setUpKillWorld(t, a, a.login("admin", "Process-pass-1"), 6)
-	for _, id := range w.owners {
+	for i, id := range w.owners {
 		base := "/api/v1/applications/" + id
-		for _, st := range []struct {
+		for j, st := range []struct {
 			token string
 			body  map[string]any
 		}{
@@ -409,37 +449,59 @@ func TestIdempotencyAndDailyJobAcrossInstances(t *testing.T) {
 			{w.guar, map[string]any{"decision": "approve", "comment": "ok"}},
 			{w.bank, map[string]any{"decision": "approve", "approved_amount": "100000.00", "annual_rate": "0.0350", "term_months": 24}},
 		} {
-			if s, m := a.do("POST", base+"/decisions", st.token, st.body); s != 200 {
+			if s, m := procs[(i+j)%3].do("POST", base+"/decisions", st.token, st.body); s != 200 {
 				t.Fatalf("decide %s: %d %v", id, s, m)
 			}
 		}
 	}
-	// bank2's token works on both instances.
-	var wg sync.WaitGroup
-	statuses := make(chan int, 4*len(w.owners))
+	// bank2's token works on every instance.
+	type answer struct {
+		id     string
+		status int
+		loan   any
+	}
+	answers := make(chan answer, 6*len(w.owners))
+	body := func(id string) map[string]any {
+		return map[string]any{"amount": "100000.00", "disbursed_on": "2024-03-15", "bank_reference": "X-" + id}
+	}
 	for _, id := range w.owners {
-		body := map[string]any{"amount": "100000.00", "disbursed_on": "2024-03-15", "bank_reference": "X-" + id}
-		for _, p := range []*proc{a, b, a, b} {
+		for _, p := range []*proc{a, b, c, a, b, c} {
 			wg.Go(func() {
-				s, _ := p.do("POST", "/api/v1/applications/"+id+"/disbursement", w.bank2, body, "Idempotency-Key", "both-"+id)
-				statuses <- s
+				s, m := p.do("POST", "/api/v1/applications/"+id+"/disbursement", w.bank2, body(id), "Idempotency-Key", "both-"+id)
+				answers <- answer{id, s, m["loan"]}
 			})
 		}
 	}
 	wg.Wait()
-	close(statuses)
-	created := 0
-	for s := range statuses {
-		switch s {
+	close(answers)
+	first := map[string]any{}
+	for ans := range answers {
+		switch ans.status {
 		case 201:
-			created++
-		case 409: // the first request was still running on the other instance
+			if prev, ok := first[ans.id]; ok && fmt.Sprint(prev) != fmt.Sprint(ans.loan) {
+				t.Errorf("application %s: two different 201 answers", ans.id)
+			}
+			first[ans.id] = ans.loan
+		case 409: // the first request was still running on another instance
 		default:
-			t.Errorf("concurrent disbursement answered %d", s)
+			t.Errorf("concurrent disbursement answered %d", ans.status)
 		}
 	}
-	if created < len(w.owners) {
-		t.Errorf("only %d answers were 201 for %d applications", created, len(w.owners))
+	if len(first) != len(w.owners) {
+		t.Errorf("only %d of %d applications got a 201", len(first), len(w.owners))
+	}
+	for _, id := range w.owners {
+		for _, p := range procs {
+			s, m := p.do("POST", "/api/v1/applications/"+id+"/disbursement", w.bank2, body(id), "Idempotency-Key", "both-"+id)
+			if s != 201 || fmt.Sprint(m["loan"]) != fmt.Sprint(first[id]) {
+				t.Errorf("replay of %s on %s: %d %v", id, p.URL, s, m)
+			}
+			other := body(id)
+			other["bank_reference"] = "Y-" + id
+			if s, m := p.do("POST", "/api/v1/applications/"+id+"/disbursement", w.bank2, other, "Idempotency-Key", "both-"+id); s != 422 || m["code"] != "idempotency.mismatch" {
+				t.Errorf("another body under the key on %s: %d %v", p.URL, s, m)
+			}
+		}
 	}
 	adm, err := app.Open(context.Background(), apptest.Config(db), apptest.Logger(t))
 	if err != nil {
@@ -456,18 +518,20 @@ func TestIdempotencyAndDailyJobAcrossInstances(t *testing.T) {
 	if n := count(`SELECT count(*) FROM loans`); n != len(w.owners) {
 		t.Fatalf("%d loans for %d applications", n, len(w.owners))
 	}
-
-	// The daily job in two processes at once: every loan turns overdue once.
-	runJob := func() (string, error) {
-		cmd := exec.Command(binary(t), "jobs", "run-daily", "--date", "2024-07-01")
-		cmd.Env = append(os.Environ(), "CHUANGDAI_DATABASE_URL="+db, "CHUANGDAI_LOG_LEVEL=warn")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+	entries, err := fs.ReadDir(migrations.FS, "postgres")
+	if err != nil {
+		t.Fatal(err)
 	}
+	if n := count(`SELECT count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`); n != len(entries) || count(`SELECT count(*) FROM goose_db_version WHERE version_id > 0`) != n {
+		t.Errorf("goose_db_version holds %d versions for %d migrations, or some twice", n, len(entries))
+	}
+
+	// The daily job in two processes at once: every loan turns overdue once;
+	// a run afterwards is not kept out by a lock left behind.
 	outs := make([]string, 2)
 	for i := range outs {
 		wg.Go(func() {
-			out, err := runJob()
+			out, err := cli("jobs", "run-daily", "--date", "2024-07-01")
 			if err != nil {
 				t.Errorf("job %d: %v: %s", i, err, out)
 			}
@@ -475,13 +539,25 @@ func TestIdempotencyAndDailyJobAcrossInstances(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if _, err := runJob(); err != nil {
-		t.Fatal(err)
+	if out, err := cli("jobs", "run-daily", "--date", "2024-07-02"); err != nil || !strings.Contains(out, "checked") {
+		t.Errorf("a later run: %v: %s", err, out)
 	}
 	if n := count(`SELECT count(*) FROM audit_events WHERE action = 'loan.overdue'`); n != len(w.owners) {
 		t.Errorf("%d overdue events for %d loans (outputs: %q)", n, len(w.owners), outs)
 	}
 	if n := count(`SELECT count(*) FROM loans WHERE status = 'overdue'`); n != len(w.owners) {
 		t.Errorf("%d overdue loans of %d", n, len(w.owners))
+	}
+
+	// A backup through the same URL, restored into a new database.
+	file := filepath.Join(t.TempDir(), "backup.dump")
+	if out, err := cli("backup", "--to", file); err != nil {
+		t.Fatalf("backup: %v: %s", err, out)
+	}
+	restored := apptest.DatabaseURL(t)
+	cmd := exec.Command(binary(t), "restore", "--from", file)
+	cmd.Env = append(os.Environ(), "CHUANGDAI_DATABASE_URL="+restored, "CHUANGDAI_LOG_LEVEL=warn")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "audit chain verified") {
+		t.Fatalf("restore: %v: %s", err, out)
 	}
 }

@@ -203,6 +203,16 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// Restore puts the backup in file in place of the configured database (see
+// store.Restore); replaced is where the database that was there is kept.
+func Restore(ctx context.Context, cfg config.Config, file string) (replaced string, err error) {
+	dbc, err := config.ParseDatabaseURL(cfg.DatabaseURL)
+	if err != nil {
+		return "", err
+	}
+	return store.Restore(ctx, dbc, file)
+}
+
 // UserCount reports how many accounts exist (zero means a fresh database).
 func (a *App) UserCount(ctx context.Context) (int64, error) {
 	return store.Users{DB: a.DB}.CountUsers(ctx)

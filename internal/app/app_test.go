@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,13 +15,20 @@ import (
 	"chuangdai/internal/app"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/user"
+	"chuangdai/migrations"
 )
 
 // Several instances started at once on one database all come up, and the
 // schema is migrated exactly once (goose refuses to apply a version twice,
-// so a race without the lock fails here on PostgreSQL).
+// so a race without the lock fails here on PostgreSQL), directly and through
+// PgBouncer's transaction pooling (where a session lock would not hold).
 func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
-	url := apptest.DatabaseURL(t)
+	for _, route := range apptest.Routes(t) {
+		t.Run(route.Name, func(t *testing.T) { instancesMigrateOnce(t, route.URL(apptest.DatabaseURL(t))) })
+	}
+}
+
+func instancesMigrateOnce(t *testing.T, url string) {
 	n := 3
 	if apptest.Engine() == "sqlite" {
 		// SQLite serves one instance; still, opening it twice in a row must
@@ -50,12 +58,21 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 		}
 		defer a.Close()
 	}
-	var versions int
+	var versions, want int
 	if err := apps[0].DB.SQL().QueryRow("SELECT count(*) FROM goose_db_version WHERE version_id > 0").Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions == 0 {
-		t.Fatal("no migration recorded")
+	entries, err := fs.ReadDir(migrations.FS, apptest.Engine())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			want++
+		}
+	}
+	if versions != want {
+		t.Fatalf("%d migrations recorded, want %d", versions, want)
 	}
 	var dup int
 	if err := apps[0].DB.SQL().QueryRow("SELECT count(*) FROM (SELECT version_id FROM goose_db_version GROUP BY version_id HAVING count(*) > 1) d").Scan(&dup); err != nil {
@@ -69,7 +86,12 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 // Without a configured key, instances on one database generate and share one
 // signing key: a token from one is accepted by the other, also after restart.
 func TestGeneratedTokenKeyIsSharedAcrossInstances(t *testing.T) {
-	url := apptest.DatabaseURL(t)
+	for _, route := range apptest.Routes(t) {
+		t.Run(route.Name, func(t *testing.T) { tokenKeyShared(t, route.URL(apptest.DatabaseURL(t))) })
+	}
+}
+
+func tokenKeyShared(t *testing.T, url string) {
 	cfg := apptest.Config(url)
 	cfg.TokenKey = ""
 	ctx := context.Background()
