@@ -62,6 +62,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd != "serve" {
+		// A command does one thing at a time: two connections leave the
+		// serving instances their share of the database's connections.
+		cfg.DBMaxOpenConns = min(cfg.DBMaxOpenConns, 2)
+	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, log)

@@ -66,6 +66,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err
 	}
+	warnConnectionBudget(ctx, db, log)
 	if err := db.Migrate(ctx, log); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -76,6 +77,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	return a, nil
+}
+
+// warnConnectionBudget warns at start when PostgreSQL cannot give this
+// process its whole pool: under load the connections it cannot open answer
+// 503 then, and jobs and backups find no room.
+func warnConnectionBudget(ctx context.Context, db *store.DB, log *slog.Logger) {
+	b, ok, err := db.ConnectionBudget(ctx)
+	if err != nil || !ok || b.Fits() {
+		return
+	}
+	log.Warn("the connection pool does not fit in what PostgreSQL allows: requests beyond it will answer 503",
+		"pool", b.Pool, "limit", b.Limit, "in_use", b.InUse, "limited_by", b.Why,
+		"fix", "lower CHUANGDAI_DB_MAX_OPEN_CONNS or raise the limit: instances × pool + commands and cron jobs (2 each) + pg_dump (1) must stay within it")
 }
 
 func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB) (*App, error) {

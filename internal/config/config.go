@@ -88,7 +88,7 @@ func Defaults() Config {
 		ShutdownTimeout:      20 * time.Second,
 		PasswordCost:         12,
 		RegistrationsPerHour: 20,
-		DBMaxOpenConns:       20,
+		DBMaxOpenConns:       10,
 		DBTimeout:            5 * time.Second,
 		ReadHeaderTimeout:    5 * time.Second,
 		ReadTimeout:          30 * time.Second,
