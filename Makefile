@@ -50,23 +50,27 @@ bench:
 clean:
 	rm -rf bin
 
-.PHONY: web
+.PHONY: web web-check test-e2e screenshots e2e-deps
+
 ## web: rebuild the Vue UI into web/dist (needs Node 20 and npm; the build is committed)
 web:
 	cd web && npm ci --no-audit --no-fund && npm run build
 
-.PHONY: test-e2e screenshots e2e-deps
+## web-check: rebuild web/dist from the sources and the lock file and fail when it differs from the committed build
+web-check: web
+	@git diff --quiet -- web/dist && test -z "$$(git status --porcelain -- web/dist)" || { echo "web/dist differs from a fresh build of web/src: run make web and commit web/dist"; git status --short -- web/dist; exit 1; }
 
-# The browser tests drive Debian's Chromium (/usr/bin/chromium; apt-get install
-# chromium fonts-noto-cjk) through playwright-core; they never download a browser.
+# The browser tests (@playwright/test) drive Debian's Chromium
+# (/usr/bin/chromium; apt-get install chromium fonts-noto-cjk); they never
+# download a browser.
 e2e-deps:
 	@test -x /usr/bin/chromium || { echo "test-e2e needs /usr/bin/chromium: apt-get install -y chromium fonts-noto-cjk"; exit 1; }
-	@test -d web/e2e/node_modules/playwright-core || (cd web/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+	@test -d web/node_modules/@playwright/test || (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 
 ## test-e2e: build, start chuangdai on a free port with a fresh SQLite file and the demo data, run the browser tests
 test-e2e: build e2e-deps
-	cd web/e2e && node run.mjs --bin ../../$(BIN)
+	cd web && CHUANGDAI_BIN=../$(BIN) PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
 
-## screenshots: the browser tests, then each role's main page at 1440 px and 375 px into docs/screenshots/
+## screenshots: each role's main pages at 1440 px and 375 px into docs/screenshots/
 screenshots: build e2e-deps
-	cd web/e2e && node run.mjs --bin ../../$(BIN) --screenshots ../../docs/screenshots
+	cd web && CHUANGDAI_BIN=../$(BIN) npx playwright test --config playwright.screenshots.config.js

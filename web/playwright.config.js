@@ -11,8 +11,8 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
   reporter: [['list'], ['./tests/summary.js']],
   outputDir: '../test-results',
   use: {
@@ -25,6 +25,7 @@ export default defineConfig({
     timezoneId: 'Asia/Shanghai',
     acceptDownloads: true,
     trace: 'retain-on-failure',
-    actionTimeout: 10_000,
+    actionTimeout: 30_000,
+    navigationTimeout: 30_000,
   },
 });

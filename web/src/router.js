@@ -1,5 +1,6 @@
 // Routes. A page that needs a session sends the visitor to sign in with
 // ?next= the page asked for, and back there afterwards.
+import { ref } from 'vue';
 import { createRouter, createWebHashHistory } from 'vue-router';
 import { useSession, useCaps } from './stores.js';
 import { homeOf } from './roles.js';
@@ -48,6 +49,12 @@ export function safeNext(v) {
   const s = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' && s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/login') ? s : null;
 }
+
+// navigating is true from the start of a navigation until its page is drawn.
+export const navigating = ref(false);
+router.beforeEach(() => { navigating.value = true; });
+router.afterEach(() => { navigating.value = false; });
+router.onError(() => { navigating.value = false; });
 
 router.beforeEach(async (to) => {
   const session = useSession();

@@ -71,15 +71,19 @@ export const useSession = defineStore('session', () => {
     if (current.value) save({ ...current.value, user: { ...current.value.user, ...u } });
   }
 
+  // signOut drops the session here first (no page may use the token while the
+  // server forgets it), then tells the server and the other tabs.
   async function signOut() {
-    try {
-      await api('POST', '/api/v1/auth/logout', { noSignOut: true });
-    } catch {
-      // the token is dropped either way
-    }
+    const tok = token.value;
     save(null);
     clearKept();
     if (channel) channel.postMessage({ type: 'signout' });
+    if (!tok) return;
+    try {
+      await api('POST', '/api/v1/auth/logout', { noSignOut: true, headers: { Authorization: `Bearer ${tok}` } });
+    } catch {
+      // the token is dropped either way
+    }
   }
 
   // expire drops a session the server no longer accepts; typed form text stays kept.

@@ -1,6 +1,6 @@
 // The officers' other journeys: the late queue, compensation and recovery,
 // subsidy check and payment by two officers, four-in-one records and imports.
-import { test, expect, BASE, ready, signIn, choose, axe, residentID, apiAs, A } from './fixtures.js';
+import { test, expect, BASE, ready, signIn, choose, axe, residentID, apiAs, applyAs, A } from './fixtures.js';
 
 const stamp = Date.now().toString(36);
 
@@ -87,6 +87,7 @@ test('the bank offers 申报贴息 only for quarters that have ended', async ({ 
 
 test('the HRSS officer records training and finds it in the person\'s four-in-one profile', async ({ page }) => {
   const nid = residentID('411282', '19860203', 300 + (Date.now() % 500));
+  await applyAs(stamp, nid);
   await signIn(page, 'hrss.lingbao');
   await page.getByRole('navigation').getByRole('link', { name: '四位一体' }).click();
   expect(await ready(page)).toBe('四位一体');

@@ -55,9 +55,9 @@ test('the admin adds a bank officer, edits, disables and resets a user, and save
   const form = page.locator('form').filter({ hasText: '新增用户' });
   await form.getByLabel('用户名').fill(uname);
   await form.getByLabel('姓名').fill('钱程');
-  await form.getByLabel('初始密码').fill('e2e-password-3');
+  await form.getByLabel('初始密码').fill('Qy3-Lingbao-2026');
   await choose(page, '角色', '银行经办员', form);
-  await choose(page, '经办银行', '灵宝农商银行', form);
+  await choose(page, '经办银行', '灵宝农村商业银行', form);
   await form.getByRole('button', { name: '新增' }).click();
   await expect(page.getByText('已新增。')).toBeVisible();
   const row = page.locator('.el-table__body tr').filter({ hasText: uname });
@@ -72,9 +72,9 @@ test('the admin adds a bank officer, edits, disables and resets a user, and save
   await expect(row).toContainText('停用');
   await row.getByRole('button', { name: '启用' }).click();
   await expect(row).toContainText('启用');
-  await row.getByRole('button', { name: '重置密码' }).click();
+  await row.getByRole('button', { name: `重置 ${uname} 的密码` }).click();
   const reset = page.getByRole('dialog', { name: `重置 ${uname} 的密码` });
-  await reset.getByLabel('新密码').fill('e2e-password-4');
+  await reset.getByLabel('新密码').fill('Qy4-Lingbao-2026');
   await reset.getByRole('button', { name: '重置密码' }).click();
   await expect(page.getByText(`${uname} 的密码已重置`)).toBeVisible();
 

@@ -62,11 +62,14 @@ export const test = base.extend({
 });
 export { expect };
 
-// ready waits until the page's requests are done and its heading is drawn.
+// ready waits until the page the address names is drawn (the router has
+// caught up with the address), its requests are done and its heading is there.
 export async function ready(page) {
   await page.waitForFunction(() => {
     const main = document.querySelector('main');
-    return main && !main.hasAttribute('aria-busy') && main.querySelector('h1') && !document.querySelector('main .el-loading-mask');
+    const path = (s) => decodeURIComponent((s || '/').split('?')[0]);
+    return main && path(main.dataset.route) === path(location.hash.slice(1)) && !main.hasAttribute('aria-busy')
+      && main.querySelector('h1') && !document.querySelector('main .el-loading-mask');
   });
   return (await page.locator('main h1').first().textContent()).trim();
 }
@@ -86,6 +89,13 @@ export async function choose(page, name, option, scope) {
   const root = scope || page;
   await root.getByRole('combobox', { name, exact: true }).first().locator('xpath=ancestor::div[contains(@class,"el-select__wrapper")]').click();
   await page.locator('.el-select-dropdown:visible, .el-popper:visible').getByRole('option', { name: option, exact: true }).first().click();
+}
+
+// tick checks an Element Plus radio or checkbox by clicking its label (the
+// native input is a zero-sized element behind it, as a person never sees it).
+export async function tick(control) {
+  await control.locator('xpath=ancestor::label[1]').click();
+  await expect(control).toBeChecked();
 }
 
 // axe runs axe-core (WCAG 2 A and AA) on the page as it stands.
@@ -113,6 +123,27 @@ export async function apiAs(user, path) {
   const { token } = await login.json();
   const res = await fetch(`${BASE()}${path}`, { headers: { Authorization: `Bearer ${token}` } });
   return res.ok ? res.json() : null;
+}
+
+// applyAs registers an entrepreneur through the API and submits an individual
+// application in 灵宝市 for the resident ID (so that the district's officers
+// may open that person's four-in-one profile); it answers the application.
+export async function applyAs(stamp, nationalID, name = '孙丽') {
+  const json = (token) => ({ 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) });
+  const user = { username: `e2e.a.${stamp}`, password: 'Qy7-Lingbao-2026', name, phone: '13700137000' };
+  const reg = await fetch(`${BASE()}/api/v1/auth/register`, { method: 'POST', headers: json(), body: JSON.stringify(user) });
+  expect(reg.status, 'registration').toBe(201);
+  const { token } = await (await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: json(),
+    body: JSON.stringify({ username: user.username, password: user.password }) })).json();
+  const body = { borrower_type: 'individual', name, national_id: nationalID, phone: user.phone, key_group: 'college_graduate',
+    district_code: '411282', bank_code: 'ICBC-SMX', amount: '50000.00', term_months: 12, business_name: `${name}的小店`,
+    industry: '零售', purpose: '进货', jobs_planned: 1 };
+  const created = await fetch(`${BASE()}/api/v1/applications`, { method: 'POST', headers: json(token), body: JSON.stringify(body) });
+  expect(created.status, 'application').toBe(201);
+  const a = await created.json();
+  const sub = await fetch(`${BASE()}/api/v1/applications/${a.id}/submit`, { method: 'POST', headers: json(token) });
+  expect(sub.status, 'submission').toBe(200);
+  return sub.json();
 }
 
 export const HOME = {

@@ -1,7 +1,8 @@
 // globalSetup: build nothing, start chuangdai (the binary named by
-// CHUANGDAI_BIN, default ../bin/chuangdai) on a free port with a fresh SQLite
-// file and the demo data; the tests read the address and the demo sign-ins
-// from the environment. The returned function stops the server.
+// CHUANGDAI_BIN, relative to the working directory; by default the
+// repository's bin/chuangdai) on a free port with a fresh SQLite file and the
+// demo data; the tests read the address and the demo sign-ins from the
+// environment. The returned function stops the server.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ function parseCredentials(text) {
 }
 
 export default async function setup() {
-  const bin = resolve(here, process.env.CHUANGDAI_BIN || '../../bin/chuangdai');
+  const bin = process.env.CHUANGDAI_BIN ? resolve(process.env.CHUANGDAI_BIN) : resolve(here, '../../bin/chuangdai');
   const dir = await mkdtemp(join(tmpdir(), 'chuangdai-e2e-'));
   const port = await freePort();
   const env = {
