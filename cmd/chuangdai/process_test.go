@@ -539,6 +539,22 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 		})
 	}
 	wg.Wait()
+	// Once: either one run did the work and the other found it running, or
+	// they ran one after the other and the second found nothing to do;
+	// never the work split between two runs at once.
+	worked := 0
+	for _, out := range outs {
+		switch {
+		case strings.Contains(out, "already running"), strings.Contains(out, " 0 became overdue"):
+		case strings.Contains(out, fmt.Sprintf(" %d became overdue", len(w.owners))):
+			worked++
+		default:
+			t.Errorf("daily job run: %q", out)
+		}
+	}
+	if worked != 1 {
+		t.Errorf("%d runs did the work (outputs: %q)", worked, outs)
+	}
 	if out, err := cli("jobs", "run-daily", "--date", "2024-07-02"); err != nil || !strings.Contains(out, "checked") {
 		t.Errorf("a later run: %v: %s", err, out)
 	}
