@@ -188,6 +188,7 @@ type subsidyItem struct {
 	BorrowerInterest string           `json:"borrower_interest"`
 	Status           loan.ClaimStatus `json:"status"`
 	Reason           string           `json:"reason,omitempty"`
+	Claimable        bool             `json:"claimable" doc:"a pending quarter that has ended: the bank may claim it now"`
 }
 
 type subsidyResponse struct {
@@ -197,7 +198,7 @@ type subsidyResponse struct {
 
 func toSubsidyItem(it loan.SubsidyItem) subsidyItem {
 	return subsidyItem{Period: it.Period.Period, StartOn: dayString(it.Start), EndOn: dayString(it.End), Days: it.Days, OverdueDays: it.OverdueDays,
-		Interest: money.Format(it.Interest), Subsidy: money.Format(it.Subsidy), BorrowerInterest: money.Format(it.Borrower), Status: it.Status, Reason: it.Reason}
+		Interest: money.Format(it.Interest), Subsidy: money.Format(it.Subsidy), BorrowerInterest: money.Format(it.Borrower), Status: it.Status, Reason: it.Reason, Claimable: it.Claimable}
 }
 
 type subsidyCheckRequest struct {
@@ -381,6 +382,8 @@ var loanListQuery = append([]Param{
 	{Name: "disbursed_to", Type: "string", Description: "last disbursement day, YYYY-MM-DD"},
 	{Name: "maturity_from", Type: "string", Description: "first maturity day, YYYY-MM-DD"},
 	{Name: "maturity_to", Type: "string", Description: "last maturity day, YYYY-MM-DD"},
+	{Name: "min_days_overdue", Type: "integer", Description: "only loans overdue for at least this many days"},
+	{Name: "write_off", Type: "string", Description: "proposed: only loans whose write-off waits for its confirmation"},
 	{Name: "q", Type: "string", Description: "the loan number or its start, the bank's reference, the start of the borrower's name, or a whole resident ID number"},
 	sortParam(loan.SortKeys, "-disbursed_on"),
 }, pageParams...)

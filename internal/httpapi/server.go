@@ -29,6 +29,7 @@ import (
 	"chuangdai/internal/report"
 	"chuangdai/internal/support"
 	"chuangdai/internal/user"
+	"chuangdai/internal/worklist"
 )
 
 // Deps are the services the API calls.
@@ -41,6 +42,7 @@ type Deps struct {
 	Identity     *identity.Service
 	Loans        *loan.Service
 	Reports      *report.Service
+	Worklist     *worklist.Service
 	Keys         *loan.Keys
 	Audit        *audit.Service
 	Ready        func(ctx context.Context) error
@@ -171,6 +173,7 @@ func New(d Deps) *Server {
 	a.routesSupport()
 	a.routesLoans()
 	a.routesReports()
+	a.routesWorklist()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()

@@ -2,6 +2,7 @@ package loan
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ var SortKeys = []string{"disbursed_on", "number", "name", "principal", "outstand
 // ParseFilter reads a loan list's query parameters through get: status (one
 // or several separated by commas), district_code, bank_code, key_group,
 // borrower_type, disbursed_from, disbursed_to, maturity_from, maturity_to,
-// q and sort, adding a field error for each bad value.
+// min_days_overdue, write_off, q and sort, adding a field error for each
+// bad value.
 func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 	out := Filter{
 		Statuses:     listing.Values(get("status"), "status", "loan_status", Statuses, f),
@@ -47,6 +49,20 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 	}
 	if r, err := idnum.ParseResident(out.Search); err == nil {
 		out.NationalID = r.Number
+	}
+	if v := strings.TrimSpace(get("min_days_overdue")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100_000 {
+			f.Add("min_days_overdue", "must be a whole number of days from 0")
+		}
+		out.MinDaysOverdue = n
+	}
+	switch v := strings.TrimSpace(get("write_off")); v {
+	case "":
+	case "proposed":
+		out.WriteOffProposed = true
+	default:
+		f.Add("write_off", "must be proposed (the write-offs waiting for their confirmation)")
 	}
 	for _, d := range []struct {
 		from, to string

@@ -357,6 +357,9 @@ type SubsidyItem struct {
 	Period
 	Status ClaimStatus
 	Reason string
+	// Claimable is set for a pending quarter that has ended: the bank may
+	// claim it (申报贴息) now.
+	Claimable bool
 }
 
 // Subsidy returns the loan's subsidy per quarter: claimed quarters as
@@ -381,6 +384,7 @@ func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) ([]Su
 		if c, ok := byPeriod[per.Period]; ok {
 			item.Days, item.Split, item.Status, item.Reason = c.Days, Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}, c.Status, c.Reason
 		}
+		item.Claimable = item.Status == ClaimPending && per.End.Before(s.today())
 		if item.Status != ClaimRefused {
 			total = total.Add(item.Subsidy)
 		}

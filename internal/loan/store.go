@@ -37,6 +37,8 @@ type Store interface {
 	AddRecovery(ctx context.Context, r Recovery) (int64, error)
 	// Claims returns the loan's claimed quarters.
 	Claims(ctx context.Context, loanID int64) ([]Claim, error)
+	// ClaimLines lists the quarters of a subsidy work list in scope.
+	ClaimLines(ctx context.Context, f ClaimFilter, scope authz.ListScope, offset, limit int) ([]ClaimLine, int64, error)
 	// Claim returns one quarter's claim, row-locked on PostgreSQL when
 	// forUpdate; absent is an apperr NotFound.
 	Claim(ctx context.Context, loanID int64, period string, forUpdate bool) (Claim, error)
@@ -84,7 +86,11 @@ type Filter struct {
 	// number (NationalID, normalised).
 	Search     string
 	NationalID string
-	Sort       listing.Sort
+	// MinDaysOverdue keeps loans overdue for at least that many days;
+	// WriteOffProposed those whose write-off waits for its confirmation.
+	MinDaysOverdue   int
+	WriteOffProposed bool
+	Sort             listing.Sort
 }
 
 // SubsidyTotal is one district's subsidy of a quarter, by status.

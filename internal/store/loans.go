@@ -490,6 +490,12 @@ func loanFilter(q *gorm.DB, f loan.Filter) *gorm.DB {
 			q = q.Where(c.cond, dateOf(c.day))
 		}
 	}
+	if f.MinDaysOverdue > 0 {
+		q = q.Where("days_overdue >= ?", f.MinDaysOverdue)
+	}
+	if f.WriteOffProposed {
+		q = q.Where("write_off_proposed_by IS NOT NULL AND written_off_on IS NULL")
+	}
 	switch {
 	case f.NationalID != "":
 		q = q.Where("national_id = ?", f.NationalID)

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"chuangdai/internal/authz"
+	"chuangdai/internal/loan"
+)
+
+// ClaimLines implements loan.Store: the quarters of a subsidy work list. A
+// pending list is of the loans with days in the quarter (disbursed by its
+// end, neither settled nor compensated before it began) and no claim of it;
+// imported loans are left out, their repayments before the import are not
+// here. The other lists are the claims in that status.
+func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.ListScope, offset, limit int) ([]loan.ClaimLine, int64, error) {
+	if scope.Empty() {
+		return nil, 0, nil
+	}
+	narrow := func(q *gorm.DB) *gorm.DB {
+		if f.DistrictCode != "" {
+			q = q.Where("district_code = ?", f.DistrictCode)
+		}
+		if f.BankCode != "" {
+			q = q.Where("bank_code = ?", f.BankCode)
+		}
+		return q
+	}
+	if f.Status == loan.ClaimPending {
+		start, end := loan.QuarterBounds(f.Period)
+		q := narrow(scoped(s.conn(ctx).Model(&loanRow{}), scope, "borrower_id")).
+			Where("external_ref IS NULL AND disbursed_on <= ?", dateOf(end)).
+			Where("(settled_on IS NULL OR settled_on >= ?) AND (compensated_on IS NULL OR compensated_on >= ?)", dateOf(start), dateOf(start)).
+			Where("NOT EXISTS (SELECT 1 FROM subsidy_claims c WHERE c.loan_id = loans.id AND c.period = ?)", f.Period)
+		var total int64
+		if err := q.Count(&total).Error; err != nil {
+			return nil, 0, translate(err, "subsidy work list")
+		}
+		var rows []loanRow
+		if err := page(q.Order("number"), offset, limit).Find(&rows).Error; err != nil {
+			return nil, 0, translate(err, "subsidy work list")
+		}
+		out := make([]loan.ClaimLine, len(rows))
+		for i, r := range rows {
+			out[i] = loan.ClaimLine{LoanID: r.ID, LoanNumber: r.Number, Name: r.Name, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
+				Period: loan.Period{Period: f.Period, Start: start, End: end}, Status: loan.ClaimPending}
+		}
+		return out, total, nil
+	}
+	q := narrow(scoped(s.conn(ctx).Model(&claimRow{}), scope, "")).Where("status = ?", string(f.Status))
+	if f.Period != "" {
+		q = q.Where("period = ?", f.Period)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "subsidy work list")
+	}
+	var rows []claimRow
+	if err := page(q.Order("period").Order("id"), offset, limit).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "subsidy work list")
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.LoanID
+	}
+	var names []struct {
+		ID           int64
+		Number, Name string
+	}
+	if len(ids) > 0 {
+		if err := s.conn(ctx).Model(&loanRow{}).Select("id, number, name").Where("id IN ?", ids).Find(&names).Error; err != nil {
+			return nil, 0, translate(err, "subsidy work list")
+		}
+	}
+	byID := map[int64]int{}
+	for i, n := range names {
+		byID[n.ID] = i
+	}
+	out := make([]loan.ClaimLine, len(rows))
+	for i, r := range rows {
+		c := fromClaimRow(r)
+		n := names[byID[r.LoanID]]
+		out[i] = loan.ClaimLine{LoanID: c.LoanID, LoanNumber: n.Number, Name: n.Name, DistrictCode: c.DistrictCode, BankCode: c.BankCode,
+			Period: loan.Period{Period: c.Period, Start: c.Start, End: c.End, Days: c.Days,
+				Split: loan.Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}},
+			Status: c.Status, Reason: c.Reason, ClaimedAt: c.ClaimedAt, CheckedAt: c.CheckedAt, PaidAt: c.PaidAt}
+	}
+	return out, total, nil
+}
