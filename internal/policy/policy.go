@@ -116,8 +116,10 @@ type Policy struct {
 		Holidays []Date `yaml:"holidays"`
 		Workdays []Date `yaml:"workdays"`
 	} `yaml:"calendar"`
-	holidays map[string]bool
-	workdays map[string]bool
+	// Documents are the dated document checklists.
+	Documents []Documents `yaml:"documents"`
+	holidays  map[string]bool
+	workdays  map[string]bool
 }
 
 // Load reads the policy file at path, or the built-in copy when path is "".
@@ -145,6 +147,7 @@ func Parse(b []byte) (*Policy, error) {
 	}
 	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].EffectiveFrom.Before(p.Versions[j].EffectiveFrom.Time) })
 	sort.Slice(p.LPR1Y, func(i, j int) bool { return p.LPR1Y[i].From.Before(p.LPR1Y[j].From.Time) })
+	p.sortDocuments()
 	p.holidays, p.workdays = map[string]bool{}, map[string]bool{}
 	for _, d := range p.Calendar.Holidays {
 		p.holidays[d.Format(time.DateOnly)] = true
@@ -194,6 +197,7 @@ func (p *Policy) check() error {
 	if len(p.LPR1Y) == 0 {
 		errs = append(errs, errors.New("lpr_1y: at least one rate is needed"))
 	}
+	errs = append(errs, p.checkDocuments())
 	return errors.Join(errs...)
 }
 
