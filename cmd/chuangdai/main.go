@@ -18,6 +18,7 @@ import (
 	"chuangdai/internal/app"
 	"chuangdai/internal/config"
 	"chuangdai/internal/demo"
+	"chuangdai/internal/filestore"
 	"chuangdai/internal/user"
 )
 
@@ -29,7 +30,8 @@ Usage:
   chuangdai user create --username U --role R [--district CODE] [--bank CODE] [--name N] --password-stdin
   chuangdai seed demo [--if-empty] [--credentials-file F]
                                     load the demo data set into an empty database
-  chuangdai backup --to FILE        online backup: a SQLite copy, or a pg_dump custom-format file
+  chuangdai backup --to FILE        online backup: a SQLite copy, or a pg_dump custom-format file,
+                                    and the document files into FILE.files when they are in a folder
   chuangdai restore --from FILE     put a backup in place (service stopped; PostgreSQL: into an
                                     empty database), migrate it and verify its audit chain
   chuangdai jobs run-daily [--date YYYY-MM-DD]
@@ -167,6 +169,15 @@ func backup(ctx context.Context, cfg config.Config, log *slog.Logger, args []str
 		return err
 	}
 	fmt.Fprintln(stdout, "backup written to", *to)
+	// Document files in a folder go beside the database's copy, taken after
+	// it: a file never changes, so every file the copy names is there.
+	if cfg.DocumentStore(dbc.Engine) == config.FilesInFolder {
+		n, err := filestore.Dir{Root: cfg.FilesDir}.CopyTo(*to + ".files")
+		if err != nil {
+			return fmt.Errorf("backup of the document files: %w", err)
+		}
+		fmt.Fprintf(stdout, "document files copied to %s.files (%d new)\n", *to, n)
+	}
 	return nil
 }
 

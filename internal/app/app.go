@@ -18,6 +18,8 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
+	"chuangdai/internal/document"
+	"chuangdai/internal/filestore"
 	"chuangdai/internal/httpapi"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
@@ -52,8 +54,11 @@ type App struct {
 	Identity     *identity.Service
 	Loans        *loan.Service
 	Reports      *report.Service
-	AuditSv      *audit.Service
-	Server       *httpapi.Server
+	Documents    *document.Service
+	// Files keeps the documents' contents (the folder or the database).
+	Files   document.Files
+	AuditSv *audit.Service
+	Server  *httpapi.Server
 }
 
 // Open connects to the database, applies pending migrations and builds the
@@ -126,13 +131,23 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Identity = identity.NewService(store.Identities{DB: db}, verifier, z, rec)
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
 	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)
+	a.Files = documentFiles(cfg, db)
+	a.Documents = document.NewService(store.Documents{DB: db}, a.Files, a.Applications, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
 		Worklist: worklist.New(a.Applications, a.Loans, z),
-		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
+		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Documents: a.Documents, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
 		Ready: db.Ready, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})
 	return a, nil
+}
+
+// documentFiles is the store of document contents the configuration names.
+func documentFiles(cfg config.Config, db *store.DB) document.Files {
+	if cfg.DocumentStore(db.Engine) == config.FilesInDatabase {
+		return store.Blobs{DB: db}
+	}
+	return filestore.Dir{Root: cfg.FilesDir}
 }
 
 func limits(cfg config.Config) user.Limits {

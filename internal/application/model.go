@@ -194,6 +194,9 @@ type HistoryEntry struct {
 	FromStatus Status // empty for the creation
 	ToStatus   Status
 	Comment    string
+	// MissingDocuments are the document kinds a return or rejection named
+	// as missing (一次性告知: the whole list at once).
+	MissingDocuments []string
 }
 
 // Action is what moves an application.
@@ -340,6 +343,35 @@ func (a Application) Deadline(p *policy.Policy, now time.Time) (deadline time.Ti
 	days := p.At(Day(entered)).ServiceDays[string(a.Status)]
 	deadline = p.AddWorkingDays(entered, days)
 	return deadline, now.After(deadline), true
+}
+
+// Checklist is the document checklist of a: the one in force on the day a
+// was submitted, or today's while it is a draft or returned (what submitting
+// will check).
+func (a Application) Checklist(p *policy.Policy, now time.Time) []policy.ChecklistItem {
+	day := Day(now)
+	if !a.Status.Editable() && a.SubmittedAt != nil {
+		day = Day(*a.SubmittedAt)
+	}
+	d, ok := p.DocumentsAt(day)
+	if !ok {
+		return nil
+	}
+	return d.Checklist(string(a.BorrowerType), a.KeyGroup)
+}
+
+// MissingDocuments are the kinds the last return or rejection named, while
+// a is returned or rejected: exactly the list the applicant was given.
+func (a Application) MissingDocuments() []string {
+	if a.Status != Returned && a.Status != Rejected {
+		return []string{}
+	}
+	for i := len(a.History) - 1; i >= 0; i-- {
+		if h := a.History[i]; h.Action == ActReturn || h.Action == ActReject {
+			return append([]string{}, h.MissingDocuments...)
+		}
+	}
+	return []string{}
 }
 
 // DecidedOtherStage reports whether user decided a stage of a other than stage.

@@ -412,6 +412,9 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 		if err := s.checkPerson(ctx, now, a.NationalID, a.ID, a.ApplicantID, false); err != nil {
 			return err
 		}
+		if err := s.checkDocuments(ctx, a, now); err != nil {
+			return err
+		}
 		a.SubmittedAt = &now
 		return s.move(ctx, p, a, now, ActSubmit, "")
 	})
@@ -419,6 +422,31 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 		return View{}, err
 	}
 	return s.reload(ctx, p, id)
+}
+
+// checkDocuments refuses to submit a while a required document of its
+// checklist is missing or its newest version was rejected, when the
+// checklist in force says submitting requires them.
+func (s *Service) checkDocuments(ctx context.Context, a Application, now time.Time) error {
+	d, ok := s.policy.DocumentsAt(Day(now))
+	if !ok || !d.SubmitRequires {
+		return nil
+	}
+	states, err := s.store.DocumentStates(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	var f apperr.Fields
+	for _, item := range d.Checklist(string(a.BorrowerType), a.KeyGroup) {
+		switch {
+		case !item.Required:
+		case states[item.Kind] == "":
+			f.Addf("documents."+item.Kind, "%s is required: upload it before submitting", item.Label)
+		case states[item.Kind] == "rejected":
+			f.Addf("documents."+item.Kind, "%s was rejected by the officer: upload a new one before submitting", item.Label)
+		}
+	}
+	return f.Err()
 }
 
 // Withdraw ends an application at the applicant's request, any time before
@@ -452,6 +480,9 @@ type DecisionInput struct {
 	// CounterGuarantee records the counter-guarantee (反担保) when the
 	// guarantee centre approves, such as "房产抵押：…".
 	CounterGuarantee string
+	// MissingDocuments names, on a return or rejection, the document kinds
+	// of the checklist still missing: the one-time list (一次性告知).
+	MissingDocuments []string
 	// Version, when given, must be the current one.
 	Version *int
 }
@@ -529,10 +560,11 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		case len([]rune(counter)) > maxPurpose:
 			f.Addf("counter_guarantee", "must be at most %d characters", maxPurpose)
 		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		missing := checkMissing(&f, a.Checklist(s.policy, now), decision, in.MissingDocuments)
 		if err := f.Err(); err != nil {
 			return err
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
 		if counter != "" {
 			a.CounterGuarantee = counter
 		}
@@ -549,12 +581,42 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 				return err
 			}
 		}
-		return s.move(ctx, p, a, now, decision, comment)
+		return s.moveWith(ctx, p, a, now, decision, comment, missing)
 	})
 	if err != nil {
 		return View{}, err
 	}
 	return s.reload(ctx, p, id)
+}
+
+// checkMissing checks the missing documents of a decision: given only on a
+// return or rejection, each a kind of the application's checklist, each
+// once; it returns them in the order given.
+func checkMissing(f *apperr.Fields, checklist []policy.ChecklistItem, decision Action, kinds []string) []string {
+	if len(kinds) == 0 {
+		return nil
+	}
+	if decision != ActReturn && decision != ActReject {
+		f.Add("missing_documents", "is given only when returning or rejecting an application")
+		return nil
+	}
+	known := make([]string, len(checklist))
+	for i, item := range checklist {
+		known[i] = item.Kind
+	}
+	var out []string
+	for i, k := range kinds {
+		field := "missing_documents[" + strconv.Itoa(i) + "]"
+		switch k = strings.TrimSpace(k); {
+		case !slices.Contains(known, k):
+			f.Addf(field, "is not on this application's checklist: use one of %s (see GET /api/v1/applications/{id}/documents)", strings.Join(known, ", "))
+		case slices.Contains(out, k):
+			f.Addf(field, "names %s twice", k)
+		default:
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // decider says who decides a review stage.
@@ -571,6 +633,11 @@ func decider(s Status) msg.Text {
 // move applies act to a and writes it with its history row and audit
 // event, in the caller's transaction.
 func (s *Service) move(ctx context.Context, p auth.Principal, a Application, now time.Time, act Action, comment string) error {
+	return s.moveWith(ctx, p, a, now, act, comment, nil)
+}
+
+// moveWith is move for a decision that names missing documents.
+func (s *Service) moveWith(ctx context.Context, p auth.Principal, a Application, now time.Time, act Action, comment string, missing []string) error {
 	from := a.Status
 	to, err := Next(from, act)
 	if err != nil {
@@ -586,12 +653,14 @@ func (s *Service) move(ctx context.Context, p auth.Principal, a Application, now
 	if err := s.store.Update(ctx, a, old); err != nil {
 		return err
 	}
-	if err := s.store.AddHistory(ctx, a.ID, entry(p, now, act, from, to, comment)); err != nil {
+	h := entry(p, now, act, from, to, comment)
+	h.MissingDocuments = missing
+	if err := s.store.AddHistory(ctx, a.ID, h); err != nil {
 		return err
 	}
 	return s.audit.Record(ctx, p, "application."+string(act), Kind, strconv.FormatInt(a.ID, 10),
 		auditView{Number: a.Number, Status: from, Version: old},
-		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to), CounterGuarantee: counterOf(a, from)})
+		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to), CounterGuarantee: counterOf(a, from), MissingDocuments: missing})
 }
 
 // counterOf is the counter-guarantee recorded by the transition from from.
@@ -626,8 +695,9 @@ type auditView struct {
 	Comment  string         `json:"comment,omitempty"`
 	Contract *auditContract `json:"contract,omitempty"`
 	// CounterGuarantee is recorded by the guarantee centre's approval.
-	CounterGuarantee string  `json:"counter_guarantee,omitempty"`
-	Fields           *Fields `json:"fields,omitempty"`
+	CounterGuarantee string   `json:"counter_guarantee,omitempty"`
+	MissingDocuments []string `json:"missing_documents,omitempty"`
+	Fields           *Fields  `json:"fields,omitempty"`
 }
 
 type auditContract struct {

@@ -45,6 +45,10 @@ type Store interface {
 	// A stale version is an apperr Conflict.
 	Update(ctx context.Context, a Application, version int) error
 	AddHistory(ctx context.Context, applicationID int64, h HistoryEntry) error
+	// DocumentStates returns, per document kind on file for the
+	// application, the state of its newest version (uploaded, accepted or
+	// rejected).
+	DocumentStates(ctx context.Context, applicationID int64) (map[string]string, error)
 	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Application, int64, error)
 }
 

@@ -75,6 +75,7 @@ func NewWith(t testing.TB, configure func(*config.Config)) *app.App {
 		dbURL = "sqlite://" + filepath.Join(t.TempDir(), "test.db")
 	}
 	cfg := Config(dbURL)
+	cfg.FilesDir = filepath.Join(t.TempDir(), "files")
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -216,4 +217,38 @@ func (s *Server) User(username, role, district, bank string) string {
 	}
 	s.Do("POST", "/api/v1/users", s.AdminToken, body).Want(201)
 	return s.Login(username, Password)
+}
+
+// FormField is one field of a multipart form: a value, or a file when
+// Filename is set.
+type FormField struct {
+	Name, Value string
+	Filename    string
+	Content     []byte
+}
+
+// Form sends a multipart/form-data request with fields, in their order.
+func (s *Server) Form(method, path, token string, fields []FormField, headers ...string) *Response {
+	s.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for _, f := range fields {
+		if f.Filename == "" {
+			if err := w.WriteField(f.Name, f.Value); err != nil {
+				s.t.Fatal(err)
+			}
+			continue
+		}
+		part, err := w.CreateFormFile(f.Name, f.Filename)
+		if err == nil {
+			_, err = part.Write(f.Content)
+		}
+		if err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		s.t.Fatal(err)
+	}
+	return s.Do(method, path, token, body.Bytes(), append([]string{"Content-Type", w.FormDataContentType()}, headers...)...)
 }

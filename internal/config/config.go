@@ -75,6 +75,29 @@ type Config struct {
 	IdentityVerifierURL string `yaml:"identity_verifier_url"`
 	// IdentityVerifierToken is the bearer token sent to that service.
 	IdentityVerifierToken string `yaml:"identity_verifier_token"`
+	// FilesStore is where document contents are kept: "files" (a folder,
+	// FilesDir) or "database" (every instance reads them, the database's
+	// backup holds them); empty → database on PostgreSQL, files on SQLite.
+	FilesStore string `yaml:"files_store"`
+	// FilesDir is the folder of the "files" store.
+	FilesDir string `yaml:"files_dir"`
+}
+
+// The document stores of FilesStore.
+const (
+	FilesInFolder   = "files"
+	FilesInDatabase = "database"
+)
+
+// DocumentStore resolves FilesStore for the engine in use.
+func (c Config) DocumentStore(e Engine) string {
+	switch {
+	case c.FilesStore != "":
+		return c.FilesStore
+	case e == Postgres:
+		return FilesInDatabase
+	}
+	return FilesInFolder
 }
 
 // Defaults returns the settings used when nothing is configured.
@@ -92,6 +115,7 @@ func Defaults() Config {
 		DBTimeout:            5 * time.Second,
 		ReadHeaderTimeout:    5 * time.Second,
 		ReadTimeout:          30 * time.Second,
+		FilesDir:             "data/files",
 	}
 }
 
@@ -156,6 +180,8 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CHUANGDAI_IDENTITY_VERIFIER_TOKEN", &cfg.IdentityVerifierToken)
 	dur("CHUANGDAI_READ_HEADER_TIMEOUT", &cfg.ReadHeaderTimeout)
 	dur("CHUANGDAI_READ_TIMEOUT", &cfg.ReadTimeout)
+	str("CHUANGDAI_FILES_STORE", &cfg.FilesStore)
+	str("CHUANGDAI_FILES_DIR", &cfg.FilesDir)
 	if v, ok := lookup(getenv, "CHUANGDAI_TRUSTED_PROXIES"); ok {
 		cfg.TrustedProxies = splitList(v)
 	}
@@ -253,6 +279,14 @@ func (c Config) Validate() error {
 	} else if c.IdentityVerifierToken != "" {
 		bad("identity_verifier_token is set without identity_verifier_url: set both, or neither")
 	}
+	switch c.FilesStore {
+	case "", FilesInFolder, FilesInDatabase:
+	default:
+		bad("files_store %q is unknown: use files (a folder, files_dir) or database, or leave it empty (database on PostgreSQL, files on SQLite)", c.FilesStore)
+	}
+	if c.DocumentStore(mustEngine(c.DatabaseURL)) == FilesInFolder && strings.TrimSpace(c.FilesDir) == "" {
+		bad("files_dir is empty: name the folder that keeps the documents, such as /var/lib/chuangdai/files")
+	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -274,6 +308,16 @@ func (c Config) DailyJob() (hour, minute int, on bool, err error) {
 		return 0, 0, false, fmt.Errorf("daily_job_at %q is not a time HH:MM (Asia/Shanghai) or off", c.DailyJobAt)
 	}
 	return t.Hour(), t.Minute(), true, nil
+}
+
+// mustEngine is the engine of a database URL, SQLite when it does not parse
+// (Validate reports that on its own).
+func mustEngine(raw string) Engine {
+	d, err := ParseDatabaseURL(raw)
+	if err != nil {
+		return SQLite
+	}
+	return d.Engine
 }
 
 // Engine names a database engine.
@@ -368,5 +412,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("read_timeout", c.ReadTimeout),
 		slog.String("identity_verifier_url", MaskURL(c.IdentityVerifierURL)),
 		slog.String("identity_verifier_token", verifierToken),
+		slog.String("files_store", c.DocumentStore(mustEngine(c.DatabaseURL))),
+		slog.String("files_dir", c.FilesDir),
 	)
 }

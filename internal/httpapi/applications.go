@@ -100,7 +100,10 @@ type decisionRequest struct {
 	TermMonths     *int    `json:"term_months"`
 	// CounterGuarantee is recorded when the guarantee centre approves.
 	CounterGuarantee string `json:"counter_guarantee"`
-	Version          *int   `json:"version"`
+	// MissingDocuments names, on a return or rejection, the kinds of the
+	// checklist still missing: the one-time list.
+	MissingDocuments []string `json:"missing_documents" doc:"on return or reject: the kinds of the checklist still missing, all at once (一次性告知)"`
+	Version          *int     `json:"version"`
 }
 
 type historyDTO struct {
@@ -111,6 +114,8 @@ type historyDTO struct {
 	FromStatus *string   `json:"from_status"`
 	ToStatus   string    `json:"to_status"`
 	Comment    string    `json:"comment"`
+	// MissingDocuments are the kinds a return or rejection named.
+	MissingDocuments []string `json:"missing_documents"`
 }
 
 type applicationResponse struct {
@@ -151,6 +156,9 @@ type applicationResponse struct {
 	CounterGuarantee          string         `json:"counter_guarantee"`
 	ApprovedAt                *time.Time     `json:"approved_at"`
 	DisbursedAt               *time.Time     `json:"disbursed_at"`
+	// MissingDocuments is the list of the last return or rejection while
+	// the application is returned or rejected.
+	MissingDocuments []string `json:"missing_documents" doc:"the document kinds the last return or rejection named as missing, while returned or rejected; see GET …/documents for their labels"`
 	// History is in the answer for one application, not in lists.
 	History []historyDTO `json:"history,omitempty"`
 	// IdentityVerified: the resident ID number is bound to the applicant's
@@ -244,6 +252,7 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
 		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, IdentityVerified: a.IdentityVerified,
+		MissingDocuments: a.MissingDocuments(),
 	}
 	if v.Claims != nil {
 		claims := make([]claimDTO, len(v.Claims))
@@ -281,7 +290,8 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		r.History = make([]historyDTO, len(a.History))
 		for i, h := range a.History {
 			r.History[i] = historyDTO{At: h.At, Actor: h.Actor, ActorID: h.ActorID, Action: string(h.Action),
-				FromStatus: nullableStatus(h.FromStatus), ToStatus: string(h.ToStatus), Comment: h.Comment}
+				FromStatus: nullableStatus(h.FromStatus), ToStatus: string(h.ToStatus), Comment: h.Comment,
+				MissingDocuments: append([]string{}, h.MissingDocuments...)}
 		}
 	}
 	return r
@@ -482,7 +492,8 @@ func (a *api) routesApplications() {
 			}
 			v, err := a.Applications.Decide(c.Request.Context(), p, id, application.DecisionInput{
 				Decision: req.Decision, Comment: req.Comment, Version: version, CounterGuarantee: req.CounterGuarantee,
-				Contract: application.ContractInput{ApprovedAmount: req.ApprovedAmount, AnnualRate: req.AnnualRate, TermMonths: req.TermMonths},
+				MissingDocuments: req.MissingDocuments,
+				Contract:         application.ContractInput{ApprovedAmount: req.ApprovedAmount, AnnualRate: req.AnnualRate, TermMonths: req.TermMonths},
 			})
 			if err != nil {
 				return err

@@ -2,13 +2,20 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/document"
+	"chuangdai/internal/document/doctest"
+	"chuangdai/internal/store"
 	"chuangdai/internal/user"
 )
 
@@ -69,6 +76,23 @@ func newWorld(t *testing.T) *world {
 		rec := s.Do("POST", "/api/v1/incubation-records", officer, map[string]any{"base_id": b, "national_id": w.ids[scope]["national_id"], "entity_name": "小店", "move_in": "2024-01-01"}).Want(201).JSON()["id"]
 		w.ids[scope]["incubation_record"] = jsonID(rec)
 	}
+	// A document on each application, written straight to the store: both
+	// are past the stages where the API adds any.
+	for scope, app := range map[string]string{"own": w.ids["own"]["application"], "other": app} {
+		id, _ := strconv.ParseInt(app, 10, 64)
+		content := doctest.ChromiumPDF
+		h := sha256.Sum256(content)
+		if err := s.App.Files.Put(context.Background(), hex.EncodeToString(h[:]), content); err != nil {
+			t.Fatal(err)
+		}
+		d, err := store.Documents{DB: s.App.DB}.Add(context.Background(), document.Document{ApplicationID: id, Kind: "id_card",
+			Filename: "id.pdf", ContentType: document.PDF, Size: int64(len(content)), SHA256: hex.EncodeToString(h[:]),
+			UploadedBy: 1, UploadedAt: time.Now().UTC(), State: document.Uploaded})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ids[scope]["document"] = strconv.FormatInt(d.ID, 10)
+	}
 	// The audit administrator (三员分立), made where the first administrator
 	// is: on the command line.
 	if _, err := s.App.Users.CreateFromCLI(context.Background(), user.CreateInput{Username: "auditadmin", Password: apptest.Password, Role: "audit_admin"}); err != nil {
@@ -92,6 +116,8 @@ func (w *world) url(path, scope string) (string, bool) {
 		kind = "user"
 	case strings.HasPrefix(path, "/api/v1/incubation-records/"):
 		kind = "incubation_record"
+	case strings.HasPrefix(path, "/api/v1/documents/"):
+		kind = "document"
 	}
 	scoped := strings.Contains(path, "{id}") || strings.Contains(path, "{national_id}")
 	r := strings.NewReplacer("{id}", ids[kind], "{national_id}", ids["national_id"], "{year}", "2024", "{period}", "2024Q2")
@@ -170,6 +196,10 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/applications":                       {"all", "all", "all", "all", "all", "none"},
 	"GET /api/v1/applications/{id}":                  {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/applications/{id}/support":          {"own", "own", "own", "own", "all", "none"},
+	"GET /api/v1/applications/{id}/documents":        {"own", "own", "own", "own", "all", "none"},
+	"POST /api/v1/applications/{id}/documents":       {"own", "own", "own", "own", "none", "none"},
+	"GET /api/v1/documents/{id}/content":             {"own", "own", "own", "own", "all", "none"},
+	"POST /api/v1/documents/{id}/review":             {"none", "own", "own", "own", "none", "none"},
 	"GET /api/v1/audit-events":                       {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/audit-events/verify":                {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/banks":                              {"all", "all", "all", "all", "all", "all"},

@@ -68,6 +68,19 @@ func (a *api) openAPI() []byte {
 					"properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}}},
 			}}
 		}
+		if r.Form != nil {
+			props, required := map[string]any{}, []string{}
+			for _, f := range r.Form {
+				fs := map[string]any{"type": f.Type, "description": f.Description}
+				if f.Type == "file" {
+					fs = map[string]any{"type": "string", "format": "binary", "description": f.Description}
+				}
+				props[f.Name], required = fs, append(required, f.Name)
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "required": required, "properties": props}},
+			}}
+		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(r.Status)}
 		if r.Response != nil {
@@ -76,6 +89,13 @@ func (a *api) openAPI() []byte {
 		if r.Download {
 			file := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
 			ok["content"] = map[string]any{"text/csv": file, MediaXLSX: file}
+		}
+		if r.Produces != nil {
+			content := map[string]any{}
+			for _, m := range r.Produces {
+				content[m] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			ok["content"] = content
 		}
 		responses[strconv.Itoa(r.Status)] = ok
 		for _, code := range r.Errors {

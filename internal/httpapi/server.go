@@ -23,6 +23,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/document"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/refdata"
@@ -43,6 +44,7 @@ type Deps struct {
 	Loans        *loan.Service
 	Reports      *report.Service
 	Worklist     *worklist.Service
+	Documents    *document.Service
 	Keys         *loan.Keys
 	Audit        *audit.Service
 	Ready        func(ctx context.Context) error
@@ -84,6 +86,12 @@ type Route struct {
 	Upload bool
 	// Download marks an answer that is a CSV or XLSX file.
 	Download bool
+	// Form is the fields of a multipart/form-data body (Type "file" for a
+	// file), for a route that takes one.
+	Form []Param
+	// Produces lists the media types of an answer that is a file of one of
+	// them.
+	Produces []string
 	// WhilePasswordExpired lets a caller whose password has expired through
 	// (reading their account, changing the password, signing out); every
 	// other route answers 403 auth.password_expired to them.
@@ -174,6 +182,7 @@ func New(d Deps) *Server {
 	a.routesLoans()
 	a.routesReports()
 	a.routesWorklist()
+	a.routesDocuments()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()
@@ -188,7 +197,7 @@ func (a *api) add(r Route) {
 	}
 	path := ginPath(r.Path)
 	a.engine.Handle(r.Method, path, func(c *gin.Context) {
-		if r.Upload {
+		if r.Upload || r.Form != nil {
 			defer drain(c)
 		}
 		var err error

@@ -82,6 +82,8 @@ type applicationHistoryRow struct {
 	FromStatus    *string
 	ToStatus      string
 	Comment       string
+	// MissingDocuments is a JSON array of kinds, or NULL.
+	MissingDocuments *string
 }
 
 func (applicationHistoryRow) TableName() string { return "application_history" }
@@ -361,6 +363,7 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 		a.History = append(a.History, application.HistoryEntry{
 			At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: application.Action(h.Action),
 			FromStatus: application.Status(deref(h.FromStatus)), ToStatus: application.Status(h.ToStatus), Comment: h.Comment,
+			MissingDocuments: kindsOf(h.MissingDocuments),
 		})
 	}
 	return a, nil
@@ -406,7 +409,23 @@ func (s Applications) AddHistory(ctx context.Context, applicationID int64, h app
 		ApplicationID: applicationID, At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: string(h.Action),
 		FromStatus: nullable(string(h.FromStatus)), ToStatus: string(h.ToStatus), Comment: h.Comment,
 	}
+	if len(h.MissingDocuments) > 0 {
+		b, err := json.Marshal(h.MissingDocuments)
+		if err != nil {
+			return apperr.Wrap(err, "missing documents")
+		}
+		row.MissingDocuments = nullable(string(b))
+	}
 	return translate(s.conn(ctx).Create(&row).Error, "application history")
+}
+
+// kindsOf reads the missing documents of a history row.
+func kindsOf(s *string) []string {
+	var kinds []string
+	if s != nil {
+		_ = json.Unmarshal([]byte(*s), &kinds)
+	}
+	return kinds
 }
 
 // MarkDisbursed moves an approved application to disbursed, for the loans
