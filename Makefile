@@ -6,7 +6,7 @@ STATICCHECK_VERSION := v0.8.2
 
 SOAK_DURATION ?= 3m
 
-.PHONY: run build test test-race lint fmt vet staticcheck clean soak
+.PHONY: run build test test-race lint fmt vet staticcheck clean soak release-migrations
 
 ## run: build, load demo data into an empty ./data/chuangdai.db, and serve on :8080
 run: build
@@ -46,6 +46,13 @@ soak:
 .PHONY: bench
 bench:
 	$(GO) run ./cmd/chuangdai-bench
+
+## release-migrations: add the migrations not yet in migrations/released.sha256 to it (at landing on main: main is released)
+release-migrations:
+	@cd migrations && for f in postgres/*.sql sqlite/*.sql; do \
+		grep -q "  $$f$$" released.sha256 || { sha256sum "$$f" >> released.sha256; echo "released $$f"; }; \
+	done; LC_ALL=C sort -k2 -o released.sha256 released.sha256
+	$(GO) test -count=1 ./migrations/
 
 clean:
 	rm -rf bin
