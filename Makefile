@@ -42,10 +42,10 @@ staticcheck:
 soak:
 	scripts/soak.sh $(SOAK_DURATION)
 
-## bench: reports at a million loans on PostgreSQL (CHUANGDAI_BENCH_DATABASE_URL) against the raw aggregates; not part of test
+## bench: reports at a million loans (CHUANGDAI_BENCH_LOANS) on PostgreSQL (CHUANGDAI_BENCH_DATABASE_URL) against the raw aggregates, results into README.md; not part of test
 .PHONY: bench
 bench:
-	$(GO) run ./cmd/chuangdai-bench
+	$(GO) run ./cmd/chuangdai-bench -readme README.md
 
 ## release-migrations: add the migrations not yet in migrations/released.sha256 to it (at landing on main: main is released)
 release-migrations:

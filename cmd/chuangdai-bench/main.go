@@ -9,7 +9,9 @@
 //
 // CHUANGDAI_BENCH_DATABASE_URL names the PostgreSQL server (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable);
-// CHUANGDAI_BENCH_LOANS the number of loans (default 1000000).
+// CHUANGDAI_BENCH_LOANS the number of loans (default 1000000). With
+// -readme FILE (make bench passes README.md) it also writes the results
+// between the markers of FILE's benchmark section, replacing the last run's.
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +57,8 @@ func main() {
 }
 
 func run() error {
+	readme := flag.String("readme", "", "write the results between the benchmark markers of this file (README.md)")
+	flag.Parse()
 	admin := os.Getenv("CHUANGDAI_BENCH_DATABASE_URL")
 	if admin == "" {
 		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -100,12 +106,17 @@ func run() error {
 	}
 	defer a.Close()
 	db := a.DB.SQL()
+	res := results{loans: n, at: time.Now().UTC(), cores: runtime.NumCPU()}
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('server_version')").Scan(&res.server); err != nil {
+		return err
+	}
 
 	start := time.Now()
 	if err := load(ctx, db, n); err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
-	fmt.Printf("loaded %d loans with repayments, recoveries and subsidy claims in %s\n", n, time.Since(start).Round(time.Millisecond))
+	res.load = time.Since(start)
+	fmt.Printf("loaded %d loans with repayments, recoveries and subsidy claims in %s\n", n, res.load.Round(time.Millisecond))
 	if err := checkSummaries(ctx, db); err != nil {
 		return err
 	}
@@ -144,10 +155,18 @@ func run() error {
 			mark, failed = "  > 1.5", true
 		}
 		fmt.Printf("%-84s %10.2f %10.2f %7.3f%s\n", c.path, ms(rep), ms(raw), ratio, mark)
+		res.rows = append(res.rows, row{path: c.path, report: rep, raw: raw})
 	}
 
-	if err := importLegacy(ctx, a, base); err != nil {
+	if res.imported, err = importLegacy(ctx, a, base); err != nil {
 		return err
+	}
+	res.total = time.Since(res.at)
+	if *readme != "" {
+		if err := writeReadme(*readme, res.markdown()); err != nil {
+			return err
+		}
+		fmt.Println("results written into", *readme)
 	}
 	if failed {
 		return errors.New("a report is more than 1.5 times slower than its raw aggregate")
@@ -158,15 +177,15 @@ func run() error {
 // legacyRows is the size of the legacy import the bench sends in one request.
 const legacyRows = 200_000
 
-// importLegacy posts a legacy file of legacyRows loans in one request and
-// prints how long the import took.
-func importLegacy(ctx context.Context, a *app.App, base string) error {
+// importLegacy posts a legacy file of legacyRows loans in one request,
+// prints how long the import took and returns it.
+func importLegacy(ctx context.Context, a *app.App, base string) (time.Duration, error) {
 	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "admin", Password: "bench-pass-word-1", Name: "Admin", Role: "admin"}); err != nil {
-		return err
+		return 0, err
 	}
 	token, err := loginAs(base, "admin")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var b strings.Builder
 	b.WriteString("external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created\n")
@@ -184,21 +203,22 @@ func importLegacy(ctx context.Context, a *app.App, base string) error {
 	start := time.Now()
 	req, err := http.NewRequest("POST", base+"/api/v1/imports/loans", strings.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "text/csv")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
+	took := time.Since(start)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("import of %d rows: status %d: %.300s", legacyRows, resp.StatusCode, answer)
+		return 0, fmt.Errorf("import of %d rows: status %d: %.300s", legacyRows, resp.StatusCode, answer)
 	}
-	fmt.Printf("\nimport of %d legacy loans (%.1f MB) in one request: %s, answered %s\n", legacyRows, float64(len(body))/(1<<20), time.Since(start).Round(time.Millisecond), strings.TrimSpace(string(answer)))
-	return nil
+	fmt.Printf("\nimport of %d legacy loans (%.1f MB) in one request: %s, answered %s\n", legacyRows, float64(len(body))/(1<<20), took.Round(time.Millisecond), strings.TrimSpace(string(answer)))
+	return took, nil
 }
 
 // personID is a valid resident ID number for borrower i of the import, and

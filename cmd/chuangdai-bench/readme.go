@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// The markers around the results in the README's benchmark section.
+const (
+	beginMarker = "<!-- bench results: written by make bench, replaced on each run -->"
+	endMarker   = "<!-- end of bench results -->"
+)
+
+type row struct {
+	path        string
+	report, raw time.Duration
+}
+
+// results is what one run measured.
+type results struct {
+	loans    int
+	at       time.Time
+	cores    int
+	server   string
+	load     time.Duration
+	imported time.Duration
+	total    time.Duration
+	rows     []row
+}
+
+// markdown is the results as the README shows them.
+func (r results) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Run of %s UTC: %s loans, PostgreSQL %s, %d cores (shared with other work).\n\n",
+		r.at.Format("2006-01-02 15:04"), thousands(r.loans), r.server, r.cores)
+	b.WriteString("| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n")
+	for _, x := range r.rows {
+		mark := ""
+		if x.report.Seconds() > maxRatio*x.raw.Seconds() {
+			mark = " (over 1.5)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %.2f | %.2f | %.3f%s |\n", x.path, ms(x.report), ms(x.raw), x.report.Seconds()/x.raw.Seconds(), mark)
+	}
+	fmt.Fprintf(&b, "\nLoading the loans took %s, the import of %s legacy loans in one request %s, the whole run %s.\n",
+		r.load.Round(100*time.Millisecond), thousands(legacyRows), r.imported.Round(100*time.Millisecond), r.total.Round(time.Second))
+	return b.String()
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// replaceResults puts block between the markers of readme, in place of what
+// was there.
+func replaceResults(readme []byte, block string) ([]byte, error) {
+	begin := bytes.Index(readme, []byte(beginMarker))
+	end := bytes.Index(readme, []byte(endMarker))
+	if begin < 0 || end < begin {
+		return nil, errors.New("the benchmark section has no markers " + beginMarker + " … " + endMarker)
+	}
+	var out bytes.Buffer
+	out.Write(readme[:begin+len(beginMarker)])
+	out.WriteString("\n\n" + strings.TrimSpace(block) + "\n\n")
+	out.Write(readme[end:])
+	return out.Bytes(), nil
+}
+
+// writeReadme replaces the results in the file at path.
+func writeReadme(path, block string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := replaceResults(b, block)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, out, 0o644)
+}

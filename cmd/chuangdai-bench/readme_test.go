@@ -1,0 +1,40 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReplaceResults(t *testing.T) {
+	readme := "# x\n### Benchmark\nintro\n\n" + beginMarker + "\nold table\n" + endMarker + "\n\nafter\n"
+	r := results{
+		loans: 200000, at: time.Date(2026, 12, 1, 11, 5, 0, 0, time.UTC), cores: 2, server: "15.20",
+		load: 15400 * time.Millisecond, imported: 12340 * time.Millisecond, total: 61 * time.Second,
+		rows: []row{
+			{"/api/v1/reports/progress?year=2024", 2 * time.Millisecond, 200 * time.Millisecond},
+			{"/api/v1/reports/slow", 4 * time.Millisecond, 2 * time.Millisecond},
+		},
+	}
+	out, err := replaceResults([]byte(readme), r.markdown())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# x\n### Benchmark\nintro\n\n" + beginMarker + "\n\n" +
+		"Run of 2026-12-01 11:05 UTC: 200,000 loans, PostgreSQL 15.20, 2 cores (shared with other work).\n\n" +
+		"| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n" +
+		"| `/api/v1/reports/progress?year=2024` | 2.00 | 200.00 | 0.010 |\n" +
+		"| `/api/v1/reports/slow` | 4.00 | 2.00 | 2.000 (over 1.5) |\n\n" +
+		"Loading the loans took 15.4s, the import of 200,000 legacy loans in one request 12.3s, the whole run 1m1s.\n\n" +
+		endMarker + "\n\nafter\n"
+	if string(out) != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
+	}
+	again, err := replaceResults(out, r.markdown())
+	if err != nil || string(again) != want {
+		t.Fatalf("a second run does not replace the first: %v\n%s", err, again)
+	}
+	if _, err := replaceResults([]byte("no markers"), "x"); err == nil || !strings.Contains(err.Error(), "markers") {
+		t.Fatalf("missing markers: %v", err)
+	}
+}
