@@ -233,12 +233,13 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 }
 
 // PersonHistory implements application.Store. It is the one query behind
-// the one-open-application and re-loan rules: applications in progress come
-// from applications, those of the asking account and of the account the
-// number is bound to (another account's unverified claim blocks nobody);
-// loans held, open and ever overdue come from the loans table (imported
-// loans have no application), and a disbursed application without a loan
-// row still counts as an open loan.
+// the one-open-application and re-loan rules, over application_persons (by
+// its national_id index): applications in progress where the person is the
+// lead, those of the asking account and of the account the number is bound
+// to (another account's unverified claim blocks nobody); loans held, open
+// and ever overdue from the rows that carry a loan (imported loans have no
+// application), and a disbursed application without a loan row still counts
+// as an open loan.
 func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (application.History, error) {
 	var h application.History
 	type count struct {
@@ -248,10 +249,10 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 	}
 	var counts []count
 	nid := strings.ToUpper(nationalID)
-	err := s.conn(ctx).Table("applications a").Select("a.status, a.applicant_id = ? AS mine, COUNT(*) AS n", account).
-		Where("a.national_id = ? AND a.id <> ?", nid, excludeID).
+	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN applications a ON a.id = ap.application_id").
+		Select("a.status, a.applicant_id = ? AS mine, COUNT(*) AS n", account).
+		Where("ap.national_id = ? AND ap.role = ? AND ap.loan_id IS NULL AND a.id <> ?", nid, roleLead, excludeID).
 		Where(fmt.Sprintf(countsForSQL, "a"), account, nid).
-		Where("NOT EXISTS (SELECT 1 FROM loans WHERE loans.application_id = a.id)").
 		Group("a.status, mine").Scan(&counts).Error
 	if err != nil {
 		return h, translate(err, "person history")
@@ -270,7 +271,7 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 			}
 		}
 	}
-	return Loans(s).personLoans(ctx, nationalID, h)
+	return Loans(s).personLoans(ctx, nid, h)
 }
 
 // IdentityHolder implements application.Store.
@@ -338,7 +339,8 @@ func (s Applications) Create(ctx context.Context, a application.Application) (in
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return 0, translate(err, "application")
 	}
-	return row.ID, nil
+	a.ID = row.ID
+	return row.ID, s.syncPersons(ctx, a)
 }
 
 // Get implements application.Store.
@@ -396,7 +398,7 @@ func (s Applications) Update(ctx context.Context, a application.Application, ver
 	if res.RowsAffected == 0 {
 		return errStale(a.ID)
 	}
-	return nil
+	return s.syncPersons(ctx, a)
 }
 
 func errStale(id int64) error {

@@ -17,11 +17,14 @@ import (
 
 // identitiesVersion is the number of the migration that adds
 // person_identities, read from the file name so that it survives renumbering.
-func identitiesVersion(t *testing.T, dir string) int64 {
+func identitiesVersion(t *testing.T, dir string) int64 { return migrationVersion(t, dir, "identities") }
+
+// migrationVersion is the number of the migration of dir named *_name.sql.
+func migrationVersion(t *testing.T, dir, name string) int64 {
 	t.Helper()
-	names, err := fs.Glob(migrations.FS, dir+"/*_identities.sql")
+	names, err := fs.Glob(migrations.FS, dir+"/*_"+name+".sql")
 	if err != nil || len(names) != 1 {
-		t.Fatalf("the identities migration in %s: %v %v", dir, names, err)
+		t.Fatalf("the %s migration in %s: %v %v", name, dir, names, err)
 	}
 	v, err := strconv.ParseInt(strings.SplitN(strings.TrimPrefix(names[0], dir+"/"), "_", 2)[0], 10, 64)
 	if err != nil {

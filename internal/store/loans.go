@@ -312,18 +312,19 @@ func fromLoanRow(r loanRow) loan.Loan {
 }
 
 // personLoans adds a person's loans, disbursed here or imported, to h: every
-// loan counts as held, active and overdue ones as open, and a loan that was
-// ever overdue (or went to compensation) bars a new one.
+// loan the person is the lead of counts as held, active and overdue ones as
+// open, and a loan that was ever overdue (or went to compensation) bars a
+// new one.
 func (s Loans) personLoans(ctx context.Context, nationalID string, h application.History) (application.History, error) {
 	var agg struct {
 		Held    int
 		Open    int
 		Overdue int
 	}
-	err := s.conn(ctx).Model(&loanRow{}).Select(`COUNT(*) AS held,
-		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN 1 ELSE 0 END), 0) AS open,
-		COALESCE(SUM(CASE WHEN ever_overdue OR status IN ('overdue', 'compensated', 'written_off') THEN 1 ELSE 0 END), 0) AS overdue`).
-		Where("national_id = ?", strings.ToUpper(nationalID)).Scan(&agg).Error
+	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN loans l ON l.id = ap.loan_id").Select(`COUNT(*) AS held,
+		COALESCE(SUM(CASE WHEN l.status IN ('active', 'overdue') THEN 1 ELSE 0 END), 0) AS open,
+		COALESCE(SUM(CASE WHEN l.ever_overdue OR l.status IN ('overdue', 'compensated', 'written_off') THEN 1 ELSE 0 END), 0) AS overdue`).
+		Where("ap.national_id = ? AND ap.role = ?", strings.ToUpper(nationalID), roleLead).Scan(&agg).Error
 	if err != nil {
 		return h, translate(err, "person loans")
 	}
@@ -360,7 +361,10 @@ func (s Loans) Create(ctx context.Context, l loan.Loan) (int64, error) {
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return 0, loanConflict(err)
 	}
-	return row.ID, nil
+	if l.ApplicationID == nil {
+		return row.ID, nil
+	}
+	return row.ID, s.attachLoan(ctx, *l.ApplicationID, row.ID)
 }
 
 // loanConflict names what a duplicate loan collides with.

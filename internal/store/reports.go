@@ -257,7 +257,7 @@ func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) er
 	if err := s.conn(ctx).CreateInBatches(rows, s.rowsPerStatement(legacyColumns)).Error; err != nil {
 		return loanConflict(err)
 	}
-	return nil
+	return s.leadsOfImported(ctx, rows)
 }
 
 type reconciliationLineRow struct {

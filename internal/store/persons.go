@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"chuangdai/internal/application"
+)
+
+// personRow is one person of an application or loan (application_persons):
+// the lead, or a partner of a partnership.
+type personRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	ApplicationID *int64
+	LoanID        *int64
+	NationalID    string
+	Role          string
+	Verified      bool
+}
+
+func (personRow) TableName() string { return "application_persons" }
+
+// The roles of application_persons.
+const (
+	roleLead    = "lead"
+	rolePartner = "partner"
+)
+
+// personsOf lists the persons of a, the lead first: the lead's resident ID
+// number, then each partner not the lead, by upper-case number.
+func personsOf(a application.Application) []personRow {
+	out := []personRow{{NationalID: strings.ToUpper(a.NationalID), Role: roleLead}}
+	for _, p := range a.Partners {
+		n := strings.ToUpper(p.NationalID)
+		if n != "" && !slices.ContainsFunc(out, func(r personRow) bool { return r.NationalID == n }) {
+			out = append(out, personRow{NationalID: n, Role: rolePartner})
+		}
+	}
+	return out
+}
+
+// syncPersons makes the person rows of application a what its fields say,
+// in the caller's transaction: rows of persons no longer named go, new ones
+// come unverified, and a row whose role changed is updated.
+func (s Applications) syncPersons(ctx context.Context, a application.Application) error {
+	want := map[string]string{}
+	for _, r := range personsOf(a) {
+		want[r.NationalID] = r.Role
+	}
+	var have []personRow
+	db := s.conn(ctx)
+	if err := db.Where("application_id = ?", a.ID).Find(&have).Error; err != nil {
+		return translate(err, "application persons")
+	}
+	var gone []int64
+	for _, r := range have {
+		role, ok := want[r.NationalID]
+		switch {
+		case !ok:
+			gone = append(gone, r.ID)
+		case role != r.Role:
+			if err := db.Model(&personRow{}).Where("id = ?", r.ID).Update("role", role).Error; err != nil {
+				return translate(err, "application persons")
+			}
+		}
+		delete(want, r.NationalID)
+	}
+	if len(gone) > 0 {
+		if err := db.Where("id IN ?", gone).Delete(&personRow{}).Error; err != nil {
+			return translate(err, "application persons")
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	id := a.ID
+	var rows []personRow
+	for _, r := range personsOf(a) {
+		if _, ok := want[r.NationalID]; ok {
+			r.ApplicationID = &id
+			rows = append(rows, r)
+		}
+	}
+	return translate(db.Create(&rows).Error, "application persons")
+}
+
+// attachLoan moves the persons of application applicationID to its new
+// loan: they hold it now, whichever account made the application.
+func (s Loans) attachLoan(ctx context.Context, applicationID, loanID int64) error {
+	return translate(s.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
+		Updates(map[string]any{"loan_id": loanID, "verified": true}).Error, "application persons")
+}
+
+// leadsOfImported writes the lead row of each imported loan (no application).
+func (s Reports) leadsOfImported(ctx context.Context, rows []legacyRow) error {
+	persons := make([]personRow, len(rows))
+	for i, r := range rows {
+		id := r.ID
+		persons[i] = personRow{LoanID: &id, NationalID: r.NationalID, Role: roleLead, Verified: true}
+	}
+	return translate(s.conn(ctx).CreateInBatches(persons, s.rowsPerStatement(5)).Error, "loan persons")
+}
