@@ -34,8 +34,10 @@ var matrixUsers = map[string]string{
 
 var matrixRoles = []string{"entrepreneur", "hrss_officer", "guarantee_officer", "bank_officer", "finance_auditor", "admin"}
 
-func newWorld(t *testing.T) *world {
-	c := newCast(t)
+func newWorld(t *testing.T) *world { return newWorldOn(t, newCast(t)) }
+
+// newWorldOn builds the world with the users of c, on c's server.
+func newWorldOn(t *testing.T, c *cast) *world {
 	s := c.s
 	w := &world{s: s, tokens: map[string]string{
 		"entrepreneur": c.owner, "hrss_officer": c.hrss, "guarantee_officer": c.guar,
