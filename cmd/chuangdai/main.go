@@ -36,6 +36,8 @@ Usage:
                                     empty database), migrate it and verify its audit chain
   chuangdai jobs run-daily [--date YYYY-MM-DD]
                                     mark overdue loans as of the day (default today); safe to re-run
+  chuangdai keys new                add a data key (the newest seals from the next start): to the key
+                                    file, or printed for CHUANGDAI_DATA_KEYS
 
 Configuration comes from CHUANGDAI_* environment variables and an optional
 YAML file named by CHUANGDAI_CONFIG; see configs/config.example.yaml.
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return restore(ctx, cfg, log, args, stdout)
 	case "jobs":
 		return jobs(ctx, cfg, log, args, stdout)
+	case "keys":
+		return keysCmd(cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

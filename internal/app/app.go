@@ -18,6 +18,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/document"
 	"chuangdai/internal/filestore"
 	"chuangdai/internal/httpapi"
@@ -77,12 +78,72 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		_ = db.Close()
 		return nil, err
 	}
+	if err := useDataKeys(ctx, cfg, dbc, db, log); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	a, err := build(ctx, cfg, log, db)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// useDataKeys loads the data key ring from the configuration (never from
+// the database) and hands it to the store. With no keys configured, SQLite
+// makes its key file beside a fresh database; an existing database whose
+// key file is gone does not start, nor one whose data no configured key
+// opens.
+func useDataKeys(ctx context.Context, cfg config.Config, dbc config.Database, db *store.DB, log *slog.Logger) error {
+	var keys []crypt.Key
+	var err error
+	path, made := cfg.KeyFile(dbc)
+	switch {
+	case cfg.DataKeys != "":
+		keys, err = crypt.Parse(cfg.DataKeys)
+	case path != "":
+		exists, err := crypt.Exists(path)
+		if err != nil {
+			return fmt.Errorf("data key file %s: %w", path, err)
+		}
+		if !exists && made {
+			sealed, err := db.HasSealedData(ctx)
+			if err != nil {
+				return err
+			}
+			if sealed {
+				return fmt.Errorf("%w: the key file %s is missing; put it back from the key backup, or set CHUANGDAI_DATA_KEYS", store.ErrNoDataKey, path)
+			}
+			k, err := crypt.Generate(1)
+			if err != nil {
+				return err
+			}
+			if err := crypt.WriteFile(path, []crypt.Key{k}); err != nil {
+				return fmt.Errorf("write data key file %s: %w", path, err)
+			}
+			log.Warn("made the data key file that encrypts resident ID numbers and phone numbers: back it up apart from the database, which cannot be read without it",
+				"file", path)
+		}
+		keys, err = crypt.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("data keys: %w", err)
+		}
+	default:
+		return errors.New("PostgreSQL needs the data keys that encrypt resident ID numbers and phone numbers: set CHUANGDAI_DATA_KEYS or CHUANGDAI_DATA_KEY_FILE (`chuangdai keys new` makes a key)")
+	}
+	if err != nil {
+		return fmt.Errorf("data keys: %w", err)
+	}
+	ring, err := crypt.NewRing(keys)
+	if err != nil {
+		return fmt.Errorf("data keys: %w", err)
+	}
+	if err := db.UseKeys(ctx, ring); err != nil {
+		return err
+	}
+	log.Info("data keys loaded", "newest", ring.Newest(), "fingerprint", ring.Fingerprint(ring.Newest()), "keys", len(keys), "file", path)
+	return nil
 }
 
 // warnConnectionBudget warns at start when PostgreSQL cannot give this

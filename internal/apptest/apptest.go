@@ -37,6 +37,9 @@ func Engine() string {
 	return "sqlite"
 }
 
+// TestDataKeys is the data key ring of test apps.
+const TestDataKeys = "1:dGVzdC1kYXRhLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE="
+
 // Config returns settings for a test app on databaseURL: cheap password
 // hashing and a fixed signing key.
 func Config(databaseURL string) config.Config {
@@ -45,6 +48,7 @@ func Config(databaseURL string) config.Config {
 	cfg.PasswordCost = 4
 	cfg.TokenKey = "test-signing-key-0123456789abcdef"
 	cfg.DBMaxOpenConns = 10
+	cfg.DataKeys = TestDataKeys
 	return cfg
 }
 

@@ -10,11 +10,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"chuangdai/internal/crypt"
 )
 
 // Config is the whole of chuangdai's settings.
@@ -81,6 +84,33 @@ type Config struct {
 	FilesStore string `yaml:"files_store"`
 	// FilesDir is the folder of the "files" store.
 	FilesDir string `yaml:"files_dir"`
+	// DataKeys is the ring of data keys that encrypt resident ID numbers
+	// and phone numbers at rest: "<id>:<base64 of 32 bytes>", newest first,
+	// comma separated (`chuangdai keys new` makes one). A secret.
+	DataKeys string `yaml:"data_keys"`
+	// DataKeyFile is a file (mode 0600) holding that ring, one key a line.
+	// With neither set, SQLite keeps chuangdai.keys beside the database,
+	// made at the first start; PostgreSQL needs one of them.
+	DataKeyFile string `yaml:"data_key_file"`
+}
+
+// KeyFileName is the key file kept beside a SQLite database when no data
+// keys are configured.
+const KeyFileName = "chuangdai.keys"
+
+// KeyFile is the data key file in use for database d, "" when the keys come
+// from DataKeys; made reports that it is the file beside a SQLite database,
+// which is made when absent.
+func (c Config) KeyFile(d Database) (path string, made bool) {
+	switch {
+	case c.DataKeys != "":
+		return "", false
+	case c.DataKeyFile != "":
+		return c.DataKeyFile, false
+	case d.Engine == SQLite:
+		return filepath.Join(filepath.Dir(d.Path), KeyFileName), true
+	}
+	return "", false
 }
 
 // The document stores of FilesStore.
@@ -182,6 +212,8 @@ func Load(getenv func(string) string) (Config, error) {
 	dur("CHUANGDAI_READ_TIMEOUT", &cfg.ReadTimeout)
 	str("CHUANGDAI_FILES_STORE", &cfg.FilesStore)
 	str("CHUANGDAI_FILES_DIR", &cfg.FilesDir)
+	str("CHUANGDAI_DATA_KEYS", &cfg.DataKeys)
+	str("CHUANGDAI_DATA_KEY_FILE", &cfg.DataKeyFile)
 	if v, ok := lookup(getenv, "CHUANGDAI_TRUSTED_PROXIES"); ok {
 		cfg.TrustedProxies = splitList(v)
 	}
@@ -287,6 +319,14 @@ func (c Config) Validate() error {
 	if c.DocumentStore(mustEngine(c.DatabaseURL)) == FilesInFolder && strings.TrimSpace(c.FilesDir) == "" {
 		bad("files_dir is empty: name the folder that keeps the documents, such as /var/lib/chuangdai/files")
 	}
+	switch {
+	case c.DataKeys != "" && c.DataKeyFile != "":
+		bad("data_keys and data_key_file are both set: keep the keys in one place")
+	case c.DataKeys != "":
+		if _, err := crypt.Parse(c.DataKeys); err != nil {
+			bad("data_keys: %v", err)
+		}
+	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -387,6 +427,10 @@ func (c Config) LogValue() slog.Value {
 	if c.MetricsToken != "" {
 		metricsToken = "*****"
 	}
+	dataKeys := ""
+	if c.DataKeys != "" {
+		dataKeys = "*****"
+	}
 	verifierToken := ""
 	if c.IdentityVerifierToken != "" {
 		verifierToken = "*****"
@@ -414,5 +458,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("identity_verifier_token", verifierToken),
 		slog.String("files_store", c.DocumentStore(mustEngine(c.DatabaseURL))),
 		slog.String("files_dir", c.FilesDir),
+		slog.String("data_keys", dataKeys),
+		slog.String("data_key_file", c.DataKeyFile),
 	)
 }

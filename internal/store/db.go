@@ -36,6 +36,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/listing"
 	"chuangdai/internal/msg"
 	"chuangdai/migrations"
@@ -51,6 +52,8 @@ type DB struct {
 	dsn string
 	// timeout bounds every statement and every wait for a connection.
 	timeout time.Duration
+	// keys seal resident ID numbers and phone numbers (see UseKeys).
+	keys *crypt.Ring
 }
 
 // Pool says how many connections the store opens at most and how long one
