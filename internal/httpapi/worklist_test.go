@@ -79,7 +79,9 @@ func TestWorkListsCountWhatWaitsForEachRole(t *testing.T) {
 	if got, _ := counts(t, c.s, c.auditor); len(got) != 0 {
 		t.Errorf("auditor: %v", got)
 	}
-	c.s.Do("GET", "/api/v1/worklist", c.admin, nil).WantProblem(403, "forbidden")
+	if got, _ := counts(t, c.s, c.admin); len(got) != 0 {
+		t.Errorf("admin: %v", got)
+	}
 }
 
 // TestSubsidyBatchClaimCheckPay: the bank claims ended quarters in one

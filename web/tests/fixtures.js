@@ -84,11 +84,15 @@ export async function signIn(page, who) {
   return ready(page);
 }
 
-// choose picks an option of an Element Plus select named by its label.
+// choose picks an option of an Element Plus select named by its label, in
+// that select's own list (aria-controls): the list of the select chosen just
+// before may still be fading out with an option of the same name.
 export async function choose(page, name, option, scope) {
   const root = scope || page;
-  await root.getByRole('combobox', { name, exact: true }).first().locator('xpath=ancestor::div[contains(@class,"el-select__wrapper")]').click();
-  await page.locator('.el-select-dropdown:visible, .el-popper:visible').getByRole('option', { name: option, exact: true }).first().click();
+  const box = root.getByRole('combobox', { name, exact: true }).first();
+  await box.locator('xpath=ancestor::div[contains(@class,"el-select__wrapper")]').click();
+  const list = page.locator(`[id="${await box.getAttribute('aria-controls')}"]`);
+  await list.getByRole('option', { name: option, exact: true }).first().click();
 }
 
 // tick checks an Element Plus radio or checkbox by clicking its label (the
