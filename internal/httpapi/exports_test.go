@@ -22,8 +22,9 @@ var formulas = []string{`=HYPERLINK("http://evil.example","点击")`, `+cmd|' /C
 // (each GET route taking format) with districts, banks and borrowers named
 // like formulas: no CSV cell starts with = + - @, a tab or a carriage return
 // unless it is a number, the formulas texts are there behind an apostrophe,
-// and every workbook cell is a value, never a formula. CSV headers are the
-// Chinese labels.
+// and every workbook cell is a value, never a formula, with either CSV
+// header. CSV headers are the JSON field names, or the Chinese labels with
+// headers=labels.
 func TestEveryExportNeutralisesFormulas(t *testing.T) {
 	s := apptest.NewServer(t)
 	auditor := s.User("auditor", "finance_auditor", "", "")
@@ -59,7 +60,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 			continue
 		}
 		path := r.Path + "?" + params[r.Path]
-		for _, format := range []string{"csv", "xlsx"} {
+		for _, format := range []string{"csv", "csv&headers=labels", "xlsx"} {
 			// Whoever may download it: auditors read the reports, HRSS
 			// officers import rosters, administrators legacy loans.
 			var resp *apptest.Response
@@ -71,14 +72,14 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 			resp.Want(200)
 			downloads++
 			var cells []string
-			if format == "csv" {
+			if format != "xlsx" {
 				cells = csvCells(t, resp.Body)
 			} else {
 				cells = workbookCells(t, path, resp.Body)
 			}
 			for _, c := range cells {
 				seen[c] = true
-				if format == "csv" && c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				if format != "xlsx" && c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
 					if _, err := strconv.ParseFloat(c, 64); err != nil {
 						t.Errorf("%s CSV cell %q would run as a formula", path, c)
 					}
@@ -86,7 +87,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 			}
 		}
 	}
-	if downloads < 8 {
+	if downloads < 12 {
 		t.Fatalf("only %d downloads found in the route table", downloads)
 	}
 	for _, h := range append(formulas, "=1+1") {
@@ -97,9 +98,13 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 	if !seen["'"+formulas[0]] || !seen[formulas[0]] {
 		t.Error("the district's name should be neutralised in CSV and plain in workbooks")
 	}
-	header := csvCellsHeader(t, s.Do("GET", "/api/v1/reports/portfolio?format=csv", auditor, nil).Want(200).Body)
+	header := csvCellsHeader(t, s.Do("GET", "/api/v1/reports/portfolio?format=csv&headers=labels", auditor, nil).Want(200).Body)
 	if header[0] != "区划代码" || header[1] != "单位" {
 		t.Errorf("CSV header %q, want Chinese labels", header)
+	}
+	header = csvCellsHeader(t, s.Do("GET", "/api/v1/reports/portfolio?format=csv", auditor, nil).Want(200).Body)
+	if header[0] != "district_code" || header[1] != "district_name" {
+		t.Errorf("CSV header %q, want the JSON field names by default", header)
 	}
 	s.Do("GET", "/api/v1/reports/portfolio?format=csv&headers=codes", auditor, nil).WantProblem(422, "validation_failed")
 }

@@ -252,7 +252,7 @@ func answerReport(c *gin.Context, format string, body any, table func() report.T
 func (a *api) routesReports() {
 	readErrors := []int{401, 403, 422}
 	format := Param{Name: "format", Type: "string", Description: "csv or xlsx for a download (Content-Disposition: attachment) with the same figures; JSON otherwise"}
-	headers := Param{Name: "headers", Type: "string", Description: "the header row of a CSV download: labels (the Chinese column names, default) or fields (the JSON field names)"}
+	headers := Param{Name: "headers", Type: "string", Description: "what a CSV download shows: fields (default: the JSON field names as headers and the JSON values, codes and plain decimals, for programs) or labels (the Chinese column names and the Chinese labels of codes, for people); workbooks always show labels"}
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/progress", Tag: "reports", Status: 200,
 		Summary:  "Progress bulletin (通报): loans disbursed from 1 January through a day per district against the annual targets, with the returning-migrant-worker block (finance auditors, admins)",
 		Response: reportProgressResponse{}, Errors: readErrors,

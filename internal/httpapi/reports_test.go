@@ -127,7 +127,7 @@ func TestProgressBulletinFigures(t *testing.T) {
 	}
 
 	// The exports carry the same figures: CSV with BOM, and the workbook.
-	csvResp := s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-04-30&format=csv", auditor, nil).Want(200)
+	csvResp := s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-04-30&format=csv&headers=labels", auditor, nil).Want(200)
 	if ct := csvResp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Errorf("content type %q", ct)
 	}
@@ -144,6 +144,12 @@ func TestProgressBulletinFigures(t *testing.T) {
 	wantRows := progressRecords(want)
 	if !reflect.DeepEqual(records[1:], wantRows) || strings.Join(records[0], ",") != "类别,区划代码,单位,发放笔数,发放金额(元),年度目标(元),完成率(%)" {
 		t.Errorf("CSV\n got %q\nwant %q", records, wantRows)
+	}
+	// By default the CSV carries the JSON's field names and codes.
+	plain := csvRecords(t, s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-04-30&format=csv", auditor, nil).Want(200).Body)
+	if strings.Join(plain[0], ",") != "block,district_code,district_name,loans,amount,target_amount,completion_pct" ||
+		plain[1][0] != "all" || plain[len(plain)-1][0] != "returnee" || !reflect.DeepEqual(plain[1][1:], wantRows[0][1:]) {
+		t.Errorf("default CSV %q", plain)
 	}
 
 	xl := s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-04-30&format=xlsx", auditor, nil).Want(200)
@@ -569,10 +575,15 @@ func TestReconciliationPerBank(t *testing.T) {
 	if bank["matched"] != 1.0 || len(bank["missing_in_bank"].([]any)) != 1 || len(bank["missing_in_records"].([]any)) != 0 {
 		t.Errorf("after the second list: %v", bank)
 	}
-	csvBody := s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31&format=csv", c.auditor, nil).Want(200).Body
+	csvBody := s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31&format=csv&headers=labels", c.auditor, nil).Want(200).Body
 	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvBody, []byte("\xEF\xBB\xBF")))).ReadAll()
-	if err != nil || len(records) != 2 || records[1][1] != "中国工商银行三门峡分行" || records[1][2] != "银行清单中没有" || records[1][3] != refB || records[1][7] != "200000.00" {
+	if err != nil || len(records) != 2 || records[0][2] != "差异类型" || records[1][0] != apptest.Bank || records[1][1] != "中国工商银行三门峡分行" ||
+		records[1][2] != "银行清单中没有" || records[1][3] != refB || records[1][7] != "200000.00" {
 		t.Errorf("reconciliation CSV %q %v", records, err)
+	}
+	plain := csvRecords(t, s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31&format=csv", c.auditor, nil).Want(200).Body)
+	if len(plain) != 2 || plain[0][2] != "kind" || plain[1][2] != "missing_in_bank" || plain[1][7] != "200000.00" {
+		t.Errorf("reconciliation CSV by default %q", plain)
 	}
 	// Resident IDs are masked in the reconciliation and its exports.
 	if strings.Contains(string(csvBody), loanPersonID(2)) {
@@ -584,11 +595,11 @@ func TestReconciliationPerBank(t *testing.T) {
 }
 
 // exportRows downloads path as CSV (with the JSON field names as its
-// header) and as XLSX and returns the CSV header, the CSV rows and the
+// header, the default) and as XLSX and returns the CSV header, the CSV rows and the
 // workbook's data rows (raw cell values).
 func exportRows(t *testing.T, s *apptest.Server, token, path string) ([]string, [][]string, [][]string) {
 	t.Helper()
-	c := s.Do("GET", path+"&format=csv&headers=fields", token, nil).Want(200)
+	c := s.Do("GET", path+"&format=csv", token, nil).Want(200)
 	if !bytes.HasPrefix(c.Body, []byte("\xEF\xBB\xBF")) || !strings.HasPrefix(c.Header.Get("Content-Disposition"), "attachment; filename=") {
 		t.Fatalf("CSV download of %s: %q", path, c.Header.Get("Content-Disposition"))
 	}

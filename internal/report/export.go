@@ -41,15 +41,16 @@ const (
 )
 
 // Column is one column of an exported table: Key is the JSON field name,
-// Label the Chinese header that files show (CSV with headers=fields shows
-// the keys instead, for scripts).
+// Label the Chinese header that workbooks and CSV with headers=labels show
+// (a CSV shows the keys by default, for programs reading the JSON's fields).
 type Column struct {
 	Key   string
 	Label string
 	Kind  CellKind
 }
 
-// Table is a report as rows of the same strings the JSON carries.
+// Table is a report as rows of the same strings the JSON carries (codes,
+// plain decimals).
 type Table struct {
 	// Name is the file name without extension (ASCII).
 	Name    string
@@ -57,33 +58,47 @@ type Table struct {
 	Period  string
 	Columns []Column
 	Rows    [][]string
+	// Codes names the values of code columns for people: column key →
+	// code → Chinese label. Workbooks and CSV with headers=labels show the
+	// label; a code without one stays as it is.
+	Codes map[string]map[string]string
 }
 
-// Headers says what the header row of a CSV export names.
+// Cell is row r's cell of column i as a person reads it: the Chinese label
+// of a code.
+func (t Table) Cell(r, i int) string {
+	v := t.Rows[r][i]
+	if l, ok := t.Codes[t.Columns[i].Key][v]; ok {
+		return l
+	}
+	return v
+}
+
+// Headers says what a CSV export shows.
 type Headers int
 
-// Labels (the default) writes the Chinese labels, Fields the JSON field
-// names.
+// Fields (the default) writes the JSON field names and values, Labels the
+// Chinese column names and the Chinese labels of codes.
 const (
-	Labels Headers = iota
-	Fields
+	Fields Headers = iota
+	Labels
 )
 
-// ParseHeaders reads the headers parameter: "" or "labels", or "fields".
+// ParseHeaders reads the headers parameter: "" or "fields", or "labels".
 func ParseHeaders(v string) (Headers, error) {
 	switch strings.TrimSpace(v) {
-	case "", "labels":
-		return Labels, nil
-	case "fields":
+	case "", "fields":
 		return Fields, nil
+	case "labels":
+		return Labels, nil
 	}
-	return Labels, apperr.Field("headers", "must be labels (the Chinese column names, the default) or fields (the JSON field names)")
+	return Fields, apperr.Field("headers", "must be fields (the JSON field names and values, the default) or labels (the Chinese column names and labels)")
 }
 
 // WriteCSV writes t as CSV in UTF-8 with a byte order mark, so that Excel
 // and WPS read the Chinese text correctly: the header row, then one line per
-// row, written as it goes. Text cells are neutralised against formulas
-// (sheet.CSVText).
+// row, written as it goes; with Labels the Chinese names and labels. Text
+// cells are neutralised against formulas (sheet.CSVText).
 func WriteCSV(w io.Writer, t Table, h Headers) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
@@ -92,17 +107,20 @@ func WriteCSV(w io.Writer, t Table, h Headers) error {
 	cw.UseCRLF = true
 	header := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		header[i] = c.Label
-		if h == Fields {
-			header[i] = c.Key
+		header[i] = c.Key
+		if h == Labels {
+			header[i] = c.Label
 		}
 	}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
 	line := make([]string, len(t.Columns))
-	for _, r := range t.Rows {
+	for n, r := range t.Rows {
 		for i, v := range r {
+			if h == Labels {
+				v = t.Cell(n, i)
+			}
 			if t.Columns[i].Kind == Text {
 				v = sheet.CSVText(v)
 			}
@@ -118,8 +136,8 @@ func WriteCSV(w io.Writer, t Table, h Headers) error {
 
 // WriteXLSX writes t as a workbook with excelize's stream writer: a title
 // row naming the report, its period and the time of export, a styled header
-// row, then the rows with amounts and percentages as numbers formatted with
-// two decimals (never as text).
+// row, then the rows (codes by their Chinese labels) with amounts and
+// percentages as numbers formatted with two decimals (never as text).
 func WriteXLSX(w io.Writer, t Table, exportedAt time.Time) error {
 	f := excelize.NewFile()
 	defer f.Close() //nolint:errcheck // nothing to flush after Write
@@ -172,8 +190,8 @@ func WriteXLSX(w io.Writer, t Table, exportedAt time.Time) error {
 	}
 	for n, r := range t.Rows {
 		cells := make([]any, len(r))
-		for i, v := range r {
-			cells[i] = xlsxCell(t.Columns[i].Kind, v, amount, pct)
+		for i := range r {
+			cells[i] = xlsxCell(t.Columns[i].Kind, t.Cell(n, i), amount, pct)
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(n+3), cells); err != nil {
 			return err

@@ -43,7 +43,7 @@ func TestWriteCSVHasBOMAndTheSameCells(t *testing.T) {
 
 // TestWriteCSVNeutralisesFormulasInText: a text cell that a spreadsheet
 // would run as a formula gets a leading apostrophe; numbers stay numbers;
-// the header row is the Chinese labels by default.
+// with Labels the header row is the Chinese labels.
 func TestWriteCSVNeutralisesFormulasInText(t *testing.T) {
 	tbl := sampleTable()
 	tbl.Rows = [][]string{{"=HYPERLINK(\"http://x\")", "-1", "-5.00", ""}, {"@SUM(1+1)", "2", "3.00", "1.00"}}
@@ -72,6 +72,54 @@ func TestWriteCSVNeutralisesFormulasInText(t *testing.T) {
 	formula, _ := f.GetCellFormula("Sheet1", "A3")
 	if typ, _ := f.GetCellType("Sheet1", "A3"); v != "=HYPERLINK(\"http://x\")" || formula != "" || (typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString) {
 		t.Errorf("workbook cell %q, formula %q, type %v: want the text as a string", v, formula, typ)
+	}
+}
+
+// TestCodesReadAsLabels: by default a CSV carries the codes as the JSON
+// does; with Labels, and in workbooks, a code column shows its Chinese
+// label, and a code without a label stays as it is.
+func TestCodesReadAsLabels(t *testing.T) {
+	tbl := Table{Name: "codes", Columns: []Column{{"kind", "差异类型", Text}, {"loans", "笔数", Int}},
+		Rows:  [][]string{{"missing_in_bank", "1"}, {"unknown", "2"}},
+		Codes: map[string]map[string]string{"kind": {"missing_in_bank": "银行清单中没有"}}}
+	for _, tc := range []struct {
+		h    Headers
+		want [][]string
+	}{
+		{Fields, [][]string{{"kind", "loans"}, {"missing_in_bank", "1"}, {"unknown", "2"}}},
+		{Labels, [][]string{{"差异类型", "笔数"}, {"银行清单中没有", "1"}, {"unknown", "2"}}},
+	} {
+		var b bytes.Buffer
+		if err := WriteCSV(&b, tbl, tc.h); err != nil {
+			t.Fatal(err)
+		}
+		got, err := csv.NewReader(bytes.NewReader(b.Bytes()[3:])).ReadAll()
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("headers %d: CSV %q %v, want %q", tc.h, got, err, tc.want)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteXLSX(&b, tbl, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if v, _ := f.GetCellValue("Sheet1", "A3"); v != "银行清单中没有" {
+		t.Errorf("workbook cell %q, want the label", v)
+	}
+}
+
+func TestParseHeaders(t *testing.T) {
+	for v, want := range map[string]Headers{"": Fields, "fields": Fields, "labels": Labels} {
+		if h, err := ParseHeaders(v); err != nil || h != want {
+			t.Errorf("ParseHeaders(%q) = %d, %v", v, h, err)
+		}
+	}
+	if _, err := ParseHeaders("codes"); err == nil {
+		t.Error("headers=codes accepted")
 	}
 }
 

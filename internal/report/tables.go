@@ -59,8 +59,9 @@ func (p Progress) Table() Table {
 			t.Rows = append(t.Rows, []string{block, r.DistrictCode, r.DistrictName, num(r.Loans), amt(r.Amount), optAmt(r.TargetAmount), optStr(r.CompletionPct)})
 		}
 	}
-	add("全部贷款", p.Block)
-	add("返乡创业农民工", p.Returnee)
+	add("all", p.Block)
+	add("returnee", p.Returnee)
+	t.Codes = map[string]map[string]string{"block": {"all": "全部贷款", "returnee": "返乡创业农民工"}}
 	return t
 }
 
@@ -131,7 +132,7 @@ func (r Reconciliation) Table() Table {
 		for _, set := range []struct {
 			kind  string
 			items []Difference
-		}{{"银行清单中没有", b.MissingInBank}, {"系统中没有", b.MissingInRecords}, {"金额不符", b.AmountDifferences}} {
+		}{{"missing_in_bank", b.MissingInBank}, {"missing_in_records", b.MissingInRecords}, {"amount_differences", b.AmountDifferences}} {
 			for _, d := range set.items {
 				row := ""
 				if d.Row > 0 {
@@ -142,6 +143,7 @@ func (r Reconciliation) Table() Table {
 			}
 		}
 	}
+	t.Codes = map[string]map[string]string{"kind": {"missing_in_bank": "银行清单中没有", "missing_in_records": "系统中没有", "amount_differences": "金额不符"}}
 	return t
 }
 
