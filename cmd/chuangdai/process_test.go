@@ -19,12 +19,26 @@ import (
 	"time"
 
 	"chuangdai/internal/app"
+	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/loan"
 	"chuangdai/migrations"
 )
 
 // These tests run the real binary as separate processes.
+
+// disbursedOn is the day the loans of these tests are disbursed: today in
+// Beijing, since the server approves them today and a bank disburses
+// nothing before it approved it.
+func disbursedOn() time.Time { return application.Day(time.Now()) }
+
+// overdueOn is a day the daily job finds those loans overdue: 11 days after
+// their first interest due date (of a 24-month loan).
+func overdueOn() time.Time {
+	d := disbursedOn()
+	return loan.DueDates(d, loan.Maturity(d, 24))[0].AddDate(0, 0, 11)
+}
 
 var (
 	buildOnce sync.Once
@@ -278,7 +292,7 @@ func (w killWorld) drive(p *proc, roster []byte) {
 					return
 				}
 			}
-			p.tryDo("POST", base+"/disbursement", w.bank2, map[string]any{"amount": "100000.00", "disbursed_on": "2024-03-15", "bank_reference": "K-" + id}, "Idempotency-Key", "kill-"+id)
+			p.tryDo("POST", base+"/disbursement", w.bank2, map[string]any{"amount": "100000.00", "disbursed_on": disbursedOn().Format(time.DateOnly), "bank_reference": "K-" + id}, "Idempotency-Key", "kill-"+id)
 		})
 	}
 	wg.Go(func() {
@@ -382,7 +396,7 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 		}
 		for range 2 {
 			s, m := p2.tryDo("POST", "/api/v1/applications/"+id+"/disbursement", bank2,
-				map[string]any{"amount": "100000.00", "disbursed_on": "2024-03-15", "bank_reference": "K-" + id}, "Idempotency-Key", "kill-"+id)
+				map[string]any{"amount": "100000.00", "disbursed_on": disbursedOn().Format(time.DateOnly), "bank_reference": "K-" + id}, "Idempotency-Key", "kill-"+id)
 			if s != 201 && s != 409 {
 				t.Errorf("retry of %s: %d %v", id, s, m)
 			}
@@ -462,7 +476,7 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 	}
 	answers := make(chan answer, 6*len(w.owners))
 	body := func(id string) map[string]any {
-		return map[string]any{"amount": "100000.00", "disbursed_on": "2024-03-15", "bank_reference": "X-" + id}
+		return map[string]any{"amount": "100000.00", "disbursed_on": disbursedOn().Format(time.DateOnly), "bank_reference": "X-" + id}
 	}
 	for _, id := range w.owners {
 		for _, p := range []*proc{a, b, c, a, b, c} {
@@ -531,7 +545,7 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 	outs := make([]string, 2)
 	for i := range outs {
 		wg.Go(func() {
-			out, err := cli("jobs", "run-daily", "--date", "2024-07-01")
+			out, err := cli("jobs", "run-daily", "--date", overdueOn().Format(time.DateOnly))
 			if err != nil {
 				t.Errorf("job %d: %v: %s", i, err, out)
 			}
@@ -555,7 +569,7 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 	if worked != 1 {
 		t.Errorf("%d runs did the work (outputs: %q)", worked, outs)
 	}
-	if out, err := cli("jobs", "run-daily", "--date", "2024-07-02"); err != nil || !strings.Contains(out, "checked") {
+	if out, err := cli("jobs", "run-daily", "--date", overdueOn().AddDate(0, 0, 1).Format(time.DateOnly)); err != nil || !strings.Contains(out, "checked") {
 		t.Errorf("a later run: %v: %s", err, out)
 	}
 	if n := count(`SELECT count(*) FROM audit_events WHERE action = 'loan.overdue'`); n != len(w.owners) {

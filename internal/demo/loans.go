@@ -93,6 +93,12 @@ func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 
 // disburseDemo takes a demo borrower's application from intake to disbursement.
 func disburseDemo(ctx context.Context, a *app.App, d *Data, dl demoLoan, i int, today time.Time) (loan.Loan, error) {
+	disbursed := loan.AddMonths(today, -dl.monthsAgo)
+	// The application is made and decided in the days before the
+	// disbursement: a bank pays out nothing before it approved it.
+	start := time.Now()
+	a.Applications.SetClock(func() time.Time { return disbursed.AddDate(0, 0, -3).Add(time.Since(start)) })
+	defer a.Applications.SetClock(time.Now)
 	pw := password(dl.username)
 	u, err := a.Users.Create(ctx, d.Admin, user.CreateInput{Username: dl.username, Password: pw, Name: dl.name, Role: string(auth.Entrepreneur)})
 	if err != nil {
@@ -123,7 +129,7 @@ func disburseDemo(ctx context.Context, a *app.App, d *Data, dl demoLoan, i int, 
 		}
 	}
 	return a.Loans.Disburse(ctx, d.ByName["bank.icbc2"], v.ID, loan.DisburseInput{
-		Amount: dl.amount, DisbursedOn: loan.AddMonths(today, -dl.monthsAgo).Format(time.DateOnly),
+		Amount: dl.amount, DisbursedOn: disbursed.Format(time.DateOnly),
 		BankReference: fmt.Sprintf("ICBC-DEMO-%04d", i+1), RepaymentMethod: string(dl.method),
 	})
 }

@@ -53,6 +53,7 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 		t.Fatalf("the staff number is shown as %v", u["national_id"])
 	}
 
+	c.decideInPast()
 	app := path(s.Do("POST", "/api/v1/applications", c.owner, body).Want(201).JSON()["id"], "")
 	decide := func(tok string, d map[string]any) *apptest.Response { return s.Do("POST", app+"/decisions", tok, d) }
 	s.Do("POST", app+"/submit", c.owner, nil).Want(200)

@@ -34,9 +34,36 @@ func jsonID(v any) string {
 	panic(fmt.Sprintf("id %v", v))
 }
 
+// decidedFrom is when the applications of the loan tests are made and
+// decided: before their disbursements in March 2024, since a bank disburses
+// nothing before the day it approved it.
+var decidedFrom = time.Date(2024, 3, 14, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// inPast runs fn with the application service's clock running from
+// decidedFrom.
+func (c *cast) inPast(fn func()) {
+	c.decideInPast()
+	defer c.s.App.Applications.SetClock(time.Now)
+	fn()
+}
+
+// decideInPast sets the application service's clock running from
+// decidedFrom, for the rest of the test.
+func (c *cast) decideInPast() {
+	start := time.Now()
+	c.s.App.Applications.SetClock(func() time.Time { return decidedFrom.Add(time.Since(start)) })
+}
+
 // application makes an application of owner (a fresh person) and moves it
-// through the review stages as far as status: "eligibility_review" or "approved".
-func (c *cast) application(t *testing.T, owner, status string) string {
+// through the review stages as far as status: "eligibility_review" or
+// "approved", on 14 March 2024.
+func (c *cast) application(t *testing.T, owner, status string) (id string) {
+	t.Helper()
+	c.inPast(func() { id = c.applicationNow(t, owner, status) })
+	return id
+}
+
+func (c *cast) applicationNow(t *testing.T, owner, status string) string {
 	t.Helper()
 	c.seq++
 	body := map[string]any{
@@ -462,22 +489,28 @@ func TestOverdueCompensationRecoveryWriteOff(t *testing.T) {
 	}
 
 	comp := "/api/v1/loans/" + id + "/compensation"
-	s.Do("POST", comp, c.guarOther, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(404, "not_found")
-	s.Do("POST", comp, c.bank, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(403, "forbidden")
+	s.Do("POST", comp, c.guarOther, map[string]any{"compensated_on": "2024-10-08"}).WantProblem(404, "not_found")
+	s.Do("POST", comp, c.bank, map[string]any{"compensated_on": "2024-10-08"}).WantProblem(403, "forbidden")
 	s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "soon"}).WantProblem(422, "validation_failed")
-	cl := s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "2024-08-01"}).Want(200).JSON()["loan"].(map[string]any)
+	// Not before the loan fell overdue (21 September), nor after today.
+	for _, on := range []string{"2024-09-20", "2999-01-01"} {
+		if f := s.Do("POST", comp, c.guar, map[string]any{"compensated_on": on}).WantProblem(422, "validation_failed").FieldErrors(); !contains(f, "compensated_on") {
+			t.Errorf("compensated on %s: errors %v", on, f)
+		}
+	}
+	cl := s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "2024-10-08"}).Want(200).JSON()["loan"].(map[string]any)
 	cm := cl["compensation"].(map[string]any)
 	if cl["status"] != "compensated" || cm["amount"] != "200000.00" || cm["fund_amount"] != "160000.00" || cm["bank_amount"] != "40000.00" || cm["fund_share"] != "0.80" && cm["fund_share"] != "0.8000" {
 		t.Fatalf("compensated: %v", cl)
 	}
-	s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "2024-08-01"}).WantProblem(409, "loan.invalid_state")
-	s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("1.00", "0.00", "2024-08-02", "X1"), "Idempotency-Key", "late").WantProblem(409, "loan.invalid_state")
+	s.Do("POST", comp, c.guar, map[string]any{"compensated_on": "2024-10-08"}).WantProblem(409, "loan.invalid_state")
+	s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("1.00", "0.00", "2024-10-09", "X1"), "Idempotency-Key", "late").WantProblem(409, "loan.invalid_state")
 
 	rec := "/api/v1/loans/" + id + "/recoveries"
-	s.Do("POST", rec, c.bank, map[string]any{"amount": "1.00", "recovered_on": "2024-09-01"}).WantProblem(403, "forbidden")
-	s.Do("POST", rec, c.guar, map[string]any{"amount": "200000.01", "recovered_on": "2024-09-01"}).WantProblem(422, "validation_failed")
+	s.Do("POST", rec, c.bank, map[string]any{"amount": "1.00", "recovered_on": "2024-11-01"}).WantProblem(403, "forbidden")
+	s.Do("POST", rec, c.guar, map[string]any{"amount": "200000.01", "recovered_on": "2024-11-01"}).WantProblem(422, "validation_failed")
 	s.Do("POST", rec, c.guar, map[string]any{"amount": "1.00", "recovered_on": "2024-07-01"}).WantProblem(422, "validation_failed")
-	r := s.Do("POST", rec, c.guar, map[string]any{"amount": "50000.00", "recovered_on": "2024-09-01", "note": "抵押物处置"}).Want(201).JSON()
+	r := s.Do("POST", rec, c.guar, map[string]any{"amount": "50000.00", "recovered_on": "2024-11-01", "note": "抵押物处置"}).Want(201).JSON()
 	if rl := r["loan"].(map[string]any); rl["recovered"] != "50000.00" || len(rl["recoveries"].([]any)) != 1 || r["recovery"].(map[string]any)["amount"] != "50000.00" {
 		t.Fatalf("recovery answered %v", r)
 	}
@@ -563,6 +596,7 @@ func TestEqualPrincipalSchedule(t *testing.T) {
 // A person may borrow again after repaying on time, at most three times.
 func TestReloansCountRealLoans(t *testing.T) {
 	c := newCast(t)
+	c.decideInPast()
 	person := loanPersonID(77)
 	apply := func(amount string) *apptest.Response {
 		return c.s.Do("POST", "/api/v1/applications", c.owner, map[string]any{

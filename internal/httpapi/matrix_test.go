@@ -56,6 +56,7 @@ func newWorldOn(t *testing.T, c *cast) *world {
 	otherID := loanPersonID(c.seq)
 	body := individual(otherID)
 	body["district_code"], body["bank_code"] = apptest.OtherDistrict, apptest.OtherBank
+	c.decideInPast()
 	app := jsonID(s.Do("POST", "/api/v1/applications", c.other, body).Want(201).JSON()["id"])
 	base := "/api/v1/applications/" + app
 	s.Do("POST", base+"/submit", c.other, nil).Want(200)

@@ -725,6 +725,7 @@ func TestDisbursementsByReportingFlag(t *testing.T) {
 	c := newCast(t)
 	body := individual(c.nextID())
 	body["is_disabled"], body["is_village_official"] = true, true
+	c.decideInPast()
 	id := c.at(t, "approved", body)
 	got := c.s.Do("GET", path(id, ""), c.owner, nil).Want(200).JSON()
 	if got["is_disabled"] != true || got["is_village_official"] != true || got["is_returned_overseas_student"] != false {

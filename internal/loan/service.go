@@ -34,8 +34,42 @@ func NewService(s Store, apps Applications, z *authz.Enforcer, rec *audit.Record
 	return &Service{store: s, apps: apps, authz: z, audit: rec, policy: pol, now: time.Now}
 }
 
-// today is the bureau's calendar day.
+// SetClock replaces the service's clock, so tests set what today is.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// today is the bureau's calendar day (Beijing time).
 func (s *Service) today() time.Time { return application.Day(s.now()) }
+
+// floor is the earliest day a money action on a loan may carry, with the
+// reason: a bank books nothing before the loan's own earlier dates.
+type floor struct {
+	day    time.Time
+	reason msg.Text
+}
+
+// bookDay parses field as the day of a money action: a date YYYY-MM-DD, not
+// after today (Beijing time) and not before the latest of the floors. Any
+// bad value is a field error, never a failure further on.
+func (s *Service) bookDay(f *apperr.Fields, field, v, future string, floors []floor) time.Time {
+	on, ok := parseDay(f, field, v)
+	if !ok {
+		return on
+	}
+	if on.After(s.today()) {
+		f.Add(field, future)
+		return on
+	}
+	var last *floor
+	for i := range floors {
+		if !floors[i].day.IsZero() && (last == nil || floors[i].day.After(last.day)) {
+			last = &floors[i]
+		}
+	}
+	if last != nil && on.Before(last.day) {
+		f.AddText(field, last.reason)
+	}
+	return on
+}
 
 var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
 
@@ -187,12 +221,12 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	case !amount.Equal(*a.ApprovedAmount):
 		f.Addf("amount", "must equal the approved amount %s: a loan is disbursed once, in full", msg.Money(*a.ApprovedAmount))
 	}
-	on, ok := parseDay(&f, "disbursed_on", in.DisbursedOn)
-	if ok {
-		if on.After(s.today()) {
-			f.Add("disbursed_on", "is in the future: record a disbursement once the money is paid out")
-		}
+	var approved time.Time
+	if a.ApprovedAt != nil {
+		approved = application.Day(*a.ApprovedAt)
 	}
+	on := s.bookDay(&f, "disbursed_on", in.DisbursedOn, "is in the future: record a disbursement once the money is paid out",
+		[]floor{{approved, msg.New("is before the bank approved the application (%s)", dateText(approved))}})
 	ref := checkReference(&f, in.BankReference)
 	method := Method(strings.TrimSpace(in.RepaymentMethod))
 	if method == "" {
@@ -287,12 +321,8 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 		if !f.Has("principal") && !f.Has("interest") && principal.IsZero() && interest.IsZero() {
 			f.Add("principal", "principal and interest are both 0.00: record a payment of some amount")
 		}
-		on, ok := parseDay(&f, "paid_on", in.PaidOn)
-		if ok && on.After(s.today()) {
-			f.Add("paid_on", "is in the future: record a repayment once it is received")
-		} else if ok && on.Before(l.DisbursedOn) {
-			f.Addf("paid_on", "is before the disbursement (%s)", l.DisbursedOn.Format(time.DateOnly))
-		}
+		on := s.bookDay(&f, "paid_on", in.PaidOn, "is in the future: record a repayment once it is received",
+			[]floor{{l.DisbursedOn, msg.New("is before the disbursement (%s)", dateText(l.DisbursedOn))}})
 		ref := checkReference(&f, in.BankReference)
 		if err := f.Err(); err != nil {
 			return err
@@ -579,12 +609,13 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 			return err
 		}
 		var f apperr.Fields
-		on, ok := parseDay(&f, "compensated_on", in.CompensatedOn)
-		if ok && on.After(s.today()) {
-			f.Add("compensated_on", "is in the future")
-		} else if ok && on.Before(l.DisbursedOn) {
-			f.Add("compensated_on", "is before the disbursement")
+		paid := lastPaid(*l)
+		floors := []floor{{l.DisbursedOn, msg.New("is before the disbursement (%s)", dateText(l.DisbursedOn))},
+			{paid, msg.New("is before the last repayment (%s)", dateText(paid))}}
+		if l.OverdueSince != nil {
+			floors = append(floors, floor{*l.OverdueSince, msg.New("is before the loan fell overdue (%s)", dateText(*l.OverdueSince))})
 		}
+		on := s.bookDay(&f, "compensated_on", in.CompensatedOn, "is in the future", floors)
 		if err := f.Err(); err != nil {
 			return err
 		}
@@ -601,6 +632,19 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		l.Compensation = &Compensation{On: on, Amount: l.Outstanding, FundShare: share, Fund: fund, Bank: l.Outstanding.Sub(fund), By: p.UserID}
 		return nil
 	})
+}
+
+func dateText(t time.Time) string { return t.Format(time.DateOnly) }
+
+// lastPaid is the day of the loan's latest repayment (zero without one).
+func lastPaid(l Loan) time.Time {
+	var last time.Time
+	for _, r := range l.Repayments {
+		if r.PaidOn.After(last) {
+			last = r.PaidOn
+		}
+	}
+	return last
 }
 
 // RecoveryInput is money recovered (追偿) after compensation.
@@ -626,12 +670,8 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 		} else if amount.GreaterThan(left) {
 			f.Addf("amount", "is more than what is left to recover (%s)", msg.Money(left))
 		}
-		on, ok := parseDay(&f, "recovered_on", in.RecoveredOn)
-		if ok && on.After(s.today()) {
-			f.Add("recovered_on", "is in the future")
-		} else if ok && on.Before(l.Compensation.On) {
-			f.Add("recovered_on", "is before the compensation")
-		}
+		on := s.bookDay(&f, "recovered_on", in.RecoveredOn, "is in the future",
+			[]floor{{l.Compensation.On, msg.New("is before the compensation (%s)", dateText(l.Compensation.On))}})
 		if len(in.Note) > 2000 {
 			f.Add("note", "is longer than 2000 characters")
 		}
