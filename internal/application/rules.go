@@ -144,6 +144,10 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	out.Amount = amount
 
 	out.Partners = checkPartners(v, day, f, out.BorrowerType, in.Partners)
+	if out.BorrowerType == Partnership && out.NationalID != "" && len(out.Partners) > 0 &&
+		!slices.ContainsFunc(out.Partners, func(p Partner) bool { return p.NationalID == out.NationalID }) {
+		f.Add("partners", "must list the lead applicant (the national_id of the application) as one of the partners")
+	}
 	out.Enterprise = checkFirm(v, f, out.BorrowerType, in.Enterprise)
 	out.OtherLoans = checkOtherLoans(v, f, in.OtherLoans)
 
@@ -323,20 +327,22 @@ func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []
 	return out
 }
 
-// CheckHistory is the one rule about what a person already holds: one open
-// application or loan at a time, at most max_loans_per_person subsidised
-// loans in total, and none ever overdue. It answers 422 on national_id.
-func CheckHistory(v policy.Version, h History) error {
+// CheckHistory is the one rule about what a person already holds, as the
+// lead or as a partner of a partnership: one open application or loan at a
+// time, at most max_loans_per_person subsidised loans in total, and none
+// ever overdue. It answers 422 on field, the JSON path of the person's
+// national_id ("national_id", "partners[1].national_id").
+func CheckHistory(v policy.Version, field string, h History) error {
 	var f apperr.Fields
 	switch {
 	case h.OpenApplications > 0:
-		f.Add("national_id", "already has an application in progress: finish or withdraw it before applying again")
+		f.Add(field, "already has an application in progress: finish or withdraw it before applying again")
 	case h.OpenLoans > 0:
-		f.Add("national_id", "already has a loan that is not repaid: repay it before applying again")
+		f.Add(field, "already has a loan that is not repaid: repay it before applying again")
 	case h.AnyOverdue:
-		f.Add("national_id", "has had an overdue loan: a new subsidised loan cannot be granted")
+		f.Add(field, "has had an overdue loan: a new subsidised loan cannot be granted")
 	case h.LoansHeld >= v.MaxLoansPerPerson:
-		f.Addf("national_id", "has already held %d subsidised loans: at most %d are allowed", h.LoansHeld, v.MaxLoansPerPerson)
+		f.Addf(field, "has already held %d subsidised loans: at most %d are allowed", h.LoansHeld, v.MaxLoansPerPerson)
 	}
 	return f.Err()
 }

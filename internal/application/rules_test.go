@@ -47,9 +47,11 @@ func partners(n int) []Partner {
 	return out
 }
 
+// validPartnership is a partnership of n partners led by the first.
 func validPartnership(n int) Input {
 	in := validIndividual()
 	in.BorrowerType, in.Partners, in.Amount = "partnership", partners(n), "500000.00"
+	in.NationalID = in.Partners[0].NationalID
 	return in
 }
 
@@ -117,7 +119,14 @@ func TestValidate(t *testing.T) {
 			in.Partners[1].NationalID, in.Partners[2].KeyGroup, in.Partners[2].Name = "411282199001011234", "none", ""
 			return in
 		}, []string{"partners[1].national_id", "partners[2].key_group", "partners[2].name"}},
-		{"partner too old", func() Input { in := validPartnership(2); in.Partners[0].NationalID = rid("19500101", 7); return in }, []string{"partners[0].national_id"}},
+		{"partner too old", func() Input { in := validPartnership(2); in.Partners[1].NationalID = rid("19500101", 7); return in }, []string{"partners[1].national_id"}},
+		{"partner 17 years old", func() Input { in := validPartnership(3); in.Partners[2].NationalID = rid("20060316", 7); return in }, []string{"partners[2].national_id"}},
+		{"lead not listed", func() Input { in := validPartnership(2); in.NationalID = rid("19900101", 11); return in }, []string{"partners"}},
+		{"lead listed second", func() Input {
+			in := validPartnership(2)
+			in.NationalID = in.Partners[1].NationalID
+			return in
+		}, nil},
 		{"same partner twice", func() Input {
 			in := validPartnership(2)
 			in.Partners[1].NationalID = in.Partners[0].NationalID
@@ -232,7 +241,7 @@ func TestCheckHistory(t *testing.T) {
 		{"past overdue", History{LoansHeld: 1, AnyOverdue: true}, false},
 	}
 	for _, c := range cases {
-		err := CheckHistory(v, c.h)
+		err := CheckHistory(v, "national_id", c.h)
 		if c.ok != (err == nil) {
 			t.Errorf("%s: CheckHistory = %v", c.name, err)
 			continue

@@ -71,7 +71,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 	}
 	var id int64
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.checkPerson(ctx, now, fields.NationalID, 0, p.UserID, false); err != nil {
+		if err := s.checkPersons(ctx, now, personsOf(fields, nil), 0, p.UserID, false); err != nil {
 			return err
 		}
 		year := now.In(Shanghai).Year()
@@ -121,36 +121,96 @@ func (s *Service) validate(ctx context.Context, now time.Time, in Input) (Fields
 	return out, f.Err()
 }
 
-// checkPerson applies CheckHistory to nationalID under the person's lock,
-// inside the caller's transaction, for the application self (0 for a new
-// one) of account. What the account is told depends on who it is: an
-// account verified as the person, or the officer deciding (reveal), hears
-// the reason; any other account hears only identity.ErrUnusable, unless what
-// stands in the way is its own application in progress. A number bound to
-// another account is unusable by this one.
-func (s *Service) checkPerson(ctx context.Context, now time.Time, nationalID string, self, account int64, reveal bool) error {
-	if err := s.store.LockPerson(ctx, nationalID); err != nil {
-		return err
+// person is one person the checks of CheckHistory apply to: the lead or a
+// partner, with the JSON path of their national_id.
+type person struct {
+	field      string
+	nationalID string
+	lead       bool
+}
+
+// personsOf lists the persons of f to check: the lead on national_id, then
+// each partner other than the lead on partners[i].national_id; with before,
+// only those who are not already persons of before (an edit checks whom it
+// adds).
+func personsOf(f Fields, before *Fields) []person {
+	var out []person
+	if before == nil || f.NationalID != before.NationalID {
+		out = append(out, person{field: "national_id", nationalID: f.NationalID, lead: true})
 	}
-	holder, err := s.store.IdentityHolder(ctx, nationalID)
-	if err != nil {
-		return err
-	}
-	if holder != nil && holder.UserID != account {
-		if reveal {
-			return errBoundElsewhere(nationalID)
+	for i, p := range f.Partners {
+		if p.NationalID == "" || p.NationalID == f.NationalID {
+			continue
 		}
-		return identity.ErrUnusable("national_id")
+		if before != nil && (p.NationalID == before.NationalID || slices.ContainsFunc(before.Partners, func(q Partner) bool { return q.NationalID == p.NationalID })) {
+			continue
+		}
+		out = append(out, person{field: "partners[" + strconv.Itoa(i) + "].national_id", nationalID: p.NationalID})
 	}
-	h, err := s.store.PersonHistory(ctx, nationalID, self, account)
+	return out
+}
+
+// checkPersons applies the person checks to every person of ps, inside the
+// caller's transaction, for the application self (0 for a new one) of
+// account. Their locks are taken first, in the order of the numbers, so
+// that two applications naming the same people never wait for each other;
+// the field errors of all are answered together.
+func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, self, account int64, reveal bool) error {
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.nationalID)
+	}
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if err := s.store.LockPerson(ctx, id); err != nil {
+			return err
+		}
+	}
+	var f apperr.Fields
+	for _, p := range ps {
+		err := s.checkPerson(ctx, now, p, self, account, reveal)
+		e, ok := apperr.As(err)
+		switch {
+		case err == nil:
+		case ok && e.Kind == apperr.Invalid && len(e.Fields) > 0:
+			for _, fe := range e.Fields {
+				f.AddText(fe.Field, fe.Message)
+			}
+		default:
+			return err
+		}
+	}
+	return f.Err()
+}
+
+// checkPerson applies CheckHistory to one person, whose lock the caller
+// holds. What the account is told depends on who it is: an account verified
+// as the person, or the officer deciding (reveal), hears the reason; any
+// other account hears only identity.ErrUnusable, unless what stands in the
+// way is its own application in progress. A lead's number bound to another
+// account is unusable by this one; a partner's number is bound to the
+// partner's own account, which is no obstacle.
+func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self, account int64, reveal bool) error {
+	holder, err := s.store.IdentityHolder(ctx, p.nationalID)
 	if err != nil {
 		return err
 	}
-	err = CheckHistory(s.policy.At(Day(now)), h)
-	if err == nil || reveal || holder != nil || (h.OpenApplications > 0 && h.OpenApplications == h.MineOpen) {
+	mine := holder != nil && holder.UserID == account
+	if p.lead && holder != nil && !mine {
+		if reveal {
+			return errBoundElsewhere(p.nationalID)
+		}
+		return identity.ErrUnusable(p.field)
+	}
+	h, err := s.store.PersonHistory(ctx, p.nationalID, self, account)
+	if err != nil {
 		return err
 	}
-	return identity.ErrUnusable("national_id")
+	err = CheckHistory(s.policy.At(Day(now)), p.field, h)
+	if err == nil || reveal || mine || (h.OpenApplications > 0 && h.OpenApplications == h.MineOpen) {
+		return err
+	}
+	return identity.ErrUnusable(p.field)
 }
 
 func errBoundElsewhere(nationalID string) error {
@@ -161,10 +221,15 @@ func errBoundElsewhere(nationalID string) error {
 
 // verify binds the application's resident ID number to its applicant's
 // account: the HRSS officer approving the eligibility review has the ID card
-// in hand, so the approval is the verification. The person's history is
-// checked again as it now counts, and the officer hears any reason in full.
+// in hand, so the approval is the verification, of the partners' too. Every
+// person's history is checked again as it now counts, and the officer hears
+// any reason in full; from now on the application counts for each of its
+// persons whichever account asks.
 func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, now time.Time) error {
-	if err := s.checkPerson(ctx, now, a.NationalID, a.ID, a.ApplicantID, true); err != nil {
+	if err := s.checkPersons(ctx, now, personsOf(a.Fields, nil), a.ID, a.ApplicantID, true); err != nil {
+		return err
+	}
+	if err := s.store.VerifyPersons(ctx, a.ID); err != nil {
 		return err
 	}
 	if a.IdentityVerified {
@@ -370,10 +435,8 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 		if err != nil {
 			return err
 		}
-		if fields.NationalID != a.NationalID {
-			if err := s.checkPerson(ctx, now, fields.NationalID, a.ID, a.ApplicantID, false); err != nil {
-				return err
-			}
+		if err := s.checkPersons(ctx, now, personsOf(fields, &a.Fields), a.ID, a.ApplicantID, false); err != nil {
+			return err
 		}
 		before := a.Fields
 		old := a.Version
@@ -409,7 +472,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields)); err != nil {
 			return err
 		}
-		if err := s.checkPerson(ctx, now, a.NationalID, a.ID, a.ApplicantID, false); err != nil {
+		if err := s.checkPersons(ctx, now, personsOf(a.Fields, nil), a.ID, a.ApplicantID, false); err != nil {
 			return err
 		}
 		if err := s.checkDocuments(ctx, a, now); err != nil {

@@ -18,11 +18,15 @@ type Store interface {
 	// LockPerson serialises, until the transaction ends, every change that
 	// checks the one-open-application rule for nationalID.
 	LockPerson(ctx context.Context, nationalID string) error
-	// PersonHistory describes what a person already holds, as it counts
-	// when account asks, leaving out the application excludeID (0 for none):
-	// the account's own applications and those of the account the number is
-	// bound to, and every loan of the person.
+	// PersonHistory describes what a person already holds, as the lead or
+	// as a partner, as it counts when account asks, leaving out the
+	// application excludeID (0 for none): the account's own applications,
+	// those of the account the number is bound to and those whose persons
+	// an HRSS officer verified (VerifyPersons), and every loan of the person.
 	PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (History, error)
+	// VerifyPersons records that the HRSS officer checked the ID cards of
+	// every person of the application (eligibility approved).
+	VerifyPersons(ctx context.Context, applicationID int64) error
 	// IdentityHolder returns the binding of a resident ID number to an
 	// account, or nil when none is verified for it.
 	IdentityHolder(ctx context.Context, nationalID string) (*identity.Identity, error)

@@ -229,7 +229,7 @@ func TestApplicationIntake(t *testing.T) {
 		t.Errorf("partnership %v", p)
 	}
 	pship["national_id"], pship["amount"] = c.nextID(), "660000.01"
-	pship["partners"] = []map[string]any{{"name": "A", "national_id": residentID("19920202", 24), "key_group": "college_graduate"},
+	pship["partners"] = []map[string]any{{"name": "A", "national_id": pship["national_id"], "key_group": "college_graduate"},
 		{"name": "B", "national_id": "411282199202020000", "key_group": "college_graduate"}}
 	if f := c.s.Do("POST", "/api/v1/applications", c.owner, pship).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"partners[1].national_id", "amount"}) {
 		t.Errorf("partnership errors %v", f)

@@ -234,12 +234,12 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 
 // PersonHistory implements application.Store. It is the one query behind
 // the one-open-application and re-loan rules, over application_persons (by
-// its national_id index): applications in progress where the person is the
-// lead, those of the asking account and of the account the number is bound
-// to (another account's unverified claim blocks nobody); loans held, open
-// and ever overdue from the rows that carry a loan (imported loans have no
-// application), and a disbursed application without a loan row still counts
-// as an open loan.
+// its national_id index), the person being the lead or a partner:
+// applications in progress of the asking account, of the account the number
+// is bound to, or verified by an HRSS officer (another account's unverified
+// claim blocks nobody); loans held, open and ever overdue from the rows that
+// carry a loan (imported loans have no application), and a disbursed
+// application without a loan row still counts as an open loan.
 func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (application.History, error) {
 	var h application.History
 	type count struct {
@@ -251,8 +251,8 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 	nid := strings.ToUpper(nationalID)
 	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN applications a ON a.id = ap.application_id").
 		Select("a.status, a.applicant_id = ? AS mine, COUNT(*) AS n", account).
-		Where("ap.national_id = ? AND ap.role = ? AND ap.loan_id IS NULL AND a.id <> ?", nid, roleLead, excludeID).
-		Where(fmt.Sprintf(countsForSQL, "a"), account, nid).
+		Where("ap.national_id = ? AND ap.loan_id IS NULL AND a.id <> ?", nid, excludeID).
+		Where("(ap.verified OR "+fmt.Sprintf(countsForSQL, "a")+")", account, nid).
 		Group("a.status, mine").Scan(&counts).Error
 	if err != nil {
 		return h, translate(err, "person history")

@@ -312,9 +312,9 @@ func fromLoanRow(r loanRow) loan.Loan {
 }
 
 // personLoans adds a person's loans, disbursed here or imported, to h: every
-// loan the person is the lead of counts as held, active and overdue ones as
-// open, and a loan that was ever overdue (or went to compensation) bars a
-// new one.
+// loan the person is the lead or a partner of counts as held, active and
+// overdue ones as open, and a loan that was ever overdue (or went to
+// compensation) bars a new one, for every partner of it.
 func (s Loans) personLoans(ctx context.Context, nationalID string, h application.History) (application.History, error) {
 	var agg struct {
 		Held    int
@@ -324,7 +324,7 @@ func (s Loans) personLoans(ctx context.Context, nationalID string, h application
 	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN loans l ON l.id = ap.loan_id").Select(`COUNT(*) AS held,
 		COALESCE(SUM(CASE WHEN l.status IN ('active', 'overdue') THEN 1 ELSE 0 END), 0) AS open,
 		COALESCE(SUM(CASE WHEN l.ever_overdue OR l.status IN ('overdue', 'compensated', 'written_off') THEN 1 ELSE 0 END), 0) AS overdue`).
-		Where("ap.national_id = ? AND ap.role = ?", strings.ToUpper(nationalID), roleLead).Scan(&agg).Error
+		Where("ap.national_id = ?", strings.ToUpper(nationalID)).Scan(&agg).Error
 	if err != nil {
 		return h, translate(err, "person loans")
 	}

@@ -85,6 +85,12 @@ func (s Applications) syncPersons(ctx context.Context, a application.Application
 	return translate(db.Create(&rows).Error, "application persons")
 }
 
+// VerifyPersons implements application.Store.
+func (s Applications) VerifyPersons(ctx context.Context, applicationID int64) error {
+	return translate(s.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
+		Update("verified", true).Error, "application persons")
+}
+
 // attachLoan moves the persons of application applicationID to its new
 // loan: they hold it now, whichever account made the application.
 func (s Loans) attachLoan(ctx context.Context, applicationID, loanID int64) error {

@@ -1,0 +1,88 @@
+package httpapi_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+// partnership is a partnership application led by the first of ids, every
+// one of them a partner.
+func partnership(amount string, ids ...string) map[string]any {
+	body := individual(ids[0])
+	body["borrower_type"], body["amount"], body["term_months"] = "partnership", amount, 24
+	var ps []map[string]any
+	for _, id := range ids {
+		ps = append(ps, map[string]any{"name": "合伙人", "national_id": id, "key_group": "retired_soldier"})
+	}
+	body["partners"] = ps
+	return body
+}
+
+// TestPartnersArePersons: every partner passes the lead's person checks,
+// the lead is listed, a partner of an application the HRSS officer verified
+// or of an unpaid partnership loan may not apply again, alone or in another
+// partnership, and an overdue partnership loan bars every partner.
+func TestPartnersArePersons(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	refused := func(tok string, body map[string]any, want ...string) {
+		t.Helper()
+		r := s.Do("POST", "/api/v1/applications", tok, body).WantProblem(422, "validation_failed")
+		if f := r.FieldErrors(); !slices.Equal(f, want) {
+			t.Fatalf("errors %v, want %v: %s", f, want, r.Body)
+		}
+	}
+	lead, x, m := c.nextID(), c.nextID(), c.nextID()
+	owner3 := c.owner3(t)
+
+	// The lead must be one of the partners; every partner is of working age.
+	notListed := partnership("500000.00", x, m)
+	notListed["national_id"] = lead
+	refused(c.owner, notListed, "partners")
+	refused(c.owner, partnership("500000.00", lead, x, residentID("19500101", 41)), "partners[2].national_id")
+
+	// A draft naming x blocks nobody else (anyone can type a number), and
+	// another account's draft naming x is no obstacle to this one.
+	draft := s.Do("POST", "/api/v1/applications", c.other, partnership("500000.00", m, x)).Want(201).JSON()["id"]
+	p1 := c.at(t, "eligibility_review", partnership("660000.00", lead, x))
+	// The HRSS officer checked everyone's ID card: from now on the
+	// application counts for x whichever account asks.
+	s.Do("POST", path(p1, "/decisions"), c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	refused(c.owner2(t), individual(x), "national_id")
+	other := s.User("other.lead", "entrepreneur", "", "")
+	refused(other, partnership("500000.00", c.nextID(), x), "partners[1].national_id")
+	// The other account's draft is checked again when submitted.
+	if f := s.Do("POST", path(draft, "/submit"), c.other, nil).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"partners[1].national_id"}) {
+		t.Fatalf("submit errors %v", f)
+	}
+
+	// Disbursed: x holds the loan.
+	s.Do("POST", path(p1, "/decisions"), c.guar, map[string]any{"decision": "approve", "comment": "counter-guarantee recorded"}).Want(200)
+	s.Do("POST", path(p1, "/decisions"), c.bank, map[string]any{"decision": "approve", "approved_amount": "660000.00", "annual_rate": "0.0395", "term_months": 24}).Want(200)
+	app := jsonID(p1)
+	l := s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("660000.00", "2024-03-15", "P-"+app), "Idempotency-Key", "p-"+app).Want(201).JSON()["loan"].(map[string]any)
+	refused(owner3, individual(x), "national_id")
+	refused(other, partnership("500000.00", c.nextID(), x), "partners[1].national_id")
+
+	// Overdue (the interest due on 20 June unpaid): every partner is barred,
+	// still after the loan is repaid; a loan repaid on time would not bar.
+	if _, err := s.App.Loans.RunDaily(context.Background(), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	id := jsonID(l["id"])
+	if st := s.Do("GET", "/api/v1/loans/"+id, c.auditor, nil).Want(200).JSON()["status"]; st != "overdue" {
+		t.Fatalf("loan %v", st)
+	}
+	settle := func(everOverdue string) {
+		t.Helper()
+		sqlRows(t, s, "UPDATE loans SET status = 'settled', outstanding_fen = 0, settled_on = '2024-09-20', days_overdue = 0, overdue_since = NULL, ever_overdue = "+everOverdue+" WHERE id = "+id)
+	}
+	settle("true")
+	refused(c.owner, individual(lead), "national_id")
+	refused(owner3, individual(x), "national_id")
+	refused(other, partnership("500000.00", c.nextID(), x), "partners[1].national_id")
+	settle("false")
+	s.Do("POST", "/api/v1/applications", other, partnership("500000.00", c.nextID(), x)).Want(201)
+}
