@@ -26,6 +26,7 @@ func partnership(amount string, ids ...string) map[string]any {
 // partnership, and an overdue partnership loan bars every partner.
 func TestPartnersArePersons(t *testing.T) {
 	c := newCast(t)
+	c.decideInPast()
 	s := c.s
 	refused := func(tok string, body map[string]any, want ...string) {
 		t.Helper()
