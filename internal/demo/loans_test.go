@@ -37,7 +37,8 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 			id = l.ID
 		}
 	}
-	items, _, err := a.Loans.Subsidy(ctx, auditor, id)
+	table, err := a.Loans.Subsidy(ctx, auditor, id)
+	items := table.Items
 	if err != nil || len(items) < 2 || items[0].Status != loan.ClaimPaid {
 		t.Fatalf("subsidy of the active demo loan: %+v %v", items, err)
 	}

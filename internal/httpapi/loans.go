@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
 )
 
 type disburseRequest struct {
@@ -74,6 +75,7 @@ type loanResponse struct {
 	Repayments           []repaymentResponse   `json:"repayments"`
 	RepaymentMethod      loan.Method           `json:"repayment_method"`
 	SubsidyCap           string                `json:"subsidy_cap"`
+	SubsidyRegime        subsidyRegimeResponse `json:"subsidy_regime"`
 	BorrowerID           *int64                `json:"borrower_id"`
 	Name                 string                `json:"name"`
 	BorrowerType         string                `json:"borrower_type"`
@@ -94,6 +96,37 @@ type loanResponse struct {
 	WriteOff             *writeOffResponse     `json:"write_off"`
 	CreatedAt            time.Time             `json:"created_at"`
 	UpdatedAt            time.Time             `json:"updated_at"`
+}
+
+type fundingResponse struct {
+	Central    string `json:"central"`
+	Provincial string `json:"provincial"`
+	City       string `json:"city"`
+	County     string `json:"county"`
+}
+
+type subsidyRegimeResponse struct {
+	Method        string           `json:"method" doc:"share, lpr_minus, or none: contracted before the first subsidy regime of the policy, so no subsidy"`
+	EffectiveFrom *string          `json:"effective_from" doc:"the day the loan's subsidy regime took effect (null without subsidy)"`
+	Funding       *fundingResponse `json:"funding" doc:"who pays the subsidy by level of government, fractions adding up to 1 (null without subsidy, or when the policy did not say)"`
+	Reason        *string          `json:"reason" doc:"why there is no subsidy: before_first_regime (null with subsidy)"`
+}
+
+// reasonBeforeFirstRegime says that a loan has no subsidy because it was
+// contracted before the first subsidy regime.
+const reasonBeforeFirstRegime = "before_first_regime"
+
+func toRegime(g loan.Regime) subsidyRegimeResponse {
+	r := subsidyRegimeResponse{Method: g.Method, EffectiveFrom: dayPtr(g.From)}
+	if g.Method == loan.NoSubsidy {
+		reason := reasonBeforeFirstRegime
+		r.Reason = &reason
+	}
+	if f := g.Funding; f != nil {
+		r.Funding = &fundingResponse{Central: money.FormatRate(f.Central), Provincial: money.FormatRate(f.Provincial),
+			City: money.FormatRate(f.City), County: money.FormatRate(f.County)}
+	}
+	return r
 }
 
 type loanEnvelope struct {
@@ -126,7 +159,7 @@ func toLoan(l loan.Loan) loanResponse {
 		Principal: money.Format(l.Principal), AnnualRate: money.FormatRate(l.AnnualRate), BorrowerRate: money.FormatRate(l.BorrowerRate),
 		SubsidyRate: money.FormatRate(l.SubsidyRate), TermMonths: l.TermMonths, DisbursedOn: dayString(l.DisbursedOn),
 		MaturityDate: dayString(l.Maturity), OutstandingPrincipal: money.Format(l.Outstanding), Repayments: []repaymentResponse{},
-		RepaymentMethod: l.Method, SubsidyCap: money.Format(l.SubsidyCap), BorrowerID: l.BorrowerID, Name: l.Name,
+		RepaymentMethod: l.Method, SubsidyCap: money.Format(l.SubsidyCap), SubsidyRegime: toRegime(l.Regime), BorrowerID: l.BorrowerID, Name: l.Name,
 		BorrowerType: l.BorrowerType, KeyGroup: l.KeyGroup, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode,
 		BankCode: l.BankCode, BankReference: l.BankReference, DaysOverdue: l.DaysOverdue, OverdueSince: dayPtr(l.OverdueSince),
 		EverOverdue: l.EverOverdue, CheckedOn: dayPtr(l.CheckedOn), SettledOn: dayPtr(l.SettledOn), Recovered: money.Format(l.Recovered),
@@ -192,8 +225,10 @@ type subsidyItem struct {
 }
 
 type subsidyResponse struct {
-	Items        []subsidyItem `json:"items"`
-	TotalSubsidy string        `json:"total_subsidy"`
+	Items         []subsidyItem         `json:"items"`
+	TotalSubsidy  string                `json:"total_subsidy"`
+	SubsidyRegime subsidyRegimeResponse `json:"subsidy_regime"`
+	Note          string                `json:"note,omitempty" doc:"for a loan without subsidy, why (in the reader's language)"`
 }
 
 func toSubsidyItem(it loan.SubsidyItem) subsidyItem {
@@ -492,13 +527,17 @@ func (a *api) routesLoans() {
 			if err != nil {
 				return err
 			}
-			items, total, err := a.Loans.Subsidy(c.Request.Context(), p, id)
+			t, err := a.Loans.Subsidy(c.Request.Context(), p, id)
 			if err != nil {
 				return err
 			}
-			out := subsidyResponse{Items: make([]subsidyItem, len(items)), TotalSubsidy: money.Format(total)}
-			for i, it := range items {
+			out := subsidyResponse{Items: make([]subsidyItem, len(t.Items)), TotalSubsidy: money.Format(t.Total), SubsidyRegime: toRegime(t.Loan.Regime)}
+			for i, it := range t.Items {
 				out.Items[i] = toSubsidyItem(it)
+			}
+			if t.Loan.Regime.Method == loan.NoSubsidy {
+				out.Note = msg.New("no interest subsidy: the loan was contracted on %s, before the first subsidy regime of the policy (%s)",
+					dayString(t.Loan.DisbursedOn), dayString(t.FirstRegime)).Render(language(c))
 			}
 			c.JSON(http.StatusOK, out)
 			return nil

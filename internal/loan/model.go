@@ -151,12 +151,14 @@ type Loan struct {
 	DistrictCode string
 	BankCode     string
 
-	Principal     decimal.Decimal
-	Outstanding   decimal.Decimal
-	AnnualRate    decimal.Decimal
-	SubsidyRate   decimal.Decimal
-	BorrowerRate  decimal.Decimal
-	SubsidyCap    decimal.Decimal
+	Principal    decimal.Decimal
+	Outstanding  decimal.Decimal
+	AnnualRate   decimal.Decimal
+	SubsidyRate  decimal.Decimal
+	BorrowerRate decimal.Decimal
+	SubsidyCap   decimal.Decimal
+	// Regime is the subsidy regime of the contract day.
+	Regime        Regime
 	TermMonths    int
 	Method        Method
 	DisbursedOn   time.Time

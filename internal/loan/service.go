@@ -243,7 +243,11 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	if a.BorrowerType == application.Enterprise {
 		subsidyCap = v.Subsidy.CapEnterprise.Decimal
 	}
-	subsidyRate, borrowerRate := SubsidyRate(*a.AnnualRate, v.Subsidy.Share.Decimal)
+	regime, subsidyRate, borrowerRate, err := ContractRates(s.policy, on, *a.AnnualRate)
+	if err != nil {
+		f.AddErr("disbursed_on", err)
+		return Loan{}, f.Err()
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	appID, borrower, by := a.ID, a.ApplicantID, p.UserID
 	return Loan{
@@ -251,7 +255,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 		Name: a.Name, NationalID: a.NationalID, Female: a.Female, Flags: a.Flags, KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType),
 		Industry: a.Industry, Jobs: a.JobsPlanned, DistrictCode: a.DistrictCode, BankCode: a.BankCode,
 		Principal: amount, Outstanding: amount, AnnualRate: *a.AnnualRate, SubsidyRate: subsidyRate, BorrowerRate: borrowerRate,
-		SubsidyCap: subsidyCap, TermMonths: *a.ApprovedTermMonths, Method: method, DisbursedOn: on,
+		SubsidyCap: subsidyCap, Regime: regime, TermMonths: *a.ApprovedTermMonths, Method: method, DisbursedOn: on,
 		Maturity: Maturity(on, *a.ApprovedTermMonths), BankReference: ref, DisbursedBy: &by,
 		Recovered: decimal.Zero, CreatedAt: now, UpdatedAt: now,
 	}, nil
@@ -392,16 +396,25 @@ type SubsidyItem struct {
 	Claimable bool
 }
 
+// SubsidyTable is a loan's subsidy per quarter.
+type SubsidyTable struct {
+	Loan  Loan
+	Items []SubsidyItem
+	Total decimal.Decimal
+	// FirstRegime is the day of the policy's first subsidy regime.
+	FirstRegime time.Time
+}
+
 // Subsidy returns the loan's subsidy per quarter: claimed quarters as
 // claimed, the others computed now from the repayments so far.
-func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) ([]SubsidyItem, decimal.Decimal, error) {
+func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) (SubsidyTable, error) {
 	l, err := s.load(ctx, p, id, false)
 	if err != nil {
-		return nil, decimal.Zero, err
+		return SubsidyTable{}, err
 	}
 	claims, err := s.store.Claims(ctx, l.ID)
 	if err != nil {
-		return nil, decimal.Zero, err
+		return SubsidyTable{}, err
 	}
 	byPeriod := map[string]Claim{}
 	for _, c := range claims {
@@ -420,7 +433,7 @@ func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) ([]Su
 		}
 		items = append(items, item)
 	}
-	return items, total, nil
+	return SubsidyTable{Loan: l, Items: items, Total: total, FirstRegime: s.policy.FirstSubsidy()}, nil
 }
 
 var periodPattern = regexp.MustCompile(`^[0-9]{4}Q[1-4]$`)

@@ -92,6 +92,8 @@ type Version struct {
 	} `yaml:"counter_guarantee"`
 	RateCapOverLPRbp int `yaml:"rate_cap_over_lpr_bp"`
 	Subsidy          struct {
+		// Share is how policy files written before subsidy_regimes set the
+		// treasury's share of the contract rate; see prepareSubsidy.
 		Share         Ratio  `yaml:"share"`
 		CapIndividual Amount `yaml:"cap_individual"`
 		CapEnterprise Amount `yaml:"cap_enterprise"`
@@ -110,9 +112,11 @@ type LPRPoint struct {
 
 // Policy is the whole parameter file.
 type Policy struct {
-	Versions []Version  `yaml:"versions"`
-	LPR1Y    []LPRPoint `yaml:"lpr_1y"`
-	Calendar struct {
+	Versions []Version `yaml:"versions"`
+	// SubsidyRegimes are the subsidy methods by contract day.
+	SubsidyRegimes []SubsidyRegime `yaml:"subsidy_regimes"`
+	LPR1Y          []LPRPoint      `yaml:"lpr_1y"`
+	Calendar       struct {
 		Holidays []Date `yaml:"holidays"`
 		Workdays []Date `yaml:"workdays"`
 	} `yaml:"calendar"`
@@ -142,7 +146,7 @@ func Parse(b []byte) (*Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	if err := p.check(); err != nil {
+	if err := errors.Join(p.check(), p.prepareSubsidy()); err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
 	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].EffectiveFrom.Before(p.Versions[j].EffectiveFrom.Time) })
@@ -182,7 +186,7 @@ func (p *Policy) check() error {
 		if v.MaxLoansPerPerson <= 0 {
 			bad("max_loans_per_person must be above 0")
 		}
-		if !v.Subsidy.Share.IsPositive() || v.Subsidy.Share.GreaterThan(decimal.NewFromInt(1)) {
+		if v.Subsidy.Share.IsNegative() || v.Subsidy.Share.GreaterThan(decimal.NewFromInt(1)) {
 			bad("subsidy.share must be in (0, 1]")
 		}
 		if v.Compensation.FundShare.GreaterThan(decimal.NewFromInt(1)) {

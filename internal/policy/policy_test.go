@@ -76,7 +76,7 @@ func TestDatedVersions(t *testing.T) {
     enterprise: {cap: "4000000.00", max_term_months: 24, hire_ratio: "0.10", large_staff_above: 100, hire_ratio_large: "0.05"}
     max_loans_per_person: 3
     rate_cap_over_lpr_bp: 150
-    subsidy: {share: "0.50", cap_individual: "500000.00", cap_enterprise: "4000000.00"}
+    subsidy: {cap_individual: "500000.00", cap_enterprise: "4000000.00"}
     service_days: {eligibility_review: 5, guarantee_review: 5, bank_review: 3}
 `, 1)
 	p, err := Parse([]byte(src))

@@ -46,11 +46,14 @@ type LegacyLoan struct {
 	SubsidyRatePPM  int64
 	BorrowerRatePPM int64
 	SubsidyCapFen   int64
-	TermMonths      int
-	DisbursedOn     time.Time
-	Maturity        time.Time
-	JobsCreated     int
-	CreatedAt       time.Time
+	// Regime is the subsidy regime of the disbursement day: a loan of
+	// 2021–2022 gets the 2021 regime, one before the first regime none.
+	Regime      loan.Regime
+	TermMonths  int
+	DisbursedOn time.Time
+	Maturity    time.Time
+	JobsCreated int
+	CreatedAt   time.Time
 }
 
 // ImportResult counts what an import did.
@@ -194,8 +197,11 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 			f.Addf("annual_rate", "is %s, above the cap of %s on %s (one-year LPR %s + %d bp); rates are decimal fractions, 0.0395 for 3.95%%",
 				msg.Percent(rate), msg.Percent(capRate), on.Format(time.DateOnly), msg.Percent(lpr), v.RateCapOverLPRbp)
 		}
-		sub, bor := loan.SubsidyRate(rate, v.Subsidy.Share.Decimal)
-		l.SubsidyRatePPM, l.BorrowerRatePPM = mustPPM(sub), mustPPM(bor)
+		reg, sub, bor, err := loan.ContractRates(c.s.policy, on, rate)
+		if err != nil {
+			f.AddErr("disbursed_on", err)
+		}
+		l.Regime, l.SubsidyRatePPM, l.BorrowerRatePPM = reg, mustPPM(sub), mustPPM(bor)
 	}
 	if termErr == nil && term >= 1 {
 		l.Maturity = loan.Maturity(on, term)

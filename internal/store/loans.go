@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -101,38 +102,74 @@ type loanRow struct {
 	SubsidyRatePPM            int64 `gorm:"column:subsidy_rate_ppm"`
 	BorrowerRatePPM           int64 `gorm:"column:borrower_rate_ppm"`
 	SubsidyCapFen             int64
-	TermMonths                int
-	RepaymentMethod           string
-	DisbursedOn               sqlDate
-	DisbursedYear             int
-	DisbursedMonth            int
-	DisbursedQuarter          int
-	MaturityDate              sqlDate
-	BankReference             *string
-	DisbursedBy               *int64
-	DaysOverdue               int
-	OverdueSince              sqlDate
-	EverOverdue               bool
-	CheckedOn                 sqlDate
-	SettledOn                 sqlDate
-	CompensatedOn             sqlDate
-	CompensationFen           *int64
-	FundSharePPM              *int64 `gorm:"column:fund_share_ppm"`
-	FundPaidFen               *int64
-	BankBorneFen              *int64
-	CompensatedBy             *int64
-	RecoveredFen              int64
-	WriteOffProposedBy        *int64
-	WriteOffProposedAt        *time.Time
-	WriteOffReason            *string
-	WriteOffConfirmedBy       *int64
-	WrittenOffOn              sqlDate
-	WrittenOffFen             *int64
-	CreatedAt                 time.Time
-	UpdatedAt                 time.Time
+	RegimeCols
+	TermMonths          int
+	RepaymentMethod     string
+	DisbursedOn         sqlDate
+	DisbursedYear       int
+	DisbursedMonth      int
+	DisbursedQuarter    int
+	MaturityDate        sqlDate
+	BankReference       *string
+	DisbursedBy         *int64
+	DaysOverdue         int
+	OverdueSince        sqlDate
+	EverOverdue         bool
+	CheckedOn           sqlDate
+	SettledOn           sqlDate
+	CompensatedOn       sqlDate
+	CompensationFen     *int64
+	FundSharePPM        *int64 `gorm:"column:fund_share_ppm"`
+	FundPaidFen         *int64
+	BankBorneFen        *int64
+	CompensatedBy       *int64
+	RecoveredFen        int64
+	WriteOffProposedBy  *int64
+	WriteOffProposedAt  *time.Time
+	WriteOffReason      *string
+	WriteOffConfirmedBy *int64
+	WrittenOffOn        sqlDate
+	WrittenOffFen       *int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 func (loanRow) TableName() string { return "loans" }
+
+// RegimeCols are the columns of a loan's subsidy regime (migration
+// 00016): the method, the regime's day and its funding shares by level of
+// government (NULL without subsidy or when the policy did not say).
+type RegimeCols struct {
+	SubsidyMethod        string
+	SubsidyRegimeFrom    sqlDate
+	SubsidyCentralPPM    *int64 `gorm:"column:subsidy_central_ppm"`
+	SubsidyProvincialPPM *int64 `gorm:"column:subsidy_provincial_ppm"`
+	SubsidyCityPPM       *int64 `gorm:"column:subsidy_city_ppm"`
+	SubsidyCountyPPM     *int64 `gorm:"column:subsidy_county_ppm"`
+}
+
+func regimeCols(g loan.Regime) (RegimeCols, error) {
+	c := RegimeCols{SubsidyMethod: g.Method, SubsidyRegimeFrom: datePtr(g.From)}
+	if f := g.Funding; f != nil {
+		var errs [4]error
+		var v [4]int64
+		for i, x := range []decimal.Decimal{f.Central, f.Provincial, f.City, f.County} {
+			v[i], errs[i] = ppm(x)
+		}
+		c.SubsidyCentralPPM, c.SubsidyProvincialPPM, c.SubsidyCityPPM, c.SubsidyCountyPPM = &v[0], &v[1], &v[2], &v[3]
+		return c, errors.Join(errs[:]...)
+	}
+	return c, nil
+}
+
+func (c RegimeCols) regime() loan.Regime {
+	g := loan.Regime{Method: c.SubsidyMethod, From: c.SubsidyRegimeFrom.ptr()}
+	if c.SubsidyCentralPPM != nil && c.SubsidyProvincialPPM != nil && c.SubsidyCityPPM != nil && c.SubsidyCountyPPM != nil {
+		g.Funding = &loan.Funding{Central: money.RateFromPPM(*c.SubsidyCentralPPM), Provincial: money.RateFromPPM(*c.SubsidyProvincialPPM),
+			City: money.RateFromPPM(*c.SubsidyCityPPM), County: money.RateFromPPM(*c.SubsidyCountyPPM)}
+	}
+	return g
+}
 
 type repaymentRow struct {
 	ID            int64 `gorm:"primaryKey"`
@@ -244,6 +281,7 @@ func toLoanRow(l loan.Loan) (loanRow, error) {
 	r.BorrowerRatePPM, errs[4] = ppm(l.BorrowerRate)
 	r.SubsidyCapFen, errs[5] = money.ToFen(l.SubsidyCap)
 	r.RecoveredFen, errs[6] = money.ToFen(l.Recovered)
+	r.RegimeCols, errs[7] = regimeCols(l.Regime)
 	if c := l.Compensation; c != nil {
 		var e [4]error
 		r.CompensatedOn, r.CompensatedBy = dateOf(c.On), &c.By
@@ -255,7 +293,7 @@ func toLoanRow(l loan.Loan) (loanRow, error) {
 		r.FundSharePPM = &share
 		for _, x := range e {
 			if x != nil {
-				errs[7] = x
+				errs[6] = x
 			}
 		}
 	}
@@ -265,7 +303,7 @@ func toLoanRow(l loan.Loan) (loanRow, error) {
 		if w.On != nil {
 			f, err := money.ToFen(w.Amount)
 			if err != nil {
-				errs[7] = err
+				errs[6] = err
 			}
 			r.WrittenOffFen = &f
 		}
@@ -286,7 +324,7 @@ func fromLoanRow(r loanRow) loan.Loan {
 		BorrowerType: r.BorrowerType, Industry: r.Industry, Jobs: r.Jobs, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
 		Principal: money.FromFen(r.PrincipalFen), Outstanding: money.FromFen(r.OutstandingFen),
 		AnnualRate: money.RateFromPPM(r.AnnualRatePPM), SubsidyRate: money.RateFromPPM(r.SubsidyRatePPM), BorrowerRate: money.RateFromPPM(r.BorrowerRatePPM),
-		SubsidyCap: money.FromFen(r.SubsidyCapFen), TermMonths: r.TermMonths, Method: loan.Method(r.RepaymentMethod),
+		SubsidyCap: money.FromFen(r.SubsidyCapFen), Regime: r.regime(), TermMonths: r.TermMonths, Method: loan.Method(r.RepaymentMethod),
 		DisbursedOn: r.DisbursedOn.Time, Maturity: r.MaturityDate.Time, BankReference: deref(r.BankReference), DisbursedBy: r.DisbursedBy,
 		DaysOverdue: r.DaysOverdue, OverdueSince: r.OverdueSince.ptr(), EverOverdue: r.EverOverdue, CheckedOn: r.CheckedOn.ptr(),
 		SettledOn: r.SettledOn.ptr(), Recovered: money.FromFen(r.RecoveredFen), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm/clause"
 
+	"chuangdai/internal/apperr"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
@@ -198,27 +199,28 @@ func (s Reports) ReserveNumbers(ctx context.Context, district string, year, n in
 // legacyRow is the part of a loan row an import writes; the other columns
 // keep their defaults (no application, no borrower account, nothing repaid).
 type legacyRow struct {
-	ID               int64 `gorm:"primaryKey"`
-	Number           string
-	ExternalRef      string
-	Status           string
-	Version          int
-	Name             string
-	NationalID       string
-	Gender           string
-	KeyGroup         string
-	BorrowerType     string
-	Industry         string
-	Jobs             int
-	JobsCreated      int
-	DistrictCode     string
-	BankCode         string
-	PrincipalFen     int64
-	OutstandingFen   int64
-	AnnualRatePPM    int64 `gorm:"column:annual_rate_ppm"`
-	SubsidyRatePPM   int64 `gorm:"column:subsidy_rate_ppm"`
-	BorrowerRatePPM  int64 `gorm:"column:borrower_rate_ppm"`
-	SubsidyCapFen    int64
+	ID              int64 `gorm:"primaryKey"`
+	Number          string
+	ExternalRef     string
+	Status          string
+	Version         int
+	Name            string
+	NationalID      string
+	Gender          string
+	KeyGroup        string
+	BorrowerType    string
+	Industry        string
+	Jobs            int
+	JobsCreated     int
+	DistrictCode    string
+	BankCode        string
+	PrincipalFen    int64
+	OutstandingFen  int64
+	AnnualRatePPM   int64 `gorm:"column:annual_rate_ppm"`
+	SubsidyRatePPM  int64 `gorm:"column:subsidy_rate_ppm"`
+	BorrowerRatePPM int64 `gorm:"column:borrower_rate_ppm"`
+	SubsidyCapFen   int64
+	RegimeCols
 	TermMonths       int
 	RepaymentMethod  string
 	DisbursedOn      sqlDate
@@ -233,7 +235,7 @@ type legacyRow struct {
 func (legacyRow) TableName() string { return "loans" }
 
 // legacyColumns is the number of columns of legacyRow an insert writes.
-const legacyColumns = 30
+const legacyColumns = 36
 
 // InsertLegacy implements report.Store.
 func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) error {
@@ -252,6 +254,10 @@ func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) er
 		}
 		r.PrincipalFen, r.OutstandingFen, r.SubsidyCapFen = l.PrincipalFen, l.PrincipalFen, l.SubsidyCapFen
 		r.AnnualRatePPM, r.SubsidyRatePPM, r.BorrowerRatePPM = l.AnnualRatePPM, l.SubsidyRatePPM, l.BorrowerRatePPM
+		var err error
+		if r.RegimeCols, err = regimeCols(l.Regime); err != nil {
+			return apperr.Wrap(err, "legacy loan subsidy regime")
+		}
 		rows[i] = r
 	}
 	if err := s.conn(ctx).CreateInBatches(rows, s.rowsPerStatement(legacyColumns)).Error; err != nil {
