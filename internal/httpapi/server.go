@@ -323,7 +323,7 @@ func (a *api) web() {
 	}
 	files := http.FileServer(http.FS(noListing{a.Web}))
 	serve := func(c *gin.Context) {
-		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; frame-src blob:; style-src 'self'; script-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 		files.ServeHTTP(c.Writer, c.Request)
 	}
 	a.engine.GET("/", serve)

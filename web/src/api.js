@@ -133,14 +133,23 @@ export async function download(path, q, fallbackName) {
   return name;
 }
 
-// upload posts a file with progress reports (fetch cannot report upload progress).
+// blobOf fetches a file the API serves (a document's content) as a Blob, for
+// a blob: URL the page shows: the token goes in the header, never in a URL.
+export async function blobOf(path) {
+  const res = await send('GET', path, { headers: { Accept: '*/*' } });
+  return res.blob();
+}
+
+// upload posts a file (or a multipart FormData) with progress reports (fetch
+// cannot report upload progress).
 export function upload(path, file, { query: q, onProgress } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path + query(q));
     const had = !!tokenOf();
+    const form = file instanceof FormData;
     const type = /\.xlsx$/i.test(file.name) ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
-    for (const [k, v] of Object.entries(headers({ 'Content-Type': type }))) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries(headers(form ? {} : { 'Content-Type': type }))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable && onProgress) onProgress(Math.round((e.loaded / e.total) * 100)); };
     inflight.value++;
     xhr.onloadend = () => { inflight.value--; };

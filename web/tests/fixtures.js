@@ -19,7 +19,9 @@ function watch(page, t) {
   page.on('pageerror', (e) => t.problems.push(`page error: ${e.message}`));
   page.on('request', (r) => {
     const u = new URL(r.url());
-    if (u.protocol === 'blob:' || u.protocol === 'data:') return;
+    // Only the network counts: blob:, data: and the browser's own pages
+    // (chrome://, chrome-extension:// of its PDF viewer) leave the machine never.
+    if (!/^(https?|wss?):$/.test(u.protocol)) return;
     if (u.origin !== origin) t.problems.push(`request to another host: ${r.url()}`);
   });
 }

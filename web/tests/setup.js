@@ -42,7 +42,7 @@ export default async function setup() {
   const port = await freePort();
   const env = {
     ...process.env, CHUANGDAI_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, CHUANGDAI_ADDR: `127.0.0.1:${port}`,
-    CHUANGDAI_PASSWORD_COST: '4', CHUANGDAI_LOG_LEVEL: 'warn',
+    CHUANGDAI_PASSWORD_COST: '4', CHUANGDAI_LOG_LEVEL: 'warn', CHUANGDAI_FILES_DIR: join(dir, 'files'),
   };
   delete env.CHUANGDAI_CONFIG;
   const credFile = join(dir, 'credentials.txt');
