@@ -24,6 +24,7 @@ import (
 	"chuangdai/internal/httpapi"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/notify"
 	"chuangdai/internal/policy"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/report"
@@ -56,6 +57,8 @@ type App struct {
 	Loans        *loan.Service
 	Reports      *report.Service
 	Documents    *document.Service
+	// Notifications is the outbox, the inbox and the SMS settings.
+	Notifications *notify.Service
 	// Files keeps the documents' contents (the folder or the database).
 	Files   document.Files
 	AuditSv *audit.Service
@@ -184,6 +187,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Applications: application.NewService(store.Applications{DB: db}, z, rec, pol),
 		AuditSv:      audit.NewService(auditStore, z),
 	}
+	a.Notifications = notify.NewService(store.Notifications{DB: db}, z, rec)
+	a.Applications.SetNotifier(a.Notifications)
 	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
 	var verifier identity.Verifier
 	if cfg.IdentityVerifierURL != "" {
@@ -196,7 +201,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Documents = document.NewService(store.Documents{DB: db}, a.Files, a.Applications, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
 		Worklist: worklist.New(a.Applications, a.Loans, z),
-		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Documents: a.Documents, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
+		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Documents: a.Documents, Notifications: a.Notifications, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
 		Ready: db.Ready, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})

@@ -24,6 +24,8 @@ type Service struct {
 	audit  *audit.Recorder
 	policy *policy.Policy
 	now    func() time.Time
+	// notifier tells people of transitions (SetNotifier).
+	notifier Notifier
 }
 
 // NewService wires the application service.
@@ -721,9 +723,12 @@ func (s *Service) moveWith(ctx context.Context, p auth.Principal, a Application,
 	if err := s.store.AddHistory(ctx, a.ID, h); err != nil {
 		return err
 	}
-	return s.audit.Record(ctx, p, "application."+string(act), Kind, strconv.FormatInt(a.ID, 10),
+	if err := s.audit.Record(ctx, p, "application."+string(act), Kind, strconv.FormatInt(a.ID, 10),
 		auditView{Number: a.Number, Status: from, Version: old},
-		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to), CounterGuarantee: counterOf(a, from), MissingDocuments: missing})
+		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to), CounterGuarantee: counterOf(a, from), MissingDocuments: missing}); err != nil {
+		return err
+	}
+	return s.tell(ctx, a, act, from, comment, missing, now)
 }
 
 // counterOf is the counter-guarantee recorded by the transition from from.

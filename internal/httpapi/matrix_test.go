@@ -96,6 +96,11 @@ func newWorldOn(t *testing.T, c *cast) *world {
 		}
 		w.ids[scope]["document"] = strconv.FormatInt(d.ID, 10)
 	}
+	// A notification of each entrepreneur: the owner's own, the other's.
+	for scope, tok := range map[string]string{"own": c.owner, "other": c.other} {
+		items := s.Do("GET", "/api/v1/notifications", tok, nil).Want(200).JSON()["items"].([]any)
+		w.ids[scope]["notification"] = jsonID(items[0].(map[string]any)["id"])
+	}
 	// The audit administrator (三员分立), made where the first administrator
 	// is: on the command line.
 	if _, err := s.App.Users.CreateFromCLI(context.Background(), user.CreateInput{Username: "auditadmin", Password: apptest.Password, Role: "audit_admin"}); err != nil {
@@ -121,6 +126,8 @@ func (w *world) url(path, scope string) (string, bool) {
 		kind = "incubation_record"
 	case strings.HasPrefix(path, "/api/v1/documents/"):
 		kind = "document"
+	case strings.HasPrefix(path, "/api/v1/notifications/"):
+		kind = "notification"
 	}
 	scoped := strings.Contains(path, "{id}") || strings.Contains(path, "{national_id}")
 	r := strings.NewReplacer("{id}", ids[kind], "{national_id}", ids["national_id"], "{year}", "2024", "{period}", "2024Q2")
@@ -216,6 +223,11 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/loans/{id}/schedule":                {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/loans/{id}/subsidy":                 {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/me":                                 {"all", "all", "all", "all", "all", "all"},
+	"GET /api/v1/me/notification-settings":           {"all", "all", "all", "all", "all", "all"},
+	"PUT /api/v1/me/notification-settings":           {"all", "all", "all", "all", "all", "all"},
+	"GET /api/v1/notifications":                      {"all", "all", "all", "all", "all", "all"},
+	"GET /api/v1/notifications/unread-count":         {"all", "all", "all", "all", "all", "all"},
+	"POST /api/v1/notifications/{id}/read":           {"own", "none", "none", "none", "none", "none"},
 	"GET /api/v1/people/{national_id}/support":       {"none", "own", "own", "own", "all", "none"},
 	"GET /api/v1/reports/disbursements":              {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/portfolio":                  {"none", "none", "none", "none", "all", "all"},
@@ -327,8 +339,13 @@ var auditAdminReaches = map[string]grant{
 	"GET /api/v1/audit-events/verify": "all",
 	"GET /api/v1/me":                  "all",
 	"GET /api/v1/worklist":            "all", // their own work lists: none, an empty answer
-	"POST /api/v1/me/password":        "all",
-	"POST /api/v1/auth/logout":        "all",
+	// Their own inbox and SMS choice, as every account has.
+	"GET /api/v1/me/notification-settings":   "all",
+	"PUT /api/v1/me/notification-settings":   "all",
+	"GET /api/v1/notifications":              "all",
+	"GET /api/v1/notifications/unread-count": "all",
+	"POST /api/v1/me/password":               "all",
+	"POST /api/v1/auth/logout":               "all",
 }
 
 // TestAuditAdminReadsTheAuditTrailAndNothingElse calls every authenticated

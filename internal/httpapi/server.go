@@ -26,6 +26,7 @@ import (
 	"chuangdai/internal/document"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/notify"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/report"
 	"chuangdai/internal/support"
@@ -45,10 +46,12 @@ type Deps struct {
 	Reports      *report.Service
 	Worklist     *worklist.Service
 	Documents    *document.Service
-	Keys         *loan.Keys
-	Audit        *audit.Service
-	Ready        func(ctx context.Context) error
-	Registry     *prometheus.Registry
+	// Notifications answers the inbox and the SMS settings.
+	Notifications *notify.Service
+	Keys          *loan.Keys
+	Audit         *audit.Service
+	Ready         func(ctx context.Context) error
+	Registry      *prometheus.Registry
 	// Web is the browser UI's static files, served at /.
 	Web fs.FS
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
@@ -183,6 +186,7 @@ func New(d Deps) *Server {
 	a.routesReports()
 	a.routesWorklist()
 	a.routesDocuments()
+	a.routesNotifications()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()

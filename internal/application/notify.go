@@ -1,0 +1,122 @@
+package application
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"chuangdai/internal/auth"
+	"chuangdai/internal/msg"
+	"chuangdai/internal/notify"
+)
+
+// Notifier writes the notifications of a change in the caller's
+// transaction (notify.Service).
+type Notifier interface {
+	Notify(ctx context.Context, e notify.Event, to ...notify.Audience) error
+}
+
+// SetNotifier makes the service tell people of its transitions; without
+// one it tells nobody.
+func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+
+// StageOfficers is the audience that decides stage st of a: the district's
+// HRSS or guarantee officers, or the chosen bank's officers (also those who
+// disburse an approved application).
+func StageOfficers(a Application, st Status) (notify.Audience, bool) {
+	switch st {
+	case EligibilityReview:
+		return notify.Officers(auth.HRSSOfficer, a.DistrictCode, ""), true
+	case GuaranteeReview:
+		return notify.Officers(auth.GuaranteeOfficer, a.DistrictCode, ""), true
+	case BankReview, Approved:
+		return notify.Officers(auth.BankOfficer, "", a.BankCode), true
+	}
+	return notify.Audience{}, false
+}
+
+// tell writes the notifications of the transition of a (already moved to
+// to, at its new version) in the caller's transaction: the applicant hears
+// of every change of their application, the officers of the next stage that
+// it waits for them.
+func (s *Service) tell(ctx context.Context, a Application, act Action, from Status, comment string, missing []string, now time.Time) error {
+	if s.notifier == nil {
+		return nil
+	}
+	to := a.Status
+	ev := func(template string, params map[string]string) notify.Event {
+		params["number"] = a.Number
+		return notify.Event{Key: "application:" + strconv.FormatInt(a.ID, 10) + ":v" + strconv.Itoa(a.Version),
+			Template: template, Params: params, EntityType: Kind, EntityID: strconv.FormatInt(a.ID, 10)}
+	}
+	applicant := notify.User(a.ApplicantID)
+	stage := func(st Status) map[string]string {
+		return map[string]string{"stage": string(st), "stage_label": msg.Label("status", st).Localize(msg.ZH)}
+	}
+	var events []struct {
+		e  notify.Event
+		to notify.Audience
+	}
+	add := func(e notify.Event, to notify.Audience) {
+		events = append(events, struct {
+			e  notify.Event
+			to notify.Audience
+		}{e, to})
+	}
+	if officers, ok := StageOfficers(a, to); ok && to.InReview() {
+		add(ev("application.to_review", stage(to)), officers)
+	}
+	switch {
+	case act == ActSubmit:
+		add(ev("application.submitted", map[string]string{}), applicant)
+	case act == ActApprove && to.InReview():
+		add(ev("application.advanced", stage(to)), applicant)
+	case act == ActApprove && to == Approved:
+		amount := ""
+		if a.ApprovedAmount != nil {
+			amount = a.ApprovedAmount.StringFixed(2)
+		}
+		add(ev("application.approved", map[string]string{"amount": amount}), applicant)
+		officers, _ := StageOfficers(a, Approved)
+		add(ev("application.to_disburse", map[string]string{"amount": amount}), officers)
+	case act == ActReturn:
+		prev := a
+		prev.Status = from
+		zh, en := s.missingLabels(prev, missing, now)
+		add(ev("application.returned", map[string]string{"comment": comment, "missing": zh, "missing_en": en}), applicant)
+	case act == ActReject:
+		add(ev("application.rejected", map[string]string{"comment": comment}), applicant)
+	case act == ActWithdraw:
+		if officers, ok := StageOfficers(a, from); ok && from.InReview() {
+			add(ev("application.withdrawn", map[string]string{}), officers)
+		}
+	}
+	for _, e := range events {
+		if err := s.notifier.Notify(ctx, e.e, e.to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// missingLabels names the missing document kinds by their labels, in
+// Chinese and in English ("无" / "none" when the list is empty).
+func (s *Service) missingLabels(a Application, missing []string, now time.Time) (zh, en string) {
+	if len(missing) == 0 {
+		return "无", "none"
+	}
+	labels := map[string][2]string{}
+	for _, it := range a.Checklist(s.policy, now) {
+		labels[it.Kind] = [2]string{it.Label.ZH, it.Label.EN}
+	}
+	var zs, es []string
+	for _, k := range missing {
+		l, ok := labels[k]
+		if !ok {
+			l = [2]string{k, k}
+		}
+		zs, es = append(zs, l[0]), append(es, l[1])
+	}
+	return strings.Join(zs, "、"), strings.Join(es, ", ")
+}

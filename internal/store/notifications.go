@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/notify"
+)
+
+type notificationRow struct {
+	ID              int64 `gorm:"primaryKey"`
+	EventKey        string
+	RecipientID     int64
+	Template        string
+	Params          string
+	EntityType      string
+	EntityID        string
+	InApp           bool
+	CreatedAt       time.Time
+	ReadAt          *time.Time
+	SMSState        string     `gorm:"column:sms_state"`
+	SMSAttempts     int        `gorm:"column:sms_attempts"`
+	SMSNextAt       *time.Time `gorm:"column:sms_next_at"`
+	SMSClaimedBy    *string    `gorm:"column:sms_claimed_by"`
+	SMSClaimedUntil *time.Time `gorm:"column:sms_claimed_until"`
+	SMSLastError    string     `gorm:"column:sms_last_error"`
+	SMSDoneAt       *time.Time `gorm:"column:sms_done_at"`
+}
+
+func (notificationRow) TableName() string { return "notifications" }
+
+type notificationSettingsRow struct {
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	SMS       bool  `gorm:"column:sms"`
+	UpdatedAt time.Time
+}
+
+func (notificationSettingsRow) TableName() string { return "notification_settings" }
+
+// Notifications implements notify.Store.
+type Notifications struct{ *DB }
+
+func notificationOf(r notificationRow) notify.Notification {
+	n := notify.Notification{
+		ID: r.ID, EventKey: r.EventKey, RecipientID: r.RecipientID, Template: r.Template, EntityType: r.EntityType, EntityID: r.EntityID,
+		InApp: r.InApp, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt), SMSState: notify.SMSState(r.SMSState),
+		Attempts: r.SMSAttempts, LastError: r.SMSLastError, DoneAt: utcPtr(r.SMSDoneAt),
+	}
+	_ = json.Unmarshal([]byte(r.Params), &n.Params)
+	return n
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// recipient is a user an event goes to, with how.
+type recipient struct {
+	id   int64
+	mode notify.Mode
+}
+
+// audience resolves to into users, each once (the first audience naming a
+// user decides the mode).
+func (s Notifications) audience(ctx context.Context, to []notify.Audience) ([]recipient, error) {
+	var out []recipient
+	seen := map[int64]bool{}
+	add := func(id int64, m notify.Mode) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, recipient{id, m})
+		}
+	}
+	for _, a := range to {
+		if a.UserID != 0 {
+			add(a.UserID, a.Mode)
+			continue
+		}
+		q := s.conn(ctx).Table("user_roles").Select("user_roles.user_id").
+			Joins("JOIN users ON users.id = user_roles.user_id").
+			Where("user_roles.role = ? AND users.disabled = ?", string(a.Role), false)
+		if a.District != "" {
+			q = q.Where("user_roles.district_code = ?", a.District)
+		}
+		if a.Bank != "" {
+			q = q.Where("user_roles.bank_code = ?", a.Bank)
+		}
+		var ids []int64
+		if err := q.Order("user_roles.user_id").Pluck("user_roles.user_id", &ids).Error; err != nil {
+			return nil, translate(err, "notification recipients")
+		}
+		for _, id := range ids {
+			add(id, a.Mode)
+		}
+	}
+	return out, nil
+}
+
+// smsOff returns the users of ids who turned SMS off.
+func (s Notifications) smsOff(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	var rows []notificationSettingsRow
+	if err := s.conn(ctx).Where("user_id IN ? AND sms = ?", ids, false).Find(&rows).Error; err != nil {
+		return nil, translate(err, "notification settings")
+	}
+	off := map[int64]bool{}
+	for _, r := range rows {
+		off[r.UserID] = true
+	}
+	return off, nil
+}
+
+// Enqueue implements notify.Store.
+func (s Notifications) Enqueue(ctx context.Context, e notify.Event, to []notify.Audience, now time.Time) error {
+	params, err := json.Marshal(e.Params)
+	if err != nil {
+		return apperr.Wrap(err, "notification params")
+	}
+	if e.Params == nil {
+		params = []byte("{}")
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		rs, err := s.audience(ctx, to)
+		if err != nil || len(rs) == 0 {
+			return err
+		}
+		ids := make([]int64, len(rs))
+		for i, r := range rs {
+			ids[i] = r.id
+		}
+		off, err := s.smsOff(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			row := notificationRow{EventKey: e.Key, RecipientID: r.id, Template: e.Template, Params: string(params),
+				EntityType: e.EntityType, EntityID: e.EntityID, InApp: true, CreatedAt: now}
+			switch {
+			case off[r.id]:
+				row.SMSState = string(notify.SMSOff)
+			case r.mode == notify.Digest:
+				row.SMSState = string(notify.SMSDigest)
+			default:
+				row.SMSState, row.SMSNextAt = string(notify.SMSPending), &now
+			}
+			if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+				return translate(err, "notification")
+			}
+		}
+		return nil
+	})
+}
+
+// Inbox implements notify.Store.
+func (s Notifications) Inbox(ctx context.Context, userID int64, unreadOnly bool, offset, limit int) (notify.Page, error) {
+	var out notify.Page
+	mine := func() *gorm.DB {
+		return s.conn(ctx).Model(&notificationRow{}).Where("recipient_id = ? AND in_app = ?", userID, true)
+	}
+	q := mine()
+	if unreadOnly {
+		q = q.Where("read_at IS NULL")
+	}
+	if err := q.Count(&out.Total).Error; err != nil {
+		return out, translate(err, "notifications")
+	}
+	var rows []notificationRow
+	if err := page(q.Order("id DESC"), offset, limit).Find(&rows).Error; err != nil {
+		return out, translate(err, "notifications")
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, notificationOf(r))
+	}
+	if err := mine().Where("read_at IS NULL").Count(&out.Unread).Error; err != nil {
+		return out, translate(err, "unread notifications")
+	}
+	return out, nil
+}
+
+// Unread implements notify.Store.
+func (s Notifications) Unread(ctx context.Context, userID int64) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&notificationRow{}).Where("recipient_id = ? AND in_app = ? AND read_at IS NULL", userID, true).Count(&n).Error
+	return n, translate(err, "unread notifications")
+}
+
+// MarkRead implements notify.Store.
+func (s Notifications) MarkRead(ctx context.Context, userID, id int64, now time.Time) (notify.Notification, error) {
+	var row notificationRow
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Model(&notificationRow{}).Where("id = ? AND recipient_id = ? AND in_app = ? AND read_at IS NULL", id, userID, true).
+			Update("read_at", now).Error; err != nil {
+			return translate(err, "notification")
+		}
+		return translate(s.conn(ctx).Where("id = ? AND recipient_id = ? AND in_app = ?", id, userID, true).Take(&row).Error, "notification")
+	})
+	return notificationOf(row), err
+}
+
+// Settings implements notify.Store: no row is SMS on.
+func (s Notifications) Settings(ctx context.Context, userID int64) (notify.Settings, error) {
+	var rows []notificationSettingsRow
+	if err := s.conn(ctx).Where("user_id = ?", userID).Find(&rows).Error; err != nil {
+		return notify.Settings{}, translate(err, "notification settings")
+	}
+	if len(rows) == 0 {
+		return notify.Settings{SMS: true}, nil
+	}
+	return notify.Settings{SMS: rows[0].SMS}, nil
+}
+
+// SetSettings implements notify.Store.
+func (s Notifications) SetSettings(ctx context.Context, userID int64, in notify.Settings, now time.Time) error {
+	row := notificationSettingsRow{UserID: userID, SMS: in.SMS, UpdatedAt: now}
+	err := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"sms", "updated_at"})}).Create(&row).Error
+	return translate(err, "notification settings")
+}
