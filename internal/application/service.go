@@ -67,7 +67,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 		return View{}, apperr.Forbiddenf("only entrepreneurs may apply for a loan")
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	fields, err := s.validate(ctx, now, in)
+	fields, err := s.validate(ctx, now, in, "")
 	if err != nil {
 		return View{}, err
 	}
@@ -98,10 +98,11 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 }
 
 // validate runs the rules of Validate plus those that need the database.
-func (s *Service) validate(ctx context.Context, now time.Time, in Input) (Fields, error) {
+func (s *Service) validate(ctx context.Context, now time.Time, in Input, industryWas string) (Fields, error) {
 	day := Day(now)
 	var f apperr.Fields
 	out := Validate(s.policy.At(day), day, in, &f)
+	out.Industry = s.industry(&f, out.Industry, industryWas)
 	if !f.Has("district_code") {
 		ok, err := s.store.DistrictExists(ctx, out.DistrictCode)
 		if err != nil {
@@ -122,6 +123,34 @@ func (s *Service) validate(ctx context.Context, now time.Time, in Input) (Fields
 	}
 	return out, f.Err()
 }
+
+// industry returns the code of the industry v names (its code or a label of
+// the policy's list). The value the application already carries (was)
+// stays as it is, so that free text written before the list, or a retired
+// code, keeps reading and does not block an edit of other fields.
+func (s *Service) industry(f *apperr.Fields, v, was string) string {
+	if v == "" || v == was {
+		return v
+	}
+	if x, ok := s.policy.IndustryOf(v); ok && (!x.Retired || x.Code == was) {
+		return x.Code
+	}
+	f.Add("industry", "is not an industry of the list: see GET /api/v1/industries")
+	return v
+}
+
+// Industries is the industry list applicants choose from (retired entries
+// included, marked): reference data every role of the loan process reads.
+func (s *Service) Industries(p auth.Principal) ([]policy.Industry, error) {
+	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "industry"}) {
+		return nil, apperr.Forbiddenf("your role may not read the industry list")
+	}
+	return s.policy.Industries, nil
+}
+
+// Industry finds the entry of the list an application's or loan's industry
+// names; ok is false for free text written before the list.
+func (s *Service) Industry(v string) (policy.Industry, bool) { return s.policy.IndustryOf(v) }
 
 // person is one person the checks of CheckHistory apply to: the lead or a
 // partner, with the JSON path of their national_id.
@@ -433,7 +462,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 			return ErrNotEditable(a.Status)
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		fields, err := s.validate(ctx, now, pt.Apply(InputOf(a.Fields)))
+		fields, err := s.validate(ctx, now, pt.Apply(InputOf(a.Fields)), a.Industry)
 		if err != nil {
 			return err
 		}
@@ -471,7 +500,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 			return err
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields)); err != nil {
+		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields), a.Industry); err != nil {
 			return err
 		}
 		if err := s.checkPersons(ctx, now, personsOf(a.Fields, nil), a.ID, a.ApplicantID, false); err != nil {

@@ -32,7 +32,7 @@ func individualInput(name, nationalID, keyGroup, amount, business string, term i
 	return application.Input{
 		BorrowerType: string(application.Individual), Name: name, NationalID: nationalID, Phone: "13803980000",
 		KeyGroup: keyGroup, DistrictCode: "411282", BankCode: "ICBC-SMX", Amount: amount, TermMonths: term,
-		BusinessName: business, Industry: "零售", Purpose: "进货与店面装修", JobsPlanned: 3,
+		BusinessName: business, Industry: "retail", Purpose: "进货与店面装修", JobsPlanned: 3,
 	}
 }
 

@@ -47,7 +47,8 @@ type applicationRequest struct {
 	Amount                    string         `json:"amount"`
 	TermMonths                int            `json:"term_months"`
 	BusinessName              string         `json:"business_name"`
-	Industry                  string         `json:"industry"`
+	Industry                  string         `json:"industry" doc:"the code of GET /api/v1/industries (its Chinese label is accepted too)"`
+	IndustryCode              string         `json:"industry_code" doc:"the same as industry; when both are given, industry_code counts"`
 	Purpose                   string         `json:"purpose"`
 	JobsPlanned               int            `json:"jobs_planned"`
 	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
@@ -69,7 +70,8 @@ type applicationPatch struct {
 	Amount       *string `json:"amount"`
 	TermMonths   *int    `json:"term_months"`
 	BusinessName *string `json:"business_name"`
-	Industry     *string `json:"industry"`
+	Industry     *string `json:"industry" doc:"the code of GET /api/v1/industries (its Chinese label is accepted too)"`
+	IndustryCode *string `json:"industry_code" doc:"the same as industry; when both are given, industry_code counts"`
 	Purpose      *string `json:"purpose"`
 	JobsPlanned  *int    `json:"jobs_planned"`
 	// The reporting flags; absent keeps the value.
@@ -136,7 +138,9 @@ type applicationResponse struct {
 	Amount                    string         `json:"amount"`
 	TermMonths                int            `json:"term_months"`
 	BusinessName              string         `json:"business_name"`
-	Industry                  string         `json:"industry"`
+	Industry                  string         `json:"industry" doc:"the industry's code, or the free text of an application written before the industry list"`
+	IndustryCode              string         `json:"industry_code" doc:"the code of GET /api/v1/industries; empty for free text or no industry"`
+	IndustryLabel             string         `json:"industry_label" doc:"the industry as people read it: the label of the code in the reader's language, or the free text"`
 	Purpose                   string         `json:"purpose"`
 	JobsPlanned               int            `json:"jobs_planned"`
 	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
@@ -181,6 +185,9 @@ type claimDTO struct {
 }
 
 func (r applicationRequest) input() application.Input {
+	if r.IndustryCode != "" {
+		r.Industry = r.IndustryCode
+	}
 	return application.Input{
 		BorrowerType: r.BorrowerType, Name: r.Name, NationalID: r.NationalID, Phone: r.Phone, KeyGroup: r.KeyGroup,
 		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
@@ -191,6 +198,9 @@ func (r applicationRequest) input() application.Input {
 }
 
 func (r applicationPatch) patch() application.Patch {
+	if r.IndustryCode != nil {
+		r.Industry = r.IndustryCode
+	}
 	pt := application.Patch{
 		BorrowerType: r.BorrowerType, Name: r.Name, NationalID: r.NationalID, Phone: r.Phone, KeyGroup: r.KeyGroup,
 		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
@@ -305,10 +315,26 @@ func nullableStatus(s application.Status) *string {
 	return &v
 }
 
+// toApplication is the answer for an application in the reader's language.
+func (a *api) toApplication(c *gin.Context, v application.View, withHistory bool) applicationResponse {
+	r := toApplication(v, withHistory)
+	r.IndustryCode, r.IndustryLabel = a.industry(c, r.Industry)
+	return r
+}
+
+// industry names the industry an application or loan carries: its code and
+// label when it is on the list, else no code and the free text.
+func (a *api) industry(c *gin.Context, v string) (code, label string) {
+	if x, ok := a.Applications.Industry(v); ok {
+		return x.Code, x.Localize(language(c))
+	}
+	return "", v
+}
+
 // writeApplication answers one application with its version as the ETag.
-func writeApplication(c *gin.Context, status int, v application.View) {
+func (a *api) writeApplication(c *gin.Context, status int, v application.View) {
 	c.Header("ETag", `"`+strconv.Itoa(v.Version)+`"`)
-	c.JSON(status, toApplication(v, true))
+	c.JSON(status, a.toApplication(c, v, true))
 }
 
 // ifMatch reads the version of an If-Match header ("3", W/"3" or 3), or
@@ -367,7 +393,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			writeApplication(c, http.StatusCreated, v)
+			a.writeApplication(c, http.StatusCreated, v)
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/applications", Tag: "applications", Status: 200,
@@ -386,7 +412,7 @@ func (a *api) routesApplications() {
 			}
 			items := make([]applicationResponse, len(vs))
 			for i, v := range vs {
-				items[i] = toApplication(v, false)
+				items[i] = a.toApplication(c, v, false)
 			}
 			c.JSON(http.StatusOK, newList(items, total, pg))
 			return nil
@@ -402,7 +428,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			writeApplication(c, http.StatusOK, v)
+			a.writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
 	a.add(Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
@@ -425,7 +451,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			writeApplication(c, http.StatusOK, v)
+			a.writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
@@ -448,7 +474,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			writeApplication(c, http.StatusOK, v)
+			a.writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
@@ -471,7 +497,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			writeApplication(c, http.StatusOK, v)
+			a.writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
@@ -498,7 +524,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			writeApplication(c, http.StatusOK, v)
+			a.writeApplication(c, http.StatusOK, v)
 			return nil
 		}})
 }

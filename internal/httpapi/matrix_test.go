@@ -214,6 +214,7 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/audit-events/verify":                {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/banks":                              {"all", "all", "all", "all", "all", "all"},
 	"GET /api/v1/districts":                          {"all", "all", "all", "all", "all", "all"},
+	"GET /api/v1/industries":                         {"all", "all", "all", "all", "all", "all"},
 	"GET /api/v1/imports/loans/template":             {"none", "none", "none", "none", "none", "all"},
 	"GET /api/v1/incubation-records/import/template": {"none", "all", "none", "none", "none", "none"},
 	"GET /api/v1/guarantee/exposure":                 {"none", "none", "all", "none", "all", "none"},

@@ -17,6 +17,13 @@ type codeName struct {
 	Name string `json:"name"`
 }
 
+type industryDTO struct {
+	Code     string `json:"code"`
+	Name     string `json:"name" doc:"the label in the reader's language (Chinese by default)"`
+	Category string `json:"category" doc:"cluster (the city's 8+6 industrial clusters), chain (its 12 key industrial chains) or general (everyday trades)"`
+	Active   bool   `json:"active" doc:"false for a retired entry: it still names the applications that carry it, but is not offered"`
+}
+
 type itemsResponse[T any] struct {
 	Items []T `json:"items"`
 }
@@ -121,6 +128,21 @@ func (a *api) routesRefdata() {
 				items[i] = codeName{b.Code, b.Name}
 			}
 			c.JSON(http.StatusOK, itemsResponse[codeName]{Items: items})
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/industries", Tag: "reference", Status: 200,
+		Summary:  "The industries applicants choose from (the policy file's list: the city's 8+6 industrial clusters, its 12 key chains, everyday trades), in the file's order",
+		Response: itemsResponse[industryDTO]{}, Errors: []int{401, 403},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			list, err := a.Applications.Industries(p)
+			if err != nil {
+				return err
+			}
+			items := make([]industryDTO, len(list))
+			for i, x := range list {
+				items[i] = industryDTO{Code: x.Code, Name: x.Localize(language(c)), Category: x.Category, Active: !x.Retired}
+			}
+			c.JSON(http.StatusOK, itemsResponse[industryDTO]{Items: items})
 			return nil
 		}})
 	a.add(Route{Method: "PUT", Path: "/api/v1/targets/{year}", Tag: "reference", Status: 200,

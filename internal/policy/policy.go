@@ -122,8 +122,11 @@ type Policy struct {
 	} `yaml:"calendar"`
 	// Documents are the dated document checklists.
 	Documents []Documents `yaml:"documents"`
-	holidays  map[string]bool
-	workdays  map[string]bool
+	// Industries is the list applicants choose their industry from; a file
+	// without one takes the built-in list.
+	Industries []Industry `yaml:"industries"`
+	holidays   map[string]bool
+	workdays   map[string]bool
 }
 
 // Load reads the policy file at path, or the built-in copy when path is "".
@@ -152,6 +155,12 @@ func Parse(b []byte) (*Policy, error) {
 	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].EffectiveFrom.Before(p.Versions[j].EffectiveFrom.Time) })
 	sort.Slice(p.LPR1Y, func(i, j int) bool { return p.LPR1Y[i].From.Before(p.LPR1Y[j].From.Time) })
 	p.sortDocuments()
+	if len(p.Industries) == 0 {
+		var err error
+		if p.Industries, err = defaultIndustries(); err != nil {
+			return nil, fmt.Errorf("built-in industries: %w", err)
+		}
+	}
 	p.holidays, p.workdays = map[string]bool{}, map[string]bool{}
 	for _, d := range p.Calendar.Holidays {
 		p.holidays[d.Format(time.DateOnly)] = true
@@ -201,7 +210,7 @@ func (p *Policy) check() error {
 	if len(p.LPR1Y) == 0 {
 		errs = append(errs, errors.New("lpr_1y: at least one rate is needed"))
 	}
-	errs = append(errs, p.checkDocuments())
+	errs = append(errs, p.checkDocuments(), p.checkIndustries())
 	return errors.Join(errs...)
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -225,7 +226,11 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 	case ByFlag:
 		label = func(k string) string { return FlagLabels[k] }
 	case ByIndustry:
+		buckets = industryBuckets(s.policy, buckets)
 		label = func(k string) string {
+			if x, ok := s.policy.IndustryOf(k); ok {
+				return x.ZH
+			}
 			if k == "" {
 				return "未填写"
 			}
@@ -307,4 +312,28 @@ var GenderLabels = map[string]string{"female": "女", "male": "男"}
 // FlagLabels name the reporting flags of DOMAIN.md.
 var FlagLabels = map[string]string{
 	"female": "女性", "disabled": "残疾人", "village_official": "大学生村官", "returned_overseas_student": "留学回国人员",
+}
+
+// industryBuckets merges the buckets of free text written before the
+// industry list into the bucket of the code it names (零售 into retail),
+// keeping the order of the keys.
+func industryBuckets(p *policy.Policy, buckets []Bucket) []Bucket {
+	out := make([]Bucket, 0, len(buckets))
+	at := map[string]int{}
+	for _, b := range buckets {
+		if x, ok := p.IndustryOf(b.Key); ok {
+			b.Key = x.Code
+		}
+		if i, ok := at[b.Key]; ok {
+			out[i].Loans += b.Loans
+			out[i].AmountFen += b.AmountFen
+			out[i].JobsPlanned += b.JobsPlanned
+			out[i].JobsCreated += b.JobsCreated
+			continue
+		}
+		at[b.Key] = len(out)
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }
