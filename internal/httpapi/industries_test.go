@@ -53,10 +53,10 @@ func TestApplicationIndustry(t *testing.T) {
 		t.Errorf("industry %v %v %v", a["industry"], a["industry_code"], a["industry_label"])
 	}
 	id := a["id"]
-	for v, want := range map[string]string{"零售": "retail", "住宿餐饮": "catering", "agriculture": "agriculture", "": ""} {
-		got := s.Do("PATCH", path(id, ""), c.owner, map[string]any{"industry": v}).Want(200).JSON()
-		if got["industry"] != want || got["industry_code"] != want {
-			t.Errorf("industry %q stored as %v / %v, want %s", v, got["industry"], got["industry_code"], want)
+	for _, tc := range []struct{ v, want string }{{"零售", "retail"}, {"住宿餐饮", "catering"}, {"agriculture", "agriculture"}, {"", ""}} {
+		got := s.Do("PATCH", path(id, ""), c.owner, map[string]any{"industry": tc.v}).Want(200).JSON()
+		if got["industry"] != tc.want || got["industry_code"] != tc.want {
+			t.Errorf("industry %q stored as %v / %v, want %s", tc.v, got["industry"], got["industry_code"], tc.want)
 		}
 	}
 	if got := s.Do("GET", path(id, ""), c.owner, nil, "Accept-Language", "en").Want(200).JSON(); got["industry_label"] != "" {
