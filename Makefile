@@ -3,6 +3,8 @@ GO        ?= go
 BIN       := bin/chuangdai
 TESTFLAGS ?=
 STATICCHECK_VERSION := v0.8.2
+OAPI_CODEGEN_VERSION := v2.8.2
+OAPI_RUNTIME_VERSION := v1.9.0
 
 SOAK_DURATION ?= 3m
 
@@ -46,6 +48,16 @@ soak:
 .PHONY: bench
 bench:
 	$(GO) run ./cmd/chuangdai-bench -readme README.md
+
+## openapi-check: the served OpenAPI document compiles in ajv (strict, draft-07 + nullable) and oapi-codegen generates a Go client from it that builds
+.PHONY: openapi-check
+openapi-check:
+	@mkdir -p bin/openapi/client
+	$(GO) run ./cmd/chuangdai openapi > bin/openapi/openapi.json
+	cd scripts/openapi-check && npm ci --no-audit --no-fund --silent && node check.mjs ../../bin/openapi/openapi.json
+	$(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$(OAPI_CODEGEN_VERSION) -generate types,client -package chuangdaiapi -o bin/openapi/client/client.go bin/openapi/openapi.json
+	cd bin/openapi/client && rm -f go.mod go.sum && $(GO) mod init chuangdaiapi 2>/dev/null && \
+		$(GO) mod edit -require=github.com/oapi-codegen/runtime@$(OAPI_RUNTIME_VERSION) && $(GO) mod tidy 2>/dev/null && $(GO) vet . && echo "oapi-codegen: the generated client builds"
 
 ## release-migrations: add the migrations not yet in migrations/released.sha256 to it (at landing on main: main is released)
 release-migrations:

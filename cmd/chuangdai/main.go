@@ -19,6 +19,7 @@ import (
 	"chuangdai/internal/config"
 	"chuangdai/internal/demo"
 	"chuangdai/internal/filestore"
+	"chuangdai/internal/httpapi"
 	"chuangdai/internal/user"
 )
 
@@ -38,6 +39,7 @@ Usage:
                                     mark overdue loans as of the day (default today); safe to re-run
   chuangdai keys new                add a data key (the newest seals from the next start): to the key
                                     file, or printed for CHUANGDAI_DATA_KEYS
+  chuangdai openapi                 print the OpenAPI document the server serves at /api/openapi.json
 
 Configuration comes from CHUANGDAI_* environment variables and an optional
 YAML file named by CHUANGDAI_CONFIG; see configs/config.example.yaml.
@@ -99,6 +101,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return jobs(ctx, cfg, log, args, stdout)
 	case "keys":
 		return keysCmd(cfg, args, stdout)
+	case "openapi":
+		_, err := stdout.Write(httpapi.Document())
+		return err
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

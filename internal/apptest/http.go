@@ -122,6 +122,7 @@ func (s *Server) Do(method, path, token string, body any, headers ...string) *Re
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.checkResponse(req, resp, b)
 	return &Response{t: s.t, Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 

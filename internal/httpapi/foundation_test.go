@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/httpapi"
 )
 
 func TestRegisterLoginMe(t *testing.T) {
@@ -356,6 +357,42 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		if !documented[r] {
 			t.Errorf("%s is served but not in the route table", r)
 		}
+	}
+}
+
+// TestOpenAPIFitsTheValidators: kin-openapi loads and validates the served
+// document (apptest then checks every answer of every HTTP test against
+// it), and no schema says "nullable" without a "type", which ajv refuses
+// (make openapi-check compiles the whole document in ajv and oapi-codegen).
+func TestOpenAPIFitsTheValidators(t *testing.T) {
+	s := apptest.NewServer(t)
+	body := s.Do("GET", "/api/openapi.json", "", nil).Want(200).Body
+	if _, _, err := apptest.LoadOpenAPI(body); err != nil {
+		t.Fatalf("kin-openapi refuses the document: %v", err)
+	}
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any, at string)
+	walk = func(v any, at string) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, typed := x["type"]; x["nullable"] == true && !typed {
+				t.Errorf("%s: nullable without a type (ajv refuses it)", at)
+			}
+			for k, e := range x {
+				walk(e, at+"/"+k)
+			}
+		case []any:
+			for i, e := range x {
+				walk(e, at+"/"+itoa(i))
+			}
+		}
+	}
+	walk(doc, "#")
+	if !bytes.Equal(body, httpapi.Document()) {
+		t.Error("chuangdai openapi prints another document than the server serves")
 	}
 }
 

@@ -2,12 +2,20 @@ package httpapi
 
 import (
 	"encoding/json"
+	"log/slog"
+	"maps"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Document is the OpenAPI document of the route table, as the server serves
+// it, built without a database (chuangdai openapi).
+func Document() []byte {
+	return New(Deps{Log: slog.New(slog.DiscardHandler)}).OpenAPI
+}
 
 // openAPI renders the OpenAPI 3 document from the route table, with schemas
 // reflected from the request and response types, so the document cannot drift
@@ -86,9 +94,14 @@ func (a *api) openAPI() []byte {
 		if r.Response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Response), schemas)}}
 		}
-		if r.Download {
+		if r.Download || r.Exports {
 			file := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
-			ok["content"] = map[string]any{"text/csv": file, MediaXLSX: file}
+			content, _ := ok["content"].(map[string]any)
+			if content == nil {
+				content = map[string]any{}
+			}
+			content["text/csv"], content[MediaXLSX] = file, file
+			ok["content"] = content
 		}
 		if r.Produces != nil {
 			content := map[string]any{}
@@ -98,11 +111,22 @@ func (a *api) openAPI() []byte {
 			ok["content"] = content
 		}
 		responses[strconv.Itoa(r.Status)] = ok
+		for _, st := range r.AlsoStatus {
+			also := maps.Clone(ok)
+			also["description"] = http.StatusText(st)
+			responses[strconv.Itoa(st)] = also
+		}
 		for _, code := range r.Errors {
 			responses[strconv.Itoa(code)] = map[string]any{
 				"description": http.StatusText(code),
 				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
 			}
+		}
+		// Any other answer is a problem too (a 503 when the database is
+		// away, a 429, a 413, …).
+		responses["default"] = map[string]any{
+			"description": "a problem",
+			"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": schemaPrefix + "Problem"}}},
 		}
 		op["responses"] = responses
 		if paths[r.Path] == nil {
@@ -145,7 +169,14 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	case t == timeType:
 		s = map[string]any{"type": "string", "format": "date-time"}
 	case t == rawType:
-		s = map[string]any{"description": "any JSON value"}
+		// Any JSON value or null, said so that ajv (which refuses
+		// "nullable" without a "type") and kin-openapi (which refuses null
+		// where nothing permits it) agree.
+		s = map[string]any{"description": "any JSON value", "anyOf": []any{
+			map[string]any{"type": "object", "nullable": true, "additionalProperties": true},
+			map[string]any{"type": "array", "items": map[string]any{}},
+			map[string]any{"type": "string"}, map[string]any{"type": "number"}, map[string]any{"type": "boolean"},
+		}}
 	case t.Kind() == reflect.String:
 		s = map[string]any{"type": "string"}
 	case t.Kind() == reflect.Bool:
@@ -181,22 +212,46 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 			}
 			schemas[name] = map[string]any{"type": "object", "properties": props}
 		}
-		s = map[string]any{"$ref": "#/components/schemas/" + name}
+		s = map[string]any{"$ref": schemaPrefix + name}
 	default:
 		s = map[string]any{}
 	}
 	if nullable {
-		if _, isRef := s["$ref"]; isRef {
-			return map[string]any{"allOf": []any{s}, "nullable": true}
+		if ref, isRef := s["$ref"].(string); isRef {
+			return nullableRef(ref, schemas)
 		}
-		s["nullable"] = true
+		if _, typed := s["type"]; typed {
+			s["nullable"] = true
+		}
 	}
 	return s
 }
 
+const schemaPrefix = "#/components/schemas/"
+
+// nullableRef refers to the nullable twin of the schema ref names (X and
+// XNullable), made on first use. OpenAPI 3.0 puts "nullable" beside a
+// "type"; JSON Schema validators (ajv) refuse it beside an allOf without
+// one, so a nullable object is a schema of its own rather than a wrapper.
+func nullableRef(ref string, schemas map[string]any) map[string]any {
+	name := strings.TrimPrefix(ref, schemaPrefix) + "Nullable"
+	if _, done := schemas[name]; !done {
+		twin := maps.Clone(schemas[strings.TrimPrefix(ref, schemaPrefix)].(map[string]any))
+		twin["nullable"] = true
+		schemas[name] = twin
+	}
+	return map[string]any{"$ref": schemaPrefix + name}
+}
+
+// withDescription describes s; a $ref gets its description beside it in an
+// allOf, typed like its target so that a nullable target stays nullable.
 func withDescription(s map[string]any, d string) map[string]any {
-	if _, isRef := s["$ref"]; isRef {
-		return map[string]any{"allOf": []any{s}, "description": d}
+	if ref, isRef := s["$ref"].(string); isRef {
+		out := map[string]any{"allOf": []any{s}, "description": d}
+		if strings.HasSuffix(ref, "Nullable") {
+			out["type"], out["nullable"] = "object", true
+		}
+		return out
 	}
 	s["description"] = d
 	return s

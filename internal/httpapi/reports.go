@@ -257,7 +257,7 @@ func (a *api) routesReports() {
 		Summary:  "Progress bulletin (通报): loans disbursed from 1 January through a day per district against the annual targets, with the returning-migrant-worker block (finance auditors, admins)",
 		Response: reportProgressResponse{}, Errors: readErrors,
 		Query: []Param{{Name: "year", Type: "integer", Description: "the year (default: through's year, or this year)"},
-			{Name: "through", Type: "string", Description: "last day counted, YYYY-MM-DD within year (default: today, or 31 December of a past year)"}, format, headers},
+			{Name: "through", Type: "string", Description: "last day counted, YYYY-MM-DD within year (default: today, or 31 December of a past year)"}, format, headers}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
@@ -274,7 +274,7 @@ func (a *api) routesReports() {
 		Response: reportDisbursementsResponse{}, Errors: readErrors,
 		Query: []Param{{Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (default: 1 January of to's year)"},
 			{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"},
-			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, gender, month or quarter"}, format, headers},
+			{Name: "group_by", Type: "string", Description: "district (default), key_group, bank, borrower_type, industry, gender, month or quarter"}, format, headers}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
@@ -289,7 +289,7 @@ func (a *api) routesReports() {
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/portfolio", Tag: "reports", Status: 200,
 		Summary:  "Portfolio on a day: outstanding balance, overdue amount and rate, compensation, recovery, cumulative recovery rate of matured loans, subsidy claimed and paid; per district and in total (finance auditors, admins)",
 		Response: reportPortfolioResponse{}, Errors: readErrors,
-		Query: []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD, not in the future (default: today)"}, format, headers},
+		Query: []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD, not in the future (default: today)"}, format, headers}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
@@ -306,7 +306,7 @@ func (a *api) routesReports() {
 		{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"}}
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200,
 		Summary:  "Reconciliation of the banks' disbursement lists with the recorded disbursements of a period, per bank: matched, missing on either side, amount differences (finance auditors, admins)",
-		Response: reportReconciliationResponse{}, Errors: readErrors, Query: append(reconcileQuery, format, headers),
+		Response: reportReconciliationResponse{}, Errors: readErrors, Query: append(reconcileQuery, format, headers), Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
 			if err != nil {

@@ -77,7 +77,10 @@ type Route struct {
 	Tag     string
 	Public  bool
 	Status  int // success status
-	Request any // request body shape, or nil
+	// AlsoStatus are other success statuses with the same body (such as
+	// 200 for a request that finds its work done already).
+	AlsoStatus []int
+	Request    any // request body shape, or nil
 	// Response is the success body shape, or nil for a body-less answer.
 	Response any
 	Query    []Param
@@ -89,6 +92,9 @@ type Route struct {
 	Upload bool
 	// Download marks an answer that is a CSV or XLSX file.
 	Download bool
+	// Exports marks a JSON answer that is a CSV or XLSX file instead when
+	// the query asks for one (format=csv or xlsx).
+	Exports bool
 	// Form is the fields of a multipart/form-data body (Type "file" for a
 	// file), for a route that takes one.
 	Form []Param
@@ -138,6 +144,8 @@ type Server struct {
 	Routes []Route
 	// Metrics is the Prometheus handler alone, for a listener of its own.
 	Metrics http.Handler
+	// OpenAPI is the document served at /api/openapi.json.
+	OpenAPI []byte
 	engine  *gin.Engine
 }
 
@@ -190,7 +198,7 @@ func New(d Deps) *Server {
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()
-	return &Server{Handler: e, Routes: a.routes, Metrics: a.metrics.handler(), engine: e}
+	return &Server{Handler: e, Routes: a.routes, Metrics: a.metrics.handler(), OpenAPI: doc, engine: e}
 }
 
 // add registers r with gin and keeps it for the OpenAPI document.

@@ -192,7 +192,7 @@ func (a *api) routesAuth() {
 			c.JSON(http.StatusOK, r)
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/me/identities", Tag: "auth", Status: 201,
+	a.add(Route{Method: "POST", Path: "/api/v1/me/identities", Tag: "auth", Status: 201, AlsoStatus: []int{200},
 		Summary: "Verify the caller's account as the holder of a resident ID number by the real-name check (entrepreneurs; 200 when verified already)",
 		Request: identityRequest{}, Response: identityDTO{}, Errors: []int{400, 401, 403, 409, 422, 429, 503},
 		handler: func(c *gin.Context, p auth.Principal) error {
