@@ -187,14 +187,36 @@ func toLoan(l loan.Loan) loanResponse {
 }
 
 type scheduleItem struct {
-	Period           string `json:"period"`
-	StartOn          string `json:"start_on"`
-	DueOn            string `json:"due_on"`
-	Days             int    `json:"days"`
-	Principal        string `json:"principal"`
-	Interest         string `json:"interest"`
-	BorrowerInterest string `json:"borrower_interest"`
-	Subsidy          string `json:"subsidy"`
+	Period           string         `json:"period"`
+	StartOn          string         `json:"start_on"`
+	DueOn            string         `json:"due_on"`
+	Days             int            `json:"days"`
+	OverdueDays      int            `json:"overdue_days" doc:"days of the period the loan was overdue: no subsidy, the borrower owes their whole interest"`
+	Principal        string         `json:"principal" doc:"the contract's principal instalment"`
+	Interest         string         `json:"interest"`
+	BorrowerInterest string         `json:"borrower_interest" doc:"the borrower's part, the whole interest of overdue days included"`
+	Subsidy          string         `json:"subsidy"`
+	SubsidyWithheld  string         `json:"subsidy_withheld" doc:"the subsidy the overdue days did not get, part of borrower_interest"`
+	State            loan.LineState `json:"state" doc:"paid (everything due by this date is paid), due (today), overdue, or open (not yet due)"`
+}
+
+func toScheduleItem(l loan.DueLine) scheduleItem {
+	return scheduleItem{Period: l.Period.Period, StartOn: dayString(l.Start), DueOn: dayString(l.DueOn), Days: l.Days, OverdueDays: l.OverdueDays,
+		Principal: money.Format(l.Principal), Interest: money.Format(l.Interest), BorrowerInterest: money.Format(l.Borrower),
+		Subsidy: money.Format(l.Subsidy), SubsidyWithheld: money.Format(l.Withheld), State: l.State}
+}
+
+type statementResponse struct {
+	AsOf                 string         `json:"as_of"`
+	OutstandingPrincipal string         `json:"outstanding_principal"`
+	PrincipalDue         string         `json:"principal_due" doc:"principal instalments due by as_of and not paid"`
+	InterestDue          string         `json:"interest_due" doc:"borrower interest due by as_of and not paid, the whole interest of overdue days included"`
+	SubsidyWithheld      string         `json:"subsidy_withheld" doc:"the subsidy the overdue days through as_of did not get, which the borrower owes"`
+	Overdue              bool           `json:"overdue"`
+	OverdueSince         *string        `json:"overdue_since"`
+	DaysOverdue          int            `json:"days_overdue"`
+	PayoffAmount         string         `json:"payoff_amount" doc:"pays the loan off on as_of: outstanding principal and the borrower interest accrued until that day, less the interest paid"`
+	Items                []scheduleItem `json:"items" doc:"the due dates through as_of and the period running on it (accrued until as_of), then past maturity the days after it (period after_maturity)"`
 }
 
 type scheduleSums struct {
@@ -479,7 +501,7 @@ func (a *api) routesLoans() {
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/schedule", Tag: "loans", Status: 200,
-		Summary: "The contract schedule: principal, interest, subsidy and borrower interest per due date", Response: scheduleResponse{}, Errors: []int{401, 404},
+		Summary: "The due dates as the loan runs: the contract's principal instalments, each period's interest, subsidy and borrower interest as in the subsidy table, and each line's state", Response: scheduleResponse{}, Errors: []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			id, err := pathID(c, "no loan with id %q")
 			if err != nil {
@@ -492,11 +514,32 @@ func (a *api) routesLoans() {
 			out := scheduleResponse{RepaymentMethod: method, Items: make([]scheduleItem, len(lines))}
 			var sp, si, sb, ss decimal.Decimal
 			for i, l := range lines {
-				out.Items[i] = scheduleItem{Period: l.Period, StartOn: dayString(l.Start), DueOn: dayString(l.DueOn), Days: l.Days,
-					Principal: money.Format(l.Principal), Interest: money.Format(l.Interest), BorrowerInterest: money.Format(l.Borrower), Subsidy: money.Format(l.Subsidy)}
+				out.Items[i] = toScheduleItem(l)
 				sp, si, sb, ss = sp.Add(l.Principal), si.Add(l.Interest), sb.Add(l.Borrower), ss.Add(l.Subsidy)
 			}
 			out.Sums = scheduleSums{Principal: money.Format(sp), Interest: money.Format(si), BorrowerInterest: money.Format(sb), Subsidy: money.Format(ss)}
+			c.JSON(http.StatusOK, out)
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/statement", Tag: "loans", Status: 200,
+		Summary:  "What the borrower owes on a day after the repayments really made: due principal and interest (the whole interest of overdue days included), withheld subsidy, payoff amount",
+		Query:    []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD (default today; not before the disbursement, at most 366 days ahead)"}},
+		Response: statementResponse{}, Errors: []int{401, 404, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "no loan with id %q")
+			if err != nil {
+				return err
+			}
+			st, err := a.Loans.Statement(c.Request.Context(), p, id, c.Query("as_of"))
+			if err != nil {
+				return err
+			}
+			out := statementResponse{AsOf: dayString(st.AsOf), OutstandingPrincipal: money.Format(st.Outstanding), PrincipalDue: money.Format(st.PrincipalDue),
+				InterestDue: money.Format(st.InterestDue), SubsidyWithheld: money.Format(st.SubsidyWithheld), Overdue: st.Overdue,
+				OverdueSince: dayPtr(st.OverdueSince), DaysOverdue: st.DaysOverdue, PayoffAmount: money.Format(st.Payoff), Items: make([]scheduleItem, len(st.Lines))}
+			for i, l := range st.Lines {
+				out.Items[i] = toScheduleItem(l)
+			}
 			c.JSON(http.StatusOK, out)
 			return nil
 		}})

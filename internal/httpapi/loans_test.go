@@ -571,6 +571,8 @@ func TestEqualPrincipalSchedule(t *testing.T) {
 	c.s.Do("POST", url, c.bank2, body, "Idempotency-Key", "ep-0").WantProblem(422, "validation_failed")
 	body["repayment_method"] = "equal_principal"
 	l := c.s.Do("POST", url, c.bank2, body, "Idempotency-Key", "ep-1").Want(201).JSON()["loan"].(map[string]any)
+	// The first instalment and its interest paid on time, nothing after.
+	c.s.Do("POST", "/api/v1/loans/"+jsonID(l["id"])+"/repayments", c.bank, repayment("25000.00", "1064.30", "2024-06-20", "EP-R1"), "Idempotency-Key", "ep-r1").Want(201)
 	sch := c.s.Do("GET", "/api/v1/loans/"+jsonID(l["id"])+"/schedule", c.owner, nil).Want(200).JSON()
 	items := sch["items"].([]any)
 	if len(items) != 8 || sch["repayment_method"] != "equal_principal" {
@@ -585,8 +587,17 @@ func TestEqualPrincipalSchedule(t *testing.T) {
 		}
 	}
 	second := items[1].(map[string]any)
-	if second["due_on"] != "2024-09-20" || second["interest"] != "1766.53" || second["subsidy"] != "883.26" || second["borrower_interest"] != "883.27" {
+	if second["due_on"] != "2024-09-20" || second["interest"] != "1766.53" || second["subsidy"] != "883.26" || second["borrower_interest"] != "883.27" ||
+		second["overdue_days"] != float64(0) || items[0].(map[string]any)["state"] != "paid" || second["state"] != "overdue" {
 		t.Errorf("second line %v", second)
+	}
+	// The third period (20 September – 20 December, 91 days) runs on
+	// 175000.00 with every day but the due day 20 September overdue: interest
+	// 175000 × 0.0395 × 91 / 360 = 1747.326… → 1747.33, subsidy only for 20
+	// September 175000 × 0.01975 / 360 = 9.600… → 9.60, the borrower 1737.73.
+	if third := items[2].(map[string]any); third["days"] != float64(91) || third["overdue_days"] != float64(90) || third["interest"] != "1747.33" ||
+		third["subsidy"] != "9.60" || third["borrower_interest"] != "1737.73" {
+		t.Errorf("third line %v", third)
 	}
 	if sch["sums"].(map[string]any)["principal"] != "200000.00" {
 		t.Errorf("sums %v", sch["sums"])
@@ -643,11 +654,13 @@ func TestDailyJobLeavesImportedLoansAlone(t *testing.T) {
 	}
 }
 
-// cureAndCheck pays the 2024Q2 borrower interest late (2 July) and runs the
+// cureAndCheck pays the 2024Q2 borrower interest late (2 July) with the
+// whole interest of the 11 overdue days 21 June – 1 July (200000 × 0.0395 ×
+// 11 / 360 = 241.388… → 241.39): 1064.30 + 241.39 = 1305.69, and runs the
 // job for 3 July.
 func cureAndCheck(t *testing.T, c *cast, id string, day time.Time) map[string]any {
 	t.Helper()
-	c.s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("0.00", "1064.30", "2024-07-02", "CURE-"+id), "Idempotency-Key", "cure-"+id).Want(201)
+	c.s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("0.00", "1305.69", "2024-07-02", "CURE-"+id), "Idempotency-Key", "cure-"+id).Want(201)
 	res, err := c.s.App.Loans.RunDaily(context.Background(), day.AddDate(0, 0, 2))
 	if err != nil || res.Cured != 1 {
 		t.Fatalf("cure run: %+v %v", res, err)

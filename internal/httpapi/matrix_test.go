@@ -222,6 +222,7 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/loans":                              {"all", "all", "all", "all", "all", "none"},
 	"GET /api/v1/loans/{id}":                         {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/loans/{id}/schedule":                {"own", "own", "own", "own", "all", "none"},
+	"GET /api/v1/loans/{id}/statement":               {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/loans/{id}/subsidy":                 {"own", "own", "own", "own", "all", "none"},
 	"GET /api/v1/me":                                 {"all", "all", "all", "all", "all", "all"},
 	"GET /api/v1/me/notification-settings":           {"all", "all", "all", "all", "all", "all"},

@@ -148,7 +148,7 @@ func checkReleasedRecords(t *testing.T, s *apptest.Server) {
 		}
 		for _, it := range loans.Items {
 			id := jsonID(it["id"])
-			for _, sub := range []string{"", "/schedule", "/subsidy"} {
+			for _, sub := range []string{"", "/schedule", "/subsidy", "/statement"} {
 				s.Do("GET", "/api/v1/loans/"+id+sub, tok["auditor.demo"], nil).Want(200)
 			}
 		}

@@ -220,9 +220,19 @@ type Period struct {
 // day, so computing it twice gives the same answer. Inside, amounts are whole
 // fen (int64): a day's sums are exact and fast; decimals take over for the
 // one division and rounding of each period.
+//
+// What the borrower must have paid by a day is cumulative: the principal
+// instalments and the borrower part of the interest of every period whose
+// due date has passed, and the whole interest of the overdue days since the
+// last due date. The borrower part of a period includes the whole interest
+// of its overdue days (they get no subsidy), so a loan is overdue until that
+// is paid too. Payments count first against what fell due first.
 type Ledger struct {
 	terms Terms
 	dues  []time.Time
+	// dueIdx[k] is the day index of due date k; maturity is the last.
+	dueIdx []int
+	inst   []int64
 	// day i is terms.DisbursedOn + i; asOf is day asOfIdx.
 	asOfIdx int
 	// paidP and paidI are the principal and interest paid on or before day i.
@@ -230,7 +240,7 @@ type Ledger struct {
 	principal    int64
 	subsidyCap   int64
 	// requiredP and requiredI are the cumulative amounts the borrower must
-	// have paid by each due date.
+	// have paid by each due date (days after asOf taken as not overdue).
 	requiredP, requiredI []int64
 	overdue              []bool // for days 0..asOfIdx
 }
@@ -254,58 +264,110 @@ func NewLedger(t Terms, payments []Payment, asOf time.Time) *Ledger {
 		l.paidP[i] += l.paidP[i-1]
 		l.paidI[i] += l.paidI[i-1]
 	}
-	inst := t.Instalments(l.dues)
-	full := l.periods(func(int) bool { return false })
-	var p, in int64
-	for k := range l.dues {
-		p += money.MustFen(inst[k])
-		in += money.MustFen(full[k].Borrower)
-		l.requiredP = append(l.requiredP, p)
-		l.requiredI = append(l.requiredI, in)
+	for k, inst := range t.Instalments(l.dues) {
+		l.dueIdx = append(l.dueIdx, DaysBetween(t.DisbursedOn, l.dues[k]))
+		l.inst = append(l.inst, money.MustFen(inst))
 	}
+	l.requiredP, l.requiredI = make([]int64, len(l.dues)), make([]int64, len(l.dues))
 	l.overdue = make([]bool, max(l.asOfIdx+1, 0))
-	k := -1 // the last due date before day i
+	k := -1        // the last due date before day i
+	var late int64 // principal-days of the overdue days from due date k to day i
 	for i := range l.overdue {
-		for k+1 < len(l.dues) && DaysBetween(t.DisbursedOn, l.dues[k+1]) < i {
+		advanced := false
+		for k+1 < len(l.dues) && l.dueIdx[k+1] < i {
 			k++
+			l.close(k)
+			advanced = true
 		}
-		l.overdue[i] = k >= 0 && (l.paidP[i] < l.requiredP[k] || l.paidI[i] < l.requiredI[k])
+		if k < 0 {
+			continue
+		}
+		if advanced {
+			late = 0
+			for j := l.dueIdx[k]; j < i; j++ {
+				if l.overdue[j] {
+					late += l.outstanding(j)
+				}
+			}
+		}
+		owed := l.requiredI[k] + money.MustFen(money.RoundFen(Accrued(money.FromFen(late), t.AnnualRate)))
+		l.overdue[i] = l.paidP[i] < l.requiredP[k] || l.paidI[i] < owed
+		if l.overdue[i] {
+			late += l.outstanding(i)
+		}
+	}
+	for k+1 < len(l.dues) {
+		k++
+		l.close(k)
 	}
 	return l
 }
 
-func (l *Ledger) periods(overdue func(i int) bool) []Period {
-	out := make([]Period, len(l.dues))
-	start := l.terms.DisbursedOn
-	for k, due := range l.dues {
-		var pd, sd int64
-		per := Period{Period: Quarter(due), Start: start, End: due}
-		from, to := DaysBetween(l.terms.DisbursedOn, start), DaysBetween(l.terms.DisbursedOn, due)
-		for i := from; i < to; i++ {
-			o := l.principal - l.paidP[i]
-			if o <= 0 {
-				continue
-			}
-			per.Days++
-			pd += o
-			if overdue(i) {
-				per.OverdueDays++
-				continue
-			}
+// close fixes what is due by due date k, once the overdue days of its
+// period are known.
+func (l *Ledger) close(k int) {
+	var p, in int64
+	if k > 0 {
+		p, in = l.requiredP[k-1], l.requiredI[k-1]
+	}
+	l.requiredP[k] = p + l.inst[k]
+	l.requiredI[k] = in + money.MustFen(l.split(l.start(k), l.dueIdx[k], l.isOverdue).Borrower)
+}
+
+func (l *Ledger) start(k int) int {
+	if k == 0 {
+		return 0
+	}
+	return l.dueIdx[k-1]
+}
+
+func (l *Ledger) outstanding(i int) int64 { return max(l.principal-l.paidP[min(i, len(l.paidP)-1)], 0) }
+
+// isOverdue reports whether day i is overdue; days after asOf are not.
+func (l *Ledger) isOverdue(i int) bool { return i >= 0 && i < len(l.overdue) && l.overdue[i] }
+
+// split sums the days [from, to): interest on the principal outstanding each
+// day, subsidy on it up to the cap except on overdue days and after maturity.
+func (l *Ledger) split(from, to int, overdue func(int) bool) Period {
+	var pd, sd int64
+	var per Period
+	maturity := l.dueIdx[len(l.dueIdx)-1]
+	for i := from; i < to; i++ {
+		o := l.outstanding(i)
+		if o <= 0 {
+			continue
+		}
+		per.Days++
+		pd += o
+		if overdue(i) {
+			per.OverdueDays++
+			continue
+		}
+		if i < maturity {
 			sd += min(o, l.subsidyCap)
 		}
-		per.Split = SplitInterest(money.FromFen(pd), money.FromFen(sd), l.terms.AnnualRate, l.terms.SubsidyRate)
+	}
+	per.Split = SplitInterest(money.FromFen(pd), money.FromFen(sd), l.terms.AnnualRate, l.terms.SubsidyRate)
+	return per
+}
+
+func (l *Ledger) periods() []Period {
+	out := make([]Period, len(l.dues))
+	for k, due := range l.dues {
+		per := l.split(l.start(k), l.dueIdx[k], l.isOverdue)
+		per.Period, per.Start, per.End = Quarter(due), l.day(l.start(k)), due
 		out[k] = per
-		start = due
 	}
 	return out
 }
+
+func (l *Ledger) day(i int) time.Time { return l.terms.DisbursedOn.AddDate(0, 0, i) }
 
 // Periods returns the loan's periods through maturity, leaving out those in
 // which no principal was outstanding (after an early settlement). Days after
 // asOf are taken as not overdue, with the principal outstanding now.
 func (l *Ledger) Periods() []Period {
-	all := l.periods(func(i int) bool { return i < len(l.overdue) && l.overdue[i] })
+	all := l.periods()
 	out := all[:0]
 	for _, p := range all {
 		if p.Days > 0 {
@@ -325,7 +387,7 @@ func (l *Ledger) Overdue() (overdue bool, since time.Time, days int) {
 	for first > 0 && l.overdue[first-1] {
 		first--
 	}
-	return true, l.terms.DisbursedOn.AddDate(0, 0, first), l.asOfIdx - first + 1
+	return true, l.day(first), l.asOfIdx - first + 1
 }
 
 // EverOverdue reports whether the loan was overdue on any day through asOf.
@@ -336,4 +398,162 @@ func (l *Ledger) EverOverdue() bool {
 		}
 	}
 	return false
+}
+
+// LineState is where a due date of the loan stands on the ledger's day.
+type LineState string
+
+// The states of a line: paid (everything due by it is paid), due (it falls
+// due today), overdue (past and not all paid), open (not yet due).
+const (
+	LinePaid    LineState = "paid"
+	LineDue     LineState = "due"
+	LineOverdue LineState = "overdue"
+	LineOpen    LineState = "open"
+)
+
+// DueLine is one due date of the loan as it runs: the principal instalment of
+// the contract and the period's interest as in the subsidy table (the
+// principal really outstanding, no subsidy for overdue days), with the
+// subsidy the overdue days lost and its state.
+type DueLine struct {
+	Period
+	DueOn     time.Time
+	Principal decimal.Decimal
+	// Withheld is the subsidy the period's overdue days did not get, which
+	// the borrower owes instead.
+	Withheld decimal.Decimal
+	State    LineState
+}
+
+// Lines returns every due date through maturity, those after an early
+// settlement with no interest. Periods() is the same periods without those.
+func (l *Ledger) Lines() []DueLine {
+	pers := l.periods()
+	out := make([]DueLine, len(pers))
+	paidP, paidI := l.paidAt(l.asOfIdx)
+	for k, per := range pers {
+		out[k] = DueLine{Period: per, DueOn: per.End, Principal: money.FromFen(l.inst[k]),
+			Withheld: l.withheld(l.start(k), l.dueIdx[k]), State: LineOpen}
+		switch {
+		case l.dueIdx[k] > l.asOfIdx:
+		case paidP >= l.requiredP[k] && paidI >= l.requiredI[k]:
+			out[k].State = LinePaid
+		case l.dueIdx[k] == l.asOfIdx:
+			out[k].State = LineDue
+		default:
+			out[k].State = LineOverdue
+		}
+	}
+	return out
+}
+
+func (l *Ledger) paidAt(i int) (int64, int64) {
+	if i < 0 {
+		return 0, 0
+	}
+	i = min(i, len(l.paidP)-1)
+	return l.paidP[i], l.paidI[i]
+}
+
+// withheld is the subsidy the overdue days in [from, to) lost, rounded
+// half-up to the fen.
+func (l *Ledger) withheld(from, to int) decimal.Decimal {
+	var sd int64
+	maturity := l.dueIdx[len(l.dueIdx)-1]
+	for i := from; i < min(to, maturity); i++ {
+		if l.isOverdue(i) {
+			sd += min(l.outstanding(i), l.subsidyCap)
+		}
+	}
+	return money.RoundFen(Accrued(money.FromFen(sd), l.terms.SubsidyRate))
+}
+
+// Statement is what the borrower owes on the ledger's day after the
+// repayments really made.
+type Statement struct {
+	AsOf        time.Time
+	Outstanding decimal.Decimal
+	// PrincipalDue and InterestDue are what falls due by asOf and is not
+	// paid: instalments and borrower interest of the due dates up to asOf
+	// and the whole interest of the overdue days since the last of them.
+	PrincipalDue decimal.Decimal
+	InterestDue  decimal.Decimal
+	// SubsidyWithheld is the subsidy the overdue days through asOf lost: the
+	// borrower owes it as part of the interest.
+	SubsidyWithheld decimal.Decimal
+	Overdue         bool
+	OverdueSince    *time.Time
+	DaysOverdue     int
+	// Payoff settles the loan on asOf: the outstanding principal and the
+	// borrower interest accrued until that day, less the interest paid.
+	Payoff decimal.Decimal
+	// Lines are the due dates up to asOf and the period running on asOf
+	// (accrued until that day), then, past maturity, the interest of the
+	// days after it (period "after_maturity", no subsidy).
+	Lines []DueLine
+}
+
+// AfterMaturity is the period label of the days past maturity.
+const AfterMaturity = "after_maturity"
+
+// Statement is the ledger on its day.
+func (l *Ledger) Statement() Statement {
+	st := Statement{AsOf: l.day(l.asOfIdx), Outstanding: decimal.Zero, PrincipalDue: decimal.Zero, InterestDue: decimal.Zero,
+		SubsidyWithheld: decimal.Zero, Payoff: decimal.Zero}
+	if l.asOfIdx < 0 {
+		return st
+	}
+	paidP, paidI := l.paidAt(l.asOfIdx)
+	st.Outstanding = money.FromFen(l.principal - paidP)
+	kd := -1 // the last due date on or before asOf
+	for k := range l.dues {
+		if l.dueIdx[k] <= l.asOfIdx {
+			kd = k
+		}
+	}
+	var reqP, reqI int64
+	from := 0
+	if kd >= 0 {
+		reqP, reqI, from = l.requiredP[kd], l.requiredI[kd], l.dueIdx[kd]
+	}
+	running := l.split(from, l.asOfIdx, l.isOverdue)
+	var late int64
+	for i := from; i < l.asOfIdx; i++ {
+		if l.isOverdue(i) {
+			late += l.outstanding(i)
+		}
+	}
+	lateInterest := money.MustFen(money.RoundFen(Accrued(money.FromFen(late), l.terms.AnnualRate)))
+	st.PrincipalDue = money.FromFen(max(reqP-paidP, 0))
+	st.InterestDue = money.FromFen(max(reqI+lateInterest-paidI, 0))
+	st.Payoff = st.Outstanding.Add(money.FromFen(max(reqI+money.MustFen(running.Borrower)-paidI, 0)))
+	st.SubsidyWithheld = l.withheld(0, l.asOfIdx)
+	st.Overdue, _, st.DaysOverdue = l.Overdue()
+	if st.Overdue {
+		_, since, _ := l.Overdue()
+		st.OverdueSince = &since
+	}
+	for _, line := range l.Lines() {
+		if !line.Start.Before(st.AsOf) {
+			break
+		}
+		if line.DueOn.After(st.AsOf) {
+			k := len(st.Lines)
+			per := l.split(l.start(k), l.asOfIdx, l.isOverdue)
+			per.Period, per.Start, per.End = line.Period.Period, line.Start, st.AsOf
+			line.Period, line.Withheld = per, l.withheld(l.start(k), l.asOfIdx)
+		}
+		st.Lines = append(st.Lines, line)
+	}
+	if maturity := l.dueIdx[len(l.dueIdx)-1]; l.asOfIdx > maturity {
+		per := l.split(maturity, l.asOfIdx, l.isOverdue)
+		per.Period, per.Start, per.End = AfterMaturity, l.day(maturity), st.AsOf
+		state := LinePaid
+		if st.Overdue {
+			state = LineOverdue
+		}
+		st.Lines = append(st.Lines, DueLine{Period: per, DueOn: st.AsOf, Principal: decimal.Zero, Withheld: decimal.Zero, State: state})
+	}
+	return st
 }
