@@ -17,7 +17,7 @@ const NAV = {
   guarantee_officer: [['/queue', 'nav.queue', 'guarantee_review'], ['/work/overdue', 'nav.overdue', 'loans_overdue'],
     ['/support', 'nav.supportLookup'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/guarantee', 'nav.exposure']],
   bank_officer: [['/queue', 'nav.queue', 'bank_review'], ['/work/disburse', 'nav.toDisburse', 'approved'],
-    ['/work/subsidy-claim', 'nav.subsidyClaim', 'subsidy_claimable'],
+    ['/work/subsidy-claim', 'nav.subsidyClaim', 'subsidy_pending'],
     ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/reports/reconciliation', 'nav.reconciliation']],
   finance_auditor: [['/reports', 'nav.bulletin'], ['/reports/disbursements', 'nav.disbursements'], ['/reports/portfolio', 'nav.portfolio'],
     ['/reports/reconciliation', 'nav.reconciliation'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/subsidies', 'nav.subsidies'],

@@ -18,7 +18,7 @@ test('the auditor reads the audit trail, sees a change as a diff with a link, an
   await axe(page, 'audit');
 });
 
-test('the auditor sees the bulletin with charts and downloads CSV and Excel; a print header is ready', async ({ page }) => {
+test('the auditor sees the bulletin with charts and downloads CSV (Chinese headers) and Excel; a print header is ready', async ({ page }) => {
   expect(await signIn(page, 'auditor')).toBe('创业担保贷款工作进度通报');
   await expect(page.locator('.chart-canvas canvas').first()).toBeVisible();
   await expect(page.getByText('全市合计').first()).toBeVisible();
@@ -27,7 +27,13 @@ test('the auditor sees the bulletin with charts and downloads CSV and Excel; a p
     expect(dl.suggestedFilename()).toMatch(new RegExp(`\\.${ext}$`));
     const bytes = await readFile(await dl.path());
     expect(bytes.length).toBeGreaterThan(0);
-    if (ext === 'csv') expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    if (ext === 'csv') {
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      // asked with headers=labels: Chinese column names, no JSON field names
+      const header = bytes.subarray(3).toString('utf8').split(/\r?\n/)[0];
+      expect(header).toMatch(/[\u4e00-\u9fff]/);
+      expect(header).not.toMatch(/[a-z]+_[a-z]+/);
+    }
     else expect(bytes.subarray(0, 2).toString()).toBe('PK');
   }
   await page.emulateMedia({ media: 'print' });

@@ -636,6 +636,7 @@ export default {
   "disburse.contract": "Contract",
   "app.submittedRange": "Submitted",
   "industry.cluster": "\"8+6\" industrial clusters",
+  "industry.general": "Other trades",
   "industry.chain": "Key industrial chains",
   "audit.changesN": "{n} changes",
   "audit.actorHint": "username or name",

@@ -636,6 +636,7 @@ export default {
   "disburse.contract": "合同条件",
   "app.submittedRange": "提交日期",
   "industry.cluster": "“8+6”产业集群",
+  "industry.general": "其他行业",
   "industry.chain": "重点产业链",
   "audit.changesN": "{n} 项变更",
   "audit.actorHint": "用户名或姓名",
