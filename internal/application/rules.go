@@ -181,6 +181,24 @@ func Limits(v policy.Version, t BorrowerType, partners int) (decimal.Decimal, in
 	return v.Individual.Cap.Decimal, v.Individual.MaxTermMonths
 }
 
+// SubsidyCap is the most principal of a loan the interest subsidy is
+// computed on under policy version v: the cap of its borrower type, so a
+// partnership of partners persons is subsidised on its whole principal up to
+// its own computed cap (110% × partners × the individual cap, never above
+// the partnership cap), an individual up to the subsidy's individual cap and
+// an enterprise up to its enterprise cap. Worked example (default policy):
+// 2 partners → 1.1 × 2 × 300,000.00 = 660,000.00.
+func SubsidyCap(v policy.Version, t BorrowerType, partners int) decimal.Decimal {
+	switch t {
+	case Partnership:
+		c, _ := Limits(v, Partnership, partners)
+		return c
+	case Enterprise:
+		return v.Subsidy.CapEnterprise.Decimal
+	}
+	return v.Subsidy.CapIndividual.Decimal
+}
+
 func requireText(f *apperr.Fields, field, s string, max int) {
 	if s == "" {
 		f.Add(field, "is required")

@@ -371,3 +371,24 @@ func TestInputOfRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// The subsidy cap is the cap of the borrower type (default policy).
+func TestSubsidyCap(t *testing.T) {
+	v := loadPolicy(t).At(ruleDay)
+	for _, c := range []struct {
+		t        BorrowerType
+		partners int
+		want     string
+	}{
+		{Individual, 0, "300000"},
+		{Partnership, 2, "660000"},   // 1.1 × 2 × 300,000.00
+		{Partnership, 3, "990000"},   // 1.1 × 3 × 300,000.00
+		{Partnership, 12, "3960000"}, // 1.1 × 12 × 300,000.00
+		{Partnership, 13, "4000000"}, // 1.1 × 13 × 300,000.00 = 4,290,000.00 → the partnership cap
+		{Enterprise, 0, "4000000"},
+	} {
+		if got := SubsidyCap(v, c.t, c.partners); !got.Equal(decimal.RequireFromString(c.want)) {
+			t.Errorf("%s of %d: %s, want %s", c.t, c.partners, got, c.want)
+		}
+	}
+}

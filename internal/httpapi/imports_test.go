@@ -206,7 +206,7 @@ func TestImportTemplatesAnswers(t *testing.T) {
 		t.Errorf("the resident ID column is not text")
 	}
 	notes, _ := f.GetRows("说明")
-	if len(notes) != 14 || notes[5][1] != "key_group" || !strings.Contains(notes[5][5], "返乡创业农民工 (returning_migrant_worker)") {
+	if len(notes) != 15 || notes[5][1] != "key_group" || !strings.Contains(notes[5][5], "返乡创业农民工 (returning_migrant_worker)") {
 		t.Errorf("notes %v", notes)
 	}
 }

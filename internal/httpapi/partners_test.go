@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"chuangdai/internal/apptest"
 )
 
 // partnership is a partnership application led by the first of ids, every
@@ -86,4 +88,51 @@ func TestPartnersArePersons(t *testing.T) {
 	refused(other, partnership("500000.00", c.nextID(), x), "partners[1].national_id")
 	settle("false")
 	s.Do("POST", "/api/v1/applications", other, partnership("500000.00", c.nextID(), x)).Want(201)
+}
+
+// TestPartnershipSubsidisedOnWholePrincipal: the subsidy cap of a loan is the
+// cap of its borrower type, a partnership's own computed cap, on both
+// creation paths.
+func TestPartnershipSubsidisedOnWholePrincipal(t *testing.T) {
+	c := newCast(t)
+	c.decideInPast()
+	s := c.s
+	// Normal path: 2 partners → cap 1.1 × 2 × 300,000.00 = 660,000.00, the
+	// whole principal. Disbursed 2024-03-15 at 3.95% (share regime: treasury
+	// 1.975%); 2024Q2 is 97 days (16 March – 20 June):
+	// interest 660,000 × 0.0395 × 97 / 360 = 7,024.4166… → 7,024.42;
+	// subsidy 660,000 × 0.01975 × 97 / 360 = 3,512.2083… → 3,512.21 (with the
+	// individual cap it was 300,000 × 0.01975 × 97 / 360 = 1,596.46);
+	// borrower 7,024.42 − 3,512.21 = 3,512.21.
+	id := c.at(t, "bank_review", partnership("660000.00", c.nextID(), c.nextID()))
+	s.Do("POST", path(id, "/decisions"), c.bank, map[string]any{"decision": "approve", "approved_amount": "660000.00", "annual_rate": "0.0395", "term_months": 24}).Want(200)
+	app := jsonID(id)
+	l := s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("660000.00", "2024-03-15", "S-"+app), "Idempotency-Key", "s-"+app).Want(201).JSON()["loan"].(map[string]any)
+	if l["subsidy_cap"] != "660000.00" {
+		t.Fatalf("subsidy_cap %v, want 660000.00", l["subsidy_cap"])
+	}
+	q2 := s.Do("GET", "/api/v1/loans/"+jsonID(l["id"])+"/subsidy", c.auditor, nil).Want(200).JSON()["items"].([]any)[0].(map[string]any)
+	for k, v := range map[string]any{"period": "2024Q2", "days": float64(97), "interest": "7024.42", "subsidy": "3512.21", "borrower_interest": "3512.21"} {
+		if q2[k] != v {
+			t.Errorf("2024Q2 %s = %v, want %v", k, q2[k], v)
+		}
+	}
+
+	// Legacy path: the partners column gives the partnership's own cap
+	// (3 partners: 990,000.00); without it the principal is subsidised whole.
+	header := "external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created,partners\n"
+	row := func(ref string, n int, borrower, principal, partners string) string {
+		gender := map[bool]string{true: "male", false: "female"}[n%2 == 1]
+		return ref + ",李四," + reportPersonID(n) + "," + gender + ",retired_soldier," + borrower + "," + apptest.District + "," + apptest.Bank + "," + principal + ",0.0395,24,2024-03-15,2," + partners + "\n"
+	}
+	bad := importLegacy(s, c.admin, header+row("P-1", 1, "partnership", "990000.01", "3")+row("P-2", 3, "individual", "100000.00", "2")+row("P-3", 5, "partnership", "500000.00", "1"))
+	bad.WantProblem(422, "validation_failed")
+	if f := bad.FieldErrors(); !slices.Equal(f, []string{"principal", "partners", "partners"}) {
+		t.Fatalf("legacy errors %v", f)
+	}
+	importLegacy(s, c.admin, header+row("P-1", 1, "partnership", "990000.00", "3")+row("P-2", 3, "partnership", "500000.00", "")).Want(200)
+	caps := sqlRows(t, s, "SELECT external_ref, subsidy_cap_fen FROM loans WHERE external_ref IS NOT NULL ORDER BY external_ref")
+	if len(caps) != 2 || caps[0][1] != "99000000" || caps[1][1] != "50000000" {
+		t.Fatalf("imported caps %v", caps)
+	}
 }

@@ -239,10 +239,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 		return Loan{}, err
 	}
 	v := s.policy.At(on)
-	subsidyCap := v.Subsidy.CapIndividual.Decimal
-	if a.BorrowerType == application.Enterprise {
-		subsidyCap = v.Subsidy.CapEnterprise.Decimal
-	}
+	subsidyCap := application.SubsidyCap(v, a.BorrowerType, len(a.Partners))
 	regime, subsidyRate, borrowerRate, err := ContractRates(s.policy, on, *a.AnnualRate)
 	if err != nil {
 		f.AddErr("disbursed_on", err)

@@ -96,6 +96,9 @@ func LegacySpec(districts, banks map[string]string) sheet.Spec {
 			Note: dayNote, NoteEN: dayNoteEN},
 		{Name: "jobs_created", Header: "带动就业人数", Aliases: []string{"带动就业", "吸纳就业人数"}, Required: true, Example: "3",
 			Note: "可留空", NoteEN: "may be empty"},
+		{Name: "partners", Header: "合伙人数", Aliases: []string{"合伙人人数"},
+			Note:   "合伙贷款的合伙人人数（含牵头人，至少 2 人），定额度与贴息本金上限（110% × 人数 × 个人额度，最高 400 万元）；个人和企业贷款留空；可无此列（合伙贷款则按全部本金贴息）",
+			NoteEN: "a partnership loan's number of partners (the lead included, at least 2): its cap and the principal subsidised (110% × partners × the individual cap, at most 4,000,000.00); empty for individual and enterprise loans; the column may be left out (a partnership loan is then subsidised on its whole principal)"},
 	}}
 }
 

@@ -62,6 +62,10 @@ type ImportResult struct {
 	Skipped  int
 }
 
+// maxLegacyPartners bounds the partners of an imported partnership loan,
+// as intake does.
+const maxLegacyPartners = 50
+
 // legacyBatch is how many loans are checked for existing references,
 // numbered and handed to the store at a time.
 const legacyBatch = 5000
@@ -166,24 +170,37 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 		}
 		l.JobsCreated = n
 	}
+	partners := 0
+	switch n := get("partners"); {
+	case n == "":
+	case bt != application.Partnership:
+		f.Add("partners", "is only for a partnership loan: leave it empty")
+	default:
+		var perr error
+		if partners, perr = strconv.Atoi(n); perr != nil || partners < 2 || partners > maxLegacyPartners {
+			f.Addf("partners", "must be the number of partners, the lead included: a whole number from 2 to %d", maxLegacyPartners)
+			partners = 0
+		}
+	}
 	if dayOK != nil {
 		return l
 	}
 	v := c.s.policy.At(on)
 	if typeOK {
-		limit, maxTerm := application.Limits(v, bt, 0)
-		if bt == application.Partnership {
+		limit, maxTerm := application.Limits(v, bt, partners)
+		subsidyCap := application.SubsidyCap(v, bt, partners)
+		if bt == application.Partnership && partners == 0 {
+			// Without the number of partners the partnership's own cap is
+			// unknown: the principal is checked against the partnership cap,
+			// and, being within its own cap, subsidised whole.
 			limit = v.Partnership.Cap.Decimal
+			subsidyCap = decimal.Min(principal, limit)
 		}
 		if err == nil && principal.GreaterThan(limit) {
 			f.Addf("principal", "is above the cap of %s for %s loans in force on %s", msg.Money(limit), msg.Label("borrower_type", bt), on.Format(time.DateOnly))
 		}
 		if termErr == nil && term > maxTerm {
 			f.Addf("term_months", "must be at most %d months for %s loans", maxTerm, msg.Label("borrower_type", bt))
-		}
-		subsidyCap := v.Subsidy.CapIndividual.Decimal
-		if bt == application.Enterprise {
-			subsidyCap = v.Subsidy.CapEnterprise.Decimal
 		}
 		l.SubsidyCapFen = money.MustFen(subsidyCap)
 	}
