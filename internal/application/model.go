@@ -187,9 +187,11 @@ func (a Application) Involves(p auth.Principal) bool {
 
 // HistoryEntry is one transition of an application.
 type HistoryEntry struct {
-	At         time.Time
-	ActorID    *int64
-	Actor      string
+	At      time.Time
+	ActorID *int64
+	Actor   string
+	// ActorName is the name of the actor's account (read, never written).
+	ActorName  string
 	Action     Action
 	FromStatus Status // empty for the creation
 	ToStatus   Status

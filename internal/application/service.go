@@ -48,6 +48,8 @@ type View struct {
 	// ID number, shown to the HRSS officers who decide its eligibility; nil
 	// for everyone else.
 	Claims []Claim
+	// Stages is the progress stepper, for one application (nil in lists).
+	Stages []Stage
 }
 
 func (s *Service) view(p auth.Principal, a Application, inList bool) View {
@@ -290,6 +292,7 @@ func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View,
 // eligibility also see the other claims on its resident ID number.
 func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (View, error) {
 	v := s.view(p, a, false)
+	v.Stages = a.Stages(s.policy)
 	if p.UserID == a.ApplicantID || !s.authz.Can(p, DecideEligibility, a.Resource()) {
 		return v, nil
 	}

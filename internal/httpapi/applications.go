@@ -110,7 +110,8 @@ type decisionRequest struct {
 
 type historyDTO struct {
 	At         time.Time `json:"at"`
-	Actor      string    `json:"actor"`
+	Actor      string    `json:"actor" doc:"the user name of the account that acted"`
+	ActorName  string    `json:"actor_name" doc:"the person's name on that account (its user name when it has none)"`
 	ActorID    *int64    `json:"actor_id"`
 	Action     string    `json:"action"`
 	FromStatus *string   `json:"from_status"`
@@ -118,6 +119,16 @@ type historyDTO struct {
 	Comment    string    `json:"comment"`
 	// MissingDocuments are the kinds a return or rejection named.
 	MissingDocuments []string `json:"missing_documents"`
+}
+
+type stageDTO struct {
+	Stage         string     `json:"stage" doc:"eligibility_review (资格), guarantee_review (担保), bank_review (银行) or disbursement (放款)"`
+	Status        string     `json:"status" doc:"pending (not reached since the last submission), current (waiting in it), done, returned or rejected (its decision)"`
+	EnteredAt     *time.Time `json:"entered_at" doc:"when the application reached it since the last submission"`
+	Deadline      *string    `json:"deadline" doc:"the working day it is due, YYYY-MM-DD (the policy's service days from entered_at); null for the disbursement and stages not reached"`
+	WorkingDays   *int       `json:"working_days" doc:"the stage's time limit in working days"`
+	DecidedAt     *time.Time `json:"decided_at"`
+	DecidedByName string     `json:"decided_by_name" doc:"the name of the officer who decided (or disbursed)"`
 }
 
 type applicationResponse struct {
@@ -165,6 +176,8 @@ type applicationResponse struct {
 	MissingDocuments []string `json:"missing_documents" doc:"the document kinds the last return or rejection named as missing, while returned or rejected; see GET …/documents for their labels"`
 	// History is in the answer for one application, not in lists.
 	History []historyDTO `json:"history,omitempty"`
+	// Stages is the progress stepper, in the answer for one application.
+	Stages []stageDTO `json:"stages,omitempty" doc:"the stepper 资格 → 担保 → 银行 → 放款 (one application, not in lists)"`
 	// IdentityVerified: the resident ID number is bound to the applicant's
 	// account (by the eligibility approval or a real-name check).
 	IdentityVerified bool `json:"identity_verified" doc:"the resident ID number is verified for the applicant's account"`
@@ -299,10 +312,19 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 	if withHistory {
 		r.History = make([]historyDTO, len(a.History))
 		for i, h := range a.History {
-			r.History[i] = historyDTO{At: h.At, Actor: h.Actor, ActorID: h.ActorID, Action: string(h.Action),
+			r.History[i] = historyDTO{At: h.At, Actor: h.Actor, ActorName: h.ActorName, ActorID: h.ActorID, Action: string(h.Action),
 				FromStatus: nullableStatus(h.FromStatus), ToStatus: string(h.ToStatus), Comment: h.Comment,
 				MissingDocuments: append([]string{}, h.MissingDocuments...)}
 		}
+	}
+	for _, st := range v.Stages {
+		d := stageDTO{Stage: st.Stage, Status: st.Status, EnteredAt: st.EnteredAt, DecidedAt: st.DecidedAt, DecidedByName: st.DecidedByName}
+		if st.Deadline != nil {
+			day := st.Deadline.Format(time.DateOnly)
+			days := st.WorkingDays
+			d.Deadline, d.WorkingDays = &day, &days
+		}
+		r.Stages = append(r.Stages, d)
 	}
 	return r
 }

@@ -84,6 +84,9 @@ type applicationHistoryRow struct {
 	Comment       string
 	// MissingDocuments is a JSON array of kinds, or NULL.
 	MissingDocuments *string
+	// ActorName is the name of the actor's account (its user name when it
+	// has none), read with a join.
+	ActorName string `gorm:"->"`
 }
 
 func (applicationHistoryRow) TableName() string { return "application_history" }
@@ -358,12 +361,14 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 		return a, err
 	}
 	var hist []applicationHistoryRow
-	if err := s.conn(ctx).Where("application_id = ?", id).Order("id").Find(&hist).Error; err != nil {
+	if err := s.conn(ctx).Select("application_history.*, COALESCE(NULLIF(users.name, ''), application_history.actor) AS actor_name").
+		Joins("LEFT JOIN users ON users.id = application_history.actor_id").
+		Where("application_history.application_id = ?", id).Order("application_history.id").Find(&hist).Error; err != nil {
 		return a, translate(err, "application history")
 	}
 	for _, h := range hist {
 		a.History = append(a.History, application.HistoryEntry{
-			At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: application.Action(h.Action),
+			At: h.At, ActorID: h.ActorID, Actor: h.Actor, ActorName: h.ActorName, Action: application.Action(h.Action),
 			FromStatus: application.Status(deref(h.FromStatus)), ToStatus: application.Status(h.ToStatus), Comment: h.Comment,
 			MissingDocuments: kindsOf(h.MissingDocuments),
 		})

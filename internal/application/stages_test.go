@@ -1,0 +1,77 @@
+package application
+
+import (
+	"testing"
+	"time"
+
+	"chuangdai/internal/policy"
+)
+
+// TestStages walks the stepper through a return, a resubmission and the
+// disbursement. Deadlines are the policy's working days from the day the
+// stage was reached: eligibility 5, guarantee 5, bank 3.
+func TestStages(t *testing.T) {
+	p, err := policy.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) *time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	owner, hrss, guar, bank, bank2 := int64(1), int64(2), int64(3), int64(4), int64(5)
+	h := func(when string, actor int64, name string, act Action, from, to Status) HistoryEntry {
+		return HistoryEntry{At: *at(when), ActorID: &actor, ActorName: name, Action: act, FromStatus: from, ToStatus: to}
+	}
+	type want struct{ status, deadline, decidedBy string }
+	check := func(label string, a Application, ws ...want) {
+		t.Helper()
+		got := a.Stages(p)
+		for i, w := range ws {
+			s := got[i]
+			d := ""
+			if s.Deadline != nil {
+				d = s.Deadline.Format(time.DateOnly)
+			}
+			if s.Stage != StageNames[i] || s.Status != w.status || d != w.deadline || s.DecidedByName != w.decidedBy || (w.decidedBy != "") != (s.DecidedAt != nil) {
+				t.Errorf("%s: stage %s = %s deadline %q by %q, want %+v", label, s.Stage, s.Status, d, s.DecidedByName, w)
+			}
+		}
+	}
+	pending := want{StagePending, "", ""}
+	a := Application{Status: Draft, History: []HistoryEntry{h("2024-03-08 09:00", owner, "张伟", ActCreate, "", Draft)}}
+	check("draft", a, pending, pending, pending, pending)
+
+	// Submitted Monday 11 March 2024: + 5 working days → Monday 18 March.
+	a.History = append(a.History, h("2024-03-11 09:00", owner, "张伟", ActSubmit, Draft, EligibilityReview))
+	check("submitted", a, want{StageCurrent, "2024-03-18", ""}, pending, pending, pending)
+
+	// Approved Wednesday 13 March; the guarantee centre returns it on the 14th.
+	a.History = append(a.History,
+		h("2024-03-13 10:00", hrss, "李娜", ActApprove, EligibilityReview, GuaranteeReview),
+		h("2024-03-14 10:00", guar, "王强", ActReturn, GuaranteeReview, Returned))
+	// Guarantee reached Wednesday 13 March + 5 working days → Wednesday 20 March.
+	check("returned", a, want{StageDone, "2024-03-18", "李娜"}, want{StageReturned, "2024-03-20", "王强"}, pending, pending)
+
+	// Resubmitted Friday 15 March: a new round, every stage again.
+	a.History = append(a.History, h("2024-03-15 10:00", owner, "张伟", ActSubmit, Returned, EligibilityReview))
+	check("resubmitted", a, want{StageCurrent, "2024-03-22", ""}, pending, pending, pending)
+
+	// Through the bank (reached Tuesday 19 March + 3 → Friday 22 March), then disbursed.
+	a.History = append(a.History,
+		h("2024-03-18 10:00", hrss, "李娜", ActApprove, EligibilityReview, GuaranteeReview),
+		h("2024-03-19 10:00", guar, "王强", ActApprove, GuaranteeReview, BankReview),
+		h("2024-03-20 10:00", bank, "赵敏", ActApprove, BankReview, Approved))
+	check("approved", a, want{StageDone, "2024-03-22", "李娜"}, want{StageDone, "2024-03-25", "王强"}, want{StageDone, "2024-03-22", "赵敏"}, want{StageCurrent, "", ""})
+	a.History = append(a.History, h("2024-03-21 10:00", bank2, "钱进", ActDisburse, Approved, Disbursed))
+	check("disbursed", a, want{StageDone, "2024-03-22", "李娜"}, want{StageDone, "2024-03-25", "王强"}, want{StageDone, "2024-03-22", "赵敏"}, want{StageDone, "", "钱进"})
+
+	// Rejected at the bank; withdrawn while waiting leaves the stage undecided.
+	rejected := Application{History: append(a.History[:len(a.History)-2:len(a.History)-2], h("2024-03-20 10:00", bank, "赵敏", ActReject, BankReview, Rejected))}
+	check("rejected", rejected, want{StageDone, "2024-03-22", "李娜"}, want{StageDone, "2024-03-25", "王强"}, want{StageRejected, "2024-03-22", "赵敏"}, pending)
+	withdrawn := Application{History: append(a.History[:len(a.History)-2:len(a.History)-2], h("2024-03-20 10:00", owner, "张伟", ActWithdraw, BankReview, Withdrawn))}
+	check("withdrawn", withdrawn, want{StageDone, "2024-03-22", "李娜"}, want{StageDone, "2024-03-25", "王强"}, want{StagePending, "2024-03-22", ""}, pending)
+}
