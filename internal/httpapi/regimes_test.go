@@ -73,6 +73,11 @@ func TestSubsidyRegimeByContractDay(t *testing.T) {
 			t.Errorf("2022Q2 %s = %v, want %v", k, q[k], v)
 		}
 	}
+	// What fell due before the import is taken as paid as agreed: 2022Q3 (92
+	// days) keeps its subsidy, 200000 × 0.0215 × 92 / 360 = 1098.888… →
+	// 1098.89 of 200000 × 0.0435 × 92 / 360 = 2223.333… → 2223.33.
+	q = c.s.Do("GET", "/api/v1/loans/"+jsonID(byRef["LEG-2022"]["id"])+"/subsidy", c.auditor, nil).Want(200).JSON()["items"].([]any)[1].(map[string]any)
+	wantFields(t, "2022Q3", q, map[string]any{"period": "2022Q3", "overdue_days": float64(0), "interest": "2223.33", "subsidy": "1098.89", "borrower_interest": "1124.44"})
 }
 
 func sameMap(a, b any) bool {

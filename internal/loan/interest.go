@@ -144,6 +144,11 @@ type Terms struct {
 	DisbursedOn time.Time
 	Maturity    time.Time
 	Method      Method
+	// PaidThrough is, for a loan imported from a legacy system, its import
+	// day: its repayments before it are not recorded here, so the interest
+	// that fell due before it is taken as paid as agreed and no day before it
+	// is overdue. Zero for other loans.
+	PaidThrough time.Time
 }
 
 // Line is one due date of the contract schedule.
@@ -243,6 +248,9 @@ type Ledger struct {
 	// have paid by each due date (days after asOf taken as not overdue).
 	requiredP, requiredI []int64
 	overdue              []bool // for days 0..asOfIdx
+	// paidThrough is the day index of terms.PaidThrough, and credited the
+	// last due date before it (-1: none), whose interest counts as paid.
+	paidThrough, credited int
 }
 
 // NewLedger builds the ledger of t with payments, as known on asOf.
@@ -270,6 +278,15 @@ func NewLedger(t Terms, payments []Payment, asOf time.Time) *Ledger {
 	}
 	l.requiredP, l.requiredI = make([]int64, len(l.dues)), make([]int64, len(l.dues))
 	l.overdue = make([]bool, max(l.asOfIdx+1, 0))
+	l.credited = -1
+	if !t.PaidThrough.IsZero() {
+		l.paidThrough = DaysBetween(t.DisbursedOn, Day(t.PaidThrough))
+		for k := range l.dues {
+			if l.dueIdx[k] < l.paidThrough {
+				l.credited = k
+			}
+		}
+	}
 	k := -1        // the last due date before day i
 	var late int64 // principal-days of the overdue days from due date k to day i
 	for i := range l.overdue {
@@ -290,8 +307,11 @@ func NewLedger(t Terms, payments []Payment, asOf time.Time) *Ledger {
 				}
 			}
 		}
+		if i < l.paidThrough {
+			continue
+		}
 		owed := l.requiredI[k] + money.MustFen(money.RoundFen(Accrued(money.FromFen(late), t.AnnualRate)))
-		l.overdue[i] = l.paidP[i] < l.requiredP[k] || l.paidI[i] < owed
+		l.overdue[i] = l.paidP[i] < l.requiredP[k] || l.paidI[i]+l.credit(k) < owed
 		if l.overdue[i] {
 			late += l.outstanding(i)
 		}
@@ -448,12 +468,27 @@ func (l *Ledger) Lines() []DueLine {
 	return out
 }
 
+// credit is the interest taken as paid by the time due date k has passed.
+func (l *Ledger) credit(k int) int64 {
+	if j := min(k, l.credited); j >= 0 {
+		return l.requiredI[j]
+	}
+	return 0
+}
+
+// paidAt is what counts as paid by day i (once every due date is closed).
 func (l *Ledger) paidAt(i int) (int64, int64) {
 	if i < 0 {
 		return 0, 0
 	}
+	k := -1
+	for j := range l.dues {
+		if l.dueIdx[j] <= i {
+			k = j
+		}
+	}
 	i = min(i, len(l.paidP)-1)
-	return l.paidP[i], l.paidI[i]
+	return l.paidP[i], l.paidI[i] + l.credit(k)
 }
 
 // withheld is the subsidy the overdue days in [from, to) lost, rounded

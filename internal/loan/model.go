@@ -237,10 +237,14 @@ func (l Loan) Resource() authz.Resource {
 
 // Terms are the loan's money terms.
 func (l Loan) Terms() Terms {
-	return Terms{
+	t := Terms{
 		Principal: l.Principal, AnnualRate: l.AnnualRate, SubsidyRate: l.SubsidyRate, SubsidyCap: l.SubsidyCap,
 		DisbursedOn: l.DisbursedOn, Maturity: l.Maturity, Method: l.Method,
 	}
+	if l.ExternalRef != nil {
+		t.PaidThrough = application.Day(l.CreatedAt)
+	}
+	return t
 }
 
 // Payments are the loan's repayments for the ledger.

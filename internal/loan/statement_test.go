@@ -128,3 +128,27 @@ func TestAfterMaturity(t *testing.T) {
 		t.Fatalf("after maturity %+v", last)
 	}
 }
+
+// A loan imported on 2024-10-01 brings no repayment history: what fell due
+// before that day is taken as paid as agreed, and no day before it is
+// overdue; after it the recorded repayments count.
+func TestImportedLoanHistoryIsTakenAsPaid(t *testing.T) {
+	tm := workedTerms()
+	tm.PaidThrough = day("2024-10-01")
+	led := NewLedger(tm, nil, day("2024-10-10"))
+	// Running period 20 September – 9 October (20 days): 200000 × 0.0395 ×
+	// 20 / 360 = 438.888… → 438.89, subsidy 219.444… → 219.44, the borrower
+	// 219.45: payoff 200219.45.
+	st := led.Statement()
+	if st.Overdue || money.Format(st.InterestDue) != "0.00" || money.Format(st.Payoff) != "200219.45" || led.EverOverdue() {
+		t.Fatalf("statement %+v", st)
+	}
+	// 2024Q3 keeps its whole subsidy: 200000 × 0.01975 × 92 / 360 = 1009.444… → 1009.44.
+	if q3 := led.Periods()[1]; q3.OverdueDays != 0 || money.Format(q3.Subsidy) != "1009.44" {
+		t.Fatalf("2024Q3 %+v", q3)
+	}
+	// 2024Q4 (91 days to 20 December) unpaid: overdue from 21 December.
+	if over, since, days := NewLedger(tm, nil, day("2024-12-25")).Overdue(); !over || since.Format(time.DateOnly) != "2024-12-21" || days != 5 {
+		t.Fatalf("after the import: overdue %v since %s for %d days", over, since.Format(time.DateOnly), days)
+	}
+}
