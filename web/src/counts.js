@@ -1,4 +1,5 @@
-// Work-list counts for the navigation: the server's GET /api/v1/worklist.
+// The navigation's counts: the work lists (GET /api/v1/worklist) and the
+// inbox's unread notifications.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { get } from './api.js';
@@ -14,6 +15,11 @@ export const useCounts = defineStore('counts', () => {
       for (const it of (await get('/api/v1/worklist')).items || []) out[it.key] = it.count;
     } catch {
       // counts are a convenience: the pages work without them
+    }
+    try {
+      out.unread = (await get('/api/v1/notifications/unread-count')).unread;
+    } catch {
+      // the badge is a convenience too
     }
     if (mine === seq) counts.value = out;
   }

@@ -37,12 +37,15 @@ export function homeOf(user) {
   return r ? HOME[r] : '/login';
 }
 
+// Every role has the inbox (消息), its unread count beside it, last.
+const INBOX = ['/inbox', 'nav.inbox', 'unread'];
+
 export function navOf(user) {
   const seen = new Set();
   const out = [];
   for (const r of ROLES) {
     if (!hasRole(user, r)) continue;
-    for (const [path, key, count] of NAV[r]) if (!seen.has(path)) { seen.add(path); out.push({ path, key, count }); }
+    for (const [path, key, count] of [...NAV[r], INBOX]) if (!seen.has(path)) { seen.add(path); out.push({ path, key, count }); }
   }
   return out;
 }

@@ -4,6 +4,8 @@ import { test, expect, BASE, ready, signIn, axe, HOME, A } from './fixtures.js';
 
 for (const user of Object.keys(HOME)) {
   test(`every page of ${user} passes axe at 1440 px and on a 375 px phone`, async ({ page, problems }) => {
+    // up to ten pages twice with axe: three times the usual time on a loaded machine
+    test.slow();
     problems.allow(403);
     await signIn(page, user);
     const links = await page.getByRole('navigation').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));

@@ -31,7 +31,7 @@ async function ownApplication() {
 }
 
 const ROLES = [
-  ['zhangwei', 'entrepreneur', async () => [['', '/applications'], ['application', await ownApplication()], ['loans', '/loans']]],
+  ['zhangwei', 'entrepreneur', async () => [['', '/applications'], ['application', await ownApplication()], ['loans', '/loans'], ['inbox', '/inbox']]],
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
   ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue']]],
   ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse']]],
