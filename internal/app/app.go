@@ -145,6 +145,9 @@ func useDataKeys(ctx context.Context, cfg config.Config, dbc config.Database, db
 	if err := db.UseKeys(ctx, ring); err != nil {
 		return err
 	}
+	if err := db.SealClear(ctx, log); err != nil {
+		return err
+	}
 	log.Info("data keys loaded", "newest", ring.Newest(), "fingerprint", ring.Fingerprint(ring.Newest()), "keys", len(keys), "file", path)
 	return nil
 }

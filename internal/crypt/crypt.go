@@ -228,11 +228,21 @@ func split(value string) (id int, body string, sealed bool) {
 		return 0, "", false
 	}
 	id, err := strconv.Atoi(head)
-	if err != nil || id < 1 {
+	if err != nil || id < 1 || len(body) < minSealed {
 		return 0, "", false
+	}
+	for _, c := range body {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return 0, "", false
+		}
 	}
 	return id, body, true
 }
+
+// minSealed is the length of the shortest sealed body: the base64 of a
+// nonce, one byte and a tag. A shorter text or one with other characters
+// (a file name "v2:scan.pdf") is not sealed.
+const minSealed = (12 + 1 + 16) * 4 / 3
 
 // Hash is the keyed hash of a resident ID number for lookups, joins and
 // uniqueness: hex HMAC-SHA256 under the lookup key of the number with its

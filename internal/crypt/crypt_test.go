@@ -125,3 +125,19 @@ func TestKeyFile(t *testing.T) {
 		t.Fatalf("a key file others can read: %v", err)
 	}
 }
+
+func TestSealedShape(t *testing.T) {
+	r := ring(t, key(t, 3))
+	s, _ := r.Seal("documents.filename", "a")
+	if !crypt.Sealed(s) {
+		t.Fatalf("%q is not sealed", s)
+	}
+	for _, clear := range []string{"v2:scan.pdf", "visa.pdf", "v1:", "13800138000", "{\"a\":1}", ""} {
+		if crypt.Sealed(clear) {
+			t.Errorf("%q taken for sealed", clear)
+		}
+		if got, err := r.Open("documents.filename", clear); err != nil || got != clear {
+			t.Errorf("Open(%q) = %q, %v", clear, got, err)
+		}
+	}
+}

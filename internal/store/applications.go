@@ -28,6 +28,7 @@ type applicationRow struct {
 	BorrowerType               string
 	Name                       string
 	NationalID                 string
+	NationalIDHash             string
 	BirthDate                  string
 	Female                     bool
 	IsDisabled                 bool
@@ -102,7 +103,14 @@ type otherLoanJSON struct {
 	BalanceFen int64  `json:"balance_fen"`
 }
 
-func toApplicationRow(a application.Application) (applicationRow, error) {
+// The sealed columns of applications.
+const (
+	applicationNationalID = "applications.national_id"
+	applicationPhone      = "applications.phone"
+	applicationPartners   = "applications.partners"
+)
+
+func (db *DB) toApplicationRow(a application.Application) (applicationRow, error) {
 	partners := a.Partners
 	if partners == nil {
 		partners = []application.Partner{}
@@ -127,13 +135,25 @@ func toApplicationRow(a application.Application) (applicationRow, error) {
 	if err != nil {
 		return applicationRow{}, apperr.Wrap(err, "amount")
 	}
+	nid, err := db.seal(applicationNationalID, a.NationalID)
+	if err != nil {
+		return applicationRow{}, err
+	}
+	phone, err := db.seal(applicationPhone, a.Phone)
+	if err != nil {
+		return applicationRow{}, err
+	}
+	sealedPartners, err := db.seal(applicationPartners, string(pj))
+	if err != nil {
+		return applicationRow{}, err
+	}
 	r := applicationRow{
 		ID: a.ID, Number: a.Number, Status: string(a.Status), Version: a.Version, ApplicantID: a.ApplicantID,
-		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: a.NationalID,
-		BirthDate: a.BirthDate.Format(time.DateOnly), Female: a.Female, Phone: a.Phone, KeyGroup: a.KeyGroup,
+		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: nid, NationalIDHash: db.hash(a.NationalID),
+		BirthDate: a.BirthDate.Format(time.DateOnly), Female: a.Female, Phone: phone, KeyGroup: a.KeyGroup,
 		DistrictCode: a.DistrictCode, BankCode: a.BankCode, AmountFen: amount, TermMonths: a.TermMonths,
 		BusinessName: a.BusinessName, Industry: a.Industry, Purpose: a.Purpose, JobsPlanned: a.JobsPlanned,
-		Partners: string(pj), OtherLoans: string(lj),
+		Partners: sealedPartners, OtherLoans: string(lj),
 		CreatedYear: a.CreatedAt.In(application.Shanghai).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 		SubmittedAt: a.SubmittedAt, StageEnteredAt: a.StageEnteredAt,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
@@ -165,10 +185,19 @@ func toApplicationRow(a application.Application) (applicationRow, error) {
 	return r, nil
 }
 
-func fromApplicationRow(r applicationRow) (application.Application, error) {
+func (db *DB) fromApplicationRow(r applicationRow) (application.Application, error) {
 	birth, err := time.Parse(time.DateOnly, r.BirthDate)
 	if err != nil {
 		return application.Application{}, apperr.Wrap(err, "application birth date")
+	}
+	if r.NationalID, err = db.open(applicationNationalID, r.NationalID); err != nil {
+		return application.Application{}, err
+	}
+	if r.Phone, err = db.open(applicationPhone, r.Phone); err != nil {
+		return application.Application{}, err
+	}
+	if r.Partners, err = db.open(applicationPartners, r.Partners); err != nil {
+		return application.Application{}, err
 	}
 	a := application.Application{
 		ID: r.ID, Number: r.Number, Status: application.Status(r.Status), Version: r.Version, ApplicantID: r.ApplicantID,
@@ -251,10 +280,10 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 		N      int
 	}
 	var counts []count
-	nid := strings.ToUpper(nationalID)
+	nid := s.hash(nationalID)
 	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN applications a ON a.id = ap.application_id").
 		Select("a.status, a.applicant_id = ? AS mine, COUNT(*) AS n", account).
-		Where("ap.national_id = ? AND ap.loan_id IS NULL AND a.id <> ?", nid, excludeID).
+		Where("ap.national_id_hash = ? AND ap.loan_id IS NULL AND a.id <> ?", nid, excludeID).
 		Where("(ap.verified OR "+fmt.Sprintf(countsForSQL, "a")+")", account, nid).
 		Group("a.status, mine").Scan(&counts).Error
 	if err != nil {
@@ -274,7 +303,7 @@ func (s Applications) PersonHistory(ctx context.Context, nationalID string, excl
 			}
 		}
 	}
-	return Loans(s).personLoans(ctx, nid, h)
+	return Loans(s).personLoans(ctx, nationalID, h)
 }
 
 // IdentityHolder implements application.Store.
@@ -303,7 +332,7 @@ func (s Applications) Claims(ctx context.Context, nationalID string, applicantID
 	err := s.conn(ctx).Table("applications a").
 		Select("a.id, a.number, a.status, a.district_code, a.applicant_id, u.username, "+fmt.Sprintf(verifiedSQL, "a")+" AS verified, a.created_at").
 		Joins("JOIN users u ON u.id = a.applicant_id").
-		Where("a.national_id = ? AND a.applicant_id <> ?", strings.ToUpper(nationalID), applicantID).
+		Where("a.national_id_hash = ? AND a.applicant_id <> ?", s.hash(nationalID), applicantID).
 		Order("a.created_at DESC, a.id DESC").Limit(maxClaims).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "claims")
@@ -334,7 +363,7 @@ func (s Applications) NextSequence(ctx context.Context, district string, year in
 
 // Create implements application.Store.
 func (s Applications) Create(ctx context.Context, a application.Application) (int64, error) {
-	row, err := toApplicationRow(a)
+	row, err := s.toApplicationRow(a)
 	if err != nil {
 		return 0, err
 	}
@@ -356,7 +385,7 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 	if err := q.Take(&row).Error; err != nil {
 		return application.Application{}, translate(err, "application "+strconv.FormatInt(id, 10))
 	}
-	a, err := fromApplicationRow(row)
+	a, err := s.fromApplicationRow(row)
 	if err != nil {
 		return a, err
 	}
@@ -378,13 +407,13 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 
 // Update implements application.Store: a conditional update on the version.
 func (s Applications) Update(ctx context.Context, a application.Application, version int) error {
-	r, err := toApplicationRow(a)
+	r, err := s.toApplicationRow(a)
 	if err != nil {
 		return err
 	}
 	res := s.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ?", a.ID, version).Updates(map[string]any{
 		"status": r.Status, "version": r.Version, "borrower_type": r.BorrowerType, "name": r.Name,
-		"national_id": r.NationalID, "birth_date": r.BirthDate, "female": r.Female, "phone": r.Phone,
+		"national_id": r.NationalID, "national_id_hash": r.NationalIDHash, "birth_date": r.BirthDate, "female": r.Female, "phone": r.Phone,
 		"is_disabled": r.IsDisabled, "is_village_official": r.IsVillageOfficial, "is_returned_overseas_student": r.IsReturnedOverseasStudent,
 		"key_group": r.KeyGroup, "district_code": r.DistrictCode, "bank_code": r.BankCode,
 		"amount_fen": r.AmountFen, "term_months": r.TermMonths, "business_name": r.BusinessName,
@@ -503,7 +532,7 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	}
 	switch {
 	case f.NationalID != "":
-		q = q.Where("national_id = ?", f.NationalID)
+		q = q.Where("national_id_hash = ?", s.hash(f.NationalID))
 	case f.Query != "":
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
 		q = q.Where(`(lower(number) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' OR lower(business_name) LIKE ? ESCAPE '\')`, like, like, like)
@@ -524,7 +553,7 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	}
 	out := make([]application.Application, len(rows))
 	for i, r := range rows {
-		a, err := fromApplicationRow(r)
+		a, err := s.fromApplicationRow(r)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -31,19 +31,28 @@ const auditLockKey = 0x636461756469 // "cdaudi"
 // Audit implements audit.Store.
 type Audit struct{ *DB }
 
-func rawPtr(m json.RawMessage) *string {
+// The audit details are sealed whole: they carry resident ID numbers and
+// phone numbers. The chain hashes the details in clear, as it always did,
+// so events written before they were sealed verify as before.
+const (
+	auditBefore = "audit_events.before"
+	auditAfter  = "audit_events.after"
+)
+
+func (db *DB) rawPtr(column string, m json.RawMessage) (*string, error) {
 	if m == nil {
-		return nil
+		return nil, nil
 	}
-	s := string(m)
-	return &s
+	s, err := db.seal(column, string(m))
+	return &s, err
 }
 
-func rawOf(s *string) json.RawMessage {
+func (db *DB) rawOf(column string, s *string) (json.RawMessage, error) {
 	if s == nil {
-		return nil
+		return nil, nil
 	}
-	return json.RawMessage(*s)
+	v, err := db.open(column, *s)
+	return json.RawMessage(v), err
 }
 
 // Append implements audit.Store. Appends are serialised (advisory lock on
@@ -67,19 +76,31 @@ func (s Audit) Append(ctx context.Context, e audit.Event) error {
 		e.Hash = audit.ComputeHash(e)
 		row := auditRow{
 			ID: e.ID, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Action: e.Action,
-			EntityType: e.EntityType, EntityID: e.EntityID, Before: rawPtr(e.Before), After: rawPtr(e.After),
+			EntityType: e.EntityType, EntityID: e.EntityID,
 			RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash,
+		}
+		var err error
+		if row.Before, err = s.rawPtr(auditBefore, e.Before); err != nil {
+			return err
+		}
+		if row.After, err = s.rawPtr(auditAfter, e.After); err != nil {
+			return err
 		}
 		return translate(s.conn(ctx).Create(&row).Error, "audit event")
 	})
 }
 
-func eventOf(r auditRow) audit.Event {
+func (db *DB) eventOf(r auditRow) (audit.Event, error) {
+	before, err := db.rawOf(auditBefore, r.Before)
+	if err != nil {
+		return audit.Event{}, err
+	}
+	after, err := db.rawOf(auditAfter, r.After)
 	return audit.Event{
 		ID: r.ID, At: r.At.UTC(), ActorID: r.ActorID, Actor: r.Actor, Action: r.Action,
-		EntityType: r.EntityType, EntityID: r.EntityID, Before: rawOf(r.Before), After: rawOf(r.After),
+		EntityType: r.EntityType, EntityID: r.EntityID, Before: before, After: after,
 		RequestID: r.RequestID, PrevHash: r.PrevHash, Hash: r.Hash,
-	}
+	}, err
 }
 
 // List implements audit.Store, newest first.
@@ -101,7 +122,11 @@ func (s Audit) List(ctx context.Context, f audit.Filter) ([]audit.Event, int64, 
 	}
 	out := make([]audit.Event, len(rows))
 	for i, r := range rows {
-		out[i] = eventOf(r)
+		e, err := s.eventOf(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i] = e
 	}
 	return out, total, nil
 }
@@ -115,7 +140,11 @@ func (s Audit) Walk(ctx context.Context, fn func(audit.Event) error) error {
 			return translate(err, "audit events")
 		}
 		for _, r := range rows {
-			if err := fn(eventOf(r)); err != nil {
+			e, err := s.eventOf(r)
+			if err != nil {
+				return err
+			}
+			if err := fn(e); err != nil {
 				return err
 			}
 		}

@@ -34,15 +34,23 @@ func (documentRow) TableName() string { return "documents" }
 
 const documentSelect = "documents.*, (SELECT username FROM users WHERE users.id = documents.uploaded_by) AS uploader"
 
-func documentOf(r documentRow) document.Document {
-	d := document.Document{ID: r.ID, ApplicationID: r.ApplicationID, Kind: r.Kind, Version: r.Version, Filename: r.Filename,
+// documentFilename is sealed: people name their scans after themselves
+// ("张三-110105….pdf").
+const documentFilename = "documents.filename"
+
+func (db *DB) documentOf(r documentRow) (document.Document, error) {
+	name, err := db.open(documentFilename, r.Filename)
+	if err != nil {
+		return document.Document{}, err
+	}
+	d := document.Document{ID: r.ID, ApplicationID: r.ApplicationID, Kind: r.Kind, Version: r.Version, Filename: name,
 		ContentType: r.ContentType, Size: r.SizeBytes, SHA256: r.Sha256, UploadedBy: r.UploadedBy, Uploader: r.Uploader,
 		UploadedAt: r.UploadedAt.UTC(), State: document.State(r.State), ReviewedBy: r.ReviewedBy, Reason: r.Reason}
 	if r.ReviewedAt != nil {
 		at := r.ReviewedAt.UTC()
 		d.ReviewedAt = &at
 	}
-	return d
+	return d, nil
 }
 
 // Documents implements document.Store.
@@ -63,7 +71,11 @@ func (s Documents) Documents(ctx context.Context, applicationID int64) ([]docume
 	}
 	out := make([]document.Document, len(rows))
 	for i, r := range rows {
-		out[i] = documentOf(r)
+		d, err := s.documentOf(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
 	}
 	return out, nil
 }
@@ -74,7 +86,7 @@ func (s Documents) Document(ctx context.Context, id int64) (document.Document, e
 	if err := s.conn(ctx).Select(documentSelect).Where("id = ?", id).Take(&r).Error; err != nil {
 		return document.Document{}, translate(err, "document "+strconv.FormatInt(id, 10))
 	}
-	return documentOf(r), nil
+	return s.documentOf(r)
 }
 
 // Add implements document.Store: the next version of the kind (the caller
@@ -85,7 +97,11 @@ func (s Documents) Add(ctx context.Context, d document.Document) (document.Docum
 		Where("application_id = ? AND kind = ?", d.ApplicationID, d.Kind).Scan(&last).Error; err != nil {
 		return d, translate(err, "document version")
 	}
-	r := documentRow{ApplicationID: d.ApplicationID, Kind: d.Kind, Version: last + 1, Filename: d.Filename,
+	name, err := s.seal(documentFilename, d.Filename)
+	if err != nil {
+		return d, err
+	}
+	r := documentRow{ApplicationID: d.ApplicationID, Kind: d.Kind, Version: last + 1, Filename: name,
 		ContentType: d.ContentType, SizeBytes: d.Size, Sha256: d.SHA256, UploadedBy: d.UploadedBy, UploadedAt: d.UploadedAt,
 		State: string(d.State)}
 	if err := s.conn(ctx).Omit("Uploader").Create(&r).Error; err != nil {

@@ -16,7 +16,7 @@ import (
 func LoanSearchPlan(ctx context.Context, db *DB, f loan.Filter) (string, error) {
 	query := db.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		var rows []loanRow
-		return loanFilter(tx.Model(&loanRow{}), f).Find(&rows)
+		return db.loanFilter(tx.Model(&loanRow{}), f).Find(&rows)
 	})
 	var lines []string
 	err := db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -3,33 +3,38 @@ package store
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/identity"
 )
 
-// Every lookup of a resident ID number bound to an account is in this file,
-// so that the number's column can change form (encryption at rest with a
-// keyed hash for equality) in one place. The other number an account
+// Every lookup of a resident ID number bound to an account is in this file:
+// the number is sealed, and found by its keyed hash (national_id_hash). The other number an account
 // carries, a staff member's own, is the users.national_id column, read and
 // written only with the user (users.go) and never looked up by.
 
 type identityRow struct {
-	NationalID    string `gorm:"primaryKey"`
-	UserID        int64
-	Method        string
-	VerifiedBy    *int64
-	ApplicationID *int64
-	VerifiedAt    time.Time
+	// NationalID is sealed; it stays the primary key an earlier release
+	// gave it (ciphertexts are distinct), uniqueness is NationalIDHash's.
+	NationalID     string `gorm:"primaryKey"`
+	NationalIDHash string
+	UserID         int64
+	Method         string
+	VerifiedBy     *int64
+	ApplicationID  *int64
+	VerifiedAt     time.Time
 }
 
 func (identityRow) TableName() string { return "person_identities" }
 
-func identityOf(r identityRow) identity.Identity {
-	return identity.Identity{NationalID: r.NationalID, UserID: r.UserID, Method: identity.Method(r.Method),
-		VerifiedBy: r.VerifiedBy, ApplicationID: r.ApplicationID, VerifiedAt: r.VerifiedAt}
+const identityColumn = "person_identities.national_id"
+
+func (db *DB) identityOf(r identityRow) (identity.Identity, error) {
+	nid, err := db.open(identityColumn, r.NationalID)
+	return identity.Identity{NationalID: nid, UserID: r.UserID, Method: identity.Method(r.Method),
+		VerifiedBy: r.VerifiedBy, ApplicationID: r.ApplicationID, VerifiedAt: r.VerifiedAt}, err
 }
 
 // Identities keeps the bindings of resident ID numbers to accounts.
@@ -39,22 +44,29 @@ type Identities struct{ *DB }
 // is verified for it.
 func (s Identities) Holder(ctx context.Context, nationalID string) (*identity.Identity, error) {
 	var rows []identityRow
-	if err := s.conn(ctx).Where("national_id = ?", strings.ToUpper(nationalID)).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.conn(ctx).Where("national_id_hash = ?", s.hash(nationalID)).Limit(1).Find(&rows).Error; err != nil {
 		return nil, translate(err, "identity")
 	}
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	id := identityOf(rows[0])
+	id, err := s.identityOf(rows[0])
+	if err != nil {
+		return nil, err
+	}
 	return &id, nil
 }
 
 // Bind records that the account is verified as the holder of the number. A
 // number already bound (to any account) is an apperr Conflict.
 func (s Identities) Bind(ctx context.Context, id identity.Identity) error {
-	row := identityRow{NationalID: strings.ToUpper(id.NationalID), UserID: id.UserID, Method: string(id.Method),
+	sealed, err := s.seal(identityColumn, crypt.NormalID(id.NationalID))
+	if err != nil {
+		return err
+	}
+	row := identityRow{NationalID: sealed, NationalIDHash: s.hash(id.NationalID), UserID: id.UserID, Method: string(id.Method),
 		VerifiedBy: id.VerifiedBy, ApplicationID: id.ApplicationID, VerifiedAt: id.VerifiedAt}
-	err := translate(s.conn(ctx).Create(&row).Error, "identity")
+	err = translate(s.conn(ctx).Create(&row).Error, "identity")
 	if apperr.KindOf(err) == apperr.Conflict {
 		return apperr.Conflictf("the resident ID number is already bound to an account")
 	}
@@ -68,11 +80,15 @@ func (s Identities) OfUsers(ctx context.Context, userIDs []int64) (map[int64][]i
 		return out, nil
 	}
 	var rows []identityRow
-	if err := s.conn(ctx).Where("user_id IN ?", userIDs).Order("verified_at, national_id").Find(&rows).Error; err != nil {
+	if err := s.conn(ctx).Where("user_id IN ?", userIDs).Order("verified_at, national_id_hash").Find(&rows).Error; err != nil {
 		return nil, translate(err, "identities")
 	}
 	for _, r := range rows {
-		out[r.UserID] = append(out[r.UserID], identityOf(r))
+		id, err := s.identityOf(r)
+		if err != nil {
+			return nil, err
+		}
+		out[r.UserID] = append(out[r.UserID], id)
 	}
 	return out, nil
 }
@@ -100,10 +116,10 @@ func (s Identities) FailedChecks(ctx context.Context, userID int64, since time.T
 
 // verifiedSQL is true for an application row (alias a) whose resident ID
 // number is bound to its applicant's account.
-const verifiedSQL = "EXISTS (SELECT 1 FROM person_identities pi WHERE pi.national_id = %[1]s.national_id AND pi.user_id = %[1]s.applicant_id)"
+const verifiedSQL = "EXISTS (SELECT 1 FROM person_identities pi WHERE pi.national_id_hash = %[1]s.national_id_hash AND pi.user_id = %[1]s.applicant_id)"
 
 // countsForSQL selects the applications (alias a) that count for the person
 // with a number when the account asks: its own, and those of the account
 // the number is bound to. Another account's unverified claim counts for
-// nobody else. Arguments: the account, then the number.
-const countsForSQL = "(%[1]s.applicant_id = ? OR %[1]s.applicant_id IN (SELECT pi.user_id FROM person_identities pi WHERE pi.national_id = ?))"
+// nobody else. Arguments: the account, then the number's hash.
+const countsForSQL = "(%[1]s.applicant_id = ? OR %[1]s.applicant_id IN (SELECT pi.user_id FROM person_identities pi WHERE pi.national_id_hash = ?))"

@@ -117,3 +117,37 @@ func (db *DB) setKeyIDs(ctx context.Context, ids []int) error {
 
 // Keys is the ring the stores seal with (nil before UseKeys).
 func (db *DB) Keys() *crypt.Ring { return db.keys }
+
+// seal encrypts a personal value for column.
+func (db *DB) seal(column, plain string) (string, error) {
+	if plain == "" {
+		return "", nil
+	}
+	if db.keys == nil {
+		return "", errors.New("store: personal data written before UseKeys")
+	}
+	s, err := db.keys.Seal(column, plain)
+	if err != nil {
+		return "", fmt.Errorf("seal %s: %w", column, err)
+	}
+	return s, nil
+}
+
+// open decrypts what seal wrote for column.
+func (db *DB) open(column, stored string) (string, error) {
+	if !crypt.Sealed(stored) {
+		return stored, nil
+	}
+	if db.keys == nil {
+		return "", errors.New("store: personal data read before UseKeys")
+	}
+	return db.keys.Open(column, stored)
+}
+
+// hash is the lookup hash of a resident ID number ("" for none).
+func (db *DB) hash(nationalID string) string {
+	if crypt.NormalID(nationalID) == "" {
+		return ""
+	}
+	return db.keys.Hash(nationalID)
+}

@@ -17,6 +17,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 )
@@ -86,6 +87,7 @@ type loanRow struct {
 	BorrowerID                *int64
 	Name                      string
 	NationalID                string
+	NationalIDHash            string
 	Gender                    string
 	IsDisabled                bool
 	IsVillageOfficial         bool
@@ -258,10 +260,16 @@ func fenOf(f *int64) decimal.Decimal {
 
 func ppm(r decimal.Decimal) (int64, error) { return money.RateToPPM(r) }
 
-func toLoanRow(l loan.Loan) (loanRow, error) {
+const loanNationalID = "loans.national_id"
+
+func (db *DB) toLoanRow(l loan.Loan) (loanRow, error) {
+	nid, err := db.seal(loanNationalID, crypt.NormalID(l.NationalID))
+	if err != nil {
+		return loanRow{}, err
+	}
 	r := loanRow{
 		ID: l.ID, Number: l.Number, ApplicationID: l.ApplicationID, ExternalRef: l.ExternalRef, Status: string(l.Status), Version: l.Version,
-		BorrowerID: l.BorrowerID, Name: l.Name, NationalID: strings.ToUpper(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup,
+		BorrowerID: l.BorrowerID, Name: l.Name, NationalID: nid, NationalIDHash: db.hash(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup,
 		IsDisabled: l.Disabled, IsVillageOfficial: l.VillageOfficial, IsReturnedOverseasStudent: l.ReturnedOverseasStudent,
 		BorrowerType: l.BorrowerType, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
 		TermMonths: l.TermMonths, RepaymentMethod: string(l.Method), DisbursedOn: dateOf(l.DisbursedOn),
@@ -316,7 +324,12 @@ func toLoanRow(l loan.Loan) (loanRow, error) {
 	return r, nil
 }
 
-func fromLoanRow(r loanRow) loan.Loan {
+func (db *DB) fromLoanRow(r loanRow) (loan.Loan, error) {
+	nid, err := db.open(loanNationalID, r.NationalID)
+	if err != nil {
+		return loan.Loan{}, err
+	}
+	r.NationalID = nid
 	l := loan.Loan{
 		ID: r.ID, Number: r.Number, ApplicationID: r.ApplicationID, ExternalRef: r.ExternalRef, Status: loan.Status(r.Status), Version: r.Version,
 		BorrowerID: r.BorrowerID, Name: r.Name, NationalID: r.NationalID, Female: r.Gender == "female", KeyGroup: r.KeyGroup,
@@ -346,7 +359,7 @@ func fromLoanRow(r loanRow) loan.Loan {
 		}
 		l.WriteOff = w
 	}
-	return l
+	return l, nil
 }
 
 // personLoans adds a person's loans, disbursed here or imported, to h: every
@@ -362,7 +375,7 @@ func (s Loans) personLoans(ctx context.Context, nationalID string, h application
 	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN loans l ON l.id = ap.loan_id").Select(`COUNT(*) AS held,
 		COALESCE(SUM(CASE WHEN l.status IN ('active', 'overdue') THEN 1 ELSE 0 END), 0) AS open,
 		COALESCE(SUM(CASE WHEN l.ever_overdue OR l.status IN ('overdue', 'compensated', 'written_off') THEN 1 ELSE 0 END), 0) AS overdue`).
-		Where("ap.national_id = ?", strings.ToUpper(nationalID)).Scan(&agg).Error
+		Where("ap.national_id_hash = ?", s.hash(nationalID)).Scan(&agg).Error
 	if err != nil {
 		return h, translate(err, "person loans")
 	}
@@ -391,7 +404,7 @@ func (s Loans) NextSequence(ctx context.Context, district string, year int) (int
 
 // Create implements loan.Store.
 func (s Loans) Create(ctx context.Context, l loan.Loan) (int64, error) {
-	row, err := toLoanRow(l)
+	row, err := s.toLoanRow(l)
 	if err != nil {
 		return 0, err
 	}
@@ -431,7 +444,10 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 	if err := q.Take(&row).Error; err != nil {
 		return loan.Loan{}, translate(err, "loan")
 	}
-	l := fromLoanRow(row)
+	l, err := s.fromLoanRow(row)
+	if err != nil {
+		return l, err
+	}
 	var reps []repaymentRow
 	if err := s.conn(ctx).Where("loan_id = ?", id).Order("paid_on, id").Find(&reps).Error; err != nil {
 		return l, translate(err, "repayments")
@@ -462,7 +478,7 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 
 // Update implements loan.Store.
 func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
-	r, err := toLoanRow(l)
+	r, err := s.toLoanRow(l)
 	if err != nil {
 		return err
 	}
@@ -487,7 +503,7 @@ func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
 
 // List implements loan.Store, newest disbursement first.
 func (s Loans) List(ctx context.Context, f loan.Filter, scope authz.ListScope, offset, limit int) ([]loan.Loan, int64, error) {
-	q := loanFilter(scoped(s.conn(ctx).Model(&loanRow{}), scope, "borrower_id"), f)
+	q := s.loanFilter(scoped(s.conn(ctx).Model(&loanRow{}), scope, "borrower_id"), f)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err, "loans")
@@ -499,7 +515,11 @@ func (s Loans) List(ctx context.Context, f loan.Filter, scope authz.ListScope, o
 	}
 	out := make([]loan.Loan, len(rows))
 	for i, r := range rows {
-		out[i] = fromLoanRow(r)
+		l, err := s.fromLoanRow(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i] = l
 	}
 	return out, total, nil
 }
@@ -512,10 +532,10 @@ var loanSorts = map[string]sortColumn{
 }
 
 // loanFilter narrows q to the loans f selects. The search is served by
-// indexes (migration 00013): a whole resident ID number by loans_national_id_idx;
+// indexes (migrations 00013, 00019): a whole resident ID number by its hash;
 // otherwise the start of the number or of the name by prefix indexes and
 // the bank's reference by its own, so a bank's search never scans its loans.
-func loanFilter(q *gorm.DB, f loan.Filter) *gorm.DB {
+func (db *DB) loanFilter(q *gorm.DB, f loan.Filter) *gorm.DB {
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
@@ -540,7 +560,7 @@ func loanFilter(q *gorm.DB, f loan.Filter) *gorm.DB {
 	}
 	switch {
 	case f.NationalID != "":
-		q = q.Where("national_id = ?", f.NationalID)
+		q = q.Where("national_id_hash = ?", db.hash(f.NationalID))
 	case f.Search != "":
 		prefix := escapeLike(f.Search) + "%"
 		q = q.Where(`(number LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\' OR bank_reference = ?)`, strings.ToUpper(prefix), prefix, f.Search)

@@ -14,12 +14,27 @@ type personRow struct {
 	ID            int64 `gorm:"primaryKey"`
 	ApplicationID *int64
 	LoanID        *int64
-	NationalID    string
-	Role          string
-	Verified      bool
+	// NationalID is sealed; the rows are found and told apart by
+	// NationalIDHash.
+	NationalID     string
+	NationalIDHash string
+	Role           string
+	Verified       bool
 }
 
 func (personRow) TableName() string { return "application_persons" }
+
+const personColumn = "application_persons.national_id"
+
+// sealPerson seals the number of r (in clear) and fills its hash.
+func (db *DB) sealPerson(r personRow) (personRow, error) {
+	sealed, err := db.seal(personColumn, r.NationalID)
+	if err != nil {
+		return r, err
+	}
+	r.NationalID, r.NationalIDHash = sealed, db.hash(r.NationalID)
+	return r, nil
+}
 
 // The roles of application_persons.
 const (
@@ -46,7 +61,7 @@ func personsOf(a application.Application) []personRow {
 func (s Applications) syncPersons(ctx context.Context, a application.Application) error {
 	want := map[string]string{}
 	for _, r := range personsOf(a) {
-		want[r.NationalID] = r.Role
+		want[s.hash(r.NationalID)] = r.Role
 	}
 	var have []personRow
 	db := s.conn(ctx)
@@ -55,7 +70,7 @@ func (s Applications) syncPersons(ctx context.Context, a application.Application
 	}
 	var gone []int64
 	for _, r := range have {
-		role, ok := want[r.NationalID]
+		role, ok := want[r.NationalIDHash]
 		switch {
 		case !ok:
 			gone = append(gone, r.ID)
@@ -64,7 +79,7 @@ func (s Applications) syncPersons(ctx context.Context, a application.Application
 				return translate(err, "application persons")
 			}
 		}
-		delete(want, r.NationalID)
+		delete(want, r.NationalIDHash)
 	}
 	if len(gone) > 0 {
 		if err := db.Where("id IN ?", gone).Delete(&personRow{}).Error; err != nil {
@@ -77,8 +92,12 @@ func (s Applications) syncPersons(ctx context.Context, a application.Application
 	id := a.ID
 	var rows []personRow
 	for _, r := range personsOf(a) {
-		if _, ok := want[r.NationalID]; ok {
+		if _, ok := want[s.hash(r.NationalID)]; ok {
 			r.ApplicationID = &id
+			r, err := s.sealPerson(r)
+			if err != nil {
+				return err
+			}
 			rows = append(rows, r)
 		}
 	}
@@ -103,7 +122,11 @@ func (s Reports) leadsOfImported(ctx context.Context, rows []legacyRow) error {
 	persons := make([]personRow, len(rows))
 	for i, r := range rows {
 		id := r.ID
-		persons[i] = personRow{LoanID: &id, NationalID: r.NationalID, Role: roleLead, Verified: true}
+		p, err := s.sealPerson(personRow{LoanID: &id, NationalID: r.clearID, Role: roleLead, Verified: true})
+		if err != nil {
+			return err
+		}
+		persons[i] = p
 	}
 	return translate(s.conn(ctx).CreateInBatches(persons, s.rowsPerStatement(5)).Error, "loan persons")
 }

@@ -3,13 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/config"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
 )
@@ -206,6 +206,7 @@ type legacyRow struct {
 	Version         int
 	Name            string
 	NationalID      string
+	NationalIDHash  string
 	Gender          string
 	KeyGroup        string
 	BorrowerType    string
@@ -230,20 +231,27 @@ type legacyRow struct {
 	MaturityDate     sqlDate
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// clearID is the number NationalID seals, for the loan's lead row.
+	clearID string
 }
 
 func (legacyRow) TableName() string { return "loans" }
 
 // legacyColumns is the number of columns of legacyRow an insert writes.
-const legacyColumns = 36
+const legacyColumns = 37
 
 // InsertLegacy implements report.Store.
 func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) error {
 	rows := make([]legacyRow, len(loans))
 	for i, l := range loans {
+		nid := crypt.NormalID(l.NationalID)
+		sealed, err := s.seal(loanNationalID, nid)
+		if err != nil {
+			return err
+		}
 		r := legacyRow{
 			Number: l.Number, ExternalRef: l.ExternalRef, Status: string(loan.Active), Version: 1, Name: l.Name,
-			NationalID: strings.ToUpper(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup, BorrowerType: l.BorrowerType,
+			NationalID: sealed, NationalIDHash: s.hash(nid), clearID: nid, Gender: "male", KeyGroup: l.KeyGroup, BorrowerType: l.BorrowerType,
 			Jobs: l.JobsCreated, JobsCreated: l.JobsCreated, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
 			TermMonths: l.TermMonths, RepaymentMethod: string(loan.InterestQuarterly), DisbursedOn: dateOf(l.DisbursedOn),
 			DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
@@ -254,7 +262,6 @@ func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) er
 		}
 		r.PrincipalFen, r.OutstandingFen, r.SubsidyCapFen = l.PrincipalFen, l.PrincipalFen, l.SubsidyCapFen
 		r.AnnualRatePPM, r.SubsidyRatePPM, r.BorrowerRatePPM = l.AnnualRatePPM, l.SubsidyRatePPM, l.BorrowerRatePPM
-		var err error
 		if r.RegimeCols, err = regimeCols(l.Regime); err != nil {
 			return apperr.Wrap(err, "legacy loan subsidy regime")
 		}
@@ -281,6 +288,11 @@ type reconciliationLineRow struct {
 
 func (reconciliationLineRow) TableName() string { return "reconciliation_lines" }
 
+// reconciliationNationalID is the sealed column of a bank line's number;
+// lines are matched to loans by bank reference, the numbers compared once
+// opened.
+const reconciliationNationalID = "reconciliation_lines.national_id"
+
 // ReplaceBankLines implements report.Store.
 func (s Reports) ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []report.BankLine, by int64, at time.Time) error {
 	db := s.conn(ctx)
@@ -292,7 +304,11 @@ func (s Reports) ReplaceBankLines(ctx context.Context, bank string, from, to tim
 	}
 	rows := make([]reconciliationLineRow, len(lines))
 	for i, l := range lines {
-		rows[i] = reconciliationLineRow{BankCode: bank, BankReference: l.BankReference, NationalID: l.NationalID, Name: l.Name,
+		nid, err := s.seal(reconciliationNationalID, l.NationalID)
+		if err != nil {
+			return err
+		}
+		rows[i] = reconciliationLineRow{BankCode: bank, BankReference: l.BankReference, NationalID: nid, Name: l.Name,
 			AmountFen: l.AmountFen, DisbursedOn: dateOf(l.DisbursedOn), RowNumber: l.Row, UploadedAt: at}
 		if by != 0 {
 			rows[i].UploadedBy = &by
@@ -352,6 +368,18 @@ func (s Reports) Reconcile(ctx context.Context, bank string, from, to time.Time)
 	}
 	out := make([]report.Pair, len(rows))
 	for i, r := range rows {
+		for _, c := range []struct {
+			v      **string
+			column string
+		}{{&r.LoanID, loanNationalID}, {&r.LineID, reconciliationNationalID}} {
+			if *c.v != nil {
+				v, err := s.open(c.column, **c.v)
+				if err != nil {
+					return nil, err
+				}
+				*c.v = &v
+			}
+		}
 		p := report.Pair{BankCode: r.BankCode}
 		if r.LoanPresent == 1 {
 			p.Loan = &report.Recorded{Number: deref(r.Number), BankReference: deref(r.LoanRef), NationalID: deref(r.LoanID),

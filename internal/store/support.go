@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"chuangdai/internal/config"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/money"
 	"chuangdai/internal/support"
 )
@@ -30,19 +31,28 @@ func timeOf(d *sqlDate) *time.Time {
 	return d.ptr()
 }
 
+// The sealed columns of the four in one; each row also carries the
+// number's hash (national_id_hash), by which it is found and counted.
+const (
+	trainingNationalID = "training_records.national_id"
+	tenancyNationalID  = "incubation_records.national_id"
+	serviceNationalID  = "service_records.national_id"
+)
+
 type trainingRow struct {
-	ID            int64 `gorm:"primaryKey"`
-	NationalID    string
-	Name          string
-	Course        string
-	Institution   string
-	StartDate     sqlDate
-	EndDate       sqlDate
-	EndYear       int
-	CertificateNo string
-	DistrictCode  string
-	CreatedBy     *int64
-	CreatedAt     time.Time
+	ID             int64 `gorm:"primaryKey"`
+	NationalID     string
+	NationalIDHash string
+	Name           string
+	Course         string
+	Institution    string
+	StartDate      sqlDate
+	EndDate        sqlDate
+	EndYear        int
+	CertificateNo  string
+	DistrictCode   string
+	CreatedBy      *int64
+	CreatedAt      time.Time
 }
 
 func (trainingRow) TableName() string { return "training_records" }
@@ -59,30 +69,32 @@ type baseRow struct {
 func (baseRow) TableName() string { return "incubation_bases" }
 
 type tenancyRow struct {
-	ID         int64 `gorm:"primaryKey"`
-	BaseID     int64
-	NationalID string
-	EntityName string
-	MoveIn     sqlDate
-	MoveOut    *sqlDate
-	MoveInYear int
-	CreatedBy  *int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ID             int64 `gorm:"primaryKey"`
+	BaseID         int64
+	NationalID     string
+	NationalIDHash string
+	EntityName     string
+	MoveIn         sqlDate
+	MoveOut        *sqlDate
+	MoveInYear     int
+	CreatedBy      *int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func (tenancyRow) TableName() string { return "incubation_records" }
 
 type serviceRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	NationalID   string
-	Kind         string
-	Date         sqlDate
-	Year         int
-	Notes        string
-	DistrictCode string
-	CreatedBy    *int64
-	CreatedAt    time.Time
+	ID             int64 `gorm:"primaryKey"`
+	NationalID     string
+	NationalIDHash string
+	Kind           string
+	Date           sqlDate
+	Year           int
+	Notes          string
+	DistrictCode   string
+	CreatedBy      *int64
+	CreatedAt      time.Time
 }
 
 func (serviceRow) TableName() string { return "service_records" }
@@ -117,17 +129,21 @@ func (s Support) Districts(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-func trainingRowOf(t support.Training) trainingRow {
+func (db *DB) trainingRowOf(t support.Training) (trainingRow, error) {
+	nid, err := db.seal(trainingNationalID, t.NationalID)
 	return trainingRow{
-		ID: t.ID, NationalID: t.NationalID, Name: t.Name, Course: t.Course, Institution: t.Institution,
+		ID: t.ID, NationalID: nid, NationalIDHash: db.hash(t.NationalID), Name: t.Name, Course: t.Course, Institution: t.Institution,
 		StartDate: dateOf(t.StartDate), EndDate: dateOf(t.EndDate), EndYear: t.EndDate.Year(),
 		CertificateNo: t.CertificateNo, DistrictCode: t.DistrictCode, CreatedBy: userRef(t.CreatedBy), CreatedAt: t.CreatedAt,
-	}
+	}, err
 }
 
 // CreateTraining implements support.Store.
 func (s Support) CreateTraining(ctx context.Context, t *support.Training) error {
-	row := trainingRowOf(*t)
+	row, err := s.trainingRowOf(*t)
+	if err != nil {
+		return err
+	}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return translate(err, "training record")
 	}
@@ -179,14 +195,17 @@ func (s Support) insertChunk(ctx context.Context, table string, columns []string
 	return int(res.RowsAffected), nil
 }
 
-var trainingColumns = []string{"national_id", "name", "course", "institution", "start_date", "end_date", "end_year", "certificate_no", "district_code", "created_by", "created_at"}
+var trainingColumns = []string{"national_id", "national_id_hash", "name", "course", "institution", "start_date", "end_date", "end_year", "certificate_no", "district_code", "created_by", "created_at"}
 
 // InsertTraining implements support.Store.
 func (s Support) InsertTraining(ctx context.Context, ts []support.Training) (int, error) {
 	rows := make([][]any, len(ts))
 	for i, t := range ts {
-		r := trainingRowOf(t)
-		rows[i] = []any{r.NationalID, r.Name, r.Course, r.Institution, r.StartDate, r.EndDate, r.EndYear, r.CertificateNo, r.DistrictCode, r.CreatedBy, r.CreatedAt}
+		r, err := s.trainingRowOf(t)
+		if err != nil {
+			return 0, err
+		}
+		rows[i] = []any{r.NationalID, r.NationalIDHash, r.Name, r.Course, r.Institution, r.StartDate, r.EndDate, r.EndYear, r.CertificateNo, r.DistrictCode, r.CreatedBy, r.CreatedAt}
 	}
 	return s.insertIgnoring(ctx, "training_records", trainingColumns, rows)
 }
@@ -227,17 +246,21 @@ func (s Support) Base(ctx context.Context, id int64) (support.Base, error) {
 	return baseOf(row), nil
 }
 
-func tenancyRowOf(t support.Tenancy) tenancyRow {
+func (db *DB) tenancyRowOf(t support.Tenancy) (tenancyRow, error) {
+	nid, err := db.seal(tenancyNationalID, t.NationalID)
 	return tenancyRow{
-		ID: t.ID, BaseID: t.BaseID, NationalID: t.NationalID, EntityName: t.EntityName,
+		ID: t.ID, BaseID: t.BaseID, NationalID: nid, NationalIDHash: db.hash(t.NationalID), EntityName: t.EntityName,
 		MoveIn: dateOf(t.MoveIn), MoveOut: dayPtr(t.MoveOut), MoveInYear: t.MoveIn.Year(),
 		CreatedBy: userRef(t.CreatedBy), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-	}
+	}, err
 }
 
 // CreateTenancy implements support.Store.
 func (s Support) CreateTenancy(ctx context.Context, t *support.Tenancy) error {
-	row := tenancyRowOf(*t)
+	row, err := s.tenancyRowOf(*t)
+	if err != nil {
+		return err
+	}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return translate(err, "incubation record")
 	}
@@ -245,14 +268,17 @@ func (s Support) CreateTenancy(ctx context.Context, t *support.Tenancy) error {
 	return nil
 }
 
-var tenancyColumns = []string{"base_id", "national_id", "entity_name", "move_in", "move_out", "move_in_year", "created_by", "created_at", "updated_at"}
+var tenancyColumns = []string{"base_id", "national_id", "national_id_hash", "entity_name", "move_in", "move_out", "move_in_year", "created_by", "created_at", "updated_at"}
 
 // InsertTenancies implements support.Store.
 func (s Support) InsertTenancies(ctx context.Context, ts []support.Tenancy) (int, error) {
 	rows := make([][]any, len(ts))
 	for i, t := range ts {
-		r := tenancyRowOf(t)
-		rows[i] = []any{r.BaseID, r.NationalID, r.EntityName, r.MoveIn, r.MoveOut, r.MoveInYear, r.CreatedBy, r.CreatedAt, r.UpdatedAt}
+		r, err := s.tenancyRowOf(t)
+		if err != nil {
+			return 0, err
+		}
+		rows[i] = []any{r.BaseID, r.NationalID, r.NationalIDHash, r.EntityName, r.MoveIn, r.MoveOut, r.MoveInYear, r.CreatedBy, r.CreatedAt, r.UpdatedAt}
 	}
 	return s.insertIgnoring(ctx, "incubation_records", tenancyColumns, rows)
 }
@@ -279,13 +305,14 @@ const tenancySelect = "incubation_records.*, incubation_bases.name AS base_name,
 	"(SELECT u.username FROM users u WHERE u.id = incubation_records.created_by) AS creator_handle, " +
 	"(SELECT u.name FROM users u WHERE u.id = incubation_records.created_by) AS creator_name"
 
-func tenancyOf(v tenancyView) support.Tenancy {
+func (db *DB) tenancyOf(v tenancyView) (support.Tenancy, error) {
+	nid, err := db.open(tenancyNationalID, v.NationalID)
 	return support.Tenancy{
-		ID: v.ID, BaseID: v.BaseID, NationalID: v.NationalID, EntityName: v.EntityName,
+		ID: v.ID, BaseID: v.BaseID, NationalID: nid, EntityName: v.EntityName,
 		MoveIn: v.MoveIn.Time, MoveOut: timeOf(v.MoveOut), CreatedBy: userOf(v.CreatedBy), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 		BaseName: v.BaseName, BaseLevel: v.BaseLevel, DistrictCode: v.DistrictCode,
 		CreatorHandle: deref(v.CreatorHandle), CreatorName: deref(v.CreatorName),
-	}
+	}, err
 }
 
 func (s Support) tenancies(ctx context.Context) *gorm.DB {
@@ -300,7 +327,7 @@ func (s Support) Tenancy(ctx context.Context, id int64) (support.Tenancy, error)
 	if db := q.Take(&v); db.Error != nil {
 		return support.Tenancy{}, translate(db.Error, fmt.Sprintf("incubation record %d", id))
 	}
-	return tenancyOf(v), nil
+	return s.tenancyOf(v)
 }
 
 // SetMoveOut implements support.Store.
@@ -312,8 +339,12 @@ func (s Support) SetMoveOut(ctx context.Context, id int64, day, at time.Time) (b
 
 // CreateService implements support.Store.
 func (s Support) CreateService(ctx context.Context, sv *support.ServiceRecord) error {
+	nid, err := s.seal(serviceNationalID, sv.NationalID)
+	if err != nil {
+		return err
+	}
 	row := serviceRow{
-		NationalID: sv.NationalID, Kind: sv.Kind, Date: dateOf(sv.Date), Year: sv.Date.Year(), Notes: sv.Notes,
+		NationalID: nid, NationalIDHash: s.hash(sv.NationalID), Kind: sv.Kind, Date: dateOf(sv.Date), Year: sv.Date.Year(), Notes: sv.Notes,
 		DistrictCode: sv.DistrictCode, CreatedBy: userRef(sv.CreatedBy), CreatedAt: sv.CreatedAt,
 	}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
@@ -370,52 +401,67 @@ const loanColumns = "l.id AS loan_id, l.number AS loan_number, l.status AS loan_
 // Records implements support.Store.
 func (s Support) Records(ctx context.Context, nationalID string) (support.Records, error) {
 	var r support.Records
+	hash := s.hash(nationalID)
 	var trows []trainingRow
-	if err := s.conn(ctx).Where("national_id = ?", nationalID).Order("end_date DESC, id DESC").Find(&trows).Error; err != nil {
+	if err := s.conn(ctx).Where("national_id_hash = ?", hash).Order("end_date DESC, id DESC").Find(&trows).Error; err != nil {
 		return r, translate(err, "training records")
 	}
 	for _, t := range trows {
+		nid, err := s.open(trainingNationalID, t.NationalID)
+		if err != nil {
+			return r, err
+		}
 		r.Training = append(r.Training, support.Training{
-			ID: t.ID, NationalID: t.NationalID, Name: t.Name, Course: t.Course, Institution: t.Institution,
+			ID: t.ID, NationalID: nid, Name: t.Name, Course: t.Course, Institution: t.Institution,
 			StartDate: t.StartDate.Time, EndDate: t.EndDate.Time, CertificateNo: t.CertificateNo, DistrictCode: t.DistrictCode,
 			CreatedBy: userOf(t.CreatedBy), CreatedAt: t.CreatedAt,
 		})
 	}
 	var tviews []tenancyView
-	if err := s.tenancies(ctx).Where("incubation_records.national_id = ?", nationalID).
+	if err := s.tenancies(ctx).Where("incubation_records.national_id_hash = ?", hash).
 		Order("incubation_records.move_in DESC, incubation_records.id DESC").Find(&tviews).Error; err != nil {
 		return r, translate(err, "incubation records")
 	}
 	for _, v := range tviews {
-		r.Tenancies = append(r.Tenancies, tenancyOf(v))
+		t, err := s.tenancyOf(v)
+		if err != nil {
+			return r, err
+		}
+		r.Tenancies = append(r.Tenancies, t)
 	}
 	var srows []serviceRow
-	if err := s.conn(ctx).Where("national_id = ?", nationalID).Order("date DESC, id DESC").Find(&srows).Error; err != nil {
+	if err := s.conn(ctx).Where("national_id_hash = ?", hash).Order("date DESC, id DESC").Find(&srows).Error; err != nil {
 		return r, translate(err, "service records")
 	}
 	for _, sv := range srows {
+		nid, err := s.open(serviceNationalID, sv.NationalID)
+		if err != nil {
+			return r, err
+		}
 		r.Services = append(r.Services, support.ServiceRecord{
-			ID: sv.ID, NationalID: sv.NationalID, Kind: sv.Kind, Date: sv.Date.Time, Notes: sv.Notes,
+			ID: sv.ID, NationalID: nid, Kind: sv.Kind, Date: sv.Date.Time, Notes: sv.Notes,
 			DistrictCode: sv.DistrictCode, CreatedBy: userOf(sv.CreatedBy), CreatedAt: sv.CreatedAt,
 		})
 	}
 	var lviews []loanView
 	if err := s.conn(ctx).Table("applications a").
-		Select("a.id, a.number, a.national_id, a.status, a.borrower_type, a.amount_fen, a.approved_amount_fen, a.district_code, a.bank_code, "+
+		Select("a.id, a.number, a.status, a.borrower_type, a.amount_fen, a.approved_amount_fen, a.district_code, a.bank_code, "+
 			"a.applicant_id AS owner_id, a.created_at, a.submitted_at, "+loanColumns).
 		Joins("LEFT JOIN loans l ON l.application_id = a.id").
-		Where("a.national_id = ?", nationalID).Order("a.created_at DESC, a.id DESC").Scan(&lviews).Error; err != nil {
+		Where("a.national_id_hash = ?", hash).Order("a.created_at DESC, a.id DESC").Scan(&lviews).Error; err != nil {
 		return r, translate(err, "applications")
 	}
 	// Loans imported from the legacy system have no application.
 	var imported []loanView
 	if err := s.conn(ctx).Table("loans l").
-		Select("l.number, l.national_id, 'disbursed' AS status, l.borrower_type, l.principal_fen AS amount_fen, l.principal_fen AS approved_amount_fen, "+
+		Select("l.number, 'disbursed' AS status, l.borrower_type, l.principal_fen AS amount_fen, l.principal_fen AS approved_amount_fen, "+
 			"l.district_code, l.bank_code, l.borrower_id AS owner_id, l.created_at, "+loanColumns).
-		Where("l.national_id = ? AND l.application_id IS NULL", nationalID).Order("l.disbursed_on DESC, l.id DESC").Scan(&imported).Error; err != nil {
+		Where("l.national_id_hash = ? AND l.application_id IS NULL", hash).Order("l.disbursed_on DESC, l.id DESC").Scan(&imported).Error; err != nil {
 		return r, translate(err, "loans")
 	}
 	for _, v := range append(lviews, imported...) {
+		// Every row is of the number asked for (by its hash).
+		v.NationalID = crypt.NormalID(nationalID)
 		r.Loans = append(r.Loans, loanOf(v))
 	}
 	return r, nil
@@ -452,10 +498,10 @@ func (s Support) Figures(ctx context.Context, year int, districts []string) (sup
 		q   *gorm.DB
 		set func(*support.DistrictFigures, int64)
 	}{
-		{s.conn(ctx).Table("training_records").Select("district_code, COUNT(DISTINCT national_id) AS n").
+		{s.conn(ctx).Table("training_records").Select("district_code, COUNT(DISTINCT national_id_hash) AS n").
 			Where("end_year = ? AND district_code IN ?", year, codes).Group("district_code"),
 			func(d *support.DistrictFigures, n int64) { d.PeopleTrained = n }},
-		{s.conn(ctx).Table("incubation_records r").Select("b.district_code AS district_code, COUNT(DISTINCT r.national_id) AS n").
+		{s.conn(ctx).Table("incubation_records r").Select("b.district_code AS district_code, COUNT(DISTINCT r.national_id_hash) AS n").
 			Joins("JOIN incubation_bases b ON b.id = r.base_id").
 			Where("r.move_in_year <= ? AND (r.move_out IS NULL OR r.move_out >= ?) AND b.district_code IN ?", year, yearStart, codes).
 			Group("b.district_code"),
@@ -486,17 +532,17 @@ func (s Support) Figures(ctx context.Context, year int, districts []string) (sup
 // training course or moved into a base by the day of the loan.
 func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, byCode map[string]*support.DistrictFigures) error {
 	type borrower struct {
-		NationalID    string
-		DistrictCode  string
-		DisbursedOn   sqlDate
-		FirstTraining *sqlDate
-		FirstMoveIn   *sqlDate
+		NationalIDHash string
+		DistrictCode   string
+		DisbursedOn    sqlDate
+		FirstTraining  *sqlDate
+		FirstMoveIn    *sqlDate
 	}
 	var rows []borrower
 	err := s.conn(ctx).Table("loans l").
-		Select(`l.national_id, l.district_code, l.disbursed_on,
-			(SELECT MIN(t.end_date) FROM training_records t WHERE t.national_id = l.national_id) AS first_training,
-			(SELECT MIN(r.move_in) FROM incubation_records r WHERE r.national_id = l.national_id) AS first_move_in`).
+		Select(`l.national_id_hash, l.district_code, l.disbursed_on,
+			(SELECT MIN(t.end_date) FROM training_records t WHERE t.national_id_hash = l.national_id_hash) AS first_training,
+			(SELECT MIN(r.move_in) FROM incubation_records r WHERE r.national_id_hash = l.national_id_hash) AS first_move_in`).
 		Where("l.disbursed_year = ? AND l.district_code IN ?", year, codes).
 		Scan(&rows).Error
 	if err != nil {
@@ -506,7 +552,7 @@ func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, 
 	seen := map[key]bool{}
 	supported := map[key]bool{}
 	for _, b := range rows {
-		k := key{b.DistrictCode, b.NationalID}
+		k := key{b.DistrictCode, b.NationalIDHash}
 		day := b.DisbursedOn.Time
 		if !seen[k] {
 			seen[k] = true
@@ -535,8 +581,8 @@ func (s Support) baseFigures(ctx context.Context, f *support.Figures, year int, 
 	var rows []baseCount
 	err := s.conn(ctx).Table("incubation_bases b").
 		Select(`b.id, b.name, b.district_code, b.level,
-			COUNT(DISTINCT r.national_id) AS tenants,
-			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM loans l WHERE l.national_id = r.national_id AND l.disbursed_year <= ?) THEN r.national_id END) AS tenants_with_loan`, year).
+			COUNT(DISTINCT r.national_id_hash) AS tenants,
+			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM loans l WHERE l.national_id_hash = r.national_id_hash AND l.disbursed_year <= ?) THEN r.national_id_hash END) AS tenants_with_loan`, year).
 		Joins("LEFT JOIN incubation_records r ON r.base_id = b.id AND r.move_in_year <= ? AND (r.move_out IS NULL OR r.move_out >= ?)", year, yearStart).
 		Where("b.district_code IN ?", codes).
 		Group("b.id, b.name, b.district_code, b.level").Order("b.district_code, b.name, b.id").

@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/user"
 )
 
@@ -19,6 +20,7 @@ type userRow struct {
 	Phone             string
 	Disabled          bool
 	NationalID        *string
+	NationalIDHash    *string
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -58,6 +60,19 @@ func nullable(s string) *string {
 	return &s
 }
 
+// sealStaffID seals a staff member's own resident ID number, NULL for none.
+func (s Users) sealStaffID(nid string) (sealed, hash *string, err error) {
+	if nid == "" {
+		return nil, nil, nil
+	}
+	v, err := s.seal("users.national_id", crypt.NormalID(nid))
+	if err != nil {
+		return nil, nil, err
+	}
+	h := s.hash(nid)
+	return &v, &h, nil
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -68,10 +83,17 @@ func deref(s *string) string {
 // CreateUser implements user.Store.
 func (s Users) CreateUser(ctx context.Context, r user.Record) (int64, error) {
 	row := userRow{
-		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name, Phone: r.Phone, NationalID: nullable(r.NationalID),
+		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name,
 		PasswordChangedAt: r.PasswordChangedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
 	}
-	err := s.InTx(ctx, func(ctx context.Context) error {
+	var err error
+	if row.Phone, err = s.seal("users.phone", r.Phone); err != nil {
+		return 0, err
+	}
+	if row.NationalID, row.NationalIDHash, err = s.sealStaffID(r.NationalID); err != nil {
+		return 0, err
+	}
+	err = s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err, "user "+r.Username)
 		}
@@ -116,9 +138,17 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	}
 	out := make([]user.Record, len(rows))
 	for i, r := range rows {
+		phone, err := s.open("users.phone", r.Phone)
+		if err != nil {
+			return nil, err
+		}
+		nid, err := s.open("users.national_id", deref(r.NationalID))
+		if err != nil {
+			return nil, err
+		}
 		out[i] = user.Record{
 			User: user.User{
-				ID: r.ID, Username: r.Username, Name: r.Name, Phone: r.Phone, Disabled: r.Disabled, NationalID: deref(r.NationalID),
+				ID: r.ID, Username: r.Username, Name: r.Name, Phone: phone, Disabled: r.Disabled, NationalID: nid,
 				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt, Identities: identities[r.ID],
 				PasswordChangedAt: r.PasswordChangedAt, PendingGrant: pending[r.ID],
 			},
@@ -254,9 +284,13 @@ func (s Users) SetPassword(ctx context.Context, id int64, hash string, at time.T
 
 // UpdateUser implements user.Store.
 func (s Users) UpdateUser(ctx context.Context, u user.User, at time.Time) error {
+	nid, hash, err := s.sealStaffID(u.NationalID)
+	if err != nil {
+		return err
+	}
 	return s.InTx(ctx, func(ctx context.Context) error {
 		res := s.conn(ctx).Model(&userRow{}).Where("id = ?", u.ID).
-			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "national_id": nullable(u.NationalID), "updated_at": at})
+			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "national_id": nid, "national_id_hash": hash, "updated_at": at})
 		if res.Error != nil {
 			return translate(res.Error, "user")
 		}
