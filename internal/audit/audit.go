@@ -31,6 +31,8 @@ type Event struct {
 	RequestID  string
 	PrevHash   string
 	Hash       string
+	// ActorName is the person's name of the actor's account (read only).
+	ActorName string
 }
 
 // GenesisHash is the previous hash of the first event.
@@ -65,6 +67,8 @@ type Store interface {
 	// transaction carried by ctx (or a new one).
 	Append(ctx context.Context, e Event) error
 	List(ctx context.Context, f Filter) ([]Event, int64, error)
+	// Actions lists the distinct actions of the trail.
+	Actions(ctx context.Context) ([]string, error)
 	// Walk calls fn for every event in id order.
 	Walk(ctx context.Context, fn func(Event) error) error
 }
@@ -73,8 +77,13 @@ type Store interface {
 type Filter struct {
 	EntityType string
 	EntityID   string
-	Offset     int
-	Limit      int
+	// Actor is the user name (any case) or the person's name of the actor.
+	Actor  string
+	Action string
+	// From and To bound the time of the events: From ≤ at < To.
+	From, To *time.Time
+	Offset   int
+	Limit    int
 }
 
 // Recorder writes events for services.
@@ -131,6 +140,26 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter) ([]Event
 		evs[i] = evs[i].Masked()
 	}
 	return evs, total, err
+}
+
+// ActionsOf lists the actions p may filter the trail by: those of Actions,
+// then any other the trail holds (named by its code).
+func (s *Service) ActionsOf(ctx context.Context, p auth.Principal) ([]ActionLabel, error) {
+	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "audit"}) {
+		return nil, apperr.Forbiddenf("only finance auditors and administrators may read the audit trail")
+	}
+	stored, err := s.store.Actions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]ActionLabel{}, Actions...)
+	for _, a := range stored {
+		if _, known := LabelOf(a); !known {
+			l, _ := LabelOf(a)
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // VerifyResult is the outcome of checking the chain.

@@ -31,3 +31,23 @@ func TestMaskJSON(t *testing.T) {
 		t.Errorf("broken document: %s", got)
 	}
 }
+
+// TestChanges: the fields that differ, by path, with application fields by
+// their own names; unchanged ones are left out.
+func TestChanges(t *testing.T) {
+	before := json.RawMessage(`{"status":"returned","version":3,"list":[],"fields":{"amount":"200000.00","partners":[{"name":"甲"}],"enterprise":{"name":"旧"}}}`)
+	after := json.RawMessage(`{"status":"returned","version":4,"fields":{"amount":"150000.00","partners":[{"name":"乙"}],"enterprise":{"name":"旧"},"purpose":"冷库","NationalID":"x","JobsPlanned":2}}`)
+	got := Changes(before, after)
+	want := []string{`amount "200000.00" "150000.00"`, `jobs_planned null 2`, `national_id null "x"`, `partners [{"name":"甲"}] [{"name":"乙"}]`, `purpose null "冷库"`, `version 3 4`}
+	if len(got) != len(want) {
+		t.Fatalf("changes %+v", got)
+	}
+	for i, c := range got {
+		if s := c.Field + " " + string(c.Before) + " " + string(c.After); s != want[i] {
+			t.Errorf("change %d = %s, want %s", i, s, want[i])
+		}
+	}
+	if c := Changes(nil, json.RawMessage(`{"name":"x"}`)); len(c) != 1 || c[0].Field != "name" || string(c[0].Before) != "null" {
+		t.Errorf("creation %+v", c)
+	}
+}

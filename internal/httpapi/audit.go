@@ -3,28 +3,91 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 )
 
 type auditEventResponse struct {
-	ID         int64           `json:"id"`
-	At         time.Time       `json:"at"`
-	ActorID    *int64          `json:"actor_id"`
-	Actor      string          `json:"actor"`
-	Action     string          `json:"action"`
-	EntityType string          `json:"entity_type"`
-	EntityID   string          `json:"entity_id"`
-	Before     json.RawMessage `json:"before"`
-	After      json.RawMessage `json:"after"`
-	RequestID  string          `json:"request_id"`
-	PrevHash   string          `json:"prev_hash"`
-	Hash       string          `json:"hash"`
+	ID          int64           `json:"id"`
+	At          time.Time       `json:"at"`
+	ActorID     *int64          `json:"actor_id"`
+	Actor       string          `json:"actor" doc:"the user name of the account that acted"`
+	ActorName   string          `json:"actor_name" doc:"the person's name of that account (its user name when it has none)"`
+	Action      string          `json:"action"`
+	ActionLabel string          `json:"action_label" doc:"the action in the reader's language"`
+	EntityType  string          `json:"entity_type"`
+	EntityID    string          `json:"entity_id"`
+	Before      json.RawMessage `json:"before"`
+	After       json.RawMessage `json:"after"`
+	Changes     []changeDTO     `json:"changes" doc:"what differs between before and after, field by field (masked like them)"`
+	Link        *string         `json:"link" doc:"the web UI route of the record, such as #/applications/12; null when it has no page"`
+	RequestID   string          `json:"request_id"`
+	PrevHash    string          `json:"prev_hash"`
+	Hash        string          `json:"hash"`
+}
+
+type changeDTO struct {
+	Field  string          `json:"field" doc:"the field's JSON name; a.b for a nested one"`
+	Before json.RawMessage `json:"before" doc:"its value before (null when absent)"`
+	After  json.RawMessage `json:"after" doc:"its value after (null when absent)"`
+}
+
+type auditActionDTO struct {
+	Action string `json:"action" doc:"the action's code, the value of the action filter"`
+	Label  string `json:"label" doc:"its name in the reader's language"`
+}
+
+func toChanges(cs []audit.Change) []changeDTO {
+	out := make([]changeDTO, len(cs))
+	for i, c := range cs {
+		out[i] = changeDTO(c)
+	}
+	return out
+}
+
+// recordLink is the web UI route of an event's record: applications and
+// their documents' application, loans and their subsidy quarters (id
+// loan/period), users.
+func recordLink(e audit.Event) *string {
+	var l string
+	switch e.EntityType {
+	case "application":
+		l = "#/applications/" + e.EntityID
+	case "loan":
+		l = "#/loans/" + e.EntityID
+	case "subsidy":
+		l = "#/loans/" + strings.SplitN(e.EntityID, "/", 2)[0]
+	case "user":
+		l = "#/users"
+	default:
+		return nil
+	}
+	return &l
+}
+
+// auditDay reads a from/to day (Beijing) of the audit filter: from is the
+// start of its day, to the start of the next.
+func auditDay(c *gin.Context, f *apperr.Fields, name string, next bool) *time.Time {
+	v := strings.TrimSpace(c.Query(name))
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, application.Shanghai)
+	if err != nil {
+		f.Add(name, "must be a date YYYY-MM-DD")
+		return nil
+	}
+	if next {
+		d = d.AddDate(0, 0, 1)
+	}
+	return &d
 }
 
 type verifyResponse struct {
@@ -40,26 +103,53 @@ func (a *api) routesAudit() {
 		Query: append([]Param{
 			{Name: "entity_type", Type: "string", Description: "such as application, loan, user"},
 			{Name: "entity_id", Type: "string", Description: "the entity's id"},
+			{Name: "actor", Type: "string", Description: "the actor's user name (any case) or person's name, whole"},
+			{Name: "action", Type: "string", Description: "one action code, such as application.approve (see GET /api/v1/audit-events/actions)"},
+			{Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (Beijing time)"},
+			{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (Beijing time), not before from"},
 		}, pageParams...), Errors: []int{401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields
 			pg := readPage(c, &f)
+			from, to := auditDay(c, &f, "from", false), auditDay(c, &f, "to", true)
+			if from != nil && to != nil && !to.After(*from) {
+				f.Add("to", "must not be before from")
+			}
 			if err := f.Err(); err != nil {
 				return err
 			}
 			evs, total, err := a.Audit.List(c.Request.Context(), p, audit.Filter{
-				EntityType: c.Query("entity_type"), EntityID: c.Query("entity_id"), Offset: pg.offset(), Limit: pg.PageSize,
+				EntityType: c.Query("entity_type"), EntityID: c.Query("entity_id"), Actor: strings.TrimSpace(c.Query("actor")),
+				Action: strings.TrimSpace(c.Query("action")), From: from, To: to, Offset: pg.offset(), Limit: pg.PageSize,
 			})
 			if err != nil {
 				return err
 			}
+			lang := language(c)
 			items := make([]auditEventResponse, len(evs))
 			for i, e := range evs {
-				items[i] = auditEventResponse{ID: e.ID, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Action: e.Action,
-					EntityType: e.EntityType, EntityID: e.EntityID, Before: e.Before, After: e.After,
+				label, _ := audit.LabelOf(e.Action)
+				items[i] = auditEventResponse{ID: e.ID, At: e.At, ActorID: e.ActorID, Actor: e.Actor, ActorName: e.ActorName,
+					Action: e.Action, ActionLabel: label.Localize(lang), EntityType: e.EntityType, EntityID: e.EntityID,
+					Before: e.Before, After: e.After, Changes: toChanges(audit.Changes(e.Before, e.After)), Link: recordLink(e),
 					RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash}
 			}
 			c.JSON(http.StatusOK, newList(items, total, pg))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/audit-events/actions", Tag: "audit", Status: 200,
+		Summary: "The actions the audit trail can be filtered by, with their names in the reader's language (finance auditor, admin)", Response: itemsResponse[auditActionDTO]{}, Errors: []int{401, 403},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			as, err := a.Audit.ActionsOf(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			lang := language(c)
+			items := make([]auditActionDTO, len(as))
+			for i, x := range as {
+				items[i] = auditActionDTO{Action: x.Action, Label: x.Localize(lang)}
+			}
+			c.JSON(http.StatusOK, itemsResponse[auditActionDTO]{Items: items})
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/audit-events/verify", Tag: "audit", Status: 200,

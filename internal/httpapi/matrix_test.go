@@ -212,6 +212,7 @@ var expectedMatrix = map[string][6]grant{
 	"POST /api/v1/documents/{id}/review":             {"none", "own", "own", "own", "none", "none"},
 	"GET /api/v1/audit-events":                       {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/audit-events/verify":                {"none", "none", "none", "none", "all", "all"},
+	"GET /api/v1/audit-events/actions":               {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/banks":                              {"all", "all", "all", "all", "all", "all"},
 	"GET /api/v1/districts":                          {"all", "all", "all", "all", "all", "all"},
 	"GET /api/v1/industries":                         {"all", "all", "all", "all", "all", "all"},
@@ -337,10 +338,11 @@ func TestEveryRouteNeedsAToken(t *testing.T) {
 // auditAdminReaches is all the audit administrator reaches (三员分立): the
 // audit trail, its verification, and their own account.
 var auditAdminReaches = map[string]grant{
-	"GET /api/v1/audit-events":        "all",
-	"GET /api/v1/audit-events/verify": "all",
-	"GET /api/v1/me":                  "all",
-	"GET /api/v1/worklist":            "all", // their own work lists: none, an empty answer
+	"GET /api/v1/audit-events":         "all",
+	"GET /api/v1/audit-events/verify":  "all",
+	"GET /api/v1/audit-events/actions": "all",
+	"GET /api/v1/me":                   "all",
+	"GET /api/v1/worklist":             "all", // their own work lists: none, an empty answer
 	// Their own inbox and SMS choice, as every account has.
 	"GET /api/v1/me/notification-settings":   "all",
 	"PUT /api/v1/me/notification-settings":   "all",

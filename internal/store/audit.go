@@ -21,6 +21,8 @@ type auditRow struct {
 	RequestID  string
 	PrevHash   string
 	Hash       string
+	// ActorName is the name of the actor's account, read with a join.
+	ActorName string `gorm:"->"`
 }
 
 func (auditRow) TableName() string { return "audit_events" }
@@ -105,19 +107,32 @@ func (db *DB) eventOf(r auditRow) (audit.Event, error) {
 
 // List implements audit.Store, newest first.
 func (s Audit) List(ctx context.Context, f audit.Filter) ([]audit.Event, int64, error) {
-	q := s.conn(ctx).Model(&auditRow{})
+	q := s.conn(ctx).Model(&auditRow{}).Joins("LEFT JOIN users ON users.id = audit_events.actor_id")
 	if f.EntityType != "" {
-		q = q.Where("entity_type = ?", f.EntityType)
+		q = q.Where("audit_events.entity_type = ?", f.EntityType)
 	}
 	if f.EntityID != "" {
-		q = q.Where("entity_id = ?", f.EntityID)
+		q = q.Where("audit_events.entity_id = ?", f.EntityID)
+	}
+	if f.Actor != "" {
+		q = q.Where("(lower(audit_events.actor) = lower(?) OR users.name = ?)", f.Actor, f.Actor)
+	}
+	if f.Action != "" {
+		q = q.Where("audit_events.action = ?", f.Action)
+	}
+	if f.From != nil {
+		q = q.Where("audit_events.at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("audit_events.at < ?", f.To.UTC())
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err, "audit events")
 	}
 	var rows []auditRow
-	if err := page(q.Order("id DESC"), f.Offset, f.Limit).Find(&rows).Error; err != nil {
+	q = q.Select("audit_events.*, COALESCE(NULLIF(users.name, ''), audit_events.actor) AS actor_name")
+	if err := page(q.Order("audit_events.id DESC"), f.Offset, f.Limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "audit events")
 	}
 	out := make([]audit.Event, len(rows))
@@ -127,8 +142,16 @@ func (s Audit) List(ctx context.Context, f audit.Filter) ([]audit.Event, int64, 
 			return nil, 0, err
 		}
 		out[i] = e
+		out[i].ActorName = r.ActorName
 	}
 	return out, total, nil
+}
+
+// Actions implements audit.Store.
+func (s Audit) Actions(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.conn(ctx).Model(&auditRow{}).Distinct("action").Order("action").Pluck("action", &out).Error
+	return out, translate(err, "audit actions")
 }
 
 // Walk implements audit.Store, in batches so memory stays flat.
