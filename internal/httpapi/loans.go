@@ -40,6 +40,8 @@ type repaymentResponse struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
+// compensationResponse is the compensation and what of each side's share
+// has come back: fund_amount − fund_recovered is what the fund still misses.
 type compensationResponse struct {
 	CompensatedOn string `json:"compensated_on"`
 	Amount        string `json:"amount"`
@@ -47,6 +49,8 @@ type compensationResponse struct {
 	FundAmount    string `json:"fund_amount"`
 	BankAmount    string `json:"bank_amount"`
 	CompensatedBy int64  `json:"compensated_by"`
+	FundRecovered string `json:"fund_recovered"`
+	BankRecovered string `json:"bank_recovered"`
 }
 
 type writeOffResponse struct {
@@ -55,7 +59,11 @@ type writeOffResponse struct {
 	Reason       string    `json:"reason"`
 	ConfirmedBy  *int64    `json:"confirmed_by"`
 	WrittenOffOn *string   `json:"written_off_on"`
-	Amount       *string   `json:"amount"`
+	// Amount is all that was written off: FundAmount the fund's
+	// unrecovered share, BankAmount the bank's.
+	Amount     *string `json:"amount"`
+	FundAmount *string `json:"fund_amount"`
+	BankAmount *string `json:"bank_amount"`
 }
 
 type loanResponse struct {
@@ -174,13 +182,14 @@ func toLoan(l loan.Loan) loanResponse {
 	}
 	if c := l.Compensation; c != nil {
 		r.Compensation = &compensationResponse{CompensatedOn: dayString(c.On), Amount: money.Format(c.Amount), FundShare: money.FormatRate(c.FundShare),
-			FundAmount: money.Format(c.Fund), BankAmount: money.Format(c.Bank), CompensatedBy: c.By}
+			FundAmount: money.Format(c.Fund), BankAmount: money.Format(c.Bank), CompensatedBy: c.By,
+			FundRecovered: money.Format(l.RecoveredFund), BankRecovered: money.Format(l.Recovered.Sub(l.RecoveredFund))}
 	}
 	if w := l.WriteOff; w != nil {
 		r.WriteOff = &writeOffResponse{ProposedBy: w.ProposedBy, ProposedAt: w.ProposedAt, Reason: w.Reason, ConfirmedBy: w.ConfirmedBy, WrittenOffOn: dayPtr(w.On)}
 		if w.On != nil {
-			amt := money.Format(w.Amount)
-			r.WriteOff.Amount = &amt
+			amt, fund, bank := money.Format(w.Amount), money.Format(w.Fund), money.Format(w.Bank)
+			r.WriteOff.Amount, r.WriteOff.FundAmount, r.WriteOff.BankAmount = &amt, &fund, &bank
 		}
 	}
 	return r
@@ -341,8 +350,12 @@ type recoveryRequest struct {
 }
 
 type recoveryResponse struct {
-	ID          int64     `json:"id"`
-	Amount      string    `json:"amount"`
+	ID     int64  `json:"id"`
+	Amount string `json:"amount"`
+	// FundAmount is the guarantee fund's share of the recovery, BankAmount
+	// the bank's: the compensation's shares.
+	FundAmount  string    `json:"fund_amount"`
+	BankAmount  string    `json:"bank_amount"`
 	RecoveredOn string    `json:"recovered_on"`
 	Note        string    `json:"note"`
 	RecordedBy  int64     `json:"recorded_by"`
@@ -350,7 +363,7 @@ type recoveryResponse struct {
 }
 
 func toRecovery(r loan.Recovery) recoveryResponse {
-	return recoveryResponse{ID: r.ID, Amount: money.Format(r.Amount), RecoveredOn: dayString(r.RecoveredOn), Note: r.Note, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
+	return recoveryResponse{ID: r.ID, Amount: money.Format(r.Amount), FundAmount: money.Format(r.Fund), BankAmount: money.Format(r.Bank), RecoveredOn: dayString(r.RecoveredOn), Note: r.Note, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
 }
 
 type recoveryEnvelope struct {
@@ -362,14 +375,21 @@ type writeOffRequest struct {
 	Reason string `json:"reason"`
 }
 
+// exposureRow is a district's (or the city's) position. compensated,
+// recovered and written_off are the guarantee fund's own figures (what it
+// paid, its share of recoveries, its unrecovered share written off), the
+// bank_ ones the bank's side of the same compensations.
 type exposureRow struct {
-	DistrictCode string `json:"district_code,omitempty"`
-	Loans        int    `json:"loans"`
-	Outstanding  string `json:"outstanding"`
-	Overdue      string `json:"overdue"`
-	Compensated  string `json:"compensated"`
-	Recovered    string `json:"recovered"`
-	WrittenOff   string `json:"written_off"`
+	DistrictCode    string `json:"district_code,omitempty"`
+	Loans           int    `json:"loans"`
+	Outstanding     string `json:"outstanding"`
+	Overdue         string `json:"overdue"`
+	Compensated     string `json:"compensated"`
+	Recovered       string `json:"recovered"`
+	WrittenOff      string `json:"written_off"`
+	BankCompensated string `json:"bank_compensated"`
+	BankRecovered   string `json:"bank_recovered"`
+	BankWrittenOff  string `json:"bank_written_off"`
 }
 
 type exposureResponse struct {
@@ -381,7 +401,8 @@ func toExposure(es []loan.Exposure) exposureResponse {
 	out := exposureResponse{Rows: []exposureRow{}}
 	row := func(e loan.Exposure) exposureRow {
 		return exposureRow{DistrictCode: e.DistrictCode, Loans: e.Loans, Outstanding: money.Format(e.Outstanding), Overdue: money.Format(e.Overdue),
-			Compensated: money.Format(e.Compensated), Recovered: money.Format(e.Recovered), WrittenOff: money.Format(e.WrittenOff)}
+			Compensated: money.Format(e.Compensated), Recovered: money.Format(e.Recovered), WrittenOff: money.Format(e.WrittenOff),
+			BankCompensated: money.Format(e.BankCompensated), BankRecovered: money.Format(e.BankRecovered), BankWrittenOff: money.Format(e.BankWrittenOff)}
 	}
 	for _, e := range es {
 		out.Rows = append(out.Rows, row(e))
@@ -703,7 +724,7 @@ func (a *api) routesLoans() {
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/exposure", Tag: "guarantee", Status: 200,
-		Summary:  "The guarantee fund's exposure per district: outstanding guaranteed principal, overdue, compensated, recovered",
+		Summary:  "The guarantee fund's exposure per district: outstanding guaranteed principal, overdue, and what the fund paid, recovered and wrote off, with the bank's side beside it",
 		Response: exposureResponse{}, Errors: []int{401, 403},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			es, err := a.Loans.Exposure(c.Request.Context(), p)

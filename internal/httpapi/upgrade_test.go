@@ -154,6 +154,7 @@ func checkReleasedRecords(t *testing.T, s *apptest.Server) {
 		}
 		byStatus[st] = jsonID(loans.Items[0]["id"])
 	}
+	checkFundShares(t, s, tok["auditor.demo"], byStatus["compensated"], byStatus["written_off"])
 
 	var docs int
 	for _, it := range apps.Items {

@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
 
@@ -173,8 +174,12 @@ type Loan struct {
 	SettledOn    *time.Time
 
 	Compensation *Compensation
-	Recovered    decimal.Decimal
-	WriteOff     *WriteOff
+	// Recovered is all that came back after the compensation; RecoveredFund
+	// the guarantee fund's share of it (see Compensation.ShareRecovery), the
+	// rest being the bank's.
+	Recovered     decimal.Decimal
+	RecoveredFund decimal.Decimal
+	WriteOff      *WriteOff
 
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -192,8 +197,49 @@ type Compensation struct {
 	By        int64
 }
 
+// NewCompensation is the fund's compensation of amount on day on with the
+// fund's share: the fund pays its share rounded half-up to the fen, the bank
+// bears the rest, so Fund + Bank = Amount.
+func NewCompensation(on time.Time, amount, share decimal.Decimal, by int64) Compensation {
+	c := Compensation{On: on, Amount: amount, FundShare: share, By: by}
+	c.Fund = c.fundShareOf(amount)
+	c.Bank = amount.Sub(c.Fund)
+	return c
+}
+
+// ShareRecovery splits a recovery of amount, recorded after before had
+// already been recovered, between the fund and the bank in the shares of
+// the compensation. The fund's share of everything recovered so far is
+// rounded half-up to the fen; the recovery's fund part is what that share
+// grows by, and the bank takes the rest of the amount. So fund + bank =
+// amount on every recovery, the fund's recovered total is always its share
+// of the recovered total rounded once, and recovering everything gives the
+// fund back exactly what it paid (Fund) and the bank exactly what it bore
+// (Bank), however the recoveries came in.
+func (c Compensation) ShareRecovery(before, amount decimal.Decimal) (fund, bank decimal.Decimal) {
+	fund = c.fundShareOf(before.Add(amount)).Sub(c.fundShareOf(before))
+	return fund, amount.Sub(fund)
+}
+
+// fundShareOf is the fund's share of recovered, rounded half-up to the fen.
+func (c Compensation) fundShareOf(recovered decimal.Decimal) decimal.Decimal {
+	return money.RoundFen(recovered.Mul(c.FundShare))
+}
+
+// Unrecovered is what of the compensation has not come back, each side's
+// own: the fund paid Fund and recovered RecoveredFund, the bank bore Bank
+// and recovered the rest of Recovered. fund + bank = Amount − Recovered.
+func (l Loan) Unrecovered() (fund, bank decimal.Decimal) {
+	if l.Compensation == nil {
+		return decimal.Zero, decimal.Zero
+	}
+	fund = l.Compensation.Fund.Sub(l.RecoveredFund)
+	return fund, l.Compensation.Amount.Sub(l.Recovered).Sub(fund)
+}
+
 // WriteOff is the proposal and, once confirmed, the write-off of what could
-// not be recovered.
+// not be recovered: Amount in all, Fund of it the guarantee fund's
+// unrecovered share and Bank the bank's.
 type WriteOff struct {
 	ProposedBy  int64
 	ProposedAt  time.Time
@@ -201,6 +247,8 @@ type WriteOff struct {
 	ConfirmedBy *int64
 	On          *time.Time
 	Amount      decimal.Decimal
+	Fund        decimal.Decimal
+	Bank        decimal.Decimal
 }
 
 // Repayment is money the borrower paid the bank.
@@ -215,11 +263,14 @@ type Repayment struct {
 	CreatedAt     time.Time
 }
 
-// Recovery is money the guarantee centre recovered after compensating.
+// Recovery is money the guarantee centre recovered after compensating:
+// Amount, shared as Fund (the guarantee fund's) and Bank (the bank's).
 type Recovery struct {
 	ID          int64
 	LoanID      int64
 	Amount      decimal.Decimal
+	Fund        decimal.Decimal
+	Bank        decimal.Decimal
 	RecoveredOn time.Time
 	Note        string
 	RecordedBy  int64

@@ -254,7 +254,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 		Principal: amount, Outstanding: amount, AnnualRate: *a.AnnualRate, SubsidyRate: subsidyRate, BorrowerRate: borrowerRate,
 		SubsidyCap: subsidyCap, Regime: regime, TermMonths: *a.ApprovedTermMonths, Method: method, DisbursedOn: on,
 		Maturity: Maturity(on, *a.ApprovedTermMonths), BankReference: ref, DisbursedBy: &by,
-		Recovered: decimal.Zero, CreatedAt: now, UpdatedAt: now,
+		Recovered: decimal.Zero, RecoveredFund: decimal.Zero, CreatedAt: now, UpdatedAt: now,
 	}, nil
 }
 
@@ -434,11 +434,14 @@ func auditView(l Loan) map[string]any {
 	}
 	if !l.Recovered.IsZero() {
 		v["recovered"] = money.Format(l.Recovered)
+		v["fund_recovered"] = money.Format(l.RecoveredFund)
 	}
 	if l.WriteOff != nil {
 		v["write_off_reason"] = l.WriteOff.Reason
 		if l.WriteOff.On != nil {
 			v["written_off"] = money.Format(l.WriteOff.Amount)
+			v["fund_written_off"] = money.Format(l.WriteOff.Fund)
+			v["bank_written_off"] = money.Format(l.WriteOff.Bank)
 		}
 	}
 	return v
@@ -694,9 +697,8 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		if agreed != nil {
 			share = *agreed
 		}
-		fund := money.RoundFen(l.Outstanding.Mul(share))
-		l.Status = to
-		l.Compensation = &Compensation{On: on, Amount: l.Outstanding, FundShare: share, Fund: fund, Bank: l.Outstanding.Sub(fund), By: p.UserID}
+		c := NewCompensation(on, l.Outstanding, share, p.UserID)
+		l.Status, l.Compensation = to, &c
 		return nil
 	})
 }
@@ -745,11 +747,13 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 		if err := f.Err(); err != nil {
 			return err
 		}
-		rec = Recovery{LoanID: l.ID, Amount: amount, RecoveredOn: on, Note: strings.TrimSpace(in.Note), RecordedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
+		fund, bank := l.Compensation.ShareRecovery(l.Recovered, amount)
+		rec = Recovery{LoanID: l.ID, Amount: amount, Fund: fund, Bank: bank, RecoveredOn: on, Note: strings.TrimSpace(in.Note),
+			RecordedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 		if rec.ID, err = s.store.AddRecovery(ctx, rec); err != nil {
 			return err
 		}
-		l.Recovered = l.Recovered.Add(amount)
+		l.Recovered, l.RecoveredFund = l.Recovered.Add(amount), l.RecoveredFund.Add(fund)
 		return nil
 	})
 	return rec, l, err
@@ -789,7 +793,9 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 		}
 		by, on := p.UserID, s.today()
 		l.Status = to
-		l.WriteOff.ConfirmedBy, l.WriteOff.On, l.WriteOff.Amount = &by, &on, l.Compensation.Amount.Sub(l.Recovered)
+		fund, bank := l.Unrecovered()
+		l.WriteOff.ConfirmedBy, l.WriteOff.On = &by, &on
+		l.WriteOff.Amount, l.WriteOff.Fund, l.WriteOff.Bank = fund.Add(bank), fund, bank
 		return nil
 	})
 }

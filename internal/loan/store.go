@@ -110,20 +110,28 @@ type Exposure struct {
 	Loans       int
 	Outstanding decimal.Decimal
 	Overdue     decimal.Decimal
-	// Compensated is what the fund paid; Recovered what came back;
-	// WrittenOff what was given up.
-	Compensated decimal.Decimal
-	Recovered   decimal.Decimal
-	WrittenOff  decimal.Decimal
+	// Compensated is what the fund paid, Recovered the fund's share of what
+	// came back and WrittenOff the fund's share given up: one basis, so
+	// Compensated − Recovered = WrittenOff once every compensated loan is
+	// written off. The Bank* figures are the bank's side of the same.
+	Compensated     decimal.Decimal
+	Recovered       decimal.Decimal
+	WrittenOff      decimal.Decimal
+	BankCompensated decimal.Decimal
+	BankRecovered   decimal.Decimal
+	BankWrittenOff  decimal.Decimal
 }
 
 // ExposureTotal adds the districts' exposures up into the city's.
 func ExposureTotal(es []Exposure) Exposure {
-	t := Exposure{Outstanding: decimal.Zero, Overdue: decimal.Zero, Compensated: decimal.Zero, Recovered: decimal.Zero, WrittenOff: decimal.Zero}
+	z := decimal.Zero
+	t := Exposure{Outstanding: z, Overdue: z, Compensated: z, Recovered: z, WrittenOff: z, BankCompensated: z, BankRecovered: z, BankWrittenOff: z}
 	for _, e := range es {
 		t.Loans += e.Loans
 		t.Outstanding, t.Overdue = t.Outstanding.Add(e.Outstanding), t.Overdue.Add(e.Overdue)
 		t.Compensated, t.Recovered, t.WrittenOff = t.Compensated.Add(e.Compensated), t.Recovered.Add(e.Recovered), t.WrittenOff.Add(e.WrittenOff)
+		t.BankCompensated, t.BankRecovered = t.BankCompensated.Add(e.BankCompensated), t.BankRecovered.Add(e.BankRecovered)
+		t.BankWrittenOff = t.BankWrittenOff.Add(e.BankWrittenOff)
 	}
 	return t
 }

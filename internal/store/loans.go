@@ -126,12 +126,14 @@ type loanRow struct {
 	BankBorneFen        *int64
 	CompensatedBy       *int64
 	RecoveredFen        int64
+	RecoveredFundFen    int64
 	WriteOffProposedBy  *int64
 	WriteOffProposedAt  *time.Time
 	WriteOffReason      *string
 	WriteOffConfirmedBy *int64
 	WrittenOffOn        sqlDate
 	WrittenOffFen       *int64
+	WrittenOffFundFen   *int64
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }
@@ -194,6 +196,8 @@ type recoveryRow struct {
 	ID             int64 `gorm:"primaryKey"`
 	LoanID         int64
 	AmountFen      int64
+	FundFen        int64
+	BankFen        int64
 	RecoveredOn    sqlDate
 	RecoveredYear  int
 	RecoveredMonth int
@@ -281,7 +285,7 @@ func (db *DB) toLoanRow(l loan.Loan) (loanRow, error) {
 	if l.Female {
 		r.Gender = "female"
 	}
-	var errs [8]error
+	var errs [9]error
 	r.PrincipalFen, errs[0] = money.ToFen(l.Principal)
 	r.OutstandingFen, errs[1] = money.ToFen(l.Outstanding)
 	r.AnnualRatePPM, errs[2] = ppm(l.AnnualRate)
@@ -290,6 +294,7 @@ func (db *DB) toLoanRow(l loan.Loan) (loanRow, error) {
 	r.SubsidyCapFen, errs[5] = money.ToFen(l.SubsidyCap)
 	r.RecoveredFen, errs[6] = money.ToFen(l.Recovered)
 	r.RegimeCols, errs[7] = regimeCols(l.Regime)
+	r.RecoveredFundFen, errs[8] = money.ToFen(l.RecoveredFund)
 	if c := l.Compensation; c != nil {
 		var e [4]error
 		r.CompensatedOn, r.CompensatedBy = dateOf(c.On), &c.By
@@ -309,11 +314,14 @@ func (db *DB) toLoanRow(l loan.Loan) (loanRow, error) {
 		r.WriteOffProposedBy, r.WriteOffProposedAt, r.WriteOffReason = &w.ProposedBy, &w.ProposedAt, &w.Reason
 		r.WriteOffConfirmedBy, r.WrittenOffOn = w.ConfirmedBy, datePtr(w.On)
 		if w.On != nil {
-			f, err := money.ToFen(w.Amount)
-			if err != nil {
-				errs[6] = err
+			var e [2]error
+			r.WrittenOffFen, e[0] = fenPtr(&w.Amount)
+			r.WrittenOffFundFen, e[1] = fenPtr(&w.Fund)
+			for _, x := range e {
+				if x != nil {
+					errs[6] = x
+				}
 			}
-			r.WrittenOffFen = &f
 		}
 	}
 	for _, err := range errs {
@@ -340,7 +348,8 @@ func (db *DB) fromLoanRow(r loanRow) (loan.Loan, error) {
 		SubsidyCap: money.FromFen(r.SubsidyCapFen), Regime: r.regime(), TermMonths: r.TermMonths, Method: loan.Method(r.RepaymentMethod),
 		DisbursedOn: r.DisbursedOn.Time, Maturity: r.MaturityDate.Time, BankReference: deref(r.BankReference), DisbursedBy: r.DisbursedBy,
 		DaysOverdue: r.DaysOverdue, OverdueSince: r.OverdueSince.ptr(), EverOverdue: r.EverOverdue, CheckedOn: r.CheckedOn.ptr(),
-		SettledOn: r.SettledOn.ptr(), Recovered: money.FromFen(r.RecoveredFen), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		SettledOn: r.SettledOn.ptr(), Recovered: money.FromFen(r.RecoveredFen), RecoveredFund: money.FromFen(r.RecoveredFundFen),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.CompensationFen != nil {
 		c := &loan.Compensation{On: r.CompensatedOn.Time, Amount: fenOf(r.CompensationFen), Fund: fenOf(r.FundPaidFen), Bank: fenOf(r.BankBorneFen)}
@@ -353,7 +362,9 @@ func (db *DB) fromLoanRow(r loanRow) (loan.Loan, error) {
 		l.Compensation = c
 	}
 	if r.WriteOffProposedBy != nil {
-		w := &loan.WriteOff{ProposedBy: *r.WriteOffProposedBy, Reason: deref(r.WriteOffReason), ConfirmedBy: r.WriteOffConfirmedBy, On: r.WrittenOffOn.ptr(), Amount: fenOf(r.WrittenOffFen)}
+		w := &loan.WriteOff{ProposedBy: *r.WriteOffProposedBy, Reason: deref(r.WriteOffReason), ConfirmedBy: r.WriteOffConfirmedBy, On: r.WrittenOffOn.ptr(),
+			Amount: fenOf(r.WrittenOffFen), Fund: fenOf(r.WrittenOffFundFen)}
+		w.Bank = w.Amount.Sub(w.Fund)
 		if r.WriteOffProposedAt != nil {
 			w.ProposedAt = r.WriteOffProposedAt.UTC()
 		}
@@ -467,7 +478,8 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 		return l, translate(err, "recoveries")
 	}
 	for _, r := range recs {
-		rec := loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
+		rec := loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), Fund: money.FromFen(r.FundFen), Bank: money.FromFen(r.BankFen),
+			RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
 		if r.RecordedBy != nil {
 			rec.RecordedBy = *r.RecordedBy
 		}
@@ -487,10 +499,10 @@ func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
 		"days_overdue": r.DaysOverdue, "overdue_since": r.OverdueSince, "ever_overdue": r.EverOverdue, "checked_on": r.CheckedOn,
 		"settled_on": r.SettledOn, "compensated_on": r.CompensatedOn, "compensation_fen": r.CompensationFen,
 		"fund_share_ppm": r.FundSharePPM, "fund_paid_fen": r.FundPaidFen, "bank_borne_fen": r.BankBorneFen,
-		"compensated_by": r.CompensatedBy, "recovered_fen": r.RecoveredFen,
+		"compensated_by": r.CompensatedBy, "recovered_fen": r.RecoveredFen, "recovered_fund_fen": r.RecoveredFundFen,
 		"write_off_proposed_by": r.WriteOffProposedBy, "write_off_proposed_at": r.WriteOffProposedAt, "write_off_reason": r.WriteOffReason,
 		"write_off_confirmed_by": r.WriteOffConfirmedBy, "written_off_on": r.WrittenOffOn, "written_off_fen": r.WrittenOffFen,
-		"updated_at": r.UpdatedAt,
+		"written_off_fund_fen": r.WrittenOffFundFen, "updated_at": r.UpdatedAt,
 	})
 	if res.Error != nil {
 		return translate(res.Error, "loan")
@@ -594,12 +606,17 @@ func (s Loans) AddRepayment(ctx context.Context, r loan.Repayment, bankCode stri
 
 // AddRecovery implements loan.Store.
 func (s Loans) AddRecovery(ctx context.Context, r loan.Recovery) (int64, error) {
-	amount, err := money.ToFen(r.Amount)
-	if err != nil {
-		return 0, apperr.Wrap(err, "recovery amount")
-	}
-	row := recoveryRow{LoanID: r.LoanID, AmountFen: amount, RecoveredOn: dateOf(r.RecoveredOn), RecoveredYear: r.RecoveredOn.Year(),
+	row := recoveryRow{LoanID: r.LoanID, RecoveredOn: dateOf(r.RecoveredOn), RecoveredYear: r.RecoveredOn.Year(),
 		RecoveredMonth: int(r.RecoveredOn.Month()), Note: r.Note, CreatedAt: r.CreatedAt}
+	var errs [3]error
+	row.AmountFen, errs[0] = money.ToFen(r.Amount)
+	row.FundFen, errs[1] = money.ToFen(r.Fund)
+	row.BankFen, errs[2] = money.ToFen(r.Bank)
+	for _, err := range errs {
+		if err != nil {
+			return 0, apperr.Wrap(err, "recovery amounts")
+		}
+	}
 	if r.RecordedBy != 0 {
 		row.RecordedBy = &r.RecordedBy
 	}
@@ -709,13 +726,16 @@ func (s Loans) SubsidyTotals(ctx context.Context, period string, scope authz.Lis
 // Exposure implements loan.Store.
 func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Exposure, error) {
 	type agg struct {
-		DistrictCode string
-		Loans        int
-		Outstanding  int64
-		Overdue      int64
-		Compensated  int64
-		Recovered    int64
-		WrittenOff   int64
+		DistrictCode    string
+		Loans           int
+		Outstanding     int64
+		Overdue         int64
+		Compensated     int64
+		Recovered       int64
+		WrittenOff      int64
+		BankCompensated int64
+		BankRecovered   int64
+		BankWrittenOff  int64
 	}
 	var rows []agg
 	q := scoped(s.conn(ctx).Model(&loanRow{}), scope, "")
@@ -724,8 +744,11 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Expo
 		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen ELSE 0 END), 0) AS outstanding,
 		COALESCE(SUM(CASE WHEN status = 'overdue' THEN outstanding_fen ELSE 0 END), 0) AS overdue,
 		COALESCE(SUM(COALESCE(fund_paid_fen, 0)), 0) AS compensated,
-		COALESCE(SUM(recovered_fen), 0) AS recovered,
-		COALESCE(SUM(COALESCE(written_off_fen, 0)), 0) AS written_off`).
+		COALESCE(SUM(recovered_fund_fen), 0) AS recovered,
+		COALESCE(SUM(COALESCE(written_off_fund_fen, 0)), 0) AS written_off,
+		COALESCE(SUM(COALESCE(bank_borne_fen, 0)), 0) AS bank_compensated,
+		COALESCE(SUM(recovered_fen - recovered_fund_fen), 0) AS bank_recovered,
+		COALESCE(SUM(COALESCE(written_off_fen - written_off_fund_fen, 0)), 0) AS bank_written_off`).
 		Group("district_code").Order("district_code").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "exposure")
@@ -733,7 +756,8 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Expo
 	out := make([]loan.Exposure, len(rows))
 	for i, r := range rows {
 		out[i] = loan.Exposure{DistrictCode: r.DistrictCode, Loans: r.Loans, Outstanding: money.FromFen(r.Outstanding), Overdue: money.FromFen(r.Overdue),
-			Compensated: money.FromFen(r.Compensated), Recovered: money.FromFen(r.Recovered), WrittenOff: money.FromFen(r.WrittenOff)}
+			Compensated: money.FromFen(r.Compensated), Recovered: money.FromFen(r.Recovered), WrittenOff: money.FromFen(r.WrittenOff),
+			BankCompensated: money.FromFen(r.BankCompensated), BankRecovered: money.FromFen(r.BankRecovered), BankWrittenOff: money.FromFen(r.BankWrittenOff)}
 	}
 	return out, nil
 }
