@@ -190,7 +190,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Applications: application.NewService(store.Applications{DB: db}, z, rec, pol),
 		AuditSv:      audit.NewService(auditStore, z),
 	}
-	a.Notifications = notify.NewService(store.Notifications{DB: db}, z, rec)
+	a.Notifications = notify.NewService(store.Notifications{DB: db}, store.Notifications{DB: db}, z, rec)
 	a.Applications.SetNotifier(a.Notifications)
 	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
 	var verifier identity.Verifier
@@ -226,6 +226,24 @@ func limits(cfg config.Config) user.Limits {
 	l.Registrations = cfg.RegistrationsPerHour
 	return l
 }
+
+// Dispatcher builds a dispatcher of the outbox's SMS with the configured
+// sender: the webhook gateway, or the log sender writing to log.
+func (a *App) Dispatcher(log *slog.Logger) *notify.Dispatcher {
+	var sender notify.Sender = notify.LogSender{Log: log}
+	if a.Config.SMSWebhookURL != "" {
+		sender = notify.Webhook{URL: a.Config.SMSWebhookURL, Secret: []byte(a.Config.SMSWebhookSecret), Client: &http.Client{Timeout: smsSendTimeout}}
+	}
+	return notify.NewDispatcher(store.Notifications{DB: a.DB}, sender, a.Audit, log, notify.DispatchConfig{
+		Interval: a.Config.NotifyInterval, Batch: 50, MaxAttempts: a.Config.SMSMaxAttempts,
+		RetryAfter: a.Config.SMSRetryAfter, MaxRetryAfter: time.Hour, SendTimeout: smsSendTimeout, Lease: time.Minute,
+	})
+}
+
+// smsSendTimeout bounds one attempt to hand an SMS to the gateway; the
+// claim's lease (a minute) outlasts it, so no other instance sends the same
+// SMS meanwhile.
+const smsSendTimeout = 10 * time.Second
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
@@ -278,6 +296,19 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		defer stop()
 		go a.runDailyJobs(jobs, hour, minute)
 	}
+	// The dispatcher stops after the requests in flight (whose changes may
+	// add to the outbox), finishing the SMS it is sending.
+	dispatching, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		a.Dispatcher(a.Log).Run(dispatching)
+	}()
+	defer func() {
+		stopDispatch()
+		<-dispatched
+	}()
 	a.Log.Info("serving", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

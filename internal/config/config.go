@@ -92,6 +92,19 @@ type Config struct {
 	// With neither set, SQLite keeps chuangdai.keys beside the database,
 	// made at the first start; PostgreSQL needs one of them.
 	DataKeyFile string `yaml:"data_key_file"`
+	// SMSWebhookURL, when set, is the SMS gateway: each SMS is posted there
+	// as JSON {"phone","template","params"}, signed with SMSWebhookSecret;
+	// empty → the log sender (the phone masked).
+	SMSWebhookURL string `yaml:"sms_webhook_url"`
+	// SMSWebhookSecret keys the HMAC-SHA256 signature of each request.
+	SMSWebhookSecret string `yaml:"sms_webhook_secret"`
+	// SMSMaxAttempts is how many times an SMS is tried before it is listed
+	// as failed; SMSRetryAfter the wait after the first failure, doubled
+	// after each further one (at most an hour).
+	SMSMaxAttempts int           `yaml:"sms_max_attempts"`
+	SMSRetryAfter  time.Duration `yaml:"sms_retry_after"`
+	// NotifyInterval is how often the dispatcher looks at the outbox.
+	NotifyInterval time.Duration `yaml:"notify_interval"`
 }
 
 // KeyFileName is the key file kept beside a SQLite database when no data
@@ -146,6 +159,9 @@ func Defaults() Config {
 		ReadHeaderTimeout:    5 * time.Second,
 		ReadTimeout:          30 * time.Second,
 		FilesDir:             "data/files",
+		SMSMaxAttempts:       8,
+		SMSRetryAfter:        30 * time.Second,
+		NotifyInterval:       5 * time.Second,
 	}
 }
 
@@ -214,6 +230,11 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CHUANGDAI_FILES_DIR", &cfg.FilesDir)
 	str("CHUANGDAI_DATA_KEYS", &cfg.DataKeys)
 	str("CHUANGDAI_DATA_KEY_FILE", &cfg.DataKeyFile)
+	str("CHUANGDAI_SMS_WEBHOOK_URL", &cfg.SMSWebhookURL)
+	str("CHUANGDAI_SMS_WEBHOOK_SECRET", &cfg.SMSWebhookSecret)
+	num("CHUANGDAI_SMS_MAX_ATTEMPTS", &cfg.SMSMaxAttempts)
+	dur("CHUANGDAI_SMS_RETRY_AFTER", &cfg.SMSRetryAfter)
+	dur("CHUANGDAI_NOTIFY_INTERVAL", &cfg.NotifyInterval)
 	if v, ok := lookup(getenv, "CHUANGDAI_TRUSTED_PROXIES"); ok {
 		cfg.TrustedProxies = splitList(v)
 	}
@@ -327,6 +348,25 @@ func (c Config) Validate() error {
 			bad("data_keys: %v", err)
 		}
 	}
+	if c.SMSWebhookURL != "" {
+		if u, err := url.Parse(c.SMSWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("sms_webhook_url %q is not an http(s) URL: write it like https://sms.example/send, or leave it empty for the log sender", MaskURL(c.SMSWebhookURL))
+		}
+		if len(c.SMSWebhookSecret) < 32 {
+			bad("sms_webhook_secret is %d characters long: the SMS gateway's requests are signed with it, use at least 32 random characters", len(c.SMSWebhookSecret))
+		}
+	} else if c.SMSWebhookSecret != "" {
+		bad("sms_webhook_secret is set without sms_webhook_url: set both, or neither")
+	}
+	if c.SMSMaxAttempts < 1 || c.SMSMaxAttempts > 50 {
+		bad("sms_max_attempts %d is out of range: use 1 to 50 (8 is the default)", c.SMSMaxAttempts)
+	}
+	if c.SMSRetryAfter < 10*time.Millisecond || c.SMSRetryAfter > time.Hour {
+		bad("sms_retry_after %s is out of range: use between 10ms and 1h (30s is the default)", c.SMSRetryAfter)
+	}
+	if c.NotifyInterval < 10*time.Millisecond || c.NotifyInterval > 10*time.Minute {
+		bad("notify_interval %s is out of range: use between 10ms and 10m (5s is the default)", c.NotifyInterval)
+	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -435,6 +475,10 @@ func (c Config) LogValue() slog.Value {
 	if c.IdentityVerifierToken != "" {
 		verifierToken = "*****"
 	}
+	smsSecret := ""
+	if c.SMSWebhookSecret != "" {
+		smsSecret = "*****"
+	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
 		slog.String("database_url", MaskURL(c.DatabaseURL)),
@@ -460,5 +504,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("files_dir", c.FilesDir),
 		slog.String("data_keys", dataKeys),
 		slog.String("data_key_file", c.DataKeyFile),
+		slog.String("sms_webhook_url", MaskURL(c.SMSWebhookURL)),
+		slog.String("sms_webhook_secret", smsSecret),
+		slog.Int("sms_max_attempts", c.SMSMaxAttempts),
+		slog.Duration("sms_retry_after", c.SMSRetryAfter),
+		slog.Duration("notify_interval", c.NotifyInterval),
 	)
 }

@@ -66,10 +66,11 @@ func TestSecretsMaskedInLogs(t *testing.T) {
 	cfg.DatabaseURL = "postgres://app:hunter2@db:5432/chuangdai"
 	cfg.MetricsToken = strings.Repeat("m3trics", 6)
 	cfg.IdentityVerifierURL, cfg.IdentityVerifierToken = "https://realname.example/check", "v3rifier-token"
+	cfg.SMSWebhookURL, cfg.SMSWebhookSecret = "https://sms.example/send", strings.Repeat("smss3cret", 4)
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", cfg)
 	out := buf.String()
-	if strings.Contains(out, "s3cret") || strings.Contains(out, "hunter2") || strings.Contains(out, "m3trics") || strings.Contains(out, "v3rifier") {
+	if strings.Contains(out, "s3cret") || strings.Contains(out, "hunter2") || strings.Contains(out, "m3trics") || strings.Contains(out, "v3rifier") || strings.Contains(out, "smss3cret") {
 		t.Fatalf("secret leaked into log: %s", out)
 	}
 	if !strings.Contains(out, "app") {

@@ -35,6 +35,25 @@ type unreadResponse struct {
 	Unread int64 `json:"unread"`
 }
 
+type failedNotificationDTO struct {
+	ID          int64      `json:"id"`
+	RecipientID int64      `json:"recipient_id"`
+	Recipient   string     `json:"recipient" doc:"the recipient's user name (the phone is never shown: fix it on the account)"`
+	Template    string     `json:"template"`
+	EntityType  string     `json:"entity_type"`
+	EntityID    string     `json:"entity_id"`
+	Attempts    int        `json:"attempts"`
+	LastError   string     `json:"last_error" doc:"what the last attempt met, such as the gateway's answer"`
+	CreatedAt   time.Time  `json:"created_at"`
+	FailedAt    *time.Time `json:"failed_at"`
+	SMSState    string     `json:"sms_state" doc:"failed; pending again after a retry"`
+}
+
+func toFailed(n notify.Notification) failedNotificationDTO {
+	return failedNotificationDTO{ID: n.ID, RecipientID: n.RecipientID, Recipient: n.Recipient, Template: n.Template, EntityType: n.EntityType,
+		EntityID: n.EntityID, Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt, FailedAt: n.DoneAt, SMSState: string(n.SMSState)}
+}
+
 type notificationSettingsDTO struct {
 	SMS *bool `json:"sms" doc:"SMS on: an entrepreneur gets an SMS for each event, an officer one daily digest; off: the in-app inbox only"`
 }
@@ -106,6 +125,42 @@ func (a *api) routesNotifications() {
 				return err
 			}
 			c.JSON(http.StatusOK, toNotification(n, c))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/notifications/failed", Tag: "notifications", Status: 200,
+		Summary:  "The SMS that could not be delivered after the last attempt, newest first (administrators)",
+		Response: listResponse[failedNotificationDTO]{}, Errors: []int{401, 403, 422},
+		Query: []Param{{"page", "integer", "page number from 1"}, {"page_size", "integer", "items per page, 1 to 200"}},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var f apperr.Fields
+			pg := readPage(c, &f)
+			if err := f.Err(); err != nil {
+				return err
+			}
+			ns, total, err := a.Notifications.Failed(c.Request.Context(), p, pg.offset(), pg.PageSize)
+			if err != nil {
+				return err
+			}
+			items := make([]failedNotificationDTO, len(ns))
+			for i, n := range ns {
+				items[i] = toFailed(n)
+			}
+			c.JSON(http.StatusOK, newList(items, total, pg))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/notifications/{id}/retry", Tag: "notifications", Status: 200,
+		Summary:  "Send a failed SMS again, from the first attempt (administrators; an audit event); one that is not failed answers 409",
+		Response: failedNotificationDTO{}, Errors: []int{401, 403, 404, 409},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "no notification with id %q")
+			if err != nil {
+				return err
+			}
+			n, err := a.Notifications.Retry(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toFailed(n))
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/me/notification-settings", Tag: "notifications", Status: 200,

@@ -128,15 +128,16 @@ type Store interface {
 
 // Service answers the inbox and settings endpoints and writes events.
 type Service struct {
-	store Store
-	authz *authz.Enforcer
-	audit *audit.Recorder
-	now   func() time.Time
+	store    Store
+	failures Failures
+	authz    *authz.Enforcer
+	audit    *audit.Recorder
+	now      func() time.Time
 }
 
 // NewService wires the notification service.
-func NewService(s Store, z *authz.Enforcer, a *audit.Recorder) *Service {
-	return &Service{store: s, authz: z, audit: a, now: time.Now}
+func NewService(s Store, f Failures, z *authz.Enforcer, a *audit.Recorder) *Service {
+	return &Service{store: s, failures: f, authz: z, audit: a, now: time.Now}
 }
 
 // Notify writes e for to in the caller's transaction. An unknown template

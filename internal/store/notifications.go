@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/config"
 	"chuangdai/internal/notify"
 )
 
@@ -223,4 +225,106 @@ func (s Notifications) SetSettings(ctx context.Context, userID int64, in notify.
 	err := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"sms", "updated_at"})}).Create(&row).Error
 	return translate(err, "notification settings")
+}
+
+// Claim implements notify.Outbox: one statement that takes the oldest due
+// rows nobody holds; on PostgreSQL rows another dispatcher is taking are
+// skipped (SKIP LOCKED), on SQLite the statement holds the write lock.
+func (s Notifications) Claim(ctx context.Context, holder string, now, until time.Time, limit int) ([]notify.Notification, error) {
+	lock := ""
+	if s.Engine == config.Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	var rows []notificationRow
+	err := s.conn(ctx).Raw(`UPDATE notifications SET sms_claimed_by = ?, sms_claimed_until = ?
+		WHERE id IN (SELECT id FROM notifications
+			WHERE sms_state = 'pending' AND sms_next_at <= ? AND (sms_claimed_until IS NULL OR sms_claimed_until < ?)
+			ORDER BY sms_next_at, id LIMIT ?`+lock+`)
+		RETURNING *`, holder, until, now, now, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "claim notifications")
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	out := make([]notify.Notification, len(rows))
+	for i, r := range rows {
+		out[i] = notificationOf(r)
+	}
+	return out, nil
+}
+
+// Settle implements notify.Outbox.
+func (s Notifications) Settle(ctx context.Context, id int64, holder string, o notify.Outcome) (bool, error) {
+	set := map[string]any{"sms_state": string(o.State), "sms_attempts": o.Attempts, "sms_last_error": o.LastError,
+		"sms_claimed_by": nil, "sms_claimed_until": nil}
+	if o.State == notify.SMSPending {
+		set["sms_next_at"] = o.Next
+	} else {
+		set["sms_done_at"] = o.At
+	}
+	res := s.conn(ctx).Model(&notificationRow{}).Where("id = ? AND sms_claimed_by = ? AND sms_state = ?", id, holder, string(notify.SMSPending)).Updates(set)
+	return res.RowsAffected == 1, translate(res.Error, "notification outcome")
+}
+
+// Release implements notify.Outbox.
+func (s Notifications) Release(ctx context.Context, holder string) error {
+	err := s.conn(ctx).Model(&notificationRow{}).Where("sms_claimed_by = ?", holder).
+		Updates(map[string]any{"sms_claimed_by": nil, "sms_claimed_until": nil}).Error
+	return translate(err, "release notifications")
+}
+
+// Phone implements notify.Outbox: the account's phone, read as the user
+// store reads it.
+func (s Notifications) Phone(ctx context.Context, userID int64) (string, error) {
+	r, err := Users(s).one(ctx, "id = ?", userID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return "", nil
+	}
+	return r.Phone, err
+}
+
+// Failed implements notify.Failures: the notifications whose SMS failed after
+// the last attempt, newest first, with the recipient's user name.
+func (s Notifications) Failed(ctx context.Context, offset, limit int) ([]notify.Notification, int64, error) {
+	q := s.conn(ctx).Model(&notificationRow{}).Where("sms_state = ?", string(notify.SMSFailed))
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "failed notifications")
+	}
+	var rows []notificationRow
+	if err := page(q.Order("sms_done_at DESC").Order("id DESC"), offset, limit).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "failed notifications")
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.RecipientID
+	}
+	var users []userRow
+	if err := s.conn(ctx).Select("id", "username").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, 0, translate(err, "recipients")
+	}
+	names := map[int64]string{}
+	for _, u := range users {
+		names[u.ID] = u.Username
+	}
+	out := make([]notify.Notification, len(rows))
+	for i, r := range rows {
+		out[i] = notificationOf(r)
+		out[i].Recipient = names[r.RecipientID]
+	}
+	return out, total, nil
+}
+
+// Retry implements notify.Failures: a failed SMS is pending again, its
+// attempts counted afresh.
+func (s Notifications) Retry(ctx context.Context, id int64, now time.Time) (notify.Notification, bool, error) {
+	var row notificationRow
+	res := s.conn(ctx).Model(&notificationRow{}).Where("id = ? AND sms_state = ?", id, string(notify.SMSFailed)).
+		Updates(map[string]any{"sms_state": string(notify.SMSPending), "sms_attempts": 0, "sms_next_at": now, "sms_done_at": nil})
+	if res.Error != nil {
+		return notify.Notification{}, false, translate(res.Error, "retry notification")
+	}
+	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return notify.Notification{}, false, translate(err, "notification")
+	}
+	return notificationOf(row), res.RowsAffected == 1, nil
 }
