@@ -190,7 +190,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Applications: application.NewService(store.Applications{DB: db}, z, rec, pol),
 		AuditSv:      audit.NewService(auditStore, z),
 	}
-	a.Notifications = notify.NewService(store.Notifications{DB: db}, store.Notifications{DB: db}, z, rec)
+	a.Notifications = notify.NewService(store.Notifications{DB: db}, store.Notifications{DB: db}, store.Notifications{DB: db}, z, rec)
 	a.Applications.SetNotifier(a.Notifications)
 	a.Support = support.NewService(store.Support{DB: db}, z, rec, pol, support.FromApplications(a.Applications))
 	var verifier identity.Verifier
@@ -199,6 +199,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}
 	a.Identity = identity.NewService(store.Identities{DB: db}, verifier, z, rec)
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
+	a.Loans.SetNotifier(a.Notifications)
 	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)
 	a.Files = documentFiles(cfg, db)
 	a.Documents = document.NewService(store.Documents{DB: db}, a.Files, a.Applications, z, rec, pol)

@@ -44,20 +44,31 @@ func (a *App) runDailyJobs(ctx context.Context, hour, minute int) {
 type DailyResult struct {
 	loan.DailyResult
 	SessionsPurged int64
+	// DeadlinesTold counts the applications whose stage must be decided
+	// tomorrow (their officers were told); Digests the officers' digests.
+	DeadlinesTold, Digests int
 }
 
-// RunDaily is the daily job for day: overdue marking and the purge of old
-// idempotency keys (loans), then of ended sessions and sign-in throttles.
+// RunDaily is the daily job for day: overdue marking, repayment reminders
+// and the purge of old idempotency keys (loans), then of ended sessions and
+// sign-in throttles, the officers' stage deadlines of tomorrow and their
+// daily digests. Each part is safe to run again the same day.
 func (a *App) RunDaily(ctx context.Context, day time.Time) (DailyResult, error) {
 	res, err := a.Loans.RunDaily(ctx, day)
+	out := DailyResult{DailyResult: res}
 	if err != nil || res.AlreadyRunning {
-		return DailyResult{DailyResult: res}, err
+		return out, err
 	}
-	n, err := a.Users.Purge(ctx)
-	if err != nil {
-		return DailyResult{DailyResult: res}, err
+	if out.SessionsPurged, err = a.Users.Purge(ctx); err != nil {
+		return out, err
 	}
-	return DailyResult{DailyResult: res, SessionsPurged: n}, a.DB.JobDone(ctx, dailyJob, res.Date)
+	if out.DeadlinesTold, err = a.Applications.TellDeadlines(ctx, res.Date); err != nil {
+		return out, err
+	}
+	if out.Digests, err = a.Notifications.Digest(ctx, res.Date); err != nil {
+		return out, err
+	}
+	return out, a.DB.JobDone(ctx, dailyJob, res.Date)
 }
 
 // dailyJob names the daily job's lease (loan.Service.RunDaily takes it).
@@ -79,7 +90,7 @@ func (a *App) runDailyOnce(ctx context.Context) (again bool) {
 	default:
 		a.Log.Info("daily job done", "day", day.Format(time.DateOnly), "checked", res.Checked,
 			"became_overdue", res.BecameOverdue, "cured", res.Cured, "overdue", res.Overdue, "keys_purged", res.KeysPurged,
-			"sessions_purged", res.SessionsPurged)
+			"sessions_purged", res.SessionsPurged, "deadlines_told", res.DeadlinesTold, "digests", res.Digests)
 	}
 	return again
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/notify"
 )
@@ -119,4 +120,41 @@ func (s *Service) missingLabels(a Application, missing []string, now time.Time) 
 		zs, es = append(zs, l[0]), append(es, l[1])
 	}
 	return strings.Join(zs, "、"), strings.Join(es, ", ")
+}
+
+// TellDeadlines tells the officers of each stage whose applications must
+// be decided by tomorrow (the daily job of day), once per application and
+// stage; their SMS wait for the morning. It returns how many it told.
+func (s *Service) TellDeadlines(ctx context.Context, day time.Time) (int, error) {
+	if s.notifier == nil {
+		return 0, nil
+	}
+	tomorrow := day.AddDate(0, 0, 1)
+	f := Filter{Statuses: []Status{EligibilityReview, GuaranteeReview, BankReview}}
+	told := 0
+	const batch = 500
+	for offset := 0; ; offset += batch {
+		as, _, err := s.store.List(ctx, f, authz.ListScope{All: true}, offset, batch)
+		if err != nil {
+			return told, err
+		}
+		for _, a := range as {
+			deadline, _, ok := a.Deadline(s.policy, s.now())
+			if !ok || !Day(deadline).Equal(tomorrow) {
+				continue
+			}
+			officers, _ := StageOfficers(a, a.Status)
+			e := notify.Event{Key: "deadline:" + strconv.FormatInt(a.ID, 10) + ":v" + strconv.Itoa(a.Version), Template: "stage.deadline",
+				Params: map[string]string{"number": a.Number, "stage": string(a.Status), "stage_label": msg.Label("status", a.Status).Localize(msg.ZH),
+					"deadline": tomorrow.Format(time.DateOnly)},
+				EntityType: Kind, EntityID: strconv.FormatInt(a.ID, 10), NotBefore: notify.Morning(day)}
+			if err := s.notifier.Notify(ctx, e, officers); err != nil {
+				return told, err
+			}
+			told++
+		}
+		if len(as) < batch {
+			return told, nil
+		}
+	}
 }

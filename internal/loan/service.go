@@ -27,6 +27,8 @@ type Service struct {
 	audit  *audit.Recorder
 	policy *policy.Policy
 	now    func() time.Time
+	// notifier tells borrowers and officers of loan events (SetNotifier).
+	notifier application.Notifier
 }
 
 // NewService wires the loan service.
@@ -200,6 +202,9 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 			return err
 		}
 		if err := s.audit.Record(ctx, p, "loan.disburse", Kind, strconv.FormatInt(l.ID, 10), nil, auditView(l)); err != nil {
+			return err
+		}
+		if err := s.tell(ctx, l, "disbursed", "loan.disbursed", map[string]string{"amount": money.Format(l.Principal), "date": l.DisbursedOn.Format(time.DateOnly)}, time.Time{}); err != nil {
 			return err
 		}
 		out, err = s.store.Get(ctx, l.ID, false)
@@ -644,6 +649,9 @@ func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, per
 		if err := s.audit.Record(ctx, p, action, "subsidy", claimEntity(l.ID, period), before, claimView(c)); err != nil {
 			return err
 		}
+		if err := s.tellClaim(ctx, l, c, action); err != nil {
+			return err
+		}
 		out = SubsidyItem{Period: Period{Period: c.Period, Start: c.Start, End: c.End, Days: c.Days,
 			Split: Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}}, Status: c.Status, Reason: c.Reason}
 		return nil
@@ -699,7 +707,7 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		}
 		c := NewCompensation(on, l.Outstanding, share, p.UserID)
 		l.Status, l.Compensation = to, &c
-		return nil
+		return s.tell(ctx, *l, "compensated", "loan.compensated", map[string]string{"amount": money.Format(c.Fund), "date": on.Format(time.DateOnly)}, time.Time{}, bankOfficers(*l))
 	})
 }
 
@@ -887,6 +895,9 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 			if over {
 				next.DaysOverdue, next.OverdueSince, next.Status = days, &since, Overdue
 				res.Overdue++
+			}
+			if err := s.tellDaily(ctx, next, res.Date, l.Status == Active && next.Status == Overdue); err != nil {
+				return err
 			}
 			if next.Status == l.Status && next.DaysOverdue == l.DaysOverdue && sameDay(next.OverdueSince, l.OverdueSince) &&
 				next.EverOverdue == l.EverOverdue && sameDay(next.CheckedOn, l.CheckedOn) {

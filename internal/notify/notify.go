@@ -29,7 +29,17 @@ type Event struct {
 	Params     map[string]string
 	EntityType string
 	EntityID   string
+	// NotBefore, when set, holds the SMS until then (the daily job's
+	// messages wait for the morning).
+	NotBefore time.Time
 }
+
+// Morning is when the SMS of day's daily job are sent: 08:30 Beijing time.
+func Morning(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 8, 30, 0, 0, shanghai).UTC()
+}
+
+var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // Mode is how a recipient hears of an event by SMS.
 type Mode int
@@ -126,18 +136,32 @@ type Store interface {
 	SetSettings(ctx context.Context, userID int64, s Settings, now time.Time) error
 }
 
+// Digests makes the officers' daily digests.
+type Digests interface {
+	// Digest makes, for each user with items waiting for the digest, one
+	// SMS of day sent not before notBefore, and returns how many it made.
+	Digest(ctx context.Context, day, notBefore, now time.Time) (int, error)
+}
+
 // Service answers the inbox and settings endpoints and writes events.
 type Service struct {
 	store    Store
 	failures Failures
+	digests  Digests
 	authz    *authz.Enforcer
 	audit    *audit.Recorder
 	now      func() time.Time
 }
 
 // NewService wires the notification service.
-func NewService(s Store, f Failures, z *authz.Enforcer, a *audit.Recorder) *Service {
-	return &Service{store: s, failures: f, authz: z, audit: a, now: time.Now}
+func NewService(s Store, f Failures, d Digests, z *authz.Enforcer, a *audit.Recorder) *Service {
+	return &Service{store: s, failures: f, digests: d, authz: z, audit: a, now: time.Now}
+}
+
+// Digest makes the officers' digests of day (the daily job), each one SMS
+// counting the items since the last digest, sent in the morning.
+func (s *Service) Digest(ctx context.Context, day time.Time) (int, error) {
+	return s.digests.Digest(ctx, day, Morning(day), s.now().UTC().Truncate(time.Microsecond))
 }
 
 // Notify writes e for to in the caller's transaction. An unknown template

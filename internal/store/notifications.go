@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -151,7 +152,11 @@ func (s Notifications) Enqueue(ctx context.Context, e notify.Event, to []notify.
 			case r.mode == notify.Digest:
 				row.SMSState = string(notify.SMSDigest)
 			default:
-				row.SMSState, row.SMSNextAt = string(notify.SMSPending), &now
+				at := now
+				if e.NotBefore.After(now) {
+					at = e.NotBefore.UTC()
+				}
+				row.SMSState, row.SMSNextAt = string(notify.SMSPending), &at
 			}
 			if err := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 				return translate(err, "notification")
@@ -328,3 +333,62 @@ func (s Notifications) Retry(ctx context.Context, id int64, now time.Time) (noti
 	}
 	return notificationOf(row), res.RowsAffected == 1, nil
 }
+
+// digestCount is one officer's undigested items.
+type digestCount struct {
+	RecipientID int64
+	Items       int
+	Last        int64
+}
+
+// Digest implements notify.Digests: for each user with items waiting for
+// the digest, one SMS-only notification of day (sent at notBefore) counting
+// them, and the items marked digested, in one transaction per user. A
+// second run of the same day adds nothing: the items that arrived since
+// wait for the next day's digest.
+func (s Notifications) Digest(ctx context.Context, day time.Time, notBefore, now time.Time) (int, error) {
+	var counts []digestCount
+	err := s.conn(ctx).Model(&notificationRow{}).Select("recipient_id, COUNT(*) AS items, MAX(id) AS last").
+		Where("sms_state = ?", string(notify.SMSDigest)).Group("recipient_id").Order("recipient_id").Scan(&counts).Error
+	if err != nil {
+		return 0, translate(err, "digest")
+	}
+	date := day.Format(time.DateOnly)
+	made := 0
+	for _, c := range counts {
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			set, err := s.Settings(ctx, c.RecipientID)
+			if err != nil {
+				return err
+			}
+			mark := string(notify.SMSDigested)
+			if !set.SMS {
+				mark = string(notify.SMSOff)
+			} else {
+				at := now
+				if notBefore.After(now) {
+					at = notBefore
+				}
+				row := notificationRow{EventKey: "digest:" + date, RecipientID: c.RecipientID, Template: "digest",
+					Params: `{"count":"` + itoa(c.Items) + `","date":"` + date + `"}`, InApp: false, CreatedAt: now,
+					SMSState: string(notify.SMSPending), SMSNextAt: &at}
+				res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+				if res.Error != nil {
+					return translate(res.Error, "digest")
+				}
+				if res.RowsAffected == 0 {
+					return nil
+				}
+				made++
+			}
+			return translate(s.conn(ctx).Model(&notificationRow{}).Where("recipient_id = ? AND sms_state = ? AND id <= ?", c.RecipientID, string(notify.SMSDigest), c.Last).
+				Update("sms_state", mark).Error, "digest")
+		})
+		if err != nil {
+			return made, err
+		}
+	}
+	return made, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
