@@ -4,6 +4,7 @@
 package application
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -191,7 +192,9 @@ type HistoryEntry struct {
 	ActorID *int64
 	Actor   string
 	// ActorName is the name of the actor's account (read, never written).
-	ActorName  string
+	ActorName string
+	// Changes are the fields an edit changed (personal data masked).
+	Changes    []FieldChange
 	Action     Action
 	FromStatus Status // empty for the creation
 	ToStatus   Status
@@ -199,6 +202,13 @@ type HistoryEntry struct {
 	// MissingDocuments are the document kinds a return or rejection named
 	// as missing (一次性告知: the whole list at once).
 	MissingDocuments []string
+}
+
+// FieldChange is one field an edit changed, with its JSON values.
+type FieldChange struct {
+	Field  string          `json:"field"`
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
 }
 
 // Action is what moves an application.
@@ -213,6 +223,9 @@ const (
 	ActReject   Action = "reject"
 	ActWithdraw Action = "withdraw"
 	ActDisburse Action = "disburse"
+	// ActEdit is an edit of a returned application, kept in its history
+	// with the fields it changed; it moves nothing.
+	ActEdit Action = "edit"
 )
 
 // Decisions are the actions a reviewer can take.

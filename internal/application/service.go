@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -478,6 +479,15 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 		if err := s.store.Update(ctx, a, old); err != nil {
 			return err
 		}
+		if a.Status == Returned {
+			h := entry(p, now, ActEdit, Returned, Returned, "")
+			if h.Changes, err = changes(before, fields); err != nil {
+				return err
+			}
+			if err := s.store.AddHistory(ctx, a.ID, h); err != nil {
+				return err
+			}
+		}
 		return s.audit.Record(ctx, p, "application.update", Kind, strconv.FormatInt(a.ID, 10),
 			auditView{Number: a.Number, Status: a.Status, Version: old, Fields: &before},
 			auditView{Number: a.Number, Status: a.Status, Version: a.Version, Fields: &fields})
@@ -785,6 +795,28 @@ func entry(p auth.Principal, at time.Time, act Action, from, to Status, comment 
 		h.ActorID = &id
 	}
 	return h
+}
+
+// changes lists the fields an edit changed, as the audit trail shows them:
+// JSON names, personal data masked; the birth date and sex follow from the
+// resident ID number and are left out.
+func changes(before, after Fields) ([]FieldChange, error) {
+	b, err := json.Marshal(before)
+	if err != nil {
+		return nil, err
+	}
+	a, err := json.Marshal(after)
+	if err != nil {
+		return nil, err
+	}
+	ev := audit.Event{Before: b, After: a}.Masked()
+	var out []FieldChange
+	for _, c := range audit.Changes(ev.Before, ev.After) {
+		if c.Field != "birth_date" && c.Field != "female" {
+			out = append(out, FieldChange(c))
+		}
+	}
+	return out, nil
 }
 
 // auditView is what the audit trail keeps of an application change.

@@ -119,6 +119,8 @@ type historyDTO struct {
 	Comment    string    `json:"comment"`
 	// MissingDocuments are the kinds a return or rejection named.
 	MissingDocuments []string `json:"missing_documents"`
+	// Changes are the fields an edit after a return changed.
+	Changes []changeDTO `json:"changes" doc:"for an edit after a return (action edit): the fields it changed, personal data masked"`
 }
 
 type stageDTO struct {
@@ -314,7 +316,10 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		for i, h := range a.History {
 			r.History[i] = historyDTO{At: h.At, Actor: h.Actor, ActorName: h.ActorName, ActorID: h.ActorID, Action: string(h.Action),
 				FromStatus: nullableStatus(h.FromStatus), ToStatus: string(h.ToStatus), Comment: h.Comment,
-				MissingDocuments: append([]string{}, h.MissingDocuments...)}
+				MissingDocuments: append([]string{}, h.MissingDocuments...), Changes: []changeDTO{}}
+			for _, ch := range h.Changes {
+				r.History[i].Changes = append(r.History[i].Changes, changeDTO(ch))
+			}
 		}
 	}
 	for _, st := range v.Stages {

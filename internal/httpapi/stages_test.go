@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"chuangdai/internal/apptest"
@@ -114,5 +116,47 @@ func TestApplicationStagesAndNames(t *testing.T) {
 	list := s.Do("GET", "/api/v1/applications", c.owner, nil).Want(200).JSON()
 	if _, ok := list["items"].([]any)[0].(map[string]any)["stages"]; ok {
 		t.Error("a list item carries stages")
+	}
+}
+
+// TestEditsAfterAReturnInTheHistory: an edit of a returned application is an
+// entry of its history, by name, with the fields it changed (resident ID
+// numbers masked); edits of a draft before its first submission are not.
+func TestEditsAfterAReturnInTheHistory(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	id := c.at(t, "draft", nil)
+	s.Do("PATCH", path(id, ""), c.owner, map[string]any{"purpose": "设备"}).Want(200)
+	s.Do("POST", path(id, "/submit"), c.owner, nil).Want(200)
+	s.Do("POST", path(id, "/decisions"), c.hrss, map[string]any{"decision": "return", "comment": "金额过高"}).Want(200)
+	s.Do("PATCH", path(id, ""), c.owner, map[string]any{"amount": "150000.00", "national_id": c.nextID()}).Want(200)
+	var a struct {
+		History []struct {
+			Action    string
+			ActorName string `json:"actor_name"`
+			Changes   []struct {
+				Field         string
+				Before, After any
+			}
+		}
+	}
+	s.Do("GET", path(id, ""), c.hrss, nil).Want(200).Decode(&a)
+	var actions []string
+	for _, h := range a.History {
+		actions = append(actions, h.Action)
+	}
+	if len(actions) != 4 || actions[0] != "create" || actions[1] != "submit" || actions[2] != "return" || actions[3] != "edit" {
+		t.Fatalf("history %v", actions)
+	}
+	edit := a.History[3]
+	if edit.ActorName != "owner" {
+		t.Errorf("edit by %q", edit.ActorName)
+	}
+	got := map[string]string{}
+	for _, ch := range edit.Changes {
+		got[ch.Field] = fmt.Sprint(ch.Before) + " → " + fmt.Sprint(ch.After)
+	}
+	if len(got) != 2 || got["amount"] != "200000 → 150000" || !strings.Contains(got["national_id"], "********") || strings.Contains(got["national_id"], "19900101") {
+		t.Errorf("edit changes %v", got)
 	}
 }

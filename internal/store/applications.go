@@ -85,6 +85,8 @@ type applicationHistoryRow struct {
 	Comment       string
 	// MissingDocuments is a JSON array of kinds, or NULL.
 	MissingDocuments *string
+	// Changes is a JSON array of the fields an edit changed, or NULL.
+	Changes *string
 	// ActorName is the name of the actor's account (its user name when it
 	// has none), read with a join.
 	ActorName string `gorm:"->"`
@@ -399,7 +401,7 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 		a.History = append(a.History, application.HistoryEntry{
 			At: h.At, ActorID: h.ActorID, Actor: h.Actor, ActorName: h.ActorName, Action: application.Action(h.Action),
 			FromStatus: application.Status(deref(h.FromStatus)), ToStatus: application.Status(h.ToStatus), Comment: h.Comment,
-			MissingDocuments: kindsOf(h.MissingDocuments),
+			MissingDocuments: kindsOf(h.MissingDocuments), Changes: changesOf(h.Changes),
 		})
 	}
 	return a, nil
@@ -452,7 +454,23 @@ func (s Applications) AddHistory(ctx context.Context, applicationID int64, h app
 		}
 		row.MissingDocuments = nullable(string(b))
 	}
+	if len(h.Changes) > 0 {
+		b, err := json.Marshal(h.Changes)
+		if err != nil {
+			return apperr.Wrap(err, "history changes")
+		}
+		row.Changes = nullable(string(b))
+	}
 	return translate(s.conn(ctx).Create(&row).Error, "application history")
+}
+
+// changesOf reads the changes of a history row.
+func changesOf(s *string) []application.FieldChange {
+	var out []application.FieldChange
+	if s != nil {
+		_ = json.Unmarshal([]byte(*s), &out)
+	}
+	return out
 }
 
 // kindsOf reads the missing documents of a history row.
