@@ -452,7 +452,8 @@ func TestApplicationReturnEditResubmit(t *testing.T) {
 	decide(c.bank, map[string]any{"decision": "approve"}).WantProblem(409, "application.invalid_state")
 	hist := final["history"].([]any)
 	last := hist[len(hist)-1].(map[string]any)
-	if len(hist) != 7 || last["action"] != "reject" || last["comment"] != "the lease is forged" || last["actor"] != "guar" {
+	// Seven transitions, and the four edits after the return.
+	if len(hist) != 11 || last["action"] != "reject" || last["comment"] != "the lease is forged" || last["actor"] != "guar" {
 		t.Errorf("history %v", hist)
 	}
 }
