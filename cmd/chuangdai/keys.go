@@ -1,23 +1,28 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
+	"chuangdai/internal/app"
 	"chuangdai/internal/config"
 	"chuangdai/internal/crypt"
 )
 
-const keysUsage = "usage: chuangdai keys new"
+const keysUsage = "usage: chuangdai keys new | chuangdai keys rotate"
 
-func keysCmd(cfg config.Config, args []string, stdout io.Writer) error {
+func keysCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(keysUsage)
 	}
 	switch args[0] {
 	case "new":
 		return keysNew(cfg, stdout)
+	case "rotate":
+		return keysRotate(ctx, cfg, log, stdout)
 	}
 	return errors.New(keysUsage)
 }
@@ -79,4 +84,21 @@ func ringText(keys []crypt.Key) string {
 		s += fmt.Sprintf("%d:…", k.ID)
 	}
 	return s
+}
+
+// keysRotate re-encrypts everything under the newest configured key.
+func keysRotate(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.DB.Reseal(ctx, log)
+	if err != nil {
+		return fmt.Errorf("keys rotate (run it again to go on): %w", err)
+	}
+	newest := a.DB.Keys().Newest()
+	fmt.Fprintf(stdout, "%d values re-encrypted; everything is under data key %d (fingerprint %s): the older keys may now leave the configuration\n",
+		n, newest, a.DB.Keys().Fingerprint(newest))
+	return nil
 }

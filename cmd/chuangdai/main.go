@@ -39,6 +39,7 @@ Usage:
                                     mark overdue loans as of the day (default today); safe to re-run
   chuangdai keys new                add a data key (the newest seals from the next start): to the key
                                     file, or printed for CHUANGDAI_DATA_KEYS
+  chuangdai keys rotate             re-encrypt every value under the newest data key (resumable)
   chuangdai openapi                 print the OpenAPI document the server serves at /api/openapi.json
 
 Configuration comes from CHUANGDAI_* environment variables and an optional
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "jobs":
 		return jobs(ctx, cfg, log, args, stdout)
 	case "keys":
-		return keysCmd(cfg, args, stdout)
+		return keysCmd(ctx, cfg, log, args, stdout)
 	case "openapi":
 		_, err := stdout.Write(httpapi.Document())
 		return err

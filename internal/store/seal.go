@@ -164,3 +164,61 @@ func (db *DB) convert(ctx context.Context, t sealedTable, where string, fn func(
 
 // quoted is a column name quoted for both engines ("before" is a keyword).
 func quoted(name string) string { return `"` + name + `"` }
+
+// Reseal re-encrypts under the ring's newest key every value sealed under
+// an older one, and the lookup key last; hashes do not change (the lookup
+// key stays the same). It works in batches of sealBatch rows, so a run cut
+// off goes on where it stopped when started again. Once it has finished,
+// data_key_ids names the newest key only, and the older keys may leave the
+// configuration. It returns how many values it re-encrypted.
+func (db *DB) Reseal(ctx context.Context, log *slog.Logger) (int, error) {
+	newest := db.keys.Newest()
+	prefix := fmt.Sprintf("v%d:", newest)
+	total := 0
+	for _, t := range sealedTables {
+		var conds []string
+		for _, c := range t.columns {
+			conds = append(conds, fmt.Sprintf("(%[1]s LIKE 'v%%:%%' AND %[1]s NOT LIKE '%[2]s%%')", quoted(c.name), prefix))
+		}
+		n, err := db.convert(ctx, t, strings.Join(conds, " OR "), func(column, v string) (string, bool, error) {
+			if id, sealed := crypt.KeyOf(v); !sealed || id == newest {
+				return v, false, nil
+			}
+			clear, err := db.keys.Open(column, v)
+			if err != nil {
+				return "", false, err
+			}
+			s, err := db.keys.Seal(column, clear)
+			return s, true, err
+		})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("re-encrypt %s: %w", t.table, err)
+		}
+		if n > 0 {
+			log.Info("personal data re-encrypted", "table", t.table, "rows", n, "key", newest)
+		}
+	}
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		const column = "settings." + lookupKeySetting
+		var row settingRow
+		if err := db.conn(ctx).Where("key = ?", lookupKeySetting).Take(&row).Error; err != nil {
+			return err
+		}
+		if id, _ := crypt.KeyOf(row.Value); id != newest {
+			clear, err := db.keys.Open(column, row.Value)
+			if err != nil {
+				return err
+			}
+			sealed, err := db.keys.Seal(column, clear)
+			if err != nil {
+				return err
+			}
+			if err := db.conn(ctx).Model(&settingRow{}).Where("key = ?", lookupKeySetting).Update("value", sealed).Error; err != nil {
+				return err
+			}
+		}
+		return db.setKeyIDs(ctx, []int{newest})
+	})
+	return total, translate(err, "data keys")
+}
