@@ -257,7 +257,7 @@ func setUpKillWorld(t *testing.T, p *proc, admin string, owners int) killWorld {
 		_, app := p.do("POST", "/api/v1/applications", tok, map[string]any{
 			"borrower_type": "individual", "name": "张伟", "national_id": id, "phone": "13800138000",
 			"key_group": "returning_migrant_worker", "district_code": "411282", "bank_code": "ICBC-SMX",
-			"amount": "100000.00", "term_months": 24, "business_name": "小店", "jobs_planned": 1,
+			"amount": "100000.00", "term_months": 24, "business_name": "小店", "jobs_planned": 1, "not_employed": true,
 		})
 		appID := fmt.Sprint(app["id"])
 		mustDo("POST", "/api/v1/applications/"+appID+"/submit", tok, nil, 200)

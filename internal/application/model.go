@@ -88,6 +88,9 @@ type Partner struct {
 	Name       string `json:"name"`
 	NationalID string `json:"national_id"`
 	KeyGroup   string `json:"key_group"`
+	// NotEmployed is the partner's declaration of not being employed by an
+	// organisation; nil on applications written before it was asked.
+	NotEmployed *bool `json:"not_employed,omitempty"`
 }
 
 // Firm is the small or micro enterprise that borrows.
@@ -124,6 +127,10 @@ type Fields struct {
 	Enterprise   *Firm
 	OtherLoans   []OtherLoan
 	Flags
+	// NotEmployed is the applicant's declaration of not being employed by
+	// an organisation (机关、事业单位、企业等在职人员 are not eligible as
+	// individuals); nil on applications written before it was asked.
+	NotEmployed *bool
 	// BirthDate and Female come from NationalID.
 	BirthDate time.Time
 	Female    bool

@@ -36,6 +36,9 @@ type Input struct {
 	Enterprise   *FirmInput
 	OtherLoans   []OtherLoanInput
 	Flags
+	// NotEmployed declares that the applicant is not employed by an
+	// organisation; nil when not sent.
+	NotEmployed *bool
 }
 
 // FirmInput is the enterprise part of an application.
@@ -60,7 +63,7 @@ func InputOf(f Fields) Input {
 		BorrowerType: string(f.BorrowerType), Name: f.Name, NationalID: f.NationalID, Phone: f.Phone,
 		KeyGroup: f.KeyGroup, DistrictCode: f.DistrictCode, BankCode: f.BankCode, Amount: money.Format(f.Amount),
 		TermMonths: f.TermMonths, BusinessName: f.BusinessName, Industry: f.Industry, Purpose: f.Purpose,
-		JobsPlanned: f.JobsPlanned, Partners: slices.Clone(f.Partners), Flags: f.Flags,
+		JobsPlanned: f.JobsPlanned, Partners: slices.Clone(f.Partners), Flags: f.Flags, NotEmployed: f.NotEmployed,
 	}
 	if e := f.Enterprise; e != nil {
 		in.Enterprise = &FirmInput{Name: e.Name, CreditCode: e.CreditCode, Employees: e.Employees, NewKeyGroupHires: e.NewKeyGroupHires}
@@ -103,6 +106,7 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 		Purpose:      strings.TrimSpace(in.Purpose),
 		JobsPlanned:  in.JobsPlanned,
 		Flags:        in.Flags,
+		NotEmployed:  in.NotEmployed,
 	}
 	typeOK := slices.Contains(BorrowerTypes, out.BorrowerType)
 	if !typeOK {
@@ -143,6 +147,12 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	}
 	out.Amount = amount
 
+	switch {
+	case out.BorrowerType == Individual:
+		checkNotEmployed(f, "not_employed", out.NotEmployed, true)
+	case out.BorrowerType == Partnership:
+		checkNotEmployed(f, "not_employed", out.NotEmployed, false)
+	}
 	out.Partners = checkPartners(v, day, f, out.BorrowerType, in.Partners)
 	if out.BorrowerType == Partnership && out.NationalID != "" && len(out.Partners) > 0 &&
 		!slices.ContainsFunc(out.Partners, func(p Partner) bool { return p.NationalID == out.NationalID }) {
@@ -197,6 +207,18 @@ func SubsidyCap(v policy.Version, t BorrowerType, partners int) decimal.Decimal 
 		return v.Subsidy.CapEnterprise.Decimal
 	}
 	return v.Subsidy.CapIndividual.Decimal
+}
+
+// checkNotEmployed checks a person's declaration of not being employed by
+// an organisation (机关、事业单位、企业等在职人员): it must be true, and
+// given when required.
+func checkNotEmployed(f *apperr.Fields, field string, v *bool, required bool) {
+	switch {
+	case v == nil && required:
+		f.Add(field, "is required: declare (true) that the person is not employed by an organisation (机关、事业单位、企业等在职人员)")
+	case v != nil && !*v:
+		f.Add(field, "is false: people employed by an organisation (机关、事业单位、企业等在职人员) are not eligible for this loan")
+	}
 }
 
 func requireText(f *apperr.Fields, field, s string, max int) {
@@ -255,8 +277,9 @@ func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t Borrower
 	seen := map[string]int{}
 	for i, p := range in {
 		prefix := "partners[" + strconv.Itoa(i) + "]."
-		out[i] = Partner{Name: strings.TrimSpace(p.Name), KeyGroup: strings.TrimSpace(p.KeyGroup)}
+		out[i] = Partner{Name: strings.TrimSpace(p.Name), KeyGroup: strings.TrimSpace(p.KeyGroup), NotEmployed: p.NotEmployed}
 		requireText(f, prefix+"name", out[i].Name, maxName)
+		checkNotEmployed(f, prefix+"not_employed", p.NotEmployed, true)
 		if !slices.Contains(KeyGroups, out[i].KeyGroup) {
 			f.Addf(prefix+"key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 		}
@@ -336,8 +359,8 @@ func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []
 		case !v.AllowsOtherLoan(kind):
 			f.Addf(prefix+"kind", "%s loans are not allowed: applicants and spouses may hold only these loans: %s",
 				msg.Label("other_loan_kind", kind), msg.OneOf("other_loan_kind", v.AllowedOtherLoans...))
-		case kind == "consumer" && err == nil && !balance.LessThan(v.ConsumerCreditLimit.Decimal):
-			f.Addf(prefix+"balance", "is consumer credit of %s: only consumer credit under %s is allowed",
+		case kind == "consumer" && err == nil && balance.GreaterThan(v.ConsumerCreditLimit.Decimal):
+			f.Addf(prefix+"balance", "is consumer credit of %s: only consumer credit of at most %s is allowed",
 				msg.Money(balance), msg.Money(v.ConsumerCreditLimit.Decimal))
 		}
 		out = append(out, OtherLoan{Holder: holder, Kind: kind, Balance: balance})

@@ -36,13 +36,16 @@ func validIndividual() Input {
 		BorrowerType: "individual", Name: "张伟", NationalID: rid("19900101", 11), Phone: "13800138000",
 		KeyGroup: "returning_migrant_worker", DistrictCode: "411282", BankCode: "ICBC-SMX",
 		Amount: "200000.00", TermMonths: 24, BusinessName: "灵宝苹果合作社", Industry: "agriculture", Purpose: "cold storage", JobsPlanned: 3,
+		NotEmployed: ptrTo(true),
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 func partners(n int) []Partner {
 	out := make([]Partner, n)
 	for i := range out {
-		out[i] = Partner{Name: fmt.Sprintf("合伙人%d", i+1), NationalID: rid("19850505", 100+i), KeyGroup: "college_graduate"}
+		out[i] = Partner{Name: fmt.Sprintf("合伙人%d", i+1), NationalID: rid("19850505", 100+i), KeyGroup: "college_graduate", NotEmployed: ptrTo(true)}
 	}
 	return out
 }
@@ -104,6 +107,7 @@ func TestValidate(t *testing.T) {
 		{"missing key group", func() Input { in := validIndividual(); in.KeyGroup = ""; return in }, []string{"key_group"}},
 		{"unknown borrower type", func() Input { in := validIndividual(); in.BorrowerType = "cooperative"; return in }, []string{"borrower_type"}},
 		{"everything missing", func() Input { return Input{} }, []string{"amount", "bank_code", "borrower_type", "district_code", "key_group", "name", "national_id", "phone", "term_months"}},
+		{"everything missing of an individual", func() Input { return Input{BorrowerType: "individual"} }, []string{"amount", "bank_code", "district_code", "key_group", "name", "national_id", "not_employed", "phone", "term_months"}},
 		{"bad phone and district", func() Input { in := validIndividual(); in.Phone = "call me"; in.DistrictCode = "4112"; return in }, []string{"district_code", "phone"}},
 		{"partners on an individual", func() Input { in := validIndividual(); in.Partners = partners(2); return in }, []string{"partners"}},
 		{"firm on an individual", func() Input { in := validIndividual(); in.Enterprise = validEnterprise().Enterprise; return in }, []string{"enterprise"}},
@@ -166,9 +170,29 @@ func TestValidate(t *testing.T) {
 		}, nil},
 		{"business loan and big consumer credit", func() Input {
 			in := validIndividual()
-			in.OtherLoans = []OtherLoanInput{{"applicant", "car", "1.00"}, {"spouse", "business", "1000.00"}, {"applicant", "consumer", "50000.00"}}
+			in.OtherLoans = []OtherLoanInput{{"applicant", "car", "1.00"}, {"spouse", "business", "1000.00"}, {"applicant", "consumer", "50000.01"}}
 			return in
 		}, []string{"other_loans[1].kind", "other_loans[2].balance"}},
+		// 5万元以下 includes 50,000.00 itself.
+		{"consumer credit of exactly 50000.00", func() Input {
+			in := validIndividual()
+			in.OtherLoans = []OtherLoanInput{{"spouse", "consumer", "50000.00"}}
+			return in
+		}, nil},
+		{"consumer credit of 50000.01", func() Input {
+			in := validIndividual()
+			in.OtherLoans = []OtherLoanInput{{"spouse", "consumer", "50000.01"}}
+			return in
+		}, []string{"other_loans[0].balance"}},
+
+		// Not employed by an organisation: the individual and every partner declare it.
+		{"individual without the declaration", func() Input { in := validIndividual(); in.NotEmployed = nil; return in }, []string{"not_employed"}},
+		{"individual employed", func() Input { in := validIndividual(); in.NotEmployed = ptrTo(false); return in }, []string{"not_employed"}},
+		{"partner without the declaration", func() Input { in := validPartnership(3); in.Partners[1].NotEmployed = nil; return in }, []string{"partners[1].not_employed"}},
+		{"partner employed", func() Input { in := validPartnership(2); in.Partners[0].NotEmployed = ptrTo(false); return in }, []string{"partners[0].not_employed"}},
+		{"partnership lead's own declaration may be left out", func() Input { in := validPartnership(2); in.NotEmployed = nil; return in }, nil},
+		{"partnership lead declaring employment", func() Input { in := validPartnership(2); in.NotEmployed = ptrTo(false); return in }, []string{"not_employed"}},
+		{"enterprise without the declaration", func() Input { in := validEnterprise(); in.NotEmployed = nil; return in }, nil},
 		{"bad other loan entry", func() Input {
 			in := validIndividual()
 			in.OtherLoans = []OtherLoanInput{{"cousin", "mortgage", "-1.00"}}

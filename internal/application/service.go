@@ -381,9 +381,11 @@ type Patch struct {
 	Disabled                *bool
 	VillageOfficial         *bool
 	ReturnedOverseasStudent *bool
-	Partners                *[]Partner
-	Enterprise              *FirmInput
-	OtherLoans              *[]OtherLoanInput
+	// NotEmployed, when given, replaces the declaration.
+	NotEmployed *bool
+	Partners    *[]Partner
+	Enterprise  *FirmInput
+	OtherLoans  *[]OtherLoanInput
 }
 
 // Apply returns in with the patch's fields written over it. Partners and
@@ -418,6 +420,9 @@ func (pt Patch) Apply(in Input) Input {
 	}
 	if pt.JobsPlanned != nil {
 		in.JobsPlanned = *pt.JobsPlanned
+	}
+	if pt.NotEmployed != nil {
+		in.NotEmployed = pt.NotEmployed
 	}
 	if pt.Partners != nil {
 		in.Partners = *pt.Partners

@@ -32,9 +32,13 @@ func individualInput(name, nationalID, keyGroup, amount, business string, term i
 	return application.Input{
 		BorrowerType: string(application.Individual), Name: name, NationalID: nationalID, Phone: "13803980000",
 		KeyGroup: keyGroup, DistrictCode: "411282", BankCode: "ICBC-SMX", Amount: amount, TermMonths: term,
-		BusinessName: business, Industry: "retail", Purpose: "进货与店面装修", JobsPlanned: 3,
+		BusinessName: business, Industry: "retail", Purpose: "进货与店面装修", JobsPlanned: 3, NotEmployed: &notEmployed,
 	}
 }
+
+// notEmployed is every demo person's declaration of not being employed by
+// an organisation.
+var notEmployed = true
 
 func bankApproval(amount string) demoStep {
 	rate, term := "0.0385", 24
@@ -52,9 +56,9 @@ func demoApplications() []demoApplication {
 	partnership := individualInput("王强", "411282198501010530", "retired_soldier", "600000.00", "灵宝果蔬冷链合伙企业", 36)
 	partnership.BorrowerType = string(application.Partnership)
 	partnership.Partners = []application.Partner{
-		{Name: "王强", NationalID: "411282198501010530", KeyGroup: "retired_soldier"},
-		{Name: "孙丽", NationalID: "411282199106300292", KeyGroup: "college_graduate"},
-		{Name: "吴刚", NationalID: "411282199208180252", KeyGroup: "returning_migrant_worker"},
+		{Name: "王强", NationalID: "411282198501010530", KeyGroup: "retired_soldier", NotEmployed: &notEmployed},
+		{Name: "孙丽", NationalID: "411282199106300292", KeyGroup: "college_graduate", NotEmployed: &notEmployed},
+		{Name: "吴刚", NationalID: "411282199208180252", KeyGroup: "returning_migrant_worker", NotEmployed: &notEmployed},
 	}
 	enterprise := individualInput("陈静", "411282198606060374", "", "2000000.00", "灵宝金果农业科技有限公司", 24)
 	enterprise.BorrowerType = string(application.Enterprise)

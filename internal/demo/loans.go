@@ -138,7 +138,7 @@ func individualLoanInput(dl demoLoan) application.Input {
 	return application.Input{
 		BorrowerType: string(application.Individual), Name: dl.name, NationalID: dl.nationalID, Phone: "13903980000",
 		KeyGroup: dl.keyGroup, DistrictCode: "411282", BankCode: "ICBC-SMX", Amount: dl.amount, TermMonths: dl.term,
-		BusinessName: dl.business, Industry: "resident_services", Purpose: "设备购置与流动资金", JobsPlanned: 2,
+		BusinessName: dl.business, Industry: "resident_services", Purpose: "设备购置与流动资金", JobsPlanned: 2, NotEmployed: &notEmployed,
 	}
 }
 

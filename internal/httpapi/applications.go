@@ -18,9 +18,10 @@ import (
 )
 
 type partnerDTO struct {
-	Name       string `json:"name"`
-	NationalID string `json:"national_id"`
-	KeyGroup   string `json:"key_group"`
+	Name        string `json:"name"`
+	NationalID  string `json:"national_id"`
+	KeyGroup    string `json:"key_group"`
+	NotEmployed *bool  `json:"not_employed" doc:"the partner declares not being employed by an organisation (机关、事业单位、企业等在职人员): required, true; null on partnerships written before it was asked"`
 }
 
 type enterpriseDTO struct {
@@ -54,6 +55,7 @@ type applicationRequest struct {
 	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
 	IsVillageOfficial         bool           `json:"is_village_official" doc:"a village official (大学生村官)"`
 	IsReturnedOverseasStudent bool           `json:"is_returned_overseas_student" doc:"a returned overseas student (留学回国人员)"`
+	NotEmployed               *bool          `json:"not_employed" doc:"the applicant declares not being employed by an organisation (机关、事业单位、企业等在职人员): required and true for an individual; for a partnership each partner declares it"`
 	Partners                  []partnerDTO   `json:"partners"`
 	Enterprise                *enterpriseDTO `json:"enterprise"`
 	OtherLoans                []otherLoanDTO `json:"other_loans"`
@@ -78,6 +80,7 @@ type applicationPatch struct {
 	IsDisabled                *bool           `json:"is_disabled"`
 	IsVillageOfficial         *bool           `json:"is_village_official"`
 	IsReturnedOverseasStudent *bool           `json:"is_returned_overseas_student"`
+	NotEmployed               *bool           `json:"not_employed" doc:"the applicant declares not being employed by an organisation; absent keeps the declaration"`
 	Partners                  *[]partnerDTO   `json:"partners"`
 	Enterprise                *enterpriseDTO  `json:"enterprise"`
 	OtherLoans                *[]otherLoanDTO `json:"other_loans"`
@@ -159,6 +162,7 @@ type applicationResponse struct {
 	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
 	IsVillageOfficial         bool           `json:"is_village_official" doc:"a village official (大学生村官)"`
 	IsReturnedOverseasStudent bool           `json:"is_returned_overseas_student" doc:"a returned overseas student (留学回国人员)"`
+	NotEmployed               *bool          `json:"not_employed" doc:"the applicant's declaration of not being employed by an organisation; null when not declared (an application written before it was asked)"`
 	Partners                  []partnerDTO   `json:"partners"`
 	Enterprise                *enterpriseDTO `json:"enterprise"`
 	OtherLoans                []otherLoanDTO `json:"other_loans"`
@@ -208,7 +212,8 @@ func (r applicationRequest) input() application.Input {
 		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
 		BusinessName: r.BusinessName, Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned,
 		Partners: partnersIn(r.Partners), Enterprise: firmIn(r.Enterprise), OtherLoans: otherLoansIn(r.OtherLoans),
-		Flags: application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
+		Flags:       application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
+		NotEmployed: r.NotEmployed,
 	}
 }
 
@@ -221,7 +226,7 @@ func (r applicationPatch) patch() application.Patch {
 		DistrictCode: r.DistrictCode, BankCode: r.BankCode, Amount: r.Amount, TermMonths: r.TermMonths,
 		BusinessName: r.BusinessName, Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned,
 		Enterprise: firmIn(r.Enterprise), Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial,
-		ReturnedOverseasStudent: r.IsReturnedOverseasStudent,
+		ReturnedOverseasStudent: r.IsReturnedOverseasStudent, NotEmployed: r.NotEmployed,
 	}
 	if r.Partners != nil {
 		ps := partnersIn(*r.Partners)
@@ -276,7 +281,7 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, Late: v.Late,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
-		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, IdentityVerified: a.IdentityVerified,
+		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, NotEmployed: a.NotEmployed, IdentityVerified: a.IdentityVerified,
 		MissingDocuments: a.MissingDocuments(),
 	}
 	if v.Claims != nil {

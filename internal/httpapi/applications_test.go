@@ -36,7 +36,7 @@ func individual(nationalID string) map[string]any {
 		"borrower_type": "individual", "name": "张伟", "national_id": nationalID, "phone": "13800138000",
 		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
 		"amount": "200000.00", "term_months": 24, "business_name": "灵宝苹果合作社", "industry": "agriculture",
-		"purpose": "cold storage", "jobs_planned": 3,
+		"purpose": "cold storage", "jobs_planned": 3, "not_employed": true,
 	}
 }
 
@@ -190,7 +190,7 @@ func TestApplicationIntake(t *testing.T) {
 		"term_months": 37, "business_name": "",
 		"other_loans": []map[string]any{{"holder": "applicant", "kind": "car", "balance": "1.00"}, {"holder": "spouse", "kind": "business", "balance": "1.00"}},
 	}).WantProblem(422, "validation_failed")
-	want := []string{"amount", "bank_code", "district_code", "key_group", "name", "national_id", "other_loans[1].kind", "phone", "term_months"}
+	want := []string{"amount", "bank_code", "district_code", "key_group", "name", "national_id", "not_employed", "other_loans[1].kind", "phone", "term_months"}
 	got := bad.FieldErrors()
 	sort.Strings(got)
 	if !slices.Equal(got, want) {
@@ -202,10 +202,29 @@ func TestApplicationIntake(t *testing.T) {
 	if f := c.s.Do("POST", "/api/v1/applications", c.owner, over).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"amount"}) {
 		t.Errorf("over the cap: %v", f)
 	}
+	// Consumer credit of 5万元以下 includes 50,000.00 itself.
 	consumer := individual(c.nextID())
-	consumer["other_loans"] = []map[string]any{{"holder": "applicant", "kind": "consumer", "balance": "50000.00"}}
+	consumer["other_loans"] = []map[string]any{{"holder": "applicant", "kind": "consumer", "balance": "50000.01"}}
 	if f := c.s.Do("POST", "/api/v1/applications", c.owner, consumer).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"other_loans[0].balance"}) {
 		t.Errorf("consumer credit: %v", f)
+	}
+	consumer["other_loans"] = []map[string]any{{"holder": "spouse", "kind": "consumer", "balance": "50000.00"}}
+	accepted := c.s.Do("POST", "/api/v1/applications", c.other, consumer).Want(201).JSON()
+	if l := accepted["other_loans"].([]any); len(l) != 1 || l[0].(map[string]any)["balance"] != "50000.00" || accepted["not_employed"] != true {
+		t.Errorf("consumer credit of 50000.00: %v", accepted)
+	}
+	// Not employed by an organisation: the individual and every partner
+	// declare it (true); missing or false is refused on its field.
+	for _, v := range []any{nil, false} {
+		emp := individual(c.nextID())
+		if v == nil {
+			delete(emp, "not_employed")
+		} else {
+			emp["not_employed"] = v
+		}
+		if f := c.s.Do("POST", "/api/v1/applications", c.owner, emp).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"not_employed"}) {
+			t.Errorf("not_employed %v: %v", v, f)
+		}
 	}
 	numeric := individual(c.nextID())
 	numeric["amount"] = 200000
@@ -221,16 +240,16 @@ func TestApplicationIntake(t *testing.T) {
 	pship := individual(c.nextID())
 	pship["borrower_type"], pship["amount"] = "partnership", "660000.00"
 	pship["partners"] = []map[string]any{
-		{"name": "张伟", "national_id": pship["national_id"], "key_group": "returning_migrant_worker"},
-		{"name": "李娜", "national_id": residentID("19920202", 22), "key_group": "college_graduate"},
+		{"name": "张伟", "national_id": pship["national_id"], "key_group": "returning_migrant_worker", "not_employed": true},
+		{"name": "李娜", "national_id": residentID("19920202", 22), "key_group": "college_graduate", "not_employed": true},
 	}
 	p := c.s.Do("POST", "/api/v1/applications", c.owner, pship).Want(201).JSON()
 	if p["borrower_type"] != "partnership" || len(p["partners"].([]any)) != 2 || p["amount"] != "660000.00" {
 		t.Errorf("partnership %v", p)
 	}
 	pship["national_id"], pship["amount"] = c.nextID(), "660000.01"
-	pship["partners"] = []map[string]any{{"name": "A", "national_id": pship["national_id"], "key_group": "college_graduate"},
-		{"name": "B", "national_id": "411282199202020000", "key_group": "college_graduate"}}
+	pship["partners"] = []map[string]any{{"name": "A", "national_id": pship["national_id"], "key_group": "college_graduate", "not_employed": true},
+		{"name": "B", "national_id": "411282199202020000", "key_group": "college_graduate", "not_employed": true}}
 	if f := c.s.Do("POST", "/api/v1/applications", c.owner, pship).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"partners[1].national_id", "amount"}) {
 		t.Errorf("partnership errors %v", f)
 	}
@@ -424,8 +443,8 @@ func TestApplicationReturnEditResubmit(t *testing.T) {
 	// Becoming a partnership needs partners; the partners then come back.
 	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"borrower_type": "partnership"}).WantProblem(422, "validation_failed")
 	p := c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"borrower_type": "partnership", "partners": []map[string]any{
-		{"name": "张伟", "national_id": residentID("19900101", 1), "key_group": "returning_migrant_worker"},
-		{"name": "李娜", "national_id": residentID("19920202", 22), "key_group": "college_graduate"},
+		{"name": "张伟", "national_id": residentID("19900101", 1), "key_group": "returning_migrant_worker", "not_employed": true},
+		{"name": "李娜", "national_id": residentID("19920202", 22), "key_group": "college_graduate", "not_employed": true},
 	}}).Want(200).JSON()
 	if p["borrower_type"] != "partnership" || len(p["partners"].([]any)) != 2 || p["version"] != float64(7) {
 		t.Fatalf("partnership edit %v", p)

@@ -42,8 +42,8 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 	body["borrower_type"] = "partnership"
 	body["amount"] = "200000.00"
 	body["partners"] = []map[string]any{
-		{"name": "张伟", "national_id": borrower, "key_group": "returning_migrant_worker"},
-		{"name": "李娜", "national_id": partner, "key_group": "college_graduate"},
+		{"name": "张伟", "national_id": borrower, "key_group": "returning_migrant_worker", "not_employed": true},
+		{"name": "李娜", "national_id": partner, "key_group": "college_graduate", "not_employed": true},
 	}
 	// The borrower's and the partner's own staff accounts, one per role.
 	bankAsBorrower := staff(s, "bank.self", "bank_officer", "", apptest.Bank, borrower)

@@ -70,7 +70,7 @@ func (c *cast) applicationNow(t *testing.T, owner, status string) string {
 		"borrower_type": "individual", "name": "张伟", "national_id": loanPersonID(c.seq), "phone": "13800138000",
 		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
 		"amount": "200000.00", "term_months": 24, "business_name": "灵宝苹果合作社", "industry": "agriculture",
-		"purpose": "cold storage", "jobs_planned": 3,
+		"purpose": "cold storage", "jobs_planned": 3, "not_employed": true,
 	}
 	id := jsonID(c.s.Do("POST", "/api/v1/applications", owner, body).Want(201).JSON()["id"])
 	base := "/api/v1/applications/" + id
@@ -482,7 +482,7 @@ func TestOverdueCompensationRecoveryWriteOff(t *testing.T) {
 	newApp := map[string]any{
 		"borrower_type": "individual", "name": "张伟", "national_id": loanPersonID(1), "phone": "13800138000",
 		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
-		"amount": "100000.00", "term_months": 12, "business_name": "x", "industry": "agriculture", "purpose": "y", "jobs_planned": 1,
+		"amount": "100000.00", "term_months": 12, "business_name": "x", "industry": "agriculture", "purpose": "y", "jobs_planned": 1, "not_employed": true,
 	}
 	if f := s.Do("POST", "/api/v1/applications", c.owner, newApp).WantProblem(422, "validation_failed").FieldErrors(); !contains(f, "national_id") {
 		t.Errorf("re-application errors %v", f)
@@ -615,7 +615,7 @@ func TestReloansCountRealLoans(t *testing.T) {
 		return c.s.Do("POST", "/api/v1/applications", c.owner, map[string]any{
 			"borrower_type": "individual", "name": "张伟", "national_id": person, "phone": "13800138000",
 			"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
-			"amount": amount, "term_months": 12, "business_name": "x", "industry": "agriculture", "purpose": "y", "jobs_planned": 1,
+			"amount": amount, "term_months": 12, "business_name": "x", "industry": "agriculture", "purpose": "y", "jobs_planned": 1, "not_employed": true,
 		})
 	}
 	for i := 1; i <= 3; i++ {

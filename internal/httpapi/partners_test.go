@@ -16,7 +16,7 @@ func partnership(amount string, ids ...string) map[string]any {
 	body["borrower_type"], body["amount"], body["term_months"] = "partnership", amount, 24
 	var ps []map[string]any
 	for _, id := range ids {
-		ps = append(ps, map[string]any{"name": "合伙人", "national_id": id, "key_group": "retired_soldier"})
+		ps = append(ps, map[string]any{"name": "合伙人", "national_id": id, "key_group": "retired_soldier", "not_employed": true})
 	}
 	body["partners"] = ps
 	return body
@@ -135,4 +135,39 @@ func TestPartnershipSubsidisedOnWholePrincipal(t *testing.T) {
 	if len(caps) != 2 || caps[0][1] != "99000000" || caps[1][1] != "50000000" {
 		t.Fatalf("imported caps %v", caps)
 	}
+}
+
+// TestNotEmployedDeclaration: every partner declares not being employed by
+// an organisation, and a draft written before the declaration was asked must
+// declare it before it is submitted.
+func TestNotEmployedDeclaration(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	body := partnership("500000.00", c.nextID(), c.nextID())
+	ps := body["partners"].([]map[string]any)
+	delete(ps[1], "not_employed")
+	ps[0]["not_employed"] = false
+	r := s.Do("POST", "/api/v1/applications", c.owner, body).WantProblem(422, "validation_failed")
+	if f := r.FieldErrors(); !slices.Equal(f, []string{"partners[0].not_employed", "partners[1].not_employed"}) {
+		t.Fatalf("errors %v", f)
+	}
+	ps[0]["not_employed"], ps[1]["not_employed"] = true, true
+	p := s.Do("POST", "/api/v1/applications", c.owner, body).Want(201).JSON()
+	if p["partners"].([]any)[1].(map[string]any)["not_employed"] != true {
+		t.Fatalf("partners %v", p["partners"])
+	}
+	s.Do("POST", path(p["id"], "/withdraw"), c.owner, nil).Want(200)
+
+	// An old draft (no declaration): submit names the field; declaring it
+	// by an edit lets it through.
+	id := c.at(t, "draft", nil)
+	sqlRows(t, s, "UPDATE applications SET not_employed = NULL WHERE id = "+jsonID(id))
+	if a := s.Do("GET", path(id, ""), c.owner, nil).Want(200).JSON(); a["not_employed"] != nil {
+		t.Fatalf("old draft not_employed %v", a["not_employed"])
+	}
+	if f := s.Do("POST", path(id, "/submit"), c.owner, nil).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"not_employed"}) {
+		t.Fatalf("submit errors %v", f)
+	}
+	s.Do("PATCH", path(id, ""), c.owner, map[string]any{"not_employed": true}).Want(200)
+	s.Do("POST", path(id, "/submit"), c.owner, nil).Want(200)
 }

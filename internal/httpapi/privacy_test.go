@@ -19,8 +19,8 @@ func TestPersonalDataMasking(t *testing.T) {
 	body["borrower_type"] = "partnership"
 	partner := c.nextID()
 	body["partners"] = []map[string]any{
-		{"name": "张伟", "national_id": body["national_id"], "key_group": "returning_migrant_worker"},
-		{"name": "李娜", "national_id": partner, "key_group": "college_graduate"},
+		{"name": "张伟", "national_id": body["national_id"], "key_group": "returning_migrant_worker", "not_employed": true},
+		{"name": "李娜", "national_id": partner, "key_group": "college_graduate", "not_employed": true},
 	}
 	id := c.at(t, "guarantee_review", body)
 	full := body["national_id"].(string)
@@ -64,8 +64,8 @@ func TestAuditTrailMasksPersonalData(t *testing.T) {
 	body["borrower_type"] = "partnership"
 	partner := c.nextID()
 	body["partners"] = []map[string]any{
-		{"name": "张伟", "national_id": body["national_id"], "key_group": "returning_migrant_worker"},
-		{"name": "李娜", "national_id": partner, "key_group": "college_graduate"},
+		{"name": "张伟", "national_id": body["national_id"], "key_group": "returning_migrant_worker", "not_employed": true},
+		{"name": "李娜", "national_id": partner, "key_group": "college_graduate", "not_employed": true},
 	}
 	id := c.at(t, "returned", body)
 	c.s.Do("PATCH", path(id, ""), c.owner, map[string]any{"phone": "13900139000", "purpose": "联系 13700137000 或 " + partner}).Want(200)

@@ -64,7 +64,7 @@ func loanApplication(nationalID, amount string) map[string]any {
 		"borrower_type": "individual", "name": "张伟", "national_id": nationalID, "phone": "13800138000",
 		"key_group": "returning_migrant_worker", "district_code": apptest.District, "bank_code": apptest.Bank,
 		"amount": amount, "term_months": 24, "business_name": "灵宝苹果合作社", "industry": "agriculture",
-		"purpose": "cold storage", "jobs_planned": 3,
+		"purpose": "cold storage", "jobs_planned": 3, "not_employed": true,
 	}
 }
 

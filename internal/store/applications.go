@@ -34,6 +34,7 @@ type applicationRow struct {
 	IsDisabled                 bool
 	IsVillageOfficial          bool
 	IsReturnedOverseasStudent  bool
+	NotEmployed                *bool
 	Phone                      string
 	KeyGroup                   string
 	DistrictCode               string
@@ -160,7 +161,7 @@ func (db *DB) toApplicationRow(a application.Application) (applicationRow, error
 		SubmittedAt: a.SubmittedAt, StageEnteredAt: a.StageEnteredAt,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
-		IsReturnedOverseasStudent: a.ReturnedOverseasStudent,
+		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, NotEmployed: a.NotEmployed,
 	}
 	if a.SubmittedAt != nil {
 		on := application.Day(*a.SubmittedAt).Format(time.DateOnly)
@@ -208,7 +209,8 @@ func (db *DB) fromApplicationRow(r applicationRow) (application.Application, err
 			Phone: r.Phone, KeyGroup: r.KeyGroup, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
 			Amount: money.FromFen(r.AmountFen), TermMonths: r.TermMonths, BusinessName: r.BusinessName,
 			Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned, BirthDate: birth, Female: r.Female,
-			Flags: application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
+			Flags:       application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
+			NotEmployed: r.NotEmployed,
 		},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, StageEnteredAt: r.StageEnteredAt,
 		ApprovedTermMonths: r.ApprovedTermMonths, ApprovedAt: r.ApprovedAt, ApprovedBy: r.ApprovedBy, DisbursedAt: r.DisbursedAt,
@@ -417,7 +419,8 @@ func (s Applications) Update(ctx context.Context, a application.Application, ver
 		"status": r.Status, "version": r.Version, "borrower_type": r.BorrowerType, "name": r.Name,
 		"national_id": r.NationalID, "national_id_hash": r.NationalIDHash, "birth_date": r.BirthDate, "female": r.Female, "phone": r.Phone,
 		"is_disabled": r.IsDisabled, "is_village_official": r.IsVillageOfficial, "is_returned_overseas_student": r.IsReturnedOverseasStudent,
-		"key_group": r.KeyGroup, "district_code": r.DistrictCode, "bank_code": r.BankCode,
+		"not_employed": r.NotEmployed,
+		"key_group":    r.KeyGroup, "district_code": r.DistrictCode, "bank_code": r.BankCode,
 		"amount_fen": r.AmountFen, "term_months": r.TermMonths, "business_name": r.BusinessName,
 		"industry": r.Industry, "purpose": r.Purpose, "jobs_planned": r.JobsPlanned, "partners": r.Partners,
 		"enterprise_name": r.EnterpriseName, "enterprise_credit_code": r.EnterpriseCreditCode,
