@@ -48,7 +48,7 @@ func jobs(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 		fmt.Fprintf(stdout, "daily job for %s: already running on another instance, nothing done\n", day.Format(time.DateOnly))
 		return nil
 	}
-	fmt.Fprintf(stdout, "daily job for %s: checked %d loans, %d became overdue, %d back to active, %d overdue now; purged %d idempotency keys and %d ended sessions\n",
-		day.Format(time.DateOnly), res.Checked, res.BecameOverdue, res.Cured, res.Overdue, res.KeysPurged, res.SessionsPurged)
+	fmt.Fprintf(stdout, "daily job for %s: checked %d loans, %d became overdue, %d back to active, %d overdue now; purged %d idempotency keys and %d ended sessions; %d stage deadlines tomorrow told, %d officers' digests made\n",
+		day.Format(time.DateOnly), res.Checked, res.BecameOverdue, res.Cured, res.Overdue, res.KeysPurged, res.SessionsPurged, res.DeadlinesTold, res.Digests)
 	return nil
 }
