@@ -2,7 +2,7 @@
 // ?next= the page asked for, and back there afterwards.
 import { ref } from 'vue';
 import { createRouter, createWebHashHistory } from 'vue-router';
-import { useSession, useCaps } from './stores.js';
+import { useSession } from './stores.js';
 import { homeOf } from './roles.js';
 
 const routes = [
@@ -60,7 +60,6 @@ router.onError(() => { navigating.value = false; });
 router.beforeEach(async (to) => {
   const session = useSession();
   await session.ready;
-  if (session.user) await useCaps().load();
   if (to.name === 'home') return session.user ? homeOf(session.user) : { name: 'login' };
   if (!to.meta.public && !session.user) return { name: 'login', query: { next: to.fullPath } };
   if ((to.name === 'login' || to.name === 'register') && session.user) return safeNext(to.query.next) || homeOf(session.user);

@@ -1,6 +1,5 @@
-// Pinia stores: the session (shared between the tabs of one browser), the
-// reference data, what the server offers (read from its OpenAPI document) and
-// the work-list counts shown in the navigation.
+// Pinia stores: the session (shared between the tabs of one browser) and the
+// reference data (the work-list counts are in counts.js).
 import { defineStore } from 'pinia';
 import { ref, computed } from 'vue';
 import { api, get } from './api.js';
@@ -127,30 +126,4 @@ export const useRefdata = defineStore('refdata', () => {
   const industries = () => once('industries', async () => (await get('/api/v1/industries')).items || []);
   const forget = (key) => cache.delete(key);
   return { districts, banks, industries, forget };
-});
-
-// useCaps reads the server's OpenAPI document once, so that the UI offers a
-// feature (sorting, a work list, a template) exactly when the server has it.
-export const useCaps = defineStore('caps', () => {
-  const ops = ref(new Map());
-  const loaded = ref(false);
-  let loading = null;
-  function load() {
-    if (!loading) {
-      loading = fetch('/api/openapi.json').then((r) => r.json()).then((doc) => {
-        const m = new Map();
-        for (const [path, byMethod] of Object.entries(doc.paths || {})) {
-          for (const [method, op] of Object.entries(byMethod)) {
-            m.set(`${method.toUpperCase()} ${path}`, new Set((op.parameters || []).filter((p) => p.in === 'query').map((p) => p.name)));
-          }
-        }
-        ops.value = m;
-        loaded.value = true;
-      }).catch(() => { loading = null; });
-    }
-    return loading;
-  }
-  const serves = (op) => ops.value.has(op);
-  const takes = (op, param) => !!(ops.value.get(op) && ops.value.get(op).has(param));
-  return { load, loaded, serves, takes };
 });

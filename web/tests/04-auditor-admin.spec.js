@@ -4,7 +4,7 @@ import { test, expect, BASE, ready, signIn, choose, axe } from './fixtures.js';
 
 const stamp = Date.now().toString(36);
 
-test('the auditor reads the audit trail, sees a change as a diff with a link, and verifies the chain', async ({ page }) => {
+test('the auditor filters the audit trail by action and date, sees a change as a diff with a link, and verifies the chain', async ({ page }) => {
   await signIn(page, 'auditor');
   await page.goto(`${BASE()}/#/audit?entity_type=application`);
   expect(await ready(page)).toBe('审计日志');
@@ -16,6 +16,17 @@ test('the auditor reads the audit trail, sees a change as a diff with a link, an
   await expect(page.getByText(/日志链完整/)).toBeVisible();
   await page.keyboard.press('Escape');
   await axe(page, 'audit');
+
+  await choose(page, '操作', '提交申请');
+  await page.getByRole('combobox', { name: '起始日期' }).click();
+  await page.getByText('本年', { exact: true }).click();
+  await page.getByRole('button', { name: '筛选' }).click();
+  await page.waitForURL(/action=application\.submit/);
+  await ready(page);
+  await expect(page).toHaveURL(new RegExp(`from=${new Date().getFullYear()}-01-01`));
+  const actions = await page.locator('.el-table__body tr td:nth-child(3)').allTextContents();
+  expect(actions.length).toBeGreaterThan(0);
+  expect(new Set(actions.map((x) => x.trim()))).toEqual(new Set(['提交申请']));
 });
 
 test('the auditor sees the bulletin with charts and downloads CSV (Chinese headers) and Excel; a print header is ready', async ({ page }) => {

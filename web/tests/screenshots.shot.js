@@ -50,6 +50,7 @@ for (const [user, role, pagesOf] of ROLES) {
         await ready(page);
         // the charts' entry animation, the table's layout after the resize
         await page.waitForTimeout(1500);
+        await page.mouse.move(width - 1, height - 1);
         await page.screenshot({ path: out(`${role}${name ? `-${name}` : ''}-${kind}`), fullPage: true });
       }
     }
