@@ -147,11 +147,8 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	}
 	out.Amount = amount
 
-	switch {
-	case out.BorrowerType == Individual:
-		checkNotEmployed(f, "not_employed", out.NotEmployed, true)
-	case out.BorrowerType == Partnership:
-		checkNotEmployed(f, "not_employed", out.NotEmployed, false)
+	if out.BorrowerType == Individual || out.BorrowerType == Partnership {
+		checkNotEmployed(f, "not_employed", out.NotEmployed)
 	}
 	out.Partners = checkPartners(v, day, f, out.BorrowerType, in.Partners)
 	if out.BorrowerType == Partnership && out.NationalID != "" && len(out.Partners) > 0 &&
@@ -210,13 +207,12 @@ func SubsidyCap(v policy.Version, t BorrowerType, partners int) decimal.Decimal 
 }
 
 // checkNotEmployed checks a person's declaration of not being employed by
-// an organisation (机关、事业单位、企业等在职人员): it must be true, and
-// given when required.
-func checkNotEmployed(f *apperr.Fields, field string, v *bool, required bool) {
-	switch {
-	case v == nil && required:
-		f.Add(field, "is required: declare (true) that the person is not employed by an organisation (机关、事业单位、企业等在职人员)")
-	case v != nil && !*v:
+// an organisation (机关、事业单位、企业等在职人员): a person who declares
+// being employed is refused. The declaration is optional on the wire, as
+// API.md's application body has no such field: nil is "not declared",
+// kept as such and shown to the officers (the web form always asks it).
+func checkNotEmployed(f *apperr.Fields, field string, v *bool) {
+	if v != nil && !*v {
 		f.Add(field, "is false: people employed by an organisation (机关、事业单位、企业等在职人员) are not eligible for this loan")
 	}
 }
@@ -279,7 +275,7 @@ func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t Borrower
 		prefix := "partners[" + strconv.Itoa(i) + "]."
 		out[i] = Partner{Name: strings.TrimSpace(p.Name), KeyGroup: strings.TrimSpace(p.KeyGroup), NotEmployed: p.NotEmployed}
 		requireText(f, prefix+"name", out[i].Name, maxName)
-		checkNotEmployed(f, prefix+"not_employed", p.NotEmployed, true)
+		checkNotEmployed(f, prefix+"not_employed", p.NotEmployed)
 		if !slices.Contains(KeyGroups, out[i].KeyGroup) {
 			f.Addf(prefix+"key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 		}

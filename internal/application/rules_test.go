@@ -107,7 +107,7 @@ func TestValidate(t *testing.T) {
 		{"missing key group", func() Input { in := validIndividual(); in.KeyGroup = ""; return in }, []string{"key_group"}},
 		{"unknown borrower type", func() Input { in := validIndividual(); in.BorrowerType = "cooperative"; return in }, []string{"borrower_type"}},
 		{"everything missing", func() Input { return Input{} }, []string{"amount", "bank_code", "borrower_type", "district_code", "key_group", "name", "national_id", "phone", "term_months"}},
-		{"everything missing of an individual", func() Input { return Input{BorrowerType: "individual"} }, []string{"amount", "bank_code", "district_code", "key_group", "name", "national_id", "not_employed", "phone", "term_months"}},
+		{"everything missing of an individual", func() Input { return Input{BorrowerType: "individual"} }, []string{"amount", "bank_code", "district_code", "key_group", "name", "national_id", "phone", "term_months"}},
 		{"bad phone and district", func() Input { in := validIndividual(); in.Phone = "call me"; in.DistrictCode = "4112"; return in }, []string{"district_code", "phone"}},
 		{"partners on an individual", func() Input { in := validIndividual(); in.Partners = partners(2); return in }, []string{"partners"}},
 		{"firm on an individual", func() Input { in := validIndividual(); in.Enterprise = validEnterprise().Enterprise; return in }, []string{"enterprise"}},
@@ -185,10 +185,11 @@ func TestValidate(t *testing.T) {
 			return in
 		}, []string{"other_loans[0].balance"}},
 
-		// Not employed by an organisation: the individual and every partner declare it.
-		{"individual without the declaration", func() Input { in := validIndividual(); in.NotEmployed = nil; return in }, []string{"not_employed"}},
+		// Not employed by an organisation: a person declaring employment is
+		// refused; no declaration (API.md's body has none) is "not declared".
+		{"individual without the declaration", func() Input { in := validIndividual(); in.NotEmployed = nil; return in }, nil},
 		{"individual employed", func() Input { in := validIndividual(); in.NotEmployed = ptrTo(false); return in }, []string{"not_employed"}},
-		{"partner without the declaration", func() Input { in := validPartnership(3); in.Partners[1].NotEmployed = nil; return in }, []string{"partners[1].not_employed"}},
+		{"partner without the declaration", func() Input { in := validPartnership(3); in.Partners[1].NotEmployed = nil; return in }, nil},
 		{"partner employed", func() Input { in := validPartnership(2); in.Partners[0].NotEmployed = ptrTo(false); return in }, []string{"partners[0].not_employed"}},
 		{"partnership lead's own declaration may be left out", func() Input { in := validPartnership(2); in.NotEmployed = nil; return in }, nil},
 		{"partnership lead declaring employment", func() Input { in := validPartnership(2); in.NotEmployed = ptrTo(false); return in }, []string{"not_employed"}},

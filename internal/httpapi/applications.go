@@ -21,7 +21,7 @@ type partnerDTO struct {
 	Name        string `json:"name"`
 	NationalID  string `json:"national_id"`
 	KeyGroup    string `json:"key_group"`
-	NotEmployed *bool  `json:"not_employed" doc:"the partner declares not being employed by an organisation (机关、事业单位、企业等在职人员): required, true; null on partnerships written before it was asked"`
+	NotEmployed *bool  `json:"not_employed" doc:"the partner declares not being employed by an organisation (机关、事业单位、企业等在职人员): false is refused; absent or null is not declared"`
 }
 
 type enterpriseDTO struct {
@@ -55,7 +55,7 @@ type applicationRequest struct {
 	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
 	IsVillageOfficial         bool           `json:"is_village_official" doc:"a village official (大学生村官)"`
 	IsReturnedOverseasStudent bool           `json:"is_returned_overseas_student" doc:"a returned overseas student (留学回国人员)"`
-	NotEmployed               *bool          `json:"not_employed" doc:"the applicant declares not being employed by an organisation (机关、事业单位、企业等在职人员): required and true for an individual; for a partnership each partner declares it"`
+	NotEmployed               *bool          `json:"not_employed" doc:"the applicant declares not being employed by an organisation (机关、事业单位、企业等在职人员), individuals and partnerships: false is refused; absent or null is not declared (shown to the officers as such)"`
 	Partners                  []partnerDTO   `json:"partners"`
 	Enterprise                *enterpriseDTO `json:"enterprise"`
 	OtherLoans                []otherLoanDTO `json:"other_loans"`
@@ -162,7 +162,7 @@ type applicationResponse struct {
 	IsDisabled                bool           `json:"is_disabled" doc:"a disabled person (残疾人)"`
 	IsVillageOfficial         bool           `json:"is_village_official" doc:"a village official (大学生村官)"`
 	IsReturnedOverseasStudent bool           `json:"is_returned_overseas_student" doc:"a returned overseas student (留学回国人员)"`
-	NotEmployed               *bool          `json:"not_employed" doc:"the applicant's declaration of not being employed by an organisation; null when not declared (an application written before it was asked)"`
+	NotEmployed               *bool          `json:"not_employed" doc:"the applicant's declaration of not being employed by an organisation; null when not declared"`
 	Partners                  []partnerDTO   `json:"partners"`
 	Enterprise                *enterpriseDTO `json:"enterprise"`
 	OtherLoans                []otherLoanDTO `json:"other_loans"`
