@@ -29,7 +29,7 @@ func jobs(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	}
 	day := application.Day(time.Now())
 	if *date != "" {
-		d, err := time.Parse(time.DateOnly, *date)
+		d, err := application.ParseDay(*date)
 		if err != nil {
 			return fmt.Errorf("jobs run-daily: --date %q is not a date YYYY-MM-DD", *date)
 		}

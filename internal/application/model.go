@@ -5,6 +5,7 @@ package application
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -347,6 +348,18 @@ func ErrNotEditable(s Status) error { return invalidState(s, "edit") }
 // application date) are days there. China keeps UTC+8 all year, so a fixed
 // zone needs no time zone database on the server.
 var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+
+// ParseDay reads a calendar day YYYY-MM-DD, the one way every date a client
+// sends is read. Go reads year 0 (0000-01-01), which is no day on PostgreSQL
+// (its years run 1 BC, AD 1): it is refused like any other bad date, so no
+// date reaches the database to fail there.
+func ParseDay(v string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, v)
+	if err == nil && d.Year() < 1 {
+		return time.Time{}, fmt.Errorf("day %q: year 0 is no day", v)
+	}
+	return d, err
+}
 
 // Day returns the calendar day of t in Shanghai, at midnight UTC, as policy
 // dates are.

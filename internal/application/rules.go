@@ -486,7 +486,7 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 		if v == "" {
 			continue
 		}
-		t, err := time.Parse(time.DateOnly, v)
+		t, err := ParseDay(v)
 		if err != nil {
 			f.Add(d.name, "must be a date YYYY-MM-DD (the day of submission)")
 			continue

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 // badDays are dates no money action accepts: outside any loan's life, not a
 // calendar day, not YYYY-MM-DD, or empty. None of them may cause a 500.
-var badDays = []string{"0001-01-01", "9999-12-31", "2024-02-30", "", " ", "2024-3-5", "15/03/2024", "2024-03-15T00:00:00Z", "20240315", "yesterday"}
+var badDays = []string{"0000-01-01", "0001-01-01", "9999-12-31", "2024-02-30", "", " ", "2024-3-5", "15/03/2024", "2024-03-15T00:00:00Z", "20240315", "yesterday"}
 
 // wantDayRefused posts body with field set to day and wants a 422 naming
 // field, whose detail mentions mention (when set).
@@ -140,4 +141,35 @@ func TestLegacyLoanDates(t *testing.T) {
 	// cannot be checked.
 	c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", "0001-01-01"), "Content-Type", "text/csv").WantProblem(422, "validation_failed")
 	c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", "2024-03-15"), "Content-Type", "text/csv").Want(200)
+}
+
+// Dates in queries (reports, loan lists, the statement) never cause a 500
+// either: year 0, which Go reads but PostgreSQL refuses, is a 422 naming the
+// parameter like any other bad date.
+func TestNoDateInAQueryCausesA500(t *testing.T) {
+	c := newCast(t)
+	id := jsonID(c.loan(t)["id"])
+	paths := map[string]string{
+		"/api/v1/reports/progress?through=":                                   "through",
+		"/api/v1/reports/portfolio?as_of=":                                    "as_of",
+		"/api/v1/reports/disbursements?from=":                                 "from",
+		"/api/v1/reports/disbursements?to=":                                   "to",
+		"/api/v1/reports/reconciliation?bank_code=" + apptest.Bank + "&from=": "from",
+		"/api/v1/loans?disbursed_from=":                                       "disbursed_from",
+		"/api/v1/loans?maturity_to=":                                          "maturity_to",
+		"/api/v1/loans/" + id + "/statement?as_of=":                           "as_of",
+	}
+	for path, param := range paths {
+		for _, day := range append([]string{"10000-01-01", "-0001-01-01"}, badDays...) {
+			r := c.s.Do("GET", path+url.QueryEscape(day), c.auditor, nil)
+			if r.Status >= 500 {
+				t.Errorf("%s%s → %d %s", path, day, r.Status, r.Body)
+			}
+			if day == "0000-01-01" {
+				if f := r.WantProblem(422, "validation_failed").FieldErrors(); !contains(f, param) {
+					t.Errorf("%s%s: errors %v, want %s", path, day, f, param)
+				}
+			}
+		}
+	}
 }

@@ -74,7 +74,7 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 			if v == "" {
 				continue
 			}
-			day, err := time.Parse(time.DateOnly, v)
+			day, err := application.ParseDay(v)
 			if err != nil {
 				f.Add(name, "must be a date YYYY-MM-DD")
 				continue

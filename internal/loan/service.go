@@ -76,7 +76,7 @@ func (s *Service) bookDay(f *apperr.Fields, field, v, future string, floors []fl
 var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
 
 func parseDay(f *apperr.Fields, field, v string) (time.Time, bool) {
-	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	d, err := application.ParseDay(strings.TrimSpace(v))
 	if err != nil {
 		f.Add(field, "must be a date YYYY-MM-DD")
 		return time.Time{}, false

@@ -133,7 +133,7 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	if _, ok := c.banks[l.BankCode]; !ok {
 		f.Add("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
 	}
-	on, dayOK := time.Parse(time.DateOnly, get("disbursed_on"))
+	on, dayOK := application.ParseDay(get("disbursed_on"))
 	switch {
 	case dayOK != nil:
 		f.Add("disbursed_on", "must be a date YYYY-MM-DD")

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/idnum"
@@ -69,7 +70,7 @@ func ParseBankList(up sheet.Upload, from, to time.Time) ([]BankLine, error) {
 		} else {
 			l.AmountFen = money.MustFen(amount)
 		}
-		on, err := time.Parse(time.DateOnly, r.Get("disbursed_on"))
+		on, err := application.ParseDay(r.Get("disbursed_on"))
 		switch {
 		case err != nil:
 			f.Add("disbursed_on", "must be a date YYYY-MM-DD")

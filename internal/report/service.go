@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -72,7 +73,7 @@ func (s *Service) requireReader(p auth.Principal) error {
 }
 
 func parseDate(f *apperr.Fields, field, v string) (time.Time, bool) {
-	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	d, err := application.ParseDay(strings.TrimSpace(v))
 	if err != nil {
 		f.Add(field, "must be a date YYYY-MM-DD")
 		return time.Time{}, false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -57,7 +58,7 @@ func Day(t time.Time) time.Time {
 
 // ParseDay reads a YYYY-MM-DD date.
 func ParseDay(s string) (time.Time, bool) {
-	d, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	d, err := application.ParseDay(strings.TrimSpace(s))
 	return d, err == nil
 }
 
