@@ -94,8 +94,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 }
 
 // useDataKeys loads the data key ring from the configuration (never from
-// the database) and hands it to the store. With no keys configured, SQLite
-// makes its key file beside a fresh database; an existing database whose
+// the database) and hands it to the store. With no keys configured, the
+// default key file (config.KeyFile) is made for a database with nothing
+// encrypted yet; an existing database whose
 // key file is gone does not start, nor one whose data no configured key
 // opens.
 func useDataKeys(ctx context.Context, cfg config.Config, dbc config.Database, db *store.DB, log *slog.Logger) error {
@@ -105,7 +106,7 @@ func useDataKeys(ctx context.Context, cfg config.Config, dbc config.Database, db
 	switch {
 	case cfg.DataKeys != "":
 		keys, err = crypt.Parse(cfg.DataKeys)
-	case path != "":
+	default:
 		exists, err := crypt.Exists(path)
 		if err != nil {
 			return fmt.Errorf("data key file %s: %w", path, err)
@@ -125,15 +126,13 @@ func useDataKeys(ctx context.Context, cfg config.Config, dbc config.Database, db
 			if err := crypt.WriteFile(path, []crypt.Key{k}); err != nil {
 				return fmt.Errorf("write data key file %s: %w", path, err)
 			}
-			log.Warn("made the data key file that encrypts resident ID numbers and phone numbers: back it up apart from the database, which cannot be read without it",
+			log.Warn("made the data key file that encrypts resident ID numbers and phone numbers: back it up apart from the database, which cannot be read without it; every other instance of this database needs the same keys (CHUANGDAI_DATA_KEYS or CHUANGDAI_DATA_KEY_FILE)",
 				"file", path)
 		}
 		keys, err = crypt.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("data keys: %w", err)
 		}
-	default:
-		return errors.New("PostgreSQL needs the data keys that encrypt resident ID numbers and phone numbers: set CHUANGDAI_DATA_KEYS or CHUANGDAI_DATA_KEY_FILE (`chuangdai keys new` makes a key)")
 	}
 	if err != nil {
 		return fmt.Errorf("data keys: %w", err)

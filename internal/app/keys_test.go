@@ -70,3 +70,48 @@ func TestDefaultKeyFile(t *testing.T) {
 		t.Fatalf("start without key 1 before a rotation: %v, want ErrNoDataKey", err)
 	}
 }
+
+// TestDefaultKeyFileOfEachEngine: with no keys configured, a fresh database
+// of either engine starts, making its default key file (beside a SQLite
+// database; data/chuangdai.keys in the working directory for PostgreSQL),
+// and starts again with it. A PostgreSQL instance started elsewhere, whose
+// own new key would open nothing of the now encrypted database, refuses to
+// start and makes no key.
+func TestDefaultKeyFileOfEachEngine(t *testing.T) {
+	ctx := context.Background()
+	first := t.TempDir()
+	t.Chdir(first)
+	cfg := apptest.Config(apptest.DatabaseURL(t))
+	cfg.DataKeys, cfg.DataKeyFile = "", ""
+	dbc, err := config.ParseDatabaseURL(cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, made := cfg.KeyFile(dbc)
+	if !made {
+		t.Fatalf("default key file %q is not made", path)
+	}
+	for i := range 2 {
+		a, err := app.Open(ctx, cfg, apptest.Logger(t))
+		if err != nil {
+			t.Fatalf("start %d without configured keys: %v", i+1, err)
+		}
+		_ = a.Close()
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %s: %v, %v", path, st, err)
+	}
+	if apptest.Engine() != "postgres" {
+		return
+	}
+	if path != filepath.Join("data", config.KeyFileName) {
+		t.Fatalf("PostgreSQL's default key file %q", path)
+	}
+	t.Chdir(t.TempDir())
+	if _, err := app.Open(ctx, cfg, apptest.Logger(t)); !errors.Is(err, store.ErrNoDataKey) {
+		t.Fatalf("second instance without the keys: %v, want ErrNoDataKey", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("the second instance made a key of its own")
+	}
+}

@@ -107,13 +107,17 @@ type Config struct {
 	NotifyInterval time.Duration `yaml:"notify_interval"`
 }
 
-// KeyFileName is the key file kept beside a SQLite database when no data
-// keys are configured.
+// KeyFileName is the key file kept when no data keys are configured:
+// beside a SQLite database, in ./data for PostgreSQL.
 const KeyFileName = "chuangdai.keys"
 
 // KeyFile is the data key file in use for database d, "" when the keys come
-// from DataKeys; made reports that it is the file beside a SQLite database,
-// which is made when absent.
+// from DataKeys; made reports that it is the default file (beside a SQLite
+// database; data/chuangdai.keys in the working directory for PostgreSQL, as
+// for `make run`), which is made when absent on a database that has nothing
+// encrypted yet. Several PostgreSQL instances need the same keys: each gets
+// them configured, or the second refuses to start (its own new key opens
+// nothing).
 func (c Config) KeyFile(d Database) (path string, made bool) {
 	switch {
 	case c.DataKeys != "":
@@ -123,7 +127,7 @@ func (c Config) KeyFile(d Database) (path string, made bool) {
 	case d.Engine == SQLite:
 		return filepath.Join(filepath.Dir(d.Path), KeyFileName), true
 	}
-	return "", false
+	return filepath.Join("data", KeyFileName), true
 }
 
 // The document stores of FilesStore.
