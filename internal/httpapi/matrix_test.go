@@ -237,7 +237,7 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/reports/disbursements":              {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/portfolio":                  {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/progress":                   {"none", "none", "none", "none", "all", "all"},
-	"GET /api/v1/reports/reconciliation":             {"none", "none", "none", "none", "all", "all"},
+	"GET /api/v1/reports/reconciliation":             {"none", "none", "none", "all", "all", "all"}, // a bank officer: their own bank's (TestBankOfficersReconcileTheirOwnBank)
 	"GET /api/v1/reports/reconciliation/template":    {"none", "none", "none", "all", "none", "all"},
 	"GET /api/v1/subsidies":                          {"none", "all", "none", "none", "all", "none"},
 	"GET /api/v1/subsidy-claims":                     {"none", "all", "none", "all", "all", "none"},

@@ -10,6 +10,7 @@ import (
 
 	"chuangdai/internal/auth"
 	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
 	"chuangdai/internal/report"
 	"chuangdai/internal/sheet"
 )
@@ -124,6 +125,38 @@ type reportBankReconciliation struct {
 	MissingInBank     []reportDifference `json:"missing_in_bank" doc:"recorded disbursements the bank did not report"`
 	MissingInRecords  []reportDifference `json:"missing_in_records" doc:"lines of the bank no recorded disbursement matches"`
 	AmountDifferences []reportDifference `json:"amount_differences"`
+	Groups            []reconcileGroup   `json:"groups" doc:"the bank's lines grouped by kind, with counts: matched, missing_in_bank, missing_in_records, amount_differences"`
+}
+
+type reconcileGroup struct {
+	Kind  string `json:"kind" doc:"matched, missing_in_bank, missing_in_records or amount_differences"`
+	Label string `json:"label" doc:"the kind in the reader's language"`
+	Count int64  `json:"count"`
+}
+
+// reconcileKinds name the groups of a reconciliation, in Chinese and English.
+var reconcileKinds = []struct{ kind, zh, en string }{
+	{"matched", "已核对一致", "Matched"},
+	{"missing_in_bank", "银行清单中没有", "Missing in the bank's list"},
+	{"missing_in_records", "系统中没有", "Missing in the records"},
+	{"amount_differences", "金额不符", "Amount differs"},
+}
+
+// withGroups adds each bank's groups with their counts, labelled for the reader.
+func withGroups(c *gin.Context, r reportReconciliationResponse) reportReconciliationResponse {
+	en := language(c) == msg.EN
+	for i, b := range r.Banks {
+		counts := []int64{b.Matched, int64(len(b.MissingInBank)), int64(len(b.MissingInRecords)), int64(len(b.AmountDifferences))}
+		r.Banks[i].Groups = make([]reconcileGroup, len(reconcileKinds))
+		for j, k := range reconcileKinds {
+			label := k.zh
+			if en {
+				label = k.en
+			}
+			r.Banks[i].Groups[j] = reconcileGroup{Kind: k.kind, Label: label, Count: counts[j]}
+		}
+	}
+	return r
 }
 
 type reportReconciliationResponse struct {
@@ -305,7 +338,7 @@ func (a *api) routesReports() {
 		{Name: "from", Type: "string", Description: "first day of disbursement, YYYY-MM-DD (default: 1 January of to's year)"},
 		{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (default: today)"}}
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200,
-		Summary:  "Reconciliation of the banks' disbursement lists with the recorded disbursements of a period, per bank: matched, missing on either side, amount differences (finance auditors, admins)",
+		Summary:  "Reconciliation of the banks' disbursement lists with the recorded disbursements of a period, per bank: matched, missing on either side, amount differences, and the groups by kind with counts (finance auditors, admins; a bank officer their own bank's, bank_code defaulting to it)",
 		Response: reportReconciliationResponse{}, Errors: readErrors, Query: append(reconcileQuery, format, headers), Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			f, err := report.ParseFormat(c.Query("format"))
@@ -316,7 +349,7 @@ func (a *api) routesReports() {
 			if err != nil {
 				return err
 			}
-			return answerReport(c, f, toReconciliation(res), res.Table)
+			return answerReport(c, f, withGroups(c, toReconciliation(res)), res.Table)
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/reports/reconciliation", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Upload a bank's disbursement list for a period (CSV or XLSX like the imports: bank_reference, name and/or national_id, amount, disbursed_on, or the Chinese headers of the template), replacing its earlier list of the period; answers the bank's reconciliation. " +
@@ -331,7 +364,7 @@ func (a *api) routesReports() {
 			if err != nil {
 				return err
 			}
-			out := toReconciliation(res)
+			out := withGroups(c, toReconciliation(res))
 			out.DryRun = mode == sheet.DryRun
 			c.JSON(http.StatusOK, out)
 			return nil

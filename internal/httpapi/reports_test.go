@@ -400,6 +400,9 @@ func TestReportsAreForAuditorsAndAdminsAndCheckEveryParameter(t *testing.T) {
 		s.Do("GET", path, s.AdminToken, nil).Want(200)
 		s.Do("GET", path, "", nil).WantProblem(401, "auth.unauthenticated")
 		for role, token := range others {
+			if role == "bank_officer" && strings.HasPrefix(path, "/api/v1/reports/reconciliation") {
+				continue // their own bank's: TestBankOfficersReconcileTheirOwnBank
+			}
 			if r := s.Do("GET", path, token, nil); r.Status != 403 {
 				t.Errorf("%s reads %s: %d", role, path, r.Status)
 			}
@@ -754,4 +757,51 @@ func TestDisbursementsByReportingFlag(t *testing.T) {
 		t.Fatalf("flag report %+v", rep)
 	}
 	assertSummariesMatchLoans(t, c.s)
+}
+
+// TestBankOfficersReconcileTheirOwnBank: a bank officer reads the
+// reconciliation of their own bank only (bank_code defaults to it), with
+// the bank's lines grouped by kind and counted; another bank's is 403.
+func TestBankOfficersReconcileTheirOwnBank(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	a := c.loan(t)
+	b := c.loan(t)
+	list := "bank_reference,national_id,amount,disbursed_on\n" +
+		a["bank_reference"].(string) + "," + loanPersonID(1) + ",200000.00,2024-03-15\n" +
+		b["bank_reference"].(string) + "," + loanPersonID(2) + ",199999.99,2024-03-15\n" +
+		"GHOST-1," + loanPersonID(9) + ",5000.00,2024-04-01\n"
+	s.Do("POST", "/api/v1/reports/reconciliation?bank_code="+apptest.Bank+"&from=2024-01-01&to=2024-12-31", c.bank, list, "Content-Type", "text/csv").Want(200)
+	var rec struct {
+		Banks []struct {
+			BankCode string `json:"bank_code"`
+			Groups   []struct {
+				Kind, Label string
+				Count       int
+			}
+		}
+	}
+	s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31", c.bank2, nil).Want(200).Decode(&rec)
+	if len(rec.Banks) != 1 || rec.Banks[0].BankCode != apptest.Bank {
+		t.Fatalf("banks %+v", rec.Banks)
+	}
+	// Two recorded loans and three lines: A matches, B differs by 0.01, GHOST-1 has no loan.
+	got := map[string]string{}
+	for _, g := range rec.Banks[0].Groups {
+		got[g.Kind] = fmt.Sprintf("%s %d", g.Label, g.Count)
+	}
+	want := map[string]string{"matched": "已核对一致 1", "missing_in_bank": "银行清单中没有 0", "missing_in_records": "系统中没有 1", "amount_differences": "金额不符 1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("groups %v, want %v", got, want)
+	}
+	s.Do("GET", "/api/v1/reports/reconciliation?bank_code="+apptest.Bank+"&from=2024-01-01&to=2024-12-31&format=csv", c.bank, nil).Want(200)
+	s.Do("GET", "/api/v1/reports/reconciliation?bank_code="+apptest.Bank+"&from=2024-01-01&to=2024-12-31", c.bankOther, nil).WantProblem(403, "forbidden")
+	s.Do("GET", "/api/v1/reports/reconciliation?bank_code="+apptest.OtherBank, c.bank, nil).WantProblem(403, "forbidden")
+	s.Do("GET", "/api/v1/reports/reconciliation?from=2024-01-01&to=2024-12-31", c.bankOther, nil).Want(200).Decode(&rec)
+	for _, bk := range rec.Banks {
+		if bk.BankCode != apptest.OtherBank {
+			t.Errorf("the other bank's officer sees %s", bk.BankCode)
+		}
+	}
+	s.Do("GET", "/api/v1/reports/reconciliation", c.hrss, nil).WantProblem(403, "forbidden")
 }

@@ -165,8 +165,20 @@ func (s *Service) period(f *apperr.Fields, fromV, toV string) (time.Time, time.T
 // disbursements of a period: matched, missing on either side, and amount
 // differences, per bank. Auditors and administrators read it.
 func (s *Service) Reconciliation(ctx context.Context, p auth.Principal, q ReconcileQuery) (Reconciliation, error) {
-	if err := s.requireReader(p); err != nil {
-		return Reconciliation{}, err
+	bank := strings.TrimSpace(q.BankCode)
+	if s.requireReader(p) != nil {
+		// A bank officer reads their own bank's: bank_code may be left out
+		// when they serve one bank.
+		scope := s.authz.Scope(p, ActRead, KindReconcile)
+		if bank == "" && len(scope.Banks) == 1 {
+			bank = scope.Banks[0]
+		}
+		if scope.Empty() || bank == "" && !scope.All {
+			return Reconciliation{}, apperr.Forbiddenf("only finance auditors, administrators and a bank's officers read the reconciliation")
+		}
+		if !s.authz.Can(p, ActRead, authz.Resource{Kind: KindReconcile, Bank: bank}) {
+			return Reconciliation{}, apperr.Forbiddenf("only a bank officer of %s reads its reconciliation", bank)
+		}
 	}
 	var f apperr.Fields
 	from, to := s.period(&f, q.From, q.To)
@@ -174,7 +186,6 @@ func (s *Service) Reconciliation(ctx context.Context, p auth.Principal, q Reconc
 	if err != nil {
 		return Reconciliation{}, err
 	}
-	bank := strings.TrimSpace(q.BankCode)
 	if _, ok := banks[bank]; bank != "" && !ok {
 		f.Add("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
 	}
