@@ -14,7 +14,8 @@ import (
 // applications with their partners, disbursed loans, identities verified at
 // eligibility, a staff member's own number, four-in-one records typed and
 // imported, legacy loans, a bank's reconciliation list, a document named
-// after its owner, and the audit trail of all of it — then reads every text
+// after its owner, a return comment and a service note naming a person, an
+// edit of a phone, and the audit trail of all of it — then reads every text
 // and blob column of every table: none holds any of those numbers in clear,
 // in either case of the check letter, nor a phone's digits.
 func TestNoPersonalDataInClear(t *testing.T) {
@@ -40,8 +41,13 @@ func TestNoPersonalDataInClear(t *testing.T) {
 		lead, partner := next(), next()
 		p := s.Do("POST", "/api/v1/applications", c.owner, partnership("500000.00", lead, partner)).Want(201).JSON()["id"]
 		s.Do("POST", path(p, "/submit"), c.owner, nil).Want(200)
+		// A return whose comment names a person, and an edit of the phone
+		// after it (the history keeps both values).
+		s.Do("POST", path(p, "/decisions"), c.hrss, map[string]any{"decision": "return", "comment": "合伙人 " + next() + " 的身份证复印件不清"}).Want(200)
+		phones = append(phones, "13700001111")
+		s.Do("PATCH", path(p, ""), c.owner, map[string]any{"phone": "13700001111"}).Want(200)
 		s.Do("POST", "/api/v1/training-records", c.hrss, training(strings.ToLower(x), "SYB-AT-REST", apptest.District)).Want(201)
-		s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": next(), "kind": "mentoring", "date": "2024-04-02", "notes": "开业指导"}).Want(201)
+		s.Do("POST", "/api/v1/service-records", c.hrss, map[string]any{"national_id": next(), "kind": "mentoring", "date": "2024-04-02", "notes": "开业指导，同行 " + next()}).Want(201)
 		doc := next()
 		upload(s, c.owner, c.draft(t), "id_card", "张伟-"+doc+".pdf", doctest.ChromiumPDF).Want(201)
 		wantNoneInClear(t, s, ids, phones)

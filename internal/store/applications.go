@@ -400,10 +400,18 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 		return a, translate(err, "application history")
 	}
 	for _, h := range hist {
+		comment, err := s.open(historyComment, h.Comment)
+		if err != nil {
+			return a, err
+		}
+		changes, err := s.open(historyChanges, deref(h.Changes))
+		if err != nil {
+			return a, err
+		}
 		a.History = append(a.History, application.HistoryEntry{
 			At: h.At, ActorID: h.ActorID, Actor: h.Actor, ActorName: h.ActorName, Action: application.Action(h.Action),
-			FromStatus: application.Status(deref(h.FromStatus)), ToStatus: application.Status(h.ToStatus), Comment: h.Comment,
-			MissingDocuments: kindsOf(h.MissingDocuments), Changes: changesOf(h.Changes),
+			FromStatus: application.Status(deref(h.FromStatus)), ToStatus: application.Status(h.ToStatus), Comment: comment,
+			MissingDocuments: kindsOf(h.MissingDocuments), Changes: changesOf(changes),
 		})
 	}
 	return a, nil
@@ -446,9 +454,13 @@ func errStale(id int64) error {
 
 // AddHistory implements application.Store.
 func (s Applications) AddHistory(ctx context.Context, applicationID int64, h application.HistoryEntry) error {
+	comment, err := s.seal(historyComment, h.Comment)
+	if err != nil {
+		return err
+	}
 	row := applicationHistoryRow{
 		ApplicationID: applicationID, At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: string(h.Action),
-		FromStatus: nullable(string(h.FromStatus)), ToStatus: string(h.ToStatus), Comment: h.Comment,
+		FromStatus: nullable(string(h.FromStatus)), ToStatus: string(h.ToStatus), Comment: comment,
 	}
 	if len(h.MissingDocuments) > 0 {
 		b, err := json.Marshal(h.MissingDocuments)
@@ -462,16 +474,27 @@ func (s Applications) AddHistory(ctx context.Context, applicationID int64, h app
 		if err != nil {
 			return apperr.Wrap(err, "history changes")
 		}
-		row.Changes = nullable(string(b))
+		sealed, err := s.seal(historyChanges, string(b))
+		if err != nil {
+			return err
+		}
+		row.Changes = nullable(sealed)
 	}
 	return translate(s.conn(ctx).Create(&row).Error, "application history")
 }
 
-// changesOf reads the changes of a history row.
-func changesOf(s *string) []application.FieldChange {
+// The sealed columns of application_history: a comment may name a person
+// by number, and the changes of an edit carry the values before and after.
+const (
+	historyComment = "application_history.comment"
+	historyChanges = "application_history.changes"
+)
+
+// changesOf reads the changes of a history row (opened).
+func changesOf(s string) []application.FieldChange {
 	var out []application.FieldChange
-	if s != nil {
-		_ = json.Unmarshal([]byte(*s), &out)
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &out)
 	}
 	return out
 }

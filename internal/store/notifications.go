@@ -48,13 +48,21 @@ func (notificationSettingsRow) TableName() string { return "notification_setting
 // Notifications implements notify.Store.
 type Notifications struct{ *DB }
 
-func notificationOf(r notificationRow) notify.Notification {
+// notificationParams is sealed: a parameter may be an officer's comment,
+// which may name a person by number.
+const notificationParams = "notifications.params"
+
+// notificationOf maps a row; params that do not open are left out (the
+// text then renders without them) rather than failing an inbox.
+func (db *DB) notificationOf(r notificationRow) notify.Notification {
 	n := notify.Notification{
 		ID: r.ID, EventKey: r.EventKey, RecipientID: r.RecipientID, Template: r.Template, EntityType: r.EntityType, EntityID: r.EntityID,
 		InApp: r.InApp, CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt), SMSState: notify.SMSState(r.SMSState),
 		Attempts: r.SMSAttempts, LastError: r.SMSLastError, DoneAt: utcPtr(r.SMSDoneAt),
 	}
-	_ = json.Unmarshal([]byte(r.Params), &n.Params)
+	if params, err := db.open(notificationParams, r.Params); err == nil {
+		_ = json.Unmarshal([]byte(params), &n.Params)
+	}
 	return n
 }
 
@@ -130,6 +138,10 @@ func (s Notifications) Enqueue(ctx context.Context, e notify.Event, to []notify.
 	if e.Params == nil {
 		params = []byte("{}")
 	}
+	sealed, err := s.seal(notificationParams, string(params))
+	if err != nil {
+		return err
+	}
 	return s.InTx(ctx, func(ctx context.Context) error {
 		rs, err := s.audience(ctx, to)
 		if err != nil || len(rs) == 0 {
@@ -144,7 +156,7 @@ func (s Notifications) Enqueue(ctx context.Context, e notify.Event, to []notify.
 			return err
 		}
 		for _, r := range rs {
-			row := notificationRow{EventKey: e.Key, RecipientID: r.id, Template: e.Template, Params: string(params),
+			row := notificationRow{EventKey: e.Key, RecipientID: r.id, Template: e.Template, Params: sealed,
 				EntityType: e.EntityType, EntityID: e.EntityID, InApp: true, CreatedAt: now}
 			switch {
 			case off[r.id]:
@@ -184,7 +196,7 @@ func (s Notifications) Inbox(ctx context.Context, userID int64, unreadOnly bool,
 		return out, translate(err, "notifications")
 	}
 	for _, r := range rows {
-		out.Items = append(out.Items, notificationOf(r))
+		out.Items = append(out.Items, s.notificationOf(r))
 	}
 	if err := mine().Where("read_at IS NULL").Count(&out.Unread).Error; err != nil {
 		return out, translate(err, "unread notifications")
@@ -209,7 +221,7 @@ func (s Notifications) MarkRead(ctx context.Context, userID, id int64, now time.
 		}
 		return translate(s.conn(ctx).Where("id = ? AND recipient_id = ? AND in_app = ?", id, userID, true).Take(&row).Error, "notification")
 	})
-	return notificationOf(row), err
+	return s.notificationOf(row), err
 }
 
 // Settings implements notify.Store: no row is SMS on.
@@ -252,7 +264,7 @@ func (s Notifications) Claim(ctx context.Context, holder string, now, until time
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	out := make([]notify.Notification, len(rows))
 	for i, r := range rows {
-		out[i] = notificationOf(r)
+		out[i] = s.notificationOf(r)
 	}
 	return out, nil
 }
@@ -313,7 +325,7 @@ func (s Notifications) Failed(ctx context.Context, offset, limit int) ([]notify.
 	}
 	out := make([]notify.Notification, len(rows))
 	for i, r := range rows {
-		out[i] = notificationOf(r)
+		out[i] = s.notificationOf(r)
 		out[i].Recipient = names[r.RecipientID]
 	}
 	return out, total, nil
@@ -331,7 +343,7 @@ func (s Notifications) Retry(ctx context.Context, id int64, now time.Time) (noti
 	if err := s.conn(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return notify.Notification{}, false, translate(err, "notification")
 	}
-	return notificationOf(row), res.RowsAffected == 1, nil
+	return s.notificationOf(row), res.RowsAffected == 1, nil
 }
 
 // digestCount is one officer's undigested items.

@@ -23,8 +23,8 @@ type sealedColumn struct {
 }
 
 // sealedTables are every column that holds a resident ID number or a phone
-// number, or text that may carry them (partners, audit details, the names
-// people give their files). The scan test of the HTTP suite checks that no
+// number, or text that may carry them (partners, audit details, history
+// comments and edits, service notes, the names people give their files). The scan test of the HTTP suite checks that no
 // other column does.
 var sealedTables = []sealedTable{
 	{"users", "id", []sealedColumn{{"phone", false}, {"national_id", true}}},
@@ -34,10 +34,12 @@ var sealedTables = []sealedTable{
 	{"loans", "id", []sealedColumn{{"national_id", true}}},
 	{"training_records", "id", []sealedColumn{{"national_id", true}}},
 	{"incubation_records", "id", []sealedColumn{{"national_id", true}}},
-	{"service_records", "id", []sealedColumn{{"national_id", true}}},
+	{"service_records", "id", []sealedColumn{{"national_id", true}, {"notes", false}}},
+	{"application_history", "id", []sealedColumn{{"comment", false}, {"changes", false}}},
 	{"reconciliation_lines", "id", []sealedColumn{{"national_id", false}}},
 	{"audit_events", "id", []sealedColumn{{"before", false}, {"after", false}}},
 	{"documents", "id", []sealedColumn{{"filename", false}}},
+	{"notifications", "id", []sealedColumn{{"params", false}}},
 }
 
 // sealBatch is how many rows one transaction of SealClear or Reseal

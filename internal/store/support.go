@@ -37,6 +37,7 @@ const (
 	trainingNationalID = "training_records.national_id"
 	tenancyNationalID  = "incubation_records.national_id"
 	serviceNationalID  = "service_records.national_id"
+	serviceNotes       = "service_records.notes"
 )
 
 type trainingRow struct {
@@ -343,8 +344,12 @@ func (s Support) CreateService(ctx context.Context, sv *support.ServiceRecord) e
 	if err != nil {
 		return err
 	}
+	notes, err := s.seal(serviceNotes, sv.Notes)
+	if err != nil {
+		return err
+	}
 	row := serviceRow{
-		NationalID: nid, NationalIDHash: s.hash(sv.NationalID), Kind: sv.Kind, Date: dateOf(sv.Date), Year: sv.Date.Year(), Notes: sv.Notes,
+		NationalID: nid, NationalIDHash: s.hash(sv.NationalID), Kind: sv.Kind, Date: dateOf(sv.Date), Year: sv.Date.Year(), Notes: notes,
 		DistrictCode: sv.DistrictCode, CreatedBy: userRef(sv.CreatedBy), CreatedAt: sv.CreatedAt,
 	}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
@@ -438,8 +443,12 @@ func (s Support) Records(ctx context.Context, nationalID string) (support.Record
 		if err != nil {
 			return r, err
 		}
+		notes, err := s.open(serviceNotes, sv.Notes)
+		if err != nil {
+			return r, err
+		}
 		r.Services = append(r.Services, support.ServiceRecord{
-			ID: sv.ID, NationalID: nid, Kind: sv.Kind, Date: sv.Date.Time, Notes: sv.Notes,
+			ID: sv.ID, NationalID: nid, Kind: sv.Kind, Date: sv.Date.Time, Notes: notes,
 			DistrictCode: sv.DistrictCode, CreatedBy: userOf(sv.CreatedBy), CreatedAt: sv.CreatedAt,
 		})
 	}
