@@ -174,3 +174,32 @@ func TestNotEmployedDeclaration(t *testing.T) {
 	}
 	s.Do("POST", path(id, "/submit"), c.owner, nil).Want(200)
 }
+
+// TestPartnershipLoansCountTowardEachPartnersLimit: a partnership loan
+// counts toward max_loans_per_person (3) of each of its partners.
+func TestPartnershipLoansCountTowardEachPartnersLimit(t *testing.T) {
+	c := newCast(t)
+	c.decideInPast()
+	s := c.s
+	lead, x, y := c.nextID(), c.nextID(), c.nextID()
+	for i := 1; i <= 3; i++ {
+		ids := []string{lead, x}
+		if i == 3 {
+			ids = append(ids, y)
+		}
+		id := c.at(t, "bank_review", partnership("200000.00", ids...))
+		s.Do("POST", path(id, "/decisions"), c.bank, map[string]any{"decision": "approve", "approved_amount": "200000.00", "annual_rate": "0.0395", "term_months": 24}).Want(200)
+		app := jsonID(id)
+		l := s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("200000.00", "2024-03-15", "C-"+app), "Idempotency-Key", "c-"+app).Want(201).JSON()["loan"].(map[string]any)
+		// Repaid in full on the day: settled on time, never overdue.
+		s.Do("POST", "/api/v1/loans/"+jsonID(l["id"])+"/repayments", c.bank, repayment("200000.00", "0.00", "2024-03-15", "CP-"+app), "Idempotency-Key", "cp-"+app).Want(201)
+	}
+	// x held 3 partnership loans: no fourth, alone or as a partner; y held one.
+	if f := s.Do("POST", "/api/v1/applications", c.owner2(t), individual(x)).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"national_id"}) {
+		t.Fatalf("x alone: %v", f)
+	}
+	if f := s.Do("POST", "/api/v1/applications", c.other, partnership("200000.00", c.nextID(), x)).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"partners[1].national_id"}) {
+		t.Fatalf("x as a partner: %v", f)
+	}
+	s.Do("POST", "/api/v1/applications", c.owner3(t), individual(y)).Want(201)
+}
