@@ -10,6 +10,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/user"
 )
 
@@ -226,14 +227,20 @@ func (a *api) routesAuth() {
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/users", Tag: "users", Status: 200,
-		Summary: "List users (admin)", Response: listResponse[userResponse]{}, Query: pageParams, Errors: []int{401, 403, 422},
+		Summary: "List users (admin)", Response: listResponse[userResponse]{}, Errors: []int{401, 403, 422},
+		Query: append([]Param{{Name: "q", Type: "string", Description: "text found in the user name or the name, any case"},
+			sortParam(user.SortKeys, "by id")}, pageParams...),
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields
 			pg := readPage(c, &f)
+			filter := user.Filter{Query: c.Query("q"), Sort: listing.ParseSort(c.Query("sort"), user.SortKeys, &f)}
+			if len([]rune(filter.Query)) > 100 {
+				f.Add("q", "must be at most 100 characters")
+			}
 			if err := f.Err(); err != nil {
 				return err
 			}
-			us, total, err := a.Users.List(c.Request.Context(), p, pg.offset(), pg.PageSize)
+			us, total, err := a.Users.List(c.Request.Context(), p, filter, pg.offset(), pg.PageSize)
 			if err != nil {
 				return err
 			}

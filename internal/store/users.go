@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"chuangdai/internal/apperr"
@@ -181,13 +183,19 @@ func (s Users) UserByID(ctx context.Context, id int64) (user.Record, error) {
 }
 
 // ListUsers implements user.Store.
-func (s Users) ListUsers(ctx context.Context, offset, limit int) ([]user.User, int64, error) {
+func (s Users) ListUsers(ctx context.Context, f user.Filter, offset, limit int) ([]user.User, int64, error) {
+	q := s.conn(ctx).Model(&userRow{})
+	if v := strings.TrimSpace(f.Query); v != "" {
+		like := "%" + escapeLike(strings.ToLower(v)) + "%"
+		q = q.Where(`(lower(username) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\')`, like, like)
+	}
 	var total int64
-	if err := s.conn(ctx).Model(&userRow{}).Count(&total).Error; err != nil {
+	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err, "users")
 	}
 	var rows []userRow
-	if err := page(s.conn(ctx).Order("id"), offset, limit).Find(&rows).Error; err != nil {
+	q = ordered(q, f.Sort, userSorts, func(q *gorm.DB) *gorm.DB { return q.Order("id") })
+	if err := page(q, offset, limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "users")
 	}
 	recs, err := s.load(ctx, rows)
@@ -199,6 +207,11 @@ func (s Users) ListUsers(ctx context.Context, offset, limit int) ([]user.User, i
 		out[i] = r.User
 	}
 	return out, total, nil
+}
+
+// userSorts are the columns of user.SortKeys.
+var userSorts = map[string]sortColumn{
+	"username": {"lower(username)", false}, "name": {"name", false}, "created_at": {"created_at", false},
 }
 
 // CountUsers returns how many accounts exist.

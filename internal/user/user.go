@@ -16,6 +16,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/idnum"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/msg"
 )
 
@@ -91,7 +92,7 @@ type Store interface {
 	CreateUser(ctx context.Context, r Record) (int64, error)
 	UserByUsername(ctx context.Context, username string) (Record, error)
 	UserByID(ctx context.Context, id int64) (Record, error)
-	ListUsers(ctx context.Context, offset, limit int) ([]User, int64, error)
+	ListUsers(ctx context.Context, f Filter, offset, limit int) ([]User, int64, error)
 	CreateSession(ctx context.Context, s Session) error
 	SessionByID(ctx context.Context, id string) (Session, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
@@ -436,12 +437,22 @@ func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
 	return rec.User, nil
 }
 
+// SortKeys are the columns the user list sorts by.
+var SortKeys = []string{"username", "name", "created_at"}
+
+// Filter narrows the user list: Query is text found in the user name or
+// the name (any case); Sort is the order (default: by id).
+type Filter struct {
+	Query string
+	Sort  listing.Sort
+}
+
 // List returns accounts for administrators.
-func (s *Service) List(ctx context.Context, p auth.Principal, offset, limit int) ([]User, int64, error) {
+func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, limit int) ([]User, int64, error) {
 	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
 		return nil, 0, apperr.Forbiddenf("only administrators may list users")
 	}
-	us, total, err := s.store.ListUsers(ctx, offset, limit)
+	us, total, err := s.store.ListUsers(ctx, f, offset, limit)
 	if err != nil {
 		return nil, 0, err
 	}
