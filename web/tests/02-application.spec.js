@@ -39,6 +39,7 @@ test('an entrepreneur registers and applies; field errors from the API show besi
   await page.getByLabel('贷款用途').fill('采购冷库设备');
   await page.getByLabel('计划带动就业（人）').fill('3');
   await tick(page.getByLabel('大学生村官'));
+  await tick(page.getByLabel('本人不属于机关、事业单位、企业等在职人员（在职人员不能申请创业担保贷款）'));
   await axe(page, 'apply');
   await page.getByRole('button', { name: '保存并提交' }).click();
   const bad = page.getByLabel('身份证号码');
@@ -221,6 +222,7 @@ test('a returned partnership is edited (the timeline shows the edit), resubmitte
   await page.getByLabel('合伙人 3 姓名').fill('赵磊');
   await page.getByLabel('合伙人 3 身份证号码').fill(residentID('411282', '19920202', 303));
   await choose(page, '合伙人 3 重点群体', '退役军人');
+  for (const n of [1, 2, 3]) await tick(page.getByLabel(`合伙人 ${n} 不属于机关、事业单位、企业等在职人员`));
   await choose(page, '辖区', '灵宝市');
   await choose(page, '经办银行', '中国工商银行三门峡分行');
   await page.getByLabel('申请金额（元）').fill('500000.00');

@@ -25,7 +25,7 @@ async function draft() {
     body: JSON.stringify({ username: applicant.username, password: applicant.password }) })).json();
   const body = { borrower_type: 'individual', name: applicant.name, national_id: nid, phone: applicant.phone, key_group: 'college_graduate',
     district_code: '411282', bank_code: 'ICBC-SMX', amount: '60000.00', term_months: 24, business_name: `陈静的花店 ${stamp}`,
-    industry: '零售', purpose: '进货', jobs_planned: 1 };
+    industry: '零售', purpose: '进货', jobs_planned: 1, not_employed: true };
   const created = await fetch(`${BASE()}/api/v1/applications`, { method: 'POST', headers: json(token), body: JSON.stringify(body) });
   expect(created.status, 'application').toBe(201);
   return (await created.json()).id;

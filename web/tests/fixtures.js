@@ -143,7 +143,7 @@ export async function applyAs(stamp, nationalID, name = '孙丽') {
     body: JSON.stringify({ username: user.username, password: user.password }) })).json();
   const body = { borrower_type: 'individual', name, national_id: nationalID, phone: user.phone, key_group: 'college_graduate',
     district_code: '411282', bank_code: 'ICBC-SMX', amount: '50000.00', term_months: 12, business_name: `${name}的小店`,
-    industry: '零售', purpose: '进货', jobs_planned: 1 };
+    industry: '零售', purpose: '进货', jobs_planned: 1, not_employed: true };
   const created = await fetch(`${BASE()}/api/v1/applications`, { method: 'POST', headers: json(token), body: JSON.stringify(body) });
   expect(created.status, 'application').toBe(201);
   const a = await created.json();

@@ -723,4 +723,7 @@ export default {
   "inbox.smsSaved": "Saved.",
   "inbox.smsHint": "Each step of your applications (submitted, returned, decided, disbursed) is sent by SMS to the phone number you registered; off, you read them here only.",
   "inbox.smsHintOfficer": "On, one SMS a day sums up what waits for you; off, you read it here only.",
+  "apply.declaration": "Declaration",
+  "apply.notEmployed": "I am not employed by a government body, public institution or company (employees are not eligible for this loan)",
+  "apply.notEmployedPartner": "not employed by a government body, public institution or company",
 };

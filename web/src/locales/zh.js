@@ -723,4 +723,7 @@ export default {
   "inbox.smsSaved": "已保存。",
   "inbox.smsHint": "申请提交、退回、审批和放款等进展会发短信到您注册的手机号；关闭后只在这里的消息中查看。",
   "inbox.smsHintOfficer": "开启后每天一条短信汇总待办；关闭后只在这里的消息中查看。",
+  "apply.declaration": "声明",
+  "apply.notEmployed": "本人不属于机关、事业单位、企业等在职人员（在职人员不能申请创业担保贷款）",
+  "apply.notEmployedPartner": "不属于机关、事业单位、企业等在职人员",
 };
