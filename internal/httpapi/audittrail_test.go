@@ -97,6 +97,18 @@ func TestAuditTrailFiltersAndChanges(t *testing.T) {
 		}
 	}
 
+	// The trail downloads as the table shows it.
+	rows := csvRecords(t, s.Do("GET", "/api/v1/audit-events?entity_type=application&entity_id="+app+"&action=application.return&format=csv", c.auditor, nil).Want(200).Body)
+	if len(rows) != 2 || rows[0][3] != "action" || rows[1][2] != "李娜" || rows[1][3] != "application.return" {
+		t.Errorf("audit CSV %q", rows)
+	}
+	rows = csvRecords(t, s.Do("GET", "/api/v1/audit-events?entity_type=application&entity_id="+app+"&action=application.return&format=csv&headers=labels", c.auditor, nil).Want(200).Body)
+	if len(rows) != 2 || rows[0][3] != "操作" || rows[1][3] != "退回申请" {
+		t.Errorf("audit CSV with labels %q", rows)
+	}
+	s.Do("GET", "/api/v1/audit-events?format=xlsx", c.auditor, nil).Want(200)
+	s.Do("GET", "/api/v1/audit-events?format=pdf", c.auditor, nil).WantProblem(422, "validation_failed")
+
 	var actions struct {
 		Items []struct{ Action, Label string }
 	}
