@@ -118,6 +118,33 @@ func TestFundSharesOnOneBasis(t *testing.T) {
 			}
 		}
 	}
+
+	// Per loan in the exposure too (group_by=loan), each side adding up:
+	// A the fund 160,000.00 − 64,000.00 = 96,000.00, the bank 40,000.00 −
+	// 16,000.00 = 24,000.00; B 140,000.00 − 7,000.00 = 133,000.00 and
+	// 60,000.00 − 3,000.00 = 57,000.00; the total is the districts' total.
+	byLoan := s.Do("GET", "/api/v1/guarantee/exposure?group_by=loan", c.guar, nil).Want(200).JSON()
+	perLoan := map[string]map[string]string{
+		aid: {"compensated": "160000.00", "recovered": "64000.00", "written_off": "96000.00",
+			"bank_compensated": "40000.00", "bank_recovered": "16000.00", "bank_written_off": "24000.00"},
+		bid: {"compensated": "140000.00", "recovered": "7000.00", "written_off": "133000.00",
+			"bank_compensated": "60000.00", "bank_recovered": "3000.00", "bank_written_off": "57000.00"},
+	}
+	loanRows := byLoan["rows"].([]any)
+	if len(loanRows) != len(perLoan) {
+		t.Fatalf("exposure by loan: %v", loanRows)
+	}
+	for _, r := range loanRows {
+		m := r.(map[string]any)
+		id := jsonID(m["loan_id"])
+		want, ok := perLoan[id]
+		if !ok || m["loan_number"] == "" {
+			t.Fatalf("exposure row of loan %s: %v", id, m)
+		}
+		wantFigures(t, "exposure of loan "+id, m, want)
+	}
+	wantFigures(t, "total by loan", byLoan["total"].(map[string]any), want)
+	s.Do("GET", "/api/v1/guarantee/exposure?group_by=bank", c.guar, nil).WantProblem(422, "validation_failed")
 }
 
 // checkFundShares checks the correction of the fund shares on the records

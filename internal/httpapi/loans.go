@@ -375,11 +375,14 @@ type writeOffRequest struct {
 	Reason string `json:"reason"`
 }
 
-// exposureRow is a district's (or the city's) position. compensated,
+// exposureRow is a district's, a compensated loan's (group_by=loan) or the
+// city's position. compensated,
 // recovered and written_off are the guarantee fund's own figures (what it
 // paid, its share of recoveries, its unrecovered share written off), the
 // bank_ ones the bank's side of the same compensations.
 type exposureRow struct {
+	LoanID          int64  `json:"loan_id,omitempty" doc:"the loan of the row (group_by=loan)"`
+	LoanNumber      string `json:"loan_number,omitempty" doc:"the loan's number (group_by=loan)"`
 	DistrictCode    string `json:"district_code,omitempty"`
 	Loans           int    `json:"loans"`
 	Outstanding     string `json:"outstanding"`
@@ -400,14 +403,16 @@ type exposureResponse struct {
 func toExposure(es []loan.Exposure) exposureResponse {
 	out := exposureResponse{Rows: []exposureRow{}}
 	row := func(e loan.Exposure) exposureRow {
-		return exposureRow{DistrictCode: e.DistrictCode, Loans: e.Loans, Outstanding: money.Format(e.Outstanding), Overdue: money.Format(e.Overdue),
+		return exposureRow{LoanID: e.LoanID, LoanNumber: e.LoanNumber, DistrictCode: e.DistrictCode, Loans: e.Loans, Outstanding: money.Format(e.Outstanding), Overdue: money.Format(e.Overdue),
 			Compensated: money.Format(e.Compensated), Recovered: money.Format(e.Recovered), WrittenOff: money.Format(e.WrittenOff),
 			BankCompensated: money.Format(e.BankCompensated), BankRecovered: money.Format(e.BankRecovered), BankWrittenOff: money.Format(e.BankWrittenOff)}
 	}
 	for _, e := range es {
 		out.Rows = append(out.Rows, row(e))
 	}
-	out.Total = row(loan.ExposureTotal(es))
+	t := loan.ExposureTotal(es)
+	t.DistrictCode = ""
+	out.Total = row(t)
 	return out
 }
 
@@ -724,10 +729,15 @@ func (a *api) routesLoans() {
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/exposure", Tag: "guarantee", Status: 200,
-		Summary:  "The guarantee fund's exposure per district: outstanding guaranteed principal, overdue, and what the fund paid, recovered and wrote off, with the bank's side beside it",
-		Response: exposureResponse{}, Errors: []int{401, 403},
+		Summary:  "The guarantee fund's exposure per district (or per compensated loan with group_by=loan): outstanding guaranteed principal, overdue, and what the fund paid, recovered and wrote off, with the bank's side beside it",
+		Query:    []Param{{Name: "group_by", Type: "string", Description: "district (default) or loan: one row per compensated loan of the caller's scope"}},
+		Response: exposureResponse{}, Errors: []int{401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			es, err := a.Loans.Exposure(c.Request.Context(), p)
+			by := c.DefaultQuery("group_by", "district")
+			if by != "district" && by != "loan" {
+				return apperr.Field("group_by", "must be district or loan")
+			}
+			es, err := a.Loans.Exposure(c.Request.Context(), p, by == "loan")
 			if err != nil {
 				return err
 			}

@@ -833,13 +833,14 @@ func (s *Service) change(ctx context.Context, p auth.Principal, id int64, act au
 	return out, err
 }
 
-// Exposure is the guarantee fund's position per district.
-func (s *Service) Exposure(ctx context.Context, p auth.Principal) ([]Exposure, error) {
+// Exposure is the guarantee fund's position per district, or per
+// compensated loan when byLoan.
+func (s *Service) Exposure(ctx context.Context, p auth.Principal, byLoan bool) ([]Exposure, error) {
 	scope := s.authz.Scope(p, ActReadExposure, Kind)
 	if scope.Empty() {
 		return nil, apperr.Forbiddenf("only guarantee officers and finance auditors read the fund's exposure")
 	}
-	return s.store.Exposure(ctx, scope)
+	return s.store.Exposure(ctx, scope, byLoan)
 }
 
 // DailyResult is what one run of the daily job did.

@@ -47,7 +47,9 @@ type Store interface {
 	// still from.
 	UpdateClaim(ctx context.Context, c Claim, from ClaimStatus) error
 	SubsidyTotals(ctx context.Context, period string, scope authz.ListScope) ([]SubsidyTotal, error)
-	Exposure(ctx context.Context, scope authz.ListScope) ([]Exposure, error)
+	// Exposure is the fund's position per district, or per compensated
+	// loan when byLoan.
+	Exposure(ctx context.Context, scope authz.ListScope, byLoan bool) ([]Exposure, error)
 	// OpenLoanIDs lists the loans the daily job checks: active and overdue
 	// loans disbursed here. Imported loans are left out: their repayments
 	// before the import are in the legacy system, not here.
@@ -102,9 +104,12 @@ type SubsidyTotal struct {
 	Subsidy      decimal.Decimal
 }
 
-// Exposure is the guarantee fund's position in one district.
+// Exposure is the guarantee fund's position in one district, or on one
+// compensated loan (LoanID and LoanNumber set).
 type Exposure struct {
 	DistrictCode string
+	LoanID       int64
+	LoanNumber   string
 	// Loans and Outstanding count the active and overdue loans: the
 	// principal the fund guarantees.
 	Loans       int

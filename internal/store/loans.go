@@ -724,8 +724,10 @@ func (s Loans) SubsidyTotals(ctx context.Context, period string, scope authz.Lis
 }
 
 // Exposure implements loan.Store.
-func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Exposure, error) {
+func (s Loans) Exposure(ctx context.Context, scope authz.ListScope, byLoan bool) ([]loan.Exposure, error) {
 	type agg struct {
+		ID              int64
+		Number          string
 		DistrictCode    string
 		Loans           int
 		Outstanding     int64
@@ -739,7 +741,12 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Expo
 	}
 	var rows []agg
 	q := scoped(s.conn(ctx).Model(&loanRow{}), scope, "")
-	err := q.Select(`district_code,
+	keys, group := "district_code", "district_code"
+	if byLoan {
+		keys, group = "id, number, district_code", "id, number, district_code"
+		q = q.Where("fund_paid_fen IS NOT NULL")
+	}
+	err := q.Select(keys + `,
 		SUM(CASE WHEN status IN ('active', 'overdue') THEN 1 ELSE 0 END) AS loans,
 		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen ELSE 0 END), 0) AS outstanding,
 		COALESCE(SUM(CASE WHEN status = 'overdue' THEN outstanding_fen ELSE 0 END), 0) AS overdue,
@@ -749,13 +756,13 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope) ([]loan.Expo
 		COALESCE(SUM(COALESCE(bank_borne_fen, 0)), 0) AS bank_compensated,
 		COALESCE(SUM(recovered_fen - recovered_fund_fen), 0) AS bank_recovered,
 		COALESCE(SUM(COALESCE(written_off_fen - written_off_fund_fen, 0)), 0) AS bank_written_off`).
-		Group("district_code").Order("district_code").Scan(&rows).Error
+		Group(group).Order(group).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "exposure")
 	}
 	out := make([]loan.Exposure, len(rows))
 	for i, r := range rows {
-		out[i] = loan.Exposure{DistrictCode: r.DistrictCode, Loans: r.Loans, Outstanding: money.FromFen(r.Outstanding), Overdue: money.FromFen(r.Overdue),
+		out[i] = loan.Exposure{DistrictCode: r.DistrictCode, LoanID: r.ID, LoanNumber: r.Number, Loans: r.Loans, Outstanding: money.FromFen(r.Outstanding), Overdue: money.FromFen(r.Overdue),
 			Compensated: money.FromFen(r.Compensated), Recovered: money.FromFen(r.Recovered), WrittenOff: money.FromFen(r.WrittenOff),
 			BankCompensated: money.FromFen(r.BankCompensated), BankRecovered: money.FromFen(r.BankRecovered), BankWrittenOff: money.FromFen(r.BankWrittenOff)}
 	}
