@@ -66,7 +66,7 @@ test('disbursement totals take a date range with the 本年 preset', async ({ pa
   await expect(page.getByText('合计').first()).toBeVisible();
 });
 
-test('the admin adds a bank officer, edits, disables and resets a user, and saves targets in 万元 with a total', async ({ page }) => {
+test('the admin adds a bank officer, finds it by search, edits, disables and resets a user, and saves targets in 万元 with a total', async ({ page }) => {
   await signIn(page, 'admin');
   const uname = `bank.e2e.${stamp}`;
   const form = page.locator('form').filter({ hasText: '新增用户' });
@@ -77,6 +77,11 @@ test('the admin adds a bank officer, edits, disables and resets a user, and save
   await choose(page, '经办银行', '灵宝农村商业银行', form);
   await form.getByRole('button', { name: '新增' }).click();
   await expect(page.getByText('已新增。')).toBeVisible();
+  await page.getByRole('search').getByLabel('搜索').fill(uname);
+  await page.getByRole('search').getByRole('button', { name: '筛选' }).click();
+  await page.waitForURL(/q=bank\.e2e/);
+  await ready(page);
+  await expect(page.locator('.el-table__body tr')).toHaveCount(1);
   const row = page.locator('.el-table__body tr').filter({ hasText: uname });
   await expect(row).toBeVisible();
   await row.getByRole('button', { name: '编辑' }).click();

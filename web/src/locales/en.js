@@ -378,6 +378,7 @@ export default {
   "audit.chainOk": "The chain is intact: {n} events, none altered.",
   "audit.chainBroken": "The chain is broken at event {id}. {problem}",
   "entity.application": "Application",
+  "entity.document": "Document",
   "entity.loan": "Loan",
   "entity.user": "User",
   "entity.district": "District",

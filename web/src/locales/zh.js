@@ -378,6 +378,7 @@ export default {
   "audit.chainOk": "日志链完整：共 {n} 条记录，未发现篡改。",
   "audit.chainBroken": "日志链被破坏：第 {id} 条记录校验失败。{problem}",
   "entity.application": "申请",
+  "entity.document": "材料",
   "entity.loan": "贷款",
   "entity.user": "用户",
   "entity.district": "辖区",
