@@ -18,7 +18,7 @@ const NAV = {
     ['/support', 'nav.supportLookup'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/guarantee', 'nav.exposure']],
   bank_officer: [['/queue', 'nav.queue', 'bank_review'], ['/work/disburse', 'nav.toDisburse', 'approved'],
     ['/work/subsidy-claim', 'nav.subsidyClaim', 'subsidy_pending'],
-    ['/applications', 'nav.applications'], ['/loans', 'nav.loans']],
+    ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/reports/reconciliation', 'nav.reconciliation']],
   finance_auditor: [['/reports', 'nav.bulletin'], ['/reports/disbursements', 'nav.disbursements'], ['/reports/portfolio', 'nav.portfolio'],
     ['/reports/reconciliation', 'nav.reconciliation'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/subsidies', 'nav.subsidies'],
     ['/guarantee', 'nav.exposure'], ['/audit', 'nav.audit']],

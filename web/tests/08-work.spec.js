@@ -79,6 +79,19 @@ test('the reconciliation groups each bank\'s differences by kind with counts (it
   await ready(page);
   const first = page.locator('.el-table__body tr').first();
   await expect(first.locator('.groups li')).toHaveCount(4);
-  for (const kind of ['相符笔数', '银行清单中没有', '系统中没有', '金额不符']) await expect(first.locator('.groups')).toContainText(new RegExp(`${kind}：\\d+`));
+  for (const kind of ['已核对一致', '银行清单中没有', '系统中没有', '金额不符']) await expect(first.locator('.groups')).toContainText(new RegExp(`${kind}：\\d+`));
   await axe(page, 'reconciliation');
+});
+
+test('a bank officer reaches 银行对账 from the menu and sees their own bank only (item 10)', async ({ page }) => {
+  await signIn(page, 'bank.icbc');
+  await page.getByRole('navigation').getByRole('link', { name: '银行对账' }).click();
+  await ready(page);
+  // The first table lists the banks; the tables under it their differences.
+  const rows = page.locator('.el-table').first().locator('.el-table__body tr');
+  await expect(rows.first()).toBeVisible();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('中国工商银行');
+  await expect(page.getByRole('combobox', { name: '经办银行' })).toHaveCount(0);
+  await axe(page, 'bank reconciliation');
 });
