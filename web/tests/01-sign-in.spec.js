@@ -5,7 +5,7 @@ import { test, expect, BASE, A, HOME, ready, signIn, axe } from './fixtures.js';
 
 test('the sign-in page is Chinese, offline, under the strict CSP, and switches to English', async ({ page }) => {
   const res = await page.goto(`${BASE()}/`);
-  expect(res.headers()['content-security-policy']).toMatch(/default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'/);
+  expect(res.headers()['content-security-policy']).toMatch(/default-src 'self'; img-src 'self' data: blob:; frame-src blob:; style-src 'self'; script-src 'self'/);
   expect(await ready(page)).toBe('登录');
   expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
   await axe(page, 'sign-in');
