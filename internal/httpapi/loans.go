@@ -410,9 +410,7 @@ func toExposure(es []loan.Exposure) exposureResponse {
 	for _, e := range es {
 		out.Rows = append(out.Rows, row(e))
 	}
-	t := loan.ExposureTotal(es)
-	t.DistrictCode = ""
-	out.Total = row(t)
+	out.Total = row(loan.ExposureTotal(es))
 	return out
 }
 
