@@ -65,6 +65,23 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// waitListening returns once addr accepts connections: ServeListener opens
+// the metrics address in its own goroutine, after the test's listener.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	for tries := 0; ; tries++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		if tries == 500 {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func open(t *testing.T, edit func(*config.Config)) *app.App {
 	t.Helper()
 	cfg := apptest.Config(apptest.DatabaseURL(t))
@@ -112,6 +129,7 @@ func TestMetricsBehindAToken(t *testing.T) {
 func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	addr := freeAddr(t)
 	base := serve(t, open(t, func(c *config.Config) { c.MetricsAddr = addr }))
+	waitListening(t, addr)
 	if code, _ := get(t, base+"/metrics"); code != 404 {
 		t.Errorf("main address still serves metrics: %d", code)
 	}
