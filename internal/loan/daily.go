@@ -1,0 +1,103 @@
+package loan
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"chuangdai/internal/auth"
+)
+
+// DailyResult is what one run of the daily job did.
+type DailyResult struct {
+	Date           time.Time
+	AlreadyRunning bool
+	Checked        int
+	BecameOverdue  int
+	Cured          int
+	Overdue        int
+	KeysPurged     int64
+}
+
+// RunDaily is the daily job for day: every active and overdue loan is
+// replayed from its repayments as of day and marked overdue (with its days
+// overdue) or active again. The result depends only on the data and the day,
+// so running it twice for a day changes nothing the second time; a loan
+// already checked for a later day is left alone. On PostgreSQL only one
+// instance runs it at a time. It also purges idempotency keys past retention.
+func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, error) {
+	res := DailyResult{Date: Day(day)}
+	release, ok, err := s.store.TryJobLock(ctx, "daily")
+	if err != nil {
+		return res, err
+	}
+	if !ok {
+		res.AlreadyRunning = true
+		return res, nil
+	}
+	defer release()
+	ids, err := s.store.OpenLoanIDs(ctx)
+	if err != nil {
+		return res, err
+	}
+	sys := auth.System("daily-job")
+	for _, id := range ids {
+		err := s.store.InTx(ctx, func(ctx context.Context) error {
+			l, err := s.store.Get(ctx, id, true)
+			if err != nil {
+				return err
+			}
+			if !l.Status.Open() || l.DisbursedOn.After(res.Date) || (l.CheckedOn != nil && l.CheckedOn.After(res.Date)) {
+				return nil
+			}
+			res.Checked++
+			before := auditView(l)
+			led := NewLedger(l.Terms(), l.Payments(), res.Date)
+			over, since, days := led.Overdue()
+			next := l
+			next.EverOverdue = l.EverOverdue || led.EverOverdue()
+			next.CheckedOn = &res.Date
+			next.DaysOverdue, next.OverdueSince, next.Status = 0, nil, Active
+			if over {
+				next.DaysOverdue, next.OverdueSince, next.Status = days, &since, Overdue
+				res.Overdue++
+			}
+			if err := s.tellDaily(ctx, next, res.Date, l.Status == Active && next.Status == Overdue); err != nil {
+				return err
+			}
+			if next.Status == l.Status && next.DaysOverdue == l.DaysOverdue && sameDay(next.OverdueSince, l.OverdueSince) &&
+				next.EverOverdue == l.EverOverdue && sameDay(next.CheckedOn, l.CheckedOn) {
+				return nil
+			}
+			action := ""
+			switch {
+			case l.Status == Active && next.Status == Overdue:
+				action = "loan.overdue"
+				res.BecameOverdue++
+			case l.Status == Overdue && next.Status == Active:
+				action = "loan.cure"
+				res.Cured++
+			}
+			next.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+			if err := s.store.Update(ctx, next, l.Version); err != nil {
+				return err
+			}
+			if action == "" {
+				return nil
+			}
+			return s.audit.Record(ctx, sys, action, Kind, strconv.FormatInt(l.ID, 10), before, auditView(next))
+		})
+		if err != nil {
+			return res, err
+		}
+	}
+	res.KeysPurged, err = s.store.PurgeKeys(ctx, s.now().UTC().Add(-KeyRetention))
+	return res, err
+}
+
+func sameDay(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}

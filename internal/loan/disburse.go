@@ -1,0 +1,132 @@
+package loan
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
+)
+
+// DisburseInput is the bank's disbursement record.
+type DisburseInput struct {
+	Amount          string
+	DisbursedOn     string
+	BankReference   string
+	RepaymentMethod string
+}
+
+// Disburse pays out an approved application in full and creates its loan,
+// once: the application is row-locked, must be approved and becomes
+// disbursed in the same transaction, and loans.application_id is unique.
+func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID int64, in DisburseInput) (Loan, error) {
+	var out Loan
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.apps.Get(ctx, applicationID, true)
+		if apperr.KindOf(err) == apperr.NotFound || (err == nil && !s.authz.Can(p, authz.Read, a.Resource())) {
+			return apperr.NotFoundf("no application with id %d", applicationID)
+		}
+		if err != nil {
+			return err
+		}
+		res := authz.Resource{Kind: Kind, District: a.DistrictCode, Bank: a.BankCode}
+		if !s.authz.Can(p, ActDisburse, res) {
+			return apperr.Forbiddenf("only a bank officer of %s records the disbursement of this application", a.BankCode)
+		}
+		if _, err := application.Next(a.Status, application.ActDisburse); err != nil {
+			return err
+		}
+		if a.Involves(p) {
+			return fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another bank officer must record its disbursement")
+		}
+		if a.ApprovedBy != nil && *a.ApprovedBy == p.UserID {
+			return fourEyes("you approved this application at the bank stage: another bank officer must record its disbursement")
+		}
+		l, err := s.newLoan(a, p, in)
+		if err != nil {
+			return err
+		}
+		seq, err := s.store.NextSequence(ctx, l.DistrictCode, l.DisbursedOn.Year())
+		if err != nil {
+			return err
+		}
+		l.Number = Number(l.DistrictCode, l.DisbursedOn.Year(), seq)
+		if l.ID, err = s.store.Create(ctx, l); err != nil {
+			return err
+		}
+		if err := s.apps.MarkDisbursed(ctx, a.ID, a.Version, l.CreatedAt, p); err != nil {
+			return err
+		}
+		if err := s.audit.Record(ctx, p, "application.disburse", application.Kind, strconv.FormatInt(a.ID, 10),
+			map[string]any{"status": a.Status}, map[string]any{"status": application.Disbursed, "loan_id": l.ID}); err != nil {
+			return err
+		}
+		if err := s.audit.Record(ctx, p, "loan.disburse", Kind, strconv.FormatInt(l.ID, 10), nil, auditView(l)); err != nil {
+			return err
+		}
+		if err := s.tell(ctx, l, "disbursed", "loan.disbursed", map[string]string{"amount": money.Format(l.Principal), "date": l.DisbursedOn.Format(time.DateOnly)}, time.Time{}); err != nil {
+			return err
+		}
+		out, err = s.store.Get(ctx, l.ID, false)
+		return err
+	})
+	return out, err
+}
+
+// newLoan validates the disbursement against the approved application.
+func (s *Service) newLoan(a application.Application, p auth.Principal, in DisburseInput) (Loan, error) {
+	var f apperr.Fields
+	if a.ApprovedAmount == nil || a.AnnualRate == nil || a.ApprovedTermMonths == nil {
+		return Loan{}, apperr.Newf(apperr.Conflict, "application.invalid_state", "the application has no approved contract terms")
+	}
+	amount, err := money.ParsePositive(strings.TrimSpace(in.Amount))
+	switch {
+	case err != nil:
+		f.AddErr("amount", err)
+	case !amount.Equal(*a.ApprovedAmount):
+		f.Addf("amount", "must equal the approved amount %s: a loan is disbursed once, in full", msg.Money(*a.ApprovedAmount))
+	}
+	var approved time.Time
+	if a.ApprovedAt != nil {
+		approved = application.Day(*a.ApprovedAt)
+	}
+	on := s.bookDay(&f, "disbursed_on", in.DisbursedOn, "is in the future: record a disbursement once the money is paid out",
+		[]floor{{approved, msg.New("is before the bank approved the application (%s)", dateText(approved))}})
+	ref := checkReference(&f, in.BankReference)
+	method := Method(strings.TrimSpace(in.RepaymentMethod))
+	if method == "" {
+		method = InterestQuarterly
+	}
+	if !method.Valid() {
+		f.Addf("repayment_method", "must be one of %s", msg.OneOf("repayment_method", InterestQuarterly, EqualPrincipal))
+	}
+	if err := f.Err(); err != nil {
+		return Loan{}, err
+	}
+	v := s.policy.At(on)
+	subsidyCap := application.SubsidyCap(v, a.BorrowerType, len(a.Partners))
+	regime, subsidyRate, borrowerRate, err := ContractRates(s.policy, on, *a.AnnualRate)
+	if err != nil {
+		f.AddErr("disbursed_on", err)
+		return Loan{}, f.Err()
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	appID, borrower, by := a.ID, a.ApplicantID, p.UserID
+	return Loan{
+		ApplicationID: &appID, Status: Active, Version: 1, BorrowerID: &borrower,
+		Name: a.Name, NationalID: a.NationalID, Female: a.Female, Flags: a.Flags, KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType),
+		Industry: a.Industry, Jobs: a.JobsPlanned, DistrictCode: a.DistrictCode, BankCode: a.BankCode,
+		Principal: amount, Outstanding: amount, AnnualRate: *a.AnnualRate, SubsidyRate: subsidyRate, BorrowerRate: borrowerRate,
+		SubsidyCap: subsidyCap, Regime: regime, TermMonths: *a.ApprovedTermMonths, Method: method, DisbursedOn: on,
+		Maturity: Maturity(on, *a.ApprovedTermMonths), BankReference: ref, DisbursedBy: &by,
+		Recovered: decimal.Zero, RecoveredFund: decimal.Zero, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
