@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/money"
+	"chuangdai/internal/report"
 )
 
 type partnerDTO struct {
@@ -410,6 +411,7 @@ var applicationListQuery = []Param{
 	sortParam(application.SortKeys, "the applicant's own newest first, officers' oldest submission first"),
 	{"page", "integer", "page number from 1"},
 	{"page_size", "integer", "items per page, 1 to 200"},
+	listFormatParam, listHeaderParam,
 }
 
 func (a *api) routesApplications() {
@@ -430,7 +432,7 @@ func (a *api) routesApplications() {
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/applications", Tag: "applications", Status: 200,
 		Summary:  "The caller's queue: own applications (entrepreneur, newest first), the district's or bank's (officers, oldest submission first), all (auditor)",
-		Response: listResponse[applicationResponse]{}, Query: applicationListQuery, Errors: []int{401, 403, 422},
+		Response: listResponse[applicationResponse]{}, Query: applicationListQuery, Errors: []int{401, 403, 422}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields
 			pg := readPage(c, &f)
@@ -438,9 +440,23 @@ func (a *api) routesApplications() {
 			if err := f.Err(); err != nil {
 				return err
 			}
-			vs, total, err := a.Applications.List(c.Request.Context(), p, filter, pg.offset(), pg.PageSize)
+			format, offset, limit, err := exportFormat(c, pg)
 			if err != nil {
 				return err
+			}
+			vs, total, err := a.Applications.List(c.Request.Context(), p, filter, offset, limit)
+			if err != nil {
+				return err
+			}
+			if format != report.FormatJSON {
+				if err := exportCap(total); err != nil {
+					return err
+				}
+				t, err := a.applicationsTable(c, p, vs)
+				if err != nil {
+					return err
+				}
+				return answerReport(c, format, nil, func() report.Table { return t })
 			}
 			items := make([]applicationResponse, len(vs))
 			for i, v := range vs {

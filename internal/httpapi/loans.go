@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
+	"chuangdai/internal/report"
 )
 
 type disburseRequest struct {
@@ -466,7 +467,7 @@ var loanListQuery = append([]Param{
 	{Name: "min_days_overdue", Type: "integer", Description: "only loans overdue for at least this many days"},
 	{Name: "write_off", Type: "string", Description: "proposed: only loans whose write-off waits for its confirmation"},
 	{Name: "q", Type: "string", Description: "the loan number or its start, the bank's reference, the start of the borrower's name, or a whole resident ID number"},
-	sortParam(loan.SortKeys, "-disbursed_on"),
+	sortParam(loan.SortKeys, "-disbursed_on"), listFormatParam, listHeaderParam,
 }, pageParams...)
 
 func (a *api) routesLoans() {
@@ -491,7 +492,7 @@ func (a *api) routesLoans() {
 			})
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/loans", Tag: "loans", Status: 200,
-		Summary: "Loans in the caller's scope, newest first", Response: listResponse[loanResponse]{}, Query: loanListQuery, Errors: []int{401, 403, 422},
+		Summary: "Loans in the caller's scope, newest first", Response: listResponse[loanResponse]{}, Query: loanListQuery, Errors: []int{401, 403, 422}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields
 			pg := readPage(c, &f)
@@ -499,9 +500,23 @@ func (a *api) routesLoans() {
 			if err := f.Err(); err != nil {
 				return err
 			}
-			ls, total, err := a.Loans.List(c.Request.Context(), p, filter, pg.offset(), pg.PageSize)
+			format, offset, limit, err := exportFormat(c, pg)
 			if err != nil {
 				return err
+			}
+			ls, total, err := a.Loans.List(c.Request.Context(), p, filter, offset, limit)
+			if err != nil {
+				return err
+			}
+			if format != report.FormatJSON {
+				if err := exportCap(total); err != nil {
+					return err
+				}
+				t, err := a.loansTable(c, p, ls)
+				if err != nil {
+					return err
+				}
+				return answerReport(c, format, nil, func() report.Table { return t })
 			}
 			items := make([]loanResponse, len(ls))
 			for i, l := range ls {

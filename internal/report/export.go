@@ -31,13 +31,16 @@ const (
 // CellKind says how a column is written to a workbook.
 type CellKind int
 
-// The kinds of cell: text, whole number, money (two decimals) and percent
-// (a number of percent with two decimals, empty when not defined).
+// The kinds of cell: text, whole number, money (two decimals), percent
+// (a number of percent with two decimals, empty when not defined) and rate
+// (a decimal fraction as the JSON has it, 0.0395, that people read in
+// percent: 3.95).
 const (
 	Text CellKind = iota
 	Int
 	Money
 	Pct
+	Rate
 )
 
 // Column is one column of an exported table: Key is the JSON field name,
@@ -65,13 +68,30 @@ type Table struct {
 }
 
 // Cell is row r's cell of column i as a person reads it: the Chinese label
-// of a code.
+// of a code, a rate in percent.
 func (t Table) Cell(r, i int) string {
 	v := t.Rows[r][i]
 	if l, ok := t.Codes[t.Columns[i].Key][v]; ok {
 		return l
 	}
+	if t.Columns[i].Kind == Rate {
+		return percentOf(v)
+	}
 	return v
+}
+
+// percentOf writes the fraction v in percent, exactly: 0.0395 is 3.95,
+// 0.03 is 3.00, 0.03125 is 3.125; anything else stays as it is.
+func percentOf(v string) string {
+	d, err := decimal.NewFromString(v)
+	if err != nil {
+		return v
+	}
+	p := d.Shift(2)
+	if p.Equal(p.Round(2)) {
+		return p.StringFixed(2)
+	}
+	return p.String()
 }
 
 // Headers says what a CSV export shows.
@@ -217,10 +237,10 @@ func xlsxCell(kind CellKind, v string, amount, pct int) any {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			return excelize.Cell{Value: n}
 		}
-	case Money, Pct:
+	case Money, Pct, Rate:
 		if d, err := decimal.NewFromString(v); err == nil {
 			style := amount
-			if kind == Pct {
+			if kind != Money {
 				style = pct
 			}
 			return excelize.Cell{StyleID: style, Value: d.InexactFloat64()}

@@ -164,3 +164,25 @@ func TestWriteXLSXTitleHeaderAndNumbers(t *testing.T) {
 		t.Errorf("raw amount %q", raw)
 	}
 }
+
+// TestRatesReadInPercent: a rate column keeps the JSON's fraction for
+// programs and shows people percent, exactly.
+func TestRatesReadInPercent(t *testing.T) {
+	tb := Table{Columns: []Column{{Key: "annual_rate", Label: "合同年利率(%)", Kind: Rate}},
+		Rows: [][]string{{"0.0395"}, {"0.0300"}, {"0.03125"}, {""}, {"x"}}}
+	for i, want := range []string{"3.95", "3.00", "3.125", "", "x"} {
+		if got := tb.Cell(i, 0); got != want {
+			t.Errorf("%q reads %q, want %q", tb.Rows[i][0], got, want)
+		}
+	}
+	var fields, labels strings.Builder
+	if err := WriteCSV(&fields, tb, Fields); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCSV(&labels, tb, Labels); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fields.String(), "annual_rate\r\n0.0395\r\n") || !strings.Contains(labels.String(), "合同年利率(%)\r\n3.95\r\n") {
+		t.Errorf("fields %q, labels %q", fields.String(), labels.String())
+	}
+}
