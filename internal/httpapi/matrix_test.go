@@ -130,7 +130,7 @@ func (w *world) url(path, scope string) (string, bool) {
 		kind = "notification"
 	}
 	scoped := strings.Contains(path, "{id}") || strings.Contains(path, "{national_id}")
-	r := strings.NewReplacer("{id}", ids[kind], "{national_id}", ids["national_id"], "{year}", "2024", "{period}", "2024Q2")
+	r := strings.NewReplacer("{id}", ids[kind], "{national_id}", ids["national_id"], "{year}", "2024", "{period}", "2024Q2", "{month}", "2024-01")
 	return r.Replace(path), scoped
 }
 
@@ -211,6 +211,8 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/documents/{id}/content":             {"own", "own", "own", "own", "all", "none"},
 	"POST /api/v1/documents/{id}/review":             {"none", "own", "own", "own", "none", "none"},
 	"GET /api/v1/audit-events":                       {"none", "none", "none", "none", "all", "all"},
+	"GET /api/v1/periods":                            {"none", "none", "none", "none", "all", "all"},
+	"POST /api/v1/periods/{month}/close":             {"none", "none", "none", "none", "all", "none"},
 	"GET /api/v1/audit-events/verify":                {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/audit-events/actions":               {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/banks":                              {"all", "all", "all", "all", "all", "all"},

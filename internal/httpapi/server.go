@@ -195,6 +195,7 @@ func New(d Deps) *Server {
 	a.routesWorklist()
 	a.routesDocuments()
 	a.routesNotifications()
+	a.routesCorrections()
 	doc := a.openAPI()
 	e.GET("/api/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", doc) })
 	a.web()

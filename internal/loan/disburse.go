@@ -54,6 +54,9 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 		if err != nil {
 			return err
 		}
+		if err := s.open(ctx, "disbursed_on", l.DisbursedOn); err != nil {
+			return err
+		}
 		seq, err := s.store.NextSequence(ctx, l.DistrictCode, l.DisbursedOn.Year())
 		if err != nil {
 			return err

@@ -36,6 +36,9 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		if err := f.Err(); err != nil {
 			return err
 		}
+		if err := s.open(ctx, "compensated_on", on); err != nil {
+			return err
+		}
 		share := s.policy.At(on).Compensation.FundShare.Decimal
 		agreed, err := s.store.FundShare(ctx, l.BankCode)
 		if err != nil {
@@ -79,6 +82,9 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 			f.Add("note", "is longer than 2000 characters")
 		}
 		if err := f.Err(); err != nil {
+			return err
+		}
+		if err := s.open(ctx, "recovered_on", on); err != nil {
 			return err
 		}
 		fund, bank := l.Compensation.ShareRecovery(l.Recovered, amount)
@@ -126,6 +132,9 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 			return fourEyes("you proposed this write-off: another user must confirm it")
 		}
 		by, on := p.UserID, s.today()
+		if err := s.open(ctx, "written_off_on", on); err != nil {
+			return err
+		}
 		l.Status = to
 		fund, bank := l.Unrecovered()
 		l.WriteOff.ConfirmedBy, l.WriteOff.On = &by, &on

@@ -61,6 +61,9 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 		if err := f.Err(); err != nil {
 			return err
 		}
+		if err := s.open(ctx, "paid_on", on); err != nil {
+			return err
+		}
 		before := auditView(l)
 		rep = Repayment{LoanID: l.ID, Principal: principal, Interest: interest, PaidOn: on, BankReference: ref, RecordedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 		if rep.ID, err = s.store.AddRepayment(ctx, rep, l.BankCode); err != nil {

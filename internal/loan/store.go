@@ -61,6 +61,16 @@ type Store interface {
 	TryJobLock(ctx context.Context, name string) (release func(), ok bool, err error)
 	// PurgeKeys deletes idempotency keys created before before.
 	PurgeKeys(ctx context.Context, before time.Time) (int64, error)
+	// ClosedThrough is the latest closed accounting month ("" when none).
+	// On PostgreSQL it holds the period lock until the transaction ends:
+	// shared for a posting, exclusive when forClose, so no month closes
+	// while a posting dated in it commits.
+	ClosedThrough(ctx context.Context, forClose bool) (string, error)
+	AddPeriodClose(ctx context.Context, c PeriodClose) error
+	// PeriodCloses lists every close, oldest month first.
+	PeriodCloses(ctx context.Context) ([]PeriodClose, error)
+	// FirstDisbursement is the day of the earliest loan (zero without one).
+	FirstDisbursement(ctx context.Context) (time.Time, error)
 }
 
 // Applications is what disbursement needs of the applications capability.

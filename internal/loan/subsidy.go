@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/money"
@@ -132,7 +133,7 @@ type CheckInput struct {
 // CheckSubsidy is the HRSS check (审核) of a claimed quarter: approve, or
 // refuse with a reason (不予贴息).
 func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, period string, in CheckInput) (SubsidyItem, error) {
-	return s.claimStep(ctx, p, id, period, ActCheckSubsidy, "only an HRSS officer of the loan's district may do this", func(c *Claim, at time.Time) (string, error) {
+	return s.claimStep(ctx, p, id, period, ActCheckSubsidy, "only an HRSS officer of the loan's district may do this", func(ctx context.Context, c *Claim, at time.Time) (string, error) {
 		// The input is judged only once the caller may act on the loan, so
 		// nobody learns anything about a loan they cannot see.
 		var f apperr.Fields
@@ -168,7 +169,7 @@ func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, 
 // PaySubsidy records the payment (拨付) of a checked quarter, by an HRSS
 // officer other than the one who checked it.
 func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
-	return s.claimStep(ctx, p, id, period, ActPaySubsidy, "only an HRSS officer of the loan's district may do this", func(c *Claim, at time.Time) (string, error) {
+	return s.claimStep(ctx, p, id, period, ActPaySubsidy, "only an HRSS officer of the loan's district may do this", func(ctx context.Context, c *Claim, at time.Time) (string, error) {
 		to, err := NextClaim(c.Status, ActPaySubsidy, false)
 		if err != nil {
 			return "", err
@@ -176,13 +177,16 @@ func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, pe
 		if c.CheckedBy != nil && *c.CheckedBy == p.UserID {
 			return "", fourEyes("you checked this subsidy: another HRSS officer must record its payment")
 		}
+		if err := s.open(ctx, "paid_at", application.Day(at)); err != nil {
+			return "", err
+		}
 		by := p.UserID
 		c.Status, c.PaidBy, c.PaidAt = to, &by, &at
 		return "subsidy.pay", nil
 	})
 }
 
-func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, period string, act authz.Action, forbidden string, step func(c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
+func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, period string, act authz.Action, forbidden string, step func(ctx context.Context, c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
 	var out SubsidyItem
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		l, err := s.loadFor(ctx, p, id, act, forbidden)
@@ -202,7 +206,7 @@ func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, per
 		}
 		before := claimView(c)
 		from := c.Status
-		action, err := step(&c, s.now().UTC().Truncate(time.Microsecond))
+		action, err := step(ctx, &c, s.now().UTC().Truncate(time.Microsecond))
 		if err != nil {
 			return err
 		}
