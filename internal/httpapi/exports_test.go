@@ -48,6 +48,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 		"/api/v1/reports/progress":       "year=2024",
 		"/api/v1/reports/disbursements":  "from=2024-01-01&to=2024-12-31&group_by=bank",
 		"/api/v1/reports/reconciliation": "from=2024-01-01&to=2024-12-31",
+		"/api/v1/subsidies":              "period=2024Q1",
 	}
 	downloads := 0
 	seen := map[string]bool{}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -273,15 +275,25 @@ type subsidyCheckRequest struct {
 	Reason   string `json:"reason"`
 }
 
+type subsidyLevels struct {
+	Central     string `json:"central"`
+	Provincial  string `json:"provincial"`
+	City        string `json:"city"`
+	County      string `json:"county"`
+	Unspecified string `json:"unspecified" doc:"subsidy of loans whose regime names no funding shares (policy files before the shares)"`
+}
+
 type subsidyTotalRow struct {
-	DistrictCode string `json:"district_code,omitempty"`
-	Claims       int    `json:"claims"`
-	Interest     string `json:"interest"`
-	Subsidy      string `json:"subsidy"`
-	Claimed      string `json:"claimed"`
-	Checked      string `json:"checked"`
-	Paid         string `json:"paid"`
-	Refused      string `json:"refused"`
+	DistrictCode string        `json:"district_code,omitempty"`
+	DistrictName string        `json:"district_name,omitempty"`
+	Claims       int           `json:"claims"`
+	Interest     string        `json:"interest"`
+	Subsidy      string        `json:"subsidy" doc:"claimed and not refused: claimed + checked + paid"`
+	Claimed      string        `json:"claimed"`
+	Checked      string        `json:"checked"`
+	Paid         string        `json:"paid"`
+	Refused      string        `json:"refused"`
+	ByLevel      subsidyLevels `json:"by_level" doc:"each level of government's part of subsidy by the funding shares of each loan's regime: per district and set of shares, each part is rounded half-up to the fen and the largest share takes the rounding difference, so the parts add up exactly to subsidy; the total's parts are the sums of the rows'"`
 }
 
 type subsidyTotalsResponse struct {
@@ -290,54 +302,42 @@ type subsidyTotalsResponse struct {
 	Total  subsidyTotalRow   `json:"total"`
 }
 
-type sums struct {
-	claims                                             int
-	interest, subsidy, claimed, checked, paid, refused decimal.Decimal
+func toSubsidyTotalRow(r loan.SubsidyRow, names map[string]string) subsidyTotalRow {
+	f, l := money.FormatFen, r.Parts.Levels
+	return subsidyTotalRow{DistrictCode: r.DistrictCode, DistrictName: names[r.DistrictCode], Claims: r.Claims, Interest: f(r.InterestFen),
+		Subsidy: f(r.SubsidyFen), Claimed: f(r.ClaimedFen), Checked: f(r.CheckedFen), Paid: f(r.PaidFen), Refused: f(r.RefusedFen),
+		ByLevel: subsidyLevels{Central: f(l[0]), Provincial: f(l[1]), City: f(l[2]), County: f(l[3]), Unspecified: f(r.Parts.Unspecified)}}
 }
 
-func (s *sums) add(t loan.SubsidyTotal) {
-	s.claims += t.Loans
-	switch t.Status {
-	case loan.ClaimRefused:
-		s.refused = s.refused.Add(t.Subsidy)
-		return
-	case loan.ClaimClaimed:
-		s.claimed = s.claimed.Add(t.Subsidy)
-	case loan.ClaimChecked:
-		s.checked = s.checked.Add(t.Subsidy)
-	case loan.ClaimPaid:
-		s.paid = s.paid.Add(t.Subsidy)
+func toSubsidyTotals(ts loan.SubsidyTotals, names map[string]string) subsidyTotalsResponse {
+	out := subsidyTotalsResponse{Period: ts.Period, Rows: make([]subsidyTotalRow, len(ts.Rows)), Total: toSubsidyTotalRow(ts.Total, nil)}
+	for i, r := range ts.Rows {
+		out.Rows[i] = toSubsidyTotalRow(r, names)
 	}
-	s.interest = s.interest.Add(t.Interest)
-	s.subsidy = s.subsidy.Add(t.Subsidy)
-}
-
-func (s sums) row(district string) subsidyTotalRow {
-	return subsidyTotalRow{DistrictCode: district, Claims: s.claims, Interest: money.Format(s.interest), Subsidy: money.Format(s.subsidy),
-		Claimed: money.Format(s.claimed), Checked: money.Format(s.checked), Paid: money.Format(s.paid), Refused: money.Format(s.refused)}
-}
-
-func toSubsidyTotals(period string, ts []loan.SubsidyTotal) subsidyTotalsResponse {
-	out := subsidyTotalsResponse{Period: period, Rows: []subsidyTotalRow{}}
-	var total sums
-	var cur sums
-	district := ""
-	flush := func() {
-		if district != "" {
-			out.Rows = append(out.Rows, cur.row(district))
-		}
-	}
-	for _, t := range ts {
-		if t.DistrictCode != district {
-			flush()
-			district, cur = t.DistrictCode, sums{}
-		}
-		cur.add(t)
-		total.add(t)
-	}
-	flush()
-	out.Total = total.row("")
 	return out
+}
+
+// subsidyTable is the export of a quarter's subsidy totals: the rows, then
+// the total, with the same figures as the JSON.
+func subsidyTable(res subsidyTotalsResponse) report.Table {
+	t := report.Table{Name: "subsidies-" + res.Period, Title: "创业担保贷款贴息资金分级负担情况", Period: res.Period,
+		Columns: []report.Column{{Key: "district_code", Label: "区划代码", Kind: report.Text}, {Key: "district_name", Label: "单位", Kind: report.Text},
+			{Key: "claims", Label: "申报笔数", Kind: report.Int}, {Key: "interest", Label: "利息(元)", Kind: report.Money},
+			{Key: "subsidy", Label: "贴息(元)", Kind: report.Money}, {Key: "claimed", Label: "已申报(元)", Kind: report.Money},
+			{Key: "checked", Label: "已审核(元)", Kind: report.Money}, {Key: "paid", Label: "已拨付(元)", Kind: report.Money},
+			{Key: "refused", Label: "不予贴息(元)", Kind: report.Money}, {Key: "central", Label: "中央财政(元)", Kind: report.Money},
+			{Key: "provincial", Label: "省级财政(元)", Kind: report.Money}, {Key: "city", Label: "市级财政(元)", Kind: report.Money},
+			{Key: "county", Label: "县级财政(元)", Kind: report.Money}, {Key: "unspecified", Label: "未定分担(元)", Kind: report.Money}}}
+	for _, r := range append(slices.Clone(res.Rows), res.Total) {
+		name := r.DistrictName
+		if r.DistrictCode == "" {
+			name = report.TotalLabel
+		}
+		b := r.ByLevel
+		t.Rows = append(t.Rows, []string{r.DistrictCode, name, strconv.Itoa(r.Claims), r.Interest, r.Subsidy, r.Claimed, r.Checked, r.Paid, r.Refused,
+			b.Central, b.Provincial, b.City, b.County, b.Unspecified})
+	}
+	return t
 }
 
 type compensationRequest struct {
@@ -659,16 +659,31 @@ func (a *api) routesLoans() {
 		return a.Loans.PaySubsidy(c.Request.Context(), p, id, period)
 	})
 	a.add(Route{Method: "GET", Path: "/api/v1/subsidies", Tag: "subsidy", Status: 200,
-		Summary: "Claimed subsidy of a quarter per district and status", Response: subsidyTotalsResponse{},
-		Query: []Param{{Name: "period", Type: "string", Description: "the quarter, such as 2024Q2"}}, Errors: []int{401, 403, 422},
+		Summary:  "Claimed subsidy of a quarter per district and status, with each level of government's part (central, provincial, city, county) by the funding shares of each loan's regime",
+		Response: subsidyTotalsResponse{}, Exports: true,
+		Query: []Param{{Name: "period", Type: "string", Description: "the quarter, such as 2024Q2"},
+			{Name: "format", Type: "string", Description: "csv or xlsx for a download (Content-Disposition: attachment) with the same figures, total last; JSON otherwise"},
+			{Name: "headers", Type: "string", Description: "what a CSV download shows: fields (default: the JSON field names, the levels' parts as central, provincial, city, county, unspecified) or labels (Chinese column names)"}},
+		Errors: []int{401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			period := c.Query("period")
-			ts, err := a.Loans.SubsidyTotals(c.Request.Context(), p, period)
+			format, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
 				return err
 			}
-			c.JSON(http.StatusOK, toSubsidyTotals(period, ts))
-			return nil
+			ts, err := a.Loans.SubsidyTotals(c.Request.Context(), p, c.Query("period"))
+			if err != nil {
+				return err
+			}
+			ds, err := a.Refdata.ListDistricts(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			names := make(map[string]string, len(ds))
+			for _, d := range ds {
+				names[d.Code] = d.Name
+			}
+			res := toSubsidyTotals(ts, names)
+			return answerReport(c, format, res, func() report.Table { return subsidyTable(res) })
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/compensation", Tag: "guarantee", Status: 200,
 		Summary: "Record the guarantee fund's compensation of an overdue loan", Request: compensationRequest{}, Response: loanEnvelope{},

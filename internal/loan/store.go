@@ -105,10 +105,12 @@ type Filter struct {
 	Sort             listing.Sort
 }
 
-// SubsidyTotal is one district's subsidy of a quarter, by status.
+// SubsidyTotal is one district's subsidy of a quarter, by status and by
+// the funding shares of the loans' regimes (nil: the regime names none).
 type SubsidyTotal struct {
 	DistrictCode string
 	Status       ClaimStatus
+	Funding      *Funding
 	Loans        int
 	Interest     decimal.Decimal
 	Subsidy      decimal.Decimal

@@ -227,14 +227,18 @@ func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, per
 }
 
 // SubsidyTotals sums a quarter's claimed subsidy per district and status,
-// for the finance bureau.
-func (s *Service) SubsidyTotals(ctx context.Context, p auth.Principal, period string) ([]SubsidyTotal, error) {
+// with each level of government's part, for the finance bureau.
+func (s *Service) SubsidyTotals(ctx context.Context, p auth.Principal, period string) (SubsidyTotals, error) {
 	scope := s.authz.Scope(p, ActReadSubsidies, Kind)
 	if scope.Empty() {
-		return nil, apperr.Forbiddenf("only finance auditors and HRSS officers read subsidy totals")
+		return SubsidyTotals{}, apperr.Forbiddenf("only finance auditors and HRSS officers read subsidy totals")
 	}
 	if !ValidPeriod(period) {
-		return nil, apperr.Field("period", "must be a quarter such as 2024Q2")
+		return SubsidyTotals{}, apperr.Field("period", "must be a quarter such as 2024Q2")
 	}
-	return s.store.SubsidyTotals(ctx, period, scope)
+	ts, err := s.store.SubsidyTotals(ctx, period, scope)
+	if err != nil {
+		return SubsidyTotals{}, err
+	}
+	return BuildSubsidyTotals(period, ts), nil
 }

@@ -699,25 +699,32 @@ func (s Loans) UpdateClaim(ctx context.Context, c loan.Claim, from loan.ClaimSta
 	return nil
 }
 
-// SubsidyTotals implements loan.Store.
+// SubsidyTotals implements loan.Store: the claims of the quarter with the
+// funding shares of their loans' regimes, grouped by district, status and
+// shares. The claims are read through a derived table of the claims' own
+// name so that the scope's district and bank columns stay unambiguous.
 func (s Loans) SubsidyTotals(ctx context.Context, period string, scope authz.ListScope) ([]loan.SubsidyTotal, error) {
 	type agg struct {
 		DistrictCode string
 		Status       string
-		N            int
-		Interest     int64
-		Subsidy      int64
+		RegimeCols
+		N        int
+		Interest int64
+		Subsidy  int64
 	}
 	var rows []agg
-	q := scoped(s.conn(ctx).Model(&claimRow{}), scope, "")
-	err := q.Select("district_code, status, COUNT(*) AS n, COALESCE(SUM(interest_fen), 0) AS interest, COALESCE(SUM(subsidy_fen), 0) AS subsidy").
-		Where("period = ?", period).Group("district_code, status").Order("district_code, status").Scan(&rows).Error
+	claims := s.conn(ctx).Table("subsidy_claims AS c").Joins("JOIN loans AS l ON l.id = c.loan_id").
+		Select("c.*, l.subsidy_central_ppm, l.subsidy_provincial_ppm, l.subsidy_city_ppm, l.subsidy_county_ppm").Where("c.period = ?", period)
+	shares := "subsidy_central_ppm, subsidy_provincial_ppm, subsidy_city_ppm, subsidy_county_ppm"
+	q := scoped(s.conn(ctx).Table("(?) AS subsidy_claims", claims), scope, "")
+	err := q.Select("district_code, status, " + shares + ", COUNT(*) AS n, COALESCE(SUM(interest_fen), 0) AS interest, COALESCE(SUM(subsidy_fen), 0) AS subsidy").
+		Group("district_code, status, " + shares).Order("district_code, status").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "subsidy totals")
 	}
 	out := make([]loan.SubsidyTotal, len(rows))
 	for i, r := range rows {
-		out[i] = loan.SubsidyTotal{DistrictCode: r.DistrictCode, Status: loan.ClaimStatus(r.Status), Loans: r.N,
+		out[i] = loan.SubsidyTotal{DistrictCode: r.DistrictCode, Status: loan.ClaimStatus(r.Status), Funding: r.regime().Funding, Loans: r.N,
 			Interest: money.FromFen(r.Interest), Subsidy: money.FromFen(r.Subsidy)}
 	}
 	return out, nil

@@ -1,6 +1,6 @@
 // The auditor's and the admin's journeys.
 import { readFile } from 'node:fs/promises';
-import { test, expect, BASE, ready, signIn, choose, axe } from './fixtures.js';
+import { test, expect, BASE, ready, signIn, choose, axe, apiAs } from './fixtures.js';
 
 const stamp = Date.now().toString(36);
 
@@ -117,4 +117,28 @@ test('the admin adds a bank officer, finds it by search, edits, disables and res
     expect(await ready(page)).toBe(link);
     await axe(page, link);
   }
+});
+
+test('the auditor reads each level of government\'s part of a quarter\'s subsidy and downloads it', async ({ page }) => {
+  let period = null;
+  const loans = (await apiAs('auditor', '/api/v1/loans?page_size=200')) || { items: [] };
+  for (const l of loans.items) {
+    const sub = await apiAs('auditor', `/api/v1/loans/${l.id}/subsidy`);
+    const q = sub && sub.items.find((i) => ['claimed', 'checked', 'paid'].includes(i.status));
+    if (q) { period = q.period; break; }
+  }
+  expect(period, 'the demo data holds a claimed subsidy quarter').toBeTruthy();
+  const totals = await apiAs('auditor', `/api/v1/subsidies?period=${period}`);
+  await signIn(page, 'auditor');
+  await page.goto(`${BASE()}/#/subsidies?period=${period}`);
+  await ready(page);
+  for (const h of ['中央财政', '省级财政', '市级财政', '县级财政']) {
+    await expect(page.locator('.el-table__header th').filter({ hasText: h })).toBeVisible();
+  }
+  const total = page.locator('.el-table__body tr.total');
+  await expect(total).toContainText(Number(totals.total.by_level.central).toLocaleString('zh-CN', { minimumFractionDigits: 2 }));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出 CSV' }).click()]);
+  expect(dl.suggestedFilename()).toBe(`subsidies-${period}.csv`);
+  expect((await readFile(await dl.path(), 'utf8'))).toContain('中央财政(元)');
+  await axe(page, 'subsidies');
 });
