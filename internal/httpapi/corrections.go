@@ -9,6 +9,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
 )
 
 type periodResponse struct {
@@ -30,7 +31,128 @@ func toPeriod(s loan.PeriodState) periodResponse {
 	return out
 }
 
+type reversalRequest struct {
+	Kind   string `json:"kind" doc:"repayment, recovery or subsidy_payment (disbursement and compensation are not reversed yet)"`
+	ID     int64  `json:"id" doc:"the repayment's or the recovery's id; for a subsidy payment the loan's id"`
+	Period string `json:"period,omitempty" doc:"for a subsidy payment: the quarter, such as 2024Q2"`
+	Reason string `json:"reason"`
+}
+
+type reversalRejectRequest struct {
+	Comment string `json:"comment,omitempty"`
+}
+
+type reversalResponse struct {
+	ID           int64               `json:"id"`
+	Kind         loan.ReversalKind   `json:"kind"`
+	LoanID       int64               `json:"loan_id"`
+	LoanNumber   string              `json:"loan_number"`
+	TargetID     int64               `json:"target_id" doc:"the id of the posting reversed (the subsidy claim's for a subsidy payment)"`
+	DistrictCode string              `json:"district_code"`
+	BankCode     string              `json:"bank_code"`
+	Amount       string              `json:"amount" doc:"what the original moved: a repayment's principal, a recovery's amount, a quarter's subsidy"`
+	Interest     string              `json:"interest" doc:"a repayment's interest (0.00 otherwise)"`
+	OriginalOn   string              `json:"original_on" doc:"the day of the original posting"`
+	Period       string              `json:"period" doc:"the quarter of a subsidy payment (empty otherwise)"`
+	Reason       string              `json:"reason"`
+	Status       loan.ReversalStatus `json:"status" doc:"proposed, confirmed (posted) or rejected"`
+	ProposedBy   int64               `json:"proposed_by"`
+	ProposedAt   time.Time           `json:"proposed_at"`
+	DecidedBy    *int64              `json:"decided_by"`
+	DecidedAt    *time.Time          `json:"decided_at"`
+	PostedOn     *string             `json:"posted_on" doc:"the day the reversal posted, in the open month (null unless confirmed)"`
+	Comment      string              `json:"comment"`
+}
+
+func toReversal(r loan.Reversal) reversalResponse {
+	return reversalResponse{ID: r.ID, Kind: r.Kind, LoanID: r.LoanID, LoanNumber: r.LoanNumber, TargetID: r.TargetID, DistrictCode: r.DistrictCode,
+		BankCode: r.BankCode, Amount: money.Format(r.Amount), Interest: money.Format(r.Interest), OriginalOn: dayString(r.OriginalOn), Period: r.Period,
+		Reason: r.Reason, Status: r.Status, ProposedBy: r.ProposedBy, ProposedAt: r.ProposedAt, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt,
+		PostedOn: dayPtr(r.PostedOn), Comment: r.Comment}
+}
+
+type reversalEnvelope struct {
+	Reversal reversalResponse `json:"reversal"`
+	Loan     loanResponse     `json:"loan"`
+}
+
+var reversalListQuery = append([]Param{
+	{Name: "status", Type: "string", Description: "proposed, confirmed or rejected"},
+	{Name: "kind", Type: "string", Description: "repayment, disbursement, subsidy_payment, compensation or recovery"},
+	{Name: "loan_id", Type: "integer", Description: "only this loan's reversals"},
+}, pageParams...)
+
 func (a *api) routesCorrections() {
+	a.add(Route{Method: "POST", Path: "/api/v1/reversals", Tag: "corrections", Status: 201,
+		Summary: "Propose the reversal (冲正) of a money posting with a reason; an officer of the same role other than the proposer confirms it",
+		Request: reversalRequest{}, Response: reversalResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var req reversalRequest
+			if err := bind(c, &req); err != nil {
+				return err
+			}
+			r, err := a.Loans.ProposeReversal(c.Request.Context(), p, loan.ReversalInput(req))
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusCreated, toReversal(r))
+			return nil
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/reversals", Tag: "corrections", Status: 200,
+		Summary: "Reversals of the loans in the caller's scope, newest first", Query: reversalListQuery,
+		Response: listResponse[reversalResponse]{}, Errors: []int{401, 403, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			var f apperr.Fields
+			pg := readPage(c, &f)
+			filter := loan.ParseReversalFilter(c.Query, &f)
+			if err := f.Err(); err != nil {
+				return err
+			}
+			rs, total, err := a.Loans.Reversals(c.Request.Context(), p, filter, pg.offset(), pg.PageSize)
+			if err != nil {
+				return err
+			}
+			items := make([]reversalResponse, len(rs))
+			for i, r := range rs {
+				items[i] = toReversal(r)
+			}
+			c.JSON(http.StatusOK, newList(items, total, pg))
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/reversals/{id}/confirm", Tag: "corrections", Status: 200,
+		Summary:  "Confirm a proposed reversal (another officer of the role): it posts today and the loan's figures follow from the postings that stand; a reversal posts once",
+		Response: reversalEnvelope{}, Errors: []int{401, 403, 404, 409},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "no reversal with id %q")
+			if err != nil {
+				return err
+			}
+			r, l, err := a.Loans.ConfirmReversal(c.Request.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, reversalEnvelope{Reversal: toReversal(r), Loan: toLoan(l)})
+			return nil
+		}})
+	a.add(Route{Method: "POST", Path: "/api/v1/reversals/{id}/reject", Tag: "corrections", Status: 200,
+		Summary: "Reject a proposed reversal, or withdraw one's own; nothing moves", Request: reversalRejectRequest{},
+		Response: reversalResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			id, err := pathID(c, "no reversal with id %q")
+			if err != nil {
+				return err
+			}
+			var req reversalRejectRequest
+			if err := bindOptional(c, &req); err != nil {
+				return err
+			}
+			r, err := a.Loans.RejectReversal(c.Request.Context(), p, id, req.Comment)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toReversal(r))
+			return nil
+		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/periods", Tag: "corrections", Status: 200,
 		Summary: "The accounting months, newest first from the current month back to the first disbursement, each open or closed (finance auditors, administrators)",
 		Query:   pageParams, Response: listResponse[periodResponse]{}, Errors: []int{401, 403, 422},

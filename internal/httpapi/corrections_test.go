@@ -2,9 +2,13 @@ package httpapi_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"chuangdai/internal/apptest"
 )
 
 // beijingNoon is noon in Beijing on the day y-m-d.
@@ -131,4 +135,284 @@ func TestClosedMonthsRefusePostings(t *testing.T) {
 	if n := s.Do("GET", "/api/v1/audit-events?entity_type=period", c.auditor, nil).Want(200).JSON()["total"].(float64); n != 3 {
 		t.Errorf("%v audit events of closes, want 3", n)
 	}
+}
+
+// propose proposes a reversal as token and returns its id.
+func propose(t *testing.T, c *cast, token string, body map[string]any) string {
+	t.Helper()
+	r := c.s.Do("POST", "/api/v1/reversals", token, body).Want(201).JSON()
+	if r["status"] != "proposed" {
+		t.Fatalf("proposal answered %v", r)
+	}
+	return jsonID(r["id"])
+}
+
+// loanFigures is everything a loan shows that a reversal must restate: the
+// loan's balance and status, its schedule, its statement today and its
+// subsidy table.
+func loanFigures(t *testing.T, c *cast, id string) map[string]any {
+	t.Helper()
+	l := c.s.Do("GET", "/api/v1/loans/"+id, c.auditor, nil).Want(200).JSON()
+	out := map[string]any{}
+	for _, k := range []string{"status", "outstanding_principal", "days_overdue", "overdue_since", "ever_overdue", "settled_on", "recovered"} {
+		out[k] = l[k]
+	}
+	if comp, ok := l["compensation"].(map[string]any); ok {
+		out["fund_recovered"], out["bank_recovered"] = comp["fund_recovered"], comp["bank_recovered"]
+	}
+	out["schedule"] = c.s.Do("GET", "/api/v1/loans/"+id+"/schedule", c.auditor, nil).Want(200).JSON()
+	out["statement"] = c.s.Do("GET", "/api/v1/loans/"+id+"/statement", c.auditor, nil).Want(200).JSON()
+	out["subsidy"] = c.s.Do("GET", "/api/v1/loans/"+id+"/subsidy", c.auditor, nil).Want(200).JSON()
+	return out
+}
+
+// wantSameFigures wants the reversed loan's figures to be those of its twin,
+// which only ever had the postings that stand.
+func wantSameFigures(t *testing.T, c *cast, reversed, twin string) {
+	t.Helper()
+	got, want := loanFigures(t, c, reversed), loanFigures(t, c, twin)
+	for k, v := range want {
+		if !reflect.DeepEqual(got[k], v) {
+			t.Errorf("after the reversal %s is\n  %v\nbut recomputed from the postings that stand it is\n  %v", k, got[k], v)
+		}
+	}
+}
+
+func portfolio(t *testing.T, c *cast, asOf string) map[string]any {
+	t.Helper()
+	return c.s.Do("GET", "/api/v1/reports/portfolio?as_of="+asOf, c.auditor, nil).Want(200).JSON()
+}
+
+// A repayment reversed: proposed by one bank officer, confirmed by another
+// of the loan's bank, it posts today in the open month. The settled loan is
+// open again (overdue: the interest due on 20 June is not paid in full), and
+// its every figure is that of a twin loan that only had the repayment that
+// stands; the portfolio counts the reversal on its own day, so the closed
+// June keeps its figures.
+func TestRepaymentReversalRestatesTheLoan(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 7, 10) })
+	a, b := jsonID(c.loan(t)["id"]), jsonID(c.loan(t)["id"])
+	s.Do("POST", "/api/v1/loans/"+a+"/repayments", c.bank, repayment("50000.00", "900.00", "2024-05-10", "A-R1"), "Idempotency-Key", "a-r1").Want(201)
+	r2 := s.Do("POST", "/api/v1/loans/"+a+"/repayments", c.bank, repayment("150000.00", "500.00", "2024-06-15", "A-R2"), "Idempotency-Key", "a-r2").Want(201).JSON()
+	s.Do("POST", "/api/v1/loans/"+b+"/repayments", c.bank, repayment("50000.00", "900.00", "2024-05-10", "B-R1"), "Idempotency-Key", "b-r1").Want(201)
+	if st := r2["loan"].(map[string]any)["status"]; st != "settled" {
+		t.Fatalf("loan after the second repayment: %v", st)
+	}
+	r2id := jsonID(r2["repayment"].(map[string]any)["id"])
+	s.Do("POST", "/api/v1/periods/2024-06/close", c.auditor, nil).Want(200)
+
+	body := map[string]any{"kind": "repayment", "id": mustAtoi(t, r2id), "reason": "入账金额有误"}
+	s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "repayment", "id": mustAtoi(t, r2id)}).WantProblem(422, "validation_failed")
+	s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "disbursement", "id": mustAtoi(t, a), "reason": "x"}).WantProblem(422, "validation_failed")
+	s.Do("POST", "/api/v1/reversals", c.bankOther, body).WantProblem(404, "not_found")
+	s.Do("POST", "/api/v1/reversals", c.guar, body).WantProblem(403, "forbidden")
+	s.Do("POST", "/api/v1/reversals", c.auditor, body).WantProblem(403, "forbidden")
+	s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "repayment", "id": 999999, "reason": "x"}).WantProblem(404, "not_found")
+	rev := propose(t, c, c.bank, body)
+	s.Do("POST", "/api/v1/reversals", c.bank2, body).WantProblem(409, "reversal.pending")
+	if l := s.Do("GET", "/api/v1/loans/"+a, c.bank, nil).Want(200).JSON(); l["status"] != "settled" || l["outstanding_principal"] != "0.00" {
+		t.Fatalf("a proposal moved the loan: %v %v", l["status"], l["outstanding_principal"])
+	}
+	if got := s.Do("GET", "/api/v1/reversals?status=proposed", c.bank2, nil).Want(200).JSON(); got["total"] != 1.0 {
+		t.Errorf("the bank's proposed reversals: %v", got)
+	}
+	if got := s.Do("GET", "/api/v1/reversals", c.bankOther, nil).Want(200).JSON(); got["total"] != 0.0 {
+		t.Errorf("another bank sees %v reversals", got["total"])
+	}
+	s.Do("GET", "/api/v1/reversals", c.owner, nil).WantProblem(403, "forbidden")
+
+	confirm := "/api/v1/reversals/" + rev + "/confirm"
+	s.Do("POST", confirm, c.bank, nil).WantProblem(403, "four_eyes")
+	s.Do("POST", confirm, c.bankOther, nil).WantProblem(404, "not_found")
+	s.Do("POST", confirm, c.guar, nil).WantProblem(403, "forbidden")
+	got := s.Do("POST", confirm, c.bank2, nil).Want(200).JSON()
+	r := got["reversal"].(map[string]any)
+	if r["status"] != "confirmed" || r["posted_on"] != "2024-07-10" || r["original_on"] != "2024-06-15" || r["amount"] != "150000.00" {
+		t.Errorf("confirmed reversal %v", r)
+	}
+	l := got["loan"].(map[string]any)
+	// The borrower's interest due on 20 June (0.01975 after the subsidy):
+	// 200,000.00 × 0.01975 × 56 / 360 (15 March to 10 May) + 150,000.00 ×
+	// 0.01975 × 41 / 360 (to 20 June) ≈ 614.44 + 337.40 = 951.84; with only
+	// 900.00 paid the loan is overdue since 21 June.
+	if l["status"] != "overdue" || l["outstanding_principal"] != "150000.00" || l["settled_on"] != nil || l["overdue_since"] != "2024-06-21" {
+		t.Errorf("loan after the reversal: status %v, outstanding %v, settled_on %v, overdue_since %v", l["status"], l["outstanding_principal"], l["settled_on"], l["overdue_since"])
+	}
+	reps := l["repayments"].([]any)
+	if len(reps) != 2 || reps[0].(map[string]any)["reversed_by"] != nil || jsonID(reps[1].(map[string]any)["reversed_by"]) != rev {
+		t.Errorf("repayments after the reversal: %v", reps)
+	}
+	s.Do("POST", confirm, c.bank2, nil).WantProblem(409, "reversal.invalid_state")
+	s.Do("POST", "/api/v1/reversals/"+rev+"/reject", c.bank2, nil).WantProblem(409, "reversal.invalid_state")
+	s.Do("POST", "/api/v1/reversals", c.bank2, body).WantProblem(409, "reversal.already_reversed")
+
+	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 10)); err != nil {
+		t.Fatal(err)
+	}
+	wantSameFigures(t, c, a, b)
+	assertSummariesMatchLoans(t, s)
+	// Today both loans owe 150,000.00; on 30 June (closed) A's repayment
+	// still stood.
+	if p := portfolio(t, c, "2024-07-10"); p["repaid"] != "100000.00" || p["outstanding"] != "300000.00" {
+		t.Errorf("portfolio today: repaid %v, outstanding %v", p["repaid"], p["outstanding"])
+	}
+	if p := portfolio(t, c, "2024-06-30"); p["repaid"] != "250000.00" || p["outstanding"] != "150000.00" {
+		t.Errorf("portfolio of the closed June: repaid %v, outstanding %v", p["repaid"], p["outstanding"])
+	}
+	if n := s.Do("GET", "/api/v1/audit-events?entity_type=loan&entity_id="+a, c.auditor, nil).Want(200).JSON()["items"].([]any); n[0].(map[string]any)["action"] != "loan.reverse_repayment" {
+		t.Errorf("latest audit event of the loan: %v", n[0])
+	}
+
+	// A rejected proposal moves nothing and leaves the repayment reversible.
+	r1 := jsonID(reps[0].(map[string]any)["id"])
+	other := propose(t, c, c.bank, map[string]any{"kind": "repayment", "id": mustAtoi(t, r1), "reason": "试一下"})
+	if got := s.Do("POST", "/api/v1/reversals/"+other+"/reject", c.bank2, map[string]any{"comment": "原记录无误"}).Want(200).JSON(); got["status"] != "rejected" || got["comment"] != "原记录无误" {
+		t.Errorf("rejected: %v", got)
+	}
+	if l := s.Do("GET", "/api/v1/loans/"+a, c.bank, nil).Want(200).JSON(); l["outstanding_principal"] != "150000.00" {
+		t.Errorf("a rejected reversal moved the loan to %v", l["outstanding_principal"])
+	}
+	propose(t, c, c.bank, map[string]any{"kind": "repayment", "id": mustAtoi(t, r1), "reason": "确实有误"})
+}
+
+// Eight officers confirm the same reversal at once: it posts exactly once.
+func TestConcurrentConfirmsReverseOnce(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 7, 10) })
+	bank3 := s.User("bank3", "bank_officer", "", apptest.Bank)
+	id := jsonID(c.loan(t)["id"])
+	rep := s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("10000.00", "0.00", "2024-05-10", "CC-R1"), "Idempotency-Key", "cc-r1").Want(201).JSON()
+	rev := propose(t, c, c.bank, map[string]any{"kind": "repayment", "id": rep["repayment"].(map[string]any)["id"], "reason": "重复"})
+	const n = 8
+	answers := make([]rawAnswer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			token := c.bank2
+			if i%2 == 1 {
+				token = bank3
+			}
+			answers[i] = rawPost(s.URL+"/api/v1/reversals/"+rev+"/confirm", token, "", nil)
+		}()
+	}
+	wg.Wait()
+	confirmed := 0
+	for _, a := range answers {
+		switch {
+		case a.err != nil:
+			t.Fatal(a.err)
+		case a.status == 200:
+			confirmed++
+		case a.status != 409:
+			t.Fatalf("status %d: %s", a.status, a.body)
+		}
+	}
+	if confirmed != 1 {
+		t.Fatalf("%d confirmations answered 200, want 1", confirmed)
+	}
+	if l := s.Do("GET", "/api/v1/loans/"+id, c.bank, nil).Want(200).JSON(); l["outstanding_principal"] != "200000.00" {
+		t.Errorf("outstanding %v after the reversal of 10,000.00, want 200000.00", l["outstanding_principal"])
+	}
+	events := s.Do("GET", "/api/v1/audit-events?entity_type=reversal&entity_id="+rev, c.auditor, nil).Want(200).JSON()
+	if events["total"] != 2.0 {
+		t.Errorf("%v audit events of the reversal, want the proposal and one confirmation", events["total"])
+	}
+	assertSummariesMatchLoans(t, s)
+}
+
+// A recovery reversed by a second guarantee officer: the compensated loan's
+// recovered figures, each side's share and the fund's exposure are those of
+// a twin that only had the recovery that stands.
+func TestRecoveryReversalRestatesTheShares(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 7, 10) })
+	d, e := jsonID(c.loan(t)["id"]), jsonID(c.loan(t)["id"])
+	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{d, e} {
+		s.Do("POST", "/api/v1/loans/"+id+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-02"}).Want(200)
+	}
+	first := s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "50000.01", "recovered_on": "2024-07-03"}).Want(201).JSON()
+	s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "29999.99", "recovered_on": "2024-07-05"}).Want(201)
+	s.Do("POST", "/api/v1/loans/"+e+"/recoveries", c.guar, map[string]any{"amount": "29999.99", "recovered_on": "2024-07-05"}).Want(201)
+
+	body := map[string]any{"kind": "recovery", "id": first["recovery"].(map[string]any)["id"], "reason": "款项退回"}
+	s.Do("POST", "/api/v1/reversals", c.bank, body).WantProblem(403, "forbidden")
+	rev := propose(t, c, c.guar, body)
+	s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.guar, nil).WantProblem(403, "four_eyes")
+	l := s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.guar2, nil).Want(200).JSON()["loan"].(map[string]any)
+	// 29,999.99 stands: the fund's 80% is 23,999.992 → 23,999.99, the bank
+	// 6,000.00.
+	comp := l["compensation"].(map[string]any)
+	if l["recovered"] != "29999.99" || comp["fund_recovered"] != "23999.99" || comp["bank_recovered"] != "6000.00" || l["status"] != "compensated" {
+		t.Errorf("after the reversal: recovered %v, fund %v, bank %v, status %v", l["recovered"], comp["fund_recovered"], comp["bank_recovered"], l["status"])
+	}
+	wantSameFigures(t, c, d, e)
+	exposure := map[string]map[string]any{}
+	for _, row := range s.Do("GET", "/api/v1/guarantee/exposure?group_by=loan", c.auditor, nil).Want(200).JSON()["rows"].([]any) {
+		m := row.(map[string]any)
+		exposure[jsonID(m["loan_id"])] = m
+	}
+	for _, k := range []string{"compensated", "recovered", "bank_compensated", "bank_recovered"} {
+		if exposure[d][k] != exposure[e][k] {
+			t.Errorf("exposure %s: reversed loan %v, twin %v", k, exposure[d][k], exposure[e][k])
+		}
+	}
+	assertSummariesMatchLoans(t, s)
+	if p := portfolio(t, c, "2024-07-10"); p["recovered"] != "59999.98" {
+		t.Errorf("portfolio recovered %v, want 2 × 29,999.99", p["recovered"])
+	}
+	// The second recovery comes back on top of what stands.
+	s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "50000.01", "recovered_on": "2024-07-10"}).Want(201)
+	s.Do("POST", "/api/v1/loans/"+e+"/recoveries", c.guar, map[string]any{"amount": "50000.01", "recovered_on": "2024-07-10"}).Want(201)
+	wantSameFigures(t, c, d, e)
+}
+
+// A quarter's subsidy payment reversed by a second HRSS officer: the quarter
+// is checked again (and can be paid again), the subsidy totals and the
+// portfolio's subsidy paid follow, on the reversal's day.
+func TestSubsidyPaymentReversal(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 7, 10) })
+	id := jsonID(c.loan(t)["id"])
+	q2 := "/api/v1/loans/" + id + "/subsidy/2024Q2/"
+	s.Do("POST", q2+"claim", c.bank, nil).Want(200)
+	s.Do("POST", q2+"check", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	s.Do("POST", q2+"pay", c.hrss2, nil).Want(200)
+
+	s.Do("POST", "/api/v1/reversals", c.hrss, map[string]any{"kind": "subsidy_payment", "id": mustAtoi(t, id), "reason": "x"}).WantProblem(422, "validation_failed")
+	s.Do("POST", "/api/v1/reversals", c.hrss, map[string]any{"kind": "subsidy_payment", "id": mustAtoi(t, id), "period": "2024Q3", "reason": "x"}).WantProblem(409, "subsidy.invalid_state")
+	body := map[string]any{"kind": "subsidy_payment", "id": mustAtoi(t, id), "period": "2024Q2", "reason": "拨付账户有误"}
+	s.Do("POST", "/api/v1/reversals", c.bank, body).WantProblem(403, "forbidden")
+	rev := propose(t, c, c.hrss, body)
+	s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.hrss, nil).WantProblem(403, "four_eyes")
+	got := s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.hrss2, nil).Want(200).JSON()["reversal"].(map[string]any)
+	if got["amount"] != "1064.31" || got["period"] != "2024Q2" || got["original_on"] != "2024-07-10" {
+		t.Errorf("reversal %v", got)
+	}
+	items := s.Do("GET", "/api/v1/loans/"+id+"/subsidy", c.owner, nil).Want(200).JSON()["items"].([]any)
+	if q := items[0].(map[string]any); q["status"] != "checked" || q["subsidy"] != "1064.31" {
+		t.Errorf("2024Q2 after the reversal: %v", q)
+	}
+	tot := s.Do("GET", "/api/v1/subsidies?period=2024Q2", c.auditor, nil).Want(200).JSON()["total"].(map[string]any)
+	if tot["paid"] != "0.00" || tot["subsidy"] != "1064.31" {
+		t.Errorf("2024Q2 totals after the reversal: %v", tot)
+	}
+	if p := portfolio(t, c, "2024-07-10"); p["subsidy_paid"] != "0.00" {
+		t.Errorf("portfolio subsidy paid %v after the reversal", p["subsidy_paid"])
+	}
+	assertSummariesMatchLoans(t, s)
+	s.Do("POST", q2+"pay", c.hrss2, nil).Want(200)
+	if p := portfolio(t, c, "2024-07-10"); p["subsidy_paid"] != "1064.31" {
+		t.Errorf("portfolio subsidy paid %v after paying again", p["subsidy_paid"])
+	}
+	assertSummariesMatchLoans(t, s)
 }

@@ -41,6 +41,10 @@ type repaymentResponse struct {
 	BankReference string    `json:"bank_reference"`
 	RecordedBy    int64     `json:"recorded_by"`
 	CreatedAt     time.Time `json:"created_at"`
+	// ReversedBy is the confirmed reversal that cancelled it: a reversed
+	// repayment stays in the list and counts nowhere.
+	ReversedBy *int64     `json:"reversed_by" doc:"the confirmed reversal that cancelled this repayment (null while it stands); a reversed repayment counts in no balance, schedule, statement or report"`
+	ReversedAt *time.Time `json:"reversed_at"`
 }
 
 // compensationResponse is the compensation and what of each side's share
@@ -161,7 +165,7 @@ func dayPtr(t *time.Time) *string {
 
 func toRepayment(r loan.Repayment) repaymentResponse {
 	return repaymentResponse{ID: r.ID, Principal: money.Format(r.Principal), Interest: money.Format(r.Interest), PaidOn: dayString(r.PaidOn),
-		BankReference: r.BankReference, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
+		BankReference: r.BankReference, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt, ReversedBy: r.ReversedBy, ReversedAt: r.ReversedAt}
 }
 
 func toLoan(l loan.Loan) loanResponse {
@@ -355,16 +359,19 @@ type recoveryResponse struct {
 	Amount string `json:"amount"`
 	// FundAmount is the guarantee fund's share of the recovery, BankAmount
 	// the bank's: the compensation's shares.
-	FundAmount  string    `json:"fund_amount"`
-	BankAmount  string    `json:"bank_amount"`
-	RecoveredOn string    `json:"recovered_on"`
-	Note        string    `json:"note"`
-	RecordedBy  int64     `json:"recorded_by"`
-	CreatedAt   time.Time `json:"created_at"`
+	FundAmount  string     `json:"fund_amount"`
+	BankAmount  string     `json:"bank_amount"`
+	RecoveredOn string     `json:"recovered_on"`
+	Note        string     `json:"note"`
+	RecordedBy  int64      `json:"recorded_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ReversedBy  *int64     `json:"reversed_by" doc:"the confirmed reversal that cancelled this recovery (null while it stands)"`
+	ReversedAt  *time.Time `json:"reversed_at"`
 }
 
 func toRecovery(r loan.Recovery) recoveryResponse {
-	return recoveryResponse{ID: r.ID, Amount: money.Format(r.Amount), FundAmount: money.Format(r.Fund), BankAmount: money.Format(r.Bank), RecoveredOn: dayString(r.RecoveredOn), Note: r.Note, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
+	return recoveryResponse{ID: r.ID, Amount: money.Format(r.Amount), FundAmount: money.Format(r.Fund), BankAmount: money.Format(r.Bank), RecoveredOn: dayString(r.RecoveredOn), Note: r.Note, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt,
+		ReversedBy: r.ReversedBy, ReversedAt: r.ReversedAt}
 }
 
 type recoveryEnvelope struct {

@@ -203,16 +203,22 @@ func observe(t *testing.T, w *world, roles []string) map[string]map[string]grant
 // reaches (lists are then filtered to the scope); "none" means 403 or 404.
 // A new route must be added here, or the test fails.
 var expectedMatrix = map[string][6]grant{
-	"GET /api/v1/applications":                       {"all", "all", "all", "all", "all", "none"},
-	"GET /api/v1/applications/{id}":                  {"own", "own", "own", "own", "all", "none"},
-	"GET /api/v1/applications/{id}/support":          {"own", "own", "own", "own", "all", "none"},
-	"GET /api/v1/applications/{id}/documents":        {"own", "own", "own", "own", "all", "none"},
-	"POST /api/v1/applications/{id}/documents":       {"own", "own", "own", "own", "none", "none"},
-	"GET /api/v1/documents/{id}/content":             {"own", "own", "own", "own", "all", "none"},
-	"POST /api/v1/documents/{id}/review":             {"none", "own", "own", "own", "none", "none"},
-	"GET /api/v1/audit-events":                       {"none", "none", "none", "none", "all", "all"},
-	"GET /api/v1/periods":                            {"none", "none", "none", "none", "all", "all"},
-	"POST /api/v1/periods/{month}/close":             {"none", "none", "none", "none", "all", "none"},
+	"GET /api/v1/applications":                 {"all", "all", "all", "all", "all", "none"},
+	"GET /api/v1/applications/{id}":            {"own", "own", "own", "own", "all", "none"},
+	"GET /api/v1/applications/{id}/support":    {"own", "own", "own", "own", "all", "none"},
+	"GET /api/v1/applications/{id}/documents":  {"own", "own", "own", "own", "all", "none"},
+	"POST /api/v1/applications/{id}/documents": {"own", "own", "own", "own", "none", "none"},
+	"GET /api/v1/documents/{id}/content":       {"own", "own", "own", "own", "all", "none"},
+	"POST /api/v1/documents/{id}/review":       {"none", "own", "own", "own", "none", "none"},
+	"GET /api/v1/audit-events":                 {"none", "none", "none", "none", "all", "all"},
+	"GET /api/v1/periods":                      {"none", "none", "none", "none", "all", "all"},
+	"POST /api/v1/periods/{month}/close":       {"none", "none", "none", "none", "all", "none"},
+	"GET /api/v1/reversals":                    {"none", "all", "all", "all", "all", "none"},
+	"POST /api/v1/reversals":                   {"none", "all", "all", "all", "none", "none"},
+	// No reversal exists in the world: each confirmation and rejection is
+	// 404 (TestRepaymentReversalRestatesTheLoan and the others try the roles).
+	"POST /api/v1/reversals/{id}/confirm":            {"none", "none", "none", "none", "none", "none"},
+	"POST /api/v1/reversals/{id}/reject":             {"none", "none", "none", "none", "none", "none"},
 	"GET /api/v1/audit-events/verify":                {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/audit-events/actions":               {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/banks":                              {"all", "all", "all", "all", "all", "all"},

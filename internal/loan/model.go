@@ -261,6 +261,10 @@ type Repayment struct {
 	BankReference string
 	RecordedBy    int64
 	CreatedAt     time.Time
+	// ReversedBy is the confirmed reversal that cancelled the repayment
+	// (nil while it stands).
+	ReversedBy *int64
+	ReversedAt *time.Time
 }
 
 // Recovery is money the guarantee centre recovered after compensating:
@@ -275,6 +279,9 @@ type Recovery struct {
 	Note        string
 	RecordedBy  int64
 	CreatedAt   time.Time
+	// ReversedBy is the confirmed reversal that cancelled the recovery.
+	ReversedBy *int64
+	ReversedAt *time.Time
 }
 
 // Resource is the loan as authz sees it.
@@ -298,11 +305,14 @@ func (l Loan) Terms() Terms {
 	return t
 }
 
-// Payments are the loan's repayments for the ledger.
+// Payments are the loan's repayments that stand (not reversed), for the
+// ledger.
 func (l Loan) Payments() []Payment {
-	out := make([]Payment, len(l.Repayments))
-	for i, r := range l.Repayments {
-		out[i] = Payment{PaidOn: r.PaidOn, Principal: r.Principal, Interest: r.Interest}
+	out := make([]Payment, 0, len(l.Repayments))
+	for _, r := range l.Repayments {
+		if r.ReversedBy == nil {
+			out = append(out, Payment{PaidOn: r.PaidOn, Principal: r.Principal, Interest: r.Interest})
+		}
 	}
 	return out
 }

@@ -97,11 +97,12 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 	return rep, out, err
 }
 
-// lastPaid is the day of the loan's latest repayment (zero without one).
+// lastPaid is the day of the loan's latest repayment that stands (zero
+// without one).
 func lastPaid(l Loan) time.Time {
 	var last time.Time
 	for _, r := range l.Repayments {
-		if r.PaidOn.After(last) {
+		if r.ReversedBy == nil && r.PaidOn.After(last) {
 			last = r.PaidOn
 		}
 	}

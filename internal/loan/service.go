@@ -27,6 +27,8 @@ type Service struct {
 	now    func() time.Time
 	// notifier tells borrowers and officers of loan events (SetNotifier).
 	notifier application.Notifier
+	// reversals keeps the corrections (SetReversals).
+	reversals ReversalStore
 }
 
 // NewService wires the loan service.

@@ -39,6 +39,8 @@ func TestLabelsCoverEveryCode(t *testing.T) {
 		"decision":         codes(application.Decisions...),
 		"repayment_method": codes(loan.InterestQuarterly, loan.EqualPrincipal),
 		"group_by":         report.GroupBys,
+		"reversal_kind":    codes(loan.ReversalKinds...),
+		"reversal_status":  codes(loan.ReversalStatuses...),
 	}
 	labels := msg.Chinese().Labels()
 	for kind, list := range kinds {

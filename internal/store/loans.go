@@ -188,6 +188,8 @@ type repaymentRow struct {
 	BankReference string
 	RecordedBy    *int64
 	CreatedAt     time.Time
+	ReversedBy    *int64
+	ReversedAt    *time.Time
 }
 
 func (repaymentRow) TableName() string { return "loan_repayments" }
@@ -204,6 +206,8 @@ type recoveryRow struct {
 	Note           string
 	RecordedBy     *int64
 	CreatedAt      time.Time
+	ReversedBy     *int64
+	ReversedAt     *time.Time
 }
 
 func (recoveryRow) TableName() string { return "loan_recoveries" }
@@ -471,6 +475,7 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 		l.Repayments = append(l.Repayments, loan.Repayment{
 			ID: r.ID, LoanID: r.LoanID, Principal: money.FromFen(r.PrincipalFen), Interest: money.FromFen(r.InterestFen),
 			PaidOn: r.PaidOn.Time, BankReference: r.BankReference, RecordedBy: by, CreatedAt: r.CreatedAt.UTC(),
+			ReversedBy: r.ReversedBy, ReversedAt: utcPtr(r.ReversedAt),
 		})
 	}
 	var recs []recoveryRow
@@ -479,7 +484,7 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 	}
 	for _, r := range recs {
 		rec := loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), Fund: money.FromFen(r.FundFen), Bank: money.FromFen(r.BankFen),
-			RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC()}
+			RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC(), ReversedBy: r.ReversedBy, ReversedAt: utcPtr(r.ReversedAt)}
 		if r.RecordedBy != nil {
 			rec.RecordedBy = *r.RecordedBy
 		}

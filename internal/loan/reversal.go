@@ -1,0 +1,443 @@
+package loan
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
+	"chuangdai/internal/money"
+	"chuangdai/internal/msg"
+)
+
+// ReversalKind is what a reversal cancels.
+type ReversalKind string
+
+// The kinds of money posting a reversal cancels.
+const (
+	RevRepayment      ReversalKind = "repayment"
+	RevDisbursement   ReversalKind = "disbursement"
+	RevSubsidyPayment ReversalKind = "subsidy_payment"
+	RevCompensation   ReversalKind = "compensation"
+	RevRecovery       ReversalKind = "recovery"
+)
+
+// ReversalKinds lists every kind of reversal.
+var ReversalKinds = []ReversalKind{RevRepayment, RevDisbursement, RevSubsidyPayment, RevCompensation, RevRecovery}
+
+// reversible lists the kinds that can be reversed now.
+var reversible = []ReversalKind{RevRepayment, RevRecovery, RevSubsidyPayment}
+
+// ReversalStatus is where a reversal stands.
+type ReversalStatus string
+
+// A reversal is proposed, then confirmed (it posts) or rejected.
+const (
+	RevProposed  ReversalStatus = "proposed"
+	RevConfirmed ReversalStatus = "confirmed"
+	RevRejected  ReversalStatus = "rejected"
+)
+
+// ReversalStatuses lists every status.
+var ReversalStatuses = []ReversalStatus{RevProposed, RevConfirmed, RevRejected}
+
+// ReversalKindName is the authz resource kind of reversals (read scope).
+const ReversalKindName = "reversal"
+
+// Reversal is a correction (冲正) of one money posting: proposed with a
+// reason by one officer, confirmed by another of the same role, when it
+// posts on PostedOn (in the open month) and the original is marked
+// reversed. Amount is what the original moved (a repayment's principal, a
+// recovery's amount, a quarter's subsidy), Interest a repayment's interest.
+type Reversal struct {
+	ID           int64
+	Kind         ReversalKind
+	LoanID       int64
+	LoanNumber   string
+	TargetID     int64
+	DistrictCode string
+	BankCode     string
+	Amount       decimal.Decimal
+	Interest     decimal.Decimal
+	OriginalOn   time.Time
+	Period       string
+	Reason       string
+	Status       ReversalStatus
+	ProposedBy   int64
+	ProposedAt   time.Time
+	DecidedBy    *int64
+	DecidedAt    *time.Time
+	PostedOn     *time.Time
+	Comment      string
+}
+
+// ReversalInput proposes a reversal: the kind, the original's id (a
+// repayment's or a recovery's id; the loan's for a subsidy payment, with
+// the quarter in Period) and the reason.
+type ReversalInput struct {
+	Kind   string
+	ID     int64
+	Period string
+	Reason string
+}
+
+// ReversalFilter selects reversals for a list.
+type ReversalFilter struct {
+	Status ReversalStatus
+	Kind   ReversalKind
+	LoanID int64
+}
+
+// ReversalStore is what reversals need of persistence, inside the
+// transaction in ctx.
+type ReversalStore interface {
+	// RepaymentLoan and RecoveryLoan name the loan of a posting (apperr
+	// NotFound when there is none).
+	RepaymentLoan(ctx context.Context, id int64) (int64, error)
+	RecoveryLoan(ctx context.Context, id int64) (int64, error)
+	// CreateReversal inserts r; a live reversal of the same original is an
+	// apperr Conflict.
+	CreateReversal(ctx context.Context, r Reversal) (int64, error)
+	// Reversal returns one reversal, row-locked on PostgreSQL when forUpdate.
+	Reversal(ctx context.Context, id int64, forUpdate bool) (Reversal, error)
+	// DecideReversal writes r's status and decision if it is still proposed.
+	DecideReversal(ctx context.Context, r Reversal) error
+	// MarkReversed marks the original of r reversed by it at at, if it is
+	// not reversed yet.
+	MarkReversed(ctx context.Context, r Reversal, at time.Time) error
+	Reversals(ctx context.Context, f ReversalFilter, scope authz.ListScope, offset, limit int) ([]Reversal, int64, error)
+}
+
+// SetReversals gives the service its reversal store.
+func (s *Service) SetReversals(r ReversalStore) { s.reversals = r }
+
+// loadForReversal loads the loan of a reversal of kind for p, who must
+// have the role of the original posting on it.
+func (s *Service) loadForReversal(ctx context.Context, p auth.Principal, kind ReversalKind, loanID int64) (Loan, error) {
+	switch kind {
+	case RevSubsidyPayment:
+		return s.loadFor(ctx, p, loanID, ActPaySubsidy, "only an HRSS officer of the loan's district reverses a subsidy payment")
+	case RevRecovery, RevCompensation:
+		return s.loadFor(ctx, p, loanID, ActRecover, "only a guarantee officer of the loan's district reverses a compensation or a recovery")
+	}
+	return s.loadFor(ctx, p, loanID, ActRepay, "only a bank officer of the loan's bank reverses a repayment or a disbursement")
+}
+
+// ProposeReversal records a proposed reversal of one posting; nothing moves
+// until another officer confirms it.
+func (s *Service) ProposeReversal(ctx context.Context, p auth.Principal, in ReversalInput) (Reversal, error) {
+	if !s.Needs(p, ActRepay) && !s.Needs(p, ActRecover) && !s.Needs(p, ActPaySubsidy) {
+		return Reversal{}, apperr.Forbiddenf("only bank, HRSS and guarantee officers propose reversals")
+	}
+	var f apperr.Fields
+	kind := ReversalKind(strings.TrimSpace(in.Kind))
+	switch {
+	case kind == RevDisbursement || kind == RevCompensation:
+		f.Addf("kind", "%s cannot be reversed yet: reverse a repayment, a recovery or a subsidy payment", msg.Label("reversal_kind", kind))
+	case !slices.Contains(reversible, kind):
+		f.Addf("kind", "must be one of %s", msg.OneOf("reversal_kind", reversible...))
+	}
+	if in.ID < 1 {
+		f.Add("id", "is required: the id of the posting to reverse")
+	}
+	if kind == RevSubsidyPayment && !ValidPeriod(in.Period) {
+		f.Add("period", "is required for a subsidy payment: the quarter, such as 2024Q2")
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" || len(reason) > 2000 {
+		f.Add("reason", "is required (up to 2000 characters): say what was wrong with the posting")
+	}
+	if err := f.Err(); err != nil {
+		return Reversal{}, err
+	}
+	var out Reversal
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		r, l, err := s.original(ctx, p, kind, in.ID, in.Period)
+		if err != nil {
+			return err
+		}
+		r.Reason, r.Status, r.ProposedBy, r.ProposedAt = reason, RevProposed, p.UserID, s.now().UTC().Truncate(time.Microsecond)
+		r.DistrictCode, r.BankCode, r.LoanNumber = l.DistrictCode, l.BankCode, l.Number
+		if r.ID, err = s.reversals.CreateReversal(ctx, r); err != nil {
+			return err
+		}
+		if err := s.audit.Record(ctx, p, "reversal.propose", ReversalKindName, strconv.FormatInt(r.ID, 10), nil, reversalView(r)); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// original finds the posting a reversal of kind cancels, on a loan p may
+// act on, and checks that it can be reversed now.
+func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalKind, id int64, period string) (Reversal, Loan, error) {
+	r := Reversal{Kind: kind, TargetID: id, Amount: decimal.Zero, Interest: decimal.Zero}
+	var loanID int64
+	var err error
+	switch kind {
+	case RevRepayment:
+		loanID, err = s.reversals.RepaymentLoan(ctx, id)
+	case RevRecovery:
+		loanID, err = s.reversals.RecoveryLoan(ctx, id)
+	case RevSubsidyPayment:
+		loanID = id
+	}
+	if apperr.KindOf(err) == apperr.NotFound {
+		return r, Loan{}, apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
+	}
+	if err != nil {
+		return r, Loan{}, err
+	}
+	l, err := s.loadForReversal(ctx, p, kind, loanID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return r, l, apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
+	}
+	if err != nil {
+		return r, l, err
+	}
+	r.LoanID = l.ID
+	switch kind {
+	case RevRepayment:
+		if !l.Status.Open() && l.Status != Settled {
+			return r, l, apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: a repayment is reversed while the bank still holds the loan (active, overdue or settled)", msg.Label("loan_status", l.Status))
+		}
+		for _, rep := range l.Repayments {
+			if rep.ID == id {
+				if rep.ReversedBy != nil {
+					return r, l, alreadyReversed(kind, id)
+				}
+				r.Amount, r.Interest, r.OriginalOn = rep.Principal, rep.Interest, rep.PaidOn
+			}
+		}
+	case RevRecovery:
+		if l.Status != Compensated {
+			return r, l, apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: a recovery is reversed while the loan is compensated and not written off", msg.Label("loan_status", l.Status))
+		}
+		for _, rec := range l.Recoveries {
+			if rec.ID == id {
+				if rec.ReversedBy != nil {
+					return r, l, alreadyReversed(kind, id)
+				}
+				r.Amount, r.OriginalOn = rec.Amount, rec.RecoveredOn
+			}
+		}
+	case RevSubsidyPayment:
+		c, err := s.store.Claim(ctx, l.ID, period, true)
+		if apperr.KindOf(err) == apperr.NotFound {
+			return r, l, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
+		}
+		if err != nil {
+			return r, l, err
+		}
+		if c.Status != ClaimPaid || c.PaidAt == nil {
+			return r, l, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
+		}
+		r.TargetID, r.Period, r.Amount, r.OriginalOn = c.ID, period, c.Subsidy, application.Day(*c.PaidAt)
+	}
+	return r, l, nil
+}
+
+func alreadyReversed(kind ReversalKind, id int64) error {
+	return apperr.Newf(apperr.Conflict, "reversal.already_reversed", "the %s %d is already reversed", msg.Label("reversal_kind", kind), id)
+}
+
+// ConfirmReversal posts a proposed reversal, by an officer of the right role
+// other than its proposer (403 four_eyes). It posts today, in the open
+// month: the original is marked reversed and the loan's balance, status and
+// subsidy follow from the postings that stand. A reversal posts once: a
+// second or concurrent confirmation finds it confirmed (409).
+func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int64) (Reversal, Loan, error) {
+	var out Reversal
+	var outLoan Loan
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		r, l, err := s.decidable(ctx, p, id)
+		if err != nil {
+			return err
+		}
+		if r.ProposedBy == p.UserID {
+			return fourEyes("you proposed this reversal: another officer must confirm it")
+		}
+		today := s.today()
+		if err := s.open(ctx, "posted_on", today); err != nil {
+			return err
+		}
+		before := auditView(l)
+		now := s.now().UTC().Truncate(time.Microsecond)
+		by := p.UserID
+		r.Status, r.DecidedBy, r.DecidedAt, r.PostedOn = RevConfirmed, &by, &now, &today
+		if err := s.reversals.DecideReversal(ctx, r); err != nil {
+			return err
+		}
+		if err := s.reversals.MarkReversed(ctx, r, now); err != nil {
+			return err
+		}
+		action := "loan.reverse_" + string(r.Kind)
+		switch r.Kind {
+		case RevRepayment:
+			if l, err = s.store.Get(ctx, l.ID, false); err != nil {
+				return err
+			}
+			s.restate(&l, today)
+		case RevRecovery:
+			// The fund's recovered total stays its share of what stands
+			// recovered, rounded once (see Compensation.ShareRecovery).
+			l.Recovered = l.Recovered.Sub(r.Amount)
+			l.RecoveredFund = l.Compensation.fundShareOf(l.Recovered)
+		case RevSubsidyPayment:
+			c, err := s.store.Claim(ctx, l.ID, r.Period, true)
+			if err != nil {
+				return err
+			}
+			c.Status, c.PaidBy, c.PaidAt = ClaimChecked, nil, nil
+			if err := s.store.UpdateClaim(ctx, c, ClaimPaid); err != nil {
+				return err
+			}
+		}
+		l.UpdatedAt = now
+		if err := s.store.Update(ctx, l, l.Version); err != nil {
+			return err
+		}
+		if err := s.audit.Record(ctx, p, "reversal.confirm", ReversalKindName, strconv.FormatInt(r.ID, 10),
+			map[string]any{"status": RevProposed}, reversalView(r)); err != nil {
+			return err
+		}
+		after := auditView(l)
+		after["reversal"] = reversalView(r)
+		if err := s.audit.Record(ctx, p, action, Kind, strconv.FormatInt(l.ID, 10), before, after); err != nil {
+			return err
+		}
+		out = r
+		outLoan, err = s.store.Get(ctx, l.ID, false)
+		return err
+	})
+	return out, outLoan, err
+}
+
+// restate sets the loan's balance and status from the repayments that
+// stand, as of today: settled when nothing is outstanding, otherwise
+// overdue or active as the ledger finds it.
+func (s *Service) restate(l *Loan, today time.Time) {
+	out := l.Principal
+	var last time.Time
+	for _, rep := range l.Repayments {
+		if rep.ReversedBy == nil {
+			out = out.Sub(rep.Principal)
+			if rep.PaidOn.After(last) {
+				last = rep.PaidOn
+			}
+		}
+	}
+	l.Outstanding = out
+	led := NewLedger(l.Terms(), l.Payments(), today)
+	l.EverOverdue = l.EverOverdue || led.EverOverdue()
+	if out.IsZero() {
+		l.Status, l.SettledOn, l.DaysOverdue, l.OverdueSince = Settled, &last, 0, nil
+		return
+	}
+	l.SettledOn = nil
+	l.Status, l.DaysOverdue, l.OverdueSince = Active, 0, nil
+	if over, since, days := led.Overdue(); over {
+		l.Status, l.DaysOverdue, l.OverdueSince = Overdue, days, &since
+	}
+}
+
+// RejectReversal turns a proposed reversal down; nothing moves. Its
+// proposer may withdraw it this way too.
+func (s *Service) RejectReversal(ctx context.Context, p auth.Principal, id int64, comment string) (Reversal, error) {
+	comment = strings.TrimSpace(comment)
+	if len(comment) > 2000 {
+		return Reversal{}, apperr.Field("comment", "is longer than 2000 characters")
+	}
+	var out Reversal
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		r, _, err := s.decidable(ctx, p, id)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		by := p.UserID
+		r.Status, r.DecidedBy, r.DecidedAt, r.Comment = RevRejected, &by, &now, comment
+		if err := s.reversals.DecideReversal(ctx, r); err != nil {
+			return err
+		}
+		out = r
+		return s.audit.Record(ctx, p, "reversal.reject", ReversalKindName, strconv.FormatInt(r.ID, 10), map[string]any{"status": RevProposed}, reversalView(r))
+	})
+	return out, err
+}
+
+// decidable loads a proposed reversal and its loan for p to decide: 404
+// when p does not see the loan, 403 without the role, 409 once decided.
+func (s *Service) decidable(ctx context.Context, p auth.Principal, id int64) (Reversal, Loan, error) {
+	r, err := s.reversals.Reversal(ctx, id, true)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return r, Loan{}, apperr.NotFoundf("no reversal with id %d", id)
+	}
+	if err != nil {
+		return r, Loan{}, err
+	}
+	l, err := s.loadForReversal(ctx, p, r.Kind, r.LoanID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return r, l, apperr.NotFoundf("no reversal with id %d", id)
+	}
+	if err != nil {
+		return r, l, err
+	}
+	if r.Status != RevProposed {
+		return r, l, apperr.Newf(apperr.Conflict, "reversal.invalid_state", "the reversal is %s: only a proposed reversal is confirmed or rejected", msg.Label("reversal_status", r.Status))
+	}
+	return r, l, nil
+}
+
+// Reversals lists the reversals of the loans the caller corrects or
+// audits, newest first.
+func (s *Service) Reversals(ctx context.Context, p auth.Principal, f ReversalFilter, offset, limit int) ([]Reversal, int64, error) {
+	scope := s.authz.Scope(p, authz.Read, ReversalKindName)
+	if scope.Empty() {
+		return nil, 0, apperr.Forbiddenf("only bank, HRSS and guarantee officers and finance auditors read reversals")
+	}
+	return s.reversals.Reversals(ctx, f, scope, offset, limit)
+}
+
+// ParseReversalFilter reads a reversal list's query: status, kind, loan_id.
+func ParseReversalFilter(get func(string) string, f *apperr.Fields) ReversalFilter {
+	out := ReversalFilter{Status: ReversalStatus(get("status")), Kind: ReversalKind(get("kind"))}
+	if out.Status != "" && !slices.Contains(ReversalStatuses, out.Status) {
+		f.Addf("status", "must be one of %s", msg.OneOf("reversal_status", ReversalStatuses...))
+	}
+	if out.Kind != "" && !slices.Contains(ReversalKinds, out.Kind) {
+		f.Addf("kind", "must be one of %s", msg.OneOf("reversal_kind", ReversalKinds...))
+	}
+	if v := get("loan_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			f.Add("loan_id", "must be a loan id")
+		}
+		out.LoanID = n
+	}
+	return out
+}
+
+func reversalView(r Reversal) map[string]any {
+	v := map[string]any{"kind": r.Kind, "loan_id": r.LoanID, "target_id": r.TargetID, "amount": money.Format(r.Amount),
+		"original_on": dateText(r.OriginalOn), "reason": r.Reason, "status": r.Status}
+	if r.Period != "" {
+		v["period"] = r.Period
+	}
+	if r.PostedOn != nil {
+		v["posted_on"] = dateText(*r.PostedOn)
+	}
+	if r.Comment != "" {
+		v["comment"] = r.Comment
+	}
+	return v
+}
