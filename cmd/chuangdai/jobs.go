@@ -11,6 +11,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/application"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/config"
 )
 
@@ -27,7 +28,7 @@ func jobs(ctx context.Context, cfg config.Config, log *slog.Logger, args []strin
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("jobs run-daily: %v (%s)", err, jobsUsage)
 	}
-	day := application.Day(time.Now())
+	day := beijing.Day(time.Now())
 	if *date != "" {
 		d, err := application.ParseDay(*date)
 		if err != nil {

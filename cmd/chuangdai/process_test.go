@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"chuangdai/internal/app"
-	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/loan"
 	"chuangdai/migrations"
@@ -31,7 +31,7 @@ import (
 // disbursedOn is the day the loans of these tests are disbursed: today in
 // Beijing, since the server approves them today and a bank disburses
 // nothing before it approved it.
-func disbursedOn() time.Time { return application.Day(time.Now()) }
+func disbursedOn() time.Time { return beijing.Day(time.Now()) }
 
 // overdueOn is a day the daily job finds those loans overdue: 11 days after
 // their first interest due date (of a 24-month loan).

@@ -4,15 +4,15 @@ import (
 	"context"
 	"time"
 
-	"chuangdai/internal/application"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/store"
 )
 
 // nextDailyRun returns the first hour:minute in Asia/Shanghai after now.
 func nextDailyRun(now time.Time, hour, minute int) time.Time {
-	l := now.In(application.Shanghai)
-	next := time.Date(l.Year(), l.Month(), l.Day(), hour, minute, 0, 0, application.Shanghai)
+	l := now.In(beijing.Zone)
+	next := time.Date(l.Year(), l.Month(), l.Day(), hour, minute, 0, 0, beijing.Zone)
 	if !next.After(l) {
 		next = next.AddDate(0, 0, 1)
 	}
@@ -77,7 +77,7 @@ const dailyJob = "daily"
 // runDailyOnce runs the job for today; again is true when another run holds
 // the lease and today is not done yet.
 func (a *App) runDailyOnce(ctx context.Context) (again bool) {
-	day := application.Day(time.Now())
+	day := beijing.Day(time.Now())
 	res, err := a.RunDaily(ctx, day)
 	switch {
 	case ctx.Err() != nil:

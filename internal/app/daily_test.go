@@ -1,15 +1,14 @@
 package app
 
 import (
+	"chuangdai/internal/beijing"
 	"testing"
 	"time"
-
-	"chuangdai/internal/application"
 )
 
 func TestNextDailyRun(t *testing.T) {
 	at := func(s string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, application.Shanghai)
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, beijing.Zone)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,7 +24,7 @@ func TestNextDailyRun(t *testing.T) {
 		// The clock of the machine may be in any zone.
 		got := nextDailyRun(at(c.now).UTC(), 0, 30)
 		if !got.Equal(at(c.want)) {
-			t.Errorf("after %s: %s, want %s", c.now, got.In(application.Shanghai), c.want)
+			t.Errorf("after %s: %s, want %s", c.now, got.In(beijing.Zone), c.want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
@@ -344,11 +345,6 @@ func invalidState(s Status, act Action) error {
 // ErrNotEditable is the error for editing an application outside draft and returned.
 func ErrNotEditable(s Status) error { return invalidState(s, "edit") }
 
-// Shanghai is the bureau's time zone: dates (numbers, deadlines, the
-// application date) are days there. China keeps UTC+8 all year, so a fixed
-// zone needs no time zone database on the server.
-var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
 // ParseDay reads a calendar day YYYY-MM-DD, the one way every date a client
 // sends is read. Go reads year 0 (0000-01-01), which is no day on PostgreSQL
 // (its years run 1 BC, AD 1): it is refused like any other bad date, so no
@@ -361,21 +357,14 @@ func ParseDay(v string) (time.Time, error) {
 	return d, err
 }
 
-// Day returns the calendar day of t in Shanghai, at midnight UTC, as policy
-// dates are.
-func Day(t time.Time) time.Time {
-	l := t.In(Shanghai)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 // Deadline returns the working-day deadline of the current review stage and
 // whether it has passed at now; ok is false outside the review stages.
 func (a Application) Deadline(p *policy.Policy, now time.Time) (deadline time.Time, late, ok bool) {
 	if !a.Status.InReview() || a.StageEnteredAt == nil {
 		return time.Time{}, false, false
 	}
-	entered := a.StageEnteredAt.In(Shanghai)
-	days := p.At(Day(entered)).ServiceDays[string(a.Status)]
+	entered := a.StageEnteredAt.In(beijing.Zone)
+	days := p.At(beijing.Day(entered)).ServiceDays[string(a.Status)]
 	deadline = p.AddWorkingDays(entered, days)
 	return deadline, now.After(deadline), true
 }
@@ -384,9 +373,9 @@ func (a Application) Deadline(p *policy.Policy, now time.Time) (deadline time.Ti
 // was submitted, or today's while it is a draft or returned (what submitting
 // will check).
 func (a Application) Checklist(p *policy.Policy, now time.Time) []policy.ChecklistItem {
-	day := Day(now)
+	day := beijing.Day(now)
 	if !a.Status.Editable() && a.SubmittedAt != nil {
-		day = Day(*a.SubmittedAt)
+		day = beijing.Day(*a.SubmittedAt)
 	}
 	d, ok := p.DocumentsAt(day)
 	if !ok {

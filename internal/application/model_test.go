@@ -7,6 +7,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/policy"
 )
 
@@ -76,8 +77,8 @@ func TestNumber(t *testing.T) {
 }
 
 func TestDay(t *testing.T) {
-	// 16:30 UTC on 31 Dec is already 1 Jan in Shanghai.
-	got := Day(time.Date(2024, 12, 31, 16, 30, 0, 0, time.UTC))
+	// 16:30 UTC on 31 Dec is already 1 Jan in Beijing.
+	got := beijing.Day(time.Date(2024, 12, 31, 16, 30, 0, 0, time.UTC))
 	if got.Format(time.DateOnly) != "2025-01-01" {
 		t.Fatalf("Day = %s", got)
 	}
@@ -89,7 +90,7 @@ func TestDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := func(s string) *time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, Shanghai)
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, beijing.Zone)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/notify"
 )
@@ -140,7 +141,7 @@ func (s *Service) TellDeadlines(ctx context.Context, day time.Time) (int, error)
 		}
 		for _, a := range as {
 			deadline, _, ok := a.Deadline(s.policy, s.now())
-			if !ok || !Day(deadline).Equal(tomorrow) {
+			if !ok || !beijing.Day(deadline).Equal(tomorrow) {
 				continue
 			}
 			officers, _ := StageOfficers(a, a.Status)

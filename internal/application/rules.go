@@ -74,10 +74,7 @@ func InputOf(f Fields) Input {
 	return in
 }
 
-var (
-	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
-	districtPattern = regexp.MustCompile(`^[0-9]{6}$`)
-)
+var districtPattern = regexp.MustCompile(`^[0-9]{6}$`)
 
 // Limits of free text and lists.
 const (
@@ -118,7 +115,7 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 	}
 	if out.Phone == "" {
 		f.Add("phone", "is required: a number the officers can call")
-	} else if !phonePattern.MatchString(out.Phone) {
+	} else if !idnum.ValidPhone(out.Phone) {
 		f.Add("phone", "must be a phone number of 6 to 20 digits, such as 13800138000")
 	}
 	switch {

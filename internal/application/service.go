@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/msg"
@@ -79,7 +80,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 		if err := s.checkPersons(ctx, now, personsOf(fields, nil), 0, p.UserID, false); err != nil {
 			return err
 		}
-		year := now.In(Shanghai).Year()
+		year := now.In(beijing.Zone).Year()
 		seq, err := s.store.NextSequence(ctx, fields.DistrictCode, year)
 		if err != nil {
 			return err
@@ -102,7 +103,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 
 // validate runs the rules of Validate plus those that need the database.
 func (s *Service) validate(ctx context.Context, now time.Time, in Input, industryWas string) (Fields, error) {
-	day := Day(now)
+	day := beijing.Day(now)
 	var f apperr.Fields
 	out := Validate(s.policy.At(day), day, in, &f)
 	out.Industry = s.industry(&f, out.Industry, industryWas)
@@ -240,7 +241,7 @@ func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self
 	if err != nil {
 		return err
 	}
-	err = CheckHistory(s.policy.At(Day(now)), p.field, h)
+	err = CheckHistory(s.policy.At(beijing.Day(now)), p.field, h)
 	if err == nil || reveal || mine || (h.OpenApplications > 0 && h.OpenApplications == h.MineOpen) {
 		return err
 	}
@@ -540,7 +541,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 // checklist is missing or its newest version was rejected, when the
 // checklist in force says submitting requires them.
 func (s *Service) checkDocuments(ctx context.Context, a Application, now time.Time) error {
-	d, ok := s.policy.DocumentsAt(Day(now))
+	d, ok := s.policy.DocumentsAt(beijing.Day(now))
 	if !ok || !d.SubmitRequires {
 		return nil
 	}
@@ -681,7 +682,7 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 			a.CounterGuarantee = counter
 		}
 		if bankApprove {
-			c, err := CheckContract(s.policy, Day(now), a, in.Contract)
+			c, err := CheckContract(s.policy, beijing.Day(now), a, in.Contract)
 			if err != nil {
 				return err
 			}

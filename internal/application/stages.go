@@ -3,6 +3,7 @@ package application
 import (
 	"time"
 
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/policy"
 )
 
@@ -62,8 +63,8 @@ func (a Application) Stages(p *policy.Policy) []Stage {
 	for _, h := range a.History[start:] {
 		if i, ok := at[string(h.ToStatus)]; ok && h.ToStatus.InReview() {
 			entered := h.At
-			days := p.At(Day(entered)).ServiceDays[string(h.ToStatus)]
-			deadline := p.AddWorkingDays(entered.In(Shanghai), days)
+			days := p.At(beijing.Day(entered)).ServiceDays[string(h.ToStatus)]
+			deadline := p.AddWorkingDays(entered.In(beijing.Zone), days)
 			out[i].EnteredAt, out[i].Deadline, out[i].WorkingDays = &entered, &deadline, days
 			out[i].Status = StageCurrent
 		}

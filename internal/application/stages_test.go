@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/policy"
 )
 
@@ -16,7 +17,7 @@ func TestStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := func(s string) *time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, Shanghai)
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, beijing.Zone)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -82,7 +82,7 @@ type Filter struct {
 	KeyGroup     string
 	BorrowerType BorrowerType
 	// SubmittedFrom and SubmittedTo bound the submission day (inclusive,
-	// Shanghai days, YYYY-MM-DD).
+	// Beijing days, YYYY-MM-DD).
 	SubmittedFrom string
 	SubmittedTo   string
 	// Query searches number, name and business name, or is a whole resident

@@ -8,6 +8,7 @@ import (
 	"chuangdai/internal/app"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/user"
@@ -52,7 +53,7 @@ func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 		d.ByName[u.username] = auth.Principal{UserID: created.ID, Username: created.Username, Name: created.Name, Bindings: created.Bindings}
 		d.Accounts = append(d.Accounts, Account{u.username, pw, string(u.role), u.district + u.bank})
 	}
-	today := application.Day(time.Now())
+	today := beijing.Day(time.Now())
 	loans := make([]loan.Loan, len(demoLoans))
 	for i, dl := range demoLoans {
 		l, err := disburseDemo(ctx, a, d, dl, i, today)
@@ -178,7 +179,7 @@ func seedSubsidy(ctx context.Context, a *app.App, d *Data, loanID int64) error {
 		return err
 	}
 	items := table.Items
-	today := application.Day(time.Now())
+	today := beijing.Day(time.Now())
 	for k, it := range items {
 		if k > 1 || it.End.After(today) {
 			break

@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/application"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
@@ -27,7 +28,7 @@ var bulletinShare = map[string]int64{
 // months ago; last year when that window is empty), as a history from the
 // system the bureau used before. BulletinYear says which year that is.
 func seedReports(ctx context.Context, a *app.App, d *Data) error {
-	today := application.Day(time.Now())
+	today := beijing.Day(time.Now())
 	end := loan.AddMonths(today, -8)
 	start := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	if end.Before(start) {

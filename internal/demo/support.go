@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chuangdai/internal/app"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/support"
 )
 
@@ -59,7 +60,7 @@ func seedBackdatedTenancy(ctx context.Context, a *app.App, d *Data) error {
 		if b.Name != supportBases[1].Name {
 			continue
 		}
-		moveIn := support.Day(time.Now()).AddDate(0, 0, -45).Format(time.DateOnly)
+		moveIn := beijing.Day(time.Now()).AddDate(0, 0, -45).Format(time.DateOnly)
 		_, err := a.Support.CreateTenancy(ctx, d.ByName["hrss.lingbao"], support.TenancyInput{BaseID: b.ID, NationalID: gaofengID, EntityName: "高峰文印店", MoveIn: moveIn})
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/store"
 )
@@ -654,7 +655,7 @@ func TestApplicationQueue(t *testing.T) {
 		t.Errorf("other entrepreneur sees %v", idsOf(items))
 	}
 
-	today := time.Now().In(application.Shanghai).Format(time.DateOnly)
+	today := time.Now().In(beijing.Zone).Format(time.DateOnly)
 	filters := map[string][]float64{
 		"?district_code=" + apptest.OtherDistrict:           {third},
 		"?bank_code=" + apptest.Bank:                        {first, second, draft},

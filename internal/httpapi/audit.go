@@ -9,9 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chuangdai/internal/apperr"
-	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/report"
 )
 
@@ -87,7 +87,7 @@ func auditTable(evs []audit.Event) report.Table {
 		t.Codes["action"][x.Action] = x.ZH
 	}
 	for _, e := range evs {
-		t.Rows = append(t.Rows, []string{e.At.In(application.Shanghai).Format(time.RFC3339), e.Actor, e.ActorName, e.Action, e.EntityType, e.EntityID, e.RequestID})
+		t.Rows = append(t.Rows, []string{e.At.In(beijing.Zone).Format(time.RFC3339), e.Actor, e.ActorName, e.Action, e.EntityType, e.EntityID, e.RequestID})
 	}
 	return t
 }
@@ -99,7 +99,7 @@ func auditDay(c *gin.Context, f *apperr.Fields, name string, next bool) *time.Ti
 	if v == "" {
 		return nil
 	}
-	d, err := time.ParseInLocation(time.DateOnly, v, application.Shanghai)
+	d, err := time.ParseInLocation(time.DateOnly, v, beijing.Zone)
 	if err != nil {
 		f.Add(name, "must be a date YYYY-MM-DD")
 		return nil

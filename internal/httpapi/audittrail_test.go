@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/beijing"
 )
 
 type auditItem struct {
@@ -80,7 +80,7 @@ func TestAuditTrailFiltersAndChanges(t *testing.T) {
 	if _, ok := changed["partners"]; ok {
 		t.Error("no partners before and after is listed as a change")
 	}
-	today := time.Now().In(application.Shanghai)
+	today := time.Now().In(beijing.Zone)
 	day := today.Format(time.DateOnly)
 	if got := list("&from=" + day + "&to=" + day); len(got) != 4 {
 		t.Errorf("today: %d events", len(got))

@@ -9,6 +9,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
@@ -95,7 +96,7 @@ func (a *api) applicationsTable(c *gin.Context, p auth.Principal, vs []applicati
 			{Key: "submitted_at", Label: "提交时间", Kind: report.Text}, {Key: "stage_deadline", Label: "本环节办理时限", Kind: report.Text},
 			{Key: "late", Label: "是否超时", Kind: report.Text}, {Key: "approved_amount", Label: "批准金额(元)", Kind: report.Money},
 			{Key: "annual_rate", Label: "合同年利率(%)", Kind: report.Rate}, {Key: "updated_at", Label: "更新时间", Kind: report.Text}}}
-	instant := func(v time.Time) string { return v.In(application.Shanghai).Format(time.RFC3339) }
+	instant := func(v time.Time) string { return v.In(beijing.Zone).Format(time.RFC3339) }
 	for _, v := range vs {
 		r := a.toApplication(c, v, false)
 		if r.IndustryCode != "" {

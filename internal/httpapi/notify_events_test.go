@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/beijing"
 )
 
 // has reports whether the inbox holds template with the parameters want.
@@ -148,7 +148,7 @@ func TestStageDeadlineTomorrowAndTheDigest(t *testing.T) {
 	}
 
 	// Yesterday's digest: its morning is past, so it goes at once.
-	yesterday := application.Day(time.Now()).AddDate(0, 0, -1)
+	yesterday := beijing.Day(time.Now()).AddDate(0, 0, -1)
 	made, err := s.App.Notifications.Digest(ctx, yesterday)
 	if err != nil {
 		t.Fatal(err)

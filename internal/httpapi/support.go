@@ -10,6 +10,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
 	"chuangdai/internal/sheet"
 	"chuangdai/internal/support"
@@ -417,7 +418,7 @@ func (a *api) routesSupport() {
 		Query:    []Param{{Name: "year", Type: "integer", Description: "the year, such as 2024 (default: this year)"}},
 		Response: figuresResponse{}, Errors: []int{401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			year := support.Day(time.Now()).Year()
+			year := beijing.Day(time.Now()).Year()
 			if v := c.Query("year"); v != "" {
 				y, err := strconv.Atoi(v)
 				if err != nil {

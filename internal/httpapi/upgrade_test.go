@@ -20,8 +20,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"chuangdai/internal/app"
-	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/config"
 	"chuangdai/internal/demo"
 	"chuangdai/internal/document/doctest"
@@ -168,7 +168,7 @@ func checkReleasedRecords(t *testing.T, s *apptest.Server) {
 		t.Error("the release's documents are not listed after the upgrade")
 	}
 
-	now := time.Now().In(application.Shanghai)
+	now := time.Now().In(beijing.Zone)
 	period := fmt.Sprintf("%dQ%d", now.Year(), (int(now.Month())-1)/3+1)
 	for _, path := range []string{"/api/v1/reports/progress?year=2024", "/api/v1/subsidies?period=" + period, "/api/v1/reports/portfolio?as_of=2025-06-30",
 		"/api/v1/reports/disbursements?from=2021-01-01&to=2030-12-31&group_by=district", "/api/v1/guarantee/exposure",

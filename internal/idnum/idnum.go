@@ -1,6 +1,7 @@
 // Package idnum validates the two national identifiers chuangdai keys on:
 // the resident identity card number (GB 11643-1999) and the unified social
-// credit code (GB 32100-2015). Both carry a check character.
+// credit code (GB 32100-2015). Both carry a check character. It also holds
+// the one rule of a phone number, the other personal number people type.
 package idnum
 
 import (

@@ -100,3 +100,15 @@ func TestMask(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestValidPhone(t *testing.T) {
+	for v, want := range map[string]bool{
+		"13800138000": true, "+86 138-0013-8000": true, "010-12345678": true, "123456": true,
+		"12345": false, "+": false, "": false, "-13800138000": false, " 13800138000": false,
+		"138001380001380013800": false, "1380013800a": false, "+8613800138000x": false,
+	} {
+		if got := ValidPhone(v); got != want {
+			t.Errorf("ValidPhone(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
@@ -99,7 +100,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	}
 	var approved time.Time
 	if a.ApprovedAt != nil {
-		approved = application.Day(*a.ApprovedAt)
+		approved = beijing.Day(*a.ApprovedAt)
 	}
 	on := s.bookDay(&f, "disbursed_on", in.DisbursedOn, "is in the future: record a disbursement once the money is paid out",
 		[]floor{{approved, msg.New("is before the bank approved the application (%s)", dateText(approved))}})

@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
@@ -300,7 +301,7 @@ func (l Loan) Terms() Terms {
 		DisbursedOn: l.DisbursedOn, Maturity: l.Maturity, Method: l.Method,
 	}
 	if l.ExternalRef != nil {
-		t.PaidThrough = application.Day(l.CreatedAt)
+		t.PaidThrough = beijing.Day(l.CreatedAt)
 	}
 	return t
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
-	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
@@ -241,7 +241,7 @@ func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalK
 		if c.Status != ClaimPaid || c.PaidAt == nil {
 			return r, l, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
 		}
-		r.TargetID, r.Period, r.Amount, r.OriginalOn = c.ID, period, c.Subsidy, application.Day(*c.PaidAt)
+		r.TargetID, r.Period, r.Amount, r.OriginalOn = c.ID, period, c.Subsidy, beijing.Day(*c.PaidAt)
 	}
 	return r, l, nil
 }

@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
@@ -40,7 +41,7 @@ func NewService(s Store, apps Applications, z *authz.Enforcer, rec *audit.Record
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // today is the bureau's calendar day (Beijing time).
-func (s *Service) today() time.Time { return application.Day(s.now()) }
+func (s *Service) today() time.Time { return beijing.Day(s.now()) }
 
 // floor is the earliest day a money action on a loan may carry, with the
 // reason: a bank books nothing before the loan's own earlier dates.
@@ -73,7 +74,14 @@ func (s *Service) bookDay(f *apperr.Fields, field, v, future string, floors []fl
 	return on
 }
 
+// referencePattern is what a reference from another system may be: a
+// bank's transaction reference, a legacy loan system's number.
 var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
+
+// ValidReference reports whether v can be a reference from another system
+// (a bank's transaction reference, a legacy loan's number): 1 to 64 letters,
+// digits and _ . / : -, starting with a letter or digit.
+func ValidReference(v string) bool { return referencePattern.MatchString(v) }
 
 func parseDay(f *apperr.Fields, field, v string) (time.Time, bool) {
 	d, err := application.ParseDay(strings.TrimSpace(v))
@@ -86,7 +94,7 @@ func parseDay(f *apperr.Fields, field, v string) (time.Time, bool) {
 
 func checkReference(f *apperr.Fields, v string) string {
 	v = strings.TrimSpace(v)
-	if !referencePattern.MatchString(v) {
+	if !ValidReference(v) {
 		f.Add("bank_reference", "is required: the bank's transaction reference, 1–64 letters, digits and _ . / : -")
 	}
 	return v

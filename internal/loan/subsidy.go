@@ -10,9 +10,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
-	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
 )
 
@@ -177,7 +177,7 @@ func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, pe
 		if c.CheckedBy != nil && *c.CheckedBy == p.UserID {
 			return "", fourEyes("you checked this subsidy: another HRSS officer must record its payment")
 		}
-		if err := s.open(ctx, "paid_at", application.Day(at)); err != nil {
+		if err := s.open(ctx, "paid_at", beijing.Day(at)); err != nil {
 			return "", err
 		}
 		by := p.UserID

@@ -16,6 +16,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 )
 
 // Kind is the authorization kind of the failed-delivery list.
@@ -36,10 +37,8 @@ type Event struct {
 
 // Morning is when the SMS of day's daily job are sent: 08:30 Beijing time.
 func Morning(day time.Time) time.Time {
-	return time.Date(day.Year(), day.Month(), day.Day(), 8, 30, 0, 0, shanghai).UTC()
+	return time.Date(day.Year(), day.Month(), day.Day(), 8, 30, 0, 0, beijing.Zone).UTC()
 }
-
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // Mode is how a recipient hears of an event by SMS.
 type Mode int

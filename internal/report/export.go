@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/sheet"
 )
 
@@ -197,7 +198,7 @@ func WriteXLSX(w io.Writer, t Table, exportedAt time.Time) error {
 			return err
 		}
 	}
-	heading := fmt.Sprintf("%s　%s　导出时间 %s", t.Title, t.Period, exportedAt.In(beijing).Format("2006-01-02 15:04:05"))
+	heading := fmt.Sprintf("%s　%s　导出时间 %s", t.Title, t.Period, exportedAt.In(beijing.Zone).Format("2006-01-02 15:04:05"))
 	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: title, Value: heading}}); err != nil {
 		return err
 	}
@@ -222,9 +223,6 @@ func WriteXLSX(w io.Writer, t Table, exportedAt time.Time) error {
 	}
 	return f.Write(w)
 }
-
-// beijing is the bureau's clock for the time of export.
-var beijing = time.FixedZone("CST", 8*3600)
 
 // xlsxCell is one cell of a workbook: text as a string cell, never a
 // formula, whatever it starts with; numbers as numbers.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,8 +69,6 @@ const maxLegacyPartners = 50
 // numbered and handed to the store at a time.
 const legacyBatch = 5000
 
-var refPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
-
 // genders are the ways a legacy file writes the sex.
 var genders = map[string]bool{"male": false, "female": true, "m": false, "f": true, "男": false, "女": true}
 
@@ -92,7 +89,7 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 		ExternalRef: get("external_ref"), Name: get("name"), KeyGroup: get("key_group"), BorrowerType: get("borrower_type"),
 		DistrictCode: get("district_code"), BankCode: get("bank_code"), CreatedAt: c.now,
 	}
-	if !refPattern.MatchString(l.ExternalRef) {
+	if !loan.ValidReference(l.ExternalRef) {
 		f.Add("external_ref", "is required: the legacy system's reference, 1–64 letters, digits and _ . / : -")
 	}
 	switch n := utf8.RuneCountInString(l.Name); {

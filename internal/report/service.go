@@ -13,7 +13,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
-	"chuangdai/internal/loan"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
@@ -63,7 +63,7 @@ func NewService(s Store, z *authz.Enforcer, rec *audit.Recorder, pol *policy.Pol
 	return &Service{store: s, authz: z, audit: rec, policy: pol, now: time.Now}
 }
 
-func (s *Service) today() time.Time { return loan.Day(s.now().In(beijing)) }
+func (s *Service) today() time.Time { return beijing.Day(s.now()) }
 
 func (s *Service) requireReader(p auth.Principal) error {
 	if !s.authz.Can(p, ActRead, authz.Resource{Kind: Kind}) {

@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/money"
 )
@@ -157,14 +158,14 @@ func (db *DB) toApplicationRow(a application.Application) (applicationRow, error
 		DistrictCode: a.DistrictCode, BankCode: a.BankCode, AmountFen: amount, TermMonths: a.TermMonths,
 		BusinessName: a.BusinessName, Industry: a.Industry, Purpose: a.Purpose, JobsPlanned: a.JobsPlanned,
 		Partners: sealedPartners, OtherLoans: string(lj),
-		CreatedYear: a.CreatedAt.In(application.Shanghai).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		CreatedYear: a.CreatedAt.In(beijing.Zone).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 		SubmittedAt: a.SubmittedAt, StageEnteredAt: a.StageEnteredAt,
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
 		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, NotEmployed: a.NotEmployed,
 	}
 	if a.SubmittedAt != nil {
-		on := application.Day(*a.SubmittedAt).Format(time.DateOnly)
+		on := beijing.Day(*a.SubmittedAt).Format(time.DateOnly)
 		r.SubmittedOn = &on
 	}
 	if e := a.Enterprise; e != nil {
@@ -352,17 +353,9 @@ func (s Applications) Claims(ctx context.Context, nationalID string, applicantID
 // maxClaims bounds the claims shown with one application.
 const maxClaims = 50
 
-// NextSequence implements application.Store: one upsert that takes the
-// counter row's lock until the transaction ends, on both engines.
+// NextSequence implements application.Store.
 func (s Applications) NextSequence(ctx context.Context, district string, year int) (int64, error) {
-	var seq int64
-	err := s.conn(ctx).Raw(`INSERT INTO application_counters (district_code, year, last_seq) VALUES (?, ?, 1)
-		ON CONFLICT (district_code, year) DO UPDATE SET last_seq = application_counters.last_seq + 1
-		RETURNING last_seq`, district, year).Scan(&seq).Error
-	if err != nil {
-		return 0, translate(err, "application number")
-	}
-	return seq, nil
+	return applicationCounter.reserve(ctx, s.DB, district, year, 1)
 }
 
 // Create implements application.Store.

@@ -240,14 +240,6 @@ type claimRow struct {
 
 func (claimRow) TableName() string { return "subsidy_claims" }
 
-type loanCounterRow struct {
-	DistrictCode string `gorm:"primaryKey"`
-	Year         int    `gorm:"primaryKey"`
-	LastSeq      int64
-}
-
-func (loanCounterRow) TableName() string { return "loan_counters" }
-
 // Loans implements loan.Store.
 type Loans struct{ *DB }
 
@@ -402,19 +394,7 @@ func (s Loans) personLoans(ctx context.Context, nationalID string, h application
 
 // NextSequence implements loan.Store.
 func (s Loans) NextSequence(ctx context.Context, district string, year int) (int64, error) {
-	db := s.conn(ctx)
-	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&loanCounterRow{DistrictCode: district, Year: year, LastSeq: 0}).Error; err != nil {
-		return 0, translate(err, "loan counter")
-	}
-	res := db.Model(&loanCounterRow{}).Where("district_code = ? AND year = ?", district, year).Update("last_seq", gorm.Expr("last_seq + 1"))
-	if res.Error != nil {
-		return 0, translate(res.Error, "loan counter")
-	}
-	var row loanCounterRow
-	if err := db.Where("district_code = ? AND year = ?", district, year).Take(&row).Error; err != nil {
-		return 0, translate(err, "loan counter")
-	}
-	return row.LastSeq, nil
+	return loanCounter.reserve(ctx, s.DB, district, year, 1)
 }
 
 // Create implements loan.Store.

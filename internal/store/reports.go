@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/config"
 	"chuangdai/internal/crypt"
@@ -179,21 +177,9 @@ func (s Reports) rowsPerStatement(cols int) int {
 	return max(1, 15000/cols)
 }
 
-// ReserveNumbers implements report.Store with one upsert of the counter.
+// ReserveNumbers implements report.Store.
 func (s Reports) ReserveNumbers(ctx context.Context, district string, year, n int) (int64, error) {
-	db := s.conn(ctx)
-	err := db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "district_code"}, {Name: "year"}},
-		DoUpdates: clause.Assignments(map[string]any{"last_seq": clause.Expr{SQL: "loan_counters.last_seq + ?", Vars: []any{n}}}),
-	}).Create(&loanCounterRow{DistrictCode: district, Year: year, LastSeq: int64(n)}).Error
-	if err != nil {
-		return 0, translate(err, "loan counter")
-	}
-	var row loanCounterRow
-	if err := db.Where("district_code = ? AND year = ?", district, year).Take(&row).Error; err != nil {
-		return 0, translate(err, "loan counter")
-	}
-	return row.LastSeq - int64(n) + 1, nil
+	return loanCounter.reserve(ctx, s.DB, district, year, n)
 }
 
 // legacyRow is the part of a loan row an import writes; the other columns

@@ -7,6 +7,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/idnum"
 )
 
@@ -130,9 +131,9 @@ func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string, *WaiverSour
 	if l.ApprovedAmount != nil {
 		amount = *l.ApprovedAmount
 	}
-	on := Day(l.CreatedAt)
+	on := beijing.Day(l.CreatedAt)
 	if l.SubmittedAt != nil {
-		on = Day(*l.SubmittedAt)
+		on = beijing.Day(*l.SubmittedAt)
 	}
 	waived, reason, base := Waiver(s.policy.At(on), Application{BorrowerType: l.BorrowerType, Amount: amount, AppliedOn: on}, tenancies)
 	if base == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/policy"
 )
 
@@ -52,7 +53,7 @@ func Waiver(v policy.Version, app Application, tenancies []Tenancy) (waived bool
 // application day: a move-in before that day then was written backdated,
 // and the guarantee officer should check it before relying on the waiver.
 func (t Tenancy) RecordedAfter(appliedOn time.Time) bool {
-	return Day(t.CreatedAt).After(appliedOn)
+	return beijing.Day(t.CreatedAt).After(appliedOn)
 }
 
 func levelRank(l string) int { return slices.Index(Levels, l) }

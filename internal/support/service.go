@@ -11,6 +11,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
@@ -45,15 +46,6 @@ type Service struct {
 // caller may see them.
 func NewService(s Store, z *authz.Enforcer, a *audit.Recorder, p *policy.Policy, apps ApplicationLookup) *Service {
 	return &Service{store: s, authz: z, audit: a, policy: p, apps: apps, now: time.Now}
-}
-
-// shanghai is the bureau's time zone; a record's "today" is a day there.
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
-// Day returns the calendar day of t in the bureau's time zone, at midnight UTC.
-func Day(t time.Time) time.Time {
-	l := t.In(shanghai)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // ParseDay reads a YYYY-MM-DD date.
@@ -393,7 +385,7 @@ func (s *Service) CreateService(ctx context.Context, p auth.Principal, in Servic
 	if len([]rune(sv.Notes)) > 2000 {
 		f.Add("notes", "must be at most 2000 characters")
 	}
-	if !f.Has("date") && sv.Date.After(Day(s.now())) {
+	if !f.Has("date") && sv.Date.After(beijing.Day(s.now())) {
 		f.Add("date", "is in the future: record a service once it was given")
 	}
 	checkDistrict(&f, "district_code", sv.DistrictCode, districts)

@@ -134,10 +134,7 @@ func NewService(s Store, h *auth.Hasher, t *auth.Tokens, z *authz.Enforcer, a *a
 // SetClock replaces the service's clock (tests of expiry and lockout).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-var (
-	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$`)
-	phonePattern    = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
-)
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$`)
 
 // RegisterInput is what an entrepreneur gives to open an account.
 type RegisterInput struct {
@@ -231,7 +228,7 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 	if selfRegister && in.Name == "" {
 		f.Add("name", "is required")
 	}
-	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
+	if in.Phone != "" && !idnum.ValidPhone(in.Phone) {
 		f.Add("phone", "must be a phone number such as 13800138000")
 	}
 	role := auth.Role(in.Role)
