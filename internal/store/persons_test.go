@@ -2,81 +2,10 @@ package store_test
 
 import (
 	"context"
-	"io/fs"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
-
-	"chuangdai/internal/apptest"
-	"chuangdai/internal/config"
-	"chuangdai/internal/store"
-	"chuangdai/migrations"
 )
-
-// TestApplicationPersonsBackfill upgrades a database made before
-// application_persons: every application gets its lead row and a row per
-// partner of its partners JSON (the lead listed again keeps one lead row),
-// rows of a disbursed application carry its loan, an imported loan gets its
-// lead row, and rows are verified once eligibility was approved or a loan
-// exists.
-// beforeMigration opens a test database migrated up to the migration
-// before the one named name, and returns the database, a function that
-// runs the rest of the migrations up to that one, and one that executes SQL.
-func beforeMigration(t *testing.T, name string) (*store.DB, func(), func(string)) {
-	t.Helper()
-	ctx := context.Background()
-	dbc, err := config.ParseDatabaseURL(apptest.DatabaseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dbc, store.Pool{MaxOpen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	dialect, dir := goose.DialectSQLite3, "sqlite"
-	if dbc.Engine == config.Postgres {
-		dialect, dir = goose.DialectPostgres, "postgres"
-	}
-	sub, err := fs.Sub(migrations.FS, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(dialect, db.SQL(), sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := migrationVersion(t, dir, name)
-	if _, err := p.UpTo(ctx, v-1); err != nil {
-		t.Fatal(err)
-	}
-	up := func() {
-		t.Helper()
-		if _, err := p.UpTo(ctx, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec := func(q string) {
-		t.Helper()
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	return db, up, exec
-}
-
-// fixtureAt is the time of every row a migration test inserts.
-const fixtureAt = "'2024-03-01 10:00:00'"
-
-// baseFixture inserts the district, bank and account the fixtures use.
-func baseFixture(exec func(string)) {
-	const at = fixtureAt
-	exec("INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411282', '灵宝市', " + at + ", " + at + ")")
-	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('ICBC-SMX', '工行', " + at + ", " + at + ")")
-	exec("INSERT INTO users (id, username, password_hash, password_changed_at, created_at, updated_at) VALUES (1, 'anna', 'x', " + at + ", " + at + ", " + at + ")")
-}
 
 // insertApplication inserts an application of account 1.
 func insertApplication(exec func(string), id int, borrower, nationalID, status, partners string) {
@@ -94,6 +23,12 @@ func insertLoan(exec func(string), id int, app, ref, nationalID, borrower string
 		strconv.Itoa(id) + ", 'L" + strconv.Itoa(id) + "', " + app + ", " + ref + ", 'active', 1, '张伟', '" + nationalID + "', 'male', '" + borrower + "', '411282', 'ICBC-SMX', " + p + ", " + p + ", 39500, 19750, 19750, " + c + ", 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + at + ", " + at + ")")
 }
 
+// TestApplicationPersonsBackfill upgrades a database made before
+// application_persons: every application gets its lead row and a row per
+// partner of its partners JSON (the lead listed again keeps one lead row),
+// rows of a disbursed application carry its loan, an imported loan gets its
+// lead row, and rows are verified once eligibility was approved or a loan
+// exists.
 func TestApplicationPersonsBackfill(t *testing.T) {
 	db, up, exec := beforeMigration(t, "application_persons")
 	baseFixture(exec)

@@ -2,17 +2,9 @@ package store_test
 
 import (
 	"context"
-	"io/fs"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
-
-	"chuangdai/internal/apptest"
-	"chuangdai/internal/config"
-	"chuangdai/internal/store"
-	"chuangdai/migrations"
 )
 
 // TestSubsidyRegimeCorrection upgrades a database whose loans all got the
@@ -21,47 +13,9 @@ import (
 // loans before 2021 lose their subsidy, loans from 2023 keep their rates.
 func TestSubsidyRegimeCorrection(t *testing.T) {
 	ctx := context.Background()
-	dbc, err := config.ParseDatabaseURL(apptest.DatabaseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dbc, store.Pool{MaxOpen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	dialect, dir := goose.DialectSQLite3, "sqlite"
-	if dbc.Engine == config.Postgres {
-		dialect, dir = goose.DialectPostgres, "postgres"
-	}
-	names, err := fs.Glob(migrations.FS, dir+"/*_subsidy_regimes.sql")
-	if err != nil || len(names) != 1 {
-		t.Fatalf("the subsidy regimes migration in %s: %v %v", dir, names, err)
-	}
-	v, err := strconv.ParseInt(strings.SplitN(strings.TrimPrefix(names[0], dir+"/"), "_", 2)[0], 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := fs.Sub(migrations.FS, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(dialect, db.SQL(), sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, v-1); err != nil {
-		t.Fatal(err)
-	}
-	const at = "'2024-03-01 10:00:00'"
-	exec := func(q string) {
-		t.Helper()
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	exec("INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411282', '灵宝市', " + at + ", " + at + ")")
-	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('ICBC-SMX', '工行', " + at + ", " + at + ")")
+	db, up, exec := beforeMigration(t, "subsidy_regimes")
+	const at = fixtureAt
+	placesFixture(exec)
 	// Each loan as the old code stored it: subsidy = annual × 50% (half-up
 	// to a millionth), borrower = the rest.
 	loans := []struct {
@@ -96,9 +50,7 @@ func TestSubsidyRegimeCorrection(t *testing.T) {
 			"20000000, 20000000, " + strconv.FormatInt(l.annual, 10) + ", " + strconv.FormatInt(old, 10) + ", " + strconv.FormatInt(l.annual-old, 10) +
 			", 30000000, 12, 'quarterly_interest', '" + l.on + "', " + year + ", " + month + ", " + strconv.Itoa((m-1)/3+1) + ", '2030-01-01', " + at + ", " + at + ")")
 	}
-	if _, err := p.UpTo(ctx, v); err != nil {
-		t.Fatal(err)
-	}
+	up()
 	for i, l := range loans {
 		var method string
 		var from *string
