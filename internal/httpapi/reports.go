@@ -22,6 +22,9 @@ type reportProgressRow struct {
 	Amount        string  `json:"amount"`
 	TargetAmount  *string `json:"target_amount"`
 	CompletionPct *string `json:"completion_pct" doc:"amount / target_amount × 100, two decimals rounded half-up; null without a target"`
+	Jobs          int64   `json:"jobs" doc:"jobs (带动就业) of the loans counted: the jobs_planned of each loan's application, on which the loan was granted (a legacy loan's jobs_created)"`
+	JobsTarget    *int64  `json:"jobs_target" doc:"the unit's jobs target of the year (PUT /api/v1/targets/{year} jobs); the total's is the sum of the rows'; null without one (always in the returnee block)"`
+	JobsPct       *string `json:"jobs_completion_pct" doc:"jobs / jobs_target × 100, two decimals rounded half-up; null without a jobs target"`
 }
 
 type reportProgressBlock struct {
@@ -185,7 +188,8 @@ func optFen(f *int64) *string {
 
 func toProgressRow(r report.ProgressRow) reportProgressRow {
 	return reportProgressRow{DistrictCode: r.DistrictCode, DistrictName: r.DistrictName, Loans: r.Loans, Amount: money.Format(r.Amount),
-		TargetAmount: optMoney(r.TargetAmount), CompletionPct: r.CompletionPct}
+		TargetAmount: optMoney(r.TargetAmount), CompletionPct: r.CompletionPct,
+		Jobs: r.Jobs, JobsTarget: r.JobsTarget, JobsPct: r.JobsPct}
 }
 
 func toProgressRows(rs []report.ProgressRow) []reportProgressRow {

@@ -142,13 +142,18 @@ func TestProgressBulletinFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRows := progressRecords(want)
-	if !reflect.DeepEqual(records[1:], wantRows) || strings.Join(records[0], ",") != "类别,区划代码,单位,发放笔数,发放金额(元),年度目标(元),完成率(%)" {
+	// The loan columns; the jobs columns follow (TestProgressBulletinJobs).
+	var loanCols [][]string
+	for _, r := range records[1:] {
+		loanCols = append(loanCols, r[:7])
+	}
+	if !reflect.DeepEqual(loanCols, wantRows) || strings.Join(records[0], ",") != "类别,区划代码,单位,发放笔数,发放金额(元),年度目标(元),完成率(%),新增就业(人),就业目标(人),就业目标完成率(%)" {
 		t.Errorf("CSV\n got %q\nwant %q", records, wantRows)
 	}
 	// By default the CSV carries the JSON's field names and codes.
 	plain := csvRecords(t, s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-04-30&format=csv", auditor, nil).Want(200).Body)
-	if strings.Join(plain[0], ",") != "block,district_code,district_name,loans,amount,target_amount,completion_pct" ||
-		plain[1][0] != "all" || plain[len(plain)-1][0] != "returnee" || !reflect.DeepEqual(plain[1][1:], wantRows[0][1:]) {
+	if strings.Join(plain[0], ",") != "block,district_code,district_name,loans,amount,target_amount,completion_pct,jobs,jobs_target,jobs_completion_pct" ||
+		plain[1][0] != "all" || plain[len(plain)-1][0] != "returnee" || !reflect.DeepEqual(plain[1][1:7], wantRows[0][1:]) {
 		t.Errorf("default CSV %q", plain)
 	}
 

@@ -75,6 +75,13 @@ type ProgressRow struct {
 	Amount        decimal.Decimal
 	TargetAmount  *decimal.Decimal
 	CompletionPct *string
+	// Jobs are the jobs (带动就业) of the loans counted: the jobs_planned
+	// the application declared and the bank granted the loan on (a legacy
+	// loan's jobs_created); JobsTarget is the unit's jobs target of the
+	// year, JobsPct Jobs against it.
+	Jobs       int64
+	JobsTarget *int64
+	JobsPct    *string
 }
 
 // Block is a list of rows and their total.
@@ -97,6 +104,21 @@ type line struct {
 	loans      int64
 	amountFen  int64
 	targetFen  *int64
+	jobs       int64
+	jobsTarget *int64
+}
+
+// addOpt adds an optional target to an optional sum: the sum of the targets
+// that exist, nil when none does.
+func addOpt(sum, v *int64) *int64 {
+	if v == nil {
+		return sum
+	}
+	t := *v
+	if sum != nil {
+		t += *sum
+	}
+	return &t
 }
 
 // buildBlock makes the rows of every unit that has a target or loans, in
@@ -106,19 +128,15 @@ func buildBlock(lines []line) Block {
 	b := Block{Rows: []ProgressRow{}}
 	var total line
 	for _, l := range lines {
-		if l.targetFen == nil && l.loans == 0 && l.amountFen == 0 {
+		if l.targetFen == nil && l.jobsTarget == nil && l.loans == 0 && l.amountFen == 0 {
 			continue
 		}
 		b.Rows = append(b.Rows, progressRow(l))
 		total.loans += l.loans
 		total.amountFen += l.amountFen
-		if l.targetFen != nil {
-			t := *l.targetFen
-			if total.targetFen != nil {
-				t += *total.targetFen
-			}
-			total.targetFen = &t
-		}
+		total.jobs += l.jobs
+		total.targetFen = addOpt(total.targetFen, l.targetFen)
+		total.jobsTarget = addOpt(total.jobsTarget, l.jobsTarget)
 	}
 	total.name = TotalLabel
 	b.Total = progressRow(total)
@@ -126,24 +144,30 @@ func buildBlock(lines []line) Block {
 }
 
 func progressRow(l line) ProgressRow {
-	r := ProgressRow{DistrictCode: l.code, DistrictName: l.name, Loans: l.loans, Amount: money.FromFen(l.amountFen)}
+	r := ProgressRow{DistrictCode: l.code, DistrictName: l.name, Loans: l.loans, Amount: money.FromFen(l.amountFen), Jobs: l.jobs}
 	if l.targetFen != nil {
 		t := money.FromFen(*l.targetFen)
 		r.TargetAmount = &t
 		r.CompletionPct = money.Percent(r.Amount, t)
 	}
+	if l.jobsTarget != nil {
+		r.JobsTarget, r.JobsPct = jobsAgainst(l.jobs, *l.jobsTarget)
+	}
 	return r
 }
 
 // BuildProgress combines the units' targets with the disbursements of the
-// year so far (all loans, and the loans to returning migrant workers).
+// year so far (all loans, and the loans to returning migrant workers). The
+// jobs target is the units' jobs; the returnee block has jobs but no jobs
+// target (targets name none for it).
 func BuildProgress(year int, through time.Time, units []Unit, all, returnee []Bucket) Progress {
 	allBy, retBy := byKey(all), byKey(returnee)
 	var main, ret []line
 	for _, u := range units {
 		a, r := allBy[u.Code], retBy[u.Code]
-		main = append(main, line{code: u.Code, name: u.Name, loans: a.Loans, amountFen: a.AmountFen, targetFen: u.TargetFen})
-		ret = append(ret, line{code: u.Code, name: u.Name, loans: r.Loans, amountFen: r.AmountFen, targetFen: u.ReturneeFen})
+		main = append(main, line{code: u.Code, name: u.Name, loans: a.Loans, amountFen: a.AmountFen, targetFen: u.TargetFen,
+			jobs: a.JobsPlanned, jobsTarget: u.Jobs})
+		ret = append(ret, line{code: u.Code, name: u.Name, loans: r.Loans, amountFen: r.AmountFen, targetFen: u.ReturneeFen, jobs: r.JobsPlanned})
 	}
 	return Progress{Year: year, Through: through, Block: buildBlock(main), Returnee: buildBlock(ret)}
 }

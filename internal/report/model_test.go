@@ -128,3 +128,49 @@ func TestPortfolioPosition(t *testing.T) {
 		t.Errorf("empty portfolio %+v", e)
 	}
 }
+
+// Jobs (带动就业) against the jobs target, per unit and for the city: the
+// total's jobs and target are the sums of the rows', its percentage computed
+// once from them; a unit with only a jobs target is a row; the returnee
+// block counts its jobs against no target.
+func TestBuildProgressJobs(t *testing.T) {
+	units := []Unit{
+		{Code: "411200", Name: "市本级", TargetFen: fen(100_000_000), Jobs: fen(40)},
+		{Code: "411202", Name: "湖滨区", Jobs: fen(800)},
+		{Code: "411203", Name: "陕州区"},
+		{Code: "411224", Name: "卢氏县", Jobs: fen(8)},
+	}
+	all := []Bucket{
+		{Key: "411200", Loans: 3, AmountFen: 12_345_000, JobsPlanned: 7, JobsCreated: 1}, // 7 / 40 = 17.50 %
+		{Key: "411202", Loans: 1, AmountFen: 3_999_900, JobsPlanned: 1},                  // 1 / 800 = 0.125 % → 0.13
+		{Key: "411203", Loans: 2, AmountFen: 5_000_000, JobsPlanned: 4},                  // no jobs target → null
+	}
+	returnee := []Bucket{{Key: "411200", Loans: 1, AmountFen: 2_469_000, JobsPlanned: 2}}
+	p := BuildProgress(2024, time.Date(2024, 4, 30, 0, 0, 0, 0, time.UTC), units, all, returnee)
+	want := []struct {
+		code        string
+		jobs        int64
+		target, pct string
+	}{
+		{"411200", 7, "40", "17.50"},
+		{"411202", 1, "800", "0.13"},
+		{"411203", 4, "", ""},
+		{"411224", 0, "8", "0.00"}, // no loans, but a jobs target: a row
+	}
+	if len(p.Rows) != len(want) {
+		t.Fatalf("rows %+v", p.Rows)
+	}
+	for i, w := range want {
+		r := p.Rows[i]
+		if r.DistrictCode != w.code || r.Jobs != w.jobs || optInt(r.JobsTarget) != w.target || optStr(r.JobsPct) != w.pct {
+			t.Errorf("row %d: %+v, want %+v", i, r, w)
+		}
+	}
+	// 12 jobs of 40 + 800 + 8 = 848: 1.41509…% → 1.42.
+	if tot := p.Total; tot.Jobs != 12 || optInt(tot.JobsTarget) != "848" || optStr(tot.JobsPct) != "1.42" {
+		t.Errorf("total %+v", tot)
+	}
+	if r := p.Returnee.Rows; len(r) != 1 || r[0].Jobs != 2 || r[0].JobsTarget != nil || r[0].JobsPct != nil || p.Returnee.Total.Jobs != 2 || p.Returnee.Total.JobsTarget != nil {
+		t.Errorf("returnee block %+v", p.Returnee)
+	}
+}

@@ -51,12 +51,14 @@ func (p Progress) Table() Table {
 		Columns: []Column{
 			{"block", "类别", Text}, {"district_code", "区划代码", Text}, {"district_name", "单位", Text},
 			{"loans", "发放笔数", Int}, {"amount", "发放金额(元)", Money}, {"target_amount", "年度目标(元)", Money},
-			{"completion_pct", "完成率(%)", Pct},
+			{"completion_pct", "完成率(%)", Pct}, {"jobs", "新增就业(人)", Int}, {"jobs_target", "就业目标(人)", Int},
+			{"jobs_completion_pct", "就业目标完成率(%)", Pct},
 		},
 	}
 	add := func(block string, b Block) {
 		for _, r := range append(b.Rows, b.Total) {
-			t.Rows = append(t.Rows, []string{block, r.DistrictCode, r.DistrictName, num(r.Loans), amt(r.Amount), optAmt(r.TargetAmount), optStr(r.CompletionPct)})
+			t.Rows = append(t.Rows, []string{block, r.DistrictCode, r.DistrictName, num(r.Loans), amt(r.Amount), optAmt(r.TargetAmount), optStr(r.CompletionPct),
+				num(r.Jobs), optInt(r.JobsTarget), optStr(r.JobsPct)})
 		}
 	}
 	add("all", p.Block)

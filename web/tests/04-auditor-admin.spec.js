@@ -33,6 +33,10 @@ test('the auditor sees the bulletin with charts and downloads CSV (Chinese heade
   expect(await signIn(page, 'auditor')).toBe('创业担保贷款工作进度通报');
   await expect(page.locator('.chart-canvas canvas').first()).toBeVisible();
   await expect(page.getByText('全市合计').first()).toBeVisible();
+  // The demo's targets name jobs: the headline says the jobs against them, and
+  // the table has the jobs columns.
+  await expect(page.locator('.lead.bulletin')).toHaveText(/新增就业 \d+ 人，完成年度目标 \d+\.\d\d%。$/);
+  await expect(page.locator('.el-table__header th').filter({ hasText: '就业目标完成率' }).first()).toBeVisible();
   for (const [label, ext] of [['导出 CSV', 'csv'], ['导出 Excel', 'xlsx']]) {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).first().click()]);
     expect(dl.suggestedFilename()).toMatch(new RegExp(`\\.${ext}$`));
