@@ -86,6 +86,7 @@ type loanResponse struct {
 	TermMonths           int                   `json:"term_months"`
 	DisbursedOn          string                `json:"disbursed_on"`
 	MaturityDate         string                `json:"maturity_date"`
+	OriginalMaturityDate *string               `json:"original_maturity_date" doc:"the contract's maturity once an extension moved maturity_date (null: never extended); no subsidy after it"`
 	OutstandingPrincipal string                `json:"outstanding_principal"`
 	Repayments           []repaymentResponse   `json:"repayments"`
 	RepaymentMethod      loan.Method           `json:"repayment_method"`
@@ -109,6 +110,7 @@ type loanResponse struct {
 	Recovered            string                `json:"recovered"`
 	Recoveries           []recoveryResponse    `json:"recoveries"`
 	WriteOff             *writeOffResponse     `json:"write_off"`
+	Extensions           []extensionResponse   `json:"extensions" doc:"the extensions (展期) proposed, confirmed and rejected, oldest first"`
 	CreatedAt            time.Time             `json:"created_at"`
 	UpdatedAt            time.Time             `json:"updated_at"`
 }
@@ -182,6 +184,11 @@ func toLoan(l loan.Loan) loanResponse {
 	}
 	for _, rep := range l.Repayments {
 		r.Repayments = append(r.Repayments, toRepayment(rep))
+	}
+	r.OriginalMaturityDate = dayPtr(l.OriginalMaturity)
+	r.Extensions = make([]extensionResponse, len(l.Extensions))
+	for i, e := range l.Extensions {
+		r.Extensions[i] = toExtension(e)
 	}
 	r.Recoveries = []recoveryResponse{}
 	for _, rec := range l.Recoveries {

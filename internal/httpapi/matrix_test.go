@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/document"
 	"chuangdai/internal/document/doctest"
+	loanpkg "chuangdai/internal/loan"
 	"chuangdai/internal/store"
 	"chuangdai/internal/user"
 )
@@ -96,6 +97,17 @@ func newWorldOn(t *testing.T, c *cast) *world {
 		}
 		w.ids[scope]["document"] = strconv.FormatInt(d.ID, 10)
 	}
+	// A proposed extension of each loan, written straight to the store (the
+	// loans matured before today, so the API takes none now).
+	for _, scope := range []string{"own", "other"} {
+		id, _ := strconv.ParseInt(w.ids[scope]["loan"], 10, 64)
+		eid, err := store.Loans{DB: s.App.DB}.AddExtension(context.Background(), loanpkg.Extension{LoanID: id, OldMaturity: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC),
+			NewMaturity: time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), Reason: "matrix", State: loanpkg.ExtensionProposed, ProposedBy: 1, ProposedAt: time.Now().UTC()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ids[scope]["extension"] = strconv.FormatInt(eid, 10)
+	}
 	// A notification of each entrepreneur: the owner's own, the other's.
 	for scope, tok := range map[string]string{"own": c.owner, "other": c.other} {
 		items := s.Do("GET", "/api/v1/notifications", tok, nil).Want(200).JSON()["items"].([]any)
@@ -130,7 +142,7 @@ func (w *world) url(path, scope string) (string, bool) {
 		kind = "notification"
 	}
 	scoped := strings.Contains(path, "{id}") || strings.Contains(path, "{national_id}")
-	r := strings.NewReplacer("{id}", ids[kind], "{national_id}", ids["national_id"], "{year}", "2024", "{period}", "2024Q2", "{month}", "2024-01")
+	r := strings.NewReplacer("{id}", ids[kind], "{eid}", ids["extension"], "{national_id}", ids["national_id"], "{year}", "2024", "{period}", "2024Q2", "{month}", "2024-01")
 	return r.Replace(path), scoped
 }
 
@@ -289,6 +301,11 @@ var expectedMatrix = map[string][6]grant{
 	"POST /api/v1/users/{id}/password":               {"none", "none", "none", "none", "none", "all"},
 	"POST /api/v1/users/{id}/role-grant/confirm":     {"none", "none", "none", "none", "none", "all"},
 	"PUT /api/v1/targets/{year}":                     {"none", "none", "none", "none", "none", "all"},
+
+	// Loan operations (loanops.go).
+	"POST /api/v1/loans/{id}/extensions":               {"none", "none", "none", "own", "none", "none"},
+	"POST /api/v1/loans/{id}/extensions/{eid}/confirm": {"none", "none", "own", "none", "none", "none"},
+	"POST /api/v1/loans/{id}/extensions/{eid}/reject":  {"none", "none", "own", "none", "none", "none"},
 }
 
 // TestAuthorizationMatrix calls every authenticated route of the router's own

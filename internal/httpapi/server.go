@@ -191,6 +191,7 @@ func New(d Deps) *Server {
 	a.routesApplications()
 	a.routesSupport()
 	a.routesLoans()
+	a.routesLoanOps()
 	a.routesReports()
 	a.routesWorklist()
 	a.routesDocuments()

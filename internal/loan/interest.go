@@ -143,7 +143,12 @@ type Terms struct {
 	SubsidyCap  decimal.Decimal
 	DisbursedOn time.Time
 	Maturity    time.Time
-	Method      Method
+	// OriginalMaturity is the contract's maturity of an extended loan (展期;
+	// zero for a loan never extended): the subsidy ends there, the days
+	// after it are the borrower's whole, and the principal instalments are
+	// the contract's with the one due at it moved to Maturity.
+	OriginalMaturity time.Time
+	Method           Method
 	// PaidThrough is, for a loan imported from a legacy system, its import
 	// day: its repayments before it are not recorded here, so the interest
 	// that fell due before it is taken as paid as agreed and no day before it
@@ -161,8 +166,38 @@ type Line struct {
 	Split
 }
 
-// Instalments returns the principal due on each of the due dates.
+// subsidyEnd is the last day of the subsidy (exclusive): the contract's
+// maturity, which an extension does not move.
+func (t Terms) subsidyEnd() time.Time {
+	if t.OriginalMaturity.IsZero() {
+		return t.Maturity
+	}
+	return t.OriginalMaturity
+}
+
+// Instalments returns the principal due on each of the due dates. An
+// extended loan keeps the contract's instalments of the due dates before
+// the original maturity; the principal due at it is due at the new
+// maturity, and the due dates the extension added carry none. (The due
+// dates before the original maturity are the first ones of the extended
+// loan's: see DueDates.)
 func (t Terms) Instalments(dues []time.Time) []decimal.Decimal {
+	if t.OriginalMaturity.IsZero() || !t.OriginalMaturity.Before(t.Maturity) {
+		return t.contractInstalments(dues)
+	}
+	orig := t.contractInstalments(DueDates(t.DisbursedOn, t.OriginalMaturity))
+	out := make([]decimal.Decimal, len(dues))
+	for i := range out {
+		out[i] = decimal.Zero
+		if i < len(orig)-1 {
+			out[i] = orig[i]
+		}
+	}
+	out[len(out)-1] = orig[len(orig)-1]
+	return out
+}
+
+func (t Terms) contractInstalments(dues []time.Time) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(dues))
 	for i := range out {
 		out[i] = decimal.Zero
@@ -189,11 +224,13 @@ func (t Terms) Schedule() []Line {
 	out := make([]Line, len(dues))
 	outstanding := t.Principal
 	start := t.DisbursedOn
+	end := t.subsidyEnd()
 	for i, due := range dues {
 		days := decimal.NewFromInt(int64(DaysBetween(start, due)))
+		subsidised := decimal.NewFromInt(int64(max(min(DaysBetween(start, due), DaysBetween(start, end)), 0)))
 		out[i] = Line{
 			Period: Quarter(due), Start: start, DueOn: due, Days: DaysBetween(start, due), Principal: inst[i],
-			Split: SplitInterest(outstanding.Mul(days), decimal.Min(outstanding, t.SubsidyCap).Mul(days), t.AnnualRate, t.SubsidyRate),
+			Split: SplitInterest(outstanding.Mul(days), decimal.Min(outstanding, t.SubsidyCap).Mul(subsidised), t.AnnualRate, t.SubsidyRate),
 		}
 		outstanding = outstanding.Sub(inst[i])
 		start = due
@@ -351,7 +388,7 @@ func (l *Ledger) isOverdue(i int) bool { return i >= 0 && i < len(l.overdue) && 
 func (l *Ledger) split(from, to int, overdue func(int) bool) Period {
 	var pd, sd int64
 	var per Period
-	maturity := l.dueIdx[len(l.dueIdx)-1]
+	end := l.subsidyEnd()
 	for i := from; i < to; i++ {
 		o := l.outstanding(i)
 		if o <= 0 {
@@ -363,7 +400,7 @@ func (l *Ledger) split(from, to int, overdue func(int) bool) Period {
 			per.OverdueDays++
 			continue
 		}
-		if i < maturity {
+		if i < end {
 			sd += min(o, l.subsidyCap)
 		}
 	}
@@ -380,6 +417,10 @@ func (l *Ledger) periods() []Period {
 	}
 	return out
 }
+
+// subsidyEnd is the day index from which no day is subsidised: the
+// contract's maturity, even when the loan was extended.
+func (l *Ledger) subsidyEnd() int { return DaysBetween(l.terms.DisbursedOn, l.terms.subsidyEnd()) }
 
 func (l *Ledger) day(i int) time.Time { return l.terms.DisbursedOn.AddDate(0, 0, i) }
 
@@ -495,8 +536,7 @@ func (l *Ledger) paidAt(i int) (int64, int64) {
 // half-up to the fen.
 func (l *Ledger) withheld(from, to int) decimal.Decimal {
 	var sd int64
-	maturity := l.dueIdx[len(l.dueIdx)-1]
-	for i := from; i < min(to, maturity); i++ {
+	for i := from; i < min(to, l.subsidyEnd()); i++ {
 		if l.isOverdue(i) {
 			sd += min(l.outstanding(i), l.subsidyCap)
 		}

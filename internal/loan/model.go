@@ -61,13 +61,14 @@ const (
 	EvRecover         Event = "recover"
 	EvProposeWriteOff Event = "propose_write_off"
 	EvWriteOff        Event = "write_off"
+	EvExtend          Event = "extend"
 )
 
 // Next is the loan's state machine: the status event ev leads to from s, or
 // a 409 loan.invalid_state saying what would be needed.
 func Next(s Status, ev Event) (Status, error) {
 	switch ev {
-	case EvRepay:
+	case EvRepay, EvExtend:
 		if s.Open() {
 			return s, nil
 		}
@@ -109,6 +110,7 @@ func invalidState(s Status, ev Event) error {
 		EvRecover:         msg.New("recoveries are recorded on compensated loans only"),
 		EvProposeWriteOff: msg.New("only a compensated loan can be written off"),
 		EvWriteOff:        msg.New("only a compensated loan can be written off"),
+		EvExtend:          msg.New("only an active or overdue loan can be extended"),
 	}[ev]
 	return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: %s", msg.Label("loan_status", s), hint)
 }
@@ -129,6 +131,10 @@ const (
 	ActWriteOff      authz.Action = "write_off"
 	ActReadSubsidies authz.Action = "read_subsidies"
 	ActReadExposure  authz.Action = "read_exposure"
+	// ActExtend proposes an extension (展期), ActConfirmExtension confirms or
+	// rejects it.
+	ActExtend           authz.Action = "extend"
+	ActConfirmExtension authz.Action = "confirm_extension"
 )
 
 // Loan is a disbursed loan.
@@ -160,13 +166,16 @@ type Loan struct {
 	BorrowerRate decimal.Decimal
 	SubsidyCap   decimal.Decimal
 	// Regime is the subsidy regime of the contract day.
-	Regime        Regime
-	TermMonths    int
-	Method        Method
-	DisbursedOn   time.Time
-	Maturity      time.Time
-	BankReference string
-	DisbursedBy   *int64
+	Regime      Regime
+	TermMonths  int
+	Method      Method
+	DisbursedOn time.Time
+	// Maturity is the loan's maturity now; OriginalMaturity the contract's,
+	// once an extension moved it (nil: never extended).
+	Maturity         time.Time
+	OriginalMaturity *time.Time
+	BankReference    string
+	DisbursedBy      *int64
 
 	DaysOverdue  int
 	OverdueSince *time.Time
@@ -186,6 +195,7 @@ type Loan struct {
 	UpdatedAt  time.Time
 	Repayments []Repayment
 	Recoveries []Recovery
+	Extensions []Extension
 }
 
 // Compensation is what the guarantee fund paid the bank for a defaulted loan.
@@ -302,6 +312,9 @@ func (l Loan) Terms() Terms {
 	}
 	if l.ExternalRef != nil {
 		t.PaidThrough = beijing.Day(l.CreatedAt)
+	}
+	if l.OriginalMaturity != nil {
+		t.OriginalMaturity = *l.OriginalMaturity
 	}
 	return t
 }

@@ -159,7 +159,13 @@ func fourEyes(message string) error { return apperr.New(apperr.Forbidden, "four_
 func auditView(l Loan) map[string]any {
 	v := map[string]any{
 		"number": l.Number, "status": l.Status, "principal": money.Format(l.Principal),
-		"outstanding_principal": money.Format(l.Outstanding), "days_overdue": l.DaysOverdue,
+		"outstanding_principal": money.Format(l.Outstanding), "days_overdue": l.DaysOverdue, "maturity_date": dateText(l.Maturity),
+	}
+	if l.OriginalMaturity != nil {
+		v["original_maturity_date"] = dateText(*l.OriginalMaturity)
+	}
+	if e := l.pending(); e != nil {
+		v["extension_proposed"] = map[string]any{"id": e.ID, "new_maturity": dateText(e.NewMaturity), "reason": e.Reason}
 	}
 	if l.Compensation != nil {
 		v["compensation"] = money.Format(l.Compensation.Amount)

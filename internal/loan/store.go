@@ -71,6 +71,7 @@ type Store interface {
 	PeriodCloses(ctx context.Context) ([]PeriodClose, error)
 	// FirstDisbursement is the day of the earliest loan (zero without one).
 	FirstDisbursement(ctx context.Context) (time.Time, error)
+	ExtensionStore
 }
 
 // Applications is what disbursement needs of the applications capability.

@@ -28,6 +28,7 @@ func TestLabelsCoverEveryCode(t *testing.T) {
 		"status":           codes(application.Statuses...),
 		"loan_status":      codes(loan.Statuses...),
 		"claim_status":     codes(loan.ClaimStatuses...),
+		"extension_state":  codes(loan.ExtensionStates...),
 		"key_group":        application.KeyGroups,
 		"borrower_type":    codes(application.BorrowerTypes...),
 		"role":             codes(auth.Roles...),

@@ -102,6 +102,13 @@ type Version struct {
 		FundShare Ratio `yaml:"fund_share"`
 	} `yaml:"compensation"`
 	ServiceDays map[string]int `yaml:"service_days"`
+	// Extension bounds the extensions (展期) of a loan: at most MaxCount,
+	// the new maturity at most MaxMonths after the contract's. Zero: the
+	// version allows none.
+	Extension struct {
+		MaxCount  int `yaml:"max_count"`
+		MaxMonths int `yaml:"max_months"`
+	} `yaml:"extension"`
 }
 
 // LPRPoint is one published one-year LPR.
@@ -200,6 +207,9 @@ func (p *Policy) check() error {
 		}
 		if v.Compensation.FundShare.GreaterThan(decimal.NewFromInt(1)) {
 			bad("compensation.fund_share must be at most 1")
+		}
+		if v.Extension.MaxCount < 0 || v.Extension.MaxMonths < 0 || (v.Extension.MaxCount > 0) != (v.Extension.MaxMonths > 0) {
+			bad("extension needs max_count and max_months both above 0 (or both 0: no extension)")
 		}
 		for _, stage := range []string{"eligibility_review", "guarantee_review", "bank_review"} {
 			if v.ServiceDays[stage] <= 0 {

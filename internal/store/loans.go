@@ -136,6 +136,10 @@ type loanRow struct {
 	WrittenOffFundFen   *int64
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+
+	// OriginalMaturityDate is the contract's maturity once an extension
+	// moved MaturityDate (migration 00025).
+	OriginalMaturityDate sqlDate
 }
 
 func (loanRow) TableName() string { return "loans" }
@@ -274,7 +278,7 @@ func (db *DB) toLoanRow(l loan.Loan) (loanRow, error) {
 		BorrowerType: l.BorrowerType, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
 		TermMonths: l.TermMonths, RepaymentMethod: string(l.Method), DisbursedOn: dateOf(l.DisbursedOn),
 		DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
-		MaturityDate: dateOf(l.Maturity), BankReference: nullable(l.BankReference), DisbursedBy: l.DisbursedBy,
+		MaturityDate: dateOf(l.Maturity), OriginalMaturityDate: datePtr(l.OriginalMaturity), BankReference: nullable(l.BankReference), DisbursedBy: l.DisbursedBy,
 		DaysOverdue: l.DaysOverdue, OverdueSince: datePtr(l.OverdueSince), EverOverdue: l.EverOverdue, CheckedOn: datePtr(l.CheckedOn),
 		SettledOn: datePtr(l.SettledOn), CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
 	}
@@ -342,7 +346,7 @@ func (db *DB) fromLoanRow(r loanRow) (loan.Loan, error) {
 		Principal: money.FromFen(r.PrincipalFen), Outstanding: money.FromFen(r.OutstandingFen),
 		AnnualRate: money.RateFromPPM(r.AnnualRatePPM), SubsidyRate: money.RateFromPPM(r.SubsidyRatePPM), BorrowerRate: money.RateFromPPM(r.BorrowerRatePPM),
 		SubsidyCap: money.FromFen(r.SubsidyCapFen), Regime: r.regime(), TermMonths: r.TermMonths, Method: loan.Method(r.RepaymentMethod),
-		DisbursedOn: r.DisbursedOn.Time, Maturity: r.MaturityDate.Time, BankReference: deref(r.BankReference), DisbursedBy: r.DisbursedBy,
+		DisbursedOn: r.DisbursedOn.Time, Maturity: r.MaturityDate.Time, OriginalMaturity: r.OriginalMaturityDate.ptr(), BankReference: deref(r.BankReference), DisbursedBy: r.DisbursedBy,
 		DaysOverdue: r.DaysOverdue, OverdueSince: r.OverdueSince.ptr(), EverOverdue: r.EverOverdue, CheckedOn: r.CheckedOn.ptr(),
 		SettledOn: r.SettledOn.ptr(), Recovered: money.FromFen(r.RecoveredFen), RecoveredFund: money.FromFen(r.RecoveredFundFen),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -470,6 +474,9 @@ func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, er
 		}
 		l.Recoveries = append(l.Recoveries, rec)
 	}
+	if l.Extensions, err = s.extensions(ctx, id); err != nil {
+		return l, err
+	}
 	return l, nil
 }
 
@@ -487,7 +494,8 @@ func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
 		"compensated_by": r.CompensatedBy, "recovered_fen": r.RecoveredFen, "recovered_fund_fen": r.RecoveredFundFen,
 		"write_off_proposed_by": r.WriteOffProposedBy, "write_off_proposed_at": r.WriteOffProposedAt, "write_off_reason": r.WriteOffReason,
 		"write_off_confirmed_by": r.WriteOffConfirmedBy, "written_off_on": r.WrittenOffOn, "written_off_fen": r.WrittenOffFen,
-		"written_off_fund_fen": r.WrittenOffFundFen, "updated_at": r.UpdatedAt,
+		"written_off_fund_fen": r.WrittenOffFundFen, "maturity_date": r.MaturityDate, "original_maturity_date": r.OriginalMaturityDate,
+		"updated_at": r.UpdatedAt,
 	})
 	if res.Error != nil {
 		return translate(res.Error, "loan")
