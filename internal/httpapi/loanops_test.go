@@ -6,15 +6,13 @@ import (
 	"time"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/beijing"
 )
-
-// beijing is the bureau's time zone.
-var beijing = time.FixedZone("CST", 8*3600)
 
 // loansOn sets the loan service's clock to 10:00 in Beijing on day.
 func (c *cast) loansOn(t *testing.T, day string) {
 	t.Helper()
-	d, err := time.ParseInLocation(time.DateOnly, day, beijing)
+	d, err := time.ParseInLocation(time.DateOnly, day, beijing.Zone)
 	if err != nil {
 		t.Fatal(err)
 	}
