@@ -80,6 +80,7 @@ var reversalListQuery = append([]Param{
 	{Name: "status", Type: "string", Description: "proposed, confirmed or rejected"},
 	{Name: "kind", Type: "string", Description: "repayment, disbursement, subsidy_payment, compensation or recovery"},
 	{Name: "loan_id", Type: "integer", Description: "only this loan's reversals"},
+	{Name: "to_confirm", Type: "boolean", Description: "true: only the proposed reversals waiting for the caller (proposed by someone else, of the kinds the caller's roles confirm)"},
 }, pageParams...)
 
 func (a *api) routesCorrections() {

@@ -222,6 +222,13 @@ func TestRepaymentReversalRestatesTheLoan(t *testing.T) {
 		t.Errorf("another bank sees %v reversals", got["total"])
 	}
 	s.Do("GET", "/api/v1/reversals", c.owner, nil).WantProblem(403, "forbidden")
+	// It waits for the other bank officers, not for its proposer nor for the
+	// district's guarantee officers.
+	for who, want := range map[string]int{c.bank2: 1, c.bank: 0, c.guar: 0} {
+		if got, _ := counts(t, s, who); got["reversals_to_confirm"] != want {
+			t.Errorf("reversals to confirm: %d, want %d", got["reversals_to_confirm"], want)
+		}
+	}
 
 	confirm := "/api/v1/reversals/" + rev + "/confirm"
 	s.Do("POST", confirm, c.bank, nil).WantProblem(403, "four_eyes")

@@ -12,7 +12,7 @@ import (
 )
 
 type worklistItem struct {
-	Key   string `json:"key" doc:"returned, draft, eligibility_review, guarantee_review, bank_review, approved, subsidy_pending, subsidy_claimed, subsidy_checked, loans_overdue, compensation_due, write_off_proposed"`
+	Key   string `json:"key" doc:"returned, draft, eligibility_review, guarantee_review, bank_review, approved, subsidy_pending, subsidy_claimed, subsidy_checked, loans_overdue, compensation_due, write_off_proposed, reversals_to_confirm"`
 	Label string `json:"label" doc:"the list's name in the reader's language"`
 	Count int64  `json:"count"`
 	List  string `json:"list" doc:"the API list behind the count"`

@@ -88,11 +88,16 @@ type ReversalInput struct {
 	Reason string
 }
 
-// ReversalFilter selects reversals for a list.
+// ReversalFilter selects reversals for a list. ToConfirm keeps those
+// waiting for the caller: proposed by someone else, of the kinds the
+// caller's roles confirm (the service fills Kinds and NotProposedBy).
 type ReversalFilter struct {
-	Status ReversalStatus
-	Kind   ReversalKind
-	LoanID int64
+	Status        ReversalStatus
+	Kind          ReversalKind
+	LoanID        int64
+	ToConfirm     bool
+	Kinds         []ReversalKind
+	NotProposedBy int64
 }
 
 // ReversalStore is what reversals need of persistence, inside the
@@ -405,12 +410,39 @@ func (s *Service) Reversals(ctx context.Context, p auth.Principal, f ReversalFil
 	if scope.Empty() {
 		return nil, 0, apperr.Forbiddenf("only bank, HRSS and guarantee officers and finance auditors read reversals")
 	}
+	if f.ToConfirm {
+		f.Status, f.NotProposedBy, f.Kinds = RevProposed, p.UserID, []ReversalKind{}
+		for _, k := range ReversalKinds {
+			if s.confirms(p, k) {
+				f.Kinds = append(f.Kinds, k)
+			}
+		}
+	}
 	return s.reversals.Reversals(ctx, f, scope, offset, limit)
 }
 
-// ParseReversalFilter reads a reversal list's query: status, kind, loan_id.
+// confirms reports whether p's roles confirm reversals of kind anywhere.
+func (s *Service) confirms(p auth.Principal, kind ReversalKind) bool {
+	switch kind {
+	case RevSubsidyPayment:
+		return s.Needs(p, ActPaySubsidy)
+	case RevRecovery, RevCompensation:
+		return s.Needs(p, ActRecover)
+	}
+	return s.Needs(p, ActRepay)
+}
+
+// ParseReversalFilter reads a reversal list's query: status, kind, loan_id
+// and to_confirm (true: only those waiting for the caller's confirmation).
 func ParseReversalFilter(get func(string) string, f *apperr.Fields) ReversalFilter {
 	out := ReversalFilter{Status: ReversalStatus(get("status")), Kind: ReversalKind(get("kind"))}
+	switch get("to_confirm") {
+	case "", "false":
+	case "true":
+		out.ToConfirm = true
+	default:
+		f.Add("to_confirm", "must be true or false")
+	}
 	if out.Status != "" && !slices.Contains(ReversalStatuses, out.Status) {
 		f.Addf("status", "must be one of %s", msg.OneOf("reversal_status", ReversalStatuses...))
 	}

@@ -153,6 +153,19 @@ func (s Reversals) Reversals(ctx context.Context, f loan.ReversalFilter, scope a
 	if f.LoanID != 0 {
 		q = q.Where("loan_id = ?", f.LoanID)
 	}
+	if f.Kinds != nil {
+		kinds := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			kinds[i] = string(k)
+		}
+		if len(kinds) == 0 {
+			return nil, 0, nil
+		}
+		q = q.Where("kind IN ?", kinds)
+	}
+	if f.NotProposedBy != 0 {
+		q = q.Where("proposed_by <> ?", f.NotProposedBy)
+	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err, "reversals")

@@ -1,8 +1,8 @@
 // Package worklist answers what waits for the caller, for the navigation's
 // counts: applications at the caller's review stage, approved ones to
 // disburse, subsidy quarters to claim, check or pay, overdue loans, loans to
-// compensate and write-offs to confirm, an applicant's drafts and returned
-// applications. Each count comes with the API list behind it.
+// compensate and write-offs to confirm, reversals to confirm, an applicant's
+// drafts and returned applications. Each count comes with the API list behind it.
 package worklist
 
 import (
@@ -108,6 +108,13 @@ func (s *Service) Counts(ctx context.Context, p auth.Principal) ([]Item, error) 
 				return loans("write_off_proposed", msg.New("Write-offs to confirm"), loan.Filter{WriteOffProposed: true},
 					"/api/v1/loans?write_off=proposed")
 			})
+	}
+	if can(loan.Kind, loan.ActRepay) || can(loan.Kind, loan.ActRecover) || can(loan.Kind, loan.ActPaySubsidy) {
+		steps = append(steps, func() error {
+			_, n, err := s.loans.Reversals(ctx, p, loan.ReversalFilter{ToConfirm: true}, 0, 1)
+			out = append(out, Item{Key: "reversals_to_confirm", Label: msg.New("Reversals to confirm"), Count: n, List: "/api/v1/reversals?to_confirm=true"})
+			return err
+		})
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -34,8 +34,8 @@ const ROLES = [
   ['zhangwei', 'entrepreneur', async () => [['', '/applications'], ['application', await ownApplication()], ['loans', '/loans'], ['inbox', '/inbox']]],
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
   ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue']]],
-  ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse']]],
-  ['auditor', 'finance-auditor', async () => [['', '/reports'], ['audit', '/audit']]],
+  ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals']]],
+  ['auditor', 'finance-auditor', async () => [['', '/reports'], ['audit', '/audit'], ['periods', '/reports/periods']]],
   ['admin', 'admin', async () => [['', '/admin/users'], ['targets', '/admin/targets']]],
 ];
 

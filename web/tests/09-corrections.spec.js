@@ -1,0 +1,81 @@
+// Corrections (冲正, issue 18): a bank officer proposes the reversal of a
+// repayment on the loan page with a reason, another confirms it in 待确认冲正,
+// and the loan's outstanding principal comes back; the auditors' 会计期间.
+import { test, expect, BASE, A, ready, signIn, axe } from './fixtures.js';
+
+const stamp = Date.now().toString(36).toUpperCase();
+
+async function tokenOf(user) {
+  const a = A()[user];
+  const res = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: a.username, password: a.password }) });
+  return (await res.json()).token;
+}
+
+async function call(user, method, path, body, headers = {}) {
+  const res = await fetch(`${BASE()}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenOf(user)}`, ...headers },
+    body: body ? JSON.stringify(body) : undefined });
+  expect(res.ok, `${method} ${path}: ${res.status}`).toBeTruthy();
+  return res.json();
+}
+
+const outstandingOn = (page) => page.locator('.facts div').filter({ has: page.locator('dt', { hasText: /^未还本金$/ }) }).locator('dd');
+
+test('one bank officer proposes a reversal of a repayment, another confirms it, and the balance comes back', async ({ page }) => {
+  const loans = await call('bank.icbc2', 'GET', '/api/v1/loans?status=active&bank_code=ICBC-SMX&page_size=50');
+  const loan = loans.items.find((l) => Number(l.outstanding_principal) > 1000);
+  expect(loan, 'an active loan of the bank').toBeTruthy();
+  const ref = `E2E-REV-${stamp}`;
+  const paid = await call('bank.icbc2', 'POST', `/api/v1/loans/${loan.id}/repayments`,
+    { principal: '1000.00', interest: '0.00', paid_on: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10), bank_reference: ref },
+    { 'Idempotency-Key': `e2e-rev-${stamp}` });
+  const before = paid.loan.outstanding_principal;
+
+  await signIn(page, 'bank.icbc');
+  await page.goto(`${BASE()}/#/loans/${loan.id}`);
+  await ready(page);
+  const row = page.locator('.el-table__body tr').filter({ hasText: ref });
+  await row.getByRole('button', { name: '冲正' }).click();
+  const dialog = page.getByRole('dialog', { name: '提出冲正' });
+  await dialog.getByRole('textbox').fill('银行流水号录错');
+  await dialog.getByRole('button', { name: '提出冲正' }).click();
+  await expect(page.getByText('已提出冲正，待另一名经办人员确认。')).toBeVisible();
+  await expect(row).toContainText('冲正待确认');
+  await expect(outstandingOn(page)).toHaveText(/^[\d,]+\.\d\d 元$/);
+  const shown = await outstandingOn(page).textContent();
+
+  await page.getByRole('button', { name: '退出' }).click();
+  await signIn(page, 'bank.icbc2');
+  const nav = page.getByRole('navigation').getByRole('link', { name: /待确认冲正/ });
+  await expect(nav.locator('.count')).toHaveText(/^\d+$/);
+  await nav.click();
+  await ready(page);
+  const line = page.locator('.el-table__body tr').filter({ hasText: loan.number }).filter({ hasText: '银行流水号录错' });
+  await line.getByRole('button', { name: '确认冲正' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: '确认冲正' }).click();
+  await expect(page.getByText('冲正已确认并记账。')).toBeVisible();
+  await axe(page, 'the reversals to confirm');
+
+  await page.goto(`${BASE()}/#/loans/${loan.id}`);
+  await ready(page);
+  const after = await call('bank.icbc2', 'GET', `/api/v1/loans/${loan.id}`);
+  expect(Number(after.outstanding_principal)).toBeCloseTo(Number(before) + 1000, 2);
+  await expect(outstandingOn(page)).not.toHaveText(shown);
+  await expect(page.locator('.el-table__body tr').filter({ hasText: ref })).toContainText('已冲正');
+});
+
+test('the auditors see the accounting months, open until closed', async ({ page }) => {
+  await signIn(page, 'auditor');
+  await page.getByRole('navigation').getByRole('link', { name: '会计期间' }).click();
+  expect(await ready(page)).toBe('会计期间');
+  const rows = page.locator('.el-table__body tr');
+  await expect(rows.first()).toContainText('未结账');
+  await expect(rows.first().getByRole('button', { name: '结账' })).toHaveCount(0);
+  await rows.nth(1).getByRole('button', { name: '结账' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText('及以前的所有月份将结账');
+  await axe(page, 'the close dialog');
+  await dialog.getByRole('button', { name: '返回修改' }).click();
+  await expect(rows.nth(1)).toContainText('未结账');
+  await axe(page, 'the accounting months');
+});
