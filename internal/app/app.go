@@ -22,6 +22,7 @@ import (
 	"chuangdai/internal/document"
 	"chuangdai/internal/filestore"
 	"chuangdai/internal/httpapi"
+	"chuangdai/internal/idempotency"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/notify"
@@ -55,8 +56,10 @@ type App struct {
 	Support      *support.Service
 	Identity     *identity.Service
 	Loans        *loan.Service
-	Reports      *report.Service
-	Documents    *document.Service
+	// Keys runs the money requests that carry an Idempotency-Key.
+	Keys      *idempotency.Keys
+	Reports   *report.Service
+	Documents *document.Service
 	// Notifications is the outbox, the inbox and the SMS settings.
 	Notifications *notify.Service
 	// Files keeps the documents' contents (the folder or the database).
@@ -200,12 +203,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
 	a.Loans.SetNotifier(a.Notifications)
 	a.Loans.SetReversals(store.Reversals{DB: db})
+	a.Keys = idempotency.New(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db})
 	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)
 	a.Files = documentFiles(cfg, db)
 	a.Documents = document.NewService(store.Documents{DB: db}, a.Files, a.Applications, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
 		Worklist: worklist.New(a.Applications, a.Loans, z),
-		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Documents: a.Documents, Notifications: a.Notifications, Keys: loan.NewKeys(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db}), MaxImportBytes: MaxImportBytes,
+		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Documents: a.Documents, Notifications: a.Notifications, Keys: a.Keys, MaxImportBytes: MaxImportBytes,
 		Ready: db.Ready, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})

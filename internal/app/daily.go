@@ -43,6 +43,8 @@ func (a *App) runDailyJobs(ctx context.Context, hour, minute int) {
 // DailyResult is what the daily job did.
 type DailyResult struct {
 	loan.DailyResult
+	// KeysPurged counts the idempotency keys past retention deleted.
+	KeysPurged     int64
 	SessionsPurged int64
 	// DeadlinesTold counts the applications whose stage must be decided
 	// tomorrow (their officers were told); Digests the officers' digests.
@@ -50,13 +52,16 @@ type DailyResult struct {
 }
 
 // RunDaily is the daily job for day: overdue marking, repayment reminders
-// and the purge of old idempotency keys (loans), then of ended sessions and
+// (loans), then the purge of old idempotency keys, of ended sessions and
 // sign-in throttles, the officers' stage deadlines of tomorrow and their
 // daily digests. Each part is safe to run again the same day.
 func (a *App) RunDaily(ctx context.Context, day time.Time) (DailyResult, error) {
 	res, err := a.Loans.RunDaily(ctx, day)
 	out := DailyResult{DailyResult: res}
 	if err != nil || res.AlreadyRunning {
+		return out, err
+	}
+	if out.KeysPurged, err = a.Keys.Purge(ctx); err != nil {
 		return out, err
 	}
 	if out.SessionsPurged, err = a.Users.Purge(ctx); err != nil {

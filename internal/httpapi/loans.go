@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/idempotency"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
@@ -429,26 +429,12 @@ func toExposure(es []loan.Exposure) exposureResponse {
 	return out
 }
 
-// idempotent answers a money request once per Idempotency-Key: work runs in
-// the transaction that also stores its answer; a retry replays that answer.
+// idempotent answers a money request once per Idempotency-Key (package
+// idempotency): work runs in the transaction that also stores its answer; a
+// retry replays that answer, status and bytes.
 func (a *api) idempotent(c *gin.Context, p auth.Principal, req any, status int, work func(ctx context.Context) (any, error)) error {
-	key := c.GetHeader("Idempotency-Key")
-	if err := loan.CheckKey(key); err != nil {
-		return err
-	}
-	canonical, err := json.Marshal(req)
-	if err != nil {
-		return apperr.Wrap(err, "encode request")
-	}
-	endpoint := c.Request.Method + " " + c.Request.URL.Path
-	ans, err := a.Keys.Do(c.Request.Context(), p, endpoint, key, loan.RequestHash(endpoint, canonical), func(ctx context.Context) (loan.Answer, error) {
-		v, err := work(ctx)
-		if err != nil {
-			return loan.Answer{}, err
-		}
-		body, err := json.Marshal(v)
-		return loan.Answer{Status: status, Body: body}, err
-	})
+	ans, err := a.Keys.Answer(c.Request.Context(), idempotency.Request{UserID: p.UserID, Endpoint: c.Request.Method + " " + c.Request.URL.Path,
+		Key: c.GetHeader("Idempotency-Key"), Body: req, Status: status}, work)
 	if err != nil {
 		return err
 	}
@@ -493,7 +479,7 @@ func (a *api) routesLoans() {
 			if err != nil {
 				return err
 			}
-			if err := loan.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
+			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
 				return err
 			}
 			var req disburseRequest
@@ -604,7 +590,7 @@ func (a *api) routesLoans() {
 			if err != nil {
 				return err
 			}
-			if err := loan.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
+			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
 				return err
 			}
 			var req repaymentRequest

@@ -24,6 +24,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
+	"chuangdai/internal/idempotency"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/notify"
@@ -48,7 +49,7 @@ type Deps struct {
 	Documents    *document.Service
 	// Notifications answers the inbox and the SMS settings.
 	Notifications *notify.Service
-	Keys          *loan.Keys
+	Keys          *idempotency.Keys
 	Audit         *audit.Service
 	Ready         func(ctx context.Context) error
 	Registry      *prometheus.Registry

@@ -13,7 +13,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/config"
-	"chuangdai/internal/loan"
+	"chuangdai/internal/idempotency"
 	"chuangdai/internal/store"
 )
 
@@ -111,7 +111,7 @@ func TestStalledDatabaseAnswers503(t *testing.T) {
 	// is a clean 409, and then it is recorded.
 	var me struct{ ID int64 }
 	s.Do("GET", "/api/v1/me", c.bank, nil).Want(200).Decode(&me)
-	key := loan.Key{UserID: me.ID, Endpoint: "POST " + loanPath + "/repayments", Value: "stall-mid"}
+	key := idempotency.Key{UserID: me.ID, Endpoint: "POST " + loanPath + "/repayments", Value: "stall-mid"}
 	pay["bank_reference"] = "STALL-mid"
 	ks := store.IdempotencyKeys{DB: s.App.DB}
 	held, holed, ended := make(chan error, 1), make(chan struct{}), make(chan error, 1)

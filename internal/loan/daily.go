@@ -16,7 +16,6 @@ type DailyResult struct {
 	BecameOverdue  int
 	Cured          int
 	Overdue        int
-	KeysPurged     int64
 }
 
 // RunDaily is the daily job for day: every active and overdue loan is
@@ -24,7 +23,7 @@ type DailyResult struct {
 // overdue) or active again. The result depends only on the data and the day,
 // so running it twice for a day changes nothing the second time; a loan
 // already checked for a later day is left alone. On PostgreSQL only one
-// instance runs it at a time. It also purges idempotency keys past retention.
+// instance runs it at a time.
 func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, error) {
 	res := DailyResult{Date: Day(day)}
 	release, ok, err := s.store.TryJobLock(ctx, "daily")
@@ -91,8 +90,7 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 			return res, err
 		}
 	}
-	res.KeysPurged, err = s.store.PurgeKeys(ctx, s.now().UTC().Add(-KeyRetention))
-	return res, err
+	return res, nil
 }
 
 func sameDay(a, b *time.Time) bool {

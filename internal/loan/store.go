@@ -59,8 +59,6 @@ type Store interface {
 	// TryJobLock takes the named job lock if no other instance holds it;
 	// release gives it back. On SQLite (one instance) it always succeeds.
 	TryJobLock(ctx context.Context, name string) (release func(), ok bool, err error)
-	// PurgeKeys deletes idempotency keys created before before.
-	PurgeKeys(ctx context.Context, before time.Time) (int64, error)
 	// ClosedThrough is the latest closed accounting month ("" when none).
 	// On PostgreSQL it holds the period lock until the transaction ends:
 	// shared for a posting, exclusive when forClose, so no month closes
