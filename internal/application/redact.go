@@ -31,7 +31,10 @@ func (s *Service) needsIdentity(p auth.Principal, a Application, inList bool) bo
 // (410102********1234, 138****8000).
 func (a Application) Redacted() Application {
 	a.NationalID = idnum.Mask(a.NationalID)
-	a.Phone = idnum.MaskPhone(a.Phone)
+	if a.Phone != "" {
+		// A draft saved without a phone shows none, not a mask.
+		a.Phone = idnum.MaskPhone(a.Phone)
+	}
 	partners := make([]Partner, len(a.Partners))
 	for i, pt := range a.Partners {
 		pt.NationalID = idnum.Mask(pt.NationalID)

@@ -61,9 +61,13 @@ type OtherLoanInput struct {
 func InputOf(f Fields) Input {
 	in := Input{
 		BorrowerType: string(f.BorrowerType), Name: f.Name, NationalID: f.NationalID, Phone: f.Phone,
-		KeyGroup: f.KeyGroup, DistrictCode: f.DistrictCode, BankCode: f.BankCode, Amount: money.Format(f.Amount),
+		KeyGroup: f.KeyGroup, DistrictCode: f.DistrictCode, BankCode: f.BankCode,
 		TermMonths: f.TermMonths, BusinessName: f.BusinessName, Industry: f.Industry, Purpose: f.Purpose,
 		JobsPlanned: f.JobsPlanned, Partners: slices.Clone(f.Partners), Flags: f.Flags, NotEmployed: f.NotEmployed,
+	}
+	if !f.Amount.IsZero() {
+		// A half-filled draft has no amount yet.
+		in.Amount = money.Format(f.Amount)
 	}
 	if e := f.Enterprise; e != nil {
 		in.Enterprise = &FirmInput{Name: e.Name, CreditCode: e.CreditCode, Employees: e.Employees, NewKeyGroupHires: e.NewKeyGroupHires}
@@ -90,6 +94,86 @@ const (
 // returns the normalised fields. Every bad field is added to f; the result
 // is meaningful only when f stays empty.
 func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Fields {
+	return check(v, day, in, &checker{f: f})
+}
+
+// ValidateDraft checks a draft saved half-filled: each field given must be
+// well-formed (a resident ID number's checksum, an amount's form, a known
+// code, a length), an absent one is allowed and listed in missing, in the
+// order of the form (see FormOrder). The rules that weigh the fields
+// against the policy and each other (caps, terms, working age, the hiring
+// ratio, the declaration of not being employed, the partners' number,
+// duplicates and lead, the other loans allowed) wait for the submission,
+// which checks everything.
+func ValidateDraft(v policy.Version, day time.Time, in Input, f *apperr.Fields) (Fields, []string) {
+	c := &checker{f: f, draft: true}
+	out := check(v, day, in, c)
+	FormOrder(c.missing)
+	return out, c.missing
+}
+
+// checker collects the field errors of a validation and, for a draft, the
+// fields it leaves for later.
+type checker struct {
+	f       *apperr.Fields
+	draft   bool
+	missing []string
+}
+
+// later reports whether field is left for later: in a draft an empty field
+// is listed as missing and not checked; a complete application checks it.
+func (c *checker) later(field string, empty bool) bool {
+	if c.draft && empty {
+		c.missing = append(c.missing, field)
+		return true
+	}
+	return false
+}
+
+// formFields is the order of the apply form, in which missing fields are
+// listed ([] stands for an index).
+var formFields = []string{
+	"borrower_type", "name", "national_id", "phone", "key_group",
+	"partners", "partners[].name", "partners[].national_id", "partners[].key_group",
+	"enterprise", "enterprise.name", "enterprise.credit_code", "enterprise.employees", "enterprise.new_key_group_hires",
+	"district_code", "bank_code", "amount", "term_months",
+	"other_loans[].holder", "other_loans[].kind", "other_loans[].balance",
+}
+
+var indexPattern = regexp.MustCompile(`\[([0-9]+)\]`)
+
+// FormOrder sorts field paths in the order of the apply form: the items of
+// a list (partners[1].name) by their index, each item's fields in order.
+func FormOrder(fields []string) {
+	type key struct{ section, index, at int }
+	keyOf := func(field string) key {
+		generic := indexPattern.ReplaceAllString(field, "[]")
+		k := key{index: -1, at: slices.Index(formFields, generic)}
+		if k.at < 0 {
+			k.at = len(formFields)
+		}
+		k.section = k.at
+		if m := indexPattern.FindStringSubmatch(field); m != nil {
+			k.index, _ = strconv.Atoi(m[1])
+			list, _, _ := strings.Cut(generic, "[]")
+			k.section = slices.IndexFunc(formFields, func(f string) bool { return strings.HasPrefix(f, list+"[]") })
+		}
+		return k
+	}
+	slices.SortStableFunc(fields, func(a, b string) int {
+		ka, kb := keyOf(a), keyOf(b)
+		if ka.section != kb.section {
+			return ka.section - kb.section
+		}
+		if ka.index != kb.index {
+			return ka.index - kb.index
+		}
+		return ka.at - kb.at
+	})
+}
+
+func check(v policy.Version, day time.Time, in Input, c *checker) Fields {
+	f := c.f
 	out := Fields{
 		BorrowerType: BorrowerType(strings.TrimSpace(in.BorrowerType)),
 		Name:         strings.TrimSpace(in.Name),
@@ -106,29 +190,36 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 		NotEmployed:  in.NotEmployed,
 	}
 	typeOK := slices.Contains(BorrowerTypes, out.BorrowerType)
-	if !typeOK {
+	if !typeOK && !c.later("borrower_type", out.BorrowerType == "") {
 		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", BorrowerTypes...))
 	}
-	requireText(f, "name", out.Name, maxName)
-	if r, ok := checkPerson(v, day, f, "", in.NationalID, out.BorrowerType != Enterprise); ok {
-		out.NationalID, out.BirthDate, out.Female = r.Number, r.Birth, r.Female
+	if !c.later("name", out.Name == "") {
+		requireText(f, "name", out.Name, maxName)
 	}
-	if out.Phone == "" {
+	if !c.later("national_id", strings.TrimSpace(in.NationalID) == "") {
+		if r, ok := checkPerson(v, day, f, "", in.NationalID, out.BorrowerType != Enterprise && !c.draft); ok {
+			out.NationalID, out.BirthDate, out.Female = r.Number, r.Birth, r.Female
+		}
+	}
+	switch {
+	case c.later("phone", out.Phone == ""):
+	case out.Phone == "":
 		f.Add("phone", "is required: a number the officers can call")
-	} else if !idnum.ValidPhone(out.Phone) {
+	case !idnum.ValidPhone(out.Phone):
 		f.Add("phone", "must be a phone number of 6 to 20 digits, such as 13800138000")
 	}
 	switch {
 	case out.KeyGroup == "" && out.BorrowerType == Enterprise:
+	case c.later("key_group", out.KeyGroup == ""):
 	case out.KeyGroup == "":
 		f.Addf("key_group", "is required: one of %s", msg.OneOf("key_group", KeyGroups...))
 	case !slices.Contains(KeyGroups, out.KeyGroup):
 		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 	}
-	if !districtPattern.MatchString(out.DistrictCode) {
+	if !c.later("district_code", out.DistrictCode == "") && !districtPattern.MatchString(out.DistrictCode) {
 		f.Add("district_code", "must be the 6-digit code of the district where the business is, such as 411282")
 	}
-	if out.BankCode == "" {
+	if !c.later("bank_code", out.BankCode == "") && out.BankCode == "" {
 		f.Add("bank_code", "is required: the code of the handling bank, such as ICBC-SMX")
 	}
 	optionalText(f, "business_name", out.BusinessName, maxText)
@@ -138,22 +229,36 @@ func Validate(v policy.Version, day time.Time, in Input, f *apperr.Fields) Field
 		f.Add("jobs_planned", "must be a whole number from 0")
 	}
 
-	amount, amountErr := money.ParsePositive(strings.TrimSpace(in.Amount))
-	if amountErr != nil {
-		f.AddErr("amount", amountErr)
+	var amount decimal.Decimal
+	var amountErr error
+	if !c.later("amount", strings.TrimSpace(in.Amount) == "") {
+		amount, amountErr = money.ParsePositive(strings.TrimSpace(in.Amount))
+		if amountErr != nil {
+			f.AddErr("amount", amountErr)
+		}
 	}
 	out.Amount = amount
 
-	if out.BorrowerType == Individual || out.BorrowerType == Partnership {
+	if (out.BorrowerType == Individual || out.BorrowerType == Partnership) && !c.draft {
 		checkNotEmployed(f, "not_employed", out.NotEmployed)
 	}
-	out.Partners = checkPartners(v, day, f, out.BorrowerType, in.Partners)
+	out.Partners = checkPartners(v, day, c, out.BorrowerType, in.Partners)
+	if c.draft {
+		out.Enterprise = checkFirm(v, c, out.BorrowerType, in.Enterprise)
+		out.OtherLoans = checkOtherLoans(v, c, in.OtherLoans)
+		switch {
+		case c.later("term_months", out.TermMonths == 0):
+		case out.TermMonths < 1:
+			f.Add("term_months", "must be at least 1 month")
+		}
+		return out
+	}
 	if out.BorrowerType == Partnership && out.NationalID != "" && len(out.Partners) > 0 &&
 		!slices.ContainsFunc(out.Partners, func(p Partner) bool { return p.NationalID == out.NationalID }) {
 		f.Add("partners", "must list the lead applicant (the national_id of the application) as one of the partners")
 	}
-	out.Enterprise = checkFirm(v, f, out.BorrowerType, in.Enterprise)
-	out.OtherLoans = checkOtherLoans(v, f, in.OtherLoans)
+	out.Enterprise = checkFirm(v, c, out.BorrowerType, in.Enterprise)
+	out.OtherLoans = checkOtherLoans(v, c, in.OtherLoans)
 
 	if typeOK {
 		limit, maxTerm := Limits(v, out.BorrowerType, len(out.Partners))
@@ -253,7 +358,8 @@ func checkPerson(v policy.Version, day time.Time, f *apperr.Fields, prefix, nati
 	return r, true
 }
 
-func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t BorrowerType, in []Partner) []Partner {
+func checkPartners(v policy.Version, day time.Time, c *checker, t BorrowerType, in []Partner) []Partner {
+	f := c.f
 	if t != Partnership {
 		if len(in) > 0 {
 			f.Add("partners", "are only for a partnership: remove them or set borrower_type to partnership")
@@ -261,6 +367,7 @@ func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t Borrower
 		return nil
 	}
 	switch {
+	case c.later("partners", len(in) < 2):
 	case len(in) < 2:
 		f.Add("partners", "must list at least 2 partners, the lead applicant included")
 	case len(in) > maxPartners:
@@ -271,16 +378,26 @@ func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t Borrower
 	for i, p := range in {
 		prefix := "partners[" + strconv.Itoa(i) + "]."
 		out[i] = Partner{Name: strings.TrimSpace(p.Name), KeyGroup: strings.TrimSpace(p.KeyGroup), NotEmployed: p.NotEmployed}
-		requireText(f, prefix+"name", out[i].Name, maxName)
-		checkNotEmployed(f, prefix+"not_employed", p.NotEmployed)
-		if !slices.Contains(KeyGroups, out[i].KeyGroup) {
+		if !c.later(prefix+"name", out[i].Name == "") {
+			requireText(f, prefix+"name", out[i].Name, maxName)
+		}
+		if !c.draft {
+			checkNotEmployed(f, prefix+"not_employed", p.NotEmployed)
+		}
+		if !c.later(prefix+"key_group", out[i].KeyGroup == "") && !slices.Contains(KeyGroups, out[i].KeyGroup) {
 			f.Addf(prefix+"key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
 		}
-		r, ok := checkPerson(v, day, f, prefix, p.NationalID, true)
+		if c.later(prefix+"national_id", strings.TrimSpace(p.NationalID) == "") {
+			continue
+		}
+		r, ok := checkPerson(v, day, f, prefix, p.NationalID, !c.draft)
 		if !ok {
 			continue
 		}
 		out[i].NationalID = r.Number
+		if c.draft {
+			continue
+		}
 		if j, dup := seen[r.Number]; dup {
 			f.Addf(prefix+"national_id", "is the same person as partners[%d]: list each partner once", j)
 		}
@@ -289,11 +406,15 @@ func checkPartners(v policy.Version, day time.Time, f *apperr.Fields, t Borrower
 	return out
 }
 
-func checkFirm(v policy.Version, f *apperr.Fields, t BorrowerType, in *FirmInput) *Firm {
+func checkFirm(v policy.Version, c *checker, t BorrowerType, in *FirmInput) *Firm {
+	f := c.f
 	if t != Enterprise {
 		if in != nil {
 			f.Add("enterprise", "is only for an enterprise borrower: remove it or set borrower_type to enterprise")
 		}
+		return nil
+	}
+	if c.later("enterprise", in == nil) {
 		return nil
 	}
 	if in == nil {
@@ -301,14 +422,27 @@ func checkFirm(v policy.Version, f *apperr.Fields, t BorrowerType, in *FirmInput
 		return nil
 	}
 	out := &Firm{Name: strings.TrimSpace(in.Name), Employees: in.Employees, NewKeyGroupHires: in.NewKeyGroupHires}
-	requireText(f, "enterprise.name", out.Name, maxText)
-	if code, err := idnum.CheckCreditCode(in.CreditCode); err != nil {
-		f.Addf("enterprise.credit_code", "is not a valid unified social credit code: %s", err)
-	} else {
-		out.CreditCode = code
+	if !c.later("enterprise.name", out.Name == "") {
+		requireText(f, "enterprise.name", out.Name, maxText)
+	}
+	if !c.later("enterprise.credit_code", strings.TrimSpace(in.CreditCode) == "") {
+		if code, err := idnum.CheckCreditCode(in.CreditCode); err != nil {
+			f.Addf("enterprise.credit_code", "is not a valid unified social credit code: %s", err)
+		} else {
+			out.CreditCode = code
+		}
+	}
+	if c.later("enterprise.employees", out.Employees == 0) {
+		return out
 	}
 	if out.Employees < 1 {
 		f.Add("enterprise.employees", "must be at least 1")
+		return out
+	}
+	if c.draft {
+		if out.NewKeyGroupHires < 0 {
+			f.Add("enterprise.new_key_group_hires", "must be from 0 to the number of employees")
+		}
 		return out
 	}
 	if out.NewKeyGroupHires < 0 || out.NewKeyGroupHires > out.Employees {
@@ -327,7 +461,8 @@ func checkFirm(v policy.Version, f *apperr.Fields, t BorrowerType, in *FirmInput
 	return out
 }
 
-func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []OtherLoan {
+func checkOtherLoans(v policy.Version, c *checker, in []OtherLoanInput) []OtherLoan {
+	f := c.f
 	if len(in) > maxOtherLoans {
 		f.Addf("other_loans", "may list at most %d loans", maxOtherLoans)
 		return nil
@@ -336,7 +471,7 @@ func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []
 	for i, l := range in {
 		prefix := "other_loans[" + strconv.Itoa(i) + "]."
 		holder, kind := strings.TrimSpace(l.Holder), strings.TrimSpace(l.Kind)
-		if !slices.Contains(OtherLoanHolders, holder) {
+		if !c.later(prefix+"holder", holder == "") && !slices.Contains(OtherLoanHolders, holder) {
 			f.Addf(prefix+"holder", "must be one of %s", msg.OneOf("holder", OtherLoanHolders...))
 		}
 		balance, err := money.Parse(strings.TrimSpace(l.Balance))
@@ -347,8 +482,10 @@ func checkOtherLoans(v policy.Version, f *apperr.Fields, in []OtherLoanInput) []
 			f.Add(prefix+"balance", "must not be negative")
 		}
 		switch {
+		case c.later(prefix+"kind", kind == ""):
 		case !slices.Contains(OtherLoanKinds, kind):
 			f.Addf(prefix+"kind", "must be one of %s", msg.OneOf("other_loan_kind", OtherLoanKinds...))
+		case c.draft:
 		case !v.AllowsOtherLoan(kind):
 			f.Addf(prefix+"kind", "%s loans are not allowed: applicants and spouses may hold only these loans: %s",
 				msg.Label("other_loan_kind", kind), msg.OneOf("other_loan_kind", v.AllowedOtherLoans...))

@@ -52,26 +52,48 @@ type View struct {
 	Claims []Claim
 	// Stages is the progress stepper, for one application (nil in lists).
 	Stages []Stage
+	// Missing are the fields a draft still lacks, which submitting will
+	// require, in the order of the form; empty for a complete draft and
+	// every other status.
+	Missing []string
 }
 
 func (s *Service) view(p auth.Principal, a Application, inList bool) View {
+	missing := []string{}
+	if a.Status == Draft {
+		day := beijing.Day(s.now())
+		var ignored apperr.Fields
+		_, missing = ValidateDraft(s.policy.At(day), day, InputOf(a.Fields), &ignored)
+	}
 	if !s.needsIdentity(p, a, inList) {
 		a = a.Redacted()
 	}
-	v := View{Application: a}
+	v := View{Application: a, Missing: missing}
 	if d, late, ok := a.Deadline(s.policy, s.now()); ok {
 		v.StageDeadline, v.Late = &d, late
 	}
 	return v
 }
 
-// Create takes a new application from an entrepreneur, as a draft.
+// Create takes a new application from an entrepreneur, as a draft; every
+// rule is checked.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View, error) {
+	return s.create(ctx, p, in, false)
+}
+
+// CreateDraft takes a new application saved half-filled (see
+// ValidateDraft): what is given must be well-formed, the rest may come
+// later.
+func (s *Service) CreateDraft(ctx context.Context, p auth.Principal, in Input) (View, error) {
+	return s.create(ctx, p, in, true)
+}
+
+func (s *Service) create(ctx context.Context, p auth.Principal, in Input, draft bool) (View, error) {
 	if !s.authz.Can(p, authz.Create, authz.Resource{Kind: Kind}) {
 		return View{}, apperr.Forbiddenf("only entrepreneurs may apply for a loan")
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	fields, err := s.validate(ctx, now, in, "")
+	fields, err := s.validate(ctx, now, in, "", draft)
 	if err != nil {
 		return View{}, err
 	}
@@ -80,13 +102,10 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 		if err := s.checkPersons(ctx, now, personsOf(fields, nil), 0, p.UserID, false); err != nil {
 			return err
 		}
-		year := now.In(beijing.Zone).Year()
-		seq, err := s.store.NextSequence(ctx, fields.DistrictCode, year)
-		if err != nil {
+		a := Application{Status: Draft, Version: 1, ApplicantID: p.UserID, Fields: fields, CreatedAt: now, UpdatedAt: now}
+		if err := s.number(ctx, &a); err != nil {
 			return err
 		}
-		a := Application{Number: Number(fields.DistrictCode, year, seq), Status: Draft, Version: 1, ApplicantID: p.UserID,
-			Fields: fields, CreatedAt: now, UpdatedAt: now}
 		if id, err = s.store.Create(ctx, a); err != nil {
 			return err
 		}
@@ -101,13 +120,34 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (View,
 	return s.reload(ctx, p, id)
 }
 
-// validate runs the rules of Validate plus those that need the database.
-func (s *Service) validate(ctx context.Context, now time.Time, in Input, industryWas string) (Fields, error) {
+// number hands a its number once its district is known: at its creation,
+// or for a draft saved without a district, when one is given.
+func (s *Service) number(ctx context.Context, a *Application) error {
+	if a.Number != "" || a.DistrictCode == "" {
+		return nil
+	}
+	year := a.CreatedAt.In(beijing.Zone).Year()
+	seq, err := s.store.NextSequence(ctx, a.DistrictCode, year)
+	if err != nil {
+		return err
+	}
+	a.Number = Number(a.DistrictCode, year, seq)
+	return nil
+}
+
+// validate runs the rules of Validate (of ValidateDraft for a draft saved
+// half-filled) plus those that need the database.
+func (s *Service) validate(ctx context.Context, now time.Time, in Input, industryWas string, draft bool) (Fields, error) {
 	day := beijing.Day(now)
 	var f apperr.Fields
-	out := Validate(s.policy.At(day), day, in, &f)
+	var out Fields
+	if draft {
+		out, _ = ValidateDraft(s.policy.At(day), day, in, &f)
+	} else {
+		out = Validate(s.policy.At(day), day, in, &f)
+	}
 	out.Industry = s.industry(&f, out.Industry, industryWas)
-	if !f.Has("district_code") {
+	if out.DistrictCode != "" && !f.Has("district_code") {
 		ok, err := s.store.DistrictExists(ctx, out.DistrictCode)
 		if err != nil {
 			return out, err
@@ -116,7 +156,7 @@ func (s *Service) validate(ctx context.Context, now time.Time, in Input, industr
 			f.Add("district_code", "is not a known district: see GET /api/v1/districts")
 		}
 	}
-	if !f.Has("bank_code") {
+	if out.BankCode != "" && !f.Has("bank_code") {
 		ok, err := s.store.BankExists(ctx, out.BankCode)
 		if err != nil {
 			return out, err
@@ -170,7 +210,7 @@ type person struct {
 // adds).
 func personsOf(f Fields, before *Fields) []person {
 	var out []person
-	if before == nil || f.NationalID != before.NationalID {
+	if f.NationalID != "" && (before == nil || f.NationalID != before.NationalID) {
 		out = append(out, person{field: "national_id", nationalID: f.NationalID, lead: true})
 	}
 	for i, p := range f.Partners {
@@ -295,7 +335,7 @@ func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View,
 func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (View, error) {
 	v := s.view(p, a, false)
 	v.Stages = a.Stages(s.policy)
-	if p.UserID == a.ApplicantID || !s.authz.Can(p, DecideEligibility, a.Resource()) {
+	if p.UserID == a.ApplicantID || a.NationalID == "" || !s.authz.Can(p, DecideEligibility, a.Resource()) {
 		return v, nil
 	}
 	claims, err := s.store.Claims(ctx, a.NationalID, a.ApplicantID)
@@ -460,6 +500,16 @@ func checkVersion(a Application, version *int) error {
 // Update edits a draft or returned application; the whole application is
 // checked again. version, when given, must be the current one.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch) (View, error) {
+	return s.update(ctx, p, id, version, pt, false)
+}
+
+// UpdateDraft edits a draft and saves it half-filled (see ValidateDraft);
+// a returned application, once submitted, stays complete (409).
+func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch) (View, error) {
+	return s.update(ctx, p, id, version, pt, true)
+}
+
+func (s *Service) update(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch, draft bool) (View, error) {
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		a, err := s.load(ctx, p, id, true)
 		if err != nil {
@@ -471,8 +521,12 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 		if !a.Status.Editable() {
 			return ErrNotEditable(a.Status)
 		}
+		if draft && a.Status != Draft {
+			return apperr.Newf(apperr.Conflict, "application.invalid_state",
+				"the application is %s: only a draft is saved half-filled; send the whole application without draft=true", msg.Label("status", a.Status))
+		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		fields, err := s.validate(ctx, now, pt.Apply(InputOf(a.Fields)), a.Industry)
+		fields, err := s.validate(ctx, now, pt.Apply(InputOf(a.Fields)), a.Industry, draft)
 		if err != nil {
 			return err
 		}
@@ -482,6 +536,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, versio
 		before := a.Fields
 		old := a.Version
 		a.Fields, a.Version, a.UpdatedAt = fields, a.Version+1, now
+		if err := s.number(ctx, &a); err != nil {
+			return err
+		}
 		if err := s.store.Update(ctx, a, old); err != nil {
 			return err
 		}
@@ -519,7 +576,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 			return err
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields), a.Industry); err != nil {
+		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields), a.Industry, false); err != nil {
 			return err
 		}
 		if err := s.checkPersons(ctx, now, personsOf(a.Fields, nil), a.ID, a.ApplicantID, false); err != nil {

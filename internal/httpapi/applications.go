@@ -188,6 +188,8 @@ type applicationResponse struct {
 	// IdentityVerified: the resident ID number is bound to the applicant's
 	// account (by the eligibility approval or a real-name check).
 	IdentityVerified bool `json:"identity_verified" doc:"the resident ID number is verified for the applicant's account"`
+	// Missing are what a draft still lacks.
+	Missing []string `json:"missing" doc:"the fields a draft still lacks, which submitting will require, as JSON paths in the order of the form (partners[1].national_id); empty for a complete draft and every other status"`
 	// IdentityClaims are for the HRSS officers who decide eligibility, in the
 	// answer for one application.
 	IdentityClaims *[]claimDTO `json:"identity_claims,omitempty" doc:"other accounts' applications naming the same resident ID number (HRSS officers deciding eligibility)"`
@@ -275,7 +277,7 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 	r := applicationResponse{
 		ID: a.ID, Number: a.Number, Status: string(a.Status), Version: a.Version, ApplicantID: a.ApplicantID,
 		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: a.NationalID,
-		BirthDate: a.BirthDate.Format(time.DateOnly), Gender: "male", Phone: a.Phone, KeyGroup: a.KeyGroup,
+		Phone: a.Phone, KeyGroup: a.KeyGroup,
 		DistrictCode: a.DistrictCode, BankCode: a.BankCode, Amount: money.Format(a.Amount), TermMonths: a.TermMonths,
 		BusinessName: a.BusinessName, Industry: a.Industry, Purpose: a.Purpose, JobsPlanned: a.JobsPlanned,
 		Partners: []partnerDTO{}, OtherLoans: []otherLoanDTO{},
@@ -283,7 +285,11 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
 		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, NotEmployed: a.NotEmployed, IdentityVerified: a.IdentityVerified,
-		MissingDocuments: a.MissingDocuments(),
+		MissingDocuments: a.MissingDocuments(), Missing: append([]string{}, v.Missing...),
+	}
+	// A draft saved without a resident ID number has no birth date or sex yet.
+	if !a.BirthDate.IsZero() {
+		r.BirthDate, r.Gender = a.BirthDate.Format(time.DateOnly), "male"
 	}
 	if v.Claims != nil {
 		claims := make([]claimDTO, len(v.Claims))
@@ -293,7 +299,7 @@ func toApplication(v application.View, withHistory bool) applicationResponse {
 		}
 		r.IdentityClaims = &claims
 	}
-	if a.Female {
+	if a.Female && r.Gender != "" {
 		r.Gender = "female"
 	}
 	for _, p := range a.Partners {
@@ -399,6 +405,22 @@ func bindOptional(c *gin.Context, dst any) error {
 	return bind(c, dst)
 }
 
+var draftParam = Param{Name: "draft", Type: "boolean",
+	Description: "true: save a draft half-filled: each field given must be well-formed, absent ones are listed in missing; submitting checks everything"}
+
+// draftMode reads ?draft.
+func draftMode(c *gin.Context) (bool, error) {
+	v := c.Query("draft")
+	if v == "" {
+		return false, nil
+	}
+	draft, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, apperr.Field("draft", "must be true or false")
+	}
+	return draft, nil
+}
+
 var applicationListQuery = []Param{
 	{"status", "string", "draft, eligibility_review, guarantee_review, bank_review, approved, disbursed, returned, rejected or withdrawn; several separated by commas"},
 	{"district_code", "string", "6-digit district code"},
@@ -416,14 +438,22 @@ var applicationListQuery = []Param{
 
 func (a *api) routesApplications() {
 	a.add(Route{Method: "POST", Path: "/api/v1/applications", Tag: "applications", Status: 201,
-		Summary: "Apply for a loan (entrepreneur); the application starts as a draft",
-		Request: applicationRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 422},
+		Summary: "Apply for a loan (entrepreneur); the application starts as a draft, complete or (draft=true) half-filled",
+		Request: applicationRequest{}, Response: applicationResponse{}, Query: []Param{draftParam}, Errors: []int{400, 401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
+			draft, err := draftMode(c)
+			if err != nil {
+				return err
+			}
 			var req applicationRequest
 			if err := bind(c, &req); err != nil {
 				return err
 			}
-			v, err := a.Applications.Create(c.Request.Context(), p, req.input())
+			create := a.Applications.Create
+			if draft {
+				create = a.Applications.CreateDraft
+			}
+			v, err := create(c.Request.Context(), p, req.input())
 			if err != nil {
 				return err
 			}
@@ -480,10 +510,14 @@ func (a *api) routesApplications() {
 			return nil
 		}})
 	a.add(Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
-		Summary: "Edit a draft or returned application (applicant); If-Match or version guards against stale copies",
-		Request: applicationPatch{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
+		Summary: "Edit a draft or returned application (applicant); draft=true saves a draft half-filled; If-Match or version guards against stale copies",
+		Request: applicationPatch{}, Response: applicationResponse{}, Query: []Param{draftParam}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			id, err := pathID(c, "no application with id %q")
+			if err != nil {
+				return err
+			}
+			draft, err := draftMode(c)
 			if err != nil {
 				return err
 			}
@@ -495,7 +529,11 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			v, err := a.Applications.Update(c.Request.Context(), p, id, version, req.patch())
+			update := a.Applications.Update
+			if draft {
+				update = a.Applications.UpdateDraft
+			}
+			v, err := update(c.Request.Context(), p, id, version, req.patch())
 			if err != nil {
 				return err
 			}

@@ -21,16 +21,18 @@ import (
 )
 
 type applicationRow struct {
-	ID                         int64 `gorm:"primaryKey"`
-	Number                     string
+	ID int64 `gorm:"primaryKey"`
+	// Number, NationalID (with its hash), BirthDate, DistrictCode and
+	// BankCode are NULL in a draft saved without them (migration 00026).
+	Number                     *string
 	Status                     string
 	Version                    int
 	ApplicantID                int64
 	BorrowerType               string
 	Name                       string
-	NationalID                 string
-	NationalIDHash             string
-	BirthDate                  string
+	NationalID                 *string
+	NationalIDHash             *string
+	BirthDate                  *string
 	Female                     bool
 	IsDisabled                 bool
 	IsVillageOfficial          bool
@@ -38,8 +40,8 @@ type applicationRow struct {
 	NotEmployed                *bool
 	Phone                      string
 	KeyGroup                   string
-	DistrictCode               string
-	BankCode                   string
+	DistrictCode               *string
+	BankCode                   *string
 	AmountFen                  int64
 	TermMonths                 int
 	BusinessName               string
@@ -152,10 +154,10 @@ func (db *DB) toApplicationRow(a application.Application) (applicationRow, error
 		return applicationRow{}, err
 	}
 	r := applicationRow{
-		ID: a.ID, Number: a.Number, Status: string(a.Status), Version: a.Version, ApplicantID: a.ApplicantID,
-		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: nid, NationalIDHash: db.hash(a.NationalID),
-		BirthDate: a.BirthDate.Format(time.DateOnly), Female: a.Female, Phone: phone, KeyGroup: a.KeyGroup,
-		DistrictCode: a.DistrictCode, BankCode: a.BankCode, AmountFen: amount, TermMonths: a.TermMonths,
+		ID: a.ID, Number: nullable(a.Number), Status: string(a.Status), Version: a.Version, ApplicantID: a.ApplicantID,
+		BorrowerType: string(a.BorrowerType), Name: a.Name, NationalID: nullable(nid), NationalIDHash: nullable(db.hash(a.NationalID)),
+		Female: a.Female, Phone: phone, KeyGroup: a.KeyGroup,
+		DistrictCode: nullable(a.DistrictCode), BankCode: nullable(a.BankCode), AmountFen: amount, TermMonths: a.TermMonths,
 		BusinessName: a.BusinessName, Industry: a.Industry, Purpose: a.Purpose, JobsPlanned: a.JobsPlanned,
 		Partners: sealedPartners, OtherLoans: string(lj),
 		CreatedYear: a.CreatedAt.In(beijing.Zone).Year(), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
@@ -163,6 +165,9 @@ func (db *DB) toApplicationRow(a application.Application) (applicationRow, error
 		ApprovedTermMonths: a.ApprovedTermMonths, ApprovedAt: a.ApprovedAt, ApprovedBy: a.ApprovedBy, DisbursedAt: a.DisbursedAt,
 		CounterGuarantee: a.CounterGuarantee, IsDisabled: a.Disabled, IsVillageOfficial: a.VillageOfficial,
 		IsReturnedOverseasStudent: a.ReturnedOverseasStudent, NotEmployed: a.NotEmployed,
+	}
+	if !a.BirthDate.IsZero() {
+		r.BirthDate = nullable(a.BirthDate.Format(time.DateOnly))
 	}
 	if a.SubmittedAt != nil {
 		on := beijing.Day(*a.SubmittedAt).Format(time.DateOnly)
@@ -190,11 +195,15 @@ func (db *DB) toApplicationRow(a application.Application) (applicationRow, error
 }
 
 func (db *DB) fromApplicationRow(r applicationRow) (application.Application, error) {
-	birth, err := time.Parse(time.DateOnly, r.BirthDate)
-	if err != nil {
-		return application.Application{}, apperr.Wrap(err, "application birth date")
+	var birth time.Time
+	var err error
+	if r.BirthDate != nil {
+		if birth, err = time.Parse(time.DateOnly, *r.BirthDate); err != nil {
+			return application.Application{}, apperr.Wrap(err, "application birth date")
+		}
 	}
-	if r.NationalID, err = db.open(applicationNationalID, r.NationalID); err != nil {
+	nationalID, err := db.open(applicationNationalID, deref(r.NationalID))
+	if err != nil {
 		return application.Application{}, err
 	}
 	if r.Phone, err = db.open(applicationPhone, r.Phone); err != nil {
@@ -204,10 +213,10 @@ func (db *DB) fromApplicationRow(r applicationRow) (application.Application, err
 		return application.Application{}, err
 	}
 	a := application.Application{
-		ID: r.ID, Number: r.Number, Status: application.Status(r.Status), Version: r.Version, ApplicantID: r.ApplicantID,
+		ID: r.ID, Number: deref(r.Number), Status: application.Status(r.Status), Version: r.Version, ApplicantID: r.ApplicantID,
 		Fields: application.Fields{
-			BorrowerType: application.BorrowerType(r.BorrowerType), Name: r.Name, NationalID: r.NationalID,
-			Phone: r.Phone, KeyGroup: r.KeyGroup, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
+			BorrowerType: application.BorrowerType(r.BorrowerType), Name: r.Name, NationalID: nationalID,
+			Phone: r.Phone, KeyGroup: r.KeyGroup, DistrictCode: deref(r.DistrictCode), BankCode: deref(r.BankCode),
 			Amount: money.FromFen(r.AmountFen), TermMonths: r.TermMonths, BusinessName: r.BusinessName,
 			Industry: r.Industry, Purpose: r.Purpose, JobsPlanned: r.JobsPlanned, BirthDate: birth, Female: r.Female,
 			Flags:       application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
@@ -417,7 +426,7 @@ func (s Applications) Update(ctx context.Context, a application.Application, ver
 		return err
 	}
 	res := s.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ?", a.ID, version).Updates(map[string]any{
-		"status": r.Status, "version": r.Version, "borrower_type": r.BorrowerType, "name": r.Name,
+		"number": r.Number, "status": r.Status, "version": r.Version, "borrower_type": r.BorrowerType, "name": r.Name,
 		"national_id": r.NationalID, "national_id_hash": r.NationalIDHash, "birth_date": r.BirthDate, "female": r.Female, "phone": r.Phone,
 		"is_disabled": r.IsDisabled, "is_village_official": r.IsVillageOfficial, "is_returned_overseas_student": r.IsReturnedOverseasStudent,
 		"not_employed": r.NotEmployed,

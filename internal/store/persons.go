@@ -43,9 +43,13 @@ const (
 )
 
 // personsOf lists the persons of a, the lead first: the lead's resident ID
-// number, then each partner not the lead, by upper-case number.
+// number, then each partner not the lead, by upper-case number. A draft
+// saved without a number names nobody by it: it blocks no one.
 func personsOf(a application.Application) []personRow {
-	out := []personRow{{NationalID: strings.ToUpper(a.NationalID), Role: roleLead}}
+	var out []personRow
+	if a.NationalID != "" {
+		out = append(out, personRow{NationalID: strings.ToUpper(a.NationalID), Role: roleLead})
+	}
 	for _, p := range a.Partners {
 		n := strings.ToUpper(p.NationalID)
 		if n != "" && !slices.ContainsFunc(out, func(r personRow) bool { return r.NationalID == n }) {
