@@ -4,6 +4,7 @@ import { RouterLink } from 'vue-router';
 import { t } from './i18n.js';
 import { yuan, rate, date, dateTime, label } from './format.js';
 import StatusTag from './components/StatusTag.vue';
+import { fieldList } from './fields.js';
 
 export const link = (to, text) => h(RouterLink, { to }, () => text);
 
@@ -17,6 +18,15 @@ export function deadlineCell(a) {
   return h('span', { class: a.late ? 'late-text' : '' }, [date(a.stage_deadline), a.late ? h('strong', { class: 'tag-late' }, ` ${t('app.late')}`) : null]);
 }
 
+// statusCell is the status, and for a draft saved half-filled 未填完 with
+// the fields it still lacks.
+function statusCell(a) {
+  const tag = h(StatusTag, { value: a.status });
+  if (a.status !== 'draft' || !a.missing || !a.missing.length) return tag;
+  return h('span', { class: 'incomplete' }, [tag, ' ', h('strong', { class: 'tag-incomplete' }, t('app.incomplete')),
+    h('small', { class: 'missing-fields' }, t('app.incompleteFields', { fields: fieldList(a.missing) }))]);
+}
+
 export function applicationColumns({ ds, bs, mine = false, queue = false }) {
   return [
     { key: 'number', sort: 'number', label: t('app.number'), important: true, width: 150,
@@ -26,7 +36,7 @@ export function applicationColumns({ ds, bs, mine = false, queue = false }) {
     { key: 'amount', sort: 'amount', label: t('app.amount'), align: 'right', important: true, width: 130, render: (a) => yuan(a.amount) },
     mine ? null : { key: 'district', sort: 'district_code', label: t('app.district'), render: (a) => a.district_name || nameOf(ds, a.district_code) },
     { key: 'bank', sort: 'bank_code', label: t('app.bank'), render: (a) => a.bank_name || nameOf(bs, a.bank_code) },
-    queue ? null : { key: 'status', sort: 'status', label: t('app.status'), important: true, render: (a) => h(StatusTag, { value: a.status }) },
+    queue ? null : { key: 'status', sort: 'status', label: t('app.status'), important: true, render: statusCell },
     queue ? { key: 'submitted_at', sort: 'submitted_at', label: t('app.submitted'), render: (a) => dateTime(a.submitted_at) }
       : { key: 'updated_at', sort: 'updated_at', label: t('app.updated'), render: (a) => dateTime(a.updated_at || a.created_at) },
     queue ? { key: 'deadline', sort: 'stage_deadline', label: t('app.deadline'), important: true, render: deadlineCell } : null,

@@ -4,8 +4,9 @@
 import { watch } from 'vue';
 import { useRoute } from 'vue-router';
 
-export function useKept(name, model) {
-  const route = useRoute();
+// route is the page's route: a caller that keeps its form only after loading
+// it (after an await, outside setup) passes the one it took in setup.
+export function useKept(name, model, route = useRoute()) {
   const key = `chuangdai.kept:${route.path}:${name}`;
   try {
     const saved = JSON.parse(sessionStorage.getItem(key) || 'null');

@@ -2,7 +2,8 @@
 // docs/screenshots/<role>[-<page>]-<desktop|phone>.png: the role's first page
 // has no page name (the README's table links those). An application of the
 // HRSS queue gets an ID card and a diploma first, so that the decision page
-// shows documents beside the profile.
+// shows documents beside the profile; the entrepreneur's list shows a draft
+// saved half-filled (未填完) and its form.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test, BASE, ready, signIn, applyAs, residentID, apiAs, A } from './fixtures.js';
@@ -30,8 +31,24 @@ async function ownApplication() {
   return mine && mine.items.length ? `/applications/${mine.items[0].id}` : null;
 }
 
+// halfFilledDraft saves a draft of zhangwei's with a few fields only
+// (draft=true), which his list shows as 未填完; it answers its edit page.
+async function halfFilledDraft() {
+  const acc = A().zhangwei;
+  const { token } = await (await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: acc.username, password: acc.password }) })).json();
+  const res = await fetch(`${BASE()}/api/v1/applications?draft=true`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ borrower_type: 'individual', name: '张伟', phone: '13800138000', business_name: '张伟的农家乐', amount: '100000.00' }) });
+  if (res.status !== 201) throw new Error(`half-filled draft: ${res.status} ${await res.text()}`);
+  return `/applications/${(await res.json()).id}/edit`;
+}
+
 const ROLES = [
-  ['zhangwei', 'entrepreneur', async () => [['', '/applications'], ['application', await ownApplication()], ['loans', '/loans'], ['inbox', '/inbox']]],
+  ['zhangwei', 'entrepreneur', async () => {
+    const own = await ownApplication();
+    return [['', '/applications'], ['application', own], ['draft', await halfFilledDraft()], ['loans', '/loans'], ['inbox', '/inbox']];
+  }],
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
   ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue']]],
   ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals']]],

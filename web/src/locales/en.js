@@ -109,6 +109,8 @@ export default {
   "app.amount": "Amount requested",
   "app.district": "District",
   "app.bank": "Handling bank",
+  "app.incomplete": "incomplete",
+  "app.incompleteFields": "still lacks: {fields}",
   "app.status": "Status",
   "app.updated": "Updated",
   "app.submitted": "Submitted",

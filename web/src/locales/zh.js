@@ -109,6 +109,8 @@ export default {
   "app.amount": "申请金额",
   "app.district": "辖区",
   "app.bank": "经办银行",
+  "app.incomplete": "未填完",
+  "app.incompleteFields": "尚缺：{fields}",
   "app.status": "状态",
   "app.updated": "更新时间",
   "app.submitted": "提交时间",
