@@ -423,3 +423,21 @@ func TestSubsidyPaymentReversal(t *testing.T) {
 	}
 	assertSummariesMatchLoans(t, s)
 }
+
+// A legacy loan disbursed in a closed month is not imported: its row names
+// disbursed_on and nothing is imported; in an open month it is.
+func TestLegacyImportRespectsClosedMonths(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 7, 10) })
+	s.Do("POST", "/api/v1/periods/2024-05/close", c.auditor, nil).Want(200)
+	r := importLegacy(s, c.admin, legacyHeader+legacyLine("PC-I1", 41, "college_graduate", apptest.District, "100000.00", "2024-05-31")+
+		legacyLine("PC-I2", 43, "college_graduate", apptest.District, "100000.00", "2024-06-01")).WantProblem(422, "validation_failed")
+	if f := r.FieldErrors(); len(f) != 1 || f[0] != "disbursed_on" || !strings.Contains(r.JSON()["detail"].(string), "2024-05") {
+		t.Errorf("import refused with %v: %s", f, r.JSON()["detail"])
+	}
+	if n := s.Do("GET", "/api/v1/loans", c.auditor, nil).Want(200).JSON()["total"].(float64); n != 0 {
+		t.Errorf("%v loans imported from a refused file", n)
+	}
+	importLegacy(s, c.admin, legacyHeader+legacyLine("PC-I2", 43, "college_graduate", apptest.District, "100000.00", "2024-06-01")).Want(200)
+}

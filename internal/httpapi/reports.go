@@ -376,8 +376,8 @@ func (a *api) routesReports() {
 	a.template("/api/v1/reports/reconciliation", "reports", "a bank's disbursement list", a.Reports.BankListTemplate)
 	a.add(Route{Method: "POST", Path: "/api/v1/imports/loans", Tag: "reports", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import legacy loans (admin): CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\", header external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created (and optionally partners: a partnership's number of partners, the lead included, which sets its cap and subsidy cap) or the Chinese headers of the template. " +
-			"Every row is checked like a new loan; any bad row → 422 with errors[{row,field,message}] and nothing imported; rows whose external_ref exists are skipped. Imported loans are active.",
-		Response: importResponse{}, Errors: []int{400, 401, 403, 413, 422}, Query: []Param{dryRunParam},
+			"Every row is checked like a new loan (a loan disbursed in a closed accounting month is a bad row); any bad row → 422 with errors[{row,field,message}] and nothing imported; rows whose external_ref exists are skipped. Imported loans are active.",
+		Response: importResponse{}, Errors: []int{400, 401, 403, 409, 413, 422}, Query: []Param{dryRunParam},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			up, mode, err := upload(c)
 			if err != nil {

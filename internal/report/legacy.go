@@ -79,6 +79,9 @@ type legacyChecker struct {
 	banks     map[string]string
 	today     time.Time
 	now       time.Time
+	// closedThrough is the latest closed accounting month ("" when none):
+	// a loan disbursed in a closed month is not imported.
+	closedThrough string
 }
 
 // check validates one row: resident ID checksum and the sex it encodes, key
@@ -136,6 +139,8 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 		f.Add("disbursed_on", "must be a date YYYY-MM-DD")
 	case on.After(c.today):
 		f.Add("disbursed_on", "is in the future: import loans already disbursed")
+	case c.closedThrough != "" && loan.MonthOf(on) <= c.closedThrough:
+		f.Addf("disbursed_on", "is in the accounting month %s, which is closed (months through %s are closed): a loan disbursed then is not imported any more", loan.MonthOf(on), c.closedThrough)
 	}
 	l.DisbursedOn = on
 	principal, err := money.ParsePositive(get("principal"))
@@ -262,7 +267,11 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 	}
 	defer file.Close() //nolint:errcheck // read-only
 	now := s.now().UTC().Truncate(time.Microsecond)
-	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now}
+	through, err := s.store.ClosedThrough(ctx, false)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now, closedThrough: through}
 	loans, err := readLegacy(file, chk)
 	if err != nil {
 		return ImportResult{}, err
@@ -278,6 +287,13 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 	})
 	var res ImportResult
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		// A month closed since the rows were checked: nothing is imported.
+		if latest, err := s.store.ClosedThrough(ctx, false); err != nil || latest != through {
+			if err != nil {
+				return err
+			}
+			return apperr.Newf(apperr.Conflict, "period.closed", "the accounting month %s was closed while the file was checked: import it again", latest)
+		}
 		for batch := range slices.Chunk(loans, legacyBatch) {
 			if err := s.insertLegacy(ctx, batch, &res); err != nil {
 				return err

@@ -34,6 +34,10 @@ type Store interface {
 	// Flows sums the portfolio flows of each district up to asOf and adds
 	// the loans overdue now that fell overdue by asOf.
 	Flows(ctx context.Context, asOf time.Time) ([]Flows, error)
+	// ClosedThrough is the latest closed accounting month ("" when none),
+	// holding the period lock shared on PostgreSQL until the transaction
+	// ends (see loan.Store).
+	ClosedThrough(ctx context.Context, forClose bool) (string, error)
 	// ExistingRefs returns which of refs are external_ref of a loan.
 	ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error)
 	// ReserveNumbers takes n loan sequence numbers of a district and year
