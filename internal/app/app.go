@@ -202,6 +202,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Identity = identity.NewService(store.Identities{DB: db}, verifier, z, rec)
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
 	a.Loans.SetNotifier(a.Notifications)
+	a.Applications.AddGuaranteeCheck(a.Loans.GuaranteeRisk)
 	a.Loans.SetReversals(store.Reversals{DB: db})
 	a.Keys = idempotency.New(store.IdempotencyKeys{DB: db}, store.IdempotencyKeys{DB: db})
 	a.Reports = report.NewService(store.Reports{DB: db}, z, rec, pol)

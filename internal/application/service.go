@@ -28,6 +28,18 @@ type Service struct {
 	now    func() time.Time
 	// notifier tells people of transitions (SetNotifier).
 	notifier Notifier
+	// guaranteeChecks may refuse a guarantee approval (AddGuaranteeCheck).
+	guaranteeChecks []GuaranteeCheck
+}
+
+// GuaranteeCheck may refuse the guarantee centre's approval of a: it runs
+// inside the decision's transaction, on the Beijing day of the decision.
+type GuaranteeCheck func(ctx context.Context, a Application, day time.Time) error
+
+// AddGuaranteeCheck adds a check of guarantee approvals (the guarantee
+// fund's risk triggers).
+func (s *Service) AddGuaranteeCheck(c GuaranteeCheck) {
+	s.guaranteeChecks = append(s.guaranteeChecks, c)
 }
 
 // NewService wires the application service.
@@ -749,6 +761,13 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		if decision == ActApprove && stage == EligibilityReview {
 			if err := s.verify(ctx, p, a, now); err != nil {
 				return err
+			}
+		}
+		if decision == ActApprove && stage == GuaranteeReview {
+			for _, check := range s.guaranteeChecks {
+				if err := check(ctx, a, beijing.Day(now)); err != nil {
+					return err
+				}
 			}
 		}
 		return s.moveWith(ctx, p, a, now, decision, comment, missing)

@@ -6,13 +6,16 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
 )
 
-// Loan operations (issue 18): extensions (展期).
+// Loan operations (issue 18): extensions (展期) and the guarantee fund's
+// risk triggers.
 
 type extensionRequest struct {
 	NewMaturity string `json:"new_maturity" doc:"the new maturity, YYYY-MM-DD: after the current one, within the policy's extension.max_months of the contract's"`
@@ -62,6 +65,17 @@ func pathExtension(c *gin.Context) (int64, error) {
 }
 
 func (a *api) routesLoanOps() {
+	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/risk", Tag: "guarantee", Status: 200,
+		Summary:  "The guarantee fund's risk triggers: per bank (on the whole city's loans) and per district of the caller's scope, the overdue rate (overdue ÷ outstanding) and the compensation rate (compensated ÷ disbursed) against the policy's thresholds",
+		Response: riskResponse{}, Errors: []int{401, 403},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			rep, err := a.Loans.Risk(c.Request.Context(), p)
+			if err != nil {
+				return err
+			}
+			c.JSON(http.StatusOK, toRisk(rep))
+			return nil
+		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/extensions", Tag: "loans", Status: 201,
 		Summary: "Propose an extension (展期) of an active or overdue loan, on or before its maturity (bank officer of the loan's bank); a guarantee officer of the district confirms it",
 		Request: extensionRequest{}, Response: extensionEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
@@ -113,4 +127,63 @@ func (a *api) routesLoanOps() {
 			}
 			return a.Loans.RejectExtension(c.Request.Context(), p, id, eid, req.Reason)
 		})
+}
+
+type riskTriggersResponse struct {
+	EffectiveFrom    string  `json:"effective_from" doc:"the day the policy version with these thresholds took effect"`
+	OverdueRate      *string `json:"overdue_rate" doc:"flag at an overdue rate at or above this (null: no such trigger)"`
+	CompensationRate *string `json:"compensation_rate" doc:"flag at a compensation rate at or above this (null: no such trigger)"`
+	BlockGuarantees  bool    `json:"block_guarantees" doc:"guarantee approvals of applications with a flagged bank are refused (409 guarantee.risk_blocked)"`
+}
+
+type riskRow struct {
+	BankCode             string  `json:"bank_code,omitempty"`
+	DistrictCode         string  `json:"district_code,omitempty"`
+	Loans                int     `json:"loans" doc:"active and overdue loans"`
+	Outstanding          string  `json:"outstanding" doc:"principal outstanding of the active and overdue loans"`
+	Overdue              string  `json:"overdue" doc:"principal outstanding of the overdue loans"`
+	OverdueRate          *string `json:"overdue_rate" doc:"overdue ÷ outstanding, half-up to a millionth (null without outstanding principal)"`
+	Disbursed            string  `json:"disbursed" doc:"principal of every loan disbursed or imported"`
+	Compensated          string  `json:"compensated" doc:"principal the guarantee fund compensated (the whole compensation, fund and bank shares)"`
+	CompensationRate     *string `json:"compensation_rate" doc:"compensated ÷ disbursed, half-up to a millionth (null without disbursements)"`
+	OverdueBreached      bool    `json:"overdue_breached"`
+	CompensationBreached bool    `json:"compensation_breached"`
+	Breached             bool    `json:"breached" doc:"either threshold is reached"`
+}
+
+type riskResponse struct {
+	Triggers  riskTriggersResponse `json:"triggers"`
+	Banks     []riskRow            `json:"banks" doc:"every bank, on the loans of the whole city"`
+	Districts []riskRow            `json:"districts" doc:"the districts of the caller's scope"`
+}
+
+func ratePtr(d *decimal.Decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := money.FormatRate(*d)
+	return &s
+}
+
+func toRiskRow(r loan.Risk) riskRow {
+	return riskRow{Loans: r.Loans, Outstanding: money.Format(r.Outstanding), Overdue: money.Format(r.Overdue), OverdueRate: ratePtr(r.OverdueRate),
+		Disbursed: money.Format(r.Disbursed), Compensated: money.Format(r.Compensated), CompensationRate: ratePtr(r.CompensationRate),
+		OverdueBreached: r.OverdueBreached, CompensationBreached: r.CompensationBreached, Breached: r.Breached()}
+}
+
+func toRisk(rep loan.RiskReport) riskResponse {
+	t := rep.Triggers
+	out := riskResponse{Triggers: riskTriggersResponse{EffectiveFrom: dayString(t.From), OverdueRate: ratePtr(t.OverdueRate),
+		CompensationRate: ratePtr(t.CompensationRate), BlockGuarantees: t.BlockGuarantees}, Banks: []riskRow{}, Districts: []riskRow{}}
+	for _, r := range rep.Banks {
+		row := toRiskRow(r)
+		row.BankCode = r.Code
+		out.Banks = append(out.Banks, row)
+	}
+	for _, r := range rep.Districts {
+		row := toRiskRow(r)
+		row.DistrictCode = r.Code
+		out.Districts = append(out.Districts, row)
+	}
+	return out
 }

@@ -228,3 +228,128 @@ func TestPayingThePayoffSettlesTheLoan(t *testing.T) {
 	// The quarter is claimed with those figures once it has ended.
 	wantFields(t, "claim", s.Do("POST", base+"/subsidy/2024Q3/claim", c.bank, nil).Want(200).JSON(), map[string]any{"days": float64(42), "subsidy": "460.83"})
 }
+
+// TestRiskTriggersFlagAndBlock computes the risk figures per bank and per
+// district by hand and, with block_guarantees on, refuses a guarantee for
+// the flagged bank. Loans disbursed on 2024-03-15 at 3.95%:
+//   - L1 200,000.00 (District, Bank): 2024Q2 unpaid, overdue on 1 July,
+//     compensated on 10 July: 200,000.00 compensated;
+//   - L2 100,000.00 (District, Bank): 2024Q2 unpaid, overdue;
+//   - L3 300,000.00 (District, Bank): 2024Q2's borrower part paid, active;
+//   - L4 100,000.00 (OtherDistrict, OtherBank): paid, active.
+func TestRiskTriggersFlagAndBlock(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	l1 := jsonID(c.loan(t)["id"])
+	c.contracted(t, c.owner2(t), "100000.00", 12)
+	l3 := c.contracted(t, c.owner3(t), "300000.00", 12)
+	l4 := c.contractedElsewhere(t, s.User("owner4", "entrepreneur", "", ""), "100000.00")
+	c.loansOn(t, "2024-07-10")
+	// 300000 × 0.0395 × 97 / 360 = 3192.916… → 3192.92, subsidy 1596.458… →
+	// 1596.46: the borrower 1596.46; 100,000.00: 532.16 (see the extension test).
+	s.Do("POST", "/api/v1/loans/"+l3+"/repayments", c.bank, repayment("0.00", "1596.46", "2024-06-20", "R3"), "Idempotency-Key", "r-3").Want(201)
+	s.Do("POST", "/api/v1/loans/"+l4+"/repayments", c.bankOther, repayment("0.00", "532.16", "2024-06-20", "R4"), "Idempotency-Key", "r-4").Want(201)
+	if _, err := s.App.Loans.RunDaily(context.Background(), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	s.Do("POST", "/api/v1/loans/"+l1+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-10"}).Want(200)
+
+	// Bank: open L2 + L3 = 400,000.00, overdue L2 100,000.00 → 0.25 ≥ 0.03;
+	// disbursed 600,000.00, compensated 200,000.00 → 0.333333 ≥ 0.05.
+	// OtherBank: 100,000.00 open, nothing overdue or compensated → 0.
+	flagged := map[string]any{"loans": float64(2), "outstanding": "400000.00", "overdue": "100000.00", "overdue_rate": "0.2500",
+		"disbursed": "600000.00", "compensated": "200000.00", "compensation_rate": "0.333333",
+		"overdue_breached": true, "compensation_breached": true, "breached": true}
+	calm := map[string]any{"loans": float64(1), "outstanding": "100000.00", "overdue": "0.00", "overdue_rate": "0.0000",
+		"disbursed": "100000.00", "compensated": "0.00", "compensation_rate": "0.0000", "breached": false}
+	for _, tok := range []string{c.auditor, c.admin, c.guar} {
+		r := s.Do("GET", "/api/v1/guarantee/risk", tok, nil).Want(200).JSON()
+		wantFields(t, "triggers", r["triggers"].(map[string]any), map[string]any{"overdue_rate": "0.0300", "compensation_rate": "0.0500", "block_guarantees": false})
+		banks := r["banks"].([]any)
+		if len(banks) != 2 {
+			t.Fatalf("banks %v", banks)
+		}
+		byBank := map[string]map[string]any{}
+		for _, b := range banks {
+			byBank[b.(map[string]any)["bank_code"].(string)] = b.(map[string]any)
+		}
+		wantFields(t, "Bank", byBank[apptest.Bank], flagged)
+		wantFields(t, "OtherBank", byBank[apptest.OtherBank], calm)
+		districts := r["districts"].([]any)
+		want := 2
+		if tok == c.guar {
+			want = 1 // a guarantee officer sees their own district
+		}
+		if len(districts) != want {
+			t.Fatalf("districts %v", districts)
+		}
+		byDistrict := map[string]map[string]any{}
+		for _, d := range districts {
+			byDistrict[d.(map[string]any)["district_code"].(string)] = d.(map[string]any)
+		}
+		wantFields(t, "District", byDistrict[apptest.District], flagged)
+		if tok != c.guar {
+			wantFields(t, "OtherDistrict", byDistrict[apptest.OtherDistrict], calm)
+		}
+	}
+	for _, tok := range []string{c.owner, c.hrss, c.bank} {
+		s.Do("GET", "/api/v1/guarantee/risk", tok, nil).WantProblem(403, "forbidden")
+	}
+
+	// With block_guarantees on, a guarantee for the flagged bank is refused
+	// with the figures; the other bank's is not.
+	for i := range s.App.Policy.Versions {
+		s.App.Policy.Versions[i].RiskTriggers.BlockGuarantees = true
+	}
+	t.Cleanup(func() {
+		for i := range s.App.Policy.Versions {
+			s.App.Policy.Versions[i].RiskTriggers.BlockGuarantees = false
+		}
+	})
+	blocked := c.atGuarantee(t, s.User("owner5", "entrepreneur", "", ""), apptest.Bank)
+	p := s.Do("POST", "/api/v1/applications/"+blocked+"/decisions", c.guar, map[string]any{"decision": "approve", "comment": "ok"}).WantProblem(409, "guarantee.risk_blocked")
+	if d := p.JSON()["detail"]; d != "暂停与银行 "+apptest.Bank+" 新增担保：其逾期率 25.00%（逾期 100,000.00 元，贷款余额 400,000.00 元）已达到风险预警阈值 3.00%" {
+		t.Errorf("detail %q", d)
+	}
+	if st := s.Do("GET", "/api/v1/applications/"+blocked, c.guar, nil).Want(200).JSON()["status"]; st != "guarantee_review" {
+		t.Errorf("a refused approval moved the application to %v", st)
+	}
+	// Returning or rejecting it is no guarantee: allowed.
+	s.Do("POST", "/api/v1/applications/"+blocked+"/decisions", c.guar, map[string]any{"decision": "return", "comment": "风险预警期间暂缓"}).Want(200)
+	ok := c.atGuarantee(t, s.User("owner6", "entrepreneur", "", ""), apptest.OtherBank)
+	s.Do("POST", "/api/v1/applications/"+ok+"/decisions", c.guar, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
+}
+
+// contractedElsewhere is contracted in OtherDistrict with OtherBank, for 12 months.
+func (c *cast) contractedElsewhere(t *testing.T, owner, amount string) string {
+	t.Helper()
+	var app string
+	c.inPast(func() {
+		c.seq++
+		body := individual(loanPersonID(c.seq))
+		body["district_code"], body["bank_code"], body["amount"], body["term_months"] = apptest.OtherDistrict, apptest.OtherBank, amount, 12
+		app = jsonID(c.s.Do("POST", "/api/v1/applications", owner, body).Want(201).JSON()["id"])
+		base := "/api/v1/applications/" + app
+		c.s.Do("POST", base+"/submit", owner, nil).Want(200)
+		c.s.Do("POST", base+"/decisions", c.hrssOther, map[string]any{"decision": "approve"}).Want(200)
+		c.s.Do("POST", base+"/decisions", c.guarOther, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
+		c.s.Do("POST", base+"/decisions", c.bankOther, map[string]any{"decision": "approve", "approved_amount": amount, "annual_rate": "0.0395", "term_months": 12}).Want(200)
+	})
+	c.loansOn(t, "2024-03-15")
+	disburser := c.s.User("bank.other.d", "bank_officer", "", apptest.OtherBank)
+	l := c.s.Do("POST", "/api/v1/applications/"+app+"/disbursement", disburser, disbursement(amount, "2024-03-15", "D-"+app), "Idempotency-Key", "disb-"+app).Want(201)
+	return jsonID(l.JSON()["loan"].(map[string]any)["id"])
+}
+
+// atGuarantee makes an application of owner (a fresh person) with bank in
+// District and moves it to guarantee_review.
+func (c *cast) atGuarantee(t *testing.T, owner, bank string) string {
+	t.Helper()
+	c.seq++
+	body := individual(loanPersonID(c.seq))
+	body["bank_code"] = bank
+	app := jsonID(c.s.Do("POST", "/api/v1/applications", owner, body).Want(201).JSON()["id"])
+	c.s.Do("POST", "/api/v1/applications/"+app+"/submit", owner, nil).Want(200)
+	c.s.Do("POST", "/api/v1/applications/"+app+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	return app
+}

@@ -306,6 +306,7 @@ var expectedMatrix = map[string][6]grant{
 	"POST /api/v1/loans/{id}/extensions":               {"none", "none", "none", "own", "none", "none"},
 	"POST /api/v1/loans/{id}/extensions/{eid}/confirm": {"none", "none", "own", "none", "none", "none"},
 	"POST /api/v1/loans/{id}/extensions/{eid}/reject":  {"none", "none", "own", "none", "none", "none"},
+	"GET /api/v1/guarantee/risk":                       {"none", "none", "all", "none", "all", "all"},
 }
 
 // TestAuthorizationMatrix calls every authenticated route of the router's own

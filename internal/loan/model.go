@@ -135,6 +135,8 @@ const (
 	// rejects it.
 	ActExtend           authz.Action = "extend"
 	ActConfirmExtension authz.Action = "confirm_extension"
+	// ActReadRisk reads the guarantee fund's risk triggers.
+	ActReadRisk authz.Action = "read_risk"
 )
 
 // Loan is a disbursed loan.

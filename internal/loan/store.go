@@ -70,6 +70,8 @@ type Store interface {
 	// FirstDisbursement is the day of the earliest loan (zero without one).
 	FirstDisbursement(ctx context.Context) (time.Time, error)
 	ExtensionStore
+	// RiskFigures are the risk triggers' figures per bank or district in scope.
+	RiskFigures(ctx context.Context, by RiskGroup, scope authz.ListScope) ([]RiskFigures, error)
 }
 
 // Applications is what disbursement needs of the applications capability.

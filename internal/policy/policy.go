@@ -109,6 +109,14 @@ type Version struct {
 		MaxCount  int `yaml:"max_count"`
 		MaxMonths int `yaml:"max_months"`
 	} `yaml:"extension"`
+	// RiskTriggers are the thresholds at which a bank or district is
+	// flagged (nil: no such trigger), and whether a flagged bank's
+	// applications may still be guaranteed.
+	RiskTriggers struct {
+		OverdueRate      *Ratio `yaml:"overdue_rate"`
+		CompensationRate *Ratio `yaml:"compensation_rate"`
+		BlockGuarantees  bool   `yaml:"block_guarantees"`
+	} `yaml:"risk_triggers"`
 }
 
 // LPRPoint is one published one-year LPR.
@@ -210,6 +218,11 @@ func (p *Policy) check() error {
 		}
 		if v.Extension.MaxCount < 0 || v.Extension.MaxMonths < 0 || (v.Extension.MaxCount > 0) != (v.Extension.MaxMonths > 0) {
 			bad("extension needs max_count and max_months both above 0 (or both 0: no extension)")
+		}
+		for name, r := range map[string]*Ratio{"overdue_rate": v.RiskTriggers.OverdueRate, "compensation_rate": v.RiskTriggers.CompensationRate} {
+			if r != nil && (!r.IsPositive() || r.GreaterThan(decimal.NewFromInt(1))) {
+				bad("risk_triggers.%s must be in (0, 1]", name)
+			}
 		}
 		for _, stage := range []string{"eligibility_review", "guarantee_review", "bank_review"} {
 			if v.ServiceDays[stage] <= 0 {
