@@ -46,6 +46,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 	// Parameters the downloads need; every other download takes its defaults.
 	params := map[string]string{
 		"/api/v1/reports/progress":       "year=2024",
+		"/api/v1/reports/awards":         "year=2024",
 		"/api/v1/reports/disbursements":  "from=2024-01-01&to=2024-12-31&group_by=bank",
 		"/api/v1/reports/reconciliation": "from=2024-01-01&to=2024-12-31",
 		"/api/v1/subsidies":              "period=2024Q1",

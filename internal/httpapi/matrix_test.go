@@ -254,6 +254,7 @@ var expectedMatrix = map[string][6]grant{
 	"GET /api/v1/notifications/failed":               {"none", "none", "none", "none", "none", "all"},
 	"POST /api/v1/notifications/{id}/retry":          {"none", "none", "none", "none", "none", "all"},
 	"GET /api/v1/people/{national_id}/support":       {"none", "own", "own", "own", "all", "none"},
+	"GET /api/v1/reports/awards":                     {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/disbursements":              {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/portfolio":                  {"none", "none", "none", "none", "all", "all"},
 	"GET /api/v1/reports/progress":                   {"none", "none", "none", "none", "all", "all"},

@@ -170,6 +170,72 @@ type reportReconciliationResponse struct {
 	DryRun bool `json:"dry_run,omitempty"`
 }
 
+type awardIndicator struct {
+	Code      string  `json:"code" doc:"recovery_rate: the cumulative recovery rate of matured loans as in the portfolio report, as of as_of"`
+	Label     string  `json:"label" doc:"the indicator in the reader's language"`
+	Value     *string `json:"value" doc:"a decimal fraction with four decimals (half-up); null when it cannot be measured (no loan matured yet), and then not met"`
+	Threshold string  `json:"threshold" doc:"the least value of the policy's award rule"`
+	Met       bool    `json:"met" doc:"value ≥ threshold, compared exactly"`
+}
+
+type awardBank struct {
+	BankCode   string           `json:"bank_code"`
+	BankName   string           `json:"bank_name"`
+	Loans      int64            `json:"loans" doc:"loans disbursed by the bank from 1 January through as_of"`
+	Issuance   string           `json:"issuance" doc:"their principal: the year's new issuance"`
+	AwardRate  string           `json:"award_rate"`
+	Indicators []awardIndicator `json:"indicators"`
+	Eligible   bool             `json:"eligible" doc:"every indicator met"`
+	Award      string           `json:"award" doc:"award_rate × issuance rounded half-up to the fen when eligible, else 0.00"`
+}
+
+type awardTotal struct {
+	Loans    int64  `json:"loans"`
+	Issuance string `json:"issuance"`
+	Award    string `json:"award"`
+}
+
+type awardsResponse struct {
+	Year       int         `json:"year"`
+	AsOf       string      `json:"as_of" doc:"31 December of year, or today during the year: the issuance counts through it and the indicators are taken on it"`
+	AwardRate  string      `json:"award_rate" doc:"the rate of the policy's award rule in force on 31 December of year"`
+	RuleFrom   string      `json:"rule_effective_from"`
+	RuleSource string      `json:"rule_source"`
+	Banks      []awardBank `json:"banks" doc:"every handling bank, in code order"`
+	Total      awardTotal  `json:"total" doc:"the sums of the banks"`
+}
+
+var indicatorLabelsEN = map[string]string{report.IndicatorRecovery: "Recovery rate"}
+
+func toIndicators(c *gin.Context, ins []report.Indicator) []awardIndicator {
+	en := language(c) == msg.EN
+	out := make([]awardIndicator, len(ins))
+	for i, in := range ins {
+		label := report.IndicatorLabel(in.Code)
+		if en {
+			label = indicatorLabelsEN[in.Code]
+		}
+		out[i] = awardIndicator{Code: in.Code, Label: label, Threshold: in.Threshold.StringFixed(4), Met: in.Met}
+		if in.Value != nil {
+			v := in.Value.StringFixed(4)
+			out[i].Value = &v
+		}
+	}
+	return out
+}
+
+func toAwards(c *gin.Context, a report.Awards) awardsResponse {
+	rate := money.FormatRate(a.Rule.Rate.Decimal)
+	out := awardsResponse{Year: a.Year, AsOf: a.AsOf.Format(time.DateOnly), AwardRate: rate, RuleFrom: a.Rule.EffectiveFrom.Format(time.DateOnly),
+		RuleSource: a.Rule.Source, Banks: make([]awardBank, len(a.Banks)),
+		Total: awardTotal{Loans: a.Total.Loans, Issuance: money.FormatFen(a.Total.IssuanceFen), Award: money.FormatFen(a.Total.AwardFen)}}
+	for i, b := range a.Banks {
+		out.Banks[i] = awardBank{BankCode: b.Code, BankName: b.Name, Loans: b.Loans, Issuance: money.FormatFen(b.IssuanceFen), AwardRate: rate,
+			Indicators: toIndicators(c, b.Indicators), Eligible: b.Eligible, Award: money.FormatFen(b.AwardFen)}
+	}
+	return out
+}
+
 func optMoney(d *decimal.Decimal) *string {
 	if d == nil {
 		return nil
@@ -337,6 +403,21 @@ func (a *api) routesReports() {
 				return err
 			}
 			return answerReport(c, f, toPortfolio(res), res.Table)
+		}})
+	a.add(Route{Method: "GET", Path: "/api/v1/reports/awards", Tag: "reports", Status: 200,
+		Summary:  "Awards (奖补) of a year per handling bank: the new issuance, the award rate of the policy rule in force on 31 December, the indicators (the recovery rate of matured loans against the rule's minimum) each with value, threshold and met, and the award = rate × issuance when all are met, else 0 (finance auditors, admins)",
+		Response: awardsResponse{}, Errors: readErrors, Exports: true,
+		Query: []Param{{Name: "year", Type: "integer", Description: "the year (default: this year); a year without an award rule in the policy is 422"}, format, headers},
+		handler: func(c *gin.Context, p auth.Principal) error {
+			f, err := report.ParseFormat(c.Query("format"))
+			if err != nil {
+				return err
+			}
+			res, err := a.Reports.Awards(c.Request.Context(), p, report.AwardQuery{Year: c.Query("year")})
+			if err != nil {
+				return err
+			}
+			return answerReport(c, f, toAwards(c, res), res.Table)
 		}})
 	reconcileQuery := []Param{{Name: "bank_code", Type: "string", Description: "one bank (default: every bank)"},
 		{Name: "from", Type: "string", Description: "first day of disbursement, YYYY-MM-DD (default: 1 January of to's year)"},

@@ -140,8 +140,10 @@ type Policy struct {
 	// Industries is the list applicants choose their industry from; a file
 	// without one takes the built-in list.
 	Industries []Industry `yaml:"industries"`
-	holidays   map[string]bool
-	workdays   map[string]bool
+	// Awards are the dated award (奖补) rules.
+	Awards   []AwardRule `yaml:"awards"`
+	holidays map[string]bool
+	workdays map[string]bool
 }
 
 // Load reads the policy file at path, or the built-in copy when path is "".
@@ -164,7 +166,7 @@ func Parse(b []byte) (*Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	if err := errors.Join(p.check(), p.prepareSubsidy()); err != nil {
+	if err := errors.Join(p.check(), p.prepareSubsidy(), p.prepareAwards()); err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
 	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].EffectiveFrom.Before(p.Versions[j].EffectiveFrom.Time) })

@@ -38,6 +38,9 @@ type Store interface {
 	// holding the period lock shared on PostgreSQL until the transaction
 	// ends (see loan.Store).
 	ClosedThrough(ctx context.Context, forClose bool) (string, error)
+	// Matured sums per bank the principal of the loans matured by asOf and
+	// what of it is unpaid, as the portfolio's recovery rate counts them.
+	Matured(ctx context.Context, asOf time.Time) ([]Matured, error)
 	// ExistingRefs returns which of refs are external_ref of a loan.
 	ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error)
 	// ReserveNumbers takes n loan sequence numbers of a district and year

@@ -155,3 +155,53 @@ func fenStr(f *int64) string {
 	}
 	return money.FormatFen(*f)
 }
+
+// indicatorLabels name the award indicators.
+var indicatorLabels = map[string]string{IndicatorRecovery: "贷款回收率"}
+
+// IndicatorLabel is the Chinese name of an award indicator.
+func IndicatorLabel(code string) string { return indicatorLabels[code] }
+
+func metText(in Indicator) string {
+	if in.Met {
+		return "true"
+	}
+	return "false"
+}
+
+func optFraction(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.StringFixed(4)
+}
+
+// Table of the awards: one row per bank, total last; each indicator as its
+// value, threshold and whether it is met.
+func (a Awards) Table() Table {
+	t := Table{
+		Name:   fmt.Sprintf("awards-%d", a.Year),
+		Title:  fmt.Sprintf("%d年创业担保贷款奖补测算", a.Year),
+		Period: fmt.Sprintf("%d-01-01 至 %s", a.Year, day(a.AsOf)),
+		Columns: []Column{
+			{"bank_code", "银行代码", Text}, {"bank_name", "经办银行", Text}, {"loans", "新发放笔数", Int}, {"issuance", "新发放金额(元)", Money},
+			{"award_rate", "奖补比例", Text}, {"recovery_rate", "贷款回收率", Text}, {"recovery_rate_threshold", "回收率要求", Text},
+			{"recovery_rate_met", "回收率达标", Text}, {"eligible", "符合奖补条件", Text}, {"award", "奖补金额(元)", Money},
+		},
+		Codes: map[string]map[string]string{
+			"recovery_rate_met": {"true": "是", "false": "否"}, "eligible": {"true": "是", "false": "否"},
+		},
+	}
+	rate := money.FormatRate(a.Rule.Rate.Decimal)
+	for _, b := range a.Banks {
+		in := b.Indicators[0]
+		eligible := "false"
+		if b.Eligible {
+			eligible = "true"
+		}
+		t.Rows = append(t.Rows, []string{b.Code, b.Name, num(b.Loans), money.FormatFen(b.IssuanceFen), rate, optFraction(in.Value),
+			in.Threshold.StringFixed(4), metText(in), eligible, money.FormatFen(b.AwardFen)})
+	}
+	t.Rows = append(t.Rows, []string{"", TotalLabel, num(a.Total.Loans), money.FormatFen(a.Total.IssuanceFen), "", "", "", "", "", money.FormatFen(a.Total.AwardFen)})
+	return t
+}

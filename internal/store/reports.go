@@ -148,6 +148,22 @@ func (s Reports) Flows(ctx context.Context, asOf time.Time) ([]report.Flows, err
 	return rows, nil
 }
 
+// Matured implements report.Store from the loans, with the rule of
+// portfolio_day_flows' matured_* (migration 00006): a loan's unpaid part is
+// its open balance while active or overdue, else its compensation not
+// recovered.
+func (s Reports) Matured(ctx context.Context, asOf time.Time) ([]report.Matured, error) {
+	var rows []report.Matured
+	err := s.conn(ctx).Table("loans").Select(`bank_code, COALESCE(SUM(principal_fen), 0) AS principal_fen,
+		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen
+		                  ELSE COALESCE(compensation_fen, 0) - recovered_fen END), 0) AS unpaid_fen`).
+		Where("maturity_date <= ?", dateOf(asOf)).Group("bank_code").Order("bank_code").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "matured loans")
+	}
+	return rows, nil
+}
+
 // ExistingRefs implements report.Store.
 func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error) {
 	out := make(map[string]bool)

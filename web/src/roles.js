@@ -21,6 +21,7 @@ const NAV = {
     ['/work/subsidy-claim', 'nav.subsidyClaim', 'subsidy_pending'], ['/work/reversals', 'nav.reversals', 'reversals_to_confirm'],
     ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/reports/reconciliation', 'nav.reconciliation']],
   finance_auditor: [['/reports', 'nav.bulletin'], ['/reports/disbursements', 'nav.disbursements'], ['/reports/portfolio', 'nav.portfolio'],
+    ['/reports/awards', 'nav.awards'],
     ['/reports/reconciliation', 'nav.reconciliation'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/subsidies', 'nav.subsidies'],
     ['/guarantee', 'nav.exposure'], ['/reports/periods', 'nav.periods'], ['/work/reversals', 'nav.reversals'], ['/audit', 'nav.audit']],
   admin: [['/admin/users', 'nav.users'], ['/admin/districts', 'nav.districts'], ['/admin/banks', 'nav.banks'], ['/admin/targets', 'nav.targets'],

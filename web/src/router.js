@@ -30,6 +30,7 @@ const routes = [
   { path: '/reports/disbursements', name: 'disbursements', component: () => import('./views/Disbursements.vue') },
   { path: '/reports/portfolio', name: 'portfolio', component: () => import('./views/Portfolio.vue') },
   { path: '/reports/reconciliation', name: 'reconciliation', component: () => import('./views/Reconciliation.vue') },
+  { path: '/reports/awards', name: 'awards', component: () => import('./views/Awards.vue') },
   { path: '/inbox', name: 'inbox', component: () => import('./views/Inbox.vue') },
   { path: '/audit', name: 'audit', component: () => import('./views/Audit.vue') },
   { path: '/admin/users', name: 'users', component: () => import('./views/Users.vue') },

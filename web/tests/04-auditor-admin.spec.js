@@ -146,3 +146,23 @@ test('the auditor reads each level of government\'s part of a quarter\'s subsidy
   expect((await readFile(await dl.path(), 'utf8'))).toContain('中央财政(元)');
   await axe(page, 'subsidies');
 });
+
+test('the auditor reads the awards (奖补) per handling bank and downloads them', async ({ page }) => {
+  const year = new Date().getFullYear() - 1;
+  const awards = await apiAs('auditor', `/api/v1/reports/awards?year=${year}`);
+  await signIn(page, 'auditor');
+  await page.getByRole('navigation').getByRole('link', { name: '奖补测算' }).click();
+  await ready(page);
+  await expect(page).toHaveURL(/#\/reports\/awards/);
+  await expect(page.locator('.lead')).toContainText(`${year} 年`);
+  const rows = page.locator('.el-table__body tr');
+  await expect(rows).toHaveCount(awards.banks.length + 1);
+  await expect(rows.first()).toContainText(awards.banks[0].bank_name);
+  await expect(rows.last()).toContainText('合计');
+  for (const [label, ext] of [['导出 CSV', 'csv'], ['导出 Excel', 'xlsx']]) {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).click()]);
+    expect(dl.suggestedFilename()).toBe(`awards-${year}.${ext}`);
+    if (ext === 'csv') expect(await readFile(await dl.path(), 'utf8')).toContain('奖补金额(元)');
+  }
+  await axe(page, 'awards');
+});

@@ -1,0 +1,115 @@
+package httpapi_test
+
+import (
+	"testing"
+
+	"chuangdai/internal/apptest"
+	"chuangdai/internal/report"
+)
+
+// The awards (奖补) of 2024 per handling bank: the new issuance of the year,
+// the policy's rate (1%), the recovery rate of the loans matured by 31
+// December 2024 (as the portfolio counts it) against 0.90, and the award.
+func TestAwardsPerBank(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	line := func(ref string, n int, bank, principal string, term int, on string) string {
+		return ref + ",李四," + reportPersonID(n) + "," + map[bool]string{true: "male", false: "female"}[n%2 == 1] +
+			",college_graduate,individual," + apptest.District + "," + bank + "," + principal + ",0.0395," + itoa(term) + "," + on + ",1\n"
+	}
+	file := legacyHeader +
+		line("A1", 11, apptest.Bank, "200000.00", 12, "2022-01-10") + // matures 2023-01-10, repaid in full
+		line("A2", 12, apptest.Bank, "100000.00", 12, "2022-02-01") + // matures 2023-02-01, 95,000.00 repaid
+		line("B1", 13, apptest.OtherBank, "100000.00", 12, "2022-01-10") + // 80,000.00 repaid
+		line("A3", 14, apptest.Bank, "150000.00", 24, "2024-03-01") + // matures 2026: not by 2024-12-31
+		line("A4", 15, apptest.Bank, "123456.78", 24, "2024-06-01") +
+		line("B2", 16, apptest.OtherBank, "50000.00", 24, "2024-05-01") +
+		line("A5", 17, apptest.Bank, "80000.00", 24, "2025-01-05") // the next year's
+	importLegacy(s, c.admin, file).Want(200)
+	ids := map[string]string{}
+	for _, it := range s.Do("GET", "/api/v1/loans?page_size=50", c.auditor, nil).Want(200).JSON()["items"].([]any) {
+		l := it.(map[string]any)
+		ids[l["external_ref"].(string)] = jsonID(l["id"])
+	}
+	repay := func(ref, token, principal, on string) {
+		t.Helper()
+		s.Do("POST", "/api/v1/loans/"+ids[ref]+"/repayments", token, repayment(principal, "0.00", on, "R-"+ref), "Idempotency-Key", "r-"+ref).Want(201)
+	}
+	repay("A1", c.bank, "200000.00", "2023-01-10")
+	repay("A2", c.bank, "95000.00", "2023-02-01")
+	repay("B1", c.bankOther, "80000.00", "2023-01-10")
+
+	res := s.Do("GET", "/api/v1/reports/awards?year=2024", c.auditor, nil).Want(200).JSON()
+	wantFields(t, "awards", res, map[string]any{"year": 2024.0, "as_of": "2024-12-31", "award_rate": "0.0100", "rule_effective_from": "2023-01-01"})
+	banks := res["banks"].([]any)
+	if len(banks) != 2 {
+		t.Fatalf("banks %v", banks)
+	}
+	// Bank A: matured A1 200,000.00 (nothing unpaid) and A2 100,000.00
+	// (5,000.00 unpaid): 295,000 / 300,000 = 0.98333… → 0.9833 ≥ 0.90, met.
+	// Issuance A3 + A4 = 150,000.00 + 123,456.78 = 273,456.78; award 1% =
+	// 2,734.5678 → 2,734.57. Bank B: B1 80,000 / 100,000 = 0.8000 < 0.90, not
+	// met: no award on its 50,000.00.
+	want := []struct {
+		code, issuance, value, award string
+		loans                        float64
+		met                          bool
+	}{
+		{apptest.Bank, "273456.78", "0.9833", "2734.57", 2, true},
+		{apptest.OtherBank, "50000.00", "0.8000", "0.00", 1, false},
+	}
+	for i, w := range want {
+		b := banks[i].(map[string]any)
+		wantFields(t, "bank "+w.code, b, map[string]any{"bank_code": w.code, "issuance": w.issuance, "loans": w.loans,
+			"award_rate": "0.0100", "eligible": w.met, "award": w.award})
+		ins := b["indicators"].([]any)
+		if len(ins) != 1 {
+			t.Fatalf("indicators of %s: %v", w.code, ins)
+		}
+		wantFields(t, "recovery of "+w.code, ins[0].(map[string]any), map[string]any{"code": "recovery_rate", "label": "贷款回收率",
+			"value": w.value, "threshold": "0.9000", "met": w.met})
+	}
+	wantFields(t, "total", res["total"].(map[string]any), map[string]any{"loans": 3.0, "issuance": "323456.78", "award": "2734.57"})
+
+	// The downloads carry the same figures, total last.
+	path := "/api/v1/reports/awards?year=2024"
+	header, records, sheet := exportRows(t, s, c.auditor, path)
+	if len(records) != 3 {
+		t.Fatalf("CSV %v", records)
+	}
+	flat := func(b map[string]any) map[string]any {
+		in := b["indicators"].([]any)[0].(map[string]any)
+		return map[string]any{"bank_code": b["bank_code"], "bank_name": b["bank_name"], "loans": b["loans"], "issuance": b["issuance"],
+			"award_rate": b["award_rate"], "recovery_rate": in["value"], "recovery_rate_threshold": in["threshold"],
+			"recovery_rate_met": boolCell(in["met"]), "eligible": boolCell(b["eligible"]), "award": b["award"]}
+	}
+	tot := res["total"].(map[string]any)
+	rows := []map[string]any{flat(banks[0].(map[string]any)), flat(banks[1].(map[string]any)),
+		{"bank_name": report.TotalLabel, "loans": tot["loans"], "issuance": tot["issuance"], "award": tot["award"]}}
+	for i, r := range rows {
+		for j, key := range header {
+			cell := ""
+			if j < len(sheet[i]) {
+				cell = sheet[i][j]
+			}
+			jv := jsonCell(r[key])
+			if records[i][j] != jv || (key != "recovery_rate_met" && key != "eligible" && !sameFigure(cell, jv)) {
+				t.Errorf("row %d %s: CSV %q, XLSX %q, JSON %q", i, key, records[i][j], cell, jv)
+			}
+		}
+	}
+
+	// Before the first award rule (2023-01-01) a year has none: it says so.
+	s.Do("GET", "/api/v1/reports/awards?year=2022", c.auditor, nil).WantProblem(422, "validation_failed")
+	s.Do("GET", "/api/v1/reports/awards?year=2999", c.auditor, nil).WantProblem(422, "validation_failed")
+	s.Do("GET", "/api/v1/reports/awards?year=abc", c.auditor, nil).WantProblem(422, "validation_failed")
+	s.Do("GET", "/api/v1/reports/awards?year=2024", c.hrss, nil).WantProblem(403, "forbidden")
+	s.Do("GET", "/api/v1/reports/awards?year=2024", s.AdminToken, nil).Want(200)
+}
+
+func boolCell(v any) string {
+	if v == true {
+		return "true"
+	}
+	return "false"
+}
