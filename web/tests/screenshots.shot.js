@@ -44,14 +44,21 @@ async function halfFilledDraft() {
   return `/applications/${(await res.json()).id}/edit`;
 }
 
+// activeLoan is the page of an active loan of the bank in 灵宝市 (the
+// bank's 提前结清 and 申请展期).
+async function activeLoan() {
+  const loans = await apiAs('bank.icbc', '/api/v1/loans?status=active&district_code=411282&page_size=1');
+  return loans && loans.items.length ? `/loans/${loans.items[0].id}` : null;
+}
+
 const ROLES = [
   ['zhangwei', 'entrepreneur', async () => {
     const own = await ownApplication();
     return [['', '/applications'], ['application', own], ['draft', await halfFilledDraft()], ['loans', '/loans'], ['inbox', '/inbox']];
   }],
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
-  ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue']]],
-  ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals']]],
+  ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue'], ['risk', '/guarantee']]],
+  ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals'], ['loan', await activeLoan()]]],
   ['auditor', 'finance-auditor', async () => [['', '/reports'], ['awards', '/reports/awards'], ['audit', '/audit'], ['periods', '/reports/periods']]],
   ['admin', 'admin', async () => [['', '/admin/users'], ['targets', '/admin/targets']]],
 ];
