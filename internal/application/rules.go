@@ -581,7 +581,7 @@ func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractIn
 
 // ParseFilter reads a queue's query parameters (status — one or several
 // separated by commas, district_code, bank_code, key_group, borrower_type,
-// from, to, q, sort) through get, adding a field error for each bad value.
+// from, to, q, late, sort) through get, adding a field error for each bad value.
 func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 	out := Filter{
 		Statuses:     listing.Values(get("status"), "status", "status", Statuses, f),
@@ -603,6 +603,14 @@ func ParseFilter(get func(name string) string, f *apperr.Fields) Filter {
 	}
 	if out.BorrowerType != "" && !slices.Contains(BorrowerTypes, out.BorrowerType) {
 		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", BorrowerTypes...))
+	}
+	switch v := strings.TrimSpace(get("late")); v {
+	case "":
+	case "true", "false":
+		late := v == "true"
+		out.Late = &late
+	default:
+		f.Add("late", "must be true or false")
 	}
 	if len([]rune(out.Query)) > 100 {
 		f.Add("q", "must be at most 100 characters")

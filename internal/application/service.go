@@ -1,6 +1,7 @@
 package application
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -404,6 +405,9 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 		return nil, 0, apperr.Forbiddenf("your role may not read loan applications")
 	}
 	f.NewestFirst = !scope.All && len(scope.Districts) == 0 && len(scope.Banks) == 0
+	if f.Late != nil || f.Sort.Key == SortDeadline {
+		return s.listByDeadline(ctx, p, f, scope, offset, limit)
+	}
 	as, total, err := s.store.List(ctx, f, scope, offset, limit)
 	if err != nil {
 		return nil, 0, err
@@ -413,6 +417,79 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 		out[i] = s.view(p, a, true)
 	}
 	return out, total, nil
+}
+
+// listByDeadline answers a list filtered by lateness or sorted by deadline.
+// A deadline counts working days on the policy's calendar, which SQL does
+// not know: the store answers the stage of every matching application (three
+// columns), the deadlines are computed here as for one application, and
+// only the page asked for is read whole.
+func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter, scope authz.ListScope, offset, limit int) ([]View, int64, error) {
+	refs, err := s.store.Stages(ctx, f, scope)
+	if err != nil {
+		return nil, 0, err
+	}
+	type keyed struct {
+		id       int64
+		deadline *time.Time
+	}
+	now := s.now()
+	var ks []keyed
+	for _, r := range refs {
+		d, late, ok := Application{Status: r.Status, StageEnteredAt: r.StageEnteredAt}.Deadline(s.policy, now)
+		if f.Late != nil && late != *f.Late {
+			continue
+		}
+		k := keyed{id: r.ID}
+		if ok {
+			k.deadline = &d
+		}
+		ks = append(ks, k)
+	}
+	if f.Sort.Key == SortDeadline {
+		// Soonest first (latest with -deadline), ties by id in the same
+		// direction, applications without a deadline last either way.
+		slices.SortStableFunc(ks, func(a, b keyed) int {
+			switch {
+			case a.deadline == nil || b.deadline == nil:
+				return cmp.Compare(btoi(a.deadline == nil), btoi(b.deadline == nil))
+			case f.Sort.Desc:
+				return cmp.Or(b.deadline.Compare(*a.deadline), cmp.Compare(b.id, a.id))
+			}
+			return cmp.Or(a.deadline.Compare(*b.deadline), cmp.Compare(a.id, b.id))
+		})
+	}
+	total := int64(len(ks))
+	ks = ks[min(offset, len(ks)):min(offset+limit, len(ks))]
+	if len(ks) == 0 {
+		return nil, total, nil
+	}
+	ids := make([]int64, len(ks))
+	for i, k := range ks {
+		ids[i] = k.id
+	}
+	as, _, err := s.store.List(ctx, Filter{IDs: ids}, scope, 0, len(ids))
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := make(map[int64]Application, len(as))
+	for _, a := range as {
+		byID[a.ID] = a
+	}
+	out := make([]View, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, s.view(p, a, true))
+		}
+	}
+	return out, total, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Patch is an edit: nil fields keep their value.

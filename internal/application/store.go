@@ -54,6 +54,16 @@ type Store interface {
 	// rejected).
 	DocumentStates(ctx context.Context, applicationID int64) (map[string]string, error)
 	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Application, int64, error)
+	// Stages returns, in the list's order, the stage of every application
+	// List would answer (no paging): what a deadline is computed from.
+	Stages(ctx context.Context, f Filter, scope authz.ListScope) ([]StageRef, error)
+}
+
+// StageRef is an application's review stage and when it entered it.
+type StageRef struct {
+	ID             int64
+	Status         Status
+	StageEnteredAt *time.Time
 }
 
 // History is what a person has held before, for the re-loan rule.
@@ -70,8 +80,13 @@ type History struct {
 	AnyOverdue bool
 }
 
-// SortKeys are the columns a queue sorts by (sort=key or sort=-key).
-var SortKeys = []string{"submitted_at", "created_at", "updated_at", "number", "name", "amount", "status", "district_code", "bank_code"}
+// SortKeys are the columns a queue sorts by (sort=key or sort=-key);
+// deadline is the current review stage's deadline, computed from the
+// working-day calendar (applications outside the review stages last).
+var SortKeys = []string{"submitted_at", "created_at", "updated_at", "number", "name", "amount", "status", "district_code", "bank_code", SortDeadline}
+
+// SortDeadline is the sort key of the stage's deadline.
+const SortDeadline = "deadline"
 
 // Filter selects applications for a queue. Zero values select everything.
 type Filter struct {
@@ -89,6 +104,11 @@ type Filter struct {
 	// ID number (NationalID is then set to it, normalised).
 	Query      string
 	NationalID string
+	// Late, when set, keeps the applications whose review stage is past its
+	// deadline (true) or those that are not (false).
+	Late *bool
+	// IDs, when set, keeps these applications only.
+	IDs []int64
 	// Sort is the order asked for; the zero Sort is the default order.
 	Sort listing.Sort
 	// NewestFirst sorts by creation, newest first (the applicant's own list);

@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/requestid"
 )
 
@@ -82,9 +83,14 @@ type Filter struct {
 	Action string
 	// From and To bound the time of the events: From ≤ at < To.
 	From, To *time.Time
-	Offset   int
-	Limit    int
+	// Sort is the order asked for (SortKeys); the zero Sort is newest first.
+	Sort   listing.Sort
+	Offset int
+	Limit  int
 }
+
+// SortKeys are the columns the audit trail sorts by (sort=key or sort=-key).
+var SortKeys = []string{"at", "actor", "action", "entity_type"}
 
 // Recorder writes events for services.
 type Recorder struct {

@@ -12,6 +12,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/beijing"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/report"
 )
 
@@ -127,7 +128,8 @@ func (a *api) routesAudit() {
 			{Name: "action", Type: "string", Description: "one action code, such as application.approve (see GET /api/v1/audit-events/actions)"},
 			{Name: "from", Type: "string", Description: "first day, YYYY-MM-DD (Beijing time)"},
 			{Name: "to", Type: "string", Description: "last day, YYYY-MM-DD (Beijing time), not before from"},
-			{Name: "format", Type: "string", Description: "csv or xlsx: the matching events (up to 10,000, newest first, without paging) as a download of the columns the web UI shows; JSON otherwise"},
+			sortParam(audit.SortKeys, "newest first"),
+			{Name: "format", Type: "string", Description: "csv or xlsx: the matching events (up to 10,000, in the list's order, without paging) as a download of the columns the web UI shows; JSON otherwise"},
 			{Name: "headers", Type: "string", Description: "what a CSV download shows: fields (default) or labels (Chinese column names and action labels)"},
 		}, pageParams...), Errors: []int{401, 403, 422}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -137,6 +139,7 @@ func (a *api) routesAudit() {
 			if from != nil && to != nil && !to.After(*from) {
 				f.Add("to", "must not be before from")
 			}
+			sort := listing.ParseSort(c.Query("sort"), audit.SortKeys, &f)
 			format, err := report.ParseFormat(c.Query("format"))
 			if err != nil {
 				return err
@@ -150,7 +153,7 @@ func (a *api) routesAudit() {
 			}
 			evs, total, err := a.Audit.List(c.Request.Context(), p, audit.Filter{
 				EntityType: c.Query("entity_type"), EntityID: c.Query("entity_id"), Actor: strings.TrimSpace(c.Query("actor")),
-				Action: strings.TrimSpace(c.Query("action")), From: from, To: to, Offset: offset, Limit: limit,
+				Action: strings.TrimSpace(c.Query("action")), From: from, To: to, Sort: sort, Offset: offset, Limit: limit,
 			})
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -89,6 +90,8 @@ func (a *api) routesWorklist() {
 			{Name: "period", Type: "string", Description: "a quarter such as 2024Q2 (pending: default the last quarter that ended)"},
 			{Name: "district_code", Type: "string", Description: "only this district"},
 			{Name: "bank_code", Type: "string", Description: "only this bank"},
+			{Name: "sort", Type: "string", Description: "the column to sort by: pending quarters " + strings.Join(loan.PendingSortKeys, ", ") +
+				" (default loan_number); the others " + strings.Join(loan.ClaimSortKeys, ", ") + " (default period); a leading - sorts it in reverse"},
 		}, pageParams...),
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var f apperr.Fields

@@ -8,6 +8,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/msg"
 )
 
@@ -21,7 +22,18 @@ type ClaimFilter struct {
 	Period       string
 	DistrictCode string
 	BankCode     string
+	// Sort is the order asked for: PendingSortKeys for pending quarters,
+	// ClaimSortKeys for the others; the zero Sort is by loan number
+	// (pending) or by quarter.
+	Sort listing.Sort
 }
+
+// PendingSortKeys are the columns a list of pending quarters sorts by: the
+// loan's; its amounts are computed for the page.
+var PendingSortKeys = []string{"loan_number", "name", "district_code", "bank_code"}
+
+// ClaimSortKeys are the columns a list of claims sorts by.
+var ClaimSortKeys = []string{"loan_number", "name", "district_code", "bank_code", "period", "interest", "subsidy", "claimed_at", "checked_at", "paid_at"}
 
 // ClaimLine is one quarter of one loan in a work list.
 type ClaimLine struct {
@@ -68,6 +80,11 @@ func ParseClaimFilter(get func(string) string, f *apperr.Fields) ClaimFilter {
 	if out.Period != "" && !ValidPeriod(out.Period) {
 		f.Add("period", "must be a quarter such as 2024Q2")
 	}
+	keys := ClaimSortKeys
+	if out.Status == ClaimPending {
+		keys = PendingSortKeys
+	}
+	out.Sort = listing.ParseSort(get("sort"), keys, f)
 	return out
 }
 

@@ -553,8 +553,54 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	if scope.Empty() {
 		return nil, 0, nil
 	}
+	q := s.listQuery(ctx, f, scope)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, "applications")
+	}
+	var rows []applicationRow
+	if err := page(s.listOrder(q, f), offset, limit).Select(applicationSelect).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, "applications")
+	}
+	out := make([]application.Application, len(rows))
+	for i, r := range rows {
+		a, err := s.fromApplicationRow(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i] = a
+	}
+	return out, total, nil
+}
+
+// Stages implements application.Store: the three columns of a deadline, of
+// every application List would answer, in its order.
+func (s Applications) Stages(ctx context.Context, f application.Filter, scope authz.ListScope) ([]application.StageRef, error) {
+	if scope.Empty() {
+		return nil, nil
+	}
+	var rows []struct {
+		ID             int64
+		Status         string
+		StageEnteredAt *time.Time
+	}
+	if err := s.listOrder(s.listQuery(ctx, f, scope), f).Select("id, status, stage_entered_at").Find(&rows).Error; err != nil {
+		return nil, translate(err, "applications")
+	}
+	out := make([]application.StageRef, len(rows))
+	for i, r := range rows {
+		out[i] = application.StageRef{ID: r.ID, Status: application.Status(r.Status), StageEnteredAt: r.StageEnteredAt}
+	}
+	return out, nil
+}
+
+// listQuery is the scope and the filter of a list as SQL.
+func (s Applications) listQuery(ctx context.Context, f application.Filter, scope authz.ListScope) *gorm.DB {
 	q := s.conn(ctx).Model(&applicationRow{})
 	q = scoped(q, scope, "applicant_id")
+	if len(f.IDs) > 0 {
+		q = q.Where("id IN ?", f.IDs)
+	}
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
@@ -583,29 +629,19 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
 		q = q.Where(`(lower(number) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' OR lower(business_name) LIKE ? ESCAPE '\')`, like, like, like)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, translate(err, "applications")
-	}
-	q = ordered(q, f.Sort, applicationSorts, func(q *gorm.DB) *gorm.DB {
+	return q
+}
+
+// listOrder is the order of a list: the sort asked for, else the list's
+// default (the deadline, computed by the service, is no column: its lists
+// come in the default order).
+func (s Applications) listOrder(q *gorm.DB, f application.Filter) *gorm.DB {
+	return ordered(q, f.Sort, applicationSorts, func(q *gorm.DB) *gorm.DB {
 		if f.NewestFirst {
 			return q.Order("created_at DESC").Order("id DESC")
 		}
 		return q.Order("CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END").Order("submitted_at").Order("id")
 	})
-	var rows []applicationRow
-	if err := page(q, offset, limit).Select(applicationSelect).Find(&rows).Error; err != nil {
-		return nil, 0, translate(err, "applications")
-	}
-	out := make([]application.Application, len(rows))
-	for i, r := range rows {
-		a, err := s.fromApplicationRow(r)
-		if err != nil {
-			return nil, 0, err
-		}
-		out[i] = a
-	}
-	return out, total, nil
 }
 
 // applicationSorts are the columns of application.SortKeys.

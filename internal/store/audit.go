@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"gorm.io/gorm"
+
 	"chuangdai/internal/audit"
 )
 
@@ -132,7 +134,8 @@ func (s Audit) List(ctx context.Context, f audit.Filter) ([]audit.Event, int64, 
 	}
 	var rows []auditRow
 	q = q.Select("audit_events.*, COALESCE(NULLIF(users.name, ''), audit_events.actor) AS actor_name")
-	if err := page(q.Order("audit_events.id DESC"), f.Offset, f.Limit).Find(&rows).Error; err != nil {
+	q = orderedBy(q, f.Sort, auditSorts, "audit_events.id", func(q *gorm.DB) *gorm.DB { return q.Order("audit_events.id DESC") })
+	if err := page(q, f.Offset, f.Limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "audit events")
 	}
 	out := make([]audit.Event, len(rows))
@@ -145,6 +148,12 @@ func (s Audit) List(ctx context.Context, f audit.Filter) ([]audit.Event, int64, 
 		out[i].ActorName = r.ActorName
 	}
 	return out, total, nil
+}
+
+// auditSorts are the columns of audit.SortKeys.
+var auditSorts = map[string]sortColumn{
+	"at": {"audit_events.at", false}, "actor": {"audit_events.actor", false},
+	"action": {"audit_events.action", false}, "entity_type": {"audit_events.entity_type", false},
 }
 
 // Actions implements audit.Store.

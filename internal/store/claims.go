@@ -38,7 +38,8 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 			return nil, 0, translate(err, "subsidy work list")
 		}
 		var rows []loanRow
-		if err := page(q.Order("number"), offset, limit).Find(&rows).Error; err != nil {
+		q = ordered(q, f.Sort, pendingSorts, func(q *gorm.DB) *gorm.DB { return q.Order("number") })
+		if err := page(q, offset, limit).Find(&rows).Error; err != nil {
 			return nil, 0, translate(err, "subsidy work list")
 		}
 		out := make([]loan.ClaimLine, len(rows))
@@ -57,7 +58,8 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 		return nil, 0, translate(err, "subsidy work list")
 	}
 	var rows []claimRow
-	if err := page(q.Order("period").Order("id"), offset, limit).Find(&rows).Error; err != nil {
+	q = ordered(q, f.Sort, claimSorts, func(q *gorm.DB) *gorm.DB { return q.Order("period").Order("id") })
+	if err := page(q, offset, limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "subsidy work list")
 	}
 	ids := make([]int64, len(rows))
@@ -87,4 +89,20 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 			Status: c.Status, Reason: c.Reason, ClaimedAt: c.ClaimedAt, CheckedAt: c.CheckedAt, PaidAt: c.PaidAt}
 	}
 	return out, total, nil
+}
+
+// pendingSorts are the columns of loan.PendingSortKeys (of loans).
+var pendingSorts = map[string]sortColumn{
+	"loan_number": {"number", false}, "name": {"name", false}, "district_code": {"district_code", false}, "bank_code": {"bank_code", false},
+}
+
+// claimSorts are the columns of loan.ClaimSortKeys (of subsidy_claims; the
+// loan's number and name by a subquery, so that the scope's columns stay
+// those of the claim).
+var claimSorts = map[string]sortColumn{
+	"loan_number":   {"(SELECT l.number FROM loans l WHERE l.id = subsidy_claims.loan_id)", false},
+	"name":          {"(SELECT l.name FROM loans l WHERE l.id = subsidy_claims.loan_id)", false},
+	"district_code": {"district_code", false}, "bank_code": {"bank_code", false}, "period": {"period", false},
+	"interest": {"interest_fen", false}, "subsidy": {"subsidy_fen", false},
+	"claimed_at": {"claimed_at", true}, "checked_at": {"checked_at", true}, "paid_at": {"paid_at", true},
 }

@@ -429,6 +429,12 @@ type sortColumn struct {
 // checked), with id in the same direction to break ties; the zero Sort
 // keeps the list's default order def.
 func ordered(q *gorm.DB, s listing.Sort, columns map[string]sortColumn, def func(*gorm.DB) *gorm.DB) *gorm.DB {
+	return orderedBy(q, s, columns, "id", def)
+}
+
+// orderedBy is ordered with the id column named, for a query that joins
+// another table.
+func orderedBy(q *gorm.DB, s listing.Sort, columns map[string]sortColumn, id string, def func(*gorm.DB) *gorm.DB) *gorm.DB {
 	c, ok := columns[s.Key]
 	if !ok {
 		return def(q)
@@ -440,5 +446,5 @@ func ordered(q *gorm.DB, s listing.Sort, columns map[string]sortColumn, def func
 	if c.nullable {
 		q = q.Order("CASE WHEN " + c.expr + " IS NULL THEN 1 ELSE 0 END")
 	}
-	return q.Order(c.expr + dir).Order("id" + dir)
+	return q.Order(c.expr + dir).Order(id + dir)
 }

@@ -186,14 +186,3 @@ export function submission() {
     return last.key;
   };
 }
-
-// listAll pages through a list endpoint (at most `limit` items).
-export async function listAll(path, q = {}, limit = 1000) {
-  const items = [];
-  for (let page = 1; items.length < limit; page++) {
-    const r = await get(path, { ...q, page, page_size: 200 });
-    items.push(...r.items);
-    if (items.length >= r.total || r.items.length === 0) break;
-  }
-  return items;
-}

@@ -39,7 +39,7 @@ export function applicationColumns({ ds, bs, mine = false, queue = false }) {
     queue ? null : { key: 'status', sort: 'status', label: t('app.status'), important: true, render: statusCell },
     queue ? { key: 'submitted_at', sort: 'submitted_at', label: t('app.submitted'), render: (a) => dateTime(a.submitted_at) }
       : { key: 'updated_at', sort: 'updated_at', label: t('app.updated'), render: (a) => dateTime(a.updated_at || a.created_at) },
-    queue ? { key: 'deadline', sort: 'stage_deadline', label: t('app.deadline'), important: true, render: deadlineCell } : null,
+    queue ? { key: 'deadline', sort: 'deadline', label: t('app.deadline'), important: true, render: deadlineCell } : null,
   ];
 }
 
