@@ -11,8 +11,14 @@ test('the HRSS officer\'s queue highlights the application past its time limit a
   await expect(late).toContainText('高峰');
   await expect(late.locator('.tag-late')).toBeVisible();
   await expect(page.getByRole('navigation').getByRole('link', { name: /待审队列/ }).locator('.count')).toHaveText(/^\d+$/);
+  // The server orders the queue by deadline (the late one first) and filters it.
+  await expect(page.locator('.el-table__body tr').first()).toHaveClass(/late/);
   await page.getByText('只看已超时').click();
-  await page.getByRole('button', { name: '筛选' }).click();
+  const [filtered] = await Promise.all([
+    page.waitForResponse((r) => /\/api\/v1\/applications\?/.test(r.url()) && /late=true/.test(r.url()) && /sort=deadline/.test(r.url()) && !/page_size=1(&|$)/.test(r.url())),
+    page.getByRole('button', { name: '筛选' }).click(),
+  ]);
+  expect((await filtered.json()).total).toBe(1);
   await page.waitForURL(/late=1/);
   await ready(page);
   await expect(page.locator('.el-table__body tr')).toHaveCount(1);
