@@ -61,9 +61,16 @@ test('the auditor downloads the applications, the loans and the audit trail with
 
   await page.goto(`${BASE()}/#/audit?action=application.submit`);
   await ready(page);
+  // Sorted by time on the server, oldest first: the table and the download.
+  await page.locator('.el-table__header th').filter({ hasText: '时间' }).click();
+  await page.waitForURL(/sort=at/);
+  await ready(page);
   rows = await csvOf(page);
   expect(rows[0].slice(0, 4)).toEqual(['时间', '账号', '操作人', '操作']);
   expect(new Set(col(rows, '操作'))).toEqual(new Set(['提交申请']));
+  const times = col(rows, '时间');
+  expect(times.length).toBeGreaterThan(1);
+  expect([...times].sort()).toEqual(times);
   await xlsxOf(page);
   await axe(page, 'the audit trail with its export buttons');
 });
