@@ -59,7 +59,7 @@ const ROLES = [
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
   ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue'], ['risk', '/guarantee']]],
   ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals'], ['loan', await activeLoan()]]],
-  ['auditor', 'finance-auditor', async () => [['', '/reports'], ['awards', '/reports/awards'], ['audit', '/audit'], ['periods', '/reports/periods']]],
+  ['auditor', 'finance-auditor', async () => [['', '/reports'], ['awards', '/reports/awards'], ['audit', '/audit'], ['periods', '/reports/periods'], ['applications', '/applications'], ['loans', '/loans']]],
   ['admin', 'admin', async () => [['', '/admin/users'], ['targets', '/admin/targets']]],
 ];
 
