@@ -1,16 +1,28 @@
 package httpapi_test
 
 import (
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 )
 
+// escapeQuery escapes the value of q, the last parameter of a query string.
+func escapeQuery(q string) string {
+	if i := strings.Index(q, "q="); i >= 0 {
+		v, _ := url.QueryUnescape(q[i+2:])
+		return q[:i+2] + url.QueryEscape(v)
+	}
+	return q
+}
+
 // TestSubsidyWorkListsSort: the subsidy work lists sort on the server by
 // the loan's number, name, district and bank (pending quarters) and also by
 // quarter, amounts and dates (claims), ties by id in the same direction; a
-// key the list does not sort by is 422 on sort.
+// key the list does not sort by is 422 on sort. q finds the start of the
+// loan's number (any case) or of the borrower's name.
 func TestSubsidyWorkListsSort(t *testing.T) {
 	c := newCast(t)
 	s := c.s
@@ -41,11 +53,15 @@ func TestSubsidyWorkListsSort(t *testing.T) {
 		return out
 	}
 	for q, want := range map[string][]string{
-		"status=pending&period=2024Q2":                   {n1 + "/2024Q2", n2 + "/2024Q2"},
-		"status=pending&period=2024Q2&sort=-loan_number": {n2 + "/2024Q2", n1 + "/2024Q2"},
-		"status=pending&period=2024Q2&sort=bank_code":    {n1 + "/2024Q2", n2 + "/2024Q2"},
+		"status=pending&period=2024Q2":                          {n1 + "/2024Q2", n2 + "/2024Q2"},
+		"status=pending&period=2024Q2&sort=-loan_number":        {n2 + "/2024Q2", n1 + "/2024Q2"},
+		"status=pending&period=2024Q2&sort=bank_code":           {n1 + "/2024Q2", n2 + "/2024Q2"},
+		"status=pending&period=2024Q2&q=" + n2:                  {n2 + "/2024Q2"},
+		"status=pending&period=2024Q2&q=" + strings.ToLower(n1): {n1 + "/2024Q2"},
+		"status=pending&period=2024Q2&q=张":                      {n1 + "/2024Q2", n2 + "/2024Q2"},
+		"status=pending&period=2024Q2&q=李":                      nil,
 	} {
-		if got := keys(list(c.bank, q)); !slices.Equal(got, want) {
+		if got := keys(list(c.bank, escapeQuery(q))); !slices.Equal(got, want) {
 			t.Errorf("%s: %v, want %v", q, got, want)
 		}
 	}
@@ -59,8 +75,11 @@ func TestSubsidyWorkListsSort(t *testing.T) {
 		"status=claimed&sort=-loan_number":             {n2 + "/2024Q2", n1 + "/2024Q3", n1 + "/2024Q2"},
 		"status=claimed&sort=claimed_at":               {n1 + "/2024Q2", n1 + "/2024Q3", n2 + "/2024Q2"},
 		"status=claimed&sort=-name&page=2&page_size=2": {n1 + "/2024Q2"},
+		"status=claimed&q=" + n1:                       {n1 + "/2024Q2", n1 + "/2024Q3"},
+		"status=claimed&sort=-period&q=张":              {n1 + "/2024Q3", n2 + "/2024Q2", n1 + "/2024Q2"},
+		"status=claimed&q=%25":                         nil,
 	} {
-		if got := keys(list(c.hrss, q)); !slices.Equal(got, want) {
+		if got := keys(list(c.hrss, escapeQuery(q))); !slices.Equal(got, want) {
 			t.Errorf("%s: %v, want %v", q, got, want)
 		}
 	}

@@ -90,6 +90,7 @@ func (a *api) routesWorklist() {
 			{Name: "period", Type: "string", Description: "a quarter such as 2024Q2 (pending: default the last quarter that ended)"},
 			{Name: "district_code", Type: "string", Description: "only this district"},
 			{Name: "bank_code", Type: "string", Description: "only this bank"},
+			{Name: "q", Type: "string", Description: "the start of the loan's number (any case) or of the borrower's name"},
 			{Name: "sort", Type: "string", Description: "the column to sort by: pending quarters " + strings.Join(loan.PendingSortKeys, ", ") +
 				" (default loan_number); the others " + strings.Join(loan.ClaimSortKeys, ", ") + " (default period); a leading - sorts it in reverse"},
 		}, pageParams...),

@@ -3,6 +3,7 @@ package loan
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"chuangdai/internal/apperr"
@@ -22,6 +23,9 @@ type ClaimFilter struct {
 	Period       string
 	DistrictCode string
 	BankCode     string
+	// Query is the start of the loan's number (any case) or of the
+	// borrower's name.
+	Query string
 	// Sort is the order asked for: PendingSortKeys for pending quarters,
 	// ClaimSortKeys for the others; the zero Sort is by loan number
 	// (pending) or by quarter.
@@ -79,6 +83,10 @@ func ParseClaimFilter(get func(string) string, f *apperr.Fields) ClaimFilter {
 	}
 	if out.Period != "" && !ValidPeriod(out.Period) {
 		f.Add("period", "must be a quarter such as 2024Q2")
+	}
+	out.Query = strings.TrimSpace(get("q"))
+	if len([]rune(out.Query)) > 100 {
+		f.Add("q", "must be at most 100 characters")
 	}
 	keys := ClaimSortKeys
 	if out.Status == ClaimPending {

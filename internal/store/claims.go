@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -27,12 +28,17 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 		}
 		return q
 	}
+	prefix := escapeLike(f.Query) + "%"
+	search := `(number LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
 	if f.Status == loan.ClaimPending {
 		start, end := loan.QuarterBounds(f.Period)
 		q := narrow(scoped(s.conn(ctx).Model(&loanRow{}), scope, "borrower_id")).
 			Where("external_ref IS NULL AND disbursed_on <= ?", dateOf(end)).
 			Where("(settled_on IS NULL OR settled_on >= ?) AND (compensated_on IS NULL OR compensated_on >= ?)", dateOf(start), dateOf(start)).
 			Where("NOT EXISTS (SELECT 1 FROM subsidy_claims c WHERE c.loan_id = loans.id AND c.period = ?)", f.Period)
+		if f.Query != "" {
+			q = q.Where(search, strings.ToUpper(prefix), prefix)
+		}
 		var total int64
 		if err := q.Count(&total).Error; err != nil {
 			return nil, 0, translate(err, "subsidy work list")
@@ -52,6 +58,9 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 	q := narrow(scoped(s.conn(ctx).Model(&claimRow{}), scope, "")).Where("status = ?", string(f.Status))
 	if f.Period != "" {
 		q = q.Where("period = ?", f.Period)
+	}
+	if f.Query != "" {
+		q = q.Where("loan_id IN (SELECT id FROM loans WHERE "+search+")", strings.ToUpper(prefix), prefix)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
