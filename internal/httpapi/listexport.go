@@ -27,8 +27,9 @@ var (
 	listHeaderParam = Param{Name: "headers", Type: "string", Description: "what a CSV download shows: fields (default: the JSON field names and values) or labels (Chinese column names; statuses, key groups, districts and banks by their names; rates in percent); workbooks always show labels"}
 )
 
-// exportFormat reads format; a download reads every matching row from
-// offset 0 and one more than the cap, to tell a filter matching too many.
+// exportFormat reads format and the rows to read: the page asked for, or
+// for a download every matching row from offset 0 up to the cap (the list's
+// total then tells a filter matching more).
 func exportFormat(c *gin.Context, pg pageQuery) (format string, offset, limit int, err error) {
 	format, err = report.ParseFormat(c.Query("format"))
 	if err != nil || format == report.FormatJSON {
