@@ -21,6 +21,7 @@ import (
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/document"
 	"chuangdai/internal/filestore"
+	"chuangdai/internal/fund"
 	"chuangdai/internal/httpapi"
 	"chuangdai/internal/idempotency"
 	"chuangdai/internal/identity"
@@ -60,6 +61,7 @@ type App struct {
 	Keys      *idempotency.Keys
 	Reports   *report.Service
 	Documents *document.Service
+	Fund      *fund.Service
 	// Notifications is the outbox, the inbox and the SMS settings.
 	Notifications *notify.Service
 	// Files keeps the documents' contents (the folder or the database).
@@ -200,7 +202,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		verifier = identity.NewHTTPVerifier(cfg.IdentityVerifierURL, cfg.IdentityVerifierToken)
 	}
 	a.Identity = identity.NewService(store.Identities{DB: db}, verifier, z, rec)
-	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol)
+	a.Fund = fund.NewService(store.Fund{DB: db}, z, rec, pol)
+	a.Applications.AddGuaranteeCheck(func(ctx context.Context, app application.Application, _ time.Time) error {
+		return a.Fund.CheckGuarantee(ctx, app.Amount)
+	})
+	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol, a.Fund)
 	a.Loans.SetNotifier(a.Notifications)
 	a.Applications.AddGuaranteeCheck(a.Loans.GuaranteeRisk)
 	a.Loans.SetReversals(store.Reversals{DB: db})
@@ -210,7 +216,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	a.Documents = document.NewService(store.Documents{DB: db}, a.Files, a.Applications, z, rec, pol)
 	a.Server = httpapi.New(httpapi.Deps{
 		Worklist: worklist.New(a.Applications, a.Loans, z),
-		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Reports: a.Reports, Documents: a.Documents, Notifications: a.Notifications, Keys: a.Keys, MaxImportBytes: MaxImportBytes,
+		Log:      log, Users: a.Users, Refdata: a.Refdata, Audit: a.AuditSv, Applications: a.Applications, Support: a.Support, Identity: a.Identity, Loans: a.Loans, Fund: a.Fund, Reports: a.Reports, Documents: a.Documents, Notifications: a.Notifications, Keys: a.Keys, MaxImportBytes: MaxImportBytes,
 		Ready: db.Ready, TrustedProxies: cfg.TrustedProxies, Registry: prometheus.NewRegistry(), Web: web.FS(), MaxBodyBytes: MaxBodyBytes,
 		MetricsElsewhere: cfg.MetricsAddr != "", MetricsToken: cfg.MetricsToken,
 	})

@@ -54,7 +54,11 @@ type Error struct {
 	Fields  []FieldError
 	// RetryAfter is set for RateLimited errors (seconds).
 	RetryAfter int
-	Err        error
+	// Extra are extension members of the problem (RFC 9457 §3.2): figures
+	// a client reads without parsing the detail, such as a limit and the
+	// amount over it.
+	Extra map[string]string
+	Err   error
 }
 
 func (e *Error) Error() string {

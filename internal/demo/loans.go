@@ -9,6 +9,7 @@ import (
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/beijing"
+	"chuangdai/internal/fund"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/user"
@@ -54,6 +55,9 @@ func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 		d.Accounts = append(d.Accounts, Account{u.username, pw, string(u.role), u.district + u.bank})
 	}
 	today := beijing.Day(time.Now())
+	if err := seedFund(ctx, a, d, today); err != nil {
+		return err
+	}
 	loans := make([]loan.Loan, len(demoLoans))
 	for i, dl := range demoLoans {
 		l, err := disburseDemo(ctx, a, d, dl, i, today)
@@ -90,6 +94,21 @@ func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 		}
 	}
 	return seedSubsidy(ctx, a, d, loans[0].ID)
+}
+
+// seedFund puts the city's opening contribution on the fund's books,
+// proposed by one guarantee officer and confirmed by the other, so the demo
+// shows a fund on the books with its leverage.
+func seedFund(ctx context.Context, a *app.App, d *Data, today time.Time) error {
+	m, err := a.Fund.Propose(ctx, d.ByName["guarantee.lingbao"], fund.MovementInput{Kind: string(fund.Contribution), Amount: "5000000.00",
+		BookedOn: time.Date(today.Year()-3, 1, 5, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), Reference: "SMX-CZ-001", Note: "市财政注入担保基金"})
+	if err != nil {
+		return fmt.Errorf("propose the fund's opening contribution: %w", err)
+	}
+	if _, err := a.Fund.Confirm(ctx, d.ByName["guarantee.lingbao2"], m.ID); err != nil {
+		return fmt.Errorf("confirm the fund's opening contribution: %w", err)
+	}
+	return nil
 }
 
 // disburseDemo takes a demo borrower's application from intake to disbursement.

@@ -362,6 +362,13 @@ func TestRecoveryReversalRestatesTheShares(t *testing.T) {
 		t.Errorf("after the reversal: recovered %v, fund %v, bank %v, status %v", l["recovered"], comp["fund_recovered"], comp["bank_recovered"], l["status"])
 	}
 	wantSameFigures(t, c, d, e)
+	// The fund's journal gives back what its recovered share shrank by:
+	// 64,000.00 − 23,999.99 = 40,000.01, reversing the first recovery's posting.
+	checkBooksAgree(t, s)
+	rp := s.Do("GET", "/api/v1/guarantee/fund/journal?account=recoveries&from=2024-07-10", c.auditor, nil).Want(200).JSON()["items"].([]any)
+	if len(rp) != 1 || rp[0].(map[string]any)["kind"] != "reversal" || rp[0].(map[string]any)["amount"] != "40000.01" || rp[0].(map[string]any)["reverses_id"] == nil {
+		t.Errorf("the reversal in the fund's journal: %v", rp)
+	}
 	exposure := map[string]map[string]any{}
 	for _, row := range s.Do("GET", "/api/v1/guarantee/exposure?group_by=loan", c.auditor, nil).Want(200).JSON()["rows"].([]any) {
 		m := row.(map[string]any)
@@ -380,6 +387,7 @@ func TestRecoveryReversalRestatesTheShares(t *testing.T) {
 	s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "50000.01", "recovered_on": "2024-07-10"}).Want(201)
 	s.Do("POST", "/api/v1/loans/"+e+"/recoveries", c.guar, map[string]any{"amount": "50000.01", "recovered_on": "2024-07-10"}).Want(201)
 	wantSameFigures(t, c, d, e)
+	checkBooksAgree(t, s)
 }
 
 // A quarter's subsidy payment reversed by a second HRSS officer: the quarter

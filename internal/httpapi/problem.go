@@ -134,6 +134,16 @@ func writeProblem(c *gin.Context, status int, e *apperr.Error) {
 		p.Errors = append(p.Errors, fieldProblem{Row: f.Row, Field: f.Field, Message: f.Message.Render(lang)})
 	}
 	body, _ := json.Marshal(p)
+	if len(e.Extra) > 0 {
+		m := map[string]any{}
+		_ = json.Unmarshal(body, &m)
+		for k, v := range e.Extra {
+			if _, taken := m[k]; !taken {
+				m[k] = v
+			}
+		}
+		body, _ = json.Marshal(m)
+	}
 	c.Abort()
 	c.Header("Content-Language", lang.Tag())
 	c.Header("Vary", "Accept-Language")

@@ -25,6 +25,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
 	"chuangdai/internal/idempotency"
+	"chuangdai/internal/fund"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/notify"
@@ -44,6 +45,7 @@ type Deps struct {
 	Support      *support.Service
 	Identity     *identity.Service
 	Loans        *loan.Service
+	Fund         *fund.Service
 	Reports      *report.Service
 	Worklist     *worklist.Service
 	Documents    *document.Service
@@ -193,6 +195,7 @@ func New(d Deps) *Server {
 	a.routesSupport()
 	a.routesLoans()
 	a.routesLoanOps()
+	a.routesFund()
 	a.routesReports()
 	a.routesWorklist()
 	a.routesDocuments()

@@ -7,6 +7,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	fundbook "chuangdai/internal/fund"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
@@ -49,6 +50,9 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		}
 		c := NewCompensation(on, l.Outstanding, share, p.UserID)
 		l.Status, l.Compensation = to, &c
+		if err := s.books.Post(ctx, fundbook.Compensation(l.ID, on, c.Fund, p.UserID)); err != nil {
+			return err
+		}
 		return s.tell(ctx, *l, "compensated", "loan.compensated", map[string]string{"amount": money.Format(c.Fund), "date": on.Format(time.DateOnly)}, time.Time{}, bankOfficers(*l))
 	})
 }
@@ -91,6 +95,9 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 		rec = Recovery{LoanID: l.ID, Amount: amount, Fund: fund, Bank: bank, RecoveredOn: on, Note: strings.TrimSpace(in.Note),
 			RecordedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 		if rec.ID, err = s.store.AddRecovery(ctx, rec); err != nil {
+			return err
+		}
+		if err := s.books.Post(ctx, fundbook.Recovery(l.ID, rec.ID, on, fund, p.UserID)); err != nil {
 			return err
 		}
 		l.Recovered, l.RecoveredFund = l.Recovered.Add(amount), l.RecoveredFund.Add(fund)
@@ -139,7 +146,7 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 		fund, bank := l.Unrecovered()
 		l.WriteOff.ConfirmedBy, l.WriteOff.On = &by, &on
 		l.WriteOff.Amount, l.WriteOff.Fund, l.WriteOff.Bank = fund.Add(bank), fund, bank
-		return nil
+		return s.books.Post(ctx, fundbook.WriteOff(l.ID, on, fund, p.UserID))
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
+	fundbook "chuangdai/internal/fund"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
@@ -296,7 +297,12 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 			// The fund's recovered total stays its share of what stands
 			// recovered, rounded once (see Compensation.ShareRecovery).
 			l.Recovered = l.Recovered.Sub(r.Amount)
+			was := l.RecoveredFund
 			l.RecoveredFund = l.Compensation.fundShareOf(l.Recovered)
+			// The fund's journal gives back what its recovered share shrank by.
+			if err := s.books.Post(ctx, fundbook.RecoveryReversal(l.ID, r.TargetID, r.ID, today, was.Sub(l.RecoveredFund), p.UserID)); err != nil {
+				return err
+			}
 		case RevSubsidyPayment:
 			c, err := s.store.Claim(ctx, l.ID, r.Period, true)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
+	"chuangdai/internal/fund"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
@@ -25,16 +26,25 @@ type Service struct {
 	authz  *authz.Enforcer
 	audit  *audit.Recorder
 	policy *policy.Policy
-	now    func() time.Time
+	// books is the guarantee fund's journal: the fund's share of every
+	// compensation, recovery and write-off is posted with the loan's change.
+	books Books
+	now   func() time.Time
 	// notifier tells borrowers and officers of loan events (SetNotifier).
 	notifier application.Notifier
 	// reversals keeps the corrections (SetReversals).
 	reversals ReversalStore
 }
 
+// Books is the guarantee fund's journal as loans post to it, inside the
+// transaction carried by ctx.
+type Books interface {
+	Post(ctx context.Context, p fund.Posting) error
+}
+
 // NewService wires the loan service.
-func NewService(s Store, apps Applications, z *authz.Enforcer, rec *audit.Recorder, pol *policy.Policy) *Service {
-	return &Service{store: s, apps: apps, authz: z, audit: rec, policy: pol, now: time.Now}
+func NewService(s Store, apps Applications, z *authz.Enforcer, rec *audit.Recorder, pol *policy.Policy, books Books) *Service {
+	return &Service{store: s, apps: apps, authz: z, audit: rec, policy: pol, books: books, now: time.Now}
 }
 
 // SetClock replaces the service's clock, so tests set what today is.

@@ -6,6 +6,7 @@ import (
 
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/fund"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/report"
@@ -25,23 +26,26 @@ func codes[S ~string](list ...S) []string {
 // else.
 func TestLabelsCoverEveryCode(t *testing.T) {
 	kinds := map[string][]string{
-		"status":           codes(application.Statuses...),
-		"loan_status":      codes(loan.Statuses...),
-		"claim_status":     codes(loan.ClaimStatuses...),
-		"extension_state":  codes(loan.ExtensionStates...),
-		"key_group":        application.KeyGroups,
-		"borrower_type":    codes(application.BorrowerTypes...),
-		"role":             codes(auth.Roles...),
-		"course":           support.Courses,
-		"level":            support.Levels,
-		"service_kind":     support.ServiceKinds,
-		"other_loan_kind":  application.OtherLoanKinds,
-		"holder":           application.OtherLoanHolders,
-		"decision":         codes(application.Decisions...),
-		"repayment_method": codes(loan.InterestQuarterly, loan.EqualPrincipal),
-		"group_by":         report.GroupBys,
-		"reversal_kind":    codes(loan.ReversalKinds...),
-		"reversal_status":  codes(loan.ReversalStatuses...),
+		"status":               codes(application.Statuses...),
+		"loan_status":          codes(loan.Statuses...),
+		"claim_status":         codes(loan.ClaimStatuses...),
+		"extension_state":      codes(loan.ExtensionStates...),
+		"key_group":            application.KeyGroups,
+		"borrower_type":        codes(application.BorrowerTypes...),
+		"role":                 codes(auth.Roles...),
+		"course":               support.Courses,
+		"level":                support.Levels,
+		"service_kind":         support.ServiceKinds,
+		"other_loan_kind":      application.OtherLoanKinds,
+		"holder":               application.OtherLoanHolders,
+		"decision":             codes(application.Decisions...),
+		"repayment_method":     codes(loan.InterestQuarterly, loan.EqualPrincipal),
+		"group_by":             report.GroupBys,
+		"reversal_kind":        codes(loan.ReversalKinds...),
+		"reversal_status":      codes(loan.ReversalStatuses...),
+		"fund_account":         codes(fund.Accounts...),
+		"fund_movement":        codes(fund.MovementKinds...),
+		"fund_movement_status": codes(fund.MovementStatuses...),
 	}
 	labels := msg.Chinese().Labels()
 	for kind, list := range kinds {

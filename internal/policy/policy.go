@@ -137,6 +137,8 @@ type Policy struct {
 	} `yaml:"calendar"`
 	// Documents are the dated document checklists.
 	Documents []Documents `yaml:"documents"`
+	// FundRules are the guarantee fund's dated leverage rules.
+	FundRules []FundRule `yaml:"guarantee_fund"`
 	// Industries is the list applicants choose their industry from; a file
 	// without one takes the built-in list.
 	Industries []Industry `yaml:"industries"`
@@ -166,7 +168,7 @@ func Parse(b []byte) (*Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	if err := errors.Join(p.check(), p.prepareSubsidy(), p.prepareAwards()); err != nil {
+	if err := errors.Join(p.check(), p.prepareSubsidy(), p.prepareAwards(), p.prepareFund()); err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
 	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].EffectiveFrom.Before(p.Versions[j].EffectiveFrom.Time) })
