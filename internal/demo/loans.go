@@ -100,7 +100,7 @@ func seedLoans(ctx context.Context, a *app.App, d *Data) error {
 // proposed by one guarantee officer and confirmed by the other, so the demo
 // shows a fund on the books with its leverage.
 func seedFund(ctx context.Context, a *app.App, d *Data, today time.Time) error {
-	m, err := a.Fund.Propose(ctx, d.ByName["guarantee.lingbao"], fund.MovementInput{Kind: string(fund.Contribution), Amount: "5000000.00",
+	m, err := a.Fund.Propose(ctx, d.ByName["guarantee.lingbao"], fund.MovementInput{Kind: string(fund.Contribution), Amount: "60000000.00",
 		BookedOn: time.Date(today.Year()-3, 1, 5, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), Reference: "SMX-CZ-001", Note: "市财政注入担保基金"})
 	if err != nil {
 		return fmt.Errorf("propose the fund's opening contribution: %w", err)

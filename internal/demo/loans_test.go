@@ -37,10 +37,10 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 			id = l.ID
 		}
 	}
-	// The fund is on the books: the opening 5,000,000.00 less what it paid
+	// The fund is on the books: the opening 60,000,000.00 less what it paid
 	// for compensations plus its recoveries, and its leverage is shown.
 	pos, err := a.Fund.Position(ctx, auditor)
-	if err != nil || !pos.Opened || pos.Leverage == nil || !pos.Balance.IsPositive() {
+	if err != nil || !pos.Opened || pos.Leverage == nil || !pos.Balance.IsPositive() || pos.OverLimit {
 		t.Fatalf("demo fund %+v %v", pos, err)
 	}
 	table, err := a.Loans.Subsidy(ctx, auditor, id)

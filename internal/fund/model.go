@@ -198,6 +198,9 @@ type Position struct {
 	// says the fund is above its limit.
 	Headroom  decimal.Decimal
 	OverLimit bool
+	// Capacity is Limit × Balance, never below zero: what the fund may
+	// guarantee in all.
+	Capacity decimal.Decimal
 	// RepaymentRate is last year's repayment rate (nil: nothing fell due).
 	RepaymentRate *decimal.Decimal
 	RateYear      int

@@ -140,6 +140,7 @@ func (s *Service) position(ctx context.Context) (Position, error) {
 	room := out.Limit.Mul(out.Balance).Sub(out.Outstanding)
 	out.OverLimit = out.Opened && room.IsNegative()
 	out.Headroom = money.RoundFen(decimal.Max(room, decimal.Zero))
+	out.Capacity = money.RoundFen(decimal.Max(out.Limit.Mul(out.Balance), decimal.Zero))
 	return out, nil
 }
 

@@ -30,6 +30,8 @@ type fundResponse struct {
 	LeverageLimit         string  `json:"leverage_limit"`
 	Headroom              string  `json:"headroom"`
 	OverLimit             bool    `json:"over_limit"`
+	// Capacity is leverage_limit × balance, never below zero.
+	Capacity string `json:"capacity"`
 	// LastYearRepaymentRate is null when no loan matured last year.
 	LastYearRepaymentRate *string       `json:"last_year_repayment_rate"`
 	RepaymentRateYear     int           `json:"repayment_rate_year"`
@@ -40,7 +42,7 @@ type fundResponse struct {
 
 func toFund(pos fund.Position, lang msg.Lang) fundResponse {
 	out := fundResponse{Balance: money.Format(pos.Balance), GuaranteedOutstanding: money.Format(pos.Outstanding),
-		LeverageLimit: money.Format(pos.Limit), Headroom: money.Format(pos.Headroom), OverLimit: pos.OverLimit,
+		LeverageLimit: money.Format(pos.Limit), Headroom: money.Format(pos.Headroom), OverLimit: pos.OverLimit, Capacity: money.Format(pos.Capacity),
 		RepaymentRateYear: pos.RateYear, LimitBasis: pos.Basis.Render(lang), Opened: pos.Opened, Accounts: []fundAccount{}}
 	if pos.Leverage != nil {
 		v := pos.Leverage.StringFixed(2)

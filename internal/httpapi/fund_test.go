@@ -110,7 +110,7 @@ func TestFundBooks(t *testing.T) {
 	f = s.Do("GET", fund, c.guar, nil).Want(200).JSON()
 	// 400,000.00 ÷ 1,001,234.56 = 0.3995… → 0.40; headroom 5 × 1,001,234.56 − 400,000.00.
 	wantFigures(t, "fund with two loans", f, map[string]string{"balance": "1001234.56", "guaranteed_outstanding": "400000.00",
-		"leverage": "0.40", "leverage_limit": "5.00", "headroom": "4606172.80"})
+		"leverage": "0.40", "leverage_limit": "5.00", "headroom": "4606172.80", "capacity": "5006172.80"})
 	if f["opened"] != true || f["over_limit"] != false {
 		t.Fatalf("fund %v", f)
 	}
@@ -235,7 +235,8 @@ func TestGuaranteeLeverageLimit(t *testing.T) {
 	// this application's 200,000.00 = 600,000.00 is over it.
 	c.movement(t, c.guar, c.guar2, "contribution", "100000.00", "2024-01-10")
 	f := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON()
-	wantFigures(t, "small fund", f, map[string]string{"balance": "100000.00", "guaranteed_outstanding": "400000.00", "leverage": "4.00", "headroom": "100000.00"})
+	wantFigures(t, "small fund", f, map[string]string{"balance": "100000.00", "guaranteed_outstanding": "400000.00", "leverage": "4.00",
+		"headroom": "100000.00", "capacity": "500000.00"})
 	p := s.Do("POST", decide, c.guar, map[string]any{"decision": "approve"}).WantProblem(409, "guarantee.leverage_exceeded").JSON()
 	wantFigures(t, "problem", p, map[string]string{"balance": "100000.00", "guaranteed_outstanding": "400000.00", "leverage_limit": "5.00",
 		"amount": "200000.00", "capacity": "500000.00"})
