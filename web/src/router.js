@@ -25,6 +25,7 @@ const routes = [
   { path: '/loans/:id', name: 'loan', component: () => import('./views/Loan.vue') },
   { path: '/subsidies', name: 'subsidies', component: () => import('./views/Subsidies.vue') },
   { path: '/guarantee', name: 'exposure', component: () => import('./views/Exposure.vue') },
+  { path: '/guarantee/fund', name: 'fund', component: () => import('./views/Fund.vue') },
   { path: '/support', name: 'support', component: () => import('./views/Support.vue') },
   { path: '/reports', name: 'bulletin', component: () => import('./views/Bulletin.vue') },
   { path: '/reports/disbursements', name: 'disbursements', component: () => import('./views/Disbursements.vue') },

@@ -57,7 +57,7 @@ const ROLES = [
     return [['', '/applications'], ['application', own], ['draft', await halfFilledDraft()], ['loans', '/loans'], ['inbox', '/inbox']];
   }],
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
-  ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue'], ['risk', '/guarantee']]],
+  ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue'], ['risk', '/guarantee'], ['fund', '/guarantee/fund']]],
   ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals'], ['loan', await activeLoan()]]],
   ['auditor', 'finance-auditor', async () => [['', '/reports'], ['awards', '/reports/awards'], ['audit', '/audit'], ['periods', '/reports/periods'], ['applications', '/applications'], ['loans', '/loans']]],
   ['admin', 'admin', async () => [['', '/admin/users'], ['targets', '/admin/targets']]],
