@@ -207,6 +207,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		return a.Fund.CheckGuarantee(ctx, app.Amount)
 	})
 	a.Loans = loan.NewService(store.Loans{DB: db}, store.Applications{DB: db}, z, rec, pol, a.Fund)
+	a.Fund.SetPeriods(a.Loans)
 	a.Loans.SetNotifier(a.Notifications)
 	a.Applications.AddGuaranteeCheck(a.Loans.GuaranteeRisk)
 	a.Loans.SetReversals(store.Reversals{DB: db})

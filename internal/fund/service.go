@@ -2,6 +2,7 @@ package fund
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -47,18 +48,37 @@ type Store interface {
 	Movements(ctx context.Context, f MovementFilter, offset, limit int) ([]Movement, int64, error)
 }
 
+// Periods refuses postings dated in a closed accounting month
+// (loan.Service).
+type Periods interface {
+	CheckOpen(ctx context.Context, what string, on time.Time) error
+}
+
 // Service keeps the fund's books.
 type Service struct {
-	store  Store
-	authz  *authz.Enforcer
-	audit  *audit.Recorder
-	policy *policy.Policy
-	now    func() time.Time
+	store   Store
+	periods Periods
+	authz   *authz.Enforcer
+	audit   *audit.Recorder
+	policy  *policy.Policy
+	now     func() time.Time
 }
 
 // NewService wires the fund.
 func NewService(s Store, z *authz.Enforcer, rec *audit.Recorder, pol *policy.Policy) *Service {
 	return &Service{store: s, authz: z, audit: rec, policy: pol, now: time.Now}
+}
+
+// SetPeriods gives the fund the accounting months its movements are
+// booked in.
+func (s *Service) SetPeriods(p Periods) { s.periods = p }
+
+// bookable refuses a movement booked in a closed accounting month.
+func (s *Service) bookable(ctx context.Context, m Movement) error {
+	if s.periods == nil {
+		return apperr.Wrap(errors.New("no accounting months are wired to the fund"), "fund movement")
+	}
+	return s.periods.CheckOpen(ctx, "booked_on", m.BookedOn)
 }
 
 // SetClock replaces the service's clock, so tests set what today is.
@@ -247,6 +267,9 @@ func (s *Service) Propose(ctx context.Context, p auth.Principal, in MovementInpu
 		return Movement{}, err
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.bookable(ctx, m); err != nil {
+			return err
+		}
 		if m.Kind == Withdrawal {
 			if err := s.coverWithdrawal(ctx, m.Amount); err != nil {
 				return err
@@ -278,6 +301,9 @@ func (s *Service) coverWithdrawal(ctx context.Context, amount decimal.Decimal) e
 // Confirm posts a proposed movement; its proposer may not confirm it.
 func (s *Service) Confirm(ctx context.Context, p auth.Principal, id int64) (Movement, error) {
 	return s.decide(ctx, p, id, "fund.confirm", func(ctx context.Context, m *Movement) error {
+		if err := s.bookable(ctx, *m); err != nil {
+			return err
+		}
 		if m.Kind == Withdrawal {
 			if err := s.coverWithdrawal(ctx, m.Amount); err != nil {
 				return err

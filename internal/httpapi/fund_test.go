@@ -287,3 +287,23 @@ func TestFundLimitFromLastYearsRepayments(t *testing.T) {
 		t.Fatalf("fund in 2028 %v", f)
 	}
 }
+
+// A movement booked in a closed accounting month is refused when proposed
+// and when confirmed (409 period.closed); the open month takes it.
+func TestFundMovementsInClosedMonths(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	mv := "/api/v1/guarantee/fund/movements"
+	body := func(on string) map[string]any {
+		return map[string]any{"kind": "contribution", "amount": "100.00", "booked_on": on, "reference": "P-" + on}
+	}
+	early := s.Do("POST", mv, c.guar, body("2024-03-10"), "Idempotency-Key", "pc-1").Want(201).JSON()
+	s.Do("POST", "/api/v1/periods/2024-03/close", c.auditor, nil).Want(200)
+	s.Do("POST", mv, c.guar, body("2024-03-31"), "Idempotency-Key", "pc-2").WantProblem(409, "period.closed")
+	s.Do("POST", mv+"/"+jsonID(early["id"])+"/confirm", c.guar2, nil, "Idempotency-Key", "pc-3").WantProblem(409, "period.closed")
+	late := s.Do("POST", mv, c.guar, body("2024-04-01"), "Idempotency-Key", "pc-4").Want(201).JSON()
+	s.Do("POST", mv+"/"+jsonID(late["id"])+"/confirm", c.guar2, nil, "Idempotency-Key", "pc-5").Want(200)
+	if f := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON(); f["balance"] != "100.00" {
+		t.Fatalf("fund %v", f)
+	}
+}
