@@ -10,7 +10,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/fund"
-	"chuangdai/internal/loan"
+	"chuangdai/internal/idempotency"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 )
@@ -177,7 +177,7 @@ func (a *api) routesFund() {
 		Summary: "Propose a contribution, withdrawal or interest income of the fund (guarantee officer; another one confirms it; Idempotency-Key required)",
 		Headers: []Header{idempotencyHeader}, Request: movementRequest{}, Response: movementResponse{}, Errors: []int{400, 401, 403, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			if err := loan.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
+			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
 				return err
 			}
 			var req movementRequest
@@ -197,7 +197,7 @@ func (a *api) routesFund() {
 			if err != nil {
 				return err
 			}
-			if err := loan.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
+			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
 				return err
 			}
 			return a.idempotent(c, p, struct{}{}, http.StatusOK, func(ctx context.Context) (any, error) {
