@@ -190,11 +190,11 @@ func check(v policy.Version, day time.Time, in Input, c *checker) Fields {
 		NotEmployed:  in.NotEmployed,
 	}
 	typeOK := slices.Contains(BorrowerTypes, out.BorrowerType)
-	if !typeOK && !c.later("borrower_type", out.BorrowerType == "") {
-		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", BorrowerTypes...))
+	if !c.later("borrower_type", out.BorrowerType == "") {
+		CheckBorrowerType(f, out.BorrowerType)
 	}
 	if !c.later("name", out.Name == "") {
-		requireText(f, "name", out.Name, maxName)
+		CheckName(f, out.Name)
 	}
 	if !c.later("national_id", strings.TrimSpace(in.NationalID) == "") {
 		if r, ok := checkPerson(v, day, f, "", in.NationalID, out.BorrowerType != Enterprise && !c.draft); ok {
@@ -208,13 +208,9 @@ func check(v policy.Version, day time.Time, in Input, c *checker) Fields {
 	case !idnum.ValidPhone(out.Phone):
 		f.Add("phone", "must be a phone number of 6 to 20 digits, such as 13800138000")
 	}
-	switch {
-	case out.KeyGroup == "" && out.BorrowerType == Enterprise:
-	case c.later("key_group", out.KeyGroup == ""):
-	case out.KeyGroup == "":
-		f.Addf("key_group", "is required: one of %s", msg.OneOf("key_group", KeyGroups...))
-	case !slices.Contains(KeyGroups, out.KeyGroup):
-		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
+	// An enterprise needs no key group: a draft's empty one is missing for the others only.
+	if out.BorrowerType == Enterprise || !c.later("key_group", out.KeyGroup == "") {
+		CheckKeyGroup(f, out.BorrowerType, out.KeyGroup)
 	}
 	if !c.later("district_code", out.DistrictCode == "") && !districtPattern.MatchString(out.DistrictCode) {
 		f.Add("district_code", "must be the 6-digit code of the district where the business is, such as 411282")
@@ -272,6 +268,32 @@ func check(v policy.Version, day time.Time, in Input, c *checker) Fields {
 		f.Add("term_months", "must be at least 1 month")
 	}
 	return out
+}
+
+// CheckBorrowerType checks the borrower type of an application or of an
+// imported loan and reports whether it is known.
+func CheckBorrowerType(f *apperr.Fields, t BorrowerType) bool {
+	if slices.Contains(BorrowerTypes, t) {
+		return true
+	}
+	f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", BorrowerTypes...))
+	return false
+}
+
+// CheckName checks the borrower's name of an application or of an imported
+// loan.
+func CheckName(f *apperr.Fields, name string) { requireText(f, "name", name, maxName) }
+
+// CheckKeyGroup checks the key group of a borrower of type t: one of
+// KeyGroups, required but of an enterprise.
+func CheckKeyGroup(f *apperr.Fields, t BorrowerType, keyGroup string) {
+	switch {
+	case keyGroup == "" && t == Enterprise:
+	case keyGroup == "":
+		f.Addf("key_group", "is required: one of %s", msg.OneOf("key_group", KeyGroups...))
+	case !slices.Contains(KeyGroups, keyGroup):
+		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", KeyGroups...))
+	}
 }
 
 // Limits returns the amount cap and the longest term for a borrower type

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
@@ -115,22 +113,17 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	if err := f.Err(); err != nil {
 		return Loan{}, err
 	}
-	v := s.policy.At(on)
-	subsidyCap := application.SubsidyCap(v, a.BorrowerType, len(a.Partners))
-	regime, subsidyRate, borrowerRate, err := ContractRates(s.policy, on, *a.AnnualRate)
+	appID, borrower, by := a.ID, a.ApplicantID, p.UserID
+	l, err := New(s.policy, Loan{
+		ApplicationID: &appID, BorrowerID: &borrower, Name: a.Name, NationalID: a.NationalID, Female: a.Female, Flags: a.Flags,
+		KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType), Industry: a.Industry, Jobs: a.JobsPlanned,
+		DistrictCode: a.DistrictCode, BankCode: a.BankCode, Principal: amount, AnnualRate: *a.AnnualRate,
+		SubsidyCap: application.SubsidyCap(s.policy.At(on), a.BorrowerType, len(a.Partners)), TermMonths: *a.ApprovedTermMonths,
+		Method: method, DisbursedOn: on, BankReference: ref, DisbursedBy: &by,
+	}, s.now().UTC().Truncate(time.Microsecond))
 	if err != nil {
 		f.AddErr("disbursed_on", err)
 		return Loan{}, f.Err()
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
-	appID, borrower, by := a.ID, a.ApplicantID, p.UserID
-	return Loan{
-		ApplicationID: &appID, Status: Active, Version: 1, BorrowerID: &borrower,
-		Name: a.Name, NationalID: a.NationalID, Female: a.Female, Flags: a.Flags, KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType),
-		Industry: a.Industry, Jobs: a.JobsPlanned, DistrictCode: a.DistrictCode, BankCode: a.BankCode,
-		Principal: amount, Outstanding: amount, AnnualRate: *a.AnnualRate, SubsidyRate: subsidyRate, BorrowerRate: borrowerRate,
-		SubsidyCap: subsidyCap, Regime: regime, TermMonths: *a.ApprovedTermMonths, Method: method, DisbursedOn: on,
-		Maturity: Maturity(on, *a.ApprovedTermMonths), BankReference: ref, DisbursedBy: &by,
-		Recovered: decimal.Zero, RecoveredFund: decimal.Zero, CreatedAt: now, UpdatedAt: now,
-	}, nil
+	return l, nil
 }

@@ -158,6 +158,8 @@ type Loan struct {
 	BorrowerType string
 	Industry     string
 	Jobs         int
+	// JobsCreated is what the legacy system recorded of an imported loan.
+	JobsCreated  int
 	DistrictCode string
 	BankCode     string
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -84,28 +83,58 @@ type legacyChecker struct {
 	closedThrough string
 }
 
+// legacyTerms are the money cells of a row as read, each with whether it is
+// well-formed, for the checks of the policy of the day.
+type legacyTerms struct {
+	on                         time.Time
+	principal, rate            decimal.Decimal
+	dayOK, principalOK, rateOK bool
+	termOK                     bool
+	partners                   int
+}
+
 // check validates one row: resident ID checksum and the sex it encodes, key
 // group, district and bank, principal within the cap of the borrower type,
-// rate within LPR + the spread on the day of disbursement, term, date.
+// rate within LPR + the spread on the day of disbursement, term, date. The
+// loan is made by loan.New, as a disbursement's is.
 func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLoan {
-	l := LegacyLoan{
-		ExternalRef: get("external_ref"), Name: get("name"), KeyGroup: get("key_group"), BorrowerType: get("borrower_type"),
-		DistrictCode: get("district_code"), BankCode: get("bank_code"), CreatedAt: c.now,
+	ref := get("external_ref")
+	o := loan.Loan{
+		ExternalRef: &ref, Name: get("name"), KeyGroup: get("key_group"), BorrowerType: get("borrower_type"),
+		DistrictCode: get("district_code"), BankCode: get("bank_code"), Method: loan.InterestQuarterly,
 	}
-	if !loan.ValidReference(l.ExternalRef) {
+	if !loan.ValidReference(ref) {
 		f.Add("external_ref", "is required: the legacy system's reference, 1–64 letters, digits and _ . / : -")
 	}
-	switch n := utf8.RuneCountInString(l.Name); {
-	case n == 0:
-		f.Add("name", "is required")
-	case n > 100:
-		f.Add("name", "must be at most 100 characters")
+	typeOK := c.checkBorrower(get, f, &o)
+	t := c.checkTerms(get, f, &o)
+	if !t.dayOK {
+		return LegacyLoan{ExternalRef: ref}
 	}
+	if typeOK {
+		c.checkLimits(f, &o, t)
+	}
+	if !t.rateOK || !t.rate.IsPositive() {
+		return LegacyLoan{ExternalRef: ref}
+	}
+	c.checkRate(f, t)
+	l, err := loan.New(c.s.policy, o, c.now)
+	if err != nil {
+		f.AddErr("disbursed_on", err)
+	}
+	return legacyOf(l)
+}
+
+// checkBorrower checks who borrowed, with the application's rules for the
+// name, the borrower type and the key group, and reports whether the
+// borrower type is known.
+func (c legacyChecker) checkBorrower(get func(string) string, f *apperr.Fields, o *loan.Loan) bool {
+	application.CheckName(f, o.Name)
 	r, idErr := idnum.ParseResident(get("national_id"))
 	if idErr != nil {
 		f.AddErr("national_id", idErr)
 	}
-	l.NationalID, l.Female = r.Number, r.Female
+	o.NationalID, o.Female = r.Number, r.Female
 	female, ok := genders[strings.ToLower(get("gender"))]
 	switch {
 	case !ok:
@@ -117,115 +146,130 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 			f.Add("gender", "does not match the resident ID number, which is of a man")
 		}
 	}
-	bt := application.BorrowerType(l.BorrowerType)
-	typeOK := slices.Contains(application.BorrowerTypes, bt)
-	if !typeOK {
-		f.Addf("borrower_type", "must be one of %s", msg.OneOf("borrower_type", application.BorrowerTypes...))
-	}
-	switch {
-	case l.KeyGroup == "" && bt == application.Enterprise:
-	case !slices.Contains(application.KeyGroups, l.KeyGroup):
-		f.Addf("key_group", "must be one of %s", msg.OneOf("key_group", application.KeyGroups...))
-	}
-	if _, ok := c.districts[l.DistrictCode]; !ok {
+	bt := application.BorrowerType(o.BorrowerType)
+	typeOK := application.CheckBorrowerType(f, bt)
+	application.CheckKeyGroup(f, bt, o.KeyGroup)
+	if _, ok := c.districts[o.DistrictCode]; !ok {
 		f.Add("district_code", "is not a district: use a code listed by GET /api/v1/districts")
 	}
-	if _, ok := c.banks[l.BankCode]; !ok {
+	if _, ok := c.banks[o.BankCode]; !ok {
 		f.Add("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
 	}
-	on, dayOK := application.ParseDay(get("disbursed_on"))
+	return typeOK
+}
+
+// checkTerms reads the day, the principal, the term, the rate, the jobs
+// and the partners of a row into o.
+func (c legacyChecker) checkTerms(get func(string) string, f *apperr.Fields, o *loan.Loan) legacyTerms {
+	var t legacyTerms
+	var err error
+	t.on, err = application.ParseDay(get("disbursed_on"))
+	t.dayOK = err == nil
 	switch {
-	case dayOK != nil:
+	case !t.dayOK:
 		f.Add("disbursed_on", "must be a date YYYY-MM-DD")
-	case on.After(c.today):
+	case t.on.After(c.today):
 		f.Add("disbursed_on", "is in the future: import loans already disbursed")
-	case c.closedThrough != "" && loan.MonthOf(on) <= c.closedThrough:
-		f.Addf("disbursed_on", "is in the accounting month %s, which is closed (months through %s are closed): a loan disbursed then is not imported any more", loan.MonthOf(on), c.closedThrough)
+	case c.closedThrough != "" && loan.MonthOf(t.on) <= c.closedThrough:
+		f.Addf("disbursed_on", "is in the accounting month %s, which is closed (months through %s are closed): a loan disbursed then is not imported any more", loan.MonthOf(t.on), c.closedThrough)
 	}
-	l.DisbursedOn = on
-	principal, err := money.ParsePositive(get("principal"))
-	if err != nil {
+	o.DisbursedOn = t.on
+	if t.principal, err = money.ParsePositive(get("principal")); err != nil {
 		f.AddErr("principal", err)
 	}
-	if err == nil {
-		l.PrincipalFen = money.MustFen(principal)
-	}
-	term, termErr := strconv.Atoi(get("term_months"))
-	if termErr != nil || term < 1 {
+	t.principalOK, o.Principal = err == nil, t.principal
+	term, err := strconv.Atoi(get("term_months"))
+	if t.termOK = err == nil; !t.termOK || term < 1 {
 		f.Add("term_months", "must be a whole number of months from 1")
 	}
-	l.TermMonths = term
-	rate, rateErr := money.ParseRate(get("annual_rate"))
-	if rateErr != nil {
-		f.AddErr("annual_rate", rateErr)
-	} else if !rate.IsPositive() {
+	o.TermMonths = term
+	if t.rate, err = money.ParseRate(get("annual_rate")); err != nil {
+		f.AddErr("annual_rate", err)
+	} else if !t.rate.IsPositive() {
 		f.Add("annual_rate", "must be above 0")
 	}
-	if rateErr == nil {
-		l.AnnualRatePPM = mustPPM(rate)
-	}
-	jobs := get("jobs_created")
-	if jobs != "" {
+	t.rateOK, o.AnnualRate = err == nil, t.rate
+	if jobs := get("jobs_created"); jobs != "" {
 		n, err := strconv.Atoi(jobs)
 		if err != nil || n < 0 || n > 100_000 {
 			f.Add("jobs_created", "must be a whole number from 0")
 		}
-		l.JobsCreated = n
+		o.Jobs, o.JobsCreated = n, n
 	}
-	partners := 0
 	switch n := get("partners"); {
 	case n == "":
-	case bt != application.Partnership:
+	case application.BorrowerType(o.BorrowerType) != application.Partnership:
 		f.Add("partners", "is only for a partnership loan: leave it empty")
 	default:
-		var perr error
-		if partners, perr = strconv.Atoi(n); perr != nil || partners < 2 || partners > maxLegacyPartners {
+		var err error
+		if t.partners, err = strconv.Atoi(n); err != nil || t.partners < 2 || t.partners > maxLegacyPartners {
 			f.Addf("partners", "must be the number of partners, the lead included: a whole number from 2 to %d", maxLegacyPartners)
-			partners = 0
+			t.partners = 0
 		}
 	}
-	if dayOK != nil {
-		return l
+	return t
+}
+
+// checkLimits checks the principal and the term against the caps of the
+// borrower type in force on the day and sets the subsidy cap, with the
+// application's choice of it.
+func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, t legacyTerms) {
+	v := c.s.policy.At(t.on)
+	bt := application.BorrowerType(o.BorrowerType)
+	limit, maxTerm := application.Limits(v, bt, t.partners)
+	o.SubsidyCap = application.SubsidyCap(v, bt, t.partners)
+	if bt == application.Partnership && t.partners == 0 {
+		// Without the number of partners the partnership's own cap is
+		// unknown: the principal is checked against the partnership cap,
+		// and, being within its own cap, subsidised whole.
+		limit = v.Partnership.Cap.Decimal
+		o.SubsidyCap = decimal.Min(t.principal, limit)
 	}
-	v := c.s.policy.At(on)
-	if typeOK {
-		limit, maxTerm := application.Limits(v, bt, partners)
-		subsidyCap := application.SubsidyCap(v, bt, partners)
-		if bt == application.Partnership && partners == 0 {
-			// Without the number of partners the partnership's own cap is
-			// unknown: the principal is checked against the partnership cap,
-			// and, being within its own cap, subsidised whole.
-			limit = v.Partnership.Cap.Decimal
-			subsidyCap = decimal.Min(principal, limit)
-		}
-		if err == nil && principal.GreaterThan(limit) {
-			f.Addf("principal", "is above the cap of %s for %s loans in force on %s", msg.Money(limit), msg.Label("borrower_type", bt), on.Format(time.DateOnly))
-		}
-		if termErr == nil && term > maxTerm {
-			f.Addf("term_months", "must be at most %d months for %s loans", maxTerm, msg.Label("borrower_type", bt))
-		}
-		l.SubsidyCapFen = money.MustFen(subsidyCap)
+	if t.principalOK && t.principal.GreaterThan(limit) {
+		f.Addf("principal", "is above the cap of %s for %s loans in force on %s", msg.Money(limit), msg.Label("borrower_type", bt), t.on.Format(time.DateOnly))
 	}
-	if rateErr == nil && rate.IsPositive() {
-		capRate, err := c.s.policy.RateCap(on)
-		lpr, _ := c.s.policy.LPR(on) // known once RateCap answered
-		switch {
-		case err != nil:
-			f.AddErr("annual_rate", err)
-		case rate.GreaterThan(capRate):
-			f.Addf("annual_rate", "is %s, above the cap of %s on %s (one-year LPR %s + %d bp); rates are decimal fractions, 0.0395 for 3.95%%",
-				msg.Percent(rate), msg.Percent(capRate), on.Format(time.DateOnly), msg.Percent(lpr), v.RateCapOverLPRbp)
-		}
-		reg, sub, bor, err := loan.ContractRates(c.s.policy, on, rate)
-		if err != nil {
-			f.AddErr("disbursed_on", err)
-		}
-		l.Regime, l.SubsidyRatePPM, l.BorrowerRatePPM = reg, mustPPM(sub), mustPPM(bor)
+	if t.termOK && o.TermMonths > maxTerm {
+		f.Addf("term_months", "must be at most %d months for %s loans", maxTerm, msg.Label("borrower_type", bt))
 	}
-	if termErr == nil && term >= 1 {
-		l.Maturity = loan.Maturity(on, term)
+}
+
+// checkRate checks a positive rate against LPR + the spread of the day.
+func (c legacyChecker) checkRate(f *apperr.Fields, t legacyTerms) {
+	capRate, err := c.s.policy.RateCap(t.on)
+	lpr, _ := c.s.policy.LPR(t.on) // known once RateCap answered
+	switch {
+	case err != nil:
+		f.AddErr("annual_rate", err)
+	case t.rate.GreaterThan(capRate):
+		f.Addf("annual_rate", "is %s, above the cap of %s on %s (one-year LPR %s + %d bp); rates are decimal fractions, 0.0395 for 3.95%%",
+			msg.Percent(t.rate), msg.Percent(capRate), t.on.Format(time.DateOnly), msg.Percent(lpr), c.s.policy.At(t.on).RateCapOverLPRbp)
 	}
-	return l
+}
+
+// legacyOf keeps a new imported loan as integers until it is inserted.
+func legacyOf(l loan.Loan) LegacyLoan {
+	return LegacyLoan{
+		ExternalRef: *l.ExternalRef, Name: l.Name, NationalID: l.NationalID, Female: l.Female, KeyGroup: l.KeyGroup,
+		BorrowerType: l.BorrowerType, DistrictCode: l.DistrictCode, BankCode: l.BankCode, PrincipalFen: money.MustFen(l.Principal),
+		AnnualRatePPM: mustPPM(l.AnnualRate), SubsidyRatePPM: mustPPM(l.SubsidyRate), BorrowerRatePPM: mustPPM(l.BorrowerRate),
+		SubsidyCapFen: money.MustFen(l.SubsidyCap), Regime: l.Regime, TermMonths: l.TermMonths, DisbursedOn: l.DisbursedOn,
+		Maturity: l.Maturity, JobsCreated: l.JobsCreated, CreatedAt: l.CreatedAt,
+	}
+}
+
+// loan is the imported loan l as loan.New made it, numbered.
+func (l LegacyLoan) loan() loan.Loan {
+	ref := l.ExternalRef
+	principal := money.FromFen(l.PrincipalFen)
+	return loan.Loan{
+		Number: l.Number, ExternalRef: &ref, Status: loan.Active, Version: 1, Name: l.Name, NationalID: l.NationalID, Female: l.Female,
+		KeyGroup: l.KeyGroup, BorrowerType: l.BorrowerType, Jobs: l.JobsCreated, JobsCreated: l.JobsCreated,
+		DistrictCode: l.DistrictCode, BankCode: l.BankCode, Principal: principal, Outstanding: principal,
+		AnnualRate: money.RateFromPPM(l.AnnualRatePPM), SubsidyRate: money.RateFromPPM(l.SubsidyRatePPM),
+		BorrowerRate: money.RateFromPPM(l.BorrowerRatePPM), SubsidyCap: money.FromFen(l.SubsidyCapFen), Regime: l.Regime,
+		TermMonths: l.TermMonths, Method: loan.InterestQuarterly, DisbursedOn: l.DisbursedOn, Maturity: l.Maturity,
+		Recovered: decimal.Zero, RecoveredFund: decimal.Zero, CreatedAt: l.CreatedAt, UpdatedAt: l.CreatedAt,
+	}
 }
 
 // mustPPM converts a rate known to have at most six decimals.
@@ -390,7 +434,11 @@ func (s *Service) insertLegacy(ctx context.Context, batch []LegacyLoan, res *Imp
 	if len(fresh) == 0 {
 		return nil
 	}
-	if err := s.store.InsertLegacy(ctx, fresh); err != nil {
+	loans := make([]loan.Loan, len(fresh))
+	for i, l := range fresh {
+		loans[i] = l.loan()
+	}
+	if err := s.store.InsertLoans(ctx, loans); err != nil {
 		return fmt.Errorf("insert legacy loans: %w", err)
 	}
 	res.Imported += len(fresh)

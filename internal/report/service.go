@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
+	"chuangdai/internal/loan"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
 )
@@ -46,8 +47,9 @@ type Store interface {
 	// ReserveNumbers takes n loan sequence numbers of a district and year
 	// and returns the first.
 	ReserveNumbers(ctx context.Context, district string, year, n int) (int64, error)
-	// InsertLegacy inserts imported loans with multi-row INSERTs.
-	InsertLegacy(ctx context.Context, loans []LegacyLoan) error
+	// InsertLoans inserts imported loans with multi-row INSERTs, by the
+	// insert of every new loan.
+	InsertLoans(ctx context.Context, loans []loan.Loan) error
 	// ReplaceBankLines replaces the bank's reported lines dated within the
 	// period by lines.
 	ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []BankLine, by int64, at time.Time) error

@@ -94,6 +94,7 @@ type loanRow struct {
 	BorrowerType              string
 	Industry                  string
 	Jobs                      int
+	JobsCreated               int
 	DistrictCode              string
 	BankCode                  string
 	PrincipalFen              int64
@@ -273,7 +274,7 @@ func (db *DB) toLoanRow(l loan.Loan) (loanRow, error) {
 		ID: l.ID, Number: l.Number, ApplicationID: l.ApplicationID, ExternalRef: l.ExternalRef, Status: string(l.Status), Version: l.Version,
 		BorrowerID: l.BorrowerID, Name: l.Name, NationalID: nid, NationalIDHash: db.hash(l.NationalID), Gender: "male", KeyGroup: l.KeyGroup,
 		IsDisabled: l.Disabled, IsVillageOfficial: l.VillageOfficial, IsReturnedOverseasStudent: l.ReturnedOverseasStudent,
-		BorrowerType: l.BorrowerType, Industry: l.Industry, Jobs: l.Jobs, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
+		BorrowerType: l.BorrowerType, Industry: l.Industry, Jobs: l.Jobs, JobsCreated: l.JobsCreated, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
 		TermMonths: l.TermMonths, RepaymentMethod: string(l.Method), DisbursedOn: dateOf(l.DisbursedOn),
 		DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
 		MaturityDate: dateOf(l.Maturity), OriginalMaturityDate: datePtr(l.OriginalMaturity), BankReference: nullable(l.BankReference), DisbursedBy: l.DisbursedBy,
@@ -340,7 +341,7 @@ func (db *DB) fromLoanRow(r loanRow) (loan.Loan, error) {
 		ID: r.ID, Number: r.Number, ApplicationID: r.ApplicationID, ExternalRef: r.ExternalRef, Status: loan.Status(r.Status), Version: r.Version,
 		BorrowerID: r.BorrowerID, Name: r.Name, NationalID: r.NationalID, Female: r.Gender == "female", KeyGroup: r.KeyGroup,
 		Flags:        application.Flags{Disabled: r.IsDisabled, VillageOfficial: r.IsVillageOfficial, ReturnedOverseasStudent: r.IsReturnedOverseasStudent},
-		BorrowerType: r.BorrowerType, Industry: r.Industry, Jobs: r.Jobs, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
+		BorrowerType: r.BorrowerType, Industry: r.Industry, Jobs: r.Jobs, JobsCreated: r.JobsCreated, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
 		Principal: money.FromFen(r.PrincipalFen), Outstanding: money.FromFen(r.OutstandingFen),
 		AnnualRate: money.RateFromPPM(r.AnnualRatePPM), SubsidyRate: money.RateFromPPM(r.SubsidyRatePPM), BorrowerRate: money.RateFromPPM(r.BorrowerRatePPM),
 		SubsidyCap: money.FromFen(r.SubsidyCapFen), Regime: r.regime(), TermMonths: r.TermMonths, Method: loan.Method(r.RepaymentMethod),
@@ -401,18 +402,56 @@ func (s Loans) NextSequence(ctx context.Context, district string, year int) (int
 
 // Create implements loan.Store.
 func (s Loans) Create(ctx context.Context, l loan.Loan) (int64, error) {
-	row, err := s.toLoanRow(l)
+	ids, err := s.insertLoans(ctx, []loan.Loan{l})
 	if err != nil {
 		return 0, err
 	}
-	row.ID = 0
-	if err := s.conn(ctx).Create(&row).Error; err != nil {
-		return 0, loanConflict(err)
+	return ids[0], nil
+}
+
+// insertLoans is the one insert of new loans, the one a bank disburses and
+// the thousands of an import alike: multi-row INSERTs of loanRow, then the
+// persons who hold each loan (an application's persons move to its loan; an
+// imported loan, of no application, gets its lead's row). It answers the
+// loans' ids in order.
+func (db *DB) insertLoans(ctx context.Context, loans []loan.Loan) ([]int64, error) {
+	rows := make([]loanRow, len(loans))
+	for i, l := range loans {
+		r, err := db.toLoanRow(l)
+		if err != nil {
+			return nil, err
+		}
+		r.ID = 0
+		rows[i] = r
 	}
-	if l.ApplicationID == nil {
-		return row.ID, nil
+	stmt := &gorm.Statement{DB: db.gdb}
+	if err := stmt.Parse(&loanRow{}); err != nil {
+		return nil, apperr.Wrap(err, "loan row")
 	}
-	return row.ID, s.attachLoan(ctx, *l.ApplicationID, row.ID)
+	// Every column but the id is written.
+	if err := db.conn(ctx).CreateInBatches(rows, db.rowsPerStatement(len(stmt.Schema.DBNames)-1)).Error; err != nil {
+		return nil, loanConflict(err)
+	}
+	ids := make([]int64, len(rows))
+	var leads []personRow
+	for i, r := range rows {
+		ids[i] = r.ID
+		if app := loans[i].ApplicationID; app != nil {
+			if err := db.attachLoan(ctx, *app, r.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		lead, err := db.sealPerson(personRow{LoanID: &ids[i], NationalID: crypt.NormalID(loans[i].NationalID), Role: roleLead, Verified: true})
+		if err != nil {
+			return nil, err
+		}
+		leads = append(leads, lead)
+	}
+	if len(leads) == 0 {
+		return ids, nil
+	}
+	return ids, translate(db.conn(ctx).CreateInBatches(leads, db.rowsPerStatement(5)).Error, "loan persons")
 }
 
 // loanConflict names what a duplicate loan collides with.

@@ -116,21 +116,7 @@ func (s Applications) VerifyPersons(ctx context.Context, applicationID int64) er
 
 // attachLoan moves the persons of application applicationID to its new
 // loan: they hold it now, whichever account made the application.
-func (s Loans) attachLoan(ctx context.Context, applicationID, loanID int64) error {
-	return translate(s.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
+func (db *DB) attachLoan(ctx context.Context, applicationID, loanID int64) error {
+	return translate(db.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
 		Updates(map[string]any{"loan_id": loanID, "verified": true}).Error, "application persons")
-}
-
-// leadsOfImported writes the lead row of each imported loan (no application).
-func (s Reports) leadsOfImported(ctx context.Context, rows []legacyRow) error {
-	persons := make([]personRow, len(rows))
-	for i, r := range rows {
-		id := r.ID
-		p, err := s.sealPerson(personRow{LoanID: &id, NationalID: r.clearID, Role: roleLead, Verified: true})
-		if err != nil {
-			return err
-		}
-		persons[i] = p
-	}
-	return translate(s.conn(ctx).CreateInBatches(persons, s.rowsPerStatement(5)).Error, "loan persons")
 }

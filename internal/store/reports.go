@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"chuangdai/internal/apperr"
 	"chuangdai/internal/config"
-	"chuangdai/internal/crypt"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
 )
@@ -186,8 +184,8 @@ func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bo
 // The SQLite driver prepares each statement anew and matches every
 // placeholder by a scan of the arguments, so short statements cost it
 // least; PostgreSQL takes long ones and saves round trips.
-func (s Reports) rowsPerStatement(cols int) int {
-	if s.Engine == config.SQLite {
+func (db *DB) rowsPerStatement(cols int) int {
+	if db.Engine == config.SQLite {
 		return max(1, 512/cols)
 	}
 	return max(1, 15000/cols)
@@ -198,81 +196,11 @@ func (s Reports) ReserveNumbers(ctx context.Context, district string, year, n in
 	return loanCounter.reserve(ctx, s.DB, district, year, n)
 }
 
-// legacyRow is the part of a loan row an import writes; the other columns
-// keep their defaults (no application, no borrower account, nothing repaid).
-type legacyRow struct {
-	ID              int64 `gorm:"primaryKey"`
-	Number          string
-	ExternalRef     string
-	Status          string
-	Version         int
-	Name            string
-	NationalID      string
-	NationalIDHash  string
-	Gender          string
-	KeyGroup        string
-	BorrowerType    string
-	Industry        string
-	Jobs            int
-	JobsCreated     int
-	DistrictCode    string
-	BankCode        string
-	PrincipalFen    int64
-	OutstandingFen  int64
-	AnnualRatePPM   int64 `gorm:"column:annual_rate_ppm"`
-	SubsidyRatePPM  int64 `gorm:"column:subsidy_rate_ppm"`
-	BorrowerRatePPM int64 `gorm:"column:borrower_rate_ppm"`
-	SubsidyCapFen   int64
-	RegimeCols
-	TermMonths       int
-	RepaymentMethod  string
-	DisbursedOn      sqlDate
-	DisbursedYear    int
-	DisbursedMonth   int
-	DisbursedQuarter int
-	MaturityDate     sqlDate
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	// clearID is the number NationalID seals, for the loan's lead row.
-	clearID string
-}
-
-func (legacyRow) TableName() string { return "loans" }
-
-// legacyColumns is the number of columns of legacyRow an insert writes.
-const legacyColumns = 37
-
-// InsertLegacy implements report.Store.
-func (s Reports) InsertLegacy(ctx context.Context, loans []report.LegacyLoan) error {
-	rows := make([]legacyRow, len(loans))
-	for i, l := range loans {
-		nid := crypt.NormalID(l.NationalID)
-		sealed, err := s.seal(loanNationalID, nid)
-		if err != nil {
-			return err
-		}
-		r := legacyRow{
-			Number: l.Number, ExternalRef: l.ExternalRef, Status: string(loan.Active), Version: 1, Name: l.Name,
-			NationalID: sealed, NationalIDHash: s.hash(nid), clearID: nid, Gender: "male", KeyGroup: l.KeyGroup, BorrowerType: l.BorrowerType,
-			Jobs: l.JobsCreated, JobsCreated: l.JobsCreated, DistrictCode: l.DistrictCode, BankCode: l.BankCode,
-			TermMonths: l.TermMonths, RepaymentMethod: string(loan.InterestQuarterly), DisbursedOn: dateOf(l.DisbursedOn),
-			DisbursedYear: l.DisbursedOn.Year(), DisbursedMonth: int(l.DisbursedOn.Month()), DisbursedQuarter: loan.QuarterOf(l.DisbursedOn.Month()),
-			MaturityDate: dateOf(l.Maturity), CreatedAt: l.CreatedAt, UpdatedAt: l.CreatedAt,
-		}
-		if l.Female {
-			r.Gender = "female"
-		}
-		r.PrincipalFen, r.OutstandingFen, r.SubsidyCapFen = l.PrincipalFen, l.PrincipalFen, l.SubsidyCapFen
-		r.AnnualRatePPM, r.SubsidyRatePPM, r.BorrowerRatePPM = l.AnnualRatePPM, l.SubsidyRatePPM, l.BorrowerRatePPM
-		if r.RegimeCols, err = regimeCols(l.Regime); err != nil {
-			return apperr.Wrap(err, "legacy loan subsidy regime")
-		}
-		rows[i] = r
-	}
-	if err := s.conn(ctx).CreateInBatches(rows, s.rowsPerStatement(legacyColumns)).Error; err != nil {
-		return loanConflict(err)
-	}
-	return s.leadsOfImported(ctx, rows)
+// InsertLoans implements report.Store: imported loans go in by the insert
+// of every new loan.
+func (s Reports) InsertLoans(ctx context.Context, loans []loan.Loan) error {
+	_, err := s.insertLoans(ctx, loans)
+	return err
 }
 
 type reconciliationLineRow struct {

@@ -1,0 +1,66 @@
+package report
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/loan"
+)
+
+// An imported loan is kept as integers between the check and the insert;
+// what is inserted is the loan loan.New made, to the last field.
+func TestImportedLoanIsTheLoanNewMade(t *testing.T) {
+	c := checker(t)
+	// The subsidy caps: an individual's 300,000.00; a partnership of three,
+	// 1.1 × 3 × 300,000.00 = 990,000.00; an enterprise's 4,000,000.00.
+	for _, tc := range []struct {
+		change                           map[string]string
+		principal, rate, subsidyCap, day string
+		term                             int
+	}{
+		{nil, "200000.00", "0.0395", "300000.00", "2024-03-15", 24},
+		{map[string]string{"borrower_type": "partnership", "partners": "3", "key_group": "college_graduate", "principal": "900000.00",
+			"disbursed_on": "2022-03-01", "annual_rate": "0.0435"}, "900000.00", "0.0435", "990000.00", "2022-03-01", 24},
+		{map[string]string{"borrower_type": "enterprise", "key_group": "", "principal": "4000000.00", "disbursed_on": "2020-06-01"},
+			"4000000.00", "0.0395", "4000000.00", "2020-06-01", 24},
+	} {
+		change := tc.change
+		row := map[string]string{}
+		for k, v := range goodRow {
+			row[k] = v
+		}
+		for k, v := range change {
+			row[k] = v
+		}
+		var f apperr.Fields
+		l := c.check(func(col string) string { return row[col] }, &f)
+		if !f.Empty() {
+			t.Fatalf("%v: %v", change, f.List())
+		}
+		got := l.loan()
+		day, err := time.Parse(time.DateOnly, tc.day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := row["external_ref"]
+		want, err := loan.New(c.s.policy, loan.Loan{
+			ExternalRef: &ref, Name: row["name"], NationalID: row["national_id"], Female: true, KeyGroup: row["key_group"],
+			BorrowerType: row["borrower_type"], Jobs: 3, JobsCreated: 3, DistrictCode: "411282", BankCode: "ICBC-SMX",
+			Principal: decimal.RequireFromString(tc.principal), AnnualRate: decimal.RequireFromString(tc.rate),
+			SubsidyCap: decimal.RequireFromString(tc.subsidyCap), TermMonths: tc.term, Method: loan.InterestQuarterly, DisbursedOn: day,
+		}, c.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Decimals compare by value: JSON writes each as its value.
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) {
+			t.Errorf("%v:\n got %s\nwant %s", change, g, w)
+		}
+	}
+}
