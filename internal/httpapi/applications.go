@@ -370,11 +370,24 @@ func (a *api) industry(c *gin.Context, v string) (code, label string) {
 	return "", v
 }
 
-// writeApplication answers one application with its version as the ETag.
-func (a *api) writeApplication(c *gin.Context, status int, v application.View) {
-	c.Header("ETag", `"`+strconv.Itoa(v.Version)+`"`)
-	c.JSON(status, a.toApplication(c, v, true))
+// applicationAnswer answers one application with its version as the ETag.
+func (a *api) applicationAnswer(c *gin.Context) func(application.View, error) (any, error) {
+	return func(v application.View, err error) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return answer{body: a.toApplication(c, v, true), version: v.Version}, nil
+	}
 }
+
+func (r *applicationPatch) bodyVersion() *int { return r.Version }
+func (r *versionRequest) bodyVersion() *int   { return r.Version }
+func (r *withdrawRequest) bodyVersion() *int  { return r.Version }
+func (r *decisionRequest) bodyVersion() *int  { return r.Version }
+
+// Submitting and withdrawing need no body: the version may come in If-Match.
+func (*versionRequest) bodyOptional()  {}
+func (*withdrawRequest) bodyOptional() {}
 
 // ifMatch reads the version of an If-Match header ("3", W/"3" or 3), or
 // falls back to the version in the body.
@@ -458,7 +471,7 @@ func (a *api) routesApplications() {
 			if err != nil {
 				return err
 			}
-			a.writeApplication(c, http.StatusCreated, v)
+			answer{body: a.toApplication(c, v, true), version: v.Version}.write(c, http.StatusCreated)
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/applications", Tag: "applications", Status: 200,
@@ -496,122 +509,50 @@ func (a *api) routesApplications() {
 			c.JSON(http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
 		Summary: "One application with its history; the ETag is its version", Response: applicationResponse{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			v, err := a.Applications.Get(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			a.writeApplication(c, http.StatusOK, v)
-			return nil
-		}})
-	a.add(Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
+	}, applicationPath, func(k record[struct{}]) (any, error) {
+		return a.applicationAnswer(k.c)(a.Applications.Get(k.ctx, k.p, k.id))
+	}))
+	// draft=true is read with the path, before the body.
+	draftPath := func(c *gin.Context) (int64, error) {
+		id, err := applicationPath(c)
+		if err != nil {
+			return 0, err
+		}
+		_, err = draftMode(c)
+		return id, err
+	}
+	a.add(onRecord(a, Route{Method: "PATCH", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Edit a draft or returned application (applicant); draft=true saves a draft half-filled; If-Match or version guards against stale copies",
 		Request: applicationPatch{}, Response: applicationResponse{}, Query: []Param{draftParam}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			draft, err := draftMode(c)
-			if err != nil {
-				return err
-			}
-			var req applicationPatch
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			version, err := ifMatch(c, req.Version)
-			if err != nil {
-				return err
-			}
-			update := a.Applications.Update
-			if draft {
-				update = a.Applications.UpdateDraft
-			}
-			v, err := update(c.Request.Context(), p, id, version, req.patch())
-			if err != nil {
-				return err
-			}
-			a.writeApplication(c, http.StatusOK, v)
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
+	}, draftPath, func(k record[applicationPatch]) (any, error) {
+		update := a.Applications.Update
+		if draft, _ := draftMode(k.c); draft {
+			update = a.Applications.UpdateDraft
+		}
+		return a.applicationAnswer(k.c)(update(k.ctx, k.p, k.id, k.version, k.req.patch()))
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Submit a draft or returned application for eligibility review (applicant)",
 		Request: versionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			var req versionRequest
-			if err := bindOptional(c, &req); err != nil {
-				return err
-			}
-			version, err := ifMatch(c, req.Version)
-			if err != nil {
-				return err
-			}
-			v, err := a.Applications.Submit(c.Request.Context(), p, id, version)
-			if err != nil {
-				return err
-			}
-			a.writeApplication(c, http.StatusOK, v)
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
+	}, applicationPath, func(k record[versionRequest]) (any, error) {
+		return a.applicationAnswer(k.c)(a.Applications.Submit(k.ctx, k.p, k.id, k.version))
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Withdraw an application before it is approved (applicant)",
 		Request: withdrawRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			var req withdrawRequest
-			if err := bindOptional(c, &req); err != nil {
-				return err
-			}
-			version, err := ifMatch(c, req.Version)
-			if err != nil {
-				return err
-			}
-			v, err := a.Applications.Withdraw(c.Request.Context(), p, id, version, req.Comment)
-			if err != nil {
-				return err
-			}
-			a.writeApplication(c, http.StatusOK, v)
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
+	}, applicationPath, func(k record[withdrawRequest]) (any, error) {
+		return a.applicationAnswer(k.c)(a.Applications.Withdraw(k.ctx, k.p, k.id, k.version, k.req.Comment))
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Decide the current review stage: approve, return or reject (the stage's officer; the bank sets the contract on approve)",
 		Request: decisionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			var req decisionRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			version, err := ifMatch(c, req.Version)
-			if err != nil {
-				return err
-			}
-			v, err := a.Applications.Decide(c.Request.Context(), p, id, application.DecisionInput{
-				Decision: req.Decision, Comment: req.Comment, Version: version, CounterGuarantee: req.CounterGuarantee,
-				MissingDocuments: req.MissingDocuments,
-				Contract:         application.ContractInput{ApprovedAmount: req.ApprovedAmount, AnnualRate: req.AnnualRate, TermMonths: req.TermMonths},
-			})
-			if err != nil {
-				return err
-			}
-			a.writeApplication(c, http.StatusOK, v)
-			return nil
-		}})
+	}, applicationPath, func(k record[decisionRequest]) (any, error) {
+		return a.applicationAnswer(k.c)(a.Applications.Decide(k.ctx, k.p, k.id, application.DecisionInput{
+			Decision: k.req.Decision, Comment: k.req.Comment, Version: k.version, CounterGuarantee: k.req.CounterGuarantee,
+			MissingDocuments: k.req.MissingDocuments,
+			Contract:         application.ContractInput{ApprovedAmount: k.req.ApprovedAmount, AnnualRate: k.req.AnnualRate, TermMonths: k.req.TermMonths},
+		}))
+	}))
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
@@ -255,6 +254,26 @@ type scheduleResponse struct {
 	Sums            scheduleSums   `json:"sums"`
 }
 
+func toSchedule(s loan.Schedule) scheduleResponse {
+	out := scheduleResponse{RepaymentMethod: s.Method, Items: make([]scheduleItem, len(s.Lines)),
+		Sums: scheduleSums{Principal: money.Format(s.Principal), Interest: money.Format(s.Total.Interest),
+			BorrowerInterest: money.Format(s.Total.Borrower), Subsidy: money.Format(s.Total.Subsidy)}}
+	for i, l := range s.Lines {
+		out.Items[i] = toScheduleItem(l)
+	}
+	return out
+}
+
+func toStatement(st loan.Statement) statementResponse {
+	out := statementResponse{AsOf: dayString(st.AsOf), OutstandingPrincipal: money.Format(st.Outstanding), PrincipalDue: money.Format(st.PrincipalDue),
+		InterestDue: money.Format(st.InterestDue), SubsidyWithheld: money.Format(st.SubsidyWithheld), Overdue: st.Overdue,
+		OverdueSince: dayPtr(st.OverdueSince), DaysOverdue: st.DaysOverdue, PayoffAmount: money.Format(st.Payoff), Items: make([]scheduleItem, len(st.Lines))}
+	for i, l := range st.Lines {
+		out.Items[i] = toScheduleItem(l)
+	}
+	return out
+}
+
 type subsidyItem struct {
 	Period           string           `json:"period"`
 	StartOn          string           `json:"start_on"`
@@ -279,6 +298,20 @@ type subsidyResponse struct {
 func toSubsidyItem(it loan.SubsidyItem) subsidyItem {
 	return subsidyItem{Period: it.Period.Period, StartOn: dayString(it.Start), EndOn: dayString(it.End), Days: it.Days, OverdueDays: it.OverdueDays,
 		Interest: money.Format(it.Interest), Subsidy: money.Format(it.Subsidy), BorrowerInterest: money.Format(it.Borrower), Status: it.Status, Reason: it.Reason, Claimable: it.Claimable}
+}
+
+// toSubsidy answers a loan's subsidy table, with the note of a loan
+// without subsidy in the reader's language.
+func toSubsidy(t loan.SubsidyTable, lang msg.Lang) subsidyResponse {
+	out := subsidyResponse{Items: make([]subsidyItem, len(t.Items)), TotalSubsidy: money.Format(t.Total), SubsidyRegime: toRegime(t.Loan.Regime)}
+	for i, it := range t.Items {
+		out.Items[i] = toSubsidyItem(it)
+	}
+	if t.Loan.Regime.Method == loan.NoSubsidy {
+		out.Note = msg.New("no interest subsidy: the loan was contracted on %s, before the first subsidy regime of the policy (%s)",
+			dayString(t.Loan.DisbursedOn), dayString(t.FirstRegime)).Render(lang)
+	}
+	return out
 }
 
 type subsidyCheckRequest struct {
@@ -471,26 +504,13 @@ var loanListQuery = append([]Param{
 }, pageParams...)
 
 func (a *api) routesLoans() {
-	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/disbursement", Tag: "loans", Status: 201,
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/disbursement", Tag: "loans", Status: 201,
 		Summary: "Record the disbursement of an approved application, creating its loan (Idempotency-Key required)", Headers: []Header{idempotencyHeader},
 		Request: disburseRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
-				return err
-			}
-			var req disburseRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			return a.idempotent(c, p, req, http.StatusCreated, func(ctx context.Context) (any, error) {
-				l, err := a.Loans.Disburse(ctx, p, id, loan.DisburseInput(req))
-				return loanEnvelope{Loan: toLoan(l)}, err
-			})
-		}})
+	}, applicationPath, func(k record[disburseRequest]) (any, error) {
+		l, err := a.Loans.Disburse(k.ctx, k.p, k.id, loan.DisburseInput(k.req))
+		return loanEnvelope{Loan: toLoan(l)}, err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/loans", Tag: "loans", Status: 200,
 		Summary: "Loans in the caller's scope, newest first", Response: listResponse[loanResponse]{}, Query: loanListQuery, Errors: []int{401, 403, 422}, Exports: true,
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -525,138 +545,72 @@ func (a *api) routesLoans() {
 			c.JSON(http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}", Tag: "loans", Status: 200,
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}", Tag: "loans", Status: 200,
 		Summary: "One loan with its repayments", Response: loanResponse{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			l, err := a.Loans.Get(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toLoan(l))
-			return nil
-		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/schedule", Tag: "loans", Status: 200,
+	}, loanPath, func(k record[struct{}]) (any, error) {
+		l, err := a.Loans.Get(k.ctx, k.p, k.id)
+		return toLoan(l), err
+	}))
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}/schedule", Tag: "loans", Status: 200,
 		Summary: "The due dates as the loan runs: the contract's principal instalments, each period's interest, subsidy and borrower interest as in the subsidy table, and each line's state", Response: scheduleResponse{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			method, lines, err := a.Loans.Schedule(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			out := scheduleResponse{RepaymentMethod: method, Items: make([]scheduleItem, len(lines))}
-			var sp, si, sb, ss decimal.Decimal
-			for i, l := range lines {
-				out.Items[i] = toScheduleItem(l)
-				sp, si, sb, ss = sp.Add(l.Principal), si.Add(l.Interest), sb.Add(l.Borrower), ss.Add(l.Subsidy)
-			}
-			out.Sums = scheduleSums{Principal: money.Format(sp), Interest: money.Format(si), BorrowerInterest: money.Format(sb), Subsidy: money.Format(ss)}
-			c.JSON(http.StatusOK, out)
-			return nil
-		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/statement", Tag: "loans", Status: 200,
+	}, loanPath, func(k record[struct{}]) (any, error) {
+		s, err := a.Loans.Schedule(k.ctx, k.p, k.id)
+		return toSchedule(s), err
+	}))
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}/statement", Tag: "loans", Status: 200,
 		Summary:  "What the borrower owes on a day after the repayments really made: due principal and interest (the whole interest of overdue days included), withheld subsidy, payoff amount",
 		Query:    []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD (default today; not before the disbursement, at most 366 days ahead)"}},
 		Response: statementResponse{}, Errors: []int{401, 404, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			st, err := a.Loans.Statement(c.Request.Context(), p, id, c.Query("as_of"))
-			if err != nil {
-				return err
-			}
-			out := statementResponse{AsOf: dayString(st.AsOf), OutstandingPrincipal: money.Format(st.Outstanding), PrincipalDue: money.Format(st.PrincipalDue),
-				InterestDue: money.Format(st.InterestDue), SubsidyWithheld: money.Format(st.SubsidyWithheld), Overdue: st.Overdue,
-				OverdueSince: dayPtr(st.OverdueSince), DaysOverdue: st.DaysOverdue, PayoffAmount: money.Format(st.Payoff), Items: make([]scheduleItem, len(st.Lines))}
-			for i, l := range st.Lines {
-				out.Items[i] = toScheduleItem(l)
-			}
-			c.JSON(http.StatusOK, out)
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/repayments", Tag: "loans", Status: 201,
+	}, loanPath, func(k record[struct{}]) (any, error) {
+		st, err := a.Loans.Statement(k.ctx, k.p, k.id, k.c.Query("as_of"))
+		return toStatement(st), err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/repayments", Tag: "loans", Status: 201,
 		Summary: "Record a repayment (Idempotency-Key required)", Headers: []Header{idempotencyHeader}, Request: repaymentRequest{}, Response: repaymentEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
-				return err
-			}
-			var req repaymentRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			return a.idempotent(c, p, req, http.StatusCreated, func(ctx context.Context) (any, error) {
-				rep, l, err := a.Loans.Repay(ctx, p, id, loan.RepayInput(req))
-				return repaymentEnvelope{Repayment: toRepayment(rep), Loan: toLoan(l)}, err
-			})
-		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/loans/{id}/subsidy", Tag: "subsidy", Status: 200,
+	}, loanPath, func(k record[repaymentRequest]) (any, error) {
+		rep, l, err := a.Loans.Repay(k.ctx, k.p, k.id, loan.RepayInput(k.req))
+		return repaymentEnvelope{Repayment: toRepayment(rep), Loan: toLoan(l)}, err
+	}))
+	a.routesSubsidy()
+	a.routesGuarantee()
+}
+
+// routesSubsidy are the routes of the interest subsidy: a loan's quarters
+// and their claim, check and payment, and the totals of a quarter.
+func (a *api) routesSubsidy() {
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}/subsidy", Tag: "subsidy", Status: 200,
 		Summary: "The interest subsidy per quarter with its claim status", Response: subsidyResponse{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			t, err := a.Loans.Subsidy(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			out := subsidyResponse{Items: make([]subsidyItem, len(t.Items)), TotalSubsidy: money.Format(t.Total), SubsidyRegime: toRegime(t.Loan.Regime)}
-			for i, it := range t.Items {
-				out.Items[i] = toSubsidyItem(it)
-			}
-			if t.Loan.Regime.Method == loan.NoSubsidy {
-				out.Note = msg.New("no interest subsidy: the loan was contracted on %s, before the first subsidy regime of the policy (%s)",
-					dayString(t.Loan.DisbursedOn), dayString(t.FirstRegime)).Render(language(c))
-			}
-			c.JSON(http.StatusOK, out)
-			return nil
-		}})
-	subsidyStep := func(path, summary string, req any, run func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error)) {
-		a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/subsidy/{period}/" + path, Tag: "subsidy", Status: 200,
-			Summary: summary, Request: req, Response: subsidyItem{}, Errors: []int{401, 403, 404, 409, 422},
-			handler: func(c *gin.Context, p auth.Principal) error {
-				id, err := pathID(c, "no loan with id %q")
-				if err != nil {
-					return err
-				}
-				period, err := pathPeriod(c)
-				if err != nil {
-					return err
-				}
-				it, err := run(c, p, id, period)
-				if err != nil {
-					return err
-				}
-				c.JSON(http.StatusOK, toSubsidyItem(it))
-				return nil
-			}})
+	}, loanPath, func(k record[struct{}]) (any, error) {
+		t, err := a.Loans.Subsidy(k.ctx, k.p, k.id)
+		return toSubsidy(t, language(k.c)), err
+	}))
+	// A quarter's step reads the period of the path before the body.
+	quarter := func(c *gin.Context) (int64, error) {
+		id, err := loanPath(c)
+		if err != nil {
+			return 0, err
+		}
+		_, err = pathPeriod(c)
+		return id, err
 	}
-	subsidyStep("claim", "Claim a quarter's subsidy (bank officer of the loan's bank)", nil, func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error) {
-		return a.Loans.ClaimSubsidy(c.Request.Context(), p, id, period)
+	step := func(path, summary string, req any, call func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error)) {
+		a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/subsidy/{period}/" + path, Tag: "subsidy", Status: 200,
+			Summary: summary, Request: req, Response: subsidyItem{}, Errors: []int{401, 403, 404, 409, 422},
+		}, quarter, func(k record[subsidyCheckRequest]) (any, error) {
+			it, err := call(k)
+			return toSubsidyItem(it), err
+		}))
+	}
+	step("claim", "Claim a quarter's subsidy (bank officer of the loan's bank)", nil, func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error) {
+		return a.Loans.ClaimSubsidy(k.ctx, k.p, k.id, k.c.Param("period"))
 	})
-	subsidyStep("check", "Check a claimed quarter: approve, or refuse with a reason (HRSS officer of the district)", subsidyCheckRequest{},
-		func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error) {
-			var req subsidyCheckRequest
-			if err := bind(c, &req); err != nil {
-				return loan.SubsidyItem{}, err
-			}
-			return a.Loans.CheckSubsidy(c.Request.Context(), p, id, period, loan.CheckInput(req))
+	step("check", "Check a claimed quarter: approve, or refuse with a reason (HRSS officer of the district)", subsidyCheckRequest{},
+		func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error) {
+			return a.Loans.CheckSubsidy(k.ctx, k.p, k.id, k.c.Param("period"), loan.CheckInput(k.req))
 		})
-	subsidyStep("pay", "Record the payment of a checked quarter (another HRSS officer of the district)", nil, func(c *gin.Context, p auth.Principal, id int64, period string) (loan.SubsidyItem, error) {
-		return a.Loans.PaySubsidy(c.Request.Context(), p, id, period)
+	step("pay", "Record the payment of a checked quarter (another HRSS officer of the district)", nil, func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error) {
+		return a.Loans.PaySubsidy(k.ctx, k.p, k.id, k.c.Param("period"))
 	})
 	a.add(Route{Method: "GET", Path: "/api/v1/subsidies", Tag: "subsidy", Status: 200,
 		Summary:  "Claimed subsidy of a quarter per district and status, with each level of government's part (central, provincial, city, county) by the funding shares of each loan's regime",
@@ -685,77 +639,38 @@ func (a *api) routesLoans() {
 			res := toSubsidyTotals(ts, names)
 			return answerReport(c, format, res, func() report.Table { return subsidyTable(res) })
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/compensation", Tag: "guarantee", Status: 200,
+}
+
+// routesGuarantee are the guarantee fund's routes: compensation, recovery,
+// write-off and the exposure.
+func (a *api) routesGuarantee() {
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/compensation", Tag: "guarantee", Status: 200,
 		Summary: "Record the guarantee fund's compensation of an overdue loan", Request: compensationRequest{}, Response: loanEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			var req compensationRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			l, err := a.Loans.Compensate(c.Request.Context(), p, id, loan.CompensateInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/recoveries", Tag: "guarantee", Status: 201,
+	}, loanPath, func(k record[compensationRequest]) (any, error) {
+		l, err := a.Loans.Compensate(k.ctx, k.p, k.id, loan.CompensateInput(k.req))
+		return loanEnvelope{Loan: toLoan(l)}, err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/recoveries", Tag: "guarantee", Status: 201,
 		Summary: "Record money recovered after compensation", Request: recoveryRequest{}, Response: recoveryEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			var req recoveryRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			rec, l, err := a.Loans.Recover(c.Request.Context(), p, id, loan.RecoveryInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, recoveryEnvelope{Loan: toLoan(l), Recovery: toRecovery(rec)})
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off", Tag: "guarantee", Status: 200,
+	}, loanPath, func(k record[recoveryRequest]) (any, error) {
+		rec, l, err := a.Loans.Recover(k.ctx, k.p, k.id, loan.RecoveryInput(k.req))
+		return recoveryEnvelope{Loan: toLoan(l), Recovery: toRecovery(rec)}, err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off", Tag: "guarantee", Status: 200,
 		Summary: "Propose writing off what cannot be recovered (a different user confirms)", Request: writeOffRequest{}, Response: loanEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			var req writeOffRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			l, err := a.Loans.ProposeWriteOff(c.Request.Context(), p, id, req.Reason)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/confirm", Tag: "guarantee", Status: 200,
+	}, loanPath, func(k record[writeOffRequest]) (any, error) {
+		l, err := a.Loans.ProposeWriteOff(k.ctx, k.p, k.id, k.req.Reason)
+		return loanEnvelope{Loan: toLoan(l)}, err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/confirm", Tag: "guarantee", Status: 200,
 		Summary: "Confirm a proposed write-off (not the proposer)", Response: loanEnvelope{}, Errors: []int{401, 403, 404, 409},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			l, err := a.Loans.ConfirmWriteOff(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
-			return nil
-		}})
+	}, loanPath, func(k record[struct{}]) (any, error) {
+		l, err := a.Loans.ConfirmWriteOff(k.ctx, k.p, k.id)
+		return loanEnvelope{Loan: toLoan(l)}, err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/exposure", Tag: "guarantee", Status: 200,
 		Summary:  "The guarantee fund's exposure per district (or per compensated loan with group_by=loan): outstanding guaranteed principal, overdue, and what the fund paid, recovered and wrote off, with the bank's side beside it",
 		Query:    []Param{{Name: "group_by", Type: "string", Description: "district (default) or loan: one row per compensated loan of the caller's scope"}},

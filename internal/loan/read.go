@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 )
@@ -23,18 +25,28 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 	return s.store.List(ctx, f, scope, offset, limit)
 }
 
+// Schedule is a loan's due dates as it runs, with their sums.
+type Schedule struct {
+	Method Method
+	Lines  []DueLine
+	// Principal sums the lines' principal instalments, Total their
+	// interest, subsidy and borrower interest.
+	Principal decimal.Decimal
+	Total     Split
+}
+
 // Schedule returns the loan's due dates as it runs today: the contract's
 // principal instalments and each period's interest, subsidy and borrower
 // part as in the subsidy table (one computation, claimed quarters as
-// claimed), with each line's state.
-func (s *Service) Schedule(ctx context.Context, p auth.Principal, id int64) (Method, []DueLine, error) {
+// claimed), with each line's state, and their sums.
+func (s *Service) Schedule(ctx context.Context, p auth.Principal, id int64) (Schedule, error) {
 	l, err := s.load(ctx, p, id, false)
 	if err != nil {
-		return "", nil, err
+		return Schedule{}, err
 	}
 	claims, err := s.claimsByPeriod(ctx, l.ID)
 	if err != nil {
-		return "", nil, err
+		return Schedule{}, err
 	}
 	lines := NewLedger(l.Terms(), l.Payments(), s.today()).Lines()
 	for i := range lines {
@@ -42,7 +54,18 @@ func (s *Service) Schedule(ctx context.Context, p auth.Principal, id int64) (Met
 			lines[i].Days, lines[i].Split = c.Days, Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}
 		}
 	}
-	return l.Method, lines, nil
+	return NewSchedule(l.Method, lines), nil
+}
+
+// NewSchedule is the schedule of lines, summed.
+func NewSchedule(m Method, lines []DueLine) Schedule {
+	out := Schedule{Method: m, Lines: lines}
+	for _, l := range lines {
+		out.Principal = out.Principal.Add(l.Principal)
+		out.Total = Split{Interest: out.Total.Interest.Add(l.Interest), Subsidy: out.Total.Subsidy.Add(l.Subsidy),
+			Borrower: out.Total.Borrower.Add(l.Borrower)}
+	}
+	return out
 }
 
 func (s *Service) claimsByPeriod(ctx context.Context, loanID int64) (map[string]Claim, error) {
