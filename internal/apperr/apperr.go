@@ -114,6 +114,16 @@ func Wrap(err error, message string) *Error {
 	return &Error{Kind: Internal, Code: "internal", Err: fmt.Errorf("%s: %w", message, err)}
 }
 
+// Contextf says what was being done when err happened ("disburse
+// application 7: …"), for the log. nil stays nil; As, KindOf, CodeOf and
+// errors.Is see through it, so what a client is answered does not change.
+func Contextf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {
 	var e *Error

@@ -128,7 +128,7 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Input, draft 
 		return s.audit.Record(ctx, p, "application.create", Kind, strconv.FormatInt(id, 10), nil, auditView{Number: a.Number, Status: Draft, Version: 1, Fields: &fields})
 	})
 	if err != nil {
-		return View{}, err
+		return View{}, apperr.Contextf(err, "create an application")
 	}
 	return s.reload(ctx, p, id)
 }
@@ -338,7 +338,7 @@ func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, n
 func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View, error) {
 	a, err := s.store.Get(ctx, id, false)
 	if err != nil {
-		return View{}, err
+		return View{}, apperr.Contextf(err, "read application %d", id)
 	}
 	return s.one(ctx, p, a)
 }
@@ -370,7 +370,7 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64, lock boo
 		return a, errNotFound(id)
 	}
 	if err != nil {
-		return a, err
+		return a, apperr.Contextf(err, "read application %d", id)
 	}
 	if !s.authz.Can(p, authz.Read, a.Resource()) {
 		return Application{}, errNotFound(id)
@@ -645,7 +645,7 @@ func (s *Service) update(ctx context.Context, p auth.Principal, id int64, versio
 			auditView{Number: a.Number, Status: a.Status, Version: a.Version, Fields: &fields})
 	})
 	if err != nil {
-		return View{}, err
+		return View{}, apperr.Contextf(err, "edit application %d", id)
 	}
 	return s.reload(ctx, p, id)
 }
@@ -678,7 +678,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, versio
 		return s.move(ctx, p, a, now, ActSubmit, "")
 	})
 	if err != nil {
-		return View{}, err
+		return View{}, apperr.Contextf(err, "submit application %d", id)
 	}
 	return s.reload(ctx, p, id)
 }
@@ -726,7 +726,7 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64, vers
 		return s.move(ctx, p, a, s.now().UTC().Truncate(time.Microsecond), ActWithdraw, comment)
 	})
 	if err != nil {
-		return View{}, err
+		return View{}, apperr.Contextf(err, "withdraw application %d", id)
 	}
 	return s.reload(ctx, p, id)
 }
@@ -850,7 +850,7 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in Dec
 		return s.moveWith(ctx, p, a, now, decision, comment, missing)
 	})
 	if err != nil {
-		return View{}, err
+		return View{}, apperr.Contextf(err, "decide application %d", id)
 	}
 	return s.reload(ctx, p, id)
 }

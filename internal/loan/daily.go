@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 )
 
@@ -28,7 +29,7 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 	res := DailyResult{Date: Day(day)}
 	release, ok, err := s.store.TryJobLock(ctx, "daily")
 	if err != nil {
-		return res, err
+		return res, apperr.Contextf(err, "daily job: take its lock")
 	}
 	if !ok {
 		res.AlreadyRunning = true
@@ -37,7 +38,7 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 	defer release()
 	ids, err := s.store.OpenLoanIDs(ctx)
 	if err != nil {
-		return res, err
+		return res, apperr.Contextf(err, "daily job: list the open loans")
 	}
 	sys := auth.System("daily-job")
 	for _, id := range ids {
@@ -87,7 +88,7 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 			return s.audit.Record(ctx, sys, action, Kind, strconv.FormatInt(l.ID, 10), before, auditView(next))
 		})
 		if err != nil {
-			return res, err
+			return res, apperr.Contextf(err, "daily job of %s: check loan %d", res.Date.Format(time.DateOnly), id)
 		}
 	}
 	return res, nil

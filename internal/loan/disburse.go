@@ -80,7 +80,7 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 		out, err = s.store.Get(ctx, l.ID, false)
 		return err
 	})
-	return out, err
+	return out, apperr.Contextf(err, "disburse application %d", applicationID)
 }
 
 // newLoan validates the disbursement against the approved application.

@@ -46,7 +46,7 @@ func (s *Service) Schedule(ctx context.Context, p auth.Principal, id int64) (Sch
 	}
 	claims, err := s.claimsByPeriod(ctx, l.ID)
 	if err != nil {
-		return Schedule{}, err
+		return Schedule{}, apperr.Contextf(err, "schedule of loan %d", id)
 	}
 	lines := NewLedger(l.Terms(), l.Payments(), s.today()).Lines()
 	for i := range lines {

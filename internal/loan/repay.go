@@ -94,7 +94,7 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 		out, err = s.store.Get(ctx, l.ID, false)
 		return err
 	})
-	return rep, out, err
+	return rep, out, apperr.Contextf(err, "repay loan %d", id)
 }
 
 // lastPaid is the day of the loan's latest repayment that stands (zero

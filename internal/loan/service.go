@@ -119,7 +119,7 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64, forUpdat
 		return l, s.notFound(id)
 	}
 	if err != nil {
-		return l, err
+		return l, apperr.Contextf(err, "read loan %d", id)
 	}
 	if !s.authz.Can(p, ActRead, l.Resource()) {
 		return l, s.notFound(id)
@@ -221,5 +221,5 @@ func (s *Service) change(ctx context.Context, p auth.Principal, id int64, act au
 		out, err = s.store.Get(ctx, l.ID, false)
 		return err
 	})
-	return out, err
+	return out, apperr.Contextf(err, "%s of loan %d", action, id)
 }

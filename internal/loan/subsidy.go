@@ -112,7 +112,7 @@ func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, 
 		out = SubsidyItem{Period: Period{Period: c.Period, Start: c.Start, End: c.End, Days: c.Days, OverdueDays: per.OverdueDays, Split: per.Split}, Status: c.Status}
 		return nil
 	})
-	return out, err
+	return out, apperr.Contextf(err, "claim the subsidy of loan %d for %s", id, period)
 }
 
 func claimEntity(loanID int64, period string) string {
@@ -223,7 +223,7 @@ func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, per
 			Split: Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}}, Status: c.Status, Reason: c.Reason}
 		return nil
 	})
-	return out, err
+	return out, apperr.Contextf(err, "%s of loan %d for %s", act, id, period)
 }
 
 // SubsidyTotals sums a quarter's claimed subsidy per district and status,
