@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
+	"chuangdai/internal/msg"
 )
 
 // maxDocumentBody bounds an upload's body: the file's 10 MiB and the form
@@ -63,36 +64,31 @@ func toDocument(d document.Document) documentDTO {
 		Reason: d.Reason, ReviewedAt: d.ReviewedAt}
 }
 
+func toDocuments(list document.Checklist, lang msg.Lang) documentsResponse {
+	out := documentsResponse{Checklist: make([]checklistDTO, len(list.Items)), Items: make([]documentDTO, len(list.Documents))}
+	for i, it := range list.Items {
+		out.Checklist[i] = checklistDTO{Kind: it.Kind, Label: it.Label.Localize(lang), Required: it.Required,
+			State: string(it.State), Reason: it.Reason, Requested: it.Requested}
+	}
+	for i, d := range list.Documents {
+		out.Items[i] = toDocument(d)
+	}
+	return out
+}
+
 var documentForm = []Param{
 	{Name: "kind", Type: "string", Description: "a kind of the application's checklist, such as id_card"},
 	{Name: "file", Type: "file", Description: "the PDF, JPEG or PNG file, at most 10 MiB"},
 }
 
 func (a *api) routesDocuments() {
-	a.add(Route{Method: "GET", Path: "/api/v1/applications/{id}/documents", Tag: "documents", Status: 200,
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/applications/{id}/documents", Tag: "documents", Status: 200,
 		Summary:  "The application's document checklist with each item's state, and every version on file (whoever sees the application)",
 		Response: documentsResponse{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			list, err := a.Documents.List(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			lang := language(c)
-			out := documentsResponse{Checklist: make([]checklistDTO, len(list.Items)), Items: make([]documentDTO, len(list.Documents))}
-			for i, it := range list.Items {
-				out.Checklist[i] = checklistDTO{Kind: it.Kind, Label: it.Label.Localize(lang), Required: it.Required,
-					State: string(it.State), Reason: it.Reason, Requested: it.Requested}
-			}
-			for i, d := range list.Documents {
-				out.Items[i] = toDocument(d)
-			}
-			c.JSON(http.StatusOK, out)
-			return nil
-		}})
+	}, applicationPath, func(k record[struct{}]) (any, error) {
+		list, err := a.Documents.List(k.ctx, k.p, k.id)
+		return toDocuments(list, language(k.c)), err
+	}))
 	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/documents", Tag: "documents", Status: 201,
 		Summary:   "Upload a document (multipart kind, file): the applicant while a draft or returned, the officers of its district and bank while under review; a new version each time, checked by its content",
 		Form:      documentForm,
@@ -138,25 +134,13 @@ func (a *api) routesDocuments() {
 			_, _ = io.Copy(c.Writer, r)
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/documents/{id}/review", Tag: "documents", Status: 200,
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/documents/{id}/review", Tag: "documents", Status: 200,
 		Summary: "Accept or reject a document version (the officer deciding the application's current stage); a rejection needs a reason",
 		Request: reviewRequest{}, Response: documentDTO{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no document with id %q")
-			if err != nil {
-				return err
-			}
-			var req reviewRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			d, err := a.Documents.Review(c.Request.Context(), p, id, document.Decision{Decision: req.Decision, Reason: req.Reason})
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toDocument(d))
-			return nil
-		}})
+	}, idPath("no document with id %q"), func(k record[reviewRequest]) (any, error) {
+		d, err := a.Documents.Review(k.ctx, k.p, k.id, document.Decision{Decision: k.req.Decision, Reason: k.req.Reason})
+		return toDocument(d), err
+	}))
 }
 
 var errNoForm = apperr.New(apperr.BadRequest, "bad_request", "send a multipart/form-data form with the fields kind and file")

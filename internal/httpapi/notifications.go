@@ -112,21 +112,16 @@ func (a *api) routesNotifications() {
 			c.JSON(http.StatusOK, unreadResponse{Unread: n})
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/notifications/{id}/read", Tag: "notifications", Status: 200,
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/notifications/{id}/read", Tag: "notifications", Status: 200,
 		Summary:  "Mark one of the caller's notifications read (again is harmless); another user's answers 404",
 		Response: notificationDTO{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no notification with id %q")
-			if err != nil {
-				return err
-			}
-			n, err := a.Notifications.Read(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toNotification(n, c))
-			return nil
-		}})
+	}, idPath("no notification with id %q"), func(k record[struct{}]) (any, error) {
+		n, err := a.Notifications.Read(k.ctx, k.p, k.id)
+		if err != nil {
+			return nil, err
+		}
+		return toNotification(n, k.c), nil
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/notifications/failed", Tag: "notifications", Status: 200,
 		Summary:  "The SMS that could not be delivered after the last attempt, newest first (administrators)",
 		Response: listResponse[failedNotificationDTO]{}, Errors: []int{401, 403, 422},

@@ -54,14 +54,15 @@ func idPath(notFound string) recordPath {
 var (
 	loanPath        = idPath("no loan with id %q")
 	applicationPath = idPath("no application with id %q")
+	userPath        = idPath("no user with id %q")
 )
 
 // onRecord gives r the handler every route on one record has, its steps in
 // this order: the path (404), the Idempotency-Key of a route declaring it,
 // the body bound into Req (when r has a Request), the version from If-Match
 // or the body (when r declares If-Match), then one call, whose answer is
-// written with r.Status (with its ETag when it is an answer) — for a money
-// route once per key, a retry replaying it.
+// written with r.Status (with its ETag when it is an answer; none when it is
+// nil) — for a money route once per key, a retry replaying it.
 func onRecord[Req any](a *api, r Route, path recordPath, call func(k record[Req]) (any, error)) Route {
 	money, ifMatches := slices.Contains(r.Headers, idempotencyHeader), slices.Contains(r.Headers, ifMatchHeader)
 	r.handler = func(c *gin.Context, p auth.Principal) error {
@@ -99,11 +100,14 @@ func onRecord[Req any](a *api, r Route, path recordPath, call func(k record[Req]
 		if err != nil {
 			return err
 		}
-		if v, ok := out.(answer); ok {
+		switch v := out.(type) {
+		case answer:
 			v.write(c, r.Status)
-			return nil
+		case nil:
+			c.Status(r.Status)
+		default:
+			c.JSON(r.Status, out)
 		}
-		c.JSON(r.Status, out)
 		return nil
 	}
 	return r

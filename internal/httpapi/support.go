@@ -336,25 +336,13 @@ func (a *api) routesSupport() {
 			c.JSON(http.StatusCreated, toTenancy(t))
 			return nil
 		}})
-	a.add(Route{Method: "PATCH", Path: "/api/v1/incubation-records/{id}", Tag: "four in one", Status: 200,
+	a.add(onRecord(a, Route{Method: "PATCH", Path: "/api/v1/incubation-records/{id}", Tag: "four in one", Status: 200,
 		Summary: "Record the move-out of an open tenancy (HRSS officer of the base's district)", Request: incubationPatch{}, Response: incubationResponse{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no incubation record with id %q")
-			if err != nil {
-				return err
-			}
-			var req incubationPatch
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			t, err := a.Support.RecordMoveOut(c.Request.Context(), p, id, req.MoveOut)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toTenancy(t))
-			return nil
-		}})
+	}, idPath("no incubation record with id %q"), func(k record[incubationPatch]) (any, error) {
+		t, err := a.Support.RecordMoveOut(k.ctx, k.p, k.id, k.req.MoveOut)
+		return toTenancy(t), err
+	}))
 	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import a tenancy list: CSV or XLSX like the training import; header row base_id,national_id,entity_name,move_in,move_out " +
 			"(move_out optional) or the Chinese headers of the template. All rows or none; known tenancies are skipped.",
@@ -398,21 +386,13 @@ func (a *api) routesSupport() {
 			c.JSON(http.StatusOK, toProfile(pr))
 			return nil
 		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/applications/{id}/support", Tag: "four in one", Status: 200,
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/applications/{id}/support", Tag: "four in one", Status: 200,
 		Summary:  "The applicant's four-in-one profile and the application's counter-guarantee waiver (whoever sees the application)",
 		Response: profileResponse{}, Errors: []int{401, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
-			if err != nil {
-				return err
-			}
-			pr, err := a.Support.ApplicationProfile(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toProfile(pr))
-			return nil
-		}})
+	}, applicationPath, func(k record[struct{}]) (any, error) {
+		pr, err := a.Support.ApplicationProfile(k.ctx, k.p, k.id)
+		return toProfile(pr), err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/support/figures", Tag: "four in one", Status: 200,
 		Summary:  "Four-in-one figures of a year per district and per base (auditors, admin, HRSS officers for their district)",
 		Query:    []Param{{Name: "year", Type: "integer", Description: "the year, such as 2024 (default: this year)"}},

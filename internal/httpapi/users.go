@@ -251,20 +251,12 @@ func (a *api) routesAuth() {
 			c.JSON(http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
-	a.add(Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
+	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
 		Summary: "One user (admin)", Response: userResponse{}, Errors: []int{401, 403, 404},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no user with id %q")
-			if err != nil {
-				return err
-			}
-			u, err := a.Users.Get(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toUser(u))
-			return nil
-		}})
+	}, userPath, func(k record[struct{}]) (any, error) {
+		u, err := a.Users.Get(k.ctx, k.p, k.id)
+		return toUser(u), err
+	}))
 }
 
 type passwordChangeRequest struct {
@@ -299,55 +291,23 @@ func (a *api) routesAccount() {
 			c.Status(http.StatusNoContent)
 			return nil
 		}})
-	a.add(Route{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
+	a.add(onRecord(a, Route{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
 		Summary: "Change a user's name, role binding or disabled flag (admin)", Request: updateUserRequest{}, Response: userResponse{}, Errors: []int{400, 401, 403, 404, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no user with id %q")
-			if err != nil {
-				return err
-			}
-			var req updateUserRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			u, err := a.Users.Update(c.Request.Context(), p, id, user.UpdateInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toUser(u))
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/users/{id}/role-grant/confirm", Tag: "users", Status: 200,
+	}, userPath, func(k record[updateUserRequest]) (any, error) {
+		u, err := a.Users.Update(k.ctx, k.p, k.id, user.UpdateInput(k.req))
+		return toUser(u), err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/users/{id}/role-grant/confirm", Tag: "users", Status: 200,
 		Summary: "Confirm the administrator role (admin, audit_admin) another administrator granted to a user (a second administrator, not the user)", Response: userResponse{}, Errors: []int{401, 403, 404, 409},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no user with id %q")
-			if err != nil {
-				return err
-			}
-			u, err := a.Users.ConfirmRoleGrant(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toUser(u))
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/users/{id}/password", Tag: "users", Status: 204,
+	}, userPath, func(k record[struct{}]) (any, error) {
+		u, err := a.Users.ConfirmRoleGrant(k.ctx, k.p, k.id)
+		return toUser(u), err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/users/{id}/password", Tag: "users", Status: 204,
 		Summary: "Set a user's password (admin); the user's sessions end and a lockout is lifted", Request: passwordResetRequest{}, Errors: []int{400, 401, 403, 404, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no user with id %q")
-			if err != nil {
-				return err
-			}
-			var req passwordResetRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			if err := a.Users.ResetPassword(c.Request.Context(), p, id, req.NewPassword); err != nil {
-				return err
-			}
-			c.Status(http.StatusNoContent)
-			return nil
-		}})
+	}, userPath, func(k record[passwordResetRequest]) (any, error) {
+		return nil, a.Users.ResetPassword(k.ctx, k.p, k.id, k.req.NewPassword)
+	}))
 }
 
 var pageParams = []Param{
