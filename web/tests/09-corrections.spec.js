@@ -74,8 +74,13 @@ test('the auditors see the accounting months, open until closed', async ({ page 
   await rows.nth(1).getByRole('button', { name: '结账' }).click();
   const dialog = page.getByRole('dialog');
   await expect(dialog).toContainText('及以前的所有月份将结账');
+  // axe reads colours as they are drawn: a dialog fading in or out fails
+  // contrast, so it checks the dialog once shown and the page once it is gone.
+  await page.evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => {}))));
   await axe(page, 'the close dialog');
   await dialog.getByRole('button', { name: '返回修改' }).click();
+  await expect(dialog).toBeHidden();
   await expect(rows.nth(1)).toContainText('未结账');
   await axe(page, 'the accounting months');
 });
