@@ -59,11 +59,14 @@ openapi-check:
 	cd bin/openapi/client && rm -f go.mod go.sum && $(GO) mod init chuangdaiapi 2>/dev/null && \
 		$(GO) mod edit -require=github.com/oapi-codegen/runtime@$(OAPI_RUNTIME_VERSION) && $(GO) mod tidy 2>/dev/null && $(GO) vet . && echo "oapi-codegen: the generated client builds"
 
-## release-migrations: add the migrations not yet in migrations/released.sha256 to it (at landing on main: main is released)
+## release-migrations: list the migrations not yet released in a new file migrations/released/<first version>.sha256 (at landing on main: main is released; released.sha256 and every earlier list are never edited)
 release-migrations:
-	@cd migrations && for f in postgres/*.sql sqlite/*.sql; do \
-		grep -q "  $$f$$" released.sha256 || { sha256sum "$$f" >> released.sha256; echo "released $$f"; }; \
-	done; LC_ALL=C sort -k2 -o released.sha256 released.sha256
+	@cd migrations && new=$$(for f in postgres/*.sql sqlite/*.sql; do \
+		cat released.sha256 released/*.sha256 | grep -q "  $$f$$" || echo "$$f"; done); \
+	if [ -n "$$new" ]; then \
+		first=$$(for f in $$new; do basename "$$f" | cut -d_ -f1; done | sort | head -1); \
+		sha256sum $$new | LC_ALL=C sort -k2 > released/$$first.sha256; echo "released in released/$$first.sha256:"; echo "$$new"; \
+	fi
 	$(GO) test -count=1 ./migrations/
 
 clean:
