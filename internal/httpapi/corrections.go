@@ -42,6 +42,9 @@ type reversalRejectRequest struct {
 	Comment string `json:"comment,omitempty"`
 }
 
+// A rejection may come without a body: the comment is optional.
+func (*reversalRejectRequest) bodyOptional() {}
+
 type reversalResponse struct {
 	ID           int64               `json:"id"`
 	Kind         loan.ReversalKind   `json:"kind"`
@@ -120,40 +123,21 @@ func (a *api) routesCorrections() {
 			c.JSON(http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/reversals/{id}/confirm", Tag: "corrections", Status: 200,
+	reversalPath := idPath("no reversal with id %q")
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/reversals/{id}/confirm", Tag: "corrections", Status: 200,
 		Summary:  "Confirm a proposed reversal (another officer of the role): it posts today and the loan's figures follow from the postings that stand; a reversal posts once",
 		Response: reversalEnvelope{}, Errors: []int{401, 403, 404, 409},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no reversal with id %q")
-			if err != nil {
-				return err
-			}
-			r, l, err := a.Loans.ConfirmReversal(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, reversalEnvelope{Reversal: toReversal(r), Loan: toLoan(l)})
-			return nil
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/reversals/{id}/reject", Tag: "corrections", Status: 200,
+	}, reversalPath, func(k record[struct{}]) (any, error) {
+		r, l, err := a.Loans.ConfirmReversal(k.ctx, k.p, k.id)
+		return reversalEnvelope{Reversal: toReversal(r), Loan: toLoan(l)}, err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/reversals/{id}/reject", Tag: "corrections", Status: 200,
 		Summary: "Reject a proposed reversal, or withdraw one's own; nothing moves", Request: reversalRejectRequest{},
 		Response: reversalResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no reversal with id %q")
-			if err != nil {
-				return err
-			}
-			var req reversalRejectRequest
-			if err := bindOptional(c, &req); err != nil {
-				return err
-			}
-			r, err := a.Loans.RejectReversal(c.Request.Context(), p, id, req.Comment)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toReversal(r))
-			return nil
-		}})
+	}, reversalPath, func(k record[reversalRejectRequest]) (any, error) {
+		r, err := a.Loans.RejectReversal(k.ctx, k.p, k.id, k.req.Comment)
+		return toReversal(r), err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/periods", Tag: "corrections", Status: 200,
 		Summary: "The accounting months, newest first from the current month back to the first disbursement, each open or closed (finance auditors, administrators)",
 		Query:   pageParams, Response: listResponse[periodResponse]{}, Errors: []int{401, 403, 422},

@@ -189,39 +189,19 @@ func (a *api) routesFund() {
 				return toMovement(m), err
 			})
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/guarantee/fund/movements/{id}/confirm", Tag: "guarantee", Status: 200,
+	movementPath := idPath("no fund movement with id %q")
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/guarantee/fund/movements/{id}/confirm", Tag: "guarantee", Status: 200,
 		Summary: "Confirm a proposed movement and post it to the journal (another guarantee officer than the proposer; Idempotency-Key required)",
 		Headers: []Header{idempotencyHeader}, Response: movementResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no fund movement with id %q")
-			if err != nil {
-				return err
-			}
-			if err := idempotency.CheckKey(c.GetHeader("Idempotency-Key")); err != nil {
-				return err
-			}
-			return a.idempotent(c, p, struct{}{}, http.StatusOK, func(ctx context.Context) (any, error) {
-				m, err := a.Fund.Confirm(ctx, p, id)
-				return toMovement(m), err
-			})
-		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/guarantee/fund/movements/{id}/reject", Tag: "guarantee", Status: 200,
+	}, movementPath, func(k record[struct{}]) (any, error) {
+		m, err := a.Fund.Confirm(k.ctx, k.p, k.id)
+		return toMovement(m), err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/guarantee/fund/movements/{id}/reject", Tag: "guarantee", Status: 200,
 		Summary: "Reject a proposed movement with a reason (another guarantee officer than the proposer); nothing is posted",
 		Request: movementRejectRequest{}, Response: movementResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no fund movement with id %q")
-			if err != nil {
-				return err
-			}
-			var req movementRejectRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			m, err := a.Fund.Reject(c.Request.Context(), p, id, req.Reason)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toMovement(m))
-			return nil
-		}})
+	}, movementPath, func(k record[movementRejectRequest]) (any, error) {
+		m, err := a.Fund.Reject(k.ctx, k.p, k.id, k.req.Reason)
+		return toMovement(m), err
+	}))
 }

@@ -76,56 +76,41 @@ func (a *api) routesLoanOps() {
 			c.JSON(http.StatusOK, toRisk(rep))
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/extensions", Tag: "loans", Status: 201,
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/extensions", Tag: "loans", Status: 201,
 		Summary: "Propose an extension (展期) of an active or overdue loan, on or before its maturity (bank officer of the loan's bank); a guarantee officer of the district confirms it",
 		Request: extensionRequest{}, Response: extensionEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no loan with id %q")
-			if err != nil {
-				return err
-			}
-			var req extensionRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			e, l, err := a.Loans.ProposeExtension(c.Request.Context(), p, id, loan.ExtensionInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, extensionEnvelope{Extension: toExtension(e), Loan: toLoan(l)})
-			return nil
-		}})
-	decide := func(path, summary string, req any, run func(c *gin.Context, p auth.Principal, id, eid int64) (loan.Loan, error)) {
-		a.add(Route{Method: "POST", Path: "/api/v1/loans/{id}/extensions/{eid}/" + path, Tag: "loans", Status: 200,
+	}, loanPath, func(k record[extensionRequest]) (any, error) {
+		e, l, err := a.Loans.ProposeExtension(k.ctx, k.p, k.id, loan.ExtensionInput(k.req))
+		return extensionEnvelope{Extension: toExtension(e), Loan: toLoan(l)}, err
+	}))
+	// A decision reads the extension of the path before the body.
+	extension := func(c *gin.Context) (int64, error) {
+		id, err := loanPath(c)
+		if err != nil {
+			return 0, err
+		}
+		_, err = pathExtension(c)
+		return id, err
+	}
+	decide := func(path, summary string, req any, call func(k record[extensionDecisionRequest], eid int64) (loan.Loan, error)) {
+		a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/extensions/{eid}/" + path, Tag: "loans", Status: 200,
 			Summary: summary, Request: req, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
-			handler: func(c *gin.Context, p auth.Principal) error {
-				id, err := pathID(c, "no loan with id %q")
-				if err != nil {
-					return err
-				}
-				eid, err := pathExtension(c)
-				if err != nil {
-					return err
-				}
-				l, err := run(c, p, id, eid)
-				if err != nil {
-					return err
-				}
-				c.JSON(http.StatusOK, loanEnvelope{Loan: toLoan(l)})
-				return nil
-			}})
+		}, extension, func(k record[extensionDecisionRequest]) (any, error) {
+			eid, err := pathExtension(k.c)
+			if err != nil {
+				return nil, err
+			}
+			l, err := call(k, eid)
+			return loanEnvelope{Loan: toLoan(l)}, err
+		}))
 	}
 	decide("confirm", "Confirm a proposed extension (guarantee officer of the loan's district, not the proposer): the loan matures on the new day, no subsidy after the contract's maturity", nil,
-		func(c *gin.Context, p auth.Principal, id, eid int64) (loan.Loan, error) {
-			return a.Loans.ConfirmExtension(c.Request.Context(), p, id, eid)
+		func(k record[extensionDecisionRequest], eid int64) (loan.Loan, error) {
+			return a.Loans.ConfirmExtension(k.ctx, k.p, k.id, eid)
 		})
 	decide("reject", "Reject a proposed extension with a reason (guarantee officer of the loan's district)", extensionDecisionRequest{},
-		func(c *gin.Context, p auth.Principal, id, eid int64) (loan.Loan, error) {
-			var req extensionDecisionRequest
-			if err := bind(c, &req); err != nil {
-				return loan.Loan{}, err
-			}
-			return a.Loans.RejectExtension(c.Request.Context(), p, id, eid, req.Reason)
+		func(k record[extensionDecisionRequest], eid int64) (loan.Loan, error) {
+			return a.Loans.RejectExtension(k.ctx, k.p, k.id, eid, k.req.Reason)
 		})
 }
 

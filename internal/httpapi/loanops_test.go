@@ -125,6 +125,7 @@ func TestExtensionMovesTheMaturityWithoutSubsidy(t *testing.T) {
 	s.Do("POST", confirm, c.bank2, nil).WantProblem(403, "forbidden")
 	s.Do("POST", confirm, c.guarOther, nil).WantProblem(404, "not_found")
 	s.Do("POST", base+"/extensions/999999/confirm", c.guar, nil).WantProblem(404, "not_found")
+	s.Do("POST", base+"/extensions/abc/reject", c.guar, nil).WantProblem(404, "not_found")
 	l := s.Do("POST", confirm, c.guar, nil).Want(200).JSON()["loan"].(map[string]any)
 	wantFields(t, "extended", l, map[string]any{"maturity_date": "2025-06-15", "original_maturity_date": "2025-03-15", "status": "active", "term_months": float64(12)})
 	if exts := l["extensions"].([]any); len(exts) != 2 || exts[1].(map[string]any)["state"] != "confirmed" {

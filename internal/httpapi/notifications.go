@@ -68,6 +68,7 @@ func toNotification(n notify.Notification, c *gin.Context) notificationDTO {
 }
 
 func (a *api) routesNotifications() {
+	notificationPath := idPath("no notification with id %q")
 	a.add(Route{Method: "GET", Path: "/api/v1/notifications", Tag: "notifications", Status: 200,
 		Summary:  "The caller's own inbox, newest first, with the unread count (every role)",
 		Response: inboxResponse{}, Errors: []int{401, 422},
@@ -115,7 +116,7 @@ func (a *api) routesNotifications() {
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/notifications/{id}/read", Tag: "notifications", Status: 200,
 		Summary:  "Mark one of the caller's notifications read (again is harmless); another user's answers 404",
 		Response: notificationDTO{}, Errors: []int{401, 404},
-	}, idPath("no notification with id %q"), func(k record[struct{}]) (any, error) {
+	}, notificationPath, func(k record[struct{}]) (any, error) {
 		n, err := a.Notifications.Read(k.ctx, k.p, k.id)
 		if err != nil {
 			return nil, err
@@ -143,21 +144,13 @@ func (a *api) routesNotifications() {
 			c.JSON(http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/notifications/{id}/retry", Tag: "notifications", Status: 200,
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/notifications/{id}/retry", Tag: "notifications", Status: 200,
 		Summary:  "Send a failed SMS again, from the first attempt (administrators; an audit event); one that is not failed answers 409",
 		Response: failedNotificationDTO{}, Errors: []int{401, 403, 404, 409},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no notification with id %q")
-			if err != nil {
-				return err
-			}
-			n, err := a.Notifications.Retry(c.Request.Context(), p, id)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, toFailed(n))
-			return nil
-		}})
+	}, notificationPath, func(k record[struct{}]) (any, error) {
+		n, err := a.Notifications.Retry(k.ctx, k.p, k.id)
+		return toFailed(n), err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/me/notification-settings", Tag: "notifications", Status: 200,
 		Summary:  "The caller's SMS choice (on unless turned off)",
 		Response: notificationSettingsDTO{}, Errors: []int{401},
