@@ -95,21 +95,25 @@ func TestBombsLeaveTheServerSmall(t *testing.T) {
 	if len(sst) > 600<<10 || len(sheet) < 7<<20 || len(sheet) > 9<<20 {
 		t.Fatalf("the bombs are not the sizes of the issue")
 	}
+	// Each bomb is refused with the limit it ran into named in the answer.
 	type bomb struct {
 		name   string
 		body   []byte
 		status int
+		limit  string
 	}
 	bombsFor := func(header string) []bomb {
 		return []bomb{
-			{"shared strings", sst, 413}, {"worksheet", sheet, 413}, {"parts", parts, 413},
-			{"CSV line", []byte(header + "\n" + strings.Repeat("a", 16<<20) + "\n"), 422},
-			{"CSV cell", []byte(header + "\n\"" + strings.Repeat("甲\n", 4<<20) + "\"\n"), 422},
+			{"shared strings", sst, 413, "xl/sharedStrings.xml）解压后超过 64 MiB"},
+			{"worksheet", sheet, 413, "xl/worksheets/sheet1.xml）解压后超过 256 MiB"},
+			{"parts", parts, 413, "超过一次导入的上限 10,000"},
+			{"CSV line", []byte(header + "\n" + strings.Repeat("a", 16<<20) + "\n"), 422, "1 MiB"},
+			{"CSV cell", []byte(header + "\n\"" + strings.Repeat("甲\n", 4<<20) + "\"\n"), 422, "1 MiB"},
 		}
 	}
 	base := peakRSS(t, p.cmd.Process.Pid)
 	send := func(path, token string, b bomb) {
-		if s, body := p.post(path, token, b.body); s != b.status {
+		if s, body := p.post(path, token, b.body); s != b.status || !strings.Contains(body, b.limit) {
 			t.Errorf("%s %s: %d %.300s", path, b.name, s, body)
 		}
 	}

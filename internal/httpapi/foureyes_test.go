@@ -30,9 +30,10 @@ func staff(s *apptest.Server, username, role, district, bank, nationalID string)
 }
 
 // TestFourEyesOnEveryMoneyAction: nobody decides, disburses, takes a
-// repayment, claims, checks or pays a subsidy, compensates, recovers or
-// writes off where they are the borrower or a partner: by resident ID
-// number (officers whose own number the administrator set), and by account.
+// repayment, claims, checks or pays a subsidy, proposes or decides an
+// extension, compensates, recovers, proposes or confirms a write-off where
+// they are the borrower or a partner: by resident ID number (officers whose
+// own number the administrator set), and by account.
 func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 	c := newCast(t)
 	s := c.s
@@ -81,6 +82,18 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 	s.Do("POST", q2+"pay", hrssAsPartner, nil).WantProblem(403, "four_eyes")
 	s.Do("POST", q2+"pay", c.hrss2, nil).Want(200)
 
+	// An extension, proposed by the bank before the maturity and decided by
+	// the guarantee centre.
+	c.loansOn(t, "2024-06-20")
+	ext := ln + "/extensions"
+	extension := map[string]any{"new_maturity": "2026-09-15", "reason": "受灾减产，需延期还款"}
+	s.Do("POST", ext, bankAsBorrower, extension).WantProblem(403, "four_eyes")
+	eid := jsonID(s.Do("POST", ext, c.bank, extension).Want(201).JSON()["extension"].(map[string]any)["id"])
+	s.Do("POST", ext+"/"+eid+"/confirm", guarAsBorrower, nil).WantProblem(403, "four_eyes")
+	s.Do("POST", ext+"/"+eid+"/reject", guarAsBorrower, map[string]any{"reason": "x"}).WantProblem(403, "four_eyes")
+	s.Do("POST", ext+"/"+eid+"/reject", c.guar, map[string]any{"reason": "材料不足"}).Want(200)
+	s.App.Loans.SetClock(time.Now)
+
 	ctx := context.Background()
 	if _, err := s.App.Loans.RunDaily(ctx, time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -115,7 +128,29 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 			_, _, err := svc.Repay(ctx, bankRole, loanID, loan.RepayInput{Principal: "1.00", Interest: "0.00", PaidOn: "2024-09-01", BankReference: "R-FE-2"})
 			return err
 		}(),
-		"subsidy claim": func() error { _, err := svc.ClaimSubsidy(ctx, bankRole, loanID, "2024Q3"); return err }(),
+		"subsidy claim":   func() error { _, err := svc.ClaimSubsidy(ctx, bankRole, loanID, "2024Q3"); return err }(),
+		"subsidy payment": func() error { _, err := svc.PaySubsidy(ctx, hrssRole, loanID, "2024Q2"); return err }(),
+		"compensation": func() error {
+			_, err := svc.Compensate(ctx, guarRole, loanID, loan.CompensateInput{CompensatedOn: "2024-08-01"})
+			return err
+		}(),
+		"write-off proposal": func() error {
+			_, err := svc.ProposeWriteOff(ctx, guarRole, loanID, "无财产可供执行")
+			return err
+		}(),
+		"extension proposal": func() error {
+			_, _, err := svc.ProposeExtension(ctx, bankRole, loanID, loan.ExtensionInput{NewMaturity: "2026-09-15", Reason: "x"})
+			return err
+		}(),
+		"extension decision": func() error {
+			_, err := svc.ConfirmExtension(ctx, guarRole, loanID, int64(mustAtoi(t, eid)))
+			return err
+		}(),
+		"disbursement": func() error {
+			other := c.application(t, c.owner, "approved")
+			_, err := svc.Disburse(ctx, bankRole, int64(mustAtoi(t, other)), loan.DisburseInput{Amount: "200000.00", DisbursedOn: "2024-03-15", BankReference: "D-FE-3"})
+			return err
+		}(),
 		"subsidy check": func() error {
 			_, err := svc.CheckSubsidy(ctx, hrssRole, loanID, "2024Q2", loan.CheckInput{Decision: "approve"})
 			return err
