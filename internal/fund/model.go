@@ -187,9 +187,13 @@ type Balance struct {
 // Position is the fund's figures today.
 type Position struct {
 	Balance decimal.Decimal
-	// Outstanding is the principal outstanding of active and overdue loans:
-	// what the fund guarantees.
+	// Outstanding is what the fund guarantees: Loans + Committed.
 	Outstanding decimal.Decimal
+	// Loans is the principal outstanding of active and overdue loans.
+	Loans decimal.Decimal
+	// Committed is the guarantees approved and not yet disbursed (see
+	// Guaranteed).
+	Committed decimal.Decimal
 	// Leverage is Outstanding ÷ Balance rounded half-up to 2 decimals; nil
 	// when the balance is not above zero.
 	Leverage *decimal.Decimal
@@ -209,6 +213,14 @@ type Position struct {
 	Opened bool
 	// Accounts are the balances of the chart.
 	Accounts []Balance
+}
+
+// Guaranteed is what the fund guarantees: the principal outstanding of
+// active and overdue loans, and the guarantees committed: applications the
+// guarantee centre approved that are not yet disbursed (at bank review for
+// the amount applied for, approved for the amount the bank approved).
+type Guaranteed struct {
+	Loans, Committed decimal.Decimal
 }
 
 // JournalFilter selects postings (zero values: everything).

@@ -35,8 +35,10 @@ type Store interface {
 	Journal(ctx context.Context, f JournalFilter, offset, limit int) ([]Posting, int64, error)
 	// Opened reports whether any movement was ever confirmed.
 	Opened(ctx context.Context) (bool, error)
-	// Outstanding is the principal outstanding of active and overdue loans.
-	Outstanding(ctx context.Context) (decimal.Decimal, error)
+	// Guaranteed is what the fund guarantees: the principal outstanding of
+	// active and overdue loans and the guarantees approved but not yet
+	// disbursed, read together.
+	Guaranteed(ctx context.Context) (Guaranteed, error)
 	// DueIn is the repayment figures of the loans that matured in year.
 	DueIn(ctx context.Context, year int) (Due, error)
 	CreateMovement(ctx context.Context, m Movement) (int64, error)
@@ -141,9 +143,11 @@ func (s *Service) position(ctx context.Context) (Position, error) {
 	if out.Opened, err = s.store.Opened(ctx); err != nil {
 		return out, err
 	}
-	if out.Outstanding, err = s.store.Outstanding(ctx); err != nil {
+	g, err := s.store.Guaranteed(ctx)
+	if err != nil {
 		return out, err
 	}
+	out.Loans, out.Committed, out.Outstanding = g.Loans, g.Committed, g.Loans.Add(g.Committed)
 	today := s.today()
 	out.RateYear = today.Year() - 1
 	due, err := s.store.DueIn(ctx, out.RateYear)
@@ -182,9 +186,12 @@ func LimitFor(rule policy.FundRule, due Due) (decimal.Decimal, *decimal.Decimal,
 }
 
 // CheckGuarantee refuses a guarantee of amount that would take the fund's
-// leverage over its limit: outstanding + amount > limit × balance. A fund
+// leverage over its limit: outstanding + amount > limit × balance, where
+// outstanding counts the guarantees approved and not yet disbursed. A fund
 // not yet on the books (no confirmed movement) is not checked. It runs in
-// the caller's transaction and holds the books' lock until it ends.
+// the caller's transaction and holds the books' lock until it ends, so of
+// two approvals at once the second reads the first's commitment (on
+// SQLite every write transaction is serialised anyway).
 func (s *Service) CheckGuarantee(ctx context.Context, amount decimal.Decimal) error {
 	if err := s.store.LockBooks(ctx); err != nil {
 		return err
@@ -199,9 +206,10 @@ func (s *Service) CheckGuarantee(ctx context.Context, amount decimal.Decimal) er
 		return nil
 	}
 	e := apperr.Newf(apperr.Conflict, "guarantee.leverage_exceeded",
-		"this guarantee would take the fund over its leverage limit: guaranteed principal outstanding %s plus this application's %s is %s, above %s× the fund's balance of %s (%s)",
-		msg.Money(pos.Outstanding), msg.Money(amount), msg.Money(after), pos.Limit.String(), msg.Money(pos.Balance), msg.Money(capacity))
+		"this guarantee would take the fund over its leverage limit: guaranteed principal outstanding %s (loans %s, approved guarantees not yet disbursed %s) plus this application's %s is %s, above %s× the fund's balance of %s (%s)",
+		msg.Money(pos.Outstanding), msg.Money(pos.Loans), msg.Money(pos.Committed), msg.Money(amount), msg.Money(after), pos.Limit.String(), msg.Money(pos.Balance), msg.Money(capacity))
 	e.Extra = map[string]string{"balance": money.Format(pos.Balance), "guaranteed_outstanding": money.Format(pos.Outstanding),
+		"loans_outstanding": money.Format(pos.Loans), "committed": money.Format(pos.Committed),
 		"leverage_limit": money.Format(pos.Limit), "amount": money.Format(amount), "capacity": money.Format(money.RoundFen(capacity))}
 	return e
 }

@@ -24,12 +24,17 @@ type fundAccount struct {
 // fundResponse is the fund's position (API.md: balance,
 // guaranteed_outstanding, leverage, leverage_limit, headroom).
 type fundResponse struct {
-	Balance               string  `json:"balance"`
-	GuaranteedOutstanding string  `json:"guaranteed_outstanding"`
-	Leverage              *string `json:"leverage"`
-	LeverageLimit         string  `json:"leverage_limit"`
-	Headroom              string  `json:"headroom"`
-	OverLimit             bool    `json:"over_limit"`
+	Balance string `json:"balance"`
+	// GuaranteedOutstanding is loans_outstanding + committed.
+	GuaranteedOutstanding string `json:"guaranteed_outstanding"`
+	// LoansOutstanding is the principal outstanding of active and overdue
+	// loans; Committed the guarantees approved and not yet disbursed.
+	LoansOutstanding string  `json:"loans_outstanding"`
+	Committed        string  `json:"committed"`
+	Leverage         *string `json:"leverage"`
+	LeverageLimit    string  `json:"leverage_limit"`
+	Headroom         string  `json:"headroom"`
+	OverLimit        bool    `json:"over_limit"`
 	// Capacity is leverage_limit × balance, never below zero.
 	Capacity string `json:"capacity"`
 	// LastYearRepaymentRate is null when no loan matured last year.
@@ -42,6 +47,7 @@ type fundResponse struct {
 
 func toFund(pos fund.Position, lang msg.Lang) fundResponse {
 	out := fundResponse{Balance: money.Format(pos.Balance), GuaranteedOutstanding: money.Format(pos.Outstanding),
+		LoansOutstanding: money.Format(pos.Loans), Committed: money.Format(pos.Committed),
 		LeverageLimit: money.Format(pos.Limit), Headroom: money.Format(pos.Headroom), OverLimit: pos.OverLimit, Capacity: money.Format(pos.Capacity),
 		RepaymentRateYear: pos.RateYear, LimitBasis: pos.Basis.Render(lang), Opened: pos.Opened, Accounts: []fundAccount{}}
 	if pos.Leverage != nil {
@@ -115,7 +121,7 @@ func toPosting(p fund.Posting) postingResponse {
 
 func (a *api) routesFund() {
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/fund", Tag: "guarantee", Status: 200,
-		Summary:  "The guarantee fund's position: balance, guaranteed principal outstanding, leverage, the limit in force with its basis, headroom and the balances of its accounts",
+		Summary:  "The guarantee fund's position: balance, guaranteed principal outstanding (loans outstanding plus committed: guarantees approved and not yet disbursed), leverage, the limit in force with its basis, headroom and the balances of its accounts",
 		Response: fundResponse{}, Errors: []int{401, 403},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			pos, err := a.Fund.Position(c.Request.Context(), p)

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -255,8 +256,112 @@ func TestGuaranteeLeverageLimit(t *testing.T) {
 	// 20,000.00 more: 5 × 120,000.00 = 600,000.00, exactly the guarantee.
 	c.movement(t, c.guar2, c.guar, "contribution", "20000.00", "2024-01-11")
 	s.Do("POST", decide, c.guar, map[string]any{"decision": "approve"}).Want(200)
+	// The approved guarantee counts before its loan is disbursed.
 	f = s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON()
-	wantFigures(t, "fund at its limit", f, map[string]string{"headroom": "200000.00"})
+	wantFigures(t, "fund at its limit", f, map[string]string{"guaranteed_outstanding": "600000.00", "loans_outstanding": "400000.00",
+		"committed": "200000.00", "leverage": "5.00", "headroom": "0.00"})
+}
+
+// Guarantees approved and not yet disbursed count as committed: at bank
+// review for the amount applied for, approved for the bank's amount, a
+// loan's outstanding principal once disbursed; a rejection at the bank
+// frees its commitment. Two approvals in a row cannot both pass over the
+// limit.
+func TestCommittedGuaranteesCountTowardTheLimit(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	fund := "/api/v1/guarantee/fund"
+	// 100,000.00 in: the fund may guarantee 5 × 100,000.00 = 500,000.00.
+	c.movement(t, c.guar, c.guar2, "contribution", "100000.00", "2024-01-10")
+	owners := []string{c.owner, c.owner2(t), c.owner3(t), c.other}
+	apps := make([]string, len(owners))
+	for i, o := range owners {
+		apps[i] = c.application(t, o, "eligibility_review")
+		c.inPast(func() {
+			s.Do("POST", "/api/v1/applications/"+apps[i]+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+		})
+	}
+	decide := func(i int, tok string, body map[string]any) *apptest.Response {
+		var r *apptest.Response
+		c.inPast(func() { r = s.Do("POST", "/api/v1/applications/"+apps[i]+"/decisions", tok, body) })
+		return r
+	}
+	approve := map[string]any{"decision": "approve"}
+	decide(0, c.guar, approve).Want(200)
+	decide(1, c.guar, approve).Want(200)
+	wantFigures(t, "two guarantees approved", s.Do("GET", fund, c.guar, nil).Want(200).JSON(), map[string]string{
+		"guaranteed_outstanding": "400000.00", "loans_outstanding": "0.00", "committed": "400000.00", "leverage": "4.00", "headroom": "100000.00"})
+	// The third: 400,000.00 committed + 200,000.00 = 600,000.00 > 500,000.00.
+	p := decide(2, c.guar, approve).WantProblem(409, "guarantee.leverage_exceeded").JSON()
+	wantFigures(t, "third approval", p, map[string]string{"guaranteed_outstanding": "400000.00", "loans_outstanding": "0.00", "committed": "400000.00",
+		"amount": "200000.00", "capacity": "500000.00"})
+	if !strings.Contains(p["detail"].(string), "已批准担保尚未放款 400,000.00 元") {
+		t.Errorf("detail %q does not name the commitments", p["detail"])
+	}
+	// The bank approves 150,000.00 of the first: the commitment is that.
+	decide(0, c.bank, map[string]any{"decision": "approve", "approved_amount": "150000.00", "annual_rate": "0.0395", "term_months": 24}).Want(200)
+	wantFigures(t, "bank approved less", s.Do("GET", fund, c.guar, nil).Want(200).JSON(), map[string]string{
+		"guaranteed_outstanding": "350000.00", "committed": "350000.00"})
+	// Disbursed, it is a loan: the total stays.
+	loanID := jsonID(s.Do("POST", "/api/v1/applications/"+apps[0]+"/disbursement", c.bank2, disbursement("150000.00", "2024-03-15", "CM-1"),
+		"Idempotency-Key", "cm-1").Want(201).JSON()["loan"].(map[string]any)["id"])
+	wantFigures(t, "disbursed", s.Do("GET", fund, c.guar, nil).Want(200).JSON(), map[string]string{
+		"guaranteed_outstanding": "350000.00", "loans_outstanding": "150000.00", "committed": "200000.00"})
+	decide(2, c.guar, approve).WantProblem(409, "guarantee.leverage_exceeded")
+	// 50,000.00 repaid: 100,000.00 + 200,000.00 + 200,000.00 = 500,000.00, at the limit.
+	s.Do("POST", "/api/v1/loans/"+loanID+"/repayments", c.bank, repayment("50000.00", "0.00", "2024-04-01", "CM-R1"), "Idempotency-Key", "cm-r1").Want(201)
+	decide(2, c.guar, approve).Want(200)
+	decide(3, c.guar, approve).WantProblem(409, "guarantee.leverage_exceeded")
+	// The bank rejects the second: its 200,000.00 is free again.
+	decide(1, c.bank, map[string]any{"decision": "reject", "comment": "经营计划不可行"}).Want(200)
+	wantFigures(t, "bank rejected", s.Do("GET", fund, c.guar, nil).Want(200).JSON(), map[string]string{
+		"guaranteed_outstanding": "300000.00", "loans_outstanding": "100000.00", "committed": "200000.00"})
+	decide(3, c.guar, approve).Want(200)
+}
+
+// Guarantee officers approve four applications of 200,000.00 at once
+// against a limit of 500,000.00: exactly two pass, whatever the engine
+// (the fund's books are locked from the check to the commit).
+func TestConcurrentGuaranteeApprovalsKeepTheLimit(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	c.movement(t, c.guar, c.guar2, "contribution", "100000.00", "2024-01-10")
+	const n = 4
+	apps := make([]string, n)
+	for i := range n {
+		apps[i] = c.application(t, s.User("race"+strconv.Itoa(i), "entrepreneur", "", ""), "eligibility_review")
+		s.Do("POST", "/api/v1/applications/"+apps[i]+"/decisions", c.hrss, map[string]any{"decision": "approve"}).Want(200)
+	}
+	answers := make([]rawAnswer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			token := c.guar
+			if i%2 == 1 {
+				token = c.guar2
+			}
+			answers[i] = rawPost(s.URL+"/api/v1/applications/"+apps[i]+"/decisions", token, "", map[string]any{"decision": "approve"})
+		}()
+	}
+	wg.Wait()
+	passed := 0
+	for _, a := range answers {
+		switch {
+		case a.err != nil:
+			t.Fatal(a.err)
+		case a.status == 200:
+			passed++
+		case a.status != 409 || !strings.Contains(string(a.body), "guarantee.leverage_exceeded"):
+			t.Fatalf("status %d: %s", a.status, a.body)
+		}
+	}
+	if passed != 2 {
+		t.Fatalf("%d approvals passed, want 2", passed)
+	}
+	wantFigures(t, "after the race", s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON(), map[string]string{
+		"guaranteed_outstanding": "400000.00", "committed": "400000.00", "headroom": "100000.00"})
 }
 
 // The limit in force follows last year's repayment rate: the loans that

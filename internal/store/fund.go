@@ -4,9 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/fund"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
@@ -157,12 +156,23 @@ func (s Fund) Opened(ctx context.Context) (bool, error) {
 	return n > 0, translate(err, "fund movements")
 }
 
-// Outstanding implements fund.Store.
-func (s Fund) Outstanding(ctx context.Context) (decimal.Decimal, error) {
-	var fen int64
-	err := s.conn(ctx).Model(&loanRow{}).Select("CAST(COALESCE(SUM(outstanding_fen), 0) AS BIGINT)").
-		Where("status IN ?", []string{string(loan.Active), string(loan.Overdue)}).Scan(&fen).Error
-	return money.FromFen(fen), translate(err, "guaranteed outstanding")
+// Guaranteed implements fund.Store in one statement, so that it reads
+// one snapshot: a disbursement committed between two statements would move
+// its amount from the commitments to the loans unseen, or be counted twice.
+// A commitment is an application past the guarantee centre's approval and
+// not yet disbursed: at bank_review for the amount applied for, approved
+// for the amount the bank approved.
+func (s Fund) Guaranteed(ctx context.Context) (fund.Guaranteed, error) {
+	var agg struct {
+		Loans     int64
+		Committed int64
+	}
+	err := s.conn(ctx).Raw(`SELECT
+		(SELECT CAST(COALESCE(SUM(outstanding_fen), 0) AS BIGINT) FROM loans WHERE status IN (?, ?)) AS loans,
+		(SELECT CAST(COALESCE(SUM(CASE WHEN status = ? THEN COALESCE(approved_amount_fen, amount_fen) ELSE amount_fen END), 0) AS BIGINT)
+			FROM applications WHERE status IN (?, ?)) AS committed`,
+		string(loan.Active), string(loan.Overdue), string(application.Approved), string(application.BankReview), string(application.Approved)).Scan(&agg).Error
+	return fund.Guaranteed{Loans: money.FromFen(agg.Loans), Committed: money.FromFen(agg.Committed)}, translate(err, "guaranteed outstanding")
 }
 
 // DueIn implements fund.Store: the loans disbursed here (imported ones

@@ -852,6 +852,8 @@ export default {
   "fund.position": "Position",
   "fund.balance": "Balance",
   "fund.outstanding": "Guaranteed outstanding",
+  "fund.loansOutstanding": "of which loans outstanding",
+  "fund.committed": "of which approved, not yet disbursed",
   "fund.leverage": "Leverage",
   "fund.noLeverage": "— (no balance)",
   "fund.limit": "Leverage limit",
