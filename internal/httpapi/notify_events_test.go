@@ -176,7 +176,12 @@ func TestStageDeadlineTomorrowAndTheDigest(t *testing.T) {
 	if got := inboxOf(t, c, officer, ""); slices.Contains(templatesOf(got), "digest") {
 		t.Fatal("the digest is in the inbox")
 	}
+	// The officer with a phone had items (the application to review, the
+	// deadline) and got none of them by SMS: only the digest.
 	for _, call := range sink.all() {
+		if call.Phone == "13312345678" && call.Template != "digest" {
+			t.Errorf("the officer got an SMS for an item: %s", call.Template)
+		}
 		if call.Phone != "13312345678" && call.Phone != "13800138000" {
 			t.Errorf("SMS to %s (%s)", call.Phone, call.Template)
 		}

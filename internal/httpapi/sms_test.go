@@ -201,6 +201,39 @@ func TestReturnSendsOneSMSWithTheMissingList(t *testing.T) {
 	}
 }
 
+// TestSMSOffLeavesTheInboxOnly: an entrepreneur who turned SMS off gets
+// the submission and the return in the inbox and no SMS; one who left it
+// on gets an SMS of each.
+func TestSMSOffLeavesTheInboxOnly(t *testing.T) {
+	sink := newSMSSink(t, 0)
+	s := smsServer(t, sink, 8)
+	c := newCastOn(s)
+	const quiet, told = "13912340001", "13912340002"
+	off, _ := registerWithPhone(t, s, "applicant.quiet", quiet)
+	on, _ := registerWithPhone(t, s, "applicant.told", told)
+	s.Do("PUT", "/api/v1/me/notification-settings", off, map[string]any{"sms": false}).Want(200)
+	for _, tok := range []string{off, on} {
+		app := c.application(t, tok, "eligibility_review")
+		s.Do("POST", "/api/v1/applications/"+app+"/decisions", c.hrss,
+			map[string]any{"decision": "return", "comment": "请补充材料", "missing_documents": []string{"premises"}}).Want(200)
+		if got := strings.Join(templatesOf(inboxOf(t, c, tok, "")), ","); got != "application.returned,application.submitted" {
+			t.Fatalf("inbox %s", got)
+		}
+	}
+	dispatch(t, s, &logBuffer{}, func() bool { return len(sink.delivered()) >= 2 })
+	time.Sleep(50 * time.Millisecond)
+	var templates []string
+	for _, call := range sink.all() {
+		if call.Phone != told {
+			t.Fatalf("an SMS to %s (%s)", call.Phone, call.Template)
+		}
+		templates = append(templates, call.Template)
+	}
+	if strings.Join(templates, ",") != "application.submitted,application.returned" {
+		t.Fatalf("SMS sent: %v", templates)
+	}
+}
+
 // TestFlakyGatewayDeliversOnce: a gateway that fails twice and then
 // answers receives the SMS three times under one delivery id, with a
 // growing wait, and takes it once; the failures are logged without the
