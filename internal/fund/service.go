@@ -15,6 +15,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
@@ -225,18 +226,6 @@ type MovementInput struct {
 
 const maxText = 2000
 
-var referenceOK = func(v string) bool {
-	if v == "" || len(v) > 64 {
-		return false
-	}
-	for _, r := range v {
-		if r < 0x20 {
-			return false
-		}
-	}
-	return true
-}
-
 // Propose records a movement for another guarantee officer to confirm;
 // nothing is posted yet.
 func (s *Service) Propose(ctx context.Context, p auth.Principal, in MovementInput) (Movement, error) {
@@ -265,8 +254,8 @@ func (s *Service) Propose(ctx context.Context, p auth.Principal, in MovementInpu
 	} else {
 		m.BookedOn = d
 	}
-	if !referenceOK(m.Reference) {
-		f.Add("reference", "is required: the bank's reference of the movement on the fund's account, up to 64 characters")
+	if !idnum.ValidReference(m.Reference) {
+		f.Add("reference", "is required: the bank's reference of the movement on the fund's account, 1–64 letters, digits and _ . / : -")
 	}
 	if len(m.Note) > maxText {
 		f.Add("note", "is longer than 2000 characters")

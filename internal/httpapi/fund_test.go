@@ -61,6 +61,14 @@ func TestFundBooks(t *testing.T) {
 			t.Errorf("errors %v miss %s", bad.FieldErrors(), field)
 		}
 	}
+	// A movement's reference follows the one rule of a bank's reference.
+	for i, ref := range []string{"流水 001", "-CZ1", strings.Repeat("9", 65)} {
+		p := s.Do("POST", mv, c.guar, map[string]any{"kind": "contribution", "amount": "1.00", "booked_on": "2024-01-10", "reference": ref}, "Idempotency-Key", "m-ref-"+strconv.Itoa(i)).
+			WantProblem(422, "validation_failed")
+		if f := p.FieldErrors(); len(f) != 1 || f[0] != "reference" {
+			t.Errorf("reference %q: errors %v, want reference alone", ref, f)
+		}
+	}
 	m := s.Do("POST", mv, c.guar, body, "Idempotency-Key", "m-1").Want(201).JSON()
 	if m["status"] != "proposed" || m["posting_id"] != nil || m["amount"] != "1000000.00" {
 		t.Fatalf("proposed %v", m)

@@ -1,7 +1,9 @@
 // Package idnum validates the two national identifiers chuangdai keys on:
 // the resident identity card number (GB 11643-1999) and the unified social
 // credit code (GB 32100-2015). Both carry a check character. It also holds
-// the one rule of a phone number, the other personal number people type.
+// the one rule of a phone number, the other personal number people type,
+// and the one rule of a reference another system gave (a bank's
+// transaction reference, a legacy loan's number).
 package idnum
 
 import (

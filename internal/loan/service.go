@@ -2,7 +2,6 @@ package loan
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/fund"
+	"chuangdai/internal/idnum"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
 	"chuangdai/internal/policy"
@@ -84,15 +84,6 @@ func (s *Service) bookDay(f *apperr.Fields, field, v, future string, floors []fl
 	return on
 }
 
-// referencePattern is what a reference from another system may be: a
-// bank's transaction reference, a legacy loan system's number.
-var referencePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
-
-// ValidReference reports whether v can be a reference from another system
-// (a bank's transaction reference, a legacy loan's number): 1 to 64 letters,
-// digits and _ . / : -, starting with a letter or digit.
-func ValidReference(v string) bool { return referencePattern.MatchString(v) }
-
 func parseDay(f *apperr.Fields, field, v string) (time.Time, bool) {
 	d, err := application.ParseDay(strings.TrimSpace(v))
 	if err != nil {
@@ -104,7 +95,7 @@ func parseDay(f *apperr.Fields, field, v string) (time.Time, bool) {
 
 func checkReference(f *apperr.Fields, v string) string {
 	v = strings.TrimSpace(v)
-	if !ValidReference(v) {
+	if !idnum.ValidReference(v) {
 		f.Add("bank_reference", "is required: the bank's transaction reference, 1–64 letters, digits and _ . / : -")
 	}
 	return v

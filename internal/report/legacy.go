@@ -103,7 +103,7 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 		ExternalRef: &ref, Name: get("name"), KeyGroup: get("key_group"), BorrowerType: get("borrower_type"),
 		DistrictCode: get("district_code"), BankCode: get("bank_code"), Method: loan.InterestQuarterly,
 	}
-	if !loan.ValidReference(ref) {
+	if !idnum.ValidReference(ref) {
 		f.Add("external_ref", "is required: the legacy system's reference, 1–64 letters, digits and _ . / : -")
 	}
 	typeOK := c.checkBorrower(get, f, &o)

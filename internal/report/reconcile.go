@@ -13,7 +13,6 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/idnum"
-	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/sheet"
 )
@@ -42,7 +41,7 @@ func ParseBankList(up sheet.Upload, from, to time.Time) ([]BankLine, error) {
 	seen := map[string]int{}
 	err = file.Each(func(r sheet.Row, f *apperr.Fields) error {
 		l := BankLine{Row: r.Num, BankReference: r.Get("bank_reference"), Name: r.Get("name")}
-		if !loan.ValidReference(l.BankReference) {
+		if !idnum.ValidReference(l.BankReference) {
 			f.Add("bank_reference", "is required: the bank's transaction reference, 1–64 letters, digits and _ . / : -")
 		} else if first, dup := seen[l.BankReference]; dup {
 			f.Addf("bank_reference", "appears twice in the list (first on row %d)", first)

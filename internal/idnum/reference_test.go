@@ -1,4 +1,4 @@
-package loan
+package idnum
 
 import (
 	"strings"
