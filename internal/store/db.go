@@ -54,6 +54,9 @@ type DB struct {
 	timeout time.Duration
 	// keys seal resident ID numbers and phone numbers (see UseKeys).
 	keys *crypt.Ring
+	// principals is this process's generation of the callers' principals
+	// (see principals.go).
+	principals *principalWatch
 }
 
 // Pool says how many connections the store opens at most and how long one
@@ -117,7 +120,7 @@ func Open(ctx context.Context, d config.Database, pool Pool) (*DB, error) {
 	sqlDB.SetMaxOpenConns(pool.MaxOpen)
 	sqlDB.SetMaxIdleConns(min(pool.MaxOpen, 10))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, timeout: pool.Timeout}
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, timeout: pool.Timeout, principals: &principalWatch{}}
 	if err := db.deadlines(); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -212,6 +215,10 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 
 type txKey struct{}
 
+// commitsKey carries the functions to run once the transaction in the
+// context has committed (see afterCommit).
+type commitsKey struct{}
+
 // InTx runs fn in a transaction carried by the context. Stores called with
 // that context use it; a nested InTx joins the outer transaction. Waiting
 // for the connection, every statement and the commit each have the store's
@@ -247,13 +254,30 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	if err := db.limitTx(tx); err != nil {
 		return err
 	}
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	var commits []func()
+	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), commitsKey{}, &commits)); err != nil {
 		return translate(err, "transaction")
 	}
 	abandon := time.AfterFunc(db.timeout, end)
 	defer abandon.Stop()
 	done = true
-	return translate(tx.Commit().Error, "transaction")
+	if err := tx.Commit().Error; err != nil {
+		return translate(err, "transaction")
+	}
+	for _, f := range commits {
+		f()
+	}
+	return nil
+}
+
+// afterCommit runs f once the transaction in ctx has committed (never when
+// it rolls back), or at once outside a transaction.
+func (db *DB) afterCommit(ctx context.Context, f func()) {
+	if commits, ok := ctx.Value(commitsKey{}).(*[]func()); ok {
+		*commits = append(*commits, f)
+		return
+	}
+	f()
 }
 
 // conn returns the transaction in ctx, or the pool.

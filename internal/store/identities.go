@@ -66,7 +66,7 @@ func (s Identities) Bind(ctx context.Context, id identity.Identity) error {
 	}
 	row := identityRow{NationalID: sealed, NationalIDHash: s.hash(id.NationalID), UserID: id.UserID, Method: string(id.Method),
 		VerifiedBy: id.VerifiedBy, ApplicationID: id.ApplicationID, VerifiedAt: id.VerifiedAt}
-	err = translate(s.conn(ctx).Create(&row).Error, "identity")
+	err = s.changedPrincipals(ctx, s.conn(ctx).Create(&row).Error, "identity")
 	if apperr.KindOf(err) == apperr.Conflict {
 		return apperr.Conflictf("the resident ID number is already bound to an account")
 	}

@@ -249,7 +249,7 @@ func (s Users) TouchSession(ctx context.Context, id string, at time.Time) error 
 
 // RevokeSession implements user.Store.
 func (s Users) RevokeSession(ctx context.Context, id string, at time.Time) error {
-	return translate(s.conn(ctx).Model(&sessionRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at).Error, "session")
+	return s.changedPrincipals(ctx, s.conn(ctx).Model(&sessionRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", at).Error, "session")
 }
 
 // DistrictExists implements user.Store.
@@ -264,7 +264,7 @@ func (s Users) BankExists(ctx context.Context, code string) (bool, error) {
 
 // RevokeUserSessions implements user.Store.
 func (s Users) RevokeUserSessions(ctx context.Context, userID int64, at time.Time) error {
-	return translate(s.conn(ctx).Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at).Error, "sessions")
+	return s.changedPrincipals(ctx, s.conn(ctx).Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at).Error, "sessions")
 }
 
 // PurgeSessions implements user.Store.
@@ -292,6 +292,7 @@ func (s Users) SetPassword(ctx context.Context, id int64, hash string, at time.T
 	if res.RowsAffected != 1 {
 		return apperr.NotFoundf("user %d not found", id)
 	}
+	s.principalsChanged(ctx)
 	return nil
 }
 
@@ -302,6 +303,7 @@ func (s Users) UpdateUser(ctx context.Context, u user.User, at time.Time) error 
 		return err
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
+		s.principalsChanged(ctx)
 		res := s.conn(ctx).Model(&userRow{}).Where("id = ?", u.ID).
 			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "national_id": nid, "national_id_hash": hash, "updated_at": at})
 		if res.Error != nil {

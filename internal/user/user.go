@@ -112,6 +112,11 @@ type Store interface {
 	DeleteRoleGrant(ctx context.Context, userID int64) error
 	DistrictExists(ctx context.Context, code string) (bool, error)
 	BankExists(ctx context.Context, code string) (bool, error)
+	// PrincipalGeneration is a number that stays the same while no
+	// session, account, role binding or identity changes: at once after a
+	// change made through this store, within a poll after one made
+	// anywhere else.
+	PrincipalGeneration(ctx context.Context) (uint64, error)
 }
 
 // Service implements sign-in and user management.
@@ -124,6 +129,9 @@ type Service struct {
 	limits Limits
 	log    *slog.Logger
 	now    func() time.Time
+	// principals are the callers' principals read in the last
+	// PrincipalTTL (see Authenticate).
+	principals principals
 }
 
 // NewService wires the user service.
@@ -368,53 +376,82 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (Log
 	if err != nil {
 		return LoginResult{}, err
 	}
-	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User, PasswordExpired: s.expired(rec.User, now)}, nil
+	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User, PasswordExpired: s.expired(rec.PasswordChangedAt, now)}, nil
 }
 
 var errUnauthenticated = apperr.New(apperr.Unauthenticated, "auth.unauthenticated",
 	"sign in again: the token is missing, expired or revoked")
 
 // Authenticate turns a bearer token into the principal, reading the user's
-// current roles from the database.
+// current roles from the database, or from the principal read for the same
+// session less than PrincipalTTL ago while the store's generation has not
+// moved (no session, account, role binding or identity changed since,
+// here or, within a poll, anywhere). The session's lifetime and idle clock
+// are checked on every request either way.
 func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principal, error) {
 	id, err := s.tokens.Parse(token)
 	if err != nil {
 		return auth.Principal{}, errUnauthenticated
 	}
+	gen, err := s.store.PrincipalGeneration(ctx)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	k, ok := s.principals.get(id, gen)
+	if !ok {
+		if k, err = s.readPrincipal(ctx, id, gen); err != nil {
+			return auth.Principal{}, err
+		}
+	}
+	now := s.now().UTC()
+	if !now.Before(k.session.ExpiresAt) || now.Sub(k.session.LastSeenAt) > s.limits.Idle {
+		return auth.Principal{}, errUnauthenticated
+	}
+	if now.Sub(k.session.LastSeenAt) > time.Minute {
+		if err := s.store.TouchSession(ctx, id, now); err != nil {
+			return auth.Principal{}, err
+		}
+		s.principals.seen(id, now)
+	}
+	p := k.principal
+	p.PasswordExpired = s.expired(k.changedAt, now)
+	return p, nil
+}
+
+// readPrincipal reads session id and its account from the database and
+// keeps them under generation gen; a revoked session, a disabled or
+// deleted account are errUnauthenticated and never kept.
+func (s *Service) readPrincipal(ctx context.Context, id string, gen uint64) (kept, error) {
 	sess, err := s.store.SessionByID(ctx, id)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.NotFound {
-			return auth.Principal{}, errUnauthenticated
+			return kept{}, errUnauthenticated
 		}
-		return auth.Principal{}, err
+		return kept{}, err
 	}
-	now := s.now().UTC()
-	if sess.RevokedAt != nil || !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.limits.Idle {
-		return auth.Principal{}, errUnauthenticated
+	if sess.RevokedAt != nil {
+		return kept{}, errUnauthenticated
 	}
 	rec, err := s.store.UserByID(ctx, sess.UserID)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.NotFound {
-			return auth.Principal{}, errUnauthenticated
+			return kept{}, errUnauthenticated
 		}
-		return auth.Principal{}, err
+		return kept{}, err
 	}
 	if rec.Disabled {
-		return auth.Principal{}, errUnauthenticated
+		return kept{}, errUnauthenticated
 	}
-	if now.Sub(sess.LastSeenAt) > time.Minute {
-		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
-			return auth.Principal{}, err
-		}
-	}
-	return auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings, Persons: rec.Persons(),
-		PasswordExpired: s.expired(rec.User, now)}, nil
+	k := kept{gen: gen, read: time.Now(), session: sess, changedAt: rec.PasswordChangedAt,
+		principal: auth.Principal{UserID: rec.ID, Username: rec.Username, Name: rec.Name, SessionID: sess.ID, Bindings: rec.Bindings, Persons: rec.Persons()}}
+	s.principals.put(id, k)
+	return k, nil
 }
 
-// expired reports whether u's password is older than the configured
+// expired reports whether a password set at changedAt is older than the configured
 // maximum age (never, when none is configured).
-func (s *Service) expired(u User, now time.Time) bool {
-	return s.limits.PasswordMaxAge > 0 && !now.Before(u.PasswordChangedAt.Add(s.limits.PasswordMaxAge))
+func (s *Service) expired(changedAt, now time.Time) bool {
+	return s.limits.PasswordMaxAge > 0 && !now.Before(changedAt.Add(s.limits.PasswordMaxAge))
 }
 
 // Logout revokes the caller's session.
