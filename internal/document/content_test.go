@@ -2,6 +2,7 @@ package document_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
@@ -17,8 +18,8 @@ import (
 
 // TestInspectAcceptsRealFiles: PDF, JPEG and PNG files written by real
 // encoders (Chromium's, Go's, libpng's interlaced test image, a PDF with its
-// objects in a compressed object stream) are accepted with their type,
-// size and SHA-256.
+// objects in a compressed object stream, images of exactly 100 million
+// pixels) are accepted with their type, size and SHA-256.
 func TestInspectAcceptsRealFiles(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -35,6 +36,8 @@ func TestInspectAcceptsRealFiles(t *testing.T) {
 		{"object stream", doctest.PDFWithObjectStream("<< /Dests 7 0 R >>"), document.PDF},
 		{"jpeg with padding", append(doctest.GoJPEG(), 0, 0, 0), document.JPEG},
 		{"two jpegs (multi-picture)", append(doctest.GoJPEG(), doctest.ChromiumJPG...), document.JPEG},
+		{"png of 100 million pixels", pngOfSize(10000, 10000), document.PNG},
+		{"jpeg of 100 million pixels", jpegOfSize(10000, 10000), document.JPEG},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := document.Inspect(c.b)
@@ -51,8 +54,10 @@ func TestInspectAcceptsRealFiles(t *testing.T) {
 // TestInspectRefusesDisguisedFiles: executables, pages and scripts under
 // any name, PDFs that can run something (also hidden by #xx escapes or
 // inside a compressed object stream), encrypted PDFs, images with another
-// file appended, damaged and truncated files, a decompression bomb, an empty
-// file and one over 10 MiB are each refused on the field file.
+// file appended, damaged and truncated files, a decompression bomb, PNG and
+// JPEG images of more than 100 million pixels (well-formed otherwise: the
+// same files of 100 million are accepted), an empty file and one over
+// 10 MiB are each refused on the field file.
 func TestInspectRefusesDisguisedFiles(t *testing.T) {
 	self, err := os.Open(os.Args[0])
 	if err != nil {
@@ -89,6 +94,8 @@ func TestInspectRefusesDisguisedFiles(t *testing.T) {
 		{"damaged PNG", damaged, "not a well-formed PNG"},
 		{"truncated JPEG", doctest.ChromiumJPG[:len(doctest.ChromiumJPG)/2], "not a well-formed JPEG"},
 		{"PNG bomb", pngHeader(20000, 20000), "not a well-formed PNG"},
+		{"PNG of more than 100 million pixels", pngOfSize(10001, 10001), "not a well-formed PNG"},
+		{"JPEG of more than 100 million pixels", jpegOfSize(10001, 10000), "not a well-formed JPEG"},
 		{"empty", nil, "is empty"},
 		{"over 10 MiB", append([]byte("%PDF-1.7\n"), make([]byte, document.MaxBytes)...), "larger than 10 MiB"},
 	} {
@@ -105,8 +112,35 @@ func TestInspectRefusesDisguisedFiles(t *testing.T) {
 	}
 }
 
+// pngOfSize is a well-formed black PNG of w × h pixels, one bit each: a
+// small file whose image data inflates to about w × h / 8 bytes.
+func pngOfSize(w, h uint32) []byte {
+	raw := make([]byte, int(h)*(1+int(w+7)/8))
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, _ = zw.Write(raw)
+	_ = zw.Close()
+	return pngChunks(w, h, 1, 0, z.Bytes())
+}
+
+// jpegOfSize is a JPEG whose frame header says w × h pixels (its scan is
+// the small picture's).
+func jpegOfSize(w, h uint16) []byte {
+	b := doctest.GoJPEG()
+	sof := bytes.Index(b, []byte{0xFF, 0xC0})
+	binary.BigEndian.PutUint16(b[sof+5:], h)
+	binary.BigEndian.PutUint16(b[sof+7:], w)
+	return b
+}
+
 // pngHeader is a PNG of the given size whose image data is a few bytes.
 func pngHeader(w, h uint32) []byte {
+	return pngChunks(w, h, 8, 6, []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
+}
+
+// pngChunks is a PNG of w × h pixels of depth and colour type color with
+// the image data idat.
+func pngChunks(w, h uint32, depth, color byte, idat []byte) []byte {
 	chunk := func(typ string, data []byte) []byte {
 		out := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
 		out = append(out, typ...)
@@ -115,9 +149,9 @@ func pngHeader(w, h uint32) []byte {
 	}
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	ihdr = append(ihdr, depth, color, 0, 0, 0)
 	b := []byte("\x89PNG\r\n\x1a\n")
 	b = append(b, chunk("IHDR", ihdr)...)
-	b = append(b, chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
+	b = append(b, chunk("IDAT", idat)...)
 	return append(b, chunk("IEND", nil)...)
 }

@@ -259,6 +259,52 @@ func TestFlakyGatewayDeliversOnce(t *testing.T) {
 	}
 }
 
+// TestFailedAttemptsWaitLongerEachTime: after each failed attempt the SMS
+// waits CHUANGDAI_SMS_RETRY_AFTER, then twice as long, then four times (at
+// most an hour): it is not tried again before its time.
+func TestFailedAttemptsWaitLongerEachTime(t *testing.T) {
+	sink := newSMSSink(t, -1)
+	s := apptest.NewServerWith(t, func(cfg *config.Config) {
+		cfg.SMSWebhookURL, cfg.SMSWebhookSecret, cfg.SMSRetryAfter, cfg.SMSMaxAttempts = sink.URL, smsSecret, 10*time.Minute, 8
+	})
+	_, id := registerWithPhone(t, s, "applicant.backoff", "13212345678")
+	ctx := context.Background()
+	if err := s.App.Notifications.Notify(ctx, notify.Event{Key: "test:backoff", Template: "application.submitted",
+		Params: map[string]string{"number": "N1"}}, notify.User(id)); err != nil {
+		t.Fatal(err)
+	}
+	d := s.App.Dispatcher(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	db := s.App.DB.SQL()
+	setNext := "UPDATE notifications SET sms_next_at = ? WHERE event_key = 'test:backoff'"
+	if apptest.Engine() == "postgres" {
+		setNext = strings.Replace(setNext, "?", "$1", 1)
+	}
+	for attempt, wait := range []time.Duration{10 * time.Minute, 20 * time.Minute, 40 * time.Minute, time.Hour} {
+		before := time.Now()
+		if n, err := d.Once(ctx); err != nil || n != 1 {
+			t.Fatalf("attempt %d: claimed %d, %v", attempt+1, n, err)
+		}
+		after := time.Now()
+		var next time.Time
+		var attempts int
+		if err := db.QueryRowContext(ctx, "SELECT sms_next_at, sms_attempts FROM notifications WHERE event_key = 'test:backoff'").Scan(&next, &attempts); err != nil {
+			t.Fatal(err)
+		}
+		if attempts != attempt+1 || next.Before(before.Add(wait).Truncate(time.Second)) || next.After(after.Add(wait)) {
+			t.Fatalf("after %d failures (%d recorded): next attempt at %s, want %s after the attempt", attempt+1, attempts, next, wait)
+		}
+		if n, err := d.Once(ctx); err != nil || n != 0 {
+			t.Fatalf("tried again before its time: claimed %d, %v", n, err)
+		}
+		if _, err := db.ExecContext(ctx, setNext, before.Add(-time.Second).UTC()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(sink.all()); got != 4 {
+		t.Fatalf("%d requests, want 4", got)
+	}
+}
+
 // TestTwoDispatchersDeliverOnce: two dispatchers at once (as two
 // instances would) deliver each of forty SMS exactly once.
 func TestTwoDispatchersDeliverOnce(t *testing.T) {
