@@ -347,12 +347,17 @@ func ErrNotEditable(s Status) error { return invalidState(s, "edit") }
 
 // ParseDay reads a calendar day YYYY-MM-DD, the one way every date a client
 // sends is read. Go reads year 0 (0000-01-01), which is no day on PostgreSQL
-// (its years run 1 BC, AD 1): it is refused like any other bad date, so no
-// date reaches the database to fail there.
+// (its years run 1 BC, AD 1), and 0001-01-01 is Go's zero time, which the
+// code and the store take for "no day" (a nullable date column keeps it as
+// NULL, a NOT NULL one then refuses it): both are refused like any other bad
+// date, so no date reaches the database to fail there.
 func ParseDay(v string) (time.Time, error) {
 	d, err := time.Parse(time.DateOnly, v)
-	if err == nil && d.Year() < 1 {
+	switch {
+	case err == nil && d.Year() < 1:
 		return time.Time{}, fmt.Errorf("day %q: year 0 is no day", v)
+	case err == nil && d.IsZero():
+		return time.Time{}, fmt.Errorf("day %q: the zero day stands for no day", v)
 	}
 	return d, err
 }

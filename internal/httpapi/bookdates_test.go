@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,9 +139,13 @@ func TestLegacyLoanDates(t *testing.T) {
 	if f := c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", ""), "Content-Type", "text/csv").WantProblem(422, "validation_failed").FieldErrors(); !contains(f, "disbursed_on") {
 		t.Errorf("empty disbursed_on: errors %v", f)
 	}
-	// Year 1 is a date, but no one-year LPR was published then: the rate
-	// cannot be checked.
-	c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", "0001-01-01"), "Content-Type", "text/csv").WantProblem(422, "validation_failed")
+	// 0001-01-01 is Go's zero time, no day; 0001-01-02 is a date, but no
+	// one-year LPR was published then: the rate cannot be checked.
+	for day, field := range map[string]string{"0001-01-01": "disbursed_on", "0001-01-02": "annual_rate"} {
+		if f := c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", day), "Content-Type", "text/csv").WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{field}) {
+			t.Errorf("disbursed_on %s: errors %v, want %s", day, f, field)
+		}
+	}
 	c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", "2024-03-15"), "Content-Type", "text/csv").Want(200)
 }
 
@@ -169,6 +175,58 @@ func TestNoDateInAQueryCausesA500(t *testing.T) {
 				if f := r.WantProblem(422, "validation_failed").FieldErrors(); !contains(f, param) {
 					t.Errorf("%s%s: errors %v, want %s", path, day, f, param)
 				}
+			}
+		}
+	}
+}
+
+// The dates of the other records a person types — four-in-one records,
+// typed and imported, and the fund's movements — never cause a 500 either:
+// year 0 and 0001-01-01 (Go's zero time, which the store keeps as no day, so
+// a NOT NULL column refused it: a 500 until ParseDay refused it) are a 422
+// naming the field, and 9999-12-31 is refused or kept, never a failure.
+func TestNoDateInARecordCausesA500(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	base := s.Do("POST", "/api/v1/incubation-bases", c.admin, map[string]any{"name": "灵宝市创业孵化园", "district_code": apptest.District, "level": "national"}).Want(201).JSON()["id"]
+	for i, day := range []string{"0000-01-01", "0001-01-01", "9999-12-31"} {
+		id, other := residentID("19900101", 300+i), residentID("19900101", 400+i)
+		cases := []struct {
+			url, token, field string
+			body              map[string]any
+			headers           []string
+		}{
+			{"/api/v1/training-records", c.hrss, "start_date", map[string]any{"national_id": id, "name": "张伟", "course": "SYB", "institution": "灵宝市职业技术学校",
+				"start_date": day, "end_date": "2024-03-10", "certificate_no": fmt.Sprint("S-", i), "district_code": apptest.District}, nil},
+			{"/api/v1/training-records", c.hrss, "end_date", map[string]any{"national_id": id, "name": "张伟", "course": "SYB", "institution": "灵宝市职业技术学校",
+				"start_date": "2024-03-01", "end_date": day, "certificate_no": fmt.Sprint("E-", i), "district_code": apptest.District}, nil},
+			{"/api/v1/service-records", c.hrss, "date", map[string]any{"national_id": id, "kind": "mentoring", "date": day, "notes": "开业指导"}, nil},
+			{"/api/v1/incubation-records", c.hrss, "move_in", map[string]any{"base_id": base, "national_id": id, "entity_name": "小店", "move_in": day}, nil},
+			{"/api/v1/incubation-records", c.hrss, "move_out", map[string]any{"base_id": base, "national_id": other, "entity_name": "小店", "move_in": "2024-01-01", "move_out": day}, nil},
+			{"/api/v1/guarantee/fund/movements", c.guar, "booked_on", map[string]any{"kind": "contribution", "amount": "1000.00", "booked_on": day, "reference": fmt.Sprint("ZH-", i)},
+				[]string{"Idempotency-Key", fmt.Sprint("record-day-", i)}},
+		}
+		for _, tc := range cases {
+			r := s.Do("POST", tc.url, tc.token, tc.body, tc.headers...)
+			switch {
+			case r.Status >= 500:
+				t.Errorf("%s %s %s: %d %s", tc.url, tc.field, day, r.Status, r.Body)
+			case day != "9999-12-31":
+				if f := r.WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{tc.field}) {
+					t.Errorf("%s %s %s: errors %v, want only %s", tc.url, tc.field, day, f, tc.field)
+				}
+			}
+		}
+		// An imported roster names the row and the field.
+		csv := "national_id,name,course,institution,start_date,end_date,certificate_no,district_code\n" +
+			id + ",张伟,SYB,灵宝市职业技术学校," + day + ",2024-03-10,I-" + fmt.Sprint(i) + "," + apptest.District + "\n"
+		r := s.Do("POST", "/api/v1/training-records/import", c.hrss, csv, "Content-Type", "text/csv")
+		switch {
+		case r.Status >= 500:
+			t.Errorf("roster with start_date %s: %d %s", day, r.Status, r.Body)
+		case day != "9999-12-31":
+			if got := rowErrors(t, r.WantProblem(422, "validation_failed")); !slices.Equal(got, []string{"2:start_date"}) {
+				t.Errorf("roster with start_date %s: row errors %v", day, got)
 			}
 		}
 	}

@@ -60,8 +60,10 @@ func TestLegacyRowsAreCheckedLikeNewLoans(t *testing.T) {
 		{"no such day", map[string]string{"disbursed_on": "2024-02-30"}, []string{"disbursed_on"}},
 		{"no date", map[string]string{"disbursed_on": ""}, []string{"disbursed_on"}},
 		{"last day of year 9999", map[string]string{"disbursed_on": "9999-12-31"}, []string{"disbursed_on"}},
-		// Year 1 is a day, but no one-year LPR was published then.
-		{"year 1", map[string]string{"disbursed_on": "0001-01-01"}, []string{"annual_rate"}},
+		// 0001-01-02 is a day, but no one-year LPR was published then;
+		// 0001-01-01 is Go's zero time, no day.
+		{"year 1", map[string]string{"disbursed_on": "0001-01-02"}, []string{"annual_rate"}},
+		{"the zero day", map[string]string{"disbursed_on": "0001-01-01"}, []string{"disbursed_on"}},
 		{"negative jobs", map[string]string{"jobs_created": "-1"}, []string{"jobs_created"}},
 		{"no reference", map[string]string{"external_ref": ""}, []string{"external_ref"}},
 		{"no name", map[string]string{"name": ""}, []string{"name"}},
