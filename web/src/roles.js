@@ -1,6 +1,6 @@
 // What each role sees first and in the navigation. The API decides what each
 // role may do; this only arranges the pages.
-export const ROLES = ['entrepreneur', 'hrss_officer', 'guarantee_officer', 'bank_officer', 'finance_auditor', 'admin'];
+export const ROLES = ['entrepreneur', 'hrss_officer', 'guarantee_officer', 'bank_officer', 'finance_auditor', 'admin', 'audit_admin'];
 
 // STAGE is the review stage each officer role decides.
 export const STAGE = { hrss_officer: 'eligibility_review', guarantee_officer: 'guarantee_review', bank_officer: 'bank_review' };
@@ -28,11 +28,13 @@ const NAV = {
   admin: [['/admin/users', 'nav.users'], ['/admin/districts', 'nav.districts'], ['/admin/banks', 'nav.banks'], ['/admin/targets', 'nav.targets'],
     ['/admin/bases', 'nav.bases'], ['/admin/import', 'nav.importLoans'], ['/reports', 'nav.bulletin'], ['/reports/reconciliation', 'nav.reconciliation'],
     ['/audit', 'nav.audit']],
+  // The audit administrator (三员分立) reads the audit trail and nothing else.
+  audit_admin: [['/audit', 'nav.audit']],
 };
 
 const HOME = {
   entrepreneur: '/applications', hrss_officer: '/queue', guarantee_officer: '/queue', bank_officer: '/queue',
-  finance_auditor: '/reports', admin: '/admin/users',
+  finance_auditor: '/reports', admin: '/admin/users', audit_admin: '/audit',
 };
 
 export function homeOf(user) {

@@ -154,5 +154,5 @@ export async function applyAs(stamp, nationalID, name = '孙丽') {
 
 export const HOME = {
   admin: '用户与角色', 'hrss.lingbao': '待审队列 · 资格审核', 'guarantee.lingbao': '待审队列 · 担保审核', 'bank.icbc': '待审队列 · 银行审核',
-  auditor: '创业担保贷款工作进度通报', zhangwei: '我的申请',
+  auditor: '创业担保贷款工作进度通报', 'audit.admin': '审计日志', zhangwei: '我的申请',
 };

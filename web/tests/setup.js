@@ -2,7 +2,8 @@
 // CHUANGDAI_BIN, relative to the working directory; by default the
 // repository's bin/chuangdai) on a free port with a fresh SQLite file and the
 // demo data; the tests read the address and the demo sign-ins from the
-// environment. The returned function stops the server.
+// environment (and the binary and database, to run the command line as an
+// operator does). The returned function stops the server.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ function run(bin, args, env) {
 function parseCredentials(text) {
   const out = {};
   for (const line of text.split('\n')) {
-    const m = /^\s+(\S+)\s+(\S+)\s+(entrepreneur|hrss_officer|guarantee_officer|bank_officer|finance_auditor|admin)\b/.exec(line);
+    const m = /^\s+(\S+)\s+(\S+)\s+(entrepreneur|hrss_officer|guarantee_officer|bank_officer|finance_auditor|admin|audit_admin)\b/.exec(line);
     if (m) out[m[1]] = { username: m[1], password: m[2], role: m[3] };
   }
   return out;
@@ -65,6 +66,8 @@ export default async function setup() {
   }
   process.env.E2E_BASE = base;
   process.env.E2E_ACCOUNTS = JSON.stringify(accounts);
+  process.env.E2E_BIN = bin;
+  process.env.E2E_DATABASE_URL = env.CHUANGDAI_DATABASE_URL;
   return async () => {
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
