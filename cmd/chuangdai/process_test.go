@@ -415,17 +415,19 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 // on an empty database, they migrate it once; users sign in on one and
 // decide on the others; an idempotency key sent to all of them at once makes
 // one loan, replays the same answer on every instance and refuses another
-// body; the daily job started in two processes at once runs its work once
-// and runs again afterwards; a backup taken through the same URL restores
-// with its audit chain intact.
+// body; no advisory lock outlives the work that took it (a session lock
+// would stay on PgBouncer's idle server connections); the daily job started
+// in two processes at once runs its work once and runs again afterwards; a
+// backup taken through the same URL restores with its audit chain intact.
 func TestInstancesShareOneDatabase(t *testing.T) {
 	requirePostgres(t)
 	for _, route := range apptest.Routes(t) {
-		t.Run(route.Name, func(t *testing.T) { instancesShareOneDatabase(t, route.URL(apptest.DatabaseURL(t))) })
+		t.Run(route.Name, func(t *testing.T) { instancesShareOneDatabase(t, route) })
 	}
 }
 
-func instancesShareOneDatabase(t *testing.T, db string) {
+func instancesShareOneDatabase(t *testing.T, route apptest.Route) {
+	db := route.URL(apptest.DatabaseURL(t))
 	t.Setenv("CHUANGDAI_DATABASE_URL", db)
 	t.Setenv("CHUANGDAI_PASSWORD_COST", "4")
 	cli := func(args ...string) (string, error) {
@@ -482,6 +484,11 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 		for _, p := range []*proc{a, b, c, a, b, c} {
 			wg.Go(func() {
 				s, m := p.do("POST", "/api/v1/applications/"+id+"/disbursement", w.bank2, body(id), "Idempotency-Key", "both-"+id)
+				if s == 409 && m["code"] != "conflict" {
+					// Two requests worked on the key at once: the second
+					// found the application disbursed.
+					t.Errorf("concurrent disbursement of %s: 409 %v, want conflict (the key is busy)", id, m)
+				}
 				answers <- answer{id, s, m["loan"]}
 			})
 		}
@@ -496,7 +503,7 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 				t.Errorf("application %s: two different 201 answers", ans.id)
 			}
 			first[ans.id] = ans.loan
-		case 409: // the first request was still running on another instance
+		case 409: // the first request was still running on another instance (code checked above)
 		default:
 			t.Errorf("concurrent disbursement answered %d", ans.status)
 		}
@@ -539,6 +546,25 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 	if n := count(`SELECT count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`); n != len(entries) || count(`SELECT count(*) FROM goose_db_version WHERE version_id > 0`) != n {
 		t.Errorf("goose_db_version holds %d versions for %d migrations, or some twice", n, len(entries))
 	}
+	// Every lock ends with the transaction that took it. A lock left on a
+	// connection (a session lock) stays there, through PgBouncer on a server
+	// connection no instance owns any more. The instances are idle now; a
+	// transaction of theirs still finishing lets go within seconds.
+	noLocksLeft := func(after string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := count(`SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()`)
+			if n == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d advisory locks held 10 s after %s", n, after)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	noLocksLeft("the disbursements")
 
 	// The daily job in two processes at once: every loan turns overdue once;
 	// a run afterwards is not kept out by a lock left behind.
@@ -578,6 +604,7 @@ func instancesShareOneDatabase(t *testing.T, db string) {
 	if n := count(`SELECT count(*) FROM loans WHERE status = 'overdue'`); n != len(w.owners) {
 		t.Errorf("%d overdue loans of %d", n, len(w.owners))
 	}
+	noLocksLeft("the daily jobs")
 
 	// A backup through the same URL, restored into a new database.
 	file := filepath.Join(t.TempDir(), "backup.dump")

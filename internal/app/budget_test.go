@@ -86,6 +86,9 @@ func TestConnectionBudget(t *testing.T) {
 			t.Errorf("%d answers %d", n, status)
 		}
 	}
+	if counts[503] == 0 {
+		t.Errorf("60 requests at once on a pool of 20 never met the role's limit of 5 (answers %v): the refused connections were not tested", counts)
+	}
 	_ = a.Close()
 
 	small, logs := open(3)

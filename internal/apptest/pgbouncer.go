@@ -25,14 +25,19 @@ type Route struct {
 
 // Routes lists the routes to test: directly, and on PostgreSQL also through
 // a PgBouncer started for the test (transaction pooling, a pool of 5 server
-// connections). Without pgbouncer installed that route is skipped, or fails
-// when CHUANGDAI_REQUIRE_POSTGRES=1 (CI installs it).
+// connections), once with each query mode the README names for it
+// (default_query_exec_mode exec and simple_protocol). Without pgbouncer
+// installed those routes are skipped, or fail when
+// CHUANGDAI_REQUIRE_POSTGRES=1 (CI installs it).
 func Routes(t testing.TB) []Route {
-	direct := Route{Name: "direct", URL: func(u string) string { return u }}
+	routes := []Route{{Name: "direct", URL: func(u string) string { return u }}}
 	if Engine() != "postgres" {
-		return []Route{direct}
+		return routes
 	}
-	return []Route{direct, {Name: "pgbouncer", URL: func(u string) string { return PgBouncer(t, 5).URL(u) }}}
+	for _, mode := range []string{"exec", "simple_protocol"} {
+		routes = append(routes, Route{Name: "pgbouncer-" + mode, URL: func(u string) string { return PgBouncer(t, 5).URL(u, mode) }})
+	}
+	return routes
 }
 
 // Bouncer is a PgBouncer running for one test.
@@ -146,17 +151,17 @@ pidfile = %s
 	}
 }
 
-// URL turns a direct database URL into one through the bouncer, with the
-// query mode that transaction pooling needs (no prepared statement outlives
-// its transaction).
-func (b *Bouncer) URL(databaseURL string) string {
+// URL turns a direct database URL into one through the bouncer, with a
+// query mode that transaction pooling needs (mode: exec or simple_protocol;
+// no prepared statement outlives its transaction).
+func (b *Bouncer) URL(databaseURL, mode string) string {
 	u, err := url.Parse(databaseURL)
 	if err != nil {
 		panic(err)
 	}
 	u.Host = b.addr
 	q := u.Query()
-	q.Set("default_query_exec_mode", "exec")
+	q.Set("default_query_exec_mode", mode)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -19,6 +20,12 @@ func TestLoadDefaults(t *testing.T) {
 	db, _ := ParseDatabaseURL(cfg.DatabaseURL)
 	if cfg.Addr != ":8080" || db.Engine != SQLite || db.Path != DefaultSQLitePath {
 		t.Fatalf("unexpected defaults %+v %+v", cfg, db)
+	}
+	// The README's connection budget counts on a default pool of 10 (four
+	// instances, the cron job and a backup in PostgreSQL's default 100 with
+	// room to spare) and its failure table on a deadline of 5 s.
+	if cfg.DBMaxOpenConns != 10 || cfg.DBTimeout != 5*time.Second {
+		t.Fatalf("pool %d, deadline %s: the README's connection budget and deadline say 10 and 5s", cfg.DBMaxOpenConns, cfg.DBTimeout)
 	}
 }
 

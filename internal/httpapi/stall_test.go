@@ -58,6 +58,9 @@ func TestStalledDatabaseAnswers503(t *testing.T) {
 			t.Fatalf("%s %s got no answer: %v", method, path, err)
 		}
 		defer resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode >= 400 && ct != "application/problem+json" {
+			t.Errorf("%s %s: %d as %q, want a problem (application/problem+json)", method, path, resp.StatusCode, ct)
+		}
 		var m map[string]any
 		_ = json.NewDecoder(resp.Body).Decode(&m)
 		return resp.StatusCode, m
