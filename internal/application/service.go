@@ -115,14 +115,12 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Input, draft 
 		if err := s.checkPersons(ctx, now, personsOf(fields, nil), 0, p.UserID, false); err != nil {
 			return err
 		}
-		a := Application{Status: Draft, Version: 1, ApplicantID: p.UserID, Fields: fields, CreatedAt: now, UpdatedAt: now}
+		a := Application{Status: Draft, Version: 1, ApplicantID: p.UserID, Fields: fields, CreatedAt: now, UpdatedAt: now,
+			History: []HistoryEntry{entry(p, now, ActCreate, "", Draft, "")}}
 		if err := s.number(ctx, &a); err != nil {
 			return err
 		}
 		if id, err = s.store.Create(ctx, a); err != nil {
-			return err
-		}
-		if err := s.store.AddHistory(ctx, id, entry(p, now, ActCreate, "", Draft, "")); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, p, "application.create", Kind, strconv.FormatInt(id, 10), nil, auditView{Number: a.Number, Status: Draft, Version: 1, Fields: &fields})
@@ -130,7 +128,11 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Input, draft 
 	if err != nil {
 		return View{}, apperr.Contextf(err, "create an application")
 	}
-	return s.reload(ctx, p, id)
+	a, err := s.get(ctx, p, id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.one(ctx, p, a)
 }
 
 // number hands a its number once its district is known: at its creation,
@@ -335,14 +337,6 @@ func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, n
 		map[string]any{"national_id": a.NationalID, "method": identity.Officer, "application": a.Number})
 }
 
-func (s *Service) reload(ctx context.Context, p auth.Principal, id int64) (View, error) {
-	a, err := s.store.Get(ctx, id, false)
-	if err != nil {
-		return View{}, apperr.Contextf(err, "read application %d", id)
-	}
-	return s.one(ctx, p, a)
-}
-
 // one is the view of a single application: the HRSS officers who decide its
 // eligibility also see the other claims on its resident ID number.
 func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (View, error) {
@@ -363,26 +357,47 @@ func errNotFound(id int64) error {
 	return apperr.NotFoundf("no application with id %d is visible to you", id)
 }
 
-// load returns the application if p may read it; anything else is 404.
-func (s *Service) load(ctx context.Context, p auth.Principal, id int64, lock bool) (Application, error) {
-	a, err := s.store.Get(ctx, id, lock)
+// readScope is what p may read of applications: the WHERE clause of every
+// read and change of one, so that one p may not see is not found.
+func (s *Service) readScope(p auth.Principal) authz.ListScope {
+	return s.authz.Scope(p, authz.Read, Kind)
+}
+
+// get returns the application if p may read it; anything else is 404.
+func (s *Service) get(ctx context.Context, p auth.Principal, id int64) (Application, error) {
+	a, err := s.store.Get(ctx, s.readScope(p), id)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return a, errNotFound(id)
 	}
 	if err != nil {
 		return a, apperr.Contextf(err, "read application %d", id)
 	}
-	if !s.authz.Can(p, authz.Read, a.Resource()) {
-		return Application{}, errNotFound(id)
-	}
 	return a, nil
+}
+
+// change runs fn, the checks and the transition of an action of p, on the
+// application row-locked in the store's Update (see Store), and answers
+// the application as written. One p may not read is 404 before fn runs.
+func (s *Service) change(ctx context.Context, p auth.Principal, id int64, fn func(ctx context.Context, a *Application) (audit.Event, error)) (View, error) {
+	ran := false
+	a, err := s.store.Update(ctx, s.readScope(p), id, func(ctx context.Context, a *Application) (audit.Event, error) {
+		ran = true
+		return fn(ctx, a)
+	})
+	if !ran && apperr.KindOf(err) == apperr.NotFound {
+		return View{}, errNotFound(id)
+	}
+	if err != nil {
+		return View{}, err
+	}
+	return s.one(ctx, p, a)
 }
 
 // Visible returns the whole application if p may read it, for services that
 // build on it, and whether p needs its personal data in full (see
 // needsIdentity); what they show must follow that answer.
 func (s *Service) Visible(ctx context.Context, p auth.Principal, id int64) (Application, bool, error) {
-	a, err := s.load(ctx, p, id, false)
+	a, err := s.get(ctx, p, id)
 	if err != nil {
 		return Application{}, false, err
 	}
@@ -391,7 +406,7 @@ func (s *Service) Visible(ctx context.Context, p auth.Principal, id int64) (Appl
 
 // Get returns one application with its history.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
-	a, err := s.load(ctx, p, id, false)
+	a, err := s.get(ctx, p, id)
 	if err != nil {
 		return View{}, err
 	}
@@ -599,88 +614,69 @@ func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id int64, v
 }
 
 func (s *Service) update(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch, draft bool) (View, error) {
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.load(ctx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if err := s.checkOwner(p, a, version, "only the applicant may edit an application"); err != nil {
-			return err
+	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
+		if err := s.checkOwner(p, *a, version, "only the applicant may edit an application"); err != nil {
+			return audit.Event{}, err
 		}
 		if !a.Status.Editable() {
-			return ErrNotEditable(a.Status)
+			return audit.Event{}, ErrNotEditable(a.Status)
 		}
 		if draft && a.Status != Draft {
-			return apperr.Newf(apperr.Conflict, "application.invalid_state",
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "application.invalid_state",
 				"the application is %s: only a draft is saved half-filled; send the whole application without draft=true", msg.Label("status", a.Status))
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		fields, err := s.validate(ctx, now, pt.Apply(InputOf(a.Fields)), a.Industry, draft)
 		if err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if err := s.checkPersons(ctx, now, personsOf(fields, &a.Fields), a.ID, a.ApplicantID, false); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		before := a.Fields
-		old := a.Version
-		a.Fields, a.Version, a.UpdatedAt = fields, a.Version+1, now
-		if err := s.number(ctx, &a); err != nil {
-			return err
-		}
-		if err := s.store.Update(ctx, a, old); err != nil {
-			return err
+		a.Fields, a.UpdatedAt = fields, now
+		if err := s.number(ctx, a); err != nil {
+			return audit.Event{}, err
 		}
 		if a.Status == Returned {
 			h := entry(p, now, ActEdit, Returned, Returned, "")
 			if h.Changes, err = changes(before, fields); err != nil {
-				return err
+				return audit.Event{}, err
 			}
-			if err := s.store.AddHistory(ctx, a.ID, h); err != nil {
-				return err
-			}
+			a.History = append(a.History, h)
 		}
-		return s.audit.Record(ctx, p, "application.update", Kind, strconv.FormatInt(a.ID, 10),
-			auditView{Number: a.Number, Status: a.Status, Version: old, Fields: &before},
-			auditView{Number: a.Number, Status: a.Status, Version: a.Version, Fields: &fields})
+		return audit.NewEvent(ctx, p, "application.update",
+			auditView{Number: a.Number, Status: a.Status, Version: a.Version, Fields: &before},
+			auditView{Number: a.Number, Status: a.Status, Version: a.Version + 1, Fields: &fields})
 	})
-	if err != nil {
-		return View{}, apperr.Contextf(err, "edit application %d", id)
-	}
-	return s.reload(ctx, p, id)
+	return v, apperr.Contextf(err, "edit application %d", id)
 }
 
 // Submit sends a draft or returned application to eligibility review,
 // checking it again under the rules in force today.
 func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, version *int) (View, error) {
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.load(ctx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if err := s.checkOwner(p, a, version, "only the applicant may submit an application"); err != nil {
-			return err
+	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
+		if err := s.checkOwner(p, *a, version, "only the applicant may submit an application"); err != nil {
+			return audit.Event{}, err
 		}
 		if _, err := Next(a.Status, ActSubmit); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
+		var err error
 		if a.Fields, err = s.validate(ctx, now, InputOf(a.Fields), a.Industry, false); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if err := s.checkPersons(ctx, now, personsOf(a.Fields, nil), a.ID, a.ApplicantID, false); err != nil {
-			return err
+			return audit.Event{}, err
 		}
-		if err := s.checkDocuments(ctx, a, now); err != nil {
-			return err
+		if err := s.checkDocuments(ctx, *a, now); err != nil {
+			return audit.Event{}, err
 		}
 		a.SubmittedAt = &now
-		return s.move(ctx, p, a, now, ActSubmit, "")
+		return s.move(ctx, p, a, now, ActSubmit, "", nil)
 	})
-	if err != nil {
-		return View{}, apperr.Contextf(err, "submit application %d", id)
-	}
-	return s.reload(ctx, p, id)
+	return v, apperr.Contextf(err, "submit application %d", id)
 }
 
 // checkDocuments refuses to submit a while a required document of its
@@ -711,24 +707,17 @@ func (s *Service) checkDocuments(ctx context.Context, a Application, now time.Ti
 // Withdraw ends an application at the applicant's request, any time before
 // it is approved.
 func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64, version *int, comment string) (View, error) {
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.load(ctx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if err := s.checkOwner(p, a, version, "only the applicant may withdraw an application"); err != nil {
-			return err
+	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
+		if err := s.checkOwner(p, *a, version, "only the applicant may withdraw an application"); err != nil {
+			return audit.Event{}, err
 		}
 		comment = strings.TrimSpace(comment)
 		if len([]rune(comment)) > maxPurpose {
-			return apperr.Field("comment", "must be at most 2000 characters")
+			return audit.Event{}, apperr.Field("comment", "must be at most 2000 characters")
 		}
-		return s.move(ctx, p, a, s.now().UTC().Truncate(time.Microsecond), ActWithdraw, comment)
+		return s.move(ctx, p, a, s.now().UTC().Truncate(time.Microsecond), ActWithdraw, comment, nil)
 	})
-	if err != nil {
-		return View{}, apperr.Contextf(err, "withdraw application %d", id)
-	}
-	return s.reload(ctx, p, id)
+	return v, apperr.Contextf(err, "withdraw application %d", id)
 }
 
 // DecisionInput is a reviewer's decision on the current stage.
@@ -757,102 +746,100 @@ var stages = []Status{EligibilityReview, GuaranteeReview, BankReview}
 // the caller's → 403; a user who decided another stage → four_eyes; then
 // the decision itself (422).
 func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in DecisionInput) (View, error) {
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.load(ctx, p, id, true)
-		if err != nil {
-			return err
-		}
-		if a.Involves(p) {
-			return apperr.New(apperr.Forbidden, "four_eyes", "you are the applicant or a partner of this application (by account or resident ID number): you decide no stage of it")
-		}
-		mine := -1
-		for i, st := range stages {
-			act, _ := StageAction(st)
-			if s.authz.Can(p, act, a.Resource()) && mine < 0 {
-				mine = i
-			}
-		}
-		if mine < 0 {
-			return apperr.Forbiddenf("your role decides no stage of this application: eligibility is decided by the district's hrss_officer, guarantee by its guarantee_officer, the bank stage by the chosen bank's bank_officer")
-		}
-		if err := checkVersion(a, in.Version); err != nil {
-			return err
-		}
-		if !a.Status.InReview() {
-			return invalidState(a.Status, ActApprove)
-		}
-		stage := a.Status
-		act, _ := StageAction(stage)
-		if !s.authz.Can(p, act, a.Resource()) {
-			if slices.Index(stages, stage) > mine {
-				return apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is at %s: it has moved past your stage (%s)",
-					msg.Label("status", stage), msg.Label("status", stages[mine]))
-			}
-			return apperr.Forbiddenf("the application is at %s: %s", msg.Label("status", stage), decider(stage))
-		}
-		if a.DecidedOtherStage(p.UserID, stage) {
-			return apperr.New(apperr.Forbidden, "four_eyes", "you decided another stage of this application: each stage needs a different person")
-		}
-		decision := Action(strings.TrimSpace(in.Decision))
-		comment := strings.TrimSpace(in.Comment)
-		var f apperr.Fields
-		if !decision.IsDecision() {
-			f.Addf("decision", "must be one of %s", msg.OneOf("decision", Decisions...))
-		}
-		if decision == ActReturn && comment == "" {
-			f.Add("comment", "is required to return an application: tell the applicant what to change")
-		}
-		if decision == ActReject && comment == "" {
-			f.Add("comment", "is required to reject an application: tell the applicant why")
-		}
-		if len([]rune(comment)) > maxPurpose {
-			f.Add("comment", "must be at most 2000 characters")
-		}
-		bankApprove := decision == ActApprove && stage == BankReview
-		if !bankApprove && in.Contract.Given() {
-			f.Add("approved_amount", "approved_amount, annual_rate and term_months are set only when the bank approves")
-		}
-		counter := strings.TrimSpace(in.CounterGuarantee)
-		switch {
-		case counter != "" && (decision != ActApprove || stage != GuaranteeReview):
-			f.Add("counter_guarantee", "is recorded only when the guarantee centre approves")
-		case len([]rune(counter)) > maxPurpose:
-			f.Addf("counter_guarantee", "must be at most %d characters", maxPurpose)
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		missing := checkMissing(&f, a.Checklist(s.policy, now), decision, in.MissingDocuments)
-		if err := f.Err(); err != nil {
-			return err
-		}
-		if counter != "" {
-			a.CounterGuarantee = counter
-		}
-		if bankApprove {
-			c, err := CheckContract(s.policy, beijing.Day(now), a, in.Contract)
-			if err != nil {
-				return err
-			}
-			by := p.UserID
-			a.ApprovedAmount, a.AnnualRate, a.ApprovedTermMonths, a.ApprovedAt, a.ApprovedBy = &c.Amount, &c.Rate, &c.TermMonths, &now, &by
-		}
-		if decision == ActApprove && stage == EligibilityReview {
-			if err := s.verify(ctx, p, a, now); err != nil {
-				return err
-			}
-		}
-		if decision == ActApprove && stage == GuaranteeReview {
-			for _, check := range s.guaranteeChecks {
-				if err := check(ctx, a, beijing.Day(now)); err != nil {
-					return err
-				}
-			}
-		}
-		return s.moveWith(ctx, p, a, now, decision, comment, missing)
+	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
+		return s.decide(ctx, p, a, in)
 	})
-	if err != nil {
-		return View{}, apperr.Contextf(err, "decide application %d", id)
+	return v, apperr.Contextf(err, "decide application %d", id)
+}
+
+// decide is the decision on a, in the order of the answers of Decide.
+func (s *Service) decide(ctx context.Context, p auth.Principal, a *Application, in DecisionInput) (audit.Event, error) {
+	if a.Involves(p) {
+		return audit.Event{}, apperr.New(apperr.Forbidden, "four_eyes", "you are the applicant or a partner of this application (by account or resident ID number): you decide no stage of it")
 	}
-	return s.reload(ctx, p, id)
+	mine := -1
+	for i, st := range stages {
+		act, _ := StageAction(st)
+		if s.authz.Can(p, act, a.Resource()) && mine < 0 {
+			mine = i
+		}
+	}
+	if mine < 0 {
+		return audit.Event{}, apperr.Forbiddenf("your role decides no stage of this application: eligibility is decided by the district's hrss_officer, guarantee by its guarantee_officer, the bank stage by the chosen bank's bank_officer")
+	}
+	if err := checkVersion(*a, in.Version); err != nil {
+		return audit.Event{}, err
+	}
+	if !a.Status.InReview() {
+		return audit.Event{}, invalidState(a.Status, ActApprove)
+	}
+	stage := a.Status
+	act, _ := StageAction(stage)
+	if !s.authz.Can(p, act, a.Resource()) {
+		if slices.Index(stages, stage) > mine {
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "application.invalid_state", "the application is at %s: it has moved past your stage (%s)",
+				msg.Label("status", stage), msg.Label("status", stages[mine]))
+		}
+		return audit.Event{}, apperr.Forbiddenf("the application is at %s: %s", msg.Label("status", stage), decider(stage))
+	}
+	if a.DecidedOtherStage(p.UserID, stage) {
+		return audit.Event{}, apperr.New(apperr.Forbidden, "four_eyes", "you decided another stage of this application: each stage needs a different person")
+	}
+	decision := Action(strings.TrimSpace(in.Decision))
+	comment := strings.TrimSpace(in.Comment)
+	var f apperr.Fields
+	if !decision.IsDecision() {
+		f.Addf("decision", "must be one of %s", msg.OneOf("decision", Decisions...))
+	}
+	if decision == ActReturn && comment == "" {
+		f.Add("comment", "is required to return an application: tell the applicant what to change")
+	}
+	if decision == ActReject && comment == "" {
+		f.Add("comment", "is required to reject an application: tell the applicant why")
+	}
+	if len([]rune(comment)) > maxPurpose {
+		f.Add("comment", "must be at most 2000 characters")
+	}
+	bankApprove := decision == ActApprove && stage == BankReview
+	if !bankApprove && in.Contract.Given() {
+		f.Add("approved_amount", "approved_amount, annual_rate and term_months are set only when the bank approves")
+	}
+	counter := strings.TrimSpace(in.CounterGuarantee)
+	switch {
+	case counter != "" && (decision != ActApprove || stage != GuaranteeReview):
+		f.Add("counter_guarantee", "is recorded only when the guarantee centre approves")
+	case len([]rune(counter)) > maxPurpose:
+		f.Addf("counter_guarantee", "must be at most %d characters", maxPurpose)
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	missing := checkMissing(&f, a.Checklist(s.policy, now), decision, in.MissingDocuments)
+	if err := f.Err(); err != nil {
+		return audit.Event{}, err
+	}
+	if counter != "" {
+		a.CounterGuarantee = counter
+	}
+	if bankApprove {
+		c, err := CheckContract(s.policy, beijing.Day(now), *a, in.Contract)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		by := p.UserID
+		a.ApprovedAmount, a.AnnualRate, a.ApprovedTermMonths, a.ApprovedAt, a.ApprovedBy = &c.Amount, &c.Rate, &c.TermMonths, &now, &by
+	}
+	if decision == ActApprove && stage == EligibilityReview {
+		if err := s.verify(ctx, p, *a, now); err != nil {
+			return audit.Event{}, err
+		}
+	}
+	if decision == ActApprove && stage == GuaranteeReview {
+		for _, check := range s.guaranteeChecks {
+			if err := check(ctx, *a, beijing.Day(now)); err != nil {
+				return audit.Event{}, err
+			}
+		}
+	}
+	return s.move(ctx, p, a, now, decision, comment, missing)
 }
 
 // checkMissing checks the missing documents of a decision: given only on a
@@ -896,40 +883,23 @@ func decider(s Status) msg.Text {
 	return msg.New("that stage is decided by a bank officer of the chosen bank")
 }
 
-// move applies act to a and writes it with its history row and audit
-// event, in the caller's transaction.
-func (s *Service) move(ctx context.Context, p auth.Principal, a Application, now time.Time, act Action, comment string) error {
-	return s.moveWith(ctx, p, a, now, act, comment, nil)
-}
-
-// moveWith is move for a decision that names missing documents.
-func (s *Service) moveWith(ctx context.Context, p auth.Principal, a Application, now time.Time, act Action, comment string, missing []string) error {
-	from := a.Status
-	to, err := Next(from, act)
+// move applies act to a (Application.Move), tells whom it concerns and
+// answers the audit event, in the transaction of the store's Update.
+func (s *Service) move(ctx context.Context, p auth.Principal, a *Application, now time.Time, act Action, comment string, missing []string) (audit.Event, error) {
+	from, err := a.Move(p, act, now, comment, missing)
 	if err != nil {
-		return err
+		return audit.Event{}, err
 	}
-	old := a.Version
-	a.Status, a.Version, a.UpdatedAt = to, a.Version+1, now
-	if to.InReview() {
-		a.StageEnteredAt = &now
-	} else {
-		a.StageEnteredAt = nil
+	// The notifications carry the version the write gives.
+	moved := *a
+	moved.Version++
+	if err := s.tell(ctx, moved, act, from, comment, missing, now); err != nil {
+		return audit.Event{}, err
 	}
-	if err := s.store.Update(ctx, a, old); err != nil {
-		return err
-	}
-	h := entry(p, now, act, from, to, comment)
-	h.MissingDocuments = missing
-	if err := s.store.AddHistory(ctx, a.ID, h); err != nil {
-		return err
-	}
-	if err := s.audit.Record(ctx, p, "application."+string(act), Kind, strconv.FormatInt(a.ID, 10),
-		auditView{Number: a.Number, Status: from, Version: old},
-		auditView{Number: a.Number, Status: to, Version: a.Version, Comment: comment, Contract: contractOf(a, act, to), CounterGuarantee: counterOf(a, from), MissingDocuments: missing}); err != nil {
-		return err
-	}
-	return s.tell(ctx, a, act, from, comment, missing, now)
+	return audit.NewEvent(ctx, p, "application."+string(act),
+		auditView{Number: a.Number, Status: from, Version: a.Version},
+		auditView{Number: a.Number, Status: a.Status, Version: moved.Version, Comment: comment, Contract: contractOf(*a, act, a.Status),
+			CounterGuarantee: counterOf(*a, from), MissingDocuments: missing})
 }
 
 // counterOf is the counter-guarantee recorded by the transition from from.
@@ -945,6 +915,29 @@ func contractOf(a Application, act Action, to Status) *auditContract {
 		return nil
 	}
 	return &auditContract{Amount: a.ApprovedAmount.StringFixed(2), Rate: a.AnnualRate.String(), TermMonths: *a.ApprovedTermMonths}
+}
+
+// Move applies act, done by p at at, to a: its next status, the start of
+// its stage, and the history entry with the comment and the missing
+// documents named. It answers the status a had. Every transition after the
+// creation goes through here, the disbursement recorded by the loans
+// capability included.
+func (a *Application) Move(p auth.Principal, act Action, at time.Time, comment string, missing []string) (Status, error) {
+	from := a.Status
+	to, err := Next(from, act)
+	if err != nil {
+		return from, err
+	}
+	a.Status, a.UpdatedAt = to, at
+	if to.InReview() {
+		a.StageEnteredAt = &at
+	} else {
+		a.StageEnteredAt = nil
+	}
+	h := entry(p, at, act, from, to, comment)
+	h.MissingDocuments = missing
+	a.History = append(a.History, h)
+	return from, nil
 }
 
 func entry(p auth.Principal, at time.Time, act Action, from, to Status, comment string) HistoryEntry {

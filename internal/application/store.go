@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"chuangdai/internal/audit"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/listing"
@@ -39,16 +40,20 @@ type Store interface {
 	// NextSequence returns the next application sequence number of a
 	// district and year, counted under a row lock.
 	NextSequence(ctx context.Context, district string, year int) (int64, error)
-	// Create inserts a and returns its id.
+	// Create inserts a with its history entries and returns its id.
 	Create(ctx context.Context, a Application) (int64, error)
-	// Get returns the application with its history; forUpdate row-locks it
-	// (on PostgreSQL) until the transaction ends.
-	Get(ctx context.Context, id int64, forUpdate bool) (Application, error)
-	// Update writes a's editable fields, status and decision fields if the
-	// stored version is still version, and sets the version to a.Version.
-	// A stale version is an apperr Conflict.
-	Update(ctx context.Context, a Application, version int) error
-	AddHistory(ctx context.Context, applicationID int64, h HistoryEntry) error
+	// Get returns the application id with its history if scope shows it;
+	// one outside the scope is an apperr NotFound, answered by the same SQL
+	// as one that does not exist.
+	Get(ctx context.Context, scope authz.ListScope, id int64) (Application, error)
+	// Update changes the application id in one transaction (the caller's,
+	// when ctx carries one): it reads it row-locked within scope (an apperr
+	// NotFound outside it, and fn does not run), runs fn on it, writes its
+	// columns if the stored version is still the one read and sets it one
+	// higher, inserts the history entries fn appended and appends fn's
+	// audit event, about the application. fn sees the version read; an
+	// error of fn writes nothing. It answers the application as written.
+	Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, a *Application) (audit.Event, error)) (Application, error)
 	// DocumentStates returns, per document kind on file for the
 	// application, the state of its newest version (uploaded, accepted or
 	// rejected).

@@ -103,19 +103,32 @@ func NewRecorder(s Store) *Recorder { return &Recorder{store: s} }
 // Record appends an event for a change made by p. before and after are
 // marshalled to JSON; pass nil for "none".
 func (r *Recorder) Record(ctx context.Context, p auth.Principal, action, entityType, entityID string, before, after any) error {
-	e := Event{Actor: p.Username, Action: action, EntityType: entityType, EntityID: entityID, RequestID: requestid.From(ctx)}
+	e, err := NewEvent(ctx, p, action, before, after)
+	if err != nil {
+		return err
+	}
+	e.EntityType, e.EntityID = entityType, entityID
+	return r.store.Append(ctx, e)
+}
+
+// NewEvent is the event of a change made by p, not yet appended: what the
+// closure of a repository's Update answers, the repository naming the
+// record and appending it in the change's transaction. before and after
+// are marshalled to JSON; pass nil for "none".
+func NewEvent(ctx context.Context, p auth.Principal, action string, before, after any) (Event, error) {
+	e := Event{Actor: p.Username, Action: action, RequestID: requestid.From(ctx)}
 	if p.UserID != 0 {
 		id := p.UserID
 		e.ActorID = &id
 	}
 	var err error
 	if e.Before, err = marshal(before); err != nil {
-		return apperr.Wrap(err, "audit: marshal before")
+		return e, apperr.Wrap(err, "audit: marshal before")
 	}
 	if e.After, err = marshal(after); err != nil {
-		return apperr.Wrap(err, "audit: marshal after")
+		return e, apperr.Wrap(err, "audit: marshal after")
 	}
-	return r.store.Append(ctx, e)
+	return e, nil
 }
 
 func marshal(v any) (json.RawMessage, error) {

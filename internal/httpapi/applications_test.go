@@ -18,7 +18,9 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/idnum"
 	"chuangdai/internal/store"
@@ -712,8 +714,9 @@ func sqlRebind(q string) string {
 	return string(out)
 }
 
-// TestApplicationDisbursedHolds checks the store method the loans
-// capability calls, and that a disbursed application counts as a loan.
+// TestApplicationDisbursedHolds checks the store's Update as the loans
+// capability calls it to record a disbursement, and that a disbursed
+// application counts as a loan.
 func TestApplicationDisbursedHolds(t *testing.T) {
 	c := newCast(t)
 	body := individual(c.nextID())
@@ -722,18 +725,30 @@ func TestApplicationDisbursedHolds(t *testing.T) {
 	apps := store.Applications{DB: c.s.App.DB}
 	appID := int64(id.(float64))
 	clerk := apptest.Principal(1, "admin")
-	if err := apps.MarkDisbursed(ctx, appID, 4, time.Now(), clerk); apperr.CodeOf(err) != "conflict" {
-		t.Fatalf("stale version: %v", err)
+	disburse := func(ctx context.Context, a *application.Application) (audit.Event, error) {
+		if _, err := a.Move(clerk, application.ActDisburse, time.Now(), "", nil); err != nil {
+			return audit.Event{}, err
+		}
+		now := time.Now()
+		a.DisbursedAt = &now
+		return audit.NewEvent(ctx, clerk, "application.disburse", nil, nil)
 	}
-	if err := apps.MarkDisbursed(ctx, appID, 5, time.Now(), clerk); err != nil {
+	if _, err := apps.Update(ctx, authz.ListScope{Banks: []string{"no such bank"}}, appID, disburse); apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("outside the scope: %v", err)
+	}
+	a, err := apps.Update(ctx, authz.ListScope{All: true}, appID, disburse)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := apps.MarkDisbursed(ctx, appID, 6, time.Now(), clerk); apperr.CodeOf(err) != "application.invalid_state" {
+	if a.Status != application.Disbursed || a.Version != 6 || a.History[len(a.History)-1].Action != application.ActDisburse {
+		t.Fatalf("disbursed: %s v%d %+v", a.Status, a.Version, a.History[len(a.History)-1])
+	}
+	if _, err := apps.Update(ctx, authz.ListScope{All: true}, appID, disburse); apperr.CodeOf(err) != "application.invalid_state" {
 		t.Fatalf("twice: %v", err)
 	}
-	a := c.s.Do("GET", path(id, ""), c.owner, nil).Want(200).JSON()
-	if a["status"] != "disbursed" || a["disbursed_at"] == nil {
-		t.Fatalf("disbursed %v", a)
+	got := c.s.Do("GET", path(id, ""), c.owner, nil).Want(200).JSON()
+	if got["status"] != "disbursed" || got["disbursed_at"] == nil || got["version"] != float64(6) {
+		t.Fatalf("disbursed %v", got)
 	}
 	// The loan is not repaid: the same person may not apply again.
 	if f := c.s.Do("POST", "/api/v1/applications", c.owner, body).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"national_id"}) {

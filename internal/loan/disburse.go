@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
@@ -29,46 +30,22 @@ type DisburseInput struct {
 func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID int64, in DisburseInput) (Loan, error) {
 	var out Loan
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		a, err := s.apps.Get(ctx, applicationID, true)
-		if apperr.KindOf(err) == apperr.NotFound || (err == nil && !s.authz.Can(p, authz.Read, a.Resource())) {
+		var l Loan
+		ran := false
+		_, err := s.apps.Update(ctx, s.authz.Scope(p, authz.Read, application.Kind), applicationID, func(ctx context.Context, a *application.Application) (audit.Event, error) {
+			ran = true
+			var err error
+			l, err = s.disburse(ctx, p, a, in)
+			if err != nil {
+				return audit.Event{}, err
+			}
+			return audit.NewEvent(ctx, p, "application.disburse", map[string]any{"status": application.Approved},
+				map[string]any{"status": application.Disbursed, "loan_id": l.ID})
+		})
+		if !ran && apperr.KindOf(err) == apperr.NotFound {
 			return apperr.NotFoundf("no application with id %d", applicationID)
 		}
 		if err != nil {
-			return err
-		}
-		res := authz.Resource{Kind: Kind, District: a.DistrictCode, Bank: a.BankCode}
-		if !s.authz.Can(p, ActDisburse, res) {
-			return apperr.Forbiddenf("only a bank officer of %s records the disbursement of this application", a.BankCode)
-		}
-		if _, err := application.Next(a.Status, application.ActDisburse); err != nil {
-			return err
-		}
-		if a.Involves(p) {
-			return fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another bank officer must record its disbursement")
-		}
-		if a.ApprovedBy != nil && *a.ApprovedBy == p.UserID {
-			return fourEyes("you approved this application at the bank stage: another bank officer must record its disbursement")
-		}
-		l, err := s.newLoan(a, p, in)
-		if err != nil {
-			return err
-		}
-		if err := s.open(ctx, "disbursed_on", l.DisbursedOn); err != nil {
-			return err
-		}
-		seq, err := s.store.NextSequence(ctx, l.DistrictCode, l.DisbursedOn.Year())
-		if err != nil {
-			return err
-		}
-		l.Number = Number(l.DistrictCode, l.DisbursedOn.Year(), seq)
-		if l.ID, err = s.store.Create(ctx, l); err != nil {
-			return err
-		}
-		if err := s.apps.MarkDisbursed(ctx, a.ID, a.Version, l.CreatedAt, p); err != nil {
-			return err
-		}
-		if err := s.audit.Record(ctx, p, "application.disburse", application.Kind, strconv.FormatInt(a.ID, 10),
-			map[string]any{"status": a.Status}, map[string]any{"status": application.Disbursed, "loan_id": l.ID}); err != nil {
 			return err
 		}
 		if err := s.audit.Record(ctx, p, "loan.disburse", Kind, strconv.FormatInt(l.ID, 10), nil, auditView(l)); err != nil {
@@ -81,6 +58,45 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 		return err
 	})
 	return out, apperr.Contextf(err, "disburse application %d", applicationID)
+}
+
+// disburse checks p's disbursement of the row-locked application a, opens
+// its loan and moves a to disbursed.
+func (s *Service) disburse(ctx context.Context, p auth.Principal, a *application.Application, in DisburseInput) (Loan, error) {
+	res := authz.Resource{Kind: Kind, District: a.DistrictCode, Bank: a.BankCode}
+	if !s.authz.Can(p, ActDisburse, res) {
+		return Loan{}, apperr.Forbiddenf("only a bank officer of %s records the disbursement of this application", a.BankCode)
+	}
+	if _, err := application.Next(a.Status, application.ActDisburse); err != nil {
+		return Loan{}, err
+	}
+	if a.Involves(p) {
+		return Loan{}, fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another bank officer must record its disbursement")
+	}
+	if a.ApprovedBy != nil && *a.ApprovedBy == p.UserID {
+		return Loan{}, fourEyes("you approved this application at the bank stage: another bank officer must record its disbursement")
+	}
+	l, err := s.newLoan(*a, p, in)
+	if err != nil {
+		return Loan{}, err
+	}
+	if err := s.open(ctx, "disbursed_on", l.DisbursedOn); err != nil {
+		return Loan{}, err
+	}
+	seq, err := s.store.NextSequence(ctx, l.DistrictCode, l.DisbursedOn.Year())
+	if err != nil {
+		return Loan{}, err
+	}
+	l.Number = Number(l.DistrictCode, l.DisbursedOn.Year(), seq)
+	if l.ID, err = s.store.Create(ctx, l); err != nil {
+		return Loan{}, err
+	}
+	if _, err := a.Move(p, application.ActDisburse, l.CreatedAt, "", nil); err != nil {
+		return Loan{}, err
+	}
+	at := l.CreatedAt
+	a.DisbursedAt = &at
+	return l, nil
 }
 
 // newLoan validates the disbursement against the approved application.

@@ -148,7 +148,9 @@ func (s *Service) involves(ctx context.Context, p auth.Principal, l Loan) (bool,
 	if l.ApplicationID == nil || len(p.Persons) == 0 {
 		return false, nil
 	}
-	a, err := s.apps.Get(ctx, *l.ApplicationID, false)
+	// The caller sees the loan; its application is read whatever the
+	// caller's scope of applications, only to know its parties.
+	a, err := s.apps.Get(ctx, authz.ListScope{All: true}, *l.ApplicationID)
 	if err != nil {
 		return false, err
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/application"
-	"chuangdai/internal/auth"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/listing"
 )
@@ -74,12 +74,12 @@ type Store interface {
 	RiskFigures(ctx context.Context, by RiskGroup, scope authz.ListScope) ([]RiskFigures, error)
 }
 
-// Applications is what disbursement needs of the applications capability.
+// Applications is what loans need of the applications' store (see
+// application.Store): disbursement moves the application through its
+// Update, and the four-eyes checks read the application of a loan.
 type Applications interface {
-	Get(ctx context.Context, id int64, forUpdate bool) (application.Application, error)
-	// MarkDisbursed moves the approved application to disbursed inside the
-	// transaction in ctx.
-	MarkDisbursed(ctx context.Context, id int64, version int, at time.Time, actor auth.Principal) error
+	Get(ctx context.Context, scope authz.ListScope, id int64) (application.Application, error)
+	Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, a *application.Application) (audit.Event, error)) (application.Application, error)
 }
 
 // Filter selects loans for a list (see ParseFilter). Zero values select

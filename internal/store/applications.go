@@ -13,7 +13,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
-	"chuangdai/internal/auth"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/identity"
@@ -374,19 +374,67 @@ func (s Applications) Create(ctx context.Context, a application.Application) (in
 		return 0, err
 	}
 	row.ID = 0
-	if err := s.conn(ctx).Create(&row).Error; err != nil {
-		return 0, translate(err, "application")
-	}
-	a.ID = row.ID
-	return row.ID, s.syncPersons(ctx, a)
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Create(&row).Error; err != nil {
+			return translate(err, "application")
+		}
+		a.ID = row.ID
+		if err := s.addHistory(ctx, a.ID, a.History); err != nil {
+			return err
+		}
+		return s.syncPersons(ctx, a)
+	})
+	return row.ID, err
 }
 
-// Get implements application.Store.
-func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (application.Application, error) {
-	q := s.conn(ctx).Select(applicationSelect).Where("id = ?", id)
-	if forUpdate {
-		q = s.forUpdate(q)
-	}
+// Get implements application.Store: the scope is in the WHERE clause, so
+// an application the caller may not see is not found by the same query.
+func (s Applications) Get(ctx context.Context, scope authz.ListScope, id int64) (application.Application, error) {
+	return s.find(ctx, s.byID(ctx, scope, id), id)
+}
+
+// Update implements application.Store, for every change of an application
+// after its creation: the lock, the versioned write, the history and the
+// audit event are here once, and a service cannot leave one out.
+func (s Applications) Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, a *application.Application) (audit.Event, error)) (application.Application, error) {
+	var out application.Application
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.find(ctx, s.forUpdate(s.byID(ctx, scope, id)), id)
+		if err != nil {
+			return err
+		}
+		version, written := a.Version, len(a.History)
+		ev, err := fn(ctx, &a)
+		if err != nil {
+			return err
+		}
+		if a.ID != id || len(a.History) < written {
+			return fmt.Errorf("update of application %d: the change altered its id or dropped history", id)
+		}
+		a.Version = version + 1
+		if err := s.write(ctx, a, version); err != nil {
+			return err
+		}
+		if err := s.addHistory(ctx, id, a.History[written:]); err != nil {
+			return err
+		}
+		ev.EntityType, ev.EntityID = application.Kind, strconv.FormatInt(id, 10)
+		if err := Audit(s).Append(ctx, ev); err != nil {
+			return err
+		}
+		out, err = s.find(ctx, s.byID(ctx, authz.ListScope{All: true}, id), id)
+		return err
+	})
+	return out, err
+}
+
+// byID selects the application id within scope.
+func (s Applications) byID(ctx context.Context, scope authz.ListScope, id int64) *gorm.DB {
+	return scoped(s.conn(ctx).Select(applicationSelect).Where("id = ?", id), scope, "applicant_id")
+}
+
+// find reads the application q selects, with its history.
+func (s Applications) find(ctx context.Context, q *gorm.DB, id int64) (application.Application, error) {
 	var row applicationRow
 	if err := q.Take(&row).Error; err != nil {
 		return application.Application{}, translate(err, "application "+strconv.FormatInt(id, 10))
@@ -419,8 +467,8 @@ func (s Applications) Get(ctx context.Context, id int64, forUpdate bool) (applic
 	return a, nil
 }
 
-// Update implements application.Store: a conditional update on the version.
-func (s Applications) Update(ctx context.Context, a application.Application, version int) error {
+// write writes a's named columns if the stored version is still version.
+func (s Applications) write(ctx context.Context, a application.Application, version int) error {
 	r, err := s.toApplicationRow(a)
 	if err != nil {
 		return err
@@ -445,44 +493,45 @@ func (s Applications) Update(ctx context.Context, a application.Application, ver
 		return translate(res.Error, "application")
 	}
 	if res.RowsAffected == 0 {
-		return errStale(a.ID)
+		return apperr.Conflictf("application %d was changed by someone else: reload it and try again", a.ID)
 	}
 	return s.syncPersons(ctx, a)
 }
 
-func errStale(id int64) error {
-	return apperr.Conflictf("application %d was changed by someone else: reload it and try again", id)
-}
-
-// AddHistory implements application.Store.
-func (s Applications) AddHistory(ctx context.Context, applicationID int64, h application.HistoryEntry) error {
-	comment, err := s.seal(historyComment, h.Comment)
-	if err != nil {
-		return err
-	}
-	row := applicationHistoryRow{
-		ApplicationID: applicationID, At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: string(h.Action),
-		FromStatus: nullable(string(h.FromStatus)), ToStatus: string(h.ToStatus), Comment: comment,
-	}
-	if len(h.MissingDocuments) > 0 {
-		b, err := json.Marshal(h.MissingDocuments)
-		if err != nil {
-			return apperr.Wrap(err, "missing documents")
-		}
-		row.MissingDocuments = nullable(string(b))
-	}
-	if len(h.Changes) > 0 {
-		b, err := json.Marshal(h.Changes)
-		if err != nil {
-			return apperr.Wrap(err, "history changes")
-		}
-		sealed, err := s.seal(historyChanges, string(b))
+// addHistory inserts the history entries hs of an application.
+func (s Applications) addHistory(ctx context.Context, applicationID int64, hs []application.HistoryEntry) error {
+	for _, h := range hs {
+		comment, err := s.seal(historyComment, h.Comment)
 		if err != nil {
 			return err
 		}
-		row.Changes = nullable(sealed)
+		row := applicationHistoryRow{
+			ApplicationID: applicationID, At: h.At, ActorID: h.ActorID, Actor: h.Actor, Action: string(h.Action),
+			FromStatus: nullable(string(h.FromStatus)), ToStatus: string(h.ToStatus), Comment: comment,
+		}
+		if len(h.MissingDocuments) > 0 {
+			b, err := json.Marshal(h.MissingDocuments)
+			if err != nil {
+				return apperr.Wrap(err, "missing documents")
+			}
+			row.MissingDocuments = nullable(string(b))
+		}
+		if len(h.Changes) > 0 {
+			b, err := json.Marshal(h.Changes)
+			if err != nil {
+				return apperr.Wrap(err, "history changes")
+			}
+			sealed, err := s.seal(historyChanges, string(b))
+			if err != nil {
+				return err
+			}
+			row.Changes = nullable(sealed)
+		}
+		if err := s.conn(ctx).Create(&row).Error; err != nil {
+			return translate(err, "application history")
+		}
 	}
-	return translate(s.conn(ctx).Create(&row).Error, "application history")
+	return nil
 }
 
 // The sealed columns of application_history: a comment may name a person
@@ -508,44 +557,6 @@ func kindsOf(s *string) []string {
 		_ = json.Unmarshal([]byte(*s), &kinds)
 	}
 	return kinds
-}
-
-// MarkDisbursed moves an approved application to disbursed, for the loans
-// capability, inside the transaction in ctx: a conditional update on the
-// version (pass the version read with the application), plus the history
-// row. The caller records the audit event. A stale version is an apperr
-// Conflict; a status other than approved is application.invalid_state.
-func (s Applications) MarkDisbursed(ctx context.Context, id int64, version int, at time.Time, actor auth.Principal) error {
-	a, err := s.Get(ctx, id, true)
-	if err != nil {
-		return err
-	}
-	if a.Version != version {
-		return errStale(id)
-	}
-	to, err := application.Next(a.Status, application.ActDisburse)
-	if err != nil {
-		return err
-	}
-	res := s.conn(ctx).Model(&applicationRow{}).Where("id = ? AND version = ? AND status = ?", id, version, string(application.Approved)).
-		Updates(map[string]any{"status": string(to), "version": version + 1, "disbursed_at": at, "updated_at": at})
-	if res.Error != nil {
-		return translate(res.Error, "application")
-	}
-	if res.RowsAffected == 0 {
-		return errStale(id)
-	}
-	return s.AddHistory(ctx, id, application.HistoryEntry{
-		At: at, ActorID: actorID(actor), Actor: actor.Username, Action: application.ActDisburse, FromStatus: a.Status, ToStatus: to,
-	})
-}
-
-func actorID(p auth.Principal) *int64 {
-	if p.UserID == 0 {
-		return nil
-	}
-	id := p.UserID
-	return &id
 }
 
 // List implements application.Store: the scope and the filter become SQL.
