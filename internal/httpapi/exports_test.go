@@ -19,9 +19,10 @@ import (
 var formulas = []string{`=HYPERLINK("http://evil.example","点击")`, `+cmd|' /C calc'!A0`, `@SUM(1+1)`, `-2+3`}
 
 // TestEveryExportNeutralisesFormulas walks every download of the route table
-// (each GET route taking format) with districts, banks and borrowers named
-// like formulas: no CSV cell starts with = + - @, a tab or a carriage return
-// unless it is a number, the formulas texts are there behind an apostrophe,
+// (each GET route taking format) with districts, banks, borrowers, an
+// applicant and a project named like formulas: no CSV cell starts with = + -
+// @, a tab or a carriage return unless it is a number, every download of
+// records holds such a text behind an apostrophe,
 // and every workbook cell is a value, never a formula, with either CSV
 // header. CSV headers are the JSON field names, or the Chinese labels with
 // headers=labels.
@@ -40,6 +41,21 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 			i, name, reportPersonID(2*i+1), "male", i+1)
 	}
 	importLegacy(s, s.AdminToken, file.String()).Want(200)
+	// A quarter's subsidy claimed in that district, so that the subsidy
+	// totals name it.
+	evil := s.User("evil.bank", "bank_officer", "", "EVIL")
+	var loans struct {
+		Items []struct{ ID int64 } `json:"items"`
+	}
+	s.Do("GET", "/api/v1/loans?bank_code=EVIL", evil, nil).Want(200).Decode(&loans)
+	s.Do("POST", fmt.Sprintf("/api/v1/loans/%d/subsidy/2024Q1/claim", loans.Items[0].ID), evil, nil).Want(200)
+	// An entrepreneur whose name and project are formulas: the audit trail
+	// names the actor, the applications list the project.
+	s.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "formula.person", "password": apptest.Password, "name": formulas[3], "phone": "13800138000"}).Want(201)
+	applicant := s.Login("formula.person", apptest.Password)
+	body := individual(reportPersonID(11))
+	body["business_name"] = formulas[0]
+	s.Do("POST", "/api/v1/applications", applicant, body).Want(201)
 	list := "bank_reference,name,amount,disbursed_on\nB-1,\"=1+1\",500.00,2024-02-01\n"
 	s.Do("POST", "/api/v1/reports/reconciliation?bank_code="+apptest.Bank+"&from=2024-01-01&to=2024-12-31", bankOfficer, list, "Content-Type", "text/csv").Want(200)
 
@@ -79,13 +95,22 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 			} else {
 				cells = workbookCells(t, path, resp.Body)
 			}
+			neutralised := 0
 			for _, c := range cells {
+				if strings.HasPrefix(c, "'") {
+					neutralised++
+				}
 				seen[c] = true
 				if format != "xlsx" && c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
 					if _, err := strconv.ParseFloat(c, 64); err != nil {
 						t.Errorf("%s CSV cell %q would run as a formula", path, c)
 					}
 				}
+			}
+			// Every download of records shows one of them neutralised (the
+			// templates hold no records).
+			if format != "xlsx" && !strings.HasSuffix(r.Path, "/template") && neutralised == 0 {
+				t.Errorf("%s CSV: no formula-like text neutralised, so the test proves nothing for it", path)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/document/doctest"
 )
 
 const nul = "a\x00b"
@@ -156,5 +157,18 @@ func TestNULBytesRefusedInImports(t *testing.T) {
 	s.Do("GET", "/api/v1/audit-events?entity_type=training_record&entity_id=import", s.AdminToken, nil).Want(200).Decode(&ev)
 	if ev.Total != 0 {
 		t.Errorf("%d training imports recorded, want none", ev.Total)
+	}
+}
+
+// TestNULBytesRefusedInUploads: a document whose kind holds a NUL character
+// is refused as 422 naming kind, one whose file name holds one as 400 (the
+// form's part header cannot be read); nothing is stored.
+func TestNULBytesRefusedInUploads(t *testing.T) {
+	c := newCast(t)
+	app := c.draft(t)
+	wantNUL(t, upload(c.s, c.owner, app, "id\x00card", "身份证.pdf", doctest.ChromiumPDF), "a kind with NUL", "kind")
+	upload(c.s, c.owner, app, "id_card", "身份\x00证.pdf", doctest.ChromiumPDF).WantProblem(400, "bad_request")
+	if d := documentsOf(t, c.s, c.owner, app); len(d.Items) != 0 {
+		t.Fatalf("stored %v", d.Items)
 	}
 }
