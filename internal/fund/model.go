@@ -86,7 +86,8 @@ type Posting struct {
 	// (the loan), "recovery:7" (the recovery) or "movement:3".
 	Source string
 	// Reverses is the Source of the posting this one reverses; the books
-	// fill ReversesID from it.
+	// fill ReversesID from it (the latest posting of that source: a loan
+	// compensated again after a reversal has two "compensation:" postings).
 	Reverses   string
 	ReversesID *int64
 	CreatedBy  *int64
@@ -109,6 +110,14 @@ func Recovery(loanID, recoveryID int64, on time.Time, fundShare decimal.Decimal,
 func RecoveryReversal(loanID, recoveryID, reversalID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
 	p := loanPosting(loanID, on, Recoveries, BankDeposit, fundShare, KindReversal, "reversal", reversalID, by)
 	p.Reverses = "recovery:" + strconv.FormatInt(recoveryID, 10)
+	return p
+}
+
+// CompensationReversal is the posting of a confirmed reversal of a loan's
+// compensation: the fund's share comes back to its account.
+func CompensationReversal(loanID, reversalID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
+	p := loanPosting(loanID, on, BankDeposit, CompensationPaid, fundShare, KindReversal, "reversal", reversalID, by)
+	p.Reverses = "compensation:" + strconv.FormatInt(loanID, 10)
 	return p
 }
 

@@ -29,7 +29,8 @@ type Store interface {
 	// decide (a withdrawal, a guarantee approval) until commit.
 	LockBooks(ctx context.Context) error
 	Post(ctx context.Context, p Posting) (int64, error)
-	// PostingOf is the id of the posting with the source, nil if none.
+	// PostingOf is the id of the latest posting with the source, nil if
+	// none.
 	PostingOf(ctx context.Context, source string) (*int64, error)
 	// Balances are the balances of every account of the chart.
 	Balances(ctx context.Context) ([]Balance, error)

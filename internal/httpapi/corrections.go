@@ -32,8 +32,8 @@ func toPeriod(s loan.PeriodState) periodResponse {
 }
 
 type reversalRequest struct {
-	Kind   string `json:"kind" doc:"repayment, recovery or subsidy_payment (disbursement and compensation are not reversed yet)"`
-	ID     int64  `json:"id" doc:"the repayment's or the recovery's id; for a subsidy payment the loan's id"`
+	Kind   string `json:"kind" doc:"repayment, recovery, subsidy_payment or compensation (a disbursement is not reversed yet)"`
+	ID     int64  `json:"id" doc:"the repayment's or the recovery's id; for a subsidy payment and a compensation the loan's id"`
 	Period string `json:"period,omitempty" doc:"for a subsidy payment: the quarter, such as 2024Q2"`
 	Reason string `json:"reason"`
 }
@@ -50,11 +50,12 @@ type reversalResponse struct {
 	Kind         loan.ReversalKind   `json:"kind"`
 	LoanID       int64               `json:"loan_id"`
 	LoanNumber   string              `json:"loan_number"`
-	TargetID     int64               `json:"target_id" doc:"the id of the posting reversed (the subsidy claim's for a subsidy payment)"`
+	TargetID     int64               `json:"target_id" doc:"the id of the posting reversed (the subsidy claim's for a subsidy payment, the loan's for a compensation)"`
 	DistrictCode string              `json:"district_code"`
 	BankCode     string              `json:"bank_code"`
-	Amount       string              `json:"amount" doc:"what the original moved: a repayment's principal, a recovery's amount, a quarter's subsidy"`
+	Amount       string              `json:"amount" doc:"what the original moved: a repayment's principal, a recovery's amount, a quarter's subsidy, a compensation's amount (fund and bank)"`
 	Interest     string              `json:"interest" doc:"a repayment's interest (0.00 otherwise)"`
+	FundAmount   string              `json:"fund_amount" doc:"the guarantee fund's part of a compensation (0.00 otherwise)"`
 	OriginalOn   string              `json:"original_on" doc:"the day of the original posting"`
 	Period       string              `json:"period" doc:"the quarter of a subsidy payment (empty otherwise)"`
 	Reason       string              `json:"reason"`
@@ -69,7 +70,7 @@ type reversalResponse struct {
 
 func toReversal(r loan.Reversal) reversalResponse {
 	return reversalResponse{ID: r.ID, Kind: r.Kind, LoanID: r.LoanID, LoanNumber: r.LoanNumber, TargetID: r.TargetID, DistrictCode: r.DistrictCode,
-		BankCode: r.BankCode, Amount: money.Format(r.Amount), Interest: money.Format(r.Interest), OriginalOn: dayString(r.OriginalOn), Period: r.Period,
+		BankCode: r.BankCode, Amount: money.Format(r.Amount), Interest: money.Format(r.Interest), FundAmount: money.Format(r.Fund), OriginalOn: dayString(r.OriginalOn), Period: r.Period,
 		Reason: r.Reason, Status: r.Status, ProposedBy: r.ProposedBy, ProposedAt: r.ProposedAt, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt,
 		PostedOn: dayPtr(r.PostedOn), Comment: r.Comment}
 }
@@ -88,7 +89,7 @@ var reversalListQuery = append([]Param{
 
 func (a *api) routesCorrections() {
 	a.add(Route{Method: "POST", Path: "/api/v1/reversals", Tag: "corrections", Status: 201,
-		Summary: "Propose the reversal (冲正) of a money posting with a reason; an officer of the same role other than the proposer confirms it",
+		Summary: "Propose the reversal (冲正) of a money posting (a repayment, a recovery, a subsidy payment or a compensation) with a reason; an officer of the same role other than the proposer confirms it",
 		Request: reversalRequest{}, Response: reversalResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var req reversalRequest

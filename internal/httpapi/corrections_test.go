@@ -449,3 +449,112 @@ func TestLegacyImportRespectsClosedMonths(t *testing.T) {
 	}
 	importLegacy(s, c.admin, legacyHeader+legacyLine("PC-I2", 43, "college_graduate", apptest.District, "100000.00", "2024-06-01")).Want(200)
 }
+
+// A compensation reversed by a second guarantee officer, once its recovery
+// is reversed: the loan is the bank's again, overdue as its twin that was
+// never compensated, the fund's share comes back to its account in the
+// journal, the exposure forgets it, and the portfolio takes it back on the
+// reversal's day, so the closed July keeps its compensation.
+func TestCompensationReversalRestatesTheLoan(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 8, 10) })
+	d, e := jsonID(c.loan(t)["id"]), jsonID(c.loan(t)["id"])
+	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-02"}).Want(200)
+	rec := s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "10000.00", "recovered_on": "2024-07-05"}).Want(201).JSON()
+	s.Do("POST", "/api/v1/periods/2024-07/close", c.auditor, nil).Want(200)
+
+	body := map[string]any{"kind": "compensation", "id": mustAtoi(t, d), "reason": "逾期认定有误，银行已收回欠息"}
+	s.Do("POST", "/api/v1/reversals", c.bank, body).WantProblem(403, "forbidden")
+	s.Do("POST", "/api/v1/reversals", c.guarOther, body).WantProblem(404, "not_found")
+	s.Do("POST", "/api/v1/reversals", c.guar, map[string]any{"kind": "compensation", "id": mustAtoi(t, e), "reason": "x"}).WantProblem(409, "loan.invalid_state")
+	s.Do("POST", "/api/v1/reversals", c.guar, body).WantProblem(409, "reversal.depends")
+	recRev := propose(t, c, c.guar, map[string]any{"kind": "recovery", "id": rec["recovery"].(map[string]any)["id"], "reason": "款项退回"})
+	s.Do("POST", "/api/v1/reversals/"+recRev+"/confirm", c.guar2, nil).Want(200)
+
+	rev := propose(t, c, c.guar, body)
+	if r := s.Do("GET", "/api/v1/reversals?kind=compensation", c.guar2, nil).Want(200).JSON()["items"].([]any)[0].(map[string]any); r["amount"] != "200000.00" ||
+		r["fund_amount"] != "160000.00" || r["original_on"] != "2024-07-02" || jsonID(r["target_id"]) != d {
+		t.Errorf("proposed reversal %v", r)
+	}
+	if got, _ := counts(t, s, c.guar2); got["reversals_to_confirm"] != 1 {
+		t.Errorf("reversals for the second guarantee officer to confirm: %d", got["reversals_to_confirm"])
+	}
+	confirm := "/api/v1/reversals/" + rev + "/confirm"
+	s.Do("POST", confirm, c.guar, nil).WantProblem(403, "four_eyes")
+	s.Do("POST", confirm, c.guarOther, nil).WantProblem(404, "not_found")
+	s.Do("POST", confirm, c.bank2, nil).WantProblem(403, "forbidden")
+	got := s.Do("POST", confirm, c.guar2, nil).Want(200).JSON()
+	if r := got["reversal"].(map[string]any); r["status"] != "confirmed" || r["posted_on"] != "2024-08-10" {
+		t.Errorf("confirmed reversal %v", r)
+	}
+	l := got["loan"].(map[string]any)
+	if l["status"] != "overdue" || l["outstanding_principal"] != "200000.00" || l["compensation"] != nil || l["recovered"] != "0.00" {
+		t.Errorf("loan after the reversal: status %v, outstanding %v, compensation %v, recovered %v", l["status"], l["outstanding_principal"], l["compensation"], l["recovered"])
+	}
+	s.Do("POST", confirm, c.guar2, nil).WantProblem(409, "reversal.invalid_state")
+	s.Do("POST", "/api/v1/reversals", c.guar2, body).WantProblem(409, "loan.invalid_state")
+	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 8, 10)); err != nil {
+		t.Fatal(err)
+	}
+	wantSameFigures(t, c, d, e)
+
+	// The journal: the fund's 160,000.00 back, reversing the compensation's
+	// posting; the balance is where it was before the compensation.
+	checkBooksAgree(t, s)
+	cp := s.Do("GET", "/api/v1/guarantee/fund/journal?account=compensation_paid&from=2024-08-10", c.auditor, nil).Want(200).JSON()["items"].([]any)
+	if len(cp) != 1 || cp[0].(map[string]any)["kind"] != "reversal" || cp[0].(map[string]any)["amount"] != "160000.00" ||
+		cp[0].(map[string]any)["debit_account"] != "bank_deposit" || cp[0].(map[string]any)["reverses_id"] == nil {
+		t.Errorf("the reversal in the fund's journal: %v", cp)
+	}
+	f := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON()
+	if a := accounts(f); a["bank_deposit"] != "0.00" || a["compensation_paid"] != "0.00" || a["recoveries"] != "0.00" {
+		t.Errorf("fund accounts after the reversal %v", a)
+	}
+	wantFigures(t, "fund", f, map[string]string{"loans_outstanding": "400000.00"})
+	if rows := s.Do("GET", "/api/v1/guarantee/exposure?group_by=loan", c.auditor, nil).Want(200).JSON()["rows"].([]any); len(rows) != 0 {
+		t.Errorf("exposure per compensated loan after the reversal: %v", rows)
+	}
+	exp := s.Do("GET", "/api/v1/guarantee/exposure", c.auditor, nil).Want(200).JSON()["total"].(map[string]any)
+	wantFigures(t, "exposure", exp, map[string]string{"compensated": "0.00", "recovered": "0.00", "bank_compensated": "0.00"})
+
+	assertSummariesMatchLoans(t, s)
+	if p := portfolio(t, c, "2024-07-31"); p["compensated"] != "200000.00" || p["fund_paid"] != "160000.00" || p["compensated_loans"] != 1.0 {
+		t.Errorf("portfolio of the closed July: compensated %v, fund paid %v, loans %v", p["compensated"], p["fund_paid"], p["compensated_loans"])
+	}
+	if p := portfolio(t, c, "2024-08-10"); p["compensated"] != "0.00" || p["fund_paid"] != "0.00" || p["compensated_loans"] != 0.0 || p["outstanding"] != "400000.00" {
+		t.Errorf("portfolio today: compensated %v, fund paid %v, loans %v, outstanding %v", p["compensated"], p["fund_paid"], p["compensated_loans"], p["outstanding"])
+	}
+	if n := s.Do("GET", "/api/v1/audit-events?entity_type=loan&entity_id="+d, c.auditor, nil).Want(200).JSON()["items"].([]any); n[0].(map[string]any)["action"] != "loan.reverse_compensation" {
+		t.Errorf("latest audit event of the loan: %v", n[0])
+	}
+
+	// Compensated again, in the open month: the books and summaries agree.
+	s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-08-10"}).Want(200)
+	checkBooksAgree(t, s)
+	assertSummariesMatchLoans(t, s)
+}
+
+// A reversal of a compensation proposed before a recovery was recorded is
+// refused at its confirmation: the recovery stands on it.
+func TestCompensationReversalRefusedOnceARecoveryStands(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 8, 10) })
+	d := jsonID(c.loan(t)["id"])
+	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-02"}).Want(200)
+	rev := propose(t, c, c.guar, map[string]any{"kind": "compensation", "id": mustAtoi(t, d), "reason": "误代偿"})
+	s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "10000.00", "recovered_on": "2024-08-01"}).Want(201)
+	s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.guar2, nil).WantProblem(409, "reversal.depends")
+	if l := s.Do("GET", "/api/v1/loans/"+d, c.guar, nil).Want(200).JSON(); l["status"] != "compensated" || l["recovered"] != "10000.00" {
+		t.Errorf("a refused confirmation moved the loan: %v %v", l["status"], l["recovered"])
+	}
+	checkBooksAgree(t, s)
+	assertSummariesMatchLoans(t, s)
+}

@@ -34,7 +34,7 @@ const (
 var ReversalKinds = []ReversalKind{RevRepayment, RevDisbursement, RevSubsidyPayment, RevCompensation, RevRecovery}
 
 // reversible lists the kinds that can be reversed now.
-var reversible = []ReversalKind{RevRepayment, RevRecovery, RevSubsidyPayment}
+var reversible = []ReversalKind{RevRepayment, RevRecovery, RevSubsidyPayment, RevCompensation}
 
 // ReversalStatus is where a reversal stands.
 type ReversalStatus string
@@ -56,7 +56,8 @@ const ReversalKindName = "reversal"
 // reason by one officer, confirmed by another of the same role, when it
 // posts on PostedOn (in the open month) and the original is marked
 // reversed. Amount is what the original moved (a repayment's principal, a
-// recovery's amount, a quarter's subsidy), Interest a repayment's interest.
+// recovery's amount, a quarter's subsidy, a compensation's amount),
+// Interest a repayment's interest, Fund the fund's part of a compensation.
 type Reversal struct {
 	ID           int64
 	Kind         ReversalKind
@@ -67,6 +68,7 @@ type Reversal struct {
 	BankCode     string
 	Amount       decimal.Decimal
 	Interest     decimal.Decimal
+	Fund         decimal.Decimal
 	OriginalOn   time.Time
 	Period       string
 	Reason       string
@@ -81,7 +83,7 @@ type Reversal struct {
 
 // ReversalInput proposes a reversal: the kind, the original's id (a
 // repayment's or a recovery's id; the loan's for a subsidy payment, with
-// the quarter in Period) and the reason.
+// the quarter in Period, and for a compensation) and the reason.
 type ReversalInput struct {
 	Kind   string
 	ID     int64
@@ -145,8 +147,8 @@ func (s *Service) ProposeReversal(ctx context.Context, p auth.Principal, in Reve
 	var f apperr.Fields
 	kind := ReversalKind(strings.TrimSpace(in.Kind))
 	switch {
-	case kind == RevDisbursement || kind == RevCompensation:
-		f.Addf("kind", "%s cannot be reversed yet: reverse a repayment, a recovery or a subsidy payment", msg.Label("reversal_kind", kind))
+	case kind == RevDisbursement:
+		f.Addf("kind", "%s cannot be reversed yet: reverse a repayment, a recovery, a subsidy payment or a compensation", msg.Label("reversal_kind", kind))
 	case !slices.Contains(reversible, kind):
 		f.Addf("kind", "must be one of %s", msg.OneOf("reversal_kind", reversible...))
 	}
@@ -186,7 +188,7 @@ func (s *Service) ProposeReversal(ctx context.Context, p auth.Principal, in Reve
 // original finds the posting a reversal of kind cancels, on a loan p may
 // act on, and checks that it can be reversed now.
 func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalKind, id int64, period string) (Reversal, Loan, error) {
-	r := Reversal{Kind: kind, TargetID: id, Amount: decimal.Zero, Interest: decimal.Zero}
+	r := Reversal{Kind: kind, TargetID: id, Amount: decimal.Zero, Interest: decimal.Zero, Fund: decimal.Zero}
 	var loanID int64
 	var err error
 	switch kind {
@@ -194,7 +196,7 @@ func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalK
 		loanID, err = s.reversals.RepaymentLoan(ctx, id)
 	case RevRecovery:
 		loanID, err = s.reversals.RecoveryLoan(ctx, id)
-	case RevSubsidyPayment:
+	case RevSubsidyPayment, RevCompensation:
 		loanID = id
 	}
 	if apperr.KindOf(err) == apperr.NotFound {
@@ -248,8 +250,32 @@ func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalK
 			return r, l, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
 		}
 		r.TargetID, r.Period, r.Amount, r.OriginalOn = c.ID, period, c.Subsidy, beijing.Day(*c.PaidAt)
+	case RevCompensation:
+		if err := compensationReversible(l); err != nil {
+			return r, l, err
+		}
+		r.Amount, r.Fund, r.OriginalOn = l.Compensation.Amount, l.Compensation.Fund, l.Compensation.On
 	}
 	return r, l, nil
+}
+
+// compensationReversible refuses the reversal of a loan's compensation
+// while anything stands on it: a recovery not reversed (reverse it first,
+// so the reversal gives back exactly the compensation), a proposed or
+// confirmed write-off.
+func compensationReversible(l Loan) error {
+	if l.Status != Compensated || l.Compensation == nil {
+		return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: only the compensation of a compensated loan that is not written off is reversed", msg.Label("loan_status", l.Status))
+	}
+	if l.WriteOff != nil {
+		return apperr.Newf(apperr.Conflict, "loan.invalid_state", "a write-off of this loan is proposed: the compensation of a loan being written off is not reversed")
+	}
+	for _, rec := range l.Recoveries {
+		if rec.ReversedBy == nil {
+			return apperr.Newf(apperr.Conflict, "reversal.depends", "recoveries stand on this compensation (the recovery %d of %s): reverse them first", rec.ID, msg.Money(rec.Amount))
+		}
+	}
+	return nil
 }
 
 func alreadyReversed(kind ReversalKind, id int64) error {
@@ -301,6 +327,18 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 			l.RecoveredFund = l.Compensation.fundShareOf(l.Recovered)
 			// The fund's journal gives back what its recovered share shrank by.
 			if err := s.books.Post(ctx, fundbook.RecoveryReversal(l.ID, r.TargetID, r.ID, today, was.Sub(l.RecoveredFund), p.UserID)); err != nil {
+				return err
+			}
+		case RevCompensation:
+			if err := compensationReversible(l); err != nil {
+				return err
+			}
+			// The loan goes back to the bank: its balance and status from the
+			// repayments that stand, as of today (overdue, as when it was
+			// compensated, unless the ledger finds otherwise).
+			l.Compensation, l.Recovered, l.RecoveredFund = nil, decimal.Zero, decimal.Zero
+			s.restate(&l, today)
+			if err := s.books.Post(ctx, fundbook.CompensationReversal(l.ID, r.ID, today, r.Fund, p.UserID)); err != nil {
 				return err
 			}
 		case RevSubsidyPayment:
@@ -468,6 +506,9 @@ func ParseReversalFilter(get func(string) string, f *apperr.Fields) ReversalFilt
 func reversalView(r Reversal) map[string]any {
 	v := map[string]any{"kind": r.Kind, "loan_id": r.LoanID, "target_id": r.TargetID, "amount": money.Format(r.Amount),
 		"original_on": dateText(r.OriginalOn), "reason": r.Reason, "status": r.Status}
+	if r.Kind == RevCompensation {
+		v["fund_amount"] = money.Format(r.Fund)
+	}
 	if r.Period != "" {
 		v["period"] = r.Period
 	}

@@ -73,10 +73,10 @@ func (s Fund) Post(ctx context.Context, p fund.Posting) (int64, error) {
 	return row.ID, nil
 }
 
-// PostingOf implements fund.Store.
+// PostingOf implements fund.Store: the latest posting of the source.
 func (s Fund) PostingOf(ctx context.Context, source string) (*int64, error) {
 	var ids []int64
-	if err := s.conn(ctx).Model(&postingRow{}).Where("source = ?", source).Order("id").Limit(1).Pluck("id", &ids).Error; err != nil {
+	if err := s.conn(ctx).Model(&postingRow{}).Where("source = ?", source).Order("id DESC").Limit(1).Pluck("id", &ids).Error; err != nil {
 		return nil, translate(err, "fund posting")
 	}
 	if len(ids) == 0 {

@@ -20,6 +20,7 @@ type reversalRow struct {
 	BankCode     string
 	AmountFen    int64
 	InterestFen  int64
+	FundFen      int64
 	OriginalOn   sqlDate
 	Period       string
 	Reason       string
@@ -37,7 +38,7 @@ func (reversalRow) TableName() string { return "reversals" }
 func fromReversalRow(r reversalRow) loan.Reversal {
 	out := loan.Reversal{
 		ID: r.ID, Kind: loan.ReversalKind(r.Kind), LoanID: r.LoanID, TargetID: r.TargetID, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
-		Amount: money.FromFen(r.AmountFen), Interest: money.FromFen(r.InterestFen), OriginalOn: r.OriginalOn.Time, Period: r.Period,
+		Amount: money.FromFen(r.AmountFen), Interest: money.FromFen(r.InterestFen), Fund: money.FromFen(r.FundFen), OriginalOn: r.OriginalOn.Time, Period: r.Period,
 		Reason: r.Reason, Status: loan.ReversalStatus(r.Status), ProposedBy: r.ProposedBy, ProposedAt: r.ProposedAt.UTC(),
 		DecidedBy: r.DecidedBy, DecidedAt: utcPtr(r.DecidedAt), PostedOn: r.PostedOn.ptr(), Comment: r.Comment,
 	}
@@ -69,10 +70,11 @@ func (s Reversals) RecoveryLoan(ctx context.Context, id int64) (int64, error) {
 func (s Reversals) CreateReversal(ctx context.Context, r loan.Reversal) (int64, error) {
 	row := reversalRow{Kind: string(r.Kind), LoanID: r.LoanID, TargetID: r.TargetID, DistrictCode: r.DistrictCode, BankCode: r.BankCode,
 		OriginalOn: dateOf(r.OriginalOn), Period: r.Period, Reason: r.Reason, Status: string(r.Status), ProposedBy: r.ProposedBy, ProposedAt: r.ProposedAt}
-	var err1, err2 error
+	var err1, err2, err3 error
 	row.AmountFen, err1 = money.ToFen(r.Amount)
 	row.InterestFen, err2 = money.ToFen(r.Interest)
-	if err := errors.Join(err1, err2); err != nil {
+	row.FundFen, err3 = money.ToFen(r.Fund)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return 0, apperr.Wrap(err, "reversal amounts")
 	}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {

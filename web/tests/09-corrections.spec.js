@@ -1,6 +1,7 @@
 // Corrections (冲正, issue 18): a bank officer proposes the reversal of a
 // repayment on the loan page with a reason, another confirms it in 待确认冲正,
-// and the loan's outstanding principal comes back; the auditors' 会计期间.
+// and the loan's outstanding principal comes back; a guarantee officer does
+// the same with a compensation; the auditors' 会计期间.
 import { test, expect, BASE, A, ready, signIn, axe } from './fixtures.js';
 
 const stamp = Date.now().toString(36).toUpperCase();
@@ -62,6 +63,47 @@ test('one bank officer proposes a reversal of a repayment, another confirms it, 
   expect(Number(after.outstanding_principal)).toBeCloseTo(Number(before) + 1000, 2);
   await expect(outstandingOn(page)).not.toHaveText(shown);
   await expect(page.locator('.el-table__body tr').filter({ hasText: ref })).toContainText('已冲正');
+});
+
+test('one guarantee officer proposes the reversal of a compensation, another confirms it, and the loan is overdue again', async ({ page }) => {
+  const loans = await call('guarantee.lingbao', 'GET', '/api/v1/loans?status=overdue&district_code=411282&page_size=50');
+  const loan = loans.items[0];
+  expect(loan, 'an overdue loan of 灵宝市').toBeTruthy();
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  await call('guarantee.lingbao', 'POST', `/api/v1/loans/${loan.id}/compensation`, { compensated_on: today });
+
+  await signIn(page, 'guarantee.lingbao');
+  await page.goto(`${BASE()}/#/loans/${loan.id}`);
+  await ready(page);
+  const card = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '冲正代偿' }) });
+  await card.getByRole('button', { name: '冲正这笔代偿' }).click();
+  const dialog = page.getByRole('dialog', { name: '提出冲正' });
+  await expect(dialog).toContainText('的代偿');
+  await dialog.getByRole('textbox').fill('代偿录错贷款');
+  await dialog.getByRole('button', { name: '提出冲正' }).click();
+  await expect(page.getByText('已提出冲正，待另一名经办人员确认。')).toBeVisible();
+  await expect(card).toContainText('冲正待确认');
+
+  await page.getByRole('button', { name: '退出' }).click();
+  await signIn(page, 'guarantee.lingbao2');
+  await page.getByRole('navigation').getByRole('link', { name: /待确认冲正/ }).click();
+  await ready(page);
+  const line = page.locator('.el-table__body tr').filter({ hasText: loan.number }).filter({ hasText: '代偿录错贷款' });
+  await expect(line).toContainText('代偿');
+  await line.getByRole('button', { name: '确认冲正' }).click();
+  const summary = page.getByRole('dialog');
+  await expect(summary).toContainText('基金');
+  await summary.getByRole('button', { name: '确认冲正' }).click();
+  await expect(page.getByText('冲正已确认并记账。')).toBeVisible();
+
+  const after = await call('guarantee.lingbao2', 'GET', `/api/v1/loans/${loan.id}`);
+  expect(after.status).toBe('overdue');
+  expect(after.compensation).toBeNull();
+  await page.goto(`${BASE()}/#/loans/${loan.id}`);
+  await ready(page);
+  await expect(page.locator('.facts')).toContainText('逾期');
+  await expect(page.getByRole('heading', { name: '冲正代偿' })).toHaveCount(0);
+  await axe(page, 'the loan after its compensation was reversed');
 });
 
 test('the auditors see the accounting months, open until closed', async ({ page }) => {
