@@ -4,8 +4,11 @@
 // the summaries equal the raw aggregates, then times every report endpoint
 // over real HTTP against the raw SQL aggregate over the loans that answers
 // the same question. It prints a table and exits 1 if any report takes more
-// than 1.5 times its raw aggregate. Last it imports 200,000 legacy loans in
-// one request and prints how long that took.
+// than 1.5 times its raw aggregate. Then it puts GET /api/v1/loans/{id}
+// under load beside a bare net/http + pgx handler of the same loan (the
+// floor, requests.go) and fails when the service reaches less than half the
+// floor's throughput. Last it imports 200,000 legacy loans in one request
+// and prints how long that took.
 //
 // CHUANGDAI_BENCH_DATABASE_URL names the PostgreSQL server (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable);
@@ -58,7 +61,12 @@ func main() {
 
 func run() error {
 	readme := flag.String("readme", "", "write the results between the benchmark markers of this file (README.md)")
+	only := flag.String("only", "", "run only this part: reports, requests or import (default all; -readme then writes what ran)")
 	flag.Parse()
+	if !slices.Contains([]string{"", "reports", "requests", "import"}, *only) {
+		return fmt.Errorf("-only %q: want reports, requests or import", *only)
+	}
+	part := func(name string) bool { return *only == "" || *only == name }
 	admin := os.Getenv("CHUANGDAI_BENCH_DATABASE_URL")
 	if admin == "" {
 		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -138,28 +146,47 @@ func run() error {
 		return err
 	}
 
-	fmt.Printf("\n%-84s %10s %10s %7s\n", "endpoint", "report ms", "raw ms", "ratio")
 	failed := false
-	for _, c := range cases() {
-		rep, err := median(func() error { return get(base+c.path, token) })
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.path, err)
+	if part("reports") {
+		fmt.Printf("\n%-84s %10s %10s %7s\n", "endpoint", "report ms", "raw ms", "ratio")
+		for _, c := range cases() {
+			rep, err := median(func() error { return get(base+c.path, token) })
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.path, err)
+			}
+			raw, err := median(func() error { return query(ctx, db, c.raw) })
+			if err != nil {
+				return fmt.Errorf("raw aggregate of %s: %w", c.path, err)
+			}
+			ratio := rep.Seconds() / raw.Seconds()
+			mark := ""
+			if ratio > maxRatio {
+				mark, failed = "  > 1.5", true
+			}
+			fmt.Printf("%-84s %10.2f %10.2f %7.3f%s\n", c.path, ms(rep), ms(raw), ratio, mark)
+			res.rows = append(res.rows, row{path: c.path, report: rep, raw: raw})
 		}
-		raw, err := median(func() error { return query(ctx, db, c.raw) })
-		if err != nil {
-			return fmt.Errorf("raw aggregate of %s: %w", c.path, err)
-		}
-		ratio := rep.Seconds() / raw.Seconds()
-		mark := ""
-		if ratio > maxRatio {
-			mark, failed = "  > 1.5", true
-		}
-		fmt.Printf("%-84s %10.2f %10.2f %7.3f%s\n", c.path, ms(rep), ms(raw), ratio, mark)
-		res.rows = append(res.rows, row{path: c.path, report: rep, raw: raw})
 	}
 
-	if res.imported, err = importLegacy(ctx, a, base); err != nil {
-		return err
+	if part("requests") {
+		if res.requests, err = measureRequests(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, []byte(cfg.TokenKey), base, token, n); err != nil {
+			return err
+		}
+		fmt.Printf("\n%d clients, %s each after %s of warm-up, floor then service, the median of %d rounds:\n%-56s %22s %22s %7s\n", loadClients, loadDuration, warmUp, loadRounds,
+			"request", "service req/s p50 p99", "floor req/s p50 p99", "ratio")
+		for _, r := range res.requests {
+			mark := ""
+			if r.ratio() < minRequestRatio {
+				mark, failed = "  < 0.5", true
+			}
+			fmt.Printf("%-56s %22s %22s %7.3f%s\n", r.what, r.service, r.floor, r.ratio(), mark)
+		}
+	}
+
+	if part("import") {
+		if res.imported, err = importLegacy(ctx, a, base); err != nil {
+			return err
+		}
 	}
 	res.total = time.Since(res.at)
 	if *readme != "" {
@@ -169,7 +196,7 @@ func run() error {
 		fmt.Println("results written into", *readme)
 	}
 	if failed {
-		return errors.New("a report is more than 1.5 times slower than its raw aggregate")
+		return errors.New("a report is more than 1.5 times slower than its raw aggregate, or a request path reaches less than half its floor's throughput")
 	}
 	return nil
 }

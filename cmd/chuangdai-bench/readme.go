@@ -30,6 +30,7 @@ type results struct {
 	imported time.Duration
 	total    time.Duration
 	rows     []row
+	requests []requestRow
 }
 
 // markdown is the results as the README shows them.
@@ -37,17 +38,40 @@ func (r results) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run of %s UTC: %s loans, PostgreSQL %s, %d cores (shared with other work).\n\n",
 		r.at.Format("2006-01-02 15:04"), thousands(r.loans), r.server, r.cores)
-	b.WriteString("| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n")
-	for _, x := range r.rows {
-		mark := ""
-		if x.report.Seconds() > maxRatio*x.raw.Seconds() {
-			mark = " (over 1.5)"
+	if len(r.rows) > 0 {
+		b.WriteString("| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n")
+		for _, x := range r.rows {
+			mark := ""
+			if x.report.Seconds() > maxRatio*x.raw.Seconds() {
+				mark = " (over 1.5)"
+			}
+			fmt.Fprintf(&b, "| `%s` | %.2f | %.2f | %.3f%s |\n", x.path, ms(x.report), ms(x.raw), x.report.Seconds()/x.raw.Seconds(), mark)
 		}
-		fmt.Fprintf(&b, "| `%s` | %.2f | %.2f | %.3f%s |\n", x.path, ms(x.report), ms(x.raw), x.report.Seconds()/x.raw.Seconds(), mark)
+		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\nLoading the loans took %s, the import of %s legacy loans in one request %s, the whole run %s.\n",
-		r.load.Round(100*time.Millisecond), thousands(legacyRows), r.imported.Round(100*time.Millisecond), r.total.Round(time.Second))
+	if len(r.requests) > 0 {
+		fmt.Fprintf(&b, "Request path, %d clients for %s after %s of warm-up, random ids, floor then service, the round of the median ratio of %d; the floor is net/http + pgx with the HMAC token check and one indexed query:\n\n", loadClients, loadDuration, warmUp, loadRounds)
+		b.WriteString("| request | service | floor | ratio |\n|---|---:|---:|---:|\n")
+		for _, x := range r.requests {
+			mark := ""
+			if x.ratio() < minRequestRatio {
+				mark = " (under 0.5)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %.2f%s |\n", x.what, x.service, x.floor, x.ratio(), mark)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Loading the loans took %s", r.load.Round(100*time.Millisecond))
+	if r.imported > 0 {
+		fmt.Fprintf(&b, ", the import of %s legacy loans in one request %s", thousands(legacyRows), r.imported.Round(100*time.Millisecond))
+	}
+	fmt.Fprintf(&b, ", the whole run %s.\n", r.total.Round(time.Second))
 	return b.String()
+}
+
+// String is the throughput as the tables show it.
+func (t throughput) String() string {
+	return fmt.Sprintf("%s req/s, p50 %.2f ms, p99 %.1f ms", thousands(int(t.perSec)), ms(t.p50), ms(t.p99))
 }
 
 // thousands writes n with a comma between groups of three digits.

@@ -27,20 +27,6 @@ type extensionRow struct {
 
 func (extensionRow) TableName() string { return "loan_extensions" }
 
-func (s Loans) extensions(ctx context.Context, loanID int64) ([]loan.Extension, error) {
-	var rows []extensionRow
-	if err := s.conn(ctx).Where("loan_id = ?", loanID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, "extensions")
-	}
-	out := make([]loan.Extension, len(rows))
-	for i, r := range rows {
-		out[i] = loan.Extension{ID: r.ID, LoanID: r.LoanID, OldMaturity: r.OldMaturity.Time, NewMaturity: r.NewMaturity.Time, Reason: r.Reason,
-			State: loan.ExtensionState(r.State), ProposedBy: r.ProposedBy, ProposedAt: r.ProposedAt.UTC(), ConfirmedBy: r.ConfirmedBy,
-			ConfirmedAt: utcPtr(r.ConfirmedAt), RejectedBy: r.RejectedBy, RejectedAt: utcPtr(r.RejectedAt), RejectReason: deref(r.RejectReason)}
-	}
-	return out, nil
-}
-
 // AddExtension implements loan.Store: the partial unique index on open
 // proposals makes a second one a conflict.
 func (s Loans) AddExtension(ctx context.Context, e loan.Extension) (int64, error) {

@@ -470,51 +470,14 @@ func loanConflict(err error) error {
 	return apperr.Conflictf("this application has already been disbursed: it has a loan")
 }
 
-// Get implements loan.Store.
+// Get implements loan.Store: the loan with its repayments, recoveries and
+// extensions, in one statement.
 func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, error) {
-	q := s.conn(ctx).Where("id = ?", id)
+	q := s.conn(ctx).Where("loans.id = ?", id)
 	if forUpdate {
 		q = s.forUpdate(q)
 	}
-	var row loanRow
-	if err := q.Take(&row).Error; err != nil {
-		return loan.Loan{}, translate(err, "loan")
-	}
-	l, err := s.fromLoanRow(row)
-	if err != nil {
-		return l, err
-	}
-	var reps []repaymentRow
-	if err := s.conn(ctx).Where("loan_id = ?", id).Order("paid_on, id").Find(&reps).Error; err != nil {
-		return l, translate(err, "repayments")
-	}
-	for _, r := range reps {
-		by := int64(0)
-		if r.RecordedBy != nil {
-			by = *r.RecordedBy
-		}
-		l.Repayments = append(l.Repayments, loan.Repayment{
-			ID: r.ID, LoanID: r.LoanID, Principal: money.FromFen(r.PrincipalFen), Interest: money.FromFen(r.InterestFen),
-			PaidOn: r.PaidOn.Time, BankReference: r.BankReference, RecordedBy: by, CreatedAt: r.CreatedAt.UTC(),
-			ReversedBy: r.ReversedBy, ReversedAt: utcPtr(r.ReversedAt),
-		})
-	}
-	var recs []recoveryRow
-	if err := s.conn(ctx).Where("loan_id = ?", id).Order("recovered_on, id").Find(&recs).Error; err != nil {
-		return l, translate(err, "recoveries")
-	}
-	for _, r := range recs {
-		rec := loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), Fund: money.FromFen(r.FundFen), Bank: money.FromFen(r.BankFen),
-			RecoveredOn: r.RecoveredOn.Time, Note: r.Note, CreatedAt: r.CreatedAt.UTC(), ReversedBy: r.ReversedBy, ReversedAt: utcPtr(r.ReversedAt)}
-		if r.RecordedBy != nil {
-			rec.RecordedBy = *r.RecordedBy
-		}
-		l.Recoveries = append(l.Recoveries, rec)
-	}
-	if l.Extensions, err = s.extensions(ctx, id); err != nil {
-		return l, err
-	}
-	return l, nil
+	return s.readLoan(ctx, q)
 }
 
 // Update implements loan.Store.
