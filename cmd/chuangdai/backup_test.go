@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // withPgxParams adds the parameters a PostgreSQL URL carries for pgx (and
-// PgBouncer), which pg_dump and pg_restore do not know.
+// PgBouncer), which pg_dump and psql do not know.
 func withPgxParams(url string) string {
 	if apptest.Engine() != "postgres" {
 		return url
@@ -38,6 +39,33 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	if _, err := runCLI(t, "", "backup", "--to", file); err == nil {
 		t.Fatal("backup overwrote an existing file")
+	}
+
+	if apptest.Engine() == "postgres" {
+		// A backup cut short fails part-way through; the database it was
+		// being restored into stays empty.
+		whole, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut := filepath.Join(t.TempDir(), "cut.bin")
+		if err := os.WriteFile(cut, whole[:len(whole)*2/3], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		target := withPgxParams(apptest.DatabaseURL(t))
+		t.Setenv("CHUANGDAI_DATABASE_URL", target)
+		if out, err := runCLI(t, "", "restore", "--from", cut); err == nil {
+			t.Fatalf("restore from a cut backup: %q", out)
+		}
+		db, err := sql.Open("pgx", target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var tables int
+		if err := db.QueryRow("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables); err != nil || tables != 0 {
+			t.Fatalf("a failed restore left %d tables (%v)", tables, err)
+		}
 	}
 
 	restored := withPgxParams(apptest.DatabaseURL(t))

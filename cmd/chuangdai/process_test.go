@@ -418,7 +418,8 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 // body; no advisory lock outlives the work that took it (a session lock
 // would stay on PgBouncer's idle server connections); the daily job started
 // in two processes at once runs its work once and runs again afterwards; a
-// backup taken through the same URL restores with its audit chain intact.
+// backup taken through the same URL restores through it with its audit
+// chain intact.
 func TestInstancesShareOneDatabase(t *testing.T) {
 	requirePostgres(t)
 	for _, route := range apptest.Routes(t) {
@@ -606,12 +607,13 @@ func instancesShareOneDatabase(t *testing.T, route apptest.Route) {
 	}
 	noLocksLeft("the daily jobs")
 
-	// A backup through the same URL, restored into a new database.
+	// A backup through the same URL, restored the same way into a new
+	// database: restore's own check opens it through that route too.
 	file := filepath.Join(t.TempDir(), "backup.dump")
 	if out, err := cli("backup", "--to", file); err != nil {
 		t.Fatalf("backup: %v: %s", err, out)
 	}
-	restored := apptest.DatabaseURL(t)
+	restored := route.URL(apptest.DatabaseURL(t))
 	cmd := exec.Command(binary(t), "restore", "--from", file)
 	cmd.Env = append(os.Environ(), "CHUANGDAI_DATABASE_URL="+restored, "CHUANGDAI_LOG_LEVEL=warn")
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "audit chain verified") {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -46,8 +47,9 @@ func (db *DB) Backup(ctx context.Context, d config.Database, path string) error 
 // database and checked, the database in place (with the -wal and -shm files
 // a crashed process may have left, checkpointed into it first) is kept
 // aside as <name>.replaced-<time>, whose path is returned, and the copy takes
-// its place. PostgreSQL: the database must be empty (createdb); pg_restore
-// fills it in one transaction, so a failed restore leaves it empty.
+// its place. PostgreSQL: the database must be empty (createdb); it is
+// filled in one transaction (restorePostgres), so a failed restore leaves
+// it empty.
 func Restore(ctx context.Context, d config.Database, file string) (replaced string, err error) {
 	if _, err := os.Stat(file); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
@@ -59,7 +61,7 @@ func Restore(ctx context.Context, d config.Database, file string) (replaced stri
 		if err := requireEmpty(ctx, d.DSN); err != nil {
 			return "", err
 		}
-		return "", runLibpq(ctx, d.DSN, "restore", "pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", file)
+		return "", restorePostgres(ctx, d.DSN, file)
 	}
 	return "", fmt.Errorf("restore: unknown engine %q", d.Engine)
 }
@@ -167,6 +169,66 @@ func copyFile(dst *os.File, src string) error {
 	return dst.Close()
 }
 
+// restorePostgres fills the database of dsn from a pg_dump archive:
+// pg_restore turns the archive into SQL, which psql runs in one transaction
+// on one connection, followed in that transaction by RESET ALL. The script
+// sets search_path to nothing (and a few other settings) for its session;
+// through PgBouncer's transaction pooling that server connection goes on to
+// serve the next client, whose every statement would then fail ("relation
+// … does not exist"), the restore's own check and the instances started
+// after it included; pg_restore straight into the database cannot be
+// followed by anything on its connection. psql reaches the end of its input
+// (and commits) only once pg_restore has finished well: when pg_restore
+// fails, psql is killed first, so its transaction is rolled back.
+func restorePostgres(ctx context.Context, dsn, file string) error {
+	conn, env, err := libpqURL(dsn)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	var script, load bytes.Buffer
+	dump := exec.CommandContext(ctx, "pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "--file=-", file)
+	dump.Stderr = &script
+	sql, err := dump.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	psql := exec.CommandContext(ctx, "psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+		"--file=-", "--command", "RESET ALL", "--dbname", conn)
+	psql.Env = append(os.Environ(), env...)
+	psql.Stdout, psql.Stderr = &load, &load
+	in, err := psql.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := psql.Start(); err != nil {
+		return fmt.Errorf("restore: psql: %w", err)
+	}
+	if err := dump.Start(); err != nil {
+		_ = psql.Process.Kill()
+		_ = psql.Wait()
+		return fmt.Errorf("restore: pg_restore: %w", err)
+	}
+	_, copyErr := io.Copy(in, sql)
+	if copyErr != nil {
+		// psql stopped reading: a pg_restore still writing ends.
+		_ = sql.Close()
+	}
+	dumpErr := dump.Wait()
+	if dumpErr != nil || copyErr != nil {
+		_ = psql.Process.Kill()
+		loadErr := psql.Wait()
+		if dumpErr != nil {
+			return fmt.Errorf("restore: pg_restore: %v: %s", dumpErr, strings.TrimSpace(script.String()))
+		}
+		return fmt.Errorf("restore: psql: %v: %s", loadErr, strings.TrimSpace(load.String()))
+	}
+	_ = in.Close()
+	if err := psql.Wait(); err != nil {
+		return fmt.Errorf("restore: psql: %v: %s", err, strings.TrimSpace(load.String()))
+	}
+	return nil
+}
+
 // requireEmpty refuses a PostgreSQL database that already has tables.
 func requireEmpty(ctx context.Context, dsn string) error {
 	db, err := sql.Open("pgx", dsn)
@@ -185,7 +247,7 @@ func requireEmpty(ctx context.Context, dsn string) error {
 	return nil
 }
 
-// runLibpq runs a PostgreSQL client tool (pg_dump, pg_restore) on the
+// runLibpq runs a PostgreSQL client tool (pg_dump) on the
 // database of dsn.
 func runLibpq(ctx context.Context, dsn, what, tool string, args ...string) error {
 	conn, env, err := libpqURL(dsn)
@@ -200,8 +262,8 @@ func runLibpq(ctx context.Context, dsn, what, tool string, args ...string) error
 	return nil
 }
 
-// libpqParams are the URL parameters libpq understands; pg_dump and
-// pg_restore refuse any other ("invalid URI query parameter"), such as
+// libpqParams are the URL parameters libpq understands; pg_dump and psql
+// refuse any other ("invalid URI query parameter"), such as
 // pgx's default_query_exec_mode or statement_cache_capacity.
 var libpqParams = map[string]bool{
 	"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true, "passfile": true,
