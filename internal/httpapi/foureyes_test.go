@@ -30,9 +30,9 @@ func staff(s *apptest.Server, username, role, district, bank, nationalID string)
 }
 
 // TestFourEyesOnEveryMoneyAction: nobody decides, disburses, takes a
-// repayment, claims, checks or pays a subsidy, proposes or decides an
-// extension, compensates, recovers, proposes or confirms a write-off where
-// they are the borrower or a partner: by resident ID number (officers whose
+// repayment, claims, checks or pays a subsidy, proposes or decides its
+// reversal, proposes or decides an extension, compensates, recovers,
+// proposes or confirms a write-off where they are the borrower or a partner: by resident ID number (officers whose
 // own number the administrator set), and by account.
 func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 	c := newCast(t)
@@ -81,6 +81,13 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 	s.Do("POST", q2+"check", c.hrss, map[string]any{"decision": "approve"}).Want(200)
 	s.Do("POST", q2+"pay", hrssAsPartner, nil).WantProblem(403, "four_eyes")
 	s.Do("POST", q2+"pay", c.hrss2, nil).Want(200)
+	// Its reversal (冲正) is neither proposed nor decided by the partner.
+	reversal := map[string]any{"kind": "subsidy_payment", "id": mustAtoi(t, id), "period": "2024Q2", "reason": "拨付账户有误"}
+	s.Do("POST", "/api/v1/reversals", hrssAsPartner, reversal).WantProblem(403, "four_eyes")
+	rev := jsonID(s.Do("POST", "/api/v1/reversals", c.hrss, reversal).Want(201).JSON()["id"])
+	s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", hrssAsPartner, nil).WantProblem(403, "four_eyes")
+	s.Do("POST", "/api/v1/reversals/"+rev+"/reject", hrssAsPartner, map[string]any{"comment": "x"}).WantProblem(403, "four_eyes")
+	s.Do("POST", "/api/v1/reversals/"+rev+"/reject", c.hrss2, map[string]any{"comment": "账户无误"}).Want(200)
 
 	// An extension, proposed by the bank before the maturity and decided by
 	// the guarantee centre.
@@ -144,6 +151,14 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 		}(),
 		"extension decision": func() error {
 			_, err := svc.ConfirmExtension(ctx, guarRole, loanID, int64(mustAtoi(t, eid)))
+			return err
+		}(),
+		"reversal proposal": func() error {
+			_, err := svc.ProposeReversal(ctx, hrssRole, loan.ReversalInput{Kind: "subsidy_payment", ID: loanID, Period: "2024Q2", Reason: "x"})
+			return err
+		}(),
+		"reversal decision": func() error {
+			_, _, err := svc.ConfirmReversal(ctx, hrssRole, int64(mustAtoi(t, rev)))
 			return err
 		}(),
 		"disbursement": func() error {
