@@ -26,8 +26,8 @@ const NAV = {
     ['/reports/reconciliation', 'nav.reconciliation'], ['/applications', 'nav.applications'], ['/loans', 'nav.loans'], ['/subsidies', 'nav.subsidies'],
     ['/guarantee', 'nav.exposure'], ['/guarantee/fund', 'nav.fund'], ['/reports/periods', 'nav.periods'], ['/work/reversals', 'nav.reversals'], ['/audit', 'nav.audit']],
   admin: [['/admin/users', 'nav.users'], ['/admin/districts', 'nav.districts'], ['/admin/banks', 'nav.banks'], ['/admin/targets', 'nav.targets'],
-    ['/admin/bases', 'nav.bases'], ['/admin/import', 'nav.importLoans'], ['/reports', 'nav.bulletin'], ['/reports/reconciliation', 'nav.reconciliation'],
-    ['/audit', 'nav.audit']],
+    ['/admin/bases', 'nav.bases'], ['/admin/import', 'nav.importLoans'], ['/admin/sms-failed', 'nav.smsFailed'], ['/reports', 'nav.bulletin'],
+    ['/reports/reconciliation', 'nav.reconciliation'], ['/audit', 'nav.audit']],
   // The audit administrator (三员分立) reads the audit trail and nothing else.
   audit_admin: [['/audit', 'nav.audit']],
 };

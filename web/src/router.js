@@ -40,6 +40,7 @@ const routes = [
   { path: '/admin/targets', name: 'targets', component: () => import('./views/Targets.vue') },
   { path: '/admin/bases', name: 'bases', component: () => import('./views/Bases.vue') },
   { path: '/admin/import', name: 'import', component: () => import('./views/ImportLoans.vue') },
+  { path: '/admin/sms-failed', name: 'sms-failed', component: () => import('./views/FailedSMS.vue') },
   { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFound.vue'), meta: { public: true } },
 ];
 

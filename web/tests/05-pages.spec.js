@@ -1,5 +1,6 @@
 // Every page of every role: axe-clean and fitting at 1440 and 375 px (the
-// menu a drawer, tables as cards), and in English without untranslated keys.
+// menu a drawer, tables as cards), and in English without untranslated keys;
+// every role's menu ends with the inbox (消息).
 import { test, expect, BASE, ready, signIn, axe, HOME, A } from './fixtures.js';
 
 for (const user of Object.keys(HOME)) {
@@ -9,6 +10,7 @@ for (const user of Object.keys(HOME)) {
     problems.allow(403);
     await signIn(page, user);
     const links = await page.getByRole('navigation').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links.at(-1), 'the inbox, last in every role\'s menu').toBe('#/inbox');
     for (const href of links) {
       await page.goto(`${BASE()}/${href}`);
       await ready(page);
@@ -52,6 +54,7 @@ for (const user of Object.keys(HOME)) {
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await axe(page, `en ${user} home`);
     const links = await page.getByRole('navigation').getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links.at(-1), 'the inbox, last in every role\'s menu').toBe('#/inbox');
     for (const href of links) {
       await page.goto(`${BASE()}/${href}`);
       const title = await ready(page);

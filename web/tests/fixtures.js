@@ -131,12 +131,13 @@ export async function apiAs(user, path) {
   return res.ok ? res.json() : null;
 }
 
-// applyAs registers an entrepreneur through the API and submits an individual
-// application in 灵宝市 for the resident ID (so that the district's officers
-// may open that person's four-in-one profile); it answers the application.
-export async function applyAs(stamp, nationalID, name = '孙丽') {
+// applyAs registers an entrepreneur (with phone) through the API and submits
+// an individual application in 灵宝市 for the resident ID (so that the
+// district's officers may open that person's four-in-one profile); it answers
+// the application.
+export async function applyAs(stamp, nationalID, name = '孙丽', phone = '13700137000') {
   const json = (token) => ({ 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) });
-  const user = { username: `e2e.a.${stamp}`, password: 'Qy7-Lingbao-2026', name, phone: '13700137000' };
+  const user = { username: `e2e.a.${stamp}`, password: 'Qy7-Lingbao-2026', name, phone };
   const reg = await fetch(`${BASE()}/api/v1/auth/register`, { method: 'POST', headers: json(), body: JSON.stringify(user) });
   expect(reg.status, 'registration').toBe(201);
   const { token } = await (await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: json(),

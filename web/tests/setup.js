@@ -1,15 +1,16 @@
 // globalSetup: build nothing, start chuangdai (the binary named by
 // CHUANGDAI_BIN, relative to the working directory; by default the
-// repository's bin/chuangdai) on a free port with a fresh SQLite file and the
-// demo data; the tests read the address and the demo sign-ins from the
-// environment (and the binary and database, to run the command line as an
-// operator does). The returned function stops the server.
+// repository's bin/chuangdai) on a free port with a fresh SQLite file, the
+// demo data and a local SMS gateway; the tests read the address and the demo
+// sign-ins from the environment (and the binary and database, to run the
+// command line as an operator does). The returned function stops the server.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import http from 'node:http';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -37,13 +38,34 @@ function parseCredentials(text) {
   return out;
 }
 
+// UNDELIVERABLE is the phone the SMS gateway never takes a message for: an
+// account with it ends among the undelivered SMS (13-sms-failed.spec.js).
+export const UNDELIVERABLE = '13900000503';
+
+// smsGateway is a local SMS gateway: 503 for UNDELIVERABLE, 200 otherwise.
+function smsGateway() {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      let phone = '';
+      try { phone = JSON.parse(body).phone; } catch { /* not JSON: taken */ }
+      res.writeHead(phone === UNDELIVERABLE ? 503 : 200).end();
+    });
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
 export default async function setup() {
   const bin = process.env.CHUANGDAI_BIN ? resolve(process.env.CHUANGDAI_BIN) : resolve(here, '../../bin/chuangdai');
   const dir = await mkdtemp(join(tmpdir(), 'chuangdai-e2e-'));
   const port = await freePort();
+  const gateway = await smsGateway();
   const env = {
     ...process.env, CHUANGDAI_DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`, CHUANGDAI_ADDR: `127.0.0.1:${port}`,
     CHUANGDAI_PASSWORD_COST: '4', CHUANGDAI_LOG_LEVEL: 'warn', CHUANGDAI_FILES_DIR: join(dir, 'files'),
+    CHUANGDAI_SMS_WEBHOOK_URL: `http://127.0.0.1:${gateway.address().port}/sms`, CHUANGDAI_SMS_WEBHOOK_SECRET: 'e2e-sms-webhook-secret-0123456789abcdef',
+    CHUANGDAI_SMS_MAX_ATTEMPTS: '2', CHUANGDAI_SMS_RETRY_AFTER: '500ms', CHUANGDAI_NOTIFY_INTERVAL: '500ms',
   };
   delete env.CHUANGDAI_CONFIG;
   const credFile = join(dir, 'credentials.txt');
@@ -62,6 +84,7 @@ export default async function setup() {
   }
   if (!ready) {
     proc.kill('SIGTERM');
+    gateway.close();
     throw new Error(`chuangdai did not become ready on ${base}:\n${logs.join('')}`);
   }
   process.env.E2E_BASE = base;
@@ -71,6 +94,7 @@ export default async function setup() {
   return async () => {
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+    gateway.close();
     await rm(dir, { recursive: true, force: true });
   };
 }
