@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -61,7 +62,24 @@ type subject struct {
 // Enforcer wraps the casbin enforcer.
 type Enforcer struct {
 	e *casbin.Enforcer
+	// decided remembers casbin's answers: the model and the policy are
+	// embedded and never change while the process runs, so an answer for
+	// the same subject, resource and action is the same answer (issue 16:
+	// casbin's evaluation was an eighth of a GET of one loan).
+	mu      sync.RWMutex
+	decided map[decision]bool
 }
+
+// decision is one question to casbin.
+type decision struct {
+	sub subject
+	obj Resource
+	act Action
+}
+
+// maxDecisions is how many answers the enforcer remembers before it
+// starts again from none.
+const maxDecisions = 100_000
 
 // New builds the enforcer from the embedded model and policy.
 func New() (*Enforcer, error) {
@@ -73,7 +91,7 @@ func New() (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authz policy: %w", err)
 	}
-	return &Enforcer{e: e}, nil
+	return &Enforcer{e: e, decided: map[decision]bool{}}, nil
 }
 
 func policyLines() string {
@@ -99,12 +117,33 @@ func (z *Enforcer) Can(p auth.Principal, act Action, r Resource) bool {
 		return false
 	}
 	for _, b := range p.Bindings {
-		ok, err := z.e.Enforce(subjectOf(p, b), r, string(act))
-		if err == nil && ok {
+		if z.allows(decision{subjectOf(p, b), r, act}) {
 			return true
 		}
 	}
 	return false
+}
+
+// allows is casbin's answer to d, remembered. An error is a refusal, and
+// not remembered.
+func (z *Enforcer) allows(d decision) bool {
+	z.mu.RLock()
+	ok, known := z.decided[d]
+	z.mu.RUnlock()
+	if known {
+		return ok
+	}
+	ok, err := z.e.Enforce(d.sub, d.obj, string(d.act))
+	if err != nil {
+		return false
+	}
+	z.mu.Lock()
+	if len(z.decided) >= maxDecisions {
+		z.decided = map[decision]bool{}
+	}
+	z.decided[d] = ok
+	z.mu.Unlock()
+	return ok
 }
 
 // HasAny reports whether p may do act on some resource of kind, in any scope.

@@ -180,3 +180,43 @@ func Example() {
 	fmt.Println(z.Can(p, Read, Resource{Kind: "audit"}), z.Can(p, Write, Resource{Kind: "target"}))
 	// Output: true false
 }
+
+// A remembered answer is casbin's answer: every question of the policy
+// matrix asked twice answers as casbin does the first time, also once the
+// memory was emptied for being full.
+func TestRememberedAnswersAreCasbins(t *testing.T) {
+	z, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	for _, role := range auth.Roles {
+		p := principal(role)
+		for _, l := range policy(t) {
+			for _, r := range scopes {
+				r.Kind = l.kind
+				want, err := z.e.Enforce(subjectOf(p, p.Bindings[0]), r, l.act)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range 2 {
+					if got := z.Can(p, Action(l.act), r); got != want {
+						t.Fatalf("%s %s %s on %+v: %v, casbin says %v", role, l.act, l.kind, r, got, want)
+					}
+				}
+				asked++
+			}
+		}
+	}
+	if len(z.decided) == 0 || len(z.decided) > asked {
+		t.Fatalf("%d answers remembered for %d questions", len(z.decided), asked)
+	}
+	z.decided = map[decision]bool{}
+	for len(z.decided) < maxDecisions {
+		z.decided[decision{obj: Resource{Owner: fmt.Sprint(len(z.decided))}}] = true
+	}
+	p := principal(auth.Entrepreneur)
+	if z.Can(p, Read, Resource{Kind: "loan", Owner: "8"}) || len(z.decided) != 1 {
+		t.Fatalf("a full memory was not emptied (%d answers) or answered wrong", len(z.decided))
+	}
+}
