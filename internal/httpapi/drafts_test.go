@@ -146,14 +146,18 @@ func TestDraftWithoutIDBlocksNobody(t *testing.T) {
 	}
 }
 
-// TestDraftMigrationKeepsReferences upgrades the last release's database
-// (migration 00026 rebuilds applications on SQLite) and checks that every
+// TestDraftMigrationKeepsReferences upgrades the oldest release's database,
+// made before migration 00026 (which rebuilds applications on SQLite), and
+// checks that every
 // row and reference survived, that the sequence goes on, and that only a
 // draft may lack what an application needs.
 func TestDraftMigrationKeepsReferences(t *testing.T) {
-	file, _ := releaseFixture(t)
+	oldest := releaseFixtures(t)[0]
+	if oldest.version >= 26 {
+		t.Fatalf("%s was made after migration 00026: it cannot show what 00026 did", oldest.file)
+	}
 	dbURL := apptest.DatabaseURL(t)
-	loadFixture(t, dbURL, file)
+	loadFixture(t, dbURL, oldest.file)
 	cfg := apptest.Config(dbURL)
 	cfg.FilesStore = config.FilesInDatabase
 	a, err := app.Open(context.Background(), cfg, apptest.Logger(t))

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"flag"
@@ -33,7 +34,7 @@ import (
 var writeRelease = flag.Bool("write-release-fixture", false,
 	"write testdata/release/<engine>-<version>.sql from the code under test (only on a released main, to move the upgrade's starting point)")
 
-// releaseFixtures holds a database as a release left it, one SQL file per
+// releaseFixturesDir holds a database as a release left it, one SQL file per
 // engine named by the release's last migration: the schema its migrations
 // built (with goose's version table) and the data its code wrote — the demo
 // data (applications of every borrower type and status, loans in every
@@ -48,7 +49,7 @@ var writeRelease = flag.Bool("write-release-fixture", false,
 // once on SQLite and once with CHUANGDAI_TEST_DATABASE_URL (pg_dump), on a
 // released main only. A fixture stays true as migrations are added: its
 // migrations are released, so never change.
-const releaseFixtures = "testdata/release"
+const releaseFixturesDir = "testdata/release"
 
 // TestUpgradeFromTheLastRelease loads the database the last release left
 // behind, with its data, lets the binary under test migrate it to its head,
@@ -61,14 +62,20 @@ func TestUpgradeFromTheLastRelease(t *testing.T) {
 		writeReleaseFixture(t)
 		return
 	}
-	file, from := releaseFixture(t)
 	last, err := migrations.LastReleased()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if from > last {
-		t.Fatalf("%s is newer than the last released migration %d: a fixture is made on a released main", file, last)
+	for _, f := range releaseFixtures(t) {
+		if f.version > last {
+			t.Fatalf("%s is newer than the last released migration %d: a fixture is made on a released main", f.file, last)
+		}
+		t.Run(filepath.Base(f.file), func(t *testing.T) { upgradeFrom(t, f.file) })
 	}
+}
+
+// upgradeFrom is the upgrade test from one release's fixture.
+func upgradeFrom(t *testing.T, file string) {
 	dbURL := apptest.DatabaseURL(t)
 	loadFixture(t, dbURL, file)
 	cfg := apptest.Config(dbURL)
@@ -155,12 +162,14 @@ func checkReleasedRecords(t *testing.T, s *apptest.Server) {
 		byStatus[st] = jsonID(loans.Items[0]["id"])
 	}
 	checkFundShares(t, s, tok["auditor.demo"], byStatus["compensated"], byStatus["written_off"])
-	// The fund's books were written from the loans (migration fund_ledger):
-	// they agree with the loans' raw sums; no movement is known, so the
-	// fund is not on the books yet.
+	// The fund's books agree with the loans' raw sums: written from them by
+	// migration fund_ledger for a release before it, posted by the loans'
+	// own actions after it. The fund is on the books once a movement the
+	// release recorded was confirmed, and not before.
 	checkBooksAgree(t, s)
-	if f := s.Do("GET", "/api/v1/guarantee/fund", tok["auditor.demo"], nil).Want(200).JSON(); f["opened"] != false {
-		t.Errorf("the upgraded fund %v", f)
+	confirmed := sqlRows(t, s, "SELECT COUNT(*) FROM fund_movements WHERE status = 'confirmed'")[0][0] != "0"
+	if f := s.Do("GET", "/api/v1/guarantee/fund", tok["auditor.demo"], nil).Want(200).JSON(); f["opened"] != confirmed {
+		t.Errorf("the upgraded fund (a confirmed movement: %v) %v", confirmed, f)
 	}
 	if j := s.Do("GET", "/api/v1/guarantee/fund/journal?account=compensation_paid", tok["auditor.demo"], nil).Want(200).JSON(); j["total"] == float64(0) {
 		t.Errorf("the release's compensations are not in the journal: %v", j)
@@ -236,16 +245,23 @@ func headVersion(t *testing.T) int64 {
 
 var fixtureName = regexp.MustCompile(`^(postgres|sqlite)-(\d+)\.sql$`)
 
-// releaseFixture is the newest fixture of the engine under test and its
-// version.
-func releaseFixture(t *testing.T) (string, int64) {
+// releaseFixture is a release's database: its file and the release's last
+// migration.
+type releaseFixture struct {
+	file    string
+	version int64
+}
+
+// releaseFixtures are the fixtures of the engine under test, oldest first:
+// the upgrade is tested from each release that has one, so a bureau still on
+// an older release upgrades as safely as one on the last.
+func releaseFixtures(t *testing.T) []releaseFixture {
 	t.Helper()
-	entries, err := os.ReadDir(releaseFixtures)
+	entries, err := os.ReadDir(releaseFixturesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file string
-	var version int64
+	var out []releaseFixture
 	for _, e := range entries {
 		m := fixtureName.FindStringSubmatch(e.Name())
 		if m == nil || m[1] != apptest.Engine() {
@@ -255,14 +271,13 @@ func releaseFixture(t *testing.T) (string, int64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v > version {
-			file, version = filepath.Join(releaseFixtures, e.Name()), v
-		}
+		out = append(out, releaseFixture{filepath.Join(releaseFixturesDir, e.Name()), v})
 	}
-	if file == "" {
-		t.Fatalf("no %s fixture in %s", apptest.Engine(), releaseFixtures)
+	if len(out) == 0 {
+		t.Fatalf("no %s fixture in %s", apptest.Engine(), releaseFixturesDir)
 	}
-	return file, version
+	slices.SortFunc(out, func(a, b releaseFixture) int { return cmp.Compare(a.version, b.version) })
+	return out
 }
 
 // loadFixture runs the fixture's SQL in the empty database at dbURL.
@@ -343,14 +358,14 @@ func writeReleaseFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	version := headVersion(t)
-	out := filepath.Join(releaseFixtures, fmt.Sprintf("%s-%05d.sql", apptest.Engine(), version))
+	out := filepath.Join(releaseFixturesDir, fmt.Sprintf("%s-%05d.sql", apptest.Engine(), version))
 	var dump string
 	if apptest.Engine() == "sqlite" {
 		dump = dumpSQLite(t, a.DB.SQL())
 	} else {
 		dump = dumpPostgres(t, a.Config.DatabaseURL)
 	}
-	if err := os.MkdirAll(releaseFixtures, 0o755); err != nil {
+	if err := os.MkdirAll(releaseFixturesDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(out, []byte(dump), 0o644); err != nil {
