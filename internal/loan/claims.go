@@ -120,7 +120,7 @@ func (s *Service) Claims(ctx context.Context, p auth.Principal, f ClaimFilter, o
 		return lines, total, err
 	}
 	for i := range lines {
-		l, err := s.store.Get(ctx, lines[i].LoanID, false)
+		l, err := s.store.Get(ctx, scope, lines[i].LoanID)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -2,11 +2,12 @@ package loan
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 )
 
 // DailyResult is what one run of the daily job did.
@@ -42,19 +43,16 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 	}
 	sys := auth.System("daily-job")
 	for _, id := range ids {
-		err := s.store.InTx(ctx, func(ctx context.Context) error {
-			l, err := s.store.Get(ctx, id, true)
-			if err != nil {
-				return err
-			}
+		// The job sees every loan: its scope is everything.
+		_, err := s.store.Update(ctx, authz.ListScope{All: true}, id, func(ctx context.Context, l *Loan) (audit.Event, error) {
 			if !l.Status.Open() || l.DisbursedOn.After(res.Date) || (l.CheckedOn != nil && l.CheckedOn.After(res.Date)) {
-				return nil
+				return audit.Event{}, ErrUnchanged
 			}
 			res.Checked++
-			before := auditView(l)
+			before := auditView(*l)
 			led := NewLedger(l.Terms(), l.Payments(), res.Date)
 			over, since, days := led.Overdue()
-			next := l
+			next := *l
 			next.EverOverdue = l.EverOverdue || led.EverOverdue()
 			next.CheckedOn = &res.Date
 			next.DaysOverdue, next.OverdueSince, next.Status = 0, nil, Active
@@ -63,11 +61,11 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 				res.Overdue++
 			}
 			if err := s.tellDaily(ctx, next, res.Date, l.Status == Active && next.Status == Overdue); err != nil {
-				return err
+				return audit.Event{}, err
 			}
 			if next.Status == l.Status && next.DaysOverdue == l.DaysOverdue && sameDay(next.OverdueSince, l.OverdueSince) &&
 				next.EverOverdue == l.EverOverdue && sameDay(next.CheckedOn, l.CheckedOn) {
-				return nil
+				return audit.Event{}, ErrUnchanged
 			}
 			action := ""
 			switch {
@@ -79,13 +77,12 @@ func (s *Service) RunDaily(ctx context.Context, day time.Time) (DailyResult, err
 				res.Cured++
 			}
 			next.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-			if err := s.store.Update(ctx, next, l.Version); err != nil {
-				return err
-			}
+			*l = next
 			if action == "" {
-				return nil
+				// Only the checked day moved: written, not audited.
+				return audit.Event{}, nil
 			}
-			return s.audit.Record(ctx, sys, action, Kind, strconv.FormatInt(l.ID, 10), before, auditView(next))
+			return audit.NewEvent(ctx, sys, action, before, auditView(next))
 		})
 		if err != nil {
 			return res, apperr.Contextf(err, "daily job of %s: check loan %d", res.Date.Format(time.DateOnly), id)

@@ -54,7 +54,7 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 		if err := s.tell(ctx, l, "disbursed", "loan.disbursed", map[string]string{"amount": money.Format(l.Principal), "date": l.DisbursedOn.Format(time.DateOnly)}, time.Time{}); err != nil {
 			return err
 		}
-		out, err = s.store.Get(ctx, l.ID, false)
+		out, err = s.store.Get(ctx, s.readScope(p), l.ID)
 		return err
 	})
 	return out, apperr.Contextf(err, "disburse application %d", applicationID)

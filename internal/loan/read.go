@@ -13,7 +13,7 @@ import (
 
 // Get returns one loan the caller may see.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
-	return s.load(ctx, p, id, false)
+	return s.load(ctx, p, id)
 }
 
 // List returns the loans in the caller's scope.
@@ -40,7 +40,7 @@ type Schedule struct {
 // part as in the subsidy table (one computation, claimed quarters as
 // claimed), with each line's state, and their sums.
 func (s *Service) Schedule(ctx context.Context, p auth.Principal, id int64) (Schedule, error) {
-	l, err := s.load(ctx, p, id, false)
+	l, err := s.load(ctx, p, id)
 	if err != nil {
 		return Schedule{}, err
 	}
@@ -87,7 +87,7 @@ const statementHorizon = 366
 // Statement is what the borrower owes on asOf (YYYY-MM-DD, default today)
 // after the repayments really made.
 func (s *Service) Statement(ctx context.Context, p auth.Principal, id int64, asOf string) (Statement, error) {
-	l, err := s.load(ctx, p, id, false)
+	l, err := s.load(ctx, p, id)
 	if err != nil {
 		return Statement{}, err
 	}

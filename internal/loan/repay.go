@@ -2,13 +2,13 @@ package loan
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
@@ -37,14 +37,9 @@ func parseNonNegative(f *apperr.Fields, field, v string) decimal.Decimal {
 // exceed what is outstanding, and a loan repaid to zero is settled.
 func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in RepayInput) (Repayment, Loan, error) {
 	var rep Repayment
-	var out Loan
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, ActRepay, "only a bank officer of the loan's bank may do this")
-		if err != nil {
-			return err
-		}
+	out, err := s.actOn(ctx, p, id, ActRepay, "only a bank officer of the loan's bank may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
 		if _, err := Next(l.Status, EvRepay); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		var f apperr.Fields
 		principal := parseNonNegative(&f, "principal", in.Principal)
@@ -59,15 +54,16 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 			[]floor{{l.DisbursedOn, msg.New("is before the disbursement (%s)", dateText(l.DisbursedOn))}})
 		ref := checkReference(&f, in.BankReference)
 		if err := f.Err(); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if err := s.open(ctx, "paid_on", on); err != nil {
-			return err
+			return audit.Event{}, err
 		}
-		before := auditView(l)
+		before := auditView(*l)
 		rep = Repayment{LoanID: l.ID, Principal: principal, Interest: interest, PaidOn: on, BankReference: ref, RecordedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
+		var err error
 		if rep.ID, err = s.store.AddRepayment(ctx, rep, l.BankCode); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		l.Outstanding = l.Outstanding.Sub(principal)
 		l.Repayments = append(l.Repayments, rep)
@@ -76,23 +72,16 @@ func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in Repa
 		l.EverOverdue = l.EverOverdue || NewLedger(l.Terms(), l.Payments(), s.today()).EverOverdue()
 		if l.Outstanding.IsZero() {
 			if l.Status, err = Next(l.Status, EvSettle); err != nil {
-				return err
+				return audit.Event{}, err
 			}
 			l.SettledOn = &on
 			l.DaysOverdue, l.OverdueSince = 0, nil
 		}
 		l.UpdatedAt = rep.CreatedAt
-		if err := s.store.Update(ctx, l, l.Version); err != nil {
-			return err
-		}
-		after := auditView(l)
+		after := auditView(*l)
 		after["repayment"] = map[string]any{"id": rep.ID, "principal": money.Format(principal), "interest": money.Format(interest),
 			"paid_on": on.Format(time.DateOnly), "bank_reference": ref}
-		if err := s.audit.Record(ctx, p, "loan.repay", Kind, strconv.FormatInt(l.ID, 10), before, after); err != nil {
-			return err
-		}
-		out, err = s.store.Get(ctx, l.ID, false)
-		return err
+		return audit.NewEvent(ctx, p, "loan.repay", before, after)
 	})
 	return rep, out, apperr.Contextf(err, "repay loan %d", id)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
@@ -113,8 +114,9 @@ type ReversalStore interface {
 	// CreateReversal inserts r; a live reversal of the same original is an
 	// apperr Conflict.
 	CreateReversal(ctx context.Context, r Reversal) (int64, error)
-	// Reversal returns one reversal, row-locked on PostgreSQL when forUpdate.
-	Reversal(ctx context.Context, id int64, forUpdate bool) (Reversal, error)
+	// Reversal returns one reversal, row-locked on PostgreSQL until the
+	// transaction ends.
+	Reversal(ctx context.Context, id int64) (Reversal, error)
 	// DecideReversal writes r's status and decision if it is still proposed.
 	DecideReversal(ctx context.Context, r Reversal) error
 	// MarkReversed marks the original of r reversed by it at at, if it is
@@ -126,16 +128,26 @@ type ReversalStore interface {
 // SetReversals gives the service its reversal store.
 func (s *Service) SetReversals(r ReversalStore) { s.reversals = r }
 
-// loadForReversal loads the loan of a reversal of kind for p, who must
-// have the role of the original posting on it.
-func (s *Service) loadForReversal(ctx context.Context, p auth.Principal, kind ReversalKind, loanID int64) (Loan, error) {
+// onReversalLoan runs fn on the loan of a reversal of kind, row-locked
+// (see actOn), for p, who must have the role of the original posting on it.
+// A loan p may not see answers notFound.
+func (s *Service) onReversalLoan(ctx context.Context, p auth.Principal, kind ReversalKind, loanID int64, notFound error, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
+	act, forbidden := ActRepay, "only a bank officer of the loan's bank reverses a repayment or a disbursement"
 	switch kind {
 	case RevSubsidyPayment:
-		return s.loadFor(ctx, p, loanID, ActPaySubsidy, "only an HRSS officer of the loan's district reverses a subsidy payment")
+		act, forbidden = ActPaySubsidy, "only an HRSS officer of the loan's district reverses a subsidy payment"
 	case RevRecovery, RevCompensation:
-		return s.loadFor(ctx, p, loanID, ActRecover, "only a guarantee officer of the loan's district reverses a compensation or a recovery")
+		act, forbidden = ActRecover, "only a guarantee officer of the loan's district reverses a compensation or a recovery"
 	}
-	return s.loadFor(ctx, p, loanID, ActRepay, "only a bank officer of the loan's bank reverses a repayment or a disbursement")
+	ran := false
+	l, err := s.actOn(ctx, p, loanID, act, forbidden, func(ctx context.Context, l *Loan) (audit.Event, error) {
+		ran = true
+		return fn(ctx, l)
+	})
+	if !ran && apperr.KindOf(err) == apperr.NotFound {
+		return l, notFound
+	}
+	return l, err
 }
 
 // ProposeReversal records a proposed reversal of one posting; nothing moves
@@ -167,27 +179,24 @@ func (s *Service) ProposeReversal(ctx context.Context, p auth.Principal, in Reve
 	}
 	var out Reversal
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		r, l, err := s.original(ctx, p, kind, in.ID, in.Period)
-		if err != nil {
-			return err
-		}
-		r.Reason, r.Status, r.ProposedBy, r.ProposedAt = reason, RevProposed, p.UserID, s.now().UTC().Truncate(time.Microsecond)
-		r.DistrictCode, r.BankCode, r.LoanNumber = l.DistrictCode, l.BankCode, l.Number
-		if r.ID, err = s.reversals.CreateReversal(ctx, r); err != nil {
-			return err
-		}
-		if err := s.audit.Record(ctx, p, "reversal.propose", ReversalKindName, strconv.FormatInt(r.ID, 10), nil, reversalView(r)); err != nil {
-			return err
-		}
-		out = r
-		return nil
+		return s.original(ctx, p, kind, in.ID, in.Period, func(ctx context.Context, r Reversal, l Loan) error {
+			r.Reason, r.Status, r.ProposedBy, r.ProposedAt = reason, RevProposed, p.UserID, s.now().UTC().Truncate(time.Microsecond)
+			r.DistrictCode, r.BankCode, r.LoanNumber = l.DistrictCode, l.BankCode, l.Number
+			var err error
+			if r.ID, err = s.reversals.CreateReversal(ctx, r); err != nil {
+				return err
+			}
+			out = r
+			return s.audit.Record(ctx, p, "reversal.propose", ReversalKindName, strconv.FormatInt(r.ID, 10), nil, reversalView(r))
+		})
 	})
 	return out, err
 }
 
 // original finds the posting a reversal of kind cancels, on a loan p may
-// act on, and checks that it can be reversed now.
-func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalKind, id int64, period string) (Reversal, Loan, error) {
+// act on, checks that it can be reversed now and runs then on it and its
+// loan, row-locked, which it leaves as it is.
+func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalKind, id int64, period string, then func(ctx context.Context, r Reversal, l Loan) error) error {
 	r := Reversal{Kind: kind, TargetID: id, Amount: decimal.Zero, Interest: decimal.Zero, Fund: decimal.Zero}
 	var loanID int64
 	var err error
@@ -199,64 +208,73 @@ func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalK
 	case RevSubsidyPayment, RevCompensation:
 		loanID = id
 	}
+	notFound := apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
 	if apperr.KindOf(err) == apperr.NotFound {
-		return r, Loan{}, apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
+		return notFound
 	}
 	if err != nil {
-		return r, Loan{}, err
+		return err
 	}
-	l, err := s.loadForReversal(ctx, p, kind, loanID)
-	if apperr.KindOf(err) == apperr.NotFound {
-		return r, l, apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
-	}
-	if err != nil {
-		return r, l, err
-	}
+	_, err = s.onReversalLoan(ctx, p, kind, loanID, notFound, func(ctx context.Context, l *Loan) (audit.Event, error) {
+		if err := s.reversible(ctx, &r, *l, kind, id, period); err != nil {
+			return audit.Event{}, err
+		}
+		if err := then(ctx, r, *l); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{}, ErrUnchanged
+	})
+	return err
+}
+
+// reversible checks that the posting id of kind on l can be reversed now
+// and fills in r from it.
+func (s *Service) reversible(ctx context.Context, r *Reversal, l Loan, kind ReversalKind, id int64, period string) error {
 	r.LoanID = l.ID
 	switch kind {
 	case RevRepayment:
 		if !l.Status.Open() && l.Status != Settled {
-			return r, l, apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: a repayment is reversed while the bank still holds the loan (active, overdue or settled)", msg.Label("loan_status", l.Status))
+			return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: a repayment is reversed while the bank still holds the loan (active, overdue or settled)", msg.Label("loan_status", l.Status))
 		}
 		for _, rep := range l.Repayments {
 			if rep.ID == id {
 				if rep.ReversedBy != nil {
-					return r, l, alreadyReversed(kind, id)
+					return alreadyReversed(kind, id)
 				}
 				r.Amount, r.Interest, r.OriginalOn = rep.Principal, rep.Interest, rep.PaidOn
 			}
 		}
 	case RevRecovery:
 		if l.Status != Compensated {
-			return r, l, apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: a recovery is reversed while the loan is compensated and not written off", msg.Label("loan_status", l.Status))
+			return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan is %s: a recovery is reversed while the loan is compensated and not written off", msg.Label("loan_status", l.Status))
 		}
 		for _, rec := range l.Recoveries {
 			if rec.ID == id {
 				if rec.ReversedBy != nil {
-					return r, l, alreadyReversed(kind, id)
+					return alreadyReversed(kind, id)
 				}
 				r.Amount, r.OriginalOn = rec.Amount, rec.RecoveredOn
 			}
 		}
 	case RevSubsidyPayment:
-		c, err := s.store.Claim(ctx, l.ID, period, true)
+		c, err := s.store.Claim(ctx, l.ID, period)
 		if apperr.KindOf(err) == apperr.NotFound {
-			return r, l, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
+			return apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
 		}
 		if err != nil {
-			return r, l, err
+			return err
 		}
 		if c.Status != ClaimPaid || c.PaidAt == nil {
-			return r, l, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
+			return apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the subsidy of %s is not paid: only a paid quarter's payment is reversed", period)
 		}
 		r.TargetID, r.Period, r.Amount, r.OriginalOn = c.ID, period, c.Subsidy, beijing.Day(*c.PaidAt)
 	case RevCompensation:
 		if err := compensationReversible(l); err != nil {
-			return r, l, err
+			return err
 		}
 		r.Amount, r.Fund, r.OriginalOn = l.Compensation.Amount, l.Compensation.Fund, l.Compensation.On
 	}
-	return r, l, nil
+	return nil
 }
 
 // compensationReversible refuses the reversal of a loan's compensation
@@ -291,81 +309,77 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 	var out Reversal
 	var outLoan Loan
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		r, l, err := s.decidable(ctx, p, id)
-		if err != nil {
-			return err
-		}
-		if r.ProposedBy == p.UserID {
-			return fourEyes("you proposed this reversal: another officer must confirm it")
-		}
-		today := s.today()
-		if err := s.open(ctx, "posted_on", today); err != nil {
-			return err
-		}
-		before := auditView(l)
-		now := s.now().UTC().Truncate(time.Microsecond)
-		by := p.UserID
-		r.Status, r.DecidedBy, r.DecidedAt, r.PostedOn = RevConfirmed, &by, &now, &today
-		if err := s.reversals.DecideReversal(ctx, r); err != nil {
-			return err
-		}
-		if err := s.reversals.MarkReversed(ctx, r, now); err != nil {
-			return err
-		}
-		action := "loan.reverse_" + string(r.Kind)
-		switch r.Kind {
-		case RevRepayment:
-			if l, err = s.store.Get(ctx, l.ID, false); err != nil {
-				return err
+		var err error
+		outLoan, err = s.decidable(ctx, p, id, func(ctx context.Context, r Reversal, l *Loan) (audit.Event, error) {
+			if r.ProposedBy == p.UserID {
+				return audit.Event{}, fourEyes("you proposed this reversal: another officer must confirm it")
 			}
-			s.restate(&l, today)
-		case RevRecovery:
-			// The fund's recovered total stays its share of what stands
-			// recovered, rounded once (see Compensation.ShareRecovery).
-			l.Recovered = l.Recovered.Sub(r.Amount)
-			was := l.RecoveredFund
-			l.RecoveredFund = l.Compensation.fundShareOf(l.Recovered)
-			// The fund's journal gives back what its recovered share shrank by.
-			if err := s.books.Post(ctx, fundbook.RecoveryReversal(l.ID, r.TargetID, r.ID, today, was.Sub(l.RecoveredFund), p.UserID)); err != nil {
-				return err
+			today := s.today()
+			if err := s.open(ctx, "posted_on", today); err != nil {
+				return audit.Event{}, err
 			}
-		case RevCompensation:
-			if err := compensationReversible(l); err != nil {
-				return err
+			before := auditView(*l)
+			now := s.now().UTC().Truncate(time.Microsecond)
+			by := p.UserID
+			r.Status, r.DecidedBy, r.DecidedAt, r.PostedOn = RevConfirmed, &by, &now, &today
+			if err := s.reversals.DecideReversal(ctx, r); err != nil {
+				return audit.Event{}, err
 			}
-			// The loan goes back to the bank: its balance and status from the
-			// repayments that stand, as of today (overdue, as when it was
-			// compensated, unless the ledger finds otherwise).
-			l.Compensation, l.Recovered, l.RecoveredFund = nil, decimal.Zero, decimal.Zero
-			s.restate(&l, today)
-			if err := s.books.Post(ctx, fundbook.CompensationReversal(l.ID, r.ID, today, r.Fund, p.UserID)); err != nil {
-				return err
+			if err := s.reversals.MarkReversed(ctx, r, now); err != nil {
+				return audit.Event{}, err
 			}
-		case RevSubsidyPayment:
-			c, err := s.store.Claim(ctx, l.ID, r.Period, true)
-			if err != nil {
-				return err
+			action := "loan.reverse_" + string(r.Kind)
+			switch r.Kind {
+			case RevRepayment:
+				// The repayments as marked now; the loan stays locked.
+				marked, err := s.store.Get(ctx, authz.ListScope{All: true}, l.ID)
+				if err != nil {
+					return audit.Event{}, err
+				}
+				*l = marked
+				s.restate(l, today)
+			case RevRecovery:
+				// The fund's recovered total stays its share of what stands
+				// recovered, rounded once (see Compensation.ShareRecovery).
+				l.Recovered = l.Recovered.Sub(r.Amount)
+				was := l.RecoveredFund
+				l.RecoveredFund = l.Compensation.fundShareOf(l.Recovered)
+				// The fund's journal gives back what its recovered share shrank by.
+				if err := s.books.Post(ctx, fundbook.RecoveryReversal(l.ID, r.TargetID, r.ID, today, was.Sub(l.RecoveredFund), p.UserID)); err != nil {
+					return audit.Event{}, err
+				}
+			case RevCompensation:
+				if err := compensationReversible(*l); err != nil {
+					return audit.Event{}, err
+				}
+				// The loan goes back to the bank: its balance and status from the
+				// repayments that stand, as of today (overdue, as when it was
+				// compensated, unless the ledger finds otherwise).
+				l.Compensation, l.Recovered, l.RecoveredFund = nil, decimal.Zero, decimal.Zero
+				s.restate(l, today)
+				if err := s.books.Post(ctx, fundbook.CompensationReversal(l.ID, r.ID, today, r.Fund, p.UserID)); err != nil {
+					return audit.Event{}, err
+				}
+			case RevSubsidyPayment:
+				c, err := s.store.Claim(ctx, l.ID, r.Period)
+				if err != nil {
+					return audit.Event{}, err
+				}
+				c.Status, c.PaidBy, c.PaidAt = ClaimChecked, nil, nil
+				if err := s.store.UpdateClaim(ctx, c, ClaimPaid); err != nil {
+					return audit.Event{}, err
+				}
 			}
-			c.Status, c.PaidBy, c.PaidAt = ClaimChecked, nil, nil
-			if err := s.store.UpdateClaim(ctx, c, ClaimPaid); err != nil {
-				return err
+			l.UpdatedAt = now
+			if err := s.audit.Record(ctx, p, "reversal.confirm", ReversalKindName, strconv.FormatInt(r.ID, 10),
+				map[string]any{"status": RevProposed}, reversalView(r)); err != nil {
+				return audit.Event{}, err
 			}
-		}
-		l.UpdatedAt = now
-		if err := s.store.Update(ctx, l, l.Version); err != nil {
-			return err
-		}
-		if err := s.audit.Record(ctx, p, "reversal.confirm", ReversalKindName, strconv.FormatInt(r.ID, 10),
-			map[string]any{"status": RevProposed}, reversalView(r)); err != nil {
-			return err
-		}
-		after := auditView(l)
-		after["reversal"] = reversalView(r)
-		if err := s.audit.Record(ctx, p, action, Kind, strconv.FormatInt(l.ID, 10), before, after); err != nil {
-			return err
-		}
-		out = r
-		outLoan, err = s.store.Get(ctx, l.ID, false)
+			after := auditView(*l)
+			after["reversal"] = reversalView(r)
+			out = r
+			return audit.NewEvent(ctx, p, action, before, after)
+		})
 		return err
 	})
 	return out, outLoan, err
@@ -408,43 +422,42 @@ func (s *Service) RejectReversal(ctx context.Context, p auth.Principal, id int64
 	}
 	var out Reversal
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		r, _, err := s.decidable(ctx, p, id)
-		if err != nil {
-			return err
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		by := p.UserID
-		r.Status, r.DecidedBy, r.DecidedAt, r.Comment = RevRejected, &by, &now, comment
-		if err := s.reversals.DecideReversal(ctx, r); err != nil {
-			return err
-		}
-		out = r
-		return s.audit.Record(ctx, p, "reversal.reject", ReversalKindName, strconv.FormatInt(r.ID, 10), map[string]any{"status": RevProposed}, reversalView(r))
+		_, err := s.decidable(ctx, p, id, func(ctx context.Context, r Reversal, _ *Loan) (audit.Event, error) {
+			now := s.now().UTC().Truncate(time.Microsecond)
+			by := p.UserID
+			r.Status, r.DecidedBy, r.DecidedAt, r.Comment = RevRejected, &by, &now, comment
+			if err := s.reversals.DecideReversal(ctx, r); err != nil {
+				return audit.Event{}, err
+			}
+			out = r
+			if err := s.audit.Record(ctx, p, "reversal.reject", ReversalKindName, strconv.FormatInt(r.ID, 10), map[string]any{"status": RevProposed}, reversalView(r)); err != nil {
+				return audit.Event{}, err
+			}
+			// The reversal is decided beside the loan, which stays as it was.
+			return audit.Event{}, ErrUnchanged
+		})
+		return err
 	})
 	return out, err
 }
 
-// decidable loads a proposed reversal and its loan for p to decide: 404
-// when p does not see the loan, 403 without the role, 409 once decided.
-func (s *Service) decidable(ctx context.Context, p auth.Principal, id int64) (Reversal, Loan, error) {
-	r, err := s.reversals.Reversal(ctx, id, true)
+// decidable runs fn on a proposed reversal and its loan, row-locked, for p
+// to decide: 404 when p does not see the loan, 403 without the role, 409
+// once decided. It answers the loan as it is afterwards.
+func (s *Service) decidable(ctx context.Context, p auth.Principal, id int64, fn func(ctx context.Context, r Reversal, l *Loan) (audit.Event, error)) (Loan, error) {
+	r, err := s.reversals.Reversal(ctx, id)
 	if apperr.KindOf(err) == apperr.NotFound {
-		return r, Loan{}, apperr.NotFoundf("no reversal with id %d", id)
+		return Loan{}, apperr.NotFoundf("no reversal with id %d", id)
 	}
 	if err != nil {
-		return r, Loan{}, err
+		return Loan{}, err
 	}
-	l, err := s.loadForReversal(ctx, p, r.Kind, r.LoanID)
-	if apperr.KindOf(err) == apperr.NotFound {
-		return r, l, apperr.NotFoundf("no reversal with id %d", id)
-	}
-	if err != nil {
-		return r, l, err
-	}
-	if r.Status != RevProposed {
-		return r, l, apperr.Newf(apperr.Conflict, "reversal.invalid_state", "the reversal is %s: only a proposed reversal is confirmed or rejected", msg.Label("reversal_status", r.Status))
-	}
-	return r, l, nil
+	return s.onReversalLoan(ctx, p, r.Kind, r.LoanID, apperr.NotFoundf("no reversal with id %d", id), func(ctx context.Context, l *Loan) (audit.Event, error) {
+		if r.Status != RevProposed {
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "reversal.invalid_state", "the reversal is %s: only a proposed reversal is confirmed or rejected", msg.Label("reversal_status", r.Status))
+		}
+		return fn(ctx, r, l)
+	})
 }
 
 // Reversals lists the reversals of the loans the caller corrects or

@@ -2,7 +2,6 @@ package loan
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -103,40 +102,50 @@ func checkReference(f *apperr.Fields, v string) string {
 
 func (s *Service) notFound(id int64) error { return apperr.NotFoundf("no loan with id %d", id) }
 
+// readScope is what p may read of loans: the WHERE clause of every read
+// and change of one, so that one p may not see is not found.
+func (s *Service) readScope(p auth.Principal) authz.ListScope {
+	return s.authz.Scope(p, ActRead, Kind)
+}
+
 // load returns the loan if p may see it (404 otherwise).
-func (s *Service) load(ctx context.Context, p auth.Principal, id int64, forUpdate bool) (Loan, error) {
-	l, err := s.store.Get(ctx, id, forUpdate)
+func (s *Service) load(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
+	l, err := s.store.Get(ctx, s.readScope(p), id)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return l, s.notFound(id)
 	}
 	if err != nil {
 		return l, apperr.Contextf(err, "read loan %d", id)
 	}
-	if !s.authz.Can(p, ActRead, l.Resource()) {
-		return l, s.notFound(id)
-	}
 	return l, nil
 }
 
-// loadFor loads a loan for act: 404 when p may not see it, 403 with the
-// message forbidden when p may see it but not do act, 403 four_eyes when p
-// is its borrower or a partner. Every money action on a loan goes through here.
-func (s *Service) loadFor(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden string) (Loan, error) {
-	l, err := s.load(ctx, p, id, true)
-	if err != nil {
-		return l, err
+// actOn runs fn, the rules and the change of p's action act, on the loan
+// row-locked in the store's Update (see Store), after the checks every
+// money action on a loan goes through: 404 when p may not see it (before
+// fn runs), 403 with the message forbidden when p may see it but not do
+// act, 403 four_eyes when p is its borrower or a partner. It answers the
+// loan as it is afterwards.
+func (s *Service) actOn(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden string, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
+	ran := false
+	l, err := s.store.Update(ctx, s.readScope(p), id, func(ctx context.Context, l *Loan) (audit.Event, error) {
+		ran = true
+		if !s.authz.Can(p, act, l.Resource()) {
+			return audit.Event{}, apperr.Forbiddenf(forbidden)
+		}
+		party, err := s.involves(ctx, p, *l)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if party {
+			return audit.Event{}, fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another officer must do this")
+		}
+		return fn(ctx, l)
+	})
+	if !ran && apperr.KindOf(err) == apperr.NotFound {
+		return l, s.notFound(id)
 	}
-	if !s.authz.Can(p, act, l.Resource()) {
-		return l, apperr.Forbiddenf(forbidden)
-	}
-	party, err := s.involves(ctx, p, l)
-	if err != nil {
-		return l, err
-	}
-	if party {
-		return l, fourEyes("you are the borrower or a partner of this loan (by account or resident ID number): another officer must do this")
-	}
-	return l, nil
+	return l, err
 }
 
 // involves reports whether p is a party to the loan: its borrower's account,
@@ -192,27 +201,16 @@ func auditView(l Loan) map[string]any {
 
 func dateText(t time.Time) string { return t.Format(time.DateOnly) }
 
-// change runs one audited change of a row-locked loan.
+// change runs one audited change of a row-locked loan: fn changes it, and
+// action names the audit event, the loan's view before and after.
 func (s *Service) change(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden, action string, fn func(ctx context.Context, l *Loan) error) (Loan, error) {
-	var out Loan
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, act, forbidden)
-		if err != nil {
-			return err
-		}
-		before := auditView(l)
-		if err := fn(ctx, &l); err != nil {
-			return err
+	l, err := s.actOn(ctx, p, id, act, forbidden, func(ctx context.Context, l *Loan) (audit.Event, error) {
+		before := auditView(*l)
+		if err := fn(ctx, l); err != nil {
+			return audit.Event{}, err
 		}
 		l.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-		if err := s.store.Update(ctx, l, l.Version); err != nil {
-			return err
-		}
-		if err := s.audit.Record(ctx, p, action, Kind, strconv.FormatInt(l.ID, 10), before, auditView(l)); err != nil {
-			return err
-		}
-		out, err = s.store.Get(ctx, l.ID, false)
-		return err
+		return audit.NewEvent(ctx, p, action, before, auditView(*l))
 	})
-	return out, apperr.Contextf(err, "%s of loan %d", action, id)
+	return l, apperr.Contextf(err, "%s of loan %d", action, id)
 }

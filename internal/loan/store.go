@@ -2,6 +2,7 @@ package loan
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -23,13 +24,21 @@ type Store interface {
 	// application, or a bank reference the bank already used, is an apperr
 	// Conflict.
 	Create(ctx context.Context, l Loan) (int64, error)
-	// Get returns the loan with its repayments and recoveries; forUpdate row-locks it (on
-	// PostgreSQL) until the transaction ends.
-	Get(ctx context.Context, id int64, forUpdate bool) (Loan, error)
-	// Update writes l's status, balances and the overdue, compensation and
-	// write-off fields if the stored version is still version, and sets the
-	// version to version+1. A stale version is an apperr Conflict.
-	Update(ctx context.Context, l Loan, version int) error
+	// Get returns the loan id with its repayments, recoveries and
+	// extensions if scope shows it; one outside the scope is an apperr
+	// NotFound, answered by the same SQL as one that does not exist.
+	Get(ctx context.Context, scope authz.ListScope, id int64) (Loan, error)
+	// Update changes the loan id in one transaction (the caller's, when ctx
+	// carries one): it reads it row-locked within scope (an apperr NotFound
+	// outside it, and fn does not run), runs fn on it, writes its columns if
+	// the stored version is still the one read and sets it one higher, and
+	// appends fn's audit event about the loan (an event without an action
+	// appends none: the daily job's check that only moves the checked day).
+	// fn answers ErrUnchanged when the loan stays as read: what fn wrote
+	// beside it (a claim, a reversal) commits, the loan's lock having kept
+	// such changes of one loan apart. Any other error of fn writes nothing.
+	// It answers the loan as it is afterwards.
+	Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error)
 	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Loan, int64, error)
 	// AddRepayment inserts r; a bank reference the bank already used is an
 	// apperr Conflict.
@@ -39,9 +48,9 @@ type Store interface {
 	Claims(ctx context.Context, loanID int64) ([]Claim, error)
 	// ClaimLines lists the quarters of a subsidy work list in scope.
 	ClaimLines(ctx context.Context, f ClaimFilter, scope authz.ListScope, offset, limit int) ([]ClaimLine, int64, error)
-	// Claim returns one quarter's claim, row-locked on PostgreSQL when
-	// forUpdate; absent is an apperr NotFound.
-	Claim(ctx context.Context, loanID int64, period string, forUpdate bool) (Claim, error)
+	// Claim returns one quarter's claim, row-locked on PostgreSQL until the
+	// transaction ends; absent is an apperr NotFound.
+	Claim(ctx context.Context, loanID int64, period string) (Claim, error)
 	CreateClaim(ctx context.Context, c Claim) (int64, error)
 	// UpdateClaim writes c's status and step fields if the stored status is
 	// still from.
@@ -73,6 +82,10 @@ type Store interface {
 	// RiskFigures are the risk triggers' figures per bank or district in scope.
 	RiskFigures(ctx context.Context, by RiskGroup, scope authz.ListScope) ([]RiskFigures, error)
 }
+
+// ErrUnchanged is what the closure of Store.Update answers when it leaves
+// the loan as it was read.
+var ErrUnchanged = errors.New("the loan is unchanged")
 
 // Applications is what loans need of the applications' store (see
 // application.Store): disbursement moves the application through its

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
@@ -38,7 +39,7 @@ type SubsidyTable struct {
 // Subsidy returns the loan's subsidy per quarter: claimed quarters as
 // claimed, the others computed now from the repayments so far.
 func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) (SubsidyTable, error) {
-	l, err := s.load(ctx, p, id, false)
+	l, err := s.load(ctx, p, id)
 	if err != nil {
 		return SubsidyTable{}, err
 	}
@@ -71,11 +72,7 @@ func ValidPeriod(v string) bool { return periodPattern.MatchString(v) }
 // amounts are frozen as computed now.
 func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
 	var out SubsidyItem
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, ActClaimSubsidy, "only a bank officer of the loan's bank may do this")
-		if err != nil {
-			return err
-		}
+	_, err := s.actOn(ctx, p, id, ActClaimSubsidy, "only a bank officer of the loan's bank may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
 		var per *Period
 		for _, x := range NewLedger(l.Terms(), l.Payments(), s.today()).Periods() {
 			if x.Period == period {
@@ -84,18 +81,20 @@ func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, 
 			}
 		}
 		if per == nil {
-			return apperr.NotFoundf("the loan has no subsidy period %q", period)
+			return audit.Event{}, apperr.NotFoundf("the loan has no subsidy period %q", period)
 		}
-		existing, err := s.store.Claim(ctx, l.ID, period, true)
+		existing, err := s.store.Claim(ctx, l.ID, period)
 		switch {
 		case err == nil:
-			_, err = NextClaim(existing.Status, ActClaimSubsidy, false)
-			return err
+			if _, err := NextClaim(existing.Status, ActClaimSubsidy, false); err != nil {
+				return audit.Event{}, err
+			}
+			return audit.Event{}, ErrUnchanged
 		case apperr.KindOf(err) != apperr.NotFound:
-			return err
+			return audit.Event{}, err
 		}
 		if per.End.After(s.today()) {
-			return apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the quarter %s runs until %s: claim it after it ends", period, per.End.Format(time.DateOnly))
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "subsidy.invalid_state", "the quarter %s runs until %s: claim it after it ends", period, per.End.Format(time.DateOnly))
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		by := p.UserID
@@ -104,13 +103,14 @@ func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, 
 			Borrower: per.Borrower, Status: ClaimClaimed, DistrictCode: l.DistrictCode, BankCode: l.BankCode, ClaimedBy: &by, ClaimedAt: &now,
 		}
 		if c.ID, err = s.store.CreateClaim(ctx, c); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if err := s.audit.Record(ctx, p, "subsidy.claim", "subsidy", claimEntity(l.ID, period), map[string]any{"status": ClaimPending}, claimView(c)); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		out = SubsidyItem{Period: Period{Period: c.Period, Start: c.Start, End: c.End, Days: c.Days, OverdueDays: per.OverdueDays, Split: per.Split}, Status: c.Status}
-		return nil
+		// The claim is written beside the loan, which its lock kept still.
+		return audit.Event{}, ErrUnchanged
 	})
 	return out, apperr.Contextf(err, "claim the subsidy of loan %d for %s", id, period)
 }
@@ -188,40 +188,39 @@ func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, pe
 
 func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, period string, act authz.Action, forbidden string, step func(ctx context.Context, c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
 	var out SubsidyItem
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.loadFor(ctx, p, id, act, forbidden)
-		if err != nil {
-			return err
-		}
-		c, err := s.store.Claim(ctx, l.ID, period, true)
+	_, err := s.actOn(ctx, p, id, act, forbidden, func(ctx context.Context, l *Loan) (audit.Event, error) {
+		c, err := s.store.Claim(ctx, l.ID, period)
 		if apperr.KindOf(err) == apperr.NotFound {
 			if !ValidPeriod(period) {
-				return apperr.NotFoundf("the loan has no subsidy period %q", period)
+				return audit.Event{}, apperr.NotFoundf("the loan has no subsidy period %q", period)
 			}
-			_, err = NextClaim(ClaimPending, act, false)
-			return err
+			if _, err := NextClaim(ClaimPending, act, false); err != nil {
+				return audit.Event{}, err
+			}
+			return audit.Event{}, ErrUnchanged
 		}
 		if err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		before := claimView(c)
 		from := c.Status
 		action, err := step(ctx, &c, s.now().UTC().Truncate(time.Microsecond))
 		if err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if err := s.store.UpdateClaim(ctx, c, from); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if err := s.audit.Record(ctx, p, action, "subsidy", claimEntity(l.ID, period), before, claimView(c)); err != nil {
-			return err
+			return audit.Event{}, err
 		}
-		if err := s.tellClaim(ctx, l, c, action); err != nil {
-			return err
+		if err := s.tellClaim(ctx, *l, c, action); err != nil {
+			return audit.Event{}, err
 		}
 		out = SubsidyItem{Period: Period{Period: c.Period, Start: c.Start, End: c.End, Days: c.Days,
 			Split: Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}}, Status: c.Status, Reason: c.Reason}
-		return nil
+		// The claim is written beside the loan, which its lock kept still.
+		return audit.Event{}, ErrUnchanged
 	})
 	return out, apperr.Contextf(err, "%s of loan %d for %s", act, id, period)
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/audit"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/store"
 )
@@ -77,13 +79,21 @@ func TestLoanReadInOneStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, lock := range []bool{false, true} {
-		var got loan.Loan
-		err := a.DB.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			got, err = loans.Get(ctx, id, lock)
-			return err
-		})
+	all := authz.ListScope{All: true}
+	reads := []func() (loan.Loan, error){
+		func() (loan.Loan, error) { return loans.Get(ctx, all, id) },
+		// Update's row-locked read, which the closure sees.
+		func() (loan.Loan, error) {
+			var got loan.Loan
+			_, err := loans.Update(ctx, all, id, func(_ context.Context, l *loan.Loan) (audit.Event, error) {
+				got = *l
+				return audit.Event{}, loan.ErrUnchanged
+			})
+			return got, err
+		},
+	}
+	for _, read := range reads {
+		got, err := read()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +133,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 			t.Errorf("extension: %s", asJSON(e))
 		}
 	}
-	none, err := loans.Get(ctx, bare, false)
+	none, err := loans.Get(ctx, all, bare)
 	if err != nil || len(none.Repayments) != 0 || len(none.Recoveries) != 0 || len(none.Extensions) != 0 {
 		t.Fatalf("a loan without children: %s, %v", asJSON(none), err)
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/loan"
@@ -470,18 +472,56 @@ func loanConflict(err error) error {
 	return apperr.Conflictf("this application has already been disbursed: it has a loan")
 }
 
-// Get implements loan.Store: the loan with its repayments, recoveries and
-// extensions, in one statement.
-func (s Loans) Get(ctx context.Context, id int64, forUpdate bool) (loan.Loan, error) {
-	q := s.conn(ctx).Where("loans.id = ?", id)
-	if forUpdate {
-		q = s.forUpdate(q)
-	}
-	return s.readLoan(ctx, q)
+// Get implements loan.Store: the scope is in the WHERE clause, so a loan
+// the caller may not see is not found by the same query.
+func (s Loans) Get(ctx context.Context, scope authz.ListScope, id int64) (loan.Loan, error) {
+	return s.readLoan(ctx, s.byID(ctx, scope, id))
 }
 
-// Update implements loan.Store.
-func (s Loans) Update(ctx context.Context, l loan.Loan, version int) error {
+// Update implements loan.Store, for every change of a loan after its
+// opening: the lock, the versioned write and the audit event are here once.
+func (s Loans) Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, l *loan.Loan) (audit.Event, error)) (loan.Loan, error) {
+	var out loan.Loan
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		l, err := s.readLoan(ctx, s.forUpdate(s.byID(ctx, scope, id)))
+		if err != nil {
+			return err
+		}
+		version := l.Version
+		ev, err := fn(ctx, &l)
+		if errors.Is(err, loan.ErrUnchanged) {
+			out, err = s.readLoan(ctx, s.byID(ctx, authz.ListScope{All: true}, id))
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if l.ID != id {
+			return fmt.Errorf("update of loan %d: the change altered its id", id)
+		}
+		if err := s.write(ctx, l, version); err != nil {
+			return err
+		}
+		if ev.Action != "" {
+			ev.EntityType, ev.EntityID = loan.Kind, strconv.FormatInt(id, 10)
+			if err := Audit(s).Append(ctx, ev); err != nil {
+				return err
+			}
+		}
+		out, err = s.readLoan(ctx, s.byID(ctx, authz.ListScope{All: true}, id))
+		return err
+	})
+	return out, err
+}
+
+// byID selects the loan id within scope.
+func (s Loans) byID(ctx context.Context, scope authz.ListScope, id int64) *gorm.DB {
+	return scoped(s.conn(ctx).Where("loans.id = ?", id), scope, "borrower_id")
+}
+
+// write writes l's named columns if the stored version is still version,
+// and sets it one higher.
+func (s Loans) write(ctx context.Context, l loan.Loan, version int) error {
 	r, err := s.toLoanRow(l)
 	if err != nil {
 		return err
@@ -643,11 +683,8 @@ func (s Loans) Claims(ctx context.Context, loanID int64) ([]loan.Claim, error) {
 }
 
 // Claim implements loan.Store.
-func (s Loans) Claim(ctx context.Context, loanID int64, period string, forUpdate bool) (loan.Claim, error) {
-	q := s.conn(ctx).Where("loan_id = ? AND period = ?", loanID, period)
-	if forUpdate {
-		q = s.forUpdate(q)
-	}
+func (s Loans) Claim(ctx context.Context, loanID int64, period string) (loan.Claim, error) {
+	q := s.forUpdate(s.conn(ctx).Where("loan_id = ? AND period = ?", loanID, period))
 	var row claimRow
 	if err := q.Take(&row).Error; err != nil {
 		return loan.Claim{}, translate(err, "subsidy claim")

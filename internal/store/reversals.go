@@ -87,11 +87,8 @@ func (s Reversals) CreateReversal(ctx context.Context, r loan.Reversal) (int64, 
 }
 
 // Reversal implements loan.ReversalStore.
-func (s Reversals) Reversal(ctx context.Context, id int64, forUpdate bool) (loan.Reversal, error) {
-	q := s.conn(ctx).Where("id = ?", id)
-	if forUpdate {
-		q = s.forUpdate(q)
-	}
+func (s Reversals) Reversal(ctx context.Context, id int64) (loan.Reversal, error) {
+	q := s.forUpdate(s.conn(ctx).Where("id = ?", id))
 	var row reversalRow
 	if err := q.Take(&row).Error; err != nil {
 		return loan.Reversal{}, translate(err, "reversal")

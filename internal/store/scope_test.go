@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/loan"
 	"chuangdai/internal/store"
 )
 
@@ -169,6 +170,66 @@ func TestApplicationScopeAgreesWithCan(t *testing.T) {
 	for name, n := range want {
 		if seen[name] != n {
 			t.Errorf("%s reads %d applications, want %d", name, seen[name], n)
+		}
+	}
+}
+
+// TestLoanScopeAgreesWithCan runs the loans' scoped Get, Update and List
+// against Can for every action on loans, on each engine.
+func TestLoanScopeAgreesWithCan(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	ctx := context.Background()
+	loans := store.Loans{DB: db}
+	var records []scopeRecord
+	n := 0
+	for _, owner := range []string{"1", "2", "NULL"} {
+		for _, district := range []string{"411282", "411281"} {
+			for _, bank := range []string{"ICBC-SMX", "RCB-LB"} {
+				n++
+				id := strconv.Itoa(n)
+				q := "INSERT INTO loans (id, number, borrower_id, status, version, name, national_id, gender, borrower_type, district_code, bank_code, principal_fen, outstanding_fen, annual_rate_ppm, subsidy_rate_ppm, borrower_rate_ppm, subsidy_cap_fen, term_months, repayment_method, disbursed_on, disbursed_year, disbursed_month, disbursed_quarter, maturity_date, created_at, updated_at) VALUES (" +
+					id + ", 'L" + id + "', " + owner + ", 'active', 1, '张伟', '', 'male', 'individual', '" + district + "', '" + bank + "', 10000000, 10000000, 39500, 19750, 19750, 30000000, 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + fixtureAt + ", " + fixtureAt + ")"
+				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				res := authz.Resource{Kind: loan.Kind, District: district, Bank: bank}
+				if owner != "NULL" {
+					res.Owner = owner
+				}
+				records = append(records, scopeRecord{id: int64(n), res: res})
+			}
+		}
+	}
+	actions := []authz.Action{loan.ActRead, loan.ActDisburse, loan.ActRepay, loan.ActClaimSubsidy, loan.ActCheckSubsidy, loan.ActPaySubsidy,
+		loan.ActCompensate, loan.ActRecover, loan.ActWriteOff, loan.ActReadSubsidies, loan.ActReadExposure, loan.ActReadRisk}
+	seen := checkScope(t, loan.Kind, actions, records,
+		func(scope authz.ListScope, id int64) error {
+			l, err := loans.Get(ctx, scope, id)
+			if err == nil && (l.ID != id || l.Resource() != records[id-1].res) {
+				t.Errorf("Get %d answers loan %d as %+v", id, l.ID, l.Resource())
+			}
+			_, uerr := loans.Update(ctx, scope, id, func(context.Context, *loan.Loan) (audit.Event, error) {
+				return audit.Event{}, errProbe
+			})
+			if found := errors.Is(uerr, errProbe); found != (err == nil) {
+				t.Errorf("loan %d: Get answers %v, Update %v", id, err, uerr)
+			}
+			return err
+		},
+		func(scope authz.ListScope) ([]int64, error) {
+			ls, _, err := loans.List(ctx, loan.Filter{}, scope, 0, 100)
+			ids := make([]int64, len(ls))
+			for i, l := range ls {
+				ids[i] = l.ID
+			}
+			return ids, err
+		})
+	want := map[string]int{"entrepreneur 1": 4, "entrepreneur 2": 4, "hrss 411282": 6, "guarantee 411281": 6, "bank ICBC": 6,
+		"auditor": 12, "admin": 0, "audit admin": 0, "hrss and bank": 9, "officer, no binding": 0, "signed out": 0}
+	for name, n := range want {
+		if seen[name] != n {
+			t.Errorf("%s reads %d loans, want %d", name, seen[name], n)
 		}
 	}
 }
