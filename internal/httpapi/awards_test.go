@@ -70,11 +70,18 @@ func TestAwardsPerBank(t *testing.T) {
 			"value": w.value, "threshold": "0.9000", "met": w.met})
 	}
 	wantFields(t, "total", res["total"].(map[string]any), map[string]any{"loans": 3.0, "issuance": "323456.78", "award": "2734.57"})
+	// No movement of the fund was ever confirmed: it has no leverage, and the
+	// guarantee centre no award.
+	body := res["guarantee_bodies"].([]any)[0].(map[string]any)
+	wantFields(t, "guarantee centre", body, map[string]any{"code": "guarantee_centre", "loans": 3.0, "issuance": "323456.78", "eligible": false, "award": "0.00"})
+	if in := body["indicators"].([]any)[0].(map[string]any); in["code"] != "fund_leverage" || in["value"] != nil || in["met"] != false {
+		t.Errorf("leverage of a fund not on the books: %v", in)
+	}
 
 	// The downloads carry the same figures, total last.
 	path := "/api/v1/reports/awards?year=2024"
 	header, records, sheet := exportRows(t, s, c.auditor, path)
-	if len(records) != 3 {
+	if len(records) != 4 {
 		t.Fatalf("CSV %v", records)
 	}
 	flat := func(b map[string]any) map[string]any {
@@ -105,6 +112,69 @@ func TestAwardsPerBank(t *testing.T) {
 	s.Do("GET", "/api/v1/reports/awards?year=abc", c.auditor, nil).WantProblem(422, "validation_failed")
 	s.Do("GET", "/api/v1/reports/awards?year=2024", c.hrss, nil).WantProblem(403, "forbidden")
 	s.Do("GET", "/api/v1/reports/awards?year=2024", s.AdminToken, nil).Want(200)
+}
+
+// The guarantee centre's award (奖补) by hand: the year's whole issuance,
+// 1% of it when the fund's leverage on 31 December — the guaranteed
+// principal outstanding that day ÷ the fund's ledger balance that day — is
+// at least 2.
+func TestAwardsForTheGuaranteeCentre(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	line := func(ref string, n int, principal, on string) string {
+		return ref + ",李四," + reportPersonID(n) + ",male,college_graduate,individual," + apptest.District + "," + apptest.Bank + "," +
+			principal + ",0.0395,24," + on + ",1\n"
+	}
+	importLegacy(s, c.admin, legacyHeader+line("G1", 21, "200000.00", "2024-03-01")+line("G2", 23, "100000.00", "2024-06-01")+
+		line("G3", 25, "80000.00", "2025-01-05")).Want(200)
+	ids := map[string]string{}
+	for _, it := range s.Do("GET", "/api/v1/loans?page_size=50", c.auditor, nil).Want(200).JSON()["items"].([]any) {
+		l := it.(map[string]any)
+		ids[l["external_ref"].(string)] = jsonID(l["id"])
+	}
+	s.Do("POST", "/api/v1/loans/"+ids["G1"]+"/repayments", c.bank, repayment("50000.00", "0.00", "2024-09-01", "GR-1"), "Idempotency-Key", "gr-1").Want(201)
+	s.Do("POST", "/api/v1/loans/"+ids["G2"]+"/repayments", c.bank, repayment("20000.00", "0.00", "2025-01-10", "GR-2"), "Idempotency-Key", "gr-2").Want(201)
+	c.movement(t, c.guar, c.guar2, "contribution", "100000.00", "2024-01-10")
+	c.movement(t, c.guar2, c.guar, "withdrawal", "20000.00", "2024-12-31")
+	c.movement(t, c.guar, c.guar2, "contribution", "100000.00", "2025-01-05")
+
+	body := func(year string) (map[string]any, map[string]any) {
+		res := s.Do("GET", "/api/v1/reports/awards?year="+year, c.auditor, nil).Want(200).JSON()
+		return res["guarantee_bodies"].([]any)[0].(map[string]any), res["fund"].(map[string]any)
+	}
+	leverage := func(b map[string]any) map[string]any { return b["indicators"].([]any)[0].(map[string]any) }
+	// 2024: outstanding on 31 December G1 200,000.00 − 50,000.00 + G2
+	// 100,000.00 = 250,000.00; balance 100,000.00 − 20,000.00 = 80,000.00
+	// (the withdrawal booked that day counts; the 2025 contribution not):
+	// 250,000 ÷ 80,000 = 3.1250 ≥ 2, met; 1% of 300,000.00 = 3,000.00.
+	b, f := body("2024")
+	wantFields(t, "fund 2024", f, map[string]any{"balance": "80000.00", "guaranteed_outstanding": "250000.00", "opened": true})
+	wantFields(t, "centre 2024", b, map[string]any{"code": "guarantee_centre", "name": "创业贷款担保中心", "loans": 2.0, "issuance": "300000.00",
+		"award_rate": "0.0100", "eligible": true, "award": "3000.00"})
+	wantFields(t, "leverage 2024", leverage(b), map[string]any{"code": "fund_leverage", "label": "担保基金放大倍数", "value": "3.1250", "threshold": "2.0000", "met": true})
+	if p := portfolio(t, c, "2024-12-31"); p["outstanding"] != f["guaranteed_outstanding"] {
+		t.Errorf("portfolio outstanding on 2024-12-31 %v, the awards' %v", p["outstanding"], f["guaranteed_outstanding"])
+	}
+	// 2025: 150,000.00 + 80,000.00 + 80,000.00 = 310,000.00 against
+	// 180,000.00: 1.7222 < 2, not met; no award on its 80,000.00.
+	b, f = body("2025")
+	wantFields(t, "fund 2025", f, map[string]any{"balance": "180000.00", "guaranteed_outstanding": "310000.00", "opened": true})
+	wantFields(t, "centre 2025", b, map[string]any{"loans": 1.0, "issuance": "80000.00", "eligible": false, "award": "0.00"})
+	wantFields(t, "leverage 2025", leverage(b), map[string]any{"value": "1.7222", "met": false})
+	// 2023: nothing on the books by 31 December.
+	b, f = body("2023")
+	wantFields(t, "fund 2023", f, map[string]any{"balance": "0.00", "opened": false})
+	wantFields(t, "leverage 2023", leverage(b), map[string]any{"value": nil, "met": false})
+	if en := s.Do("GET", "/api/v1/reports/awards?year=2024", c.auditor, nil, "Accept-Language", "en").Want(200).JSON()["guarantee_bodies"].([]any)[0].(map[string]any); en["name"] != "Guarantee centre" ||
+		leverage(en)["label"] != "Fund leverage" {
+		t.Errorf("English %v", en)
+	}
+	// The download's last row is the centre's.
+	_, records, _ := exportRows(t, s, c.auditor, "/api/v1/reports/awards?year=2024")
+	last := records[len(records)-1]
+	if last[0] != "guarantee_centre" || last[3] != "300000.00" || last[8] != "3.1250" || last[9] != "2.0000" || last[12] != "3000.00" {
+		t.Errorf("CSV row of the centre %v", last)
+	}
 }
 
 func boolCell(v any) string {

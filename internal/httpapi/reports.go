@@ -189,6 +189,23 @@ type awardBank struct {
 	Award      string           `json:"award" doc:"award_rate × issuance rounded half-up to the fen when eligible, else 0.00"`
 }
 
+type awardBody struct {
+	Code       string           `json:"code" doc:"guarantee_centre: the city's guarantee centre, which runs the guarantee fund"`
+	Name       string           `json:"name"`
+	Loans      int64            `json:"loans" doc:"every loan disbursed from 1 January through as_of: the centre guarantees them all"`
+	Issuance   string           `json:"issuance" doc:"their principal: the year's new issuance"`
+	AwardRate  string           `json:"award_rate"`
+	Indicators []awardIndicator `json:"indicators" doc:"fund_leverage: guaranteed principal outstanding ÷ the fund's ledger balance on as_of, against the rule's min_leverage"`
+	Eligible   bool             `json:"eligible" doc:"every indicator met"`
+	Award      string           `json:"award" doc:"award_rate × issuance rounded half-up to the fen when eligible, else 0.00"`
+}
+
+type awardFund struct {
+	Balance               string `json:"balance" doc:"the fund's ledger balance (bank_deposit) at the end of as_of"`
+	GuaranteedOutstanding string `json:"guaranteed_outstanding" doc:"principal outstanding on as_of: disbursed − repaid − compensated, as the portfolio counts it"`
+	Opened                bool   `json:"opened" doc:"a movement of the fund booked by as_of was confirmed; a fund not on the books has no leverage"`
+}
+
 type awardTotal struct {
 	Loans    int64  `json:"loans"`
 	Issuance string `json:"issuance"`
@@ -203,9 +220,13 @@ type awardsResponse struct {
 	RuleSource string      `json:"rule_source"`
 	Banks      []awardBank `json:"banks" doc:"every handling bank, in code order"`
 	Total      awardTotal  `json:"total" doc:"the sums of the banks"`
+	// GuaranteeBodies are the guarantee bodies' awards (the one guarantee
+	// centre of the city), apart from the banks' total.
+	GuaranteeBodies []awardBody `json:"guarantee_bodies" doc:"the guarantee bodies (the city's guarantee centre), not in total"`
+	Fund            awardFund   `json:"fund" doc:"the figures of the fund_leverage indicator"`
 }
 
-var indicatorLabelsEN = map[string]string{report.IndicatorRecovery: "Recovery rate"}
+var indicatorLabelsEN = map[string]string{report.IndicatorRecovery: "Recovery rate", report.IndicatorLeverage: "Fund leverage"}
 
 func toIndicators(c *gin.Context, ins []report.Indicator) []awardIndicator {
 	en := language(c) == msg.EN
@@ -233,6 +254,16 @@ func toAwards(c *gin.Context, a report.Awards) awardsResponse {
 		out.Banks[i] = awardBank{BankCode: b.Code, BankName: b.Name, Loans: b.Loans, Issuance: money.FormatFen(b.IssuanceFen), AwardRate: rate,
 			Indicators: toIndicators(c, b.Indicators), Eligible: b.Eligible, Award: money.FormatFen(b.AwardFen)}
 	}
+	out.GuaranteeBodies = make([]awardBody, len(a.GuaranteeBodies))
+	for i, b := range a.GuaranteeBodies {
+		name := b.Name
+		if language(c) == msg.EN {
+			name = "Guarantee centre"
+		}
+		out.GuaranteeBodies[i] = awardBody{Code: b.Code, Name: name, Loans: b.Loans, Issuance: money.FormatFen(b.IssuanceFen), AwardRate: rate,
+			Indicators: toIndicators(c, b.Indicators), Eligible: b.Eligible, Award: money.FormatFen(b.AwardFen)}
+	}
+	out.Fund = awardFund{Balance: money.FormatFen(a.Fund.BalanceFen), GuaranteedOutstanding: money.FormatFen(a.Fund.OutstandingFen), Opened: a.Fund.Opened}
 	return out
 }
 
@@ -405,7 +436,7 @@ func (a *api) routesReports() {
 			return answerReport(c, f, toPortfolio(res), res.Table)
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/reports/awards", Tag: "reports", Status: 200,
-		Summary:  "Awards (奖补) of a year per handling bank: the new issuance, the award rate of the policy rule in force on 31 December, the indicators (the recovery rate of matured loans against the rule's minimum) each with value, threshold and met, and the award = rate × issuance when all are met, else 0 (finance auditors, admins)",
+		Summary:  "Awards (奖补) of a year per handling bank and for the guarantee centre: the new issuance, the award rate of the policy rule in force on 31 December, the indicators (a bank: the recovery rate of matured loans; the guarantee centre: the fund's leverage on 31 December from its ledger balance and the guaranteed principal outstanding that day) each with value, threshold and met, and the award = rate × issuance when all are met, else 0 (finance auditors, admins)",
 		Response: awardsResponse{}, Errors: readErrors, Exports: true,
 		Query: []Param{{Name: "year", Type: "integer", Description: "the year (default: this year); a year without an award rule in the policy is 422"}, format, headers},
 		handler: func(c *gin.Context, p auth.Principal) error {

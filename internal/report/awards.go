@@ -18,7 +18,24 @@ import (
 // Indicator codes of the awards.
 const (
 	IndicatorRecovery = "recovery_rate"
+	IndicatorLeverage = "fund_leverage"
 )
+
+// The guarantee body of the awards: the city's guarantee centre, which
+// runs the one guarantee fund and guarantees every loan.
+const (
+	GuaranteeBodyCode = "guarantee_centre"
+	GuaranteeBodyName = "创业贷款担保中心"
+)
+
+// FundDay is the guarantee fund on a day: its ledger balance, whether it
+// was on the books, and the guaranteed principal outstanding (disbursed −
+// repaid − compensated, as the portfolio counts it on that day).
+type FundDay struct {
+	BalanceFen     int64
+	Opened         bool
+	OutstandingFen int64
+}
 
 // Matured is what of the loans matured by a day came back, per bank: the
 // matured principal and what of it is unpaid (open balance, or compensation
@@ -50,13 +67,16 @@ type Awardee struct {
 	AwardFen    int64
 }
 
-// Awards is the award (奖补) report of a year.
+// Awards is the award (奖补) report of a year: the handling banks with
+// their total, and the guarantee bodies.
 type Awards struct {
-	Year  int
-	AsOf  time.Time
-	Rule  policy.AwardRule
-	Banks []Awardee
-	Total Awardee
+	Year            int
+	AsOf            time.Time
+	Rule            policy.AwardRule
+	Banks           []Awardee
+	Total           Awardee
+	GuaranteeBodies []Awardee
+	Fund            FundDay
 }
 
 // recoveryIndicator is the cumulative recovery rate of the matured loans, a
@@ -76,6 +96,22 @@ func recoveryIndicator(m Matured, threshold decimal.Decimal) Indicator {
 	return in
 }
 
+// leverageIndicator is the fund's leverage on the day, guaranteed
+// principal outstanding ÷ ledger balance with four decimals (half-up); met
+// compares the exact ratio. A fund not on the books, or with no positive
+// balance, has no leverage and the indicator is not met.
+func leverageIndicator(f FundDay, threshold decimal.Decimal) Indicator {
+	in := Indicator{Code: IndicatorLeverage, Threshold: threshold}
+	if !f.Opened || f.BalanceFen <= 0 {
+		return in
+	}
+	out, bal := decimal.NewFromInt(f.OutstandingFen), decimal.NewFromInt(f.BalanceFen)
+	v := out.Div(bal).Round(4)
+	in.Value = &v
+	in.Met = out.GreaterThanOrEqual(threshold.Mul(bal))
+	return in
+}
+
 // award is rate × issuance rounded half-up to the fen when every indicator
 // is met, else nothing.
 func award(a *Awardee, rate decimal.Decimal) {
@@ -89,9 +125,11 @@ func award(a *Awardee, rate decimal.Decimal) {
 }
 
 // BuildAwards makes one row per bank (every bank named, in code order) from
-// the year's issuance per bank and the matured loans per bank, and the total.
-func BuildAwards(year int, asOf time.Time, rule policy.AwardRule, names map[string]string, issued []Bucket, matured []Matured) Awards {
-	out := Awards{Year: year, AsOf: asOf, Rule: rule, Banks: []Awardee{}}
+// the year's issuance per bank and the matured loans per bank, the total,
+// and the guarantee centre's row: the year's whole issuance (it guarantees
+// every loan) against the fund's leverage on asOf.
+func BuildAwards(year int, asOf time.Time, rule policy.AwardRule, names map[string]string, issued []Bucket, matured []Matured, fund FundDay) Awards {
+	out := Awards{Year: year, AsOf: asOf, Rule: rule, Banks: []Awardee{}, Fund: fund}
 	iss, mat := byKey(issued), map[string]Matured{}
 	for _, m := range matured {
 		mat[m.BankCode] = m
@@ -111,6 +149,10 @@ func BuildAwards(year int, asOf time.Time, rule policy.AwardRule, names map[stri
 		out.Total.AwardFen += a.AwardFen
 	}
 	out.Total.Name = TotalLabel
+	body := Awardee{Code: GuaranteeBodyCode, Name: GuaranteeBodyName, Loans: out.Total.Loans, IssuanceFen: out.Total.IssuanceFen,
+		Indicators: []Indicator{leverageIndicator(fund, rule.MinLeverage.Decimal)}}
+	award(&body, rule.Rate.Decimal)
+	out.GuaranteeBodies = []Awardee{body}
 	return out
 }
 
@@ -120,9 +162,9 @@ type AwardQuery struct {
 }
 
 // Awards is the award (奖补) report of a year (default this year): per
-// handling bank the new issuance from 1 January through 31 December (or
-// today), the award rate of the policy rule in force on 31 December, the
-// indicators as of that day and the award.
+// handling bank and for the guarantee centre the new issuance from 1
+// January through 31 December (or today), the award rate of the policy rule
+// in force on 31 December, the indicators as of that day and the award.
 func (s *Service) Awards(ctx context.Context, p auth.Principal, q AwardQuery) (Awards, error) {
 	if err := s.requireReader(p); err != nil {
 		return Awards{}, err
@@ -159,5 +201,16 @@ func (s *Service) Awards(ctx context.Context, p auth.Principal, q AwardQuery) (A
 	if err != nil {
 		return Awards{}, err
 	}
-	return BuildAwards(year, asOf, rule, names, issued, matured), nil
+	var fund FundDay
+	if fund.BalanceFen, fund.Opened, err = s.store.FundOn(ctx, asOf); err != nil {
+		return Awards{}, err
+	}
+	flows, err := s.store.Flows(ctx, asOf)
+	if err != nil {
+		return Awards{}, err
+	}
+	for _, f := range flows {
+		fund.OutstandingFen += f.DisbursedFen - f.RepaidFen - f.CompensatedFen
+	}
+	return BuildAwards(year, asOf, rule, names, issued, matured, fund), nil
 }

@@ -42,6 +42,10 @@ type Store interface {
 	// Matured sums per bank the principal of the loans matured by asOf and
 	// what of it is unpaid, as the portfolio's recovery rate counts them.
 	Matured(ctx context.Context, asOf time.Time) ([]Matured, error)
+	// FundOn is the guarantee fund's ledger balance (its bank deposit) at
+	// the end of day and whether the fund was on the books by then (a
+	// movement booked by day and confirmed).
+	FundOn(ctx context.Context, day time.Time) (balanceFen int64, opened bool, err error)
 	// ExistingRefs returns which of refs are external_ref of a loan.
 	ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error)
 	// ReserveNumbers takes n loan sequence numbers of a district and year

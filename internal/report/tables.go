@@ -157,7 +157,7 @@ func fenStr(f *int64) string {
 }
 
 // indicatorLabels name the award indicators.
-var indicatorLabels = map[string]string{IndicatorRecovery: "贷款回收率"}
+var indicatorLabels = map[string]string{IndicatorRecovery: "贷款回收率", IndicatorLeverage: "担保基金放大倍数"}
 
 // IndicatorLabel is the Chinese name of an award indicator.
 func IndicatorLabel(code string) string { return indicatorLabels[code] }
@@ -176,8 +176,9 @@ func optFraction(d *decimal.Decimal) string {
 	return d.StringFixed(4)
 }
 
-// Table of the awards: one row per bank, total last; each indicator as its
-// value, threshold and whether it is met.
+// Table of the awards: one row per bank, the banks' total, then the
+// guarantee bodies; each indicator as its value, threshold and whether it is
+// met.
 func (a Awards) Table() Table {
 	t := Table{
 		Name:   fmt.Sprintf("awards-%d", a.Year),
@@ -186,10 +187,11 @@ func (a Awards) Table() Table {
 		Columns: []Column{
 			{"bank_code", "银行代码", Text}, {"bank_name", "经办银行", Text}, {"loans", "新发放笔数", Int}, {"issuance", "新发放金额(元)", Money},
 			{"award_rate", "奖补比例", Text}, {"recovery_rate", "贷款回收率", Text}, {"recovery_rate_threshold", "回收率要求", Text},
-			{"recovery_rate_met", "回收率达标", Text}, {"eligible", "符合奖补条件", Text}, {"award", "奖补金额(元)", Money},
+			{"recovery_rate_met", "回收率达标", Text}, {"fund_leverage", "担保基金放大倍数", Text}, {"fund_leverage_threshold", "放大倍数要求", Text},
+			{"fund_leverage_met", "放大倍数达标", Text}, {"eligible", "符合奖补条件", Text}, {"award", "奖补金额(元)", Money},
 		},
 		Codes: map[string]map[string]string{
-			"recovery_rate_met": {"true": "是", "false": "否"}, "eligible": {"true": "是", "false": "否"},
+			"recovery_rate_met": {"true": "是", "false": "否"}, "fund_leverage_met": {"true": "是", "false": "否"}, "eligible": {"true": "是", "false": "否"},
 		},
 	}
 	rate := money.FormatRate(a.Rule.Rate.Decimal)
@@ -200,8 +202,18 @@ func (a Awards) Table() Table {
 			eligible = "true"
 		}
 		t.Rows = append(t.Rows, []string{b.Code, b.Name, num(b.Loans), money.FormatFen(b.IssuanceFen), rate, optFraction(in.Value),
-			in.Threshold.StringFixed(4), metText(in), eligible, money.FormatFen(b.AwardFen)})
+			in.Threshold.StringFixed(4), metText(in), "", "", "", eligible, money.FormatFen(b.AwardFen)})
 	}
-	t.Rows = append(t.Rows, []string{"", TotalLabel, num(a.Total.Loans), money.FormatFen(a.Total.IssuanceFen), "", "", "", "", "", money.FormatFen(a.Total.AwardFen)})
+	t.Rows = append(t.Rows, []string{"", TotalLabel, num(a.Total.Loans), money.FormatFen(a.Total.IssuanceFen), "", "", "", "", "", "", "", "", money.FormatFen(a.Total.AwardFen)})
+	// The guarantee bodies after the banks' total, which they are not in.
+	for _, b := range a.GuaranteeBodies {
+		in := b.Indicators[0]
+		eligible := "false"
+		if b.Eligible {
+			eligible = "true"
+		}
+		t.Rows = append(t.Rows, []string{b.Code, b.Name, num(b.Loans), money.FormatFen(b.IssuanceFen), rate, "", "", "",
+			optFraction(in.Value), in.Threshold.StringFixed(4), metText(in), eligible, money.FormatFen(b.AwardFen)})
+	}
 	return t
 }

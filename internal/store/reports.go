@@ -162,6 +162,20 @@ func (s Reports) Matured(ctx context.Context, asOf time.Time) ([]report.Matured,
 	return rows, nil
 }
 
+// FundOn implements report.Store from the fund's journal and movements.
+func (s Reports) FundOn(ctx context.Context, day time.Time) (int64, bool, error) {
+	var agg struct {
+		Balance int64
+		Opened  int64
+	}
+	d := dateOf(day)
+	err := s.conn(ctx).Raw(`SELECT
+		(SELECT CAST(COALESCE(SUM(CASE WHEN debit_account = 'bank_deposit' THEN amount_fen ELSE -amount_fen END), 0) AS BIGINT)
+			FROM fund_postings WHERE booked_on <= ? AND (debit_account = 'bank_deposit' OR credit_account = 'bank_deposit')) AS balance,
+		(SELECT COUNT(*) FROM fund_movements WHERE status = 'confirmed' AND booked_on <= ?) AS opened`, d, d).Scan(&agg).Error
+	return agg.Balance, agg.Opened > 0, translate(err, "fund balance")
+}
+
 // ExistingRefs implements report.Store.
 func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error) {
 	out := make(map[string]bool)

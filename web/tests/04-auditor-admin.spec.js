@@ -147,7 +147,7 @@ test('the auditor reads each level of government\'s part of a quarter\'s subsidy
   await axe(page, 'subsidies');
 });
 
-test('the auditor reads the awards (奖补) per handling bank and downloads them', async ({ page }) => {
+test('the auditor reads the awards (奖补) per handling bank and for the guarantee centre and downloads them', async ({ page }) => {
   const year = new Date().getFullYear() - 1;
   const awards = await apiAs('auditor', `/api/v1/reports/awards?year=${year}`);
   await signIn(page, 'auditor');
@@ -155,10 +155,18 @@ test('the auditor reads the awards (奖补) per handling bank and downloads them
   await ready(page);
   await expect(page).toHaveURL(/#\/reports\/awards/);
   await expect(page.locator('.lead')).toContainText(`${year} 年`);
-  const rows = page.locator('.el-table__body tr');
+  const banks = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '经办银行奖补' }) });
+  const rows = banks.locator('.el-table__body tr');
   await expect(rows).toHaveCount(awards.banks.length + 1);
   await expect(rows.first()).toContainText(awards.banks[0].bank_name);
   await expect(rows.last()).toContainText('合计');
+  // The guarantee centre: its leverage as the server computed it.
+  const centre = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '担保机构奖补' }) });
+  const body = awards.guarantee_bodies[0];
+  const lev = body.indicators[0];
+  await expect(centre.locator('.el-table__body tr')).toHaveCount(1);
+  await expect(centre.locator('.el-table__body tr')).toContainText('创业贷款担保中心');
+  await expect(centre.locator('.el-table__body tr')).toContainText(lev.value === null ? '无' : `${lev.value} 倍`);
   for (const [label, ext] of [['导出 CSV', 'csv'], ['导出 Excel', 'xlsx']]) {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).click()]);
     expect(dl.suggestedFilename()).toBe(`awards-${year}.${ext}`);
