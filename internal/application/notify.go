@@ -83,12 +83,14 @@ func (s *Service) tell(ctx context.Context, a Application, act Action, from Stat
 		officers, _ := StageOfficers(a, Approved)
 		add(ev("application.to_disburse", map[string]string{"amount": amount}), officers)
 	case act == ActReturn:
-		prev := a
-		prev.Status = from
-		zh, en := s.missingLabels(prev, missing, now)
+		zh, en := s.missingLabels(a, from, missing, now)
 		add(ev("application.returned", map[string]string{"comment": comment, "missing": zh, "missing_en": en}), applicant)
 	case act == ActReject:
-		add(ev("application.rejected", map[string]string{"comment": comment}), applicant)
+		params := map[string]string{"comment": comment}
+		if len(missing) > 0 {
+			params["missing"], params["missing_en"] = s.missingLabels(a, from, missing, now)
+		}
+		add(ev("application.rejected", params), applicant)
 	case act == ActWithdraw:
 		if officers, ok := StageOfficers(a, from); ok && from.InReview() {
 			add(ev("application.withdrawn", map[string]string{}), officers)
@@ -102,12 +104,14 @@ func (s *Service) tell(ctx context.Context, a Application, act Action, from Stat
 	return nil
 }
 
-// missingLabels names the missing document kinds by their labels, in
-// Chinese and in English ("无" / "none" when the list is empty).
-func (s *Service) missingLabels(a Application, missing []string, now time.Time) (zh, en string) {
+// missingLabels names the missing document kinds by their labels in the
+// checklist a had in status from, in Chinese and in English ("无" / "none"
+// when the list is empty).
+func (s *Service) missingLabels(a Application, from Status, missing []string, now time.Time) (zh, en string) {
 	if len(missing) == 0 {
 		return "无", "none"
 	}
+	a.Status = from
 	labels := map[string][2]string{}
 	for _, it := range a.Checklist(s.policy, now) {
 		labels[it.Kind] = [2]string{it.Label.ZH, it.Label.EN}

@@ -16,8 +16,9 @@ import (
 // guarantee and the bank stage (with the stage's label) and approved with the
 // amount; the officers of each next stage hear that it waits for them, the
 // bank's officers that it waits to be disbursed; a rejection tells the
-// applicant the comment; a withdrawal under review tells the officers of that
-// stage and not the applicant. Officers of other stages hear nothing of it.
+// applicant the comment, and the documents missing when it names them (the
+// one-time list); a withdrawal under review tells the officers of that stage
+// and not the applicant. Officers of other stages hear nothing of it.
 func TestEveryTransitionIsTold(t *testing.T) {
 	c := newCast(t)
 	s := c.s
@@ -70,6 +71,27 @@ func TestEveryTransitionIsTold(t *testing.T) {
 		t.Fatalf("the rejected applicant's inbox: %+v", got.Items)
 	}
 
+	// A rejection that names documents tells them, all at once.
+	listed := c.application(t, c.other, "eligibility_review")
+	s.Do("POST", "/api/v1/applications/"+listed+"/decisions", c.hrss,
+		map[string]any{"decision": "reject", "comment": "材料不实", "missing_documents": []string{"returnee_proof", "premises"}}).Want(200)
+	got = inboxOf(t, c, c.other, "")
+	if !has(got, "application.rejected", map[string]string{"comment": "材料不实", "missing": "返乡创业农民工证明、经营场所证明（租赁合同或产权证明）"}) ||
+		got.Items[0].Text != "您的创业担保贷款申请 "+got.Items[0].Params["number"]+" 未获批准：材料不实。缺少的材料：返乡创业农民工证明、经营场所证明（租赁合同或产权证明）。" {
+		t.Fatalf("the rejection with documents: %+v", got.Items[0])
+	}
+	if en := inboxOf(t, c, c.other, "", "Accept-Language", "en"); !strings.HasSuffix(en.Items[0].Text, "was rejected: 材料不实. Documents missing: Proof of returning migrant worker, Proof of premises (lease or ownership).") {
+		t.Fatalf("English text %q", en.Items[0].Text)
+	}
+	if _, ok := mine.Items[0].Params["missing"]; ok {
+		t.Fatal("an approval names missing documents")
+	}
+	for _, it := range inboxOf(t, c, c.other, "?page_size=200").Items {
+		if it.Template == "application.rejected" && it.EntityID == rejected && (it.Params["missing"] != "" || strings.Contains(it.Text, "缺少")) {
+			t.Fatalf("a rejection naming no documents names some: %+v", it)
+		}
+	}
+
 	withdrawn := c.application(t, c.other, "eligibility_review")
 	s.Do("POST", "/api/v1/applications/"+withdrawn+"/withdraw", c.other, nil).Want(200)
 	for _, tok := range []string{c.hrss, c.hrss2} {
@@ -78,7 +100,7 @@ func TestEveryTransitionIsTold(t *testing.T) {
 			t.Fatalf("the HRSS officers after the withdrawal: %+v", got.Items)
 		}
 	}
-	if got := inboxOf(t, c, c.other, ""); countOf(got, "application.withdrawn") != 0 || countOf(got, "application.submitted") != 2 {
+	if got := inboxOf(t, c, c.other, ""); countOf(got, "application.withdrawn") != 0 || countOf(got, "application.submitted") != 3 {
 		t.Fatalf("the applicant after the withdrawal: %v", templatesOf(got))
 	}
 	if got := inboxOf(t, c, c.guar, ""); got.Total != 1 {

@@ -30,6 +30,10 @@ var templates = map[string]func(p map[string]string) msg.Text{
 			p["number"], p["comment"], both{p["missing"], p["missing_en"]})
 	},
 	"application.rejected": func(p map[string]string) msg.Text {
+		if p["missing"] != "" {
+			return msg.New("Your loan application %[1]s was rejected: %[2]s. Documents missing: %[3]s.",
+				p["number"], p["comment"], both{p["missing"], p["missing_en"]})
+		}
 		return msg.New("Your loan application %[1]s was rejected: %[2]s.", p["number"], p["comment"])
 	},
 	"application.approved": func(p map[string]string) msg.Text {
