@@ -45,7 +45,11 @@ type Bouncer struct{ addr string }
 
 // PgBouncer starts pgbouncer on a free port in front of the test's
 // PostgreSQL server, in transaction pooling mode with pool server
-// connections per database, and stops it when the test ends.
+// connections per database, and stops it when the test ends. It hands out
+// its server connections in turn (server_round_robin), as a busy bouncer
+// does, so that a client's next transaction lands on another server
+// connection: session state (a session lock, a prepared statement, a SET)
+// shows at once instead of when the pool is busy.
 func PgBouncer(t testing.TB, pool int) *Bouncer {
 	t.Helper()
 	admin, err := url.Parse(os.Getenv("CHUANGDAI_TEST_DATABASE_URL"))
@@ -79,6 +83,7 @@ unix_socket_dir =
 auth_type = trust
 auth_file = %s
 pool_mode = transaction
+server_round_robin = 1
 default_pool_size = %d
 max_client_conn = 1000
 ignore_startup_parameters = extra_float_digits
