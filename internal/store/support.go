@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/money"
@@ -321,21 +325,55 @@ func (s Support) tenancies(ctx context.Context) *gorm.DB {
 		Joins("JOIN incubation_bases ON incubation_bases.id = incubation_records.base_id")
 }
 
-// Tenancy implements support.Store.
-func (s Support) Tenancy(ctx context.Context, id int64) (support.Tenancy, error) {
+// UpdateTenancy implements support.Store. A tenancy's district is its
+// base's: the scope is on incubation_bases.district_code.
+func (s Support) UpdateTenancy(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, t *support.Tenancy) (audit.Event, error)) (support.Tenancy, error) {
+	var out support.Tenancy
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		t, err := s.tenancy(s.forUpdate(scoped(s.tenancies(ctx).Where("incubation_records.id = ?", id), scope, "")), id)
+		if err != nil {
+			return err
+		}
+		read := t.MoveOut
+		ev, err := fn(ctx, &t)
+		if err != nil {
+			return err
+		}
+		q := s.conn(ctx).Model(&tenancyRow{}).Where("id = ?", id)
+		if read == nil {
+			q = q.Where("move_out IS NULL")
+		} else {
+			q = q.Where("move_out = ?", dateOf(*read))
+		}
+		var moveOut *sqlDate
+		if t.MoveOut != nil {
+			d := dateOf(*t.MoveOut)
+			moveOut = &d
+		}
+		res := q.Updates(map[string]any{"move_out": moveOut, "updated_at": t.UpdatedAt})
+		if res.Error != nil {
+			return translate(res.Error, "incubation record")
+		}
+		if res.RowsAffected == 0 {
+			return apperr.Conflictf("the incubation record %d changed meanwhile: read it again", id)
+		}
+		ev.EntityType, ev.EntityID = "incubation_record", strconv.FormatInt(id, 10)
+		if err := Audit(s).Append(ctx, ev); err != nil {
+			return err
+		}
+		out, err = s.tenancy(s.tenancies(ctx).Where("incubation_records.id = ?", id), id)
+		return err
+	})
+	return out, err
+}
+
+// tenancy reads the tenancy q selects, with its base.
+func (s Support) tenancy(q *gorm.DB, id int64) (support.Tenancy, error) {
 	var v tenancyView
-	q := s.forUpdate(s.tenancies(ctx).Where("incubation_records.id = ?", id))
 	if db := q.Take(&v); db.Error != nil {
 		return support.Tenancy{}, translate(db.Error, fmt.Sprintf("incubation record %d", id))
 	}
 	return s.tenancyOf(v)
-}
-
-// SetMoveOut implements support.Store.
-func (s Support) SetMoveOut(ctx context.Context, id int64, day, at time.Time) (bool, error) {
-	res := s.conn(ctx).Model(&tenancyRow{}).Where("id = ? AND move_out IS NULL", id).
-		Updates(map[string]any{"move_out": dateOf(day), "updated_at": at})
-	return res.RowsAffected == 1, translate(res.Error, "incubation record")
 }
 
 // CreateService implements support.Store.

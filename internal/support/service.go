@@ -320,39 +320,27 @@ func (s *Service) RecordMoveOut(ctx context.Context, p auth.Principal, id int64,
 	if err := s.requireRole(p, authz.Update, KindRecord, "your role may not change incubation records"); err != nil {
 		return Tenancy{}, err
 	}
-	var out Tenancy
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		t, err := s.store.Tenancy(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !s.authz.Can(p, authz.Update, authz.Resource{Kind: KindRecord, District: t.DistrictCode}) {
-			return apperr.NotFoundf("no incubation record with id %d in your district", id)
-		}
+	ran := false
+	out, err := s.store.UpdateTenancy(ctx, s.authz.Scope(p, authz.Update, KindRecord), id, func(ctx context.Context, t *Tenancy) (audit.Event, error) {
+		ran = true
 		var f apperr.Fields
 		day := checkDay(&f, "move_out", moveOut)
 		if !f.Has("move_out") && day.Before(t.MoveIn) {
 			f.Addf("move_out", "is before move_in (%s): a tenant moves out on or after moving in", t.MoveIn.Format(time.DateOnly))
 		}
 		if err := f.Err(); err != nil {
-			return err
+			return audit.Event{}, err
 		}
 		if !t.Open() {
-			return apperr.Conflictf("the tenant already moved out on %s", t.MoveOut.Format(time.DateOnly))
+			return audit.Event{}, apperr.Conflictf("the tenant already moved out on %s", t.MoveOut.Format(time.DateOnly))
 		}
-		now := s.now().UTC()
-		ok, err := s.store.SetMoveOut(ctx, id, day, now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return apperr.Conflictf("the incubation record %d changed meanwhile: read it again", id)
-		}
-		before := tenancyAudit(t)
-		t.MoveOut, t.UpdatedAt = &day, now
-		out = t
-		return s.audit.Record(ctx, p, "incubation.move_out", "incubation_record", strconv.FormatInt(id, 10), before, tenancyAudit(t))
+		before := tenancyAudit(*t)
+		t.MoveOut, t.UpdatedAt = &day, s.now().UTC()
+		return audit.NewEvent(ctx, p, "incubation.move_out", before, tenancyAudit(*t))
 	})
+	if !ran && apperr.KindOf(err) == apperr.NotFound {
+		return Tenancy{}, apperr.NotFoundf("no incubation record with id %d in your district", id)
+	}
 	return out, err
 }
 

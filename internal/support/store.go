@@ -2,7 +2,9 @@ package support
 
 import (
 	"context"
-	"time"
+
+	"chuangdai/internal/audit"
+	"chuangdai/internal/authz"
 )
 
 // Store is what the four-in-one records need from persistence.
@@ -25,11 +27,13 @@ type Store interface {
 	// InsertTenancies inserts tenancies, skipping duplicates (same base,
 	// person and move-in, or a second open tenancy); it returns how many it inserted.
 	InsertTenancies(ctx context.Context, ts []Tenancy) (int, error)
-	// Tenancy returns a tenancy with its base, row-locked for the
-	// transaction in ctx; a missing one is a not_found error.
-	Tenancy(ctx context.Context, id int64) (Tenancy, error)
-	// SetMoveOut records the move-out of an open tenancy; false when it was not open.
-	SetMoveOut(ctx context.Context, id int64, day, at time.Time) (bool, error)
+	// UpdateTenancy changes the tenancy id in one transaction: it reads it
+	// with its base, row-locked, within scope (the base's district; a
+	// not_found error outside it, and fn does not run), runs fn on it,
+	// writes its move-out if the stored one is still the one read, and
+	// appends fn's audit event about the record. An error of fn writes
+	// nothing. It answers the tenancy as written.
+	UpdateTenancy(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, t *Tenancy) (audit.Event, error)) (Tenancy, error)
 
 	CreateService(ctx context.Context, s *ServiceRecord) error
 
