@@ -42,7 +42,9 @@ export function homeOf(user) {
   return r ? HOME[r] : '/login';
 }
 
-// Every role has the inbox (消息), its unread count beside it, last.
+// Every role has the change of its own password and then the inbox (消息),
+// its unread count beside it, last.
+const PASSWORD = ['/password', 'auth.changePassword'];
 const INBOX = ['/inbox', 'nav.inbox', 'unread'];
 
 export function navOf(user) {
@@ -50,7 +52,7 @@ export function navOf(user) {
   const out = [];
   for (const r of ROLES) {
     if (!hasRole(user, r)) continue;
-    for (const [path, key, count] of [...NAV[r], INBOX]) if (!seen.has(path)) { seen.add(path); out.push({ path, key, count }); }
+    for (const [path, key, count] of [...NAV[r], PASSWORD, INBOX]) if (!seen.has(path)) { seen.add(path); out.push({ path, key, count }); }
   }
   return out;
 }

@@ -9,6 +9,7 @@ const routes = [
   { path: '/', name: 'home', component: { render: () => null } },
   { path: '/login', name: 'login', component: () => import('./views/Login.vue'), meta: { public: true } },
   { path: '/register', name: 'register', component: () => import('./views/Register.vue'), meta: { public: true } },
+  { path: '/password', name: 'password', component: () => import('./views/Password.vue') },
   { path: '/applications', name: 'applications', component: () => import('./views/Applications.vue') },
   { path: '/queue', name: 'queue', component: () => import('./views/Queue.vue') },
   { path: '/apply', name: 'apply', component: () => import('./views/Apply.vue') },
@@ -68,5 +69,7 @@ router.beforeEach(async (to) => {
   if (to.name === 'home') return session.user ? homeOf(session.user) : { name: 'login' };
   if (!to.meta.public && !session.user) return { name: 'login', query: { next: to.fullPath } };
   if ((to.name === 'login' || to.name === 'register') && session.user) return safeNext(to.query.next) || homeOf(session.user);
+  // An expired password serves only to change itself (403 auth.password_expired elsewhere).
+  if (session.user && session.user.password_expired && to.name !== 'password') return { name: 'password' };
   return true;
 });

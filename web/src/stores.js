@@ -71,13 +71,14 @@ export const useSession = defineStore('session', () => {
   }
 
   // signOut drops the session here first (no page may use the token while the
-  // server forgets it), then tells the server and the other tabs.
-  async function signOut() {
+  // server forgets it), then tells the other tabs and the server — unless the
+  // server ended it already (revoked: a password change ends every session).
+  async function signOut({ revoked = false } = {}) {
     const tok = token.value;
     save(null);
     clearKept();
     if (channel) channel.postMessage({ type: 'signout' });
-    if (!tok) return;
+    if (!tok || revoked) return;
     try {
       await api('POST', '/api/v1/auth/logout', { noSignOut: true, headers: { Authorization: `Bearer ${tok}` } });
     } catch {

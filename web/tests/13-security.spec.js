@@ -36,7 +36,7 @@ async function findUser(page, username) {
 test('the audit administrator lands on the audit trail, verifies the chain, and has no other page', async ({ page }) => {
   expect(await signIn(page, 'audit.admin')).toBe('审计日志');
   const links = await page.getByRole('navigation').getByRole('link').allTextContents();
-  expect(links.map((l) => l.replace(/\d+/g, '').trim())).toEqual(['审计日志', '消息']);
+  expect(links.map((l) => l.replace(/\d+/g, '').trim())).toEqual(['审计日志', '修改密码', '消息']);
   expect(await page.locator('.el-table__body tr').count()).toBeGreaterThan(0);
   await page.getByRole('button', { name: '校验日志链' }).click();
   await expect(page.getByText(/日志链完整/)).toBeVisible();
@@ -112,4 +112,25 @@ test('the guarantee officer sees the incubation record behind a waiver, when and
   await expect(source.getByRole('alert')).toContainText('晚于申请日期');
   await expect(source.locator('dt').filter({ hasText: '登记时间' })).toBeVisible();
   await axe(page, 'waiver source');
+});
+
+test('a user changes their own password from the menu: the rules are answered beside the field, then they sign in again with the new one', async ({ page, problems }) => {
+  problems.allow(422);
+  const user = { username: `e2e.pw.${stamp}`, password, name: '孙明', phone: '13600136000' };
+  const reg = await fetch(`${BASE()}/api/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(user) });
+  expect(reg.status).toBe(201);
+  await signIn(page, user);
+  await page.getByRole('navigation').getByRole('link', { name: '修改密码' }).click();
+  expect(await ready(page)).toBe('修改密码');
+  await expect(page.getByText('至少 10 个字符').first()).toBeVisible();
+  await page.getByLabel('当前密码').fill(password);
+  await page.getByLabel('新密码').fill('lingbao2026');
+  await page.getByRole('button', { name: '修改密码' }).click();
+  await expect(page.locator('[data-field="new_password"] .field-error')).toContainText('至少三类');
+  await axe(page, 'password change refused');
+  await page.getByLabel('新密码').fill('Apple-Orchard-77');
+  await page.getByRole('button', { name: '修改密码' }).click();
+  await page.waitForFunction(() => location.hash.startsWith('#/login'));
+  await expect(page.getByText('密码已修改，请用新密码登录。')).toBeVisible();
+  expect(await signIn(page, { username: user.username, password: 'Apple-Orchard-77' })).toBe('我的申请');
 });
