@@ -532,10 +532,22 @@ func TestCompensationReversalRestatesTheLoan(t *testing.T) {
 		t.Errorf("latest audit event of the loan: %v", n[0])
 	}
 
-	// Compensated again, in the open month: the books and summaries agree.
+	// Compensated again, in the open month: the books and summaries agree,
+	// and this compensation can be reversed too (once at a time).
 	s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-08-10"}).Want(200)
 	checkBooksAgree(t, s)
 	assertSummariesMatchLoans(t, s)
+	again := propose(t, c, c.guar2, body)
+	s.Do("POST", "/api/v1/reversals", c.guar, body).WantProblem(409, "reversal.pending")
+	if l := s.Do("POST", "/api/v1/reversals/"+again+"/confirm", c.guar, nil).Want(200).JSON()["loan"].(map[string]any); l["status"] != "overdue" || l["compensation"] != nil {
+		t.Errorf("after the second reversal: %v %v", l["status"], l["compensation"])
+	}
+	wantSameFigures(t, c, d, e)
+	checkBooksAgree(t, s)
+	assertSummariesMatchLoans(t, s)
+	if p := portfolio(t, c, "2024-08-10"); p["compensated"] != "0.00" || p["fund_paid"] != "0.00" {
+		t.Errorf("portfolio after the second reversal: compensated %v, fund paid %v", p["compensated"], p["fund_paid"])
+	}
 }
 
 // A reversal of a compensation proposed before a recovery was recorded is
