@@ -44,7 +44,7 @@ staticcheck:
 soak:
 	scripts/soak.sh $(SOAK_DURATION)
 
-## bench: reports at a million loans (CHUANGDAI_BENCH_LOANS) on PostgreSQL (CHUANGDAI_BENCH_DATABASE_URL) against the raw aggregates, results into README.md; not part of test
+## bench: reports at a million loans (CHUANGDAI_BENCH_LOANS) on PostgreSQL (CHUANGDAI_BENCH_DATABASE_URL) against the raw aggregates, GET of a loan against a bare net/http + pgx handler, the legacy import against COPY and sqlite3 .import; results into README.md; not part of test
 .PHONY: bench
 bench:
 	$(GO) run ./cmd/chuangdai-bench -readme README.md

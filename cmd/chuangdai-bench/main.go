@@ -8,7 +8,9 @@
 // under load beside a bare net/http + pgx handler of the same loan (the
 // floor, requests.go) and fails when the service reaches less than half the
 // floor's throughput. Last it imports 200,000 legacy loans in one request
-// and prints how long that took.
+// on PostgreSQL and on SQLite, each against the same file loaded into a
+// plain table by COPY and by the sqlite3 shell's .import (imports.go), and
+// fails when an import reaches less than 0.3 of its floor's speed.
 //
 // CHUANGDAI_BENCH_DATABASE_URL names the PostgreSQL server (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable);
@@ -187,8 +189,16 @@ func run() error {
 	}
 
 	if part("import") {
-		if res.imported, err = importLegacy(ctx, a, base); err != nil {
+		if res.imports, res.importMB, err = measureImports(ctx, a, base, cfg.DatabaseURL); err != nil {
 			return err
+		}
+		fmt.Printf("\n%-28s %12s %12s %7s\n", "import of "+thousands(legacyRows)+" loans", "service", "floor", "ratio")
+		for _, m := range res.imports {
+			mark := ""
+			if m.ratio() < minImportRatio {
+				mark, failed = "  < 0.3", true
+			}
+			fmt.Printf("%-28s %12s %12s %7.3f%s\n", m.engine, m.service.Round(time.Millisecond), m.floor.Round(time.Millisecond), m.ratio(), mark)
 		}
 	}
 	res.total = time.Since(res.at)
@@ -199,56 +209,9 @@ func run() error {
 		fmt.Println("results written into", *readme)
 	}
 	if failed {
-		return errors.New("a report is more than 1.5 times slower than its raw aggregate, or a request path reaches less than half its floor's throughput")
+		return errors.New("a report is more than 1.5 times slower than its raw aggregate, a request path reaches less than half its floor's throughput, or an import less than 0.3 of its floor's speed")
 	}
 	return nil
-}
-
-// legacyRows is the size of the legacy import the bench sends in one request.
-const legacyRows = 200_000
-
-// importLegacy posts a legacy file of legacyRows loans in one request,
-// prints how long the import took and returns it.
-func importLegacy(ctx context.Context, a *app.App, base string) (time.Duration, error) {
-	if _, err := a.Users.CreateFromCLI(ctx, user.CreateInput{Username: "admin", Password: "bench-pass-word-1", Name: "Admin", Role: "admin"}); err != nil {
-		return 0, err
-	}
-	token, err := loginAs(base, "admin")
-	if err != nil {
-		return 0, err
-	}
-	var b strings.Builder
-	b.WriteString("external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created\n")
-	day := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range legacyRows {
-		id, female := personID(i)
-		gender := "male"
-		if female {
-			gender = "female"
-		}
-		fmt.Fprintf(&b, "OLD-%06d,王五,%s,%s,college_graduate,individual,411282,ICBC-SMX,%d.00,0.0395,24,%s,2\n",
-			i, id, gender, 50_000+(i%25)*10_000, day.AddDate(0, 0, i%365).Format(time.DateOnly))
-	}
-	body := b.String()
-	start := time.Now()
-	req, err := http.NewRequest("POST", base+"/api/v1/imports/loans", strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	took := time.Since(start)
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("import of %d rows: status %d: %.300s", legacyRows, resp.StatusCode, answer)
-	}
-	fmt.Printf("\nimport of %d legacy loans (%.1f MB) in one request: %s, answered %s\n", legacyRows, float64(len(body))/(1<<20), took.Round(time.Millisecond), strings.TrimSpace(string(answer)))
-	return took, nil
 }
 
 // personID is a valid resident ID number for borrower i of the import, and

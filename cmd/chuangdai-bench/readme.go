@@ -27,7 +27,8 @@ type results struct {
 	cores    int
 	server   string
 	load     time.Duration
-	imported time.Duration
+	imports  []importRow
+	importMB float64
 	total    time.Duration
 	rows     []row
 	requests []requestRow
@@ -61,11 +62,19 @@ func (r results) markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Loading the loans took %s", r.load.Round(100*time.Millisecond))
-	if r.imported > 0 {
-		fmt.Fprintf(&b, ", the import of %s legacy loans in one request %s", thousands(legacyRows), r.imported.Round(100*time.Millisecond))
+	if len(r.imports) > 0 {
+		fmt.Fprintf(&b, "Import of %s legacy loans (%.1f MB of CSV) in one request, against the floor loading the same file into a plain 13-column table with a unique key (PostgreSQL: COPY FROM STDIN, as psql's \\copy; SQLite: the sqlite3 shell's .import):\n\n", thousands(legacyRows), r.importMB)
+		b.WriteString("| engine | import | floor | ratio |\n|---|---:|---:|---:|\n")
+		for _, x := range r.imports {
+			mark := ""
+			if x.ratio() < minImportRatio {
+				mark = " (under 0.3)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %.3f%s |\n", x.engine, x.service.Round(10*time.Millisecond), x.floor.Round(10*time.Millisecond), x.ratio(), mark)
+		}
+		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, ", the whole run %s.\n", r.total.Round(time.Second))
+	fmt.Fprintf(&b, "Loading the loans took %s, the whole run %s.\n", r.load.Round(100*time.Millisecond), r.total.Round(time.Second))
 	return b.String()
 }
 
