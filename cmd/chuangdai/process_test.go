@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -348,9 +349,29 @@ func TestKilledServerLeavesNothingHalfWritten(t *testing.T) {
 	for i := range rows {
 		fmt.Fprintf(&roster, "%s,张伟,SYB,灵宝市职业技术学校,2024-03-01,2024-03-10,KILL-%06d,411282\n", killResidentID(999), i)
 	}
+	// The kill comes once the first loan is in (decisions and disbursements
+	// under way), not after a fixed time, which on a busy machine passed
+	// before the server had done anything.
+	driver, dsn := "sqlite", strings.TrimPrefix(db, "sqlite://")
+	if apptest.Engine() == "postgres" {
+		driver, dsn = "pgx", db
+	}
+	watch, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
 	done := make(chan struct{})
 	go func() { w.drive(p, roster.Bytes()); close(done) }()
-	time.Sleep(400 * time.Millisecond)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := watch.QueryRow("SELECT count(*) FROM loans").Scan(&n); err == nil && n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no loan was disbursed within 2 minutes")
+		}
+	}
 	p.kill()
 	<-done
 

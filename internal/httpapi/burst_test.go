@@ -17,8 +17,9 @@ import (
 // A burst of 200 money requests on a pool of two connections: every one
 // answers (201, a clean 409 while its key is busy, or 503 when no
 // connection came free in time) instead of the pool wedging, and each
-// acknowledged repayment is in the database exactly once. Retrying the
-// unacknowledged ones with their keys then records each of them once too.
+// acknowledged repayment is in the database exactly once; reads sent
+// meanwhile answer as well. Retrying the unacknowledged ones with their
+// keys then records each of them once too.
 func TestMoneyBurstOnASmallPool(t *testing.T) {
 	c := newCastOn(apptest.NewServerWith(t, func(cfg *config.Config) { cfg.DBMaxOpenConns = 2 }))
 	l := c.loan(t)
@@ -69,6 +70,22 @@ func TestMoneyBurstOnASmallPool(t *testing.T) {
 				}
 			default:
 				t.Errorf("request %d: %d %s", i, status, b)
+			}
+		})
+	}
+	// Reads during the burst answer too (the wedged pool hung GET /loans).
+	for i := range 20 {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", c.s.URL+"/api/v1/loans/"+jsonID(l["id"]), nil)
+			req.Header.Set("Authorization", "Bearer "+c.bank)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Errorf("read %d during the burst got no answer: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 && resp.StatusCode != 503 {
+				t.Errorf("read %d during the burst: %d", i, resp.StatusCode)
 			}
 		})
 	}
