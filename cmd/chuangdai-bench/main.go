@@ -119,7 +119,7 @@ func run() error {
 	}
 	defer a.Close()
 	db := a.DB.SQL()
-	res := results{loans: n, at: time.Now().UTC(), cores: runtime.NumCPU()}
+	res := results{loans: n, at: time.Now().UTC(), cores: runtime.NumCPU(), loadBefore: loadAverage()}
 	if err := db.QueryRowContext(ctx, "SELECT current_setting('server_version')").Scan(&res.server); err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func run() error {
 			fmt.Printf("%-28s %12s %12s %7.3f%s\n", m.engine, m.service.Round(time.Millisecond), m.floor.Round(time.Millisecond), m.ratio(), mark)
 		}
 	}
-	res.total = time.Since(res.at)
+	res.total, res.loadAfter = time.Since(res.at), loadAverage()
 	if *readme != "" {
 		if err := writeReadme(*readme, res.markdown()); err != nil {
 			return err
@@ -220,6 +220,16 @@ func personID(i int) (string, bool) {
 	birth := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i/1000)
 	body := fmt.Sprintf("411282%s%03d", birth.Format("20060102"), i%1000)
 	return idnum.WithCheckDigit(body), (body[16]-'0')%2 == 0
+}
+
+// loadAverage is the machine's load average over the last minute, as
+// /proc/loadavg says ("?" where there is none).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -22,23 +22,26 @@ type row struct {
 
 // results is what one run measured.
 type results struct {
-	loans    int
-	at       time.Time
-	cores    int
-	server   string
-	load     time.Duration
-	imports  []importRow
-	importMB float64
-	total    time.Duration
-	rows     []row
-	requests []requestRow
+	loans   int
+	at      time.Time
+	cores   int
+	server  string
+	load    time.Duration
+	imports []importRow
+	// loadBefore and loadAfter are the machine's load average at the
+	// start and at the end of the run.
+	loadBefore, loadAfter string
+	importMB              float64
+	total                 time.Duration
+	rows                  []row
+	requests              []requestRow
 }
 
 // markdown is the results as the README shows them.
 func (r results) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Run of %s UTC: %s loans, PostgreSQL %s, %d cores (shared with other work).\n\n",
-		r.at.Format("2006-01-02 15:04"), thousands(r.loans), r.server, r.cores)
+	fmt.Fprintf(&b, "Run of %s UTC: %s loans, PostgreSQL %s, %d cores (shared with other work: load average %s at the start, %s at the end).\n\n",
+		r.at.Format("2006-01-02 15:04"), thousands(r.loans), r.server, r.cores, r.loadBefore, r.loadAfter)
 	if len(r.rows) > 0 {
 		b.WriteString("| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n")
 		for _, x := range r.rows {

@@ -9,7 +9,7 @@ import (
 func TestReplaceResults(t *testing.T) {
 	readme := "# x\n### Benchmark\nintro\n\n" + beginMarker + "\nold table\n" + endMarker + "\n\nafter\n"
 	r := results{
-		loans: 200000, at: time.Date(2026, 12, 1, 11, 5, 0, 0, time.UTC), cores: 2, server: "15.20",
+		loans: 200000, at: time.Date(2026, 12, 1, 11, 5, 0, 0, time.UTC), cores: 2, server: "15.20", loadBefore: "0.52", loadAfter: "1.90",
 		load: 15400 * time.Millisecond, total: 61 * time.Second, importMB: 27.94,
 		imports: []importRow{{"PostgreSQL", 12340 * time.Millisecond, 650 * time.Millisecond}, {"SQLite", 20 * time.Second, 8 * time.Second}},
 		rows: []row{
@@ -25,7 +25,7 @@ func TestReplaceResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "# x\n### Benchmark\nintro\n\n" + beginMarker + "\n\n" +
-		"Run of 2026-12-01 11:05 UTC: 200,000 loans, PostgreSQL 15.20, 2 cores (shared with other work).\n\n" +
+		"Run of 2026-12-01 11:05 UTC: 200,000 loans, PostgreSQL 15.20, 2 cores (shared with other work: load average 0.52 at the start, 1.90 at the end).\n\n" +
 		"| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n" +
 		"| `/api/v1/reports/progress?year=2024` | 2.00 | 200.00 | 0.010 |\n" +
 		"| `/api/v1/reports/slow` | 4.00 | 2.00 | 2.000 (over 1.5) |\n\n" +
