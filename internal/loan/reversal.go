@@ -132,18 +132,23 @@ func (s *Service) SetReversals(r ReversalStore) { s.reversals = r }
 // (see actOn), for p, who must have the role of the original posting on it.
 // A loan p may not see answers notFound.
 func (s *Service) onReversalLoan(ctx context.Context, p auth.Principal, kind ReversalKind, loanID int64, notFound error, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
-	act, forbidden := ActRepay, "only a bank officer of the loan's bank reverses a repayment or a disbursement"
-	switch kind {
-	case RevSubsidyPayment:
-		act, forbidden = ActPaySubsidy, "only an HRSS officer of the loan's district reverses a subsidy payment"
-	case RevRecovery, RevCompensation:
-		act, forbidden = ActRecover, "only a guarantee officer of the loan's district reverses a compensation or a recovery"
-	}
 	ran := false
-	l, err := s.actOn(ctx, p, loanID, act, forbidden, func(ctx context.Context, l *Loan) (audit.Event, error) {
+	run := func(ctx context.Context, l *Loan) (audit.Event, error) {
 		ran = true
 		return fn(ctx, l)
-	})
+	}
+	// Each refusal's message is a literal at its call, so the catalogue
+	// finds it.
+	var l Loan
+	var err error
+	switch kind {
+	case RevSubsidyPayment:
+		l, err = s.actOn(ctx, p, loanID, ActPaySubsidy, "only an HRSS officer of the loan's district reverses a subsidy payment", run)
+	case RevRecovery, RevCompensation:
+		l, err = s.actOn(ctx, p, loanID, ActRecover, "only a guarantee officer of the loan's district reverses a compensation or a recovery", run)
+	default:
+		l, err = s.actOn(ctx, p, loanID, ActRepay, "only a bank officer of the loan's bank reverses a repayment or a disbursement", run)
+	}
 	if !ran && apperr.KindOf(err) == apperr.NotFound {
 		return l, notFound
 	}
