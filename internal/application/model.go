@@ -363,13 +363,19 @@ func ParseDay(v string) (time.Time, error) {
 }
 
 // Deadline returns the working-day deadline of the current review stage and
-// whether it has passed at now; ok is false outside the review stages.
+// whether it has passed at now; ok is false outside the review stages and
+// when no policy version was in force on the day the stage began (its time
+// limit is unknown).
 func (a Application) Deadline(p *policy.Policy, now time.Time) (deadline time.Time, late, ok bool) {
 	if !a.Status.InReview() || a.StageEnteredAt == nil {
 		return time.Time{}, false, false
 	}
 	entered := a.StageEnteredAt.In(beijing.Zone)
-	days := p.At(beijing.Day(entered)).ServiceDays[string(a.Status)]
+	v, err := p.At(beijing.Day(entered))
+	if err != nil {
+		return time.Time{}, false, false
+	}
+	days := v.ServiceDays[string(a.Status)]
 	deadline = p.AddWorkingDays(entered, days)
 	return deadline, now.After(deadline), true
 }

@@ -566,6 +566,7 @@ func (c ContractInput) Given() bool {
 func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractInput) (Contract, error) {
 	var f apperr.Fields
 	var c Contract
+	v, noVersion := p.At(day)
 	if in.ApprovedAmount == nil {
 		f.Add("approved_amount", "is required to approve at the bank stage")
 	} else if d, err := money.ParsePositive(*in.ApprovedAmount); err != nil {
@@ -586,13 +587,15 @@ func CheckContract(p *policy.Policy, day time.Time, a Application, in ContractIn
 	} else if r.GreaterThan(limit) {
 		lpr, _ := p.LPR(day) // known once RateCap answered
 		f.Addf("annual_rate", "must not exceed %s on %s (one-year LPR %s + %d bp); %s was sent: rates are decimal fractions, 0.0395 for 3.95%%",
-			msg.Percent(limit), day.Format(time.DateOnly), msg.Percent(lpr), p.At(day).RateCapOverLPRbp, msg.Percent(r))
+			msg.Percent(limit), day.Format(time.DateOnly), msg.Percent(lpr), v.RateCapOverLPRbp, msg.Percent(r))
 	} else {
 		c.Rate = r
 	}
-	_, maxTerm := Limits(p.At(day), a.BorrowerType, len(a.Partners))
+	_, maxTerm := Limits(v, a.BorrowerType, len(a.Partners))
 	if in.TermMonths == nil {
 		f.Add("term_months", "is required to approve at the bank stage")
+	} else if noVersion != nil {
+		f.AddErr("term_months", noVersion)
 	} else if *in.TermMonths < 1 || *in.TermMonths > maxTerm {
 		f.Addf("term_months", "must be from 1 to %d months for %s loans", maxTerm, msg.Label("borrower_type", a.BorrowerType))
 	} else {

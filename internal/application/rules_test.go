@@ -31,6 +31,16 @@ func loadPolicy(t *testing.T) *policy.Policy {
 
 var ruleDay = time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)
 
+// versionAt is the shipped policy's version in force on day.
+func versionAt(t *testing.T, day time.Time) policy.Version {
+	t.Helper()
+	v, err := loadPolicy(t).At(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func validIndividual() Input {
 	return Input{
 		BorrowerType: "individual", Name: "张伟", NationalID: rid("19900101", 11), Phone: "13800138000",
@@ -75,7 +85,7 @@ func fieldsOf(f *apperr.Fields) []string {
 }
 
 func TestValidate(t *testing.T) {
-	v := loadPolicy(t).At(ruleDay)
+	v := versionAt(t, ruleDay)
 	cases := []struct {
 		name string
 		in   func() Input
@@ -218,7 +228,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateDerivesBirthAndSex(t *testing.T) {
-	v := loadPolicy(t).At(ruleDay)
+	v := versionAt(t, ruleDay)
 	in := validIndividual()
 	in.NationalID = rid("19900101", 12) // an even sequence is a woman
 	var f apperr.Fields
@@ -229,7 +239,7 @@ func TestValidateDerivesBirthAndSex(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	v := loadPolicy(t).At(ruleDay)
+	v := versionAt(t, ruleDay)
 	cases := []struct {
 		t        BorrowerType
 		partners int
@@ -252,7 +262,7 @@ func TestLimits(t *testing.T) {
 }
 
 func TestCheckHistory(t *testing.T) {
-	v := loadPolicy(t).At(ruleDay)
+	v := versionAt(t, ruleDay)
 	cases := []struct {
 		name string
 		h    History
@@ -383,7 +393,7 @@ func TestPatchApply(t *testing.T) {
 }
 
 func TestInputOfRoundTrips(t *testing.T) {
-	v := loadPolicy(t).At(ruleDay)
+	v := versionAt(t, ruleDay)
 	for _, in := range []Input{validIndividual(), validPartnership(3), validEnterprise()} {
 		in.OtherLoans = []OtherLoanInput{{"spouse", "housing", "1000.50"}}
 		var f apperr.Fields
@@ -399,7 +409,7 @@ func TestInputOfRoundTrips(t *testing.T) {
 
 // The subsidy cap is the cap of the borrower type (default policy).
 func TestSubsidyCap(t *testing.T) {
-	v := loadPolicy(t).At(ruleDay)
+	v := versionAt(t, ruleDay)
 	for _, c := range []struct {
 		t        BorrowerType
 		partners int

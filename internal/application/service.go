@@ -76,7 +76,9 @@ func (s *Service) view(p auth.Principal, a Application, inList bool) View {
 	if a.Status == Draft {
 		day := beijing.Day(s.now())
 		var ignored apperr.Fields
-		_, missing = ValidateDraft(s.policy.At(day), day, InputOf(a.Fields), &ignored)
+		if v, err := s.policy.At(day); err == nil {
+			_, missing = ValidateDraft(v, day, InputOf(a.Fields), &ignored)
+		}
 	}
 	if !s.needsIdentity(p, a, inList) {
 		a = a.Redacted()
@@ -156,10 +158,15 @@ func (s *Service) validate(ctx context.Context, now time.Time, in Input, industr
 	day := beijing.Day(now)
 	var f apperr.Fields
 	var out Fields
+	v, err := s.policy.At(day)
+	if err != nil {
+		f.AddErr("amount", err)
+		return out, f.Err()
+	}
 	if draft {
-		out, _ = ValidateDraft(s.policy.At(day), day, in, &f)
+		out, _ = ValidateDraft(v, day, in, &f)
 	} else {
-		out = Validate(s.policy.At(day), day, in, &f)
+		out = Validate(v, day, in, &f)
 	}
 	out.Industry = s.industry(&f, out.Industry, industryWas)
 	if out.DistrictCode != "" && !f.Has("district_code") {
@@ -296,7 +303,13 @@ func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self
 	if err != nil {
 		return err
 	}
-	err = CheckHistory(s.policy.At(beijing.Day(now)), p.field, h)
+	v, err := s.policy.At(beijing.Day(now))
+	if err != nil {
+		var f apperr.Fields
+		f.AddErr(p.field, err)
+		return f.Err()
+	}
+	err = CheckHistory(v, p.field, h)
 	if err == nil || reveal || mine || (h.OpenApplications > 0 && h.OpenApplications == h.MineOpen) {
 		return err
 	}

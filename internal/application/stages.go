@@ -33,7 +33,8 @@ type Stage struct {
 	EnteredAt *time.Time
 	// Deadline is the working day by which the stage is due (the policy's
 	// service days from EnteredAt); nil for the disbursement, which has no
-	// limit, and for stages not reached.
+	// limit, for stages not reached, and when no policy version was in
+	// force on the day the stage began.
 	Deadline    *time.Time
 	WorkingDays int
 	// DecidedAt and DecidedBy are the decision that ended the stage: who
@@ -63,9 +64,12 @@ func (a Application) Stages(p *policy.Policy) []Stage {
 	for _, h := range a.History[start:] {
 		if i, ok := at[string(h.ToStatus)]; ok && h.ToStatus.InReview() {
 			entered := h.At
-			days := p.At(beijing.Day(entered)).ServiceDays[string(h.ToStatus)]
-			deadline := p.AddWorkingDays(entered.In(beijing.Zone), days)
-			out[i].EnteredAt, out[i].Deadline, out[i].WorkingDays = &entered, &deadline, days
+			out[i].EnteredAt, out[i].Deadline, out[i].WorkingDays = &entered, nil, 0
+			if v, err := p.At(beijing.Day(entered)); err == nil {
+				days := v.ServiceDays[string(h.ToStatus)]
+				deadline := p.AddWorkingDays(entered.In(beijing.Zone), days)
+				out[i].Deadline, out[i].WorkingDays = &deadline, days
+			}
 			out[i].Status = StageCurrent
 		}
 		if h.ToStatus == Approved {

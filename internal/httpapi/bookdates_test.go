@@ -140,8 +140,8 @@ func TestLegacyLoanDates(t *testing.T) {
 		t.Errorf("empty disbursed_on: errors %v", f)
 	}
 	// 0001-01-01 is Go's zero time, no day; 0001-01-02 is a date, but no
-	// one-year LPR was published then: the rate cannot be checked.
-	for day, field := range map[string]string{"0001-01-01": "disbursed_on", "0001-01-02": "annual_rate"} {
+	// policy version was in force then: the row is refused on the day.
+	for day, field := range map[string]string{"0001-01-01": "disbursed_on", "0001-01-02": "disbursed_on"} {
 		if f := c.s.Do("POST", "/api/v1/imports/loans", c.admin, row("LD-1", day), "Content-Type", "text/csv").WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{field}) {
 			t.Errorf("disbursed_on %s: errors %v, want %s", day, f, field)
 		}

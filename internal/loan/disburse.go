@@ -126,6 +126,10 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 	if !method.Valid() {
 		f.Addf("repayment_method", "must be one of %s", msg.OneOf("repayment_method", InterestQuarterly, EqualPrincipal))
 	}
+	v, err := s.policy.At(on)
+	if err != nil && !f.Has("disbursed_on") {
+		f.AddErr("disbursed_on", err)
+	}
 	if err := f.Err(); err != nil {
 		return Loan{}, err
 	}
@@ -134,7 +138,7 @@ func (s *Service) newLoan(a application.Application, p auth.Principal, in Disbur
 		ApplicationID: &appID, BorrowerID: &borrower, Name: a.Name, NationalID: a.NationalID, Female: a.Female, Flags: a.Flags,
 		KeyGroup: a.KeyGroup, BorrowerType: string(a.BorrowerType), Industry: a.Industry, Jobs: a.JobsPlanned,
 		DistrictCode: a.DistrictCode, BankCode: a.BankCode, Principal: amount, AnnualRate: *a.AnnualRate,
-		SubsidyCap: application.SubsidyCap(s.policy.At(on), a.BorrowerType, len(a.Partners)), TermMonths: *a.ApprovedTermMonths,
+		SubsidyCap: application.SubsidyCap(v, a.BorrowerType, len(a.Partners)), TermMonths: *a.ApprovedTermMonths,
 		Method: method, DisbursedOn: on, BankReference: ref, DisbursedBy: &by,
 	}, s.now().UTC().Truncate(time.Microsecond))
 	if err != nil {

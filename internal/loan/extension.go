@@ -101,8 +101,13 @@ func (s *Service) ProposeExtension(ctx context.Context, p auth.Principal, id int
 		if e := l.pending(); e != nil {
 			return apperr.Conflictf("an extension of this loan to %s is already proposed: the guarantee centre confirms or rejects it first", dateText(e.NewMaturity))
 		}
-		rule := s.policy.At(s.today()).Extension
 		var f apperr.Fields
+		v, noVersion := s.policy.At(s.today())
+		if noVersion != nil {
+			f.AddErr("new_maturity", noVersion)
+			return f.Err()
+		}
+		rule := v.Extension
 		confirmed := 0
 		for _, e := range l.Extensions {
 			if e.State == ExtensionConfirmed {

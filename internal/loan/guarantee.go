@@ -40,7 +40,12 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		if err := s.open(ctx, "compensated_on", on); err != nil {
 			return err
 		}
-		share := s.policy.At(on).Compensation.FundShare.Decimal
+		v, err := s.policy.At(on)
+		if err != nil {
+			f.AddErr("compensated_on", err)
+			return f.Err()
+		}
+		share := v.Compensation.FundShare.Decimal
 		agreed, err := s.store.FundShare(ctx, l.BankCode)
 		if err != nil {
 			return err

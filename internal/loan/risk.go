@@ -81,8 +81,14 @@ func (t Triggers) Assess(f RiskFigures) Risk {
 	return r
 }
 
-func (s *Service) triggers(day time.Time) Triggers {
-	v := s.policy.At(day)
+// triggers are the risk triggers of the version in force on day; a day
+// without one answers 409 policy.no_version saying so.
+func (s *Service) triggers(day time.Time) (Triggers, error) {
+	v, err := s.policy.At(day)
+	if err != nil {
+		text, _ := msg.TextOf(err)
+		return Triggers{}, apperr.WithText(apperr.Conflict, "policy.no_version", text)
+	}
 	t := Triggers{From: v.EffectiveFrom.Time, BlockGuarantees: v.RiskTriggers.BlockGuarantees}
 	if r := v.RiskTriggers.OverdueRate; r != nil {
 		t.OverdueRate = &r.Decimal
@@ -90,7 +96,7 @@ func (s *Service) triggers(day time.Time) Triggers {
 	if r := v.RiskTriggers.CompensationRate; r != nil {
 		t.CompensationRate = &r.Decimal
 	}
-	return t
+	return t, nil
 }
 
 // Risk is the risk report for guarantee officers, finance auditors and
@@ -100,7 +106,10 @@ func (s *Service) Risk(ctx context.Context, p auth.Principal) (RiskReport, error
 	if scope.Empty() {
 		return RiskReport{}, apperr.Forbiddenf("only guarantee officers, finance auditors and administrators read the risk triggers")
 	}
-	t := s.triggers(s.today())
+	t, err := s.triggers(s.today())
+	if err != nil {
+		return RiskReport{}, err
+	}
 	banks, err := s.store.RiskFigures(ctx, RiskByBank, authz.ListScope{All: true})
 	if err != nil {
 		return RiskReport{}, err
@@ -133,9 +142,9 @@ const (
 // application of a bank whose figures reach a threshold is refused with 409
 // guarantee.risk_blocked, giving the figures.
 func (s *Service) GuaranteeRisk(ctx context.Context, a application.Application, day time.Time) error {
-	t := s.triggers(day)
-	if !t.BlockGuarantees {
-		return nil
+	t, err := s.triggers(day)
+	if err != nil || !t.BlockGuarantees {
+		return err
 	}
 	figures, err := s.store.RiskFigures(ctx, RiskByBank, authz.ListScope{Banks: []string{a.BankCode}})
 	if err != nil {

@@ -241,15 +241,17 @@ func (p *Policy) check() error {
 	return errors.Join(errs...)
 }
 
-// At returns the version in force on day (the earliest one before the first).
-func (p *Policy) At(day time.Time) Version {
-	v := p.Versions[0]
-	for _, x := range p.Versions {
-		if !x.EffectiveFrom.After(day) {
-			v = x
+// At returns the version in force on day: the latest one effective on or
+// before it. A version never applies before its own date, so a day before
+// the first version has none: At answers an error saying so (a field
+// message), never the first version's numbers.
+func (p *Policy) At(day time.Time) (Version, error) {
+	for i := len(p.Versions) - 1; i >= 0; i-- {
+		if !p.Versions[i].EffectiveFrom.After(day) {
+			return p.Versions[i], nil
 		}
 	}
-	return v
+	return Version{}, msg.Err("there is no policy version in force on %s, so the caps cannot be checked: add the version of that time to the policy file first", day.Format(time.DateOnly))
 }
 
 // ErrNoLPR is returned for a day before the first published rate.
@@ -271,11 +273,15 @@ func (p *Policy) LPR(day time.Time) (decimal.Decimal, error) {
 
 // RateCap returns the highest contract rate allowed on day: LPR + the spread.
 func (p *Policy) RateCap(day time.Time) (decimal.Decimal, error) {
+	v, err := p.At(day)
+	if err != nil {
+		return decimal.Zero, err
+	}
 	lpr, err := p.LPR(day)
 	if err != nil {
 		return lpr, err
 	}
-	return lpr.Add(decimal.New(int64(p.At(day).RateCapOverLPRbp), -4)), nil
+	return lpr.Add(decimal.New(int64(v.RateCapOverLPRbp), -4)), nil
 }
 
 // IsWorkingDay reports whether day is a working day in the calendar.

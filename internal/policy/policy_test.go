@@ -2,6 +2,7 @@ package policy
 
 import (
 	"chuangdai/configs"
+	"chuangdai/internal/msg"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,10 @@ func TestDefaultPolicyLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := p.At(day("2024-03-15"))
+	v, err := p.At(day("2024-03-15"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if v.Individual.Cap.String() != "300000" || v.Enterprise.MaxTermMonths != 24 || v.ServiceDays["bank_review"] != 3 {
 		t.Fatalf("unexpected defaults %+v", v)
 	}
@@ -83,8 +87,76 @@ func TestDatedVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.At(day("2025-12-31")).Individual.Cap.String() != "300000" || p.At(day("2026-01-01")).Individual.Cap.String() != "500000" {
-		t.Fatal("versions not chosen by date")
+	for d, want := range map[string]string{"2019-12-31": "", "2020-01-01": "200000", "2025-12-31": "300000", "2026-01-01": "500000", "2030-06-30": "500000"} {
+		v, err := p.At(day(d))
+		if got := v.Individual.Cap.String(); (err == nil) != (want != "") || (want != "" && got != want) {
+			t.Errorf("At(%s): cap %s, %v; want %q", d, got, err, want)
+		}
+	}
+}
+
+// TestVersionInForce: the shipped file's versions, on the day before, on
+// and after each one's effective date; a day before the first has none, and
+// says so (never the first version's numbers).
+func TestVersionInForce(t *testing.T) {
+	p, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type numbers struct {
+		source                                     string
+		individual, partnership, enterprise        string
+		individualTerm, enterpriseTerm             int
+		hireRatio, hireRatioLarge                  string
+		subsidyIndividual, subsidyEnterprise       string
+		rateSpread, maxLoans, partnershipTerm      int
+		consumerLimit, fundShare, waivedIndividual string
+	}
+	v2020 := numbers{"财金〔2020〕21号", "200000", "3000000", "3000000", 36, 24, "0.15", "0.08", "200000", "3000000", 150, 3, 36, "50000", "0.8", "100000"}
+	v2023 := numbers{"财金〔2023〕75号", "300000", "4000000", "4000000", 36, 24, "0.1", "0.05", "300000", "4000000", 150, 3, 36, "50000", "0.8", "100000"}
+	cases := []struct {
+		day  string
+		want *numbers
+	}{
+		{"0001-01-02", nil},
+		{"2019-05-01", nil},
+		{"2019-12-31", nil},
+		{"2020-01-01", &v2020},
+		{"2020-01-02", &v2020},
+		{"2021-06-30", &v2020},
+		{"2022-12-31", &v2020},
+		{"2023-01-01", &v2023},
+		{"2023-01-02", &v2023},
+		{"2026-12-01", &v2023},
+	}
+	for _, c := range cases {
+		v, err := p.At(day(c.day))
+		if c.want == nil {
+			if err == nil {
+				t.Errorf("At(%s) = the version of %s, want none in force", c.day, v.EffectiveFrom.Format(time.DateOnly))
+				continue
+			}
+			text, ok := msg.TextOf(err)
+			if want := "该日期（" + c.day + "）没有生效的政策版本，无法核对额度；请先在政策文件中加入当时的版本"; !ok || text.Render(msg.ZH) != want {
+				t.Errorf("At(%s): %v, want the message %q", c.day, err, want)
+			}
+			if _, err := p.RateCap(day(c.day)); err == nil {
+				t.Errorf("RateCap(%s) answered without a version in force", c.day)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("At(%s): %v", c.day, err)
+			continue
+		}
+		got := numbers{v.Source, v.Individual.Cap.String(), v.Partnership.Cap.String(), v.Enterprise.Cap.String(),
+			v.Individual.MaxTermMonths, v.Enterprise.MaxTermMonths, v.Enterprise.HireRatio.String(), v.Enterprise.HireRatioLarge.String(),
+			v.Subsidy.CapIndividual.String(), v.Subsidy.CapEnterprise.String(), v.RateCapOverLPRbp, v.MaxLoansPerPerson,
+			v.Partnership.MaxTermMonths, v.ConsumerCreditLimit.String(), v.Compensation.FundShare.String(),
+			v.CounterGuarantee.WaivedIndividualUpTo.String()}
+		if got != *c.want {
+			t.Errorf("At(%s) = %+v, want %+v", c.day, got, *c.want)
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 	"chuangdai/internal/msg"
+	"chuangdai/internal/policy"
 	"chuangdai/internal/sheet"
 )
 
@@ -111,13 +112,21 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	if !t.dayOK {
 		return LegacyLoan{ExternalRef: ref}
 	}
+	// The caps, the terms, the rate spread and the subsidy cap are those of
+	// the version in force on the day; a day before the first version has
+	// none, and the row is refused saying so.
+	v, err := c.s.policy.At(t.on)
+	if err != nil {
+		f.AddErr("disbursed_on", err)
+		return LegacyLoan{ExternalRef: ref}
+	}
 	if typeOK {
-		c.checkLimits(f, &o, t)
+		c.checkLimits(f, &o, v, t)
 	}
 	if !t.rateOK || !t.rate.IsPositive() {
 		return LegacyLoan{ExternalRef: ref}
 	}
-	c.checkRate(f, t)
+	c.checkRate(f, v, t)
 	l, err := loan.New(c.s.policy, o, c.now)
 	if err != nil {
 		f.AddErr("disbursed_on", err)
@@ -211,10 +220,9 @@ func (c legacyChecker) checkTerms(get func(string) string, f *apperr.Fields, o *
 }
 
 // checkLimits checks the principal and the term against the caps of the
-// borrower type in force on the day and sets the subsidy cap, with the
-// application's choice of it.
-func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, t legacyTerms) {
-	v := c.s.policy.At(t.on)
+// borrower type in the version v in force on the day and sets the subsidy
+// cap, with the application's choice of it.
+func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, v policy.Version, t legacyTerms) {
 	bt := application.BorrowerType(o.BorrowerType)
 	limit, maxTerm := application.Limits(v, bt, t.partners)
 	o.SubsidyCap = application.SubsidyCap(v, bt, t.partners)
@@ -233,8 +241,9 @@ func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, t legacyTerms
 	}
 }
 
-// checkRate checks a positive rate against LPR + the spread of the day.
-func (c legacyChecker) checkRate(f *apperr.Fields, t legacyTerms) {
+// checkRate checks a positive rate against LPR + the spread of v, the
+// version in force on the day.
+func (c legacyChecker) checkRate(f *apperr.Fields, v policy.Version, t legacyTerms) {
 	capRate, err := c.s.policy.RateCap(t.on)
 	lpr, _ := c.s.policy.LPR(t.on) // known once RateCap answered
 	switch {
@@ -242,7 +251,7 @@ func (c legacyChecker) checkRate(f *apperr.Fields, t legacyTerms) {
 		f.AddErr("annual_rate", err)
 	case t.rate.GreaterThan(capRate):
 		f.Addf("annual_rate", "is %s, above the cap of %s on %s (one-year LPR %s + %d bp); rates are decimal fractions, 0.0395 for 3.95%%",
-			msg.Percent(t.rate), msg.Percent(capRate), t.on.Format(time.DateOnly), msg.Percent(lpr), c.s.policy.At(t.on).RateCapOverLPRbp)
+			msg.Percent(t.rate), msg.Percent(capRate), t.on.Format(time.DateOnly), msg.Percent(lpr), v.RateCapOverLPRbp)
 	}
 }
 

@@ -52,7 +52,18 @@ func TestLegacyRowsAreCheckedLikeNewLoans(t *testing.T) {
 		// LPR on 2024-03-15 is 3.45 %: the cap is 4.95 %.
 		{"rate at the cap", map[string]string{"annual_rate": "0.0495"}, nil},
 		{"rate over the cap", map[string]string{"annual_rate": "0.049501"}, []string{"annual_rate"}},
-		{"no LPR before 2019-08-20", map[string]string{"disbursed_on": "2019-08-19"}, []string{"annual_rate"}},
+		// A day before the first policy version (2020-01-01) has no caps:
+		// refused on the day, not checked with a later version's numbers.
+		{"no policy version before 2020-01-01", map[string]string{"disbursed_on": "2019-12-31"}, []string{"disbursed_on"}},
+		{"no policy version nor LPR", map[string]string{"disbursed_on": "2019-08-19"}, []string{"disbursed_on"}},
+		// 财金〔2020〕21号 through 2022-12-31: individual 200,000.00,
+		// enterprise 3,000,000.00; the 2023 caps from 2023-01-01.
+		{"2020 individual cap", map[string]string{"disbursed_on": "2020-01-01", "principal": "200000.00"}, nil},
+		{"over the 2020 individual cap", map[string]string{"disbursed_on": "2021-06-01", "principal": "200000.01"}, []string{"principal"}},
+		{"over the 2020 cap on its last day", map[string]string{"disbursed_on": "2022-12-31", "principal": "250000.00"}, []string{"principal"}},
+		{"the 2023 cap from its first day", map[string]string{"disbursed_on": "2023-01-01", "principal": "250000.00"}, nil},
+		{"over the 2020 enterprise cap", map[string]string{"borrower_type": "enterprise", "key_group": "", "disbursed_on": "2022-06-01", "principal": "3000000.01"}, []string{"principal"}},
+		{"2020 enterprise cap", map[string]string{"borrower_type": "enterprise", "key_group": "", "disbursed_on": "2022-06-01", "principal": "3000000.00"}, nil},
 		{"term over 36 months", map[string]string{"term_months": "37"}, []string{"term_months"}},
 		{"enterprise term over 24", map[string]string{"borrower_type": "enterprise", "term_months": "25"}, []string{"term_months"}},
 		{"future", map[string]string{"disbursed_on": "2025-01-02"}, []string{"disbursed_on"}},
@@ -60,9 +71,9 @@ func TestLegacyRowsAreCheckedLikeNewLoans(t *testing.T) {
 		{"no such day", map[string]string{"disbursed_on": "2024-02-30"}, []string{"disbursed_on"}},
 		{"no date", map[string]string{"disbursed_on": ""}, []string{"disbursed_on"}},
 		{"last day of year 9999", map[string]string{"disbursed_on": "9999-12-31"}, []string{"disbursed_on"}},
-		// 0001-01-02 is a day, but no one-year LPR was published then;
+		// 0001-01-02 is a day, but no policy version was in force then;
 		// 0001-01-01 is Go's zero time, no day.
-		{"year 1", map[string]string{"disbursed_on": "0001-01-02"}, []string{"annual_rate"}},
+		{"year 1", map[string]string{"disbursed_on": "0001-01-02"}, []string{"disbursed_on"}},
 		{"the zero day", map[string]string{"disbursed_on": "0001-01-01"}, []string{"disbursed_on"}},
 		{"negative jobs", map[string]string{"jobs_created": "-1"}, []string{"jobs_created"}},
 		{"no reference", map[string]string{"external_ref": ""}, []string{"external_ref"}},

@@ -15,18 +15,19 @@ import (
 // what is inserted is the loan loan.New made, to the last field.
 func TestImportedLoanIsTheLoanNewMade(t *testing.T) {
 	c := checker(t)
-	// The subsidy caps: an individual's 300,000.00; a partnership of three,
-	// 1.1 × 3 × 300,000.00 = 990,000.00; an enterprise's 4,000,000.00.
+	// The subsidy caps: an individual's 300,000.00 in 2024; a partnership
+	// of three in 2022 (财金〔2020〕21号), 1.1 × 3 × 200,000.00 =
+	// 660,000.00; an enterprise's 3,000,000.00 in 2020.
 	for _, tc := range []struct {
 		change                           map[string]string
 		principal, rate, subsidyCap, day string
 		term                             int
 	}{
 		{nil, "200000.00", "0.0395", "300000.00", "2024-03-15", 24},
-		{map[string]string{"borrower_type": "partnership", "partners": "3", "key_group": "college_graduate", "principal": "900000.00",
-			"disbursed_on": "2022-03-01", "annual_rate": "0.0435"}, "900000.00", "0.0435", "990000.00", "2022-03-01", 24},
-		{map[string]string{"borrower_type": "enterprise", "key_group": "", "principal": "4000000.00", "disbursed_on": "2020-06-01"},
-			"4000000.00", "0.0395", "4000000.00", "2020-06-01", 24},
+		{map[string]string{"borrower_type": "partnership", "partners": "3", "key_group": "college_graduate", "principal": "600000.00",
+			"disbursed_on": "2022-03-01", "annual_rate": "0.0435"}, "600000.00", "0.0435", "660000.00", "2022-03-01", 24},
+		{map[string]string{"borrower_type": "enterprise", "key_group": "", "principal": "3000000.00", "disbursed_on": "2020-06-01"},
+			"3000000.00", "0.0395", "3000000.00", "2020-06-01", 24},
 	} {
 		change := tc.change
 		row := map[string]string{}

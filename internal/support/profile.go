@@ -126,6 +126,8 @@ func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id i
 	return pr, nil
 }
 
+// waiver is Waiver under the version in force on the day l was applied
+// for; none was in force then: no waiver rule, not waived.
 func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string, *WaiverSource) {
 	amount := l.Amount
 	if l.ApprovedAmount != nil {
@@ -135,7 +137,11 @@ func (s *Service) waiver(l Loan, tenancies []Tenancy) (bool, string, *WaiverSour
 	if l.SubmittedAt != nil {
 		on = beijing.Day(*l.SubmittedAt)
 	}
-	waived, reason, base := Waiver(s.policy.At(on), Application{BorrowerType: l.BorrowerType, Amount: amount, AppliedOn: on}, tenancies)
+	v, err := s.policy.At(on)
+	if err != nil {
+		return false, "", nil
+	}
+	waived, reason, base := Waiver(v, Application{BorrowerType: l.BorrowerType, Amount: amount, AppliedOn: on}, tenancies)
 	if base == nil {
 		return waived, reason, nil
 	}

@@ -22,7 +22,10 @@ func TestWaiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := pol.At(day("2024-06-01"))
+	v, err := pol.At(day("2024-06-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	moved := day("2024-03-01")
 	out := day("2024-04-30")
 	national := Tenancy{BaseName: "三门峡国家级示范基地", BaseLevel: "national", MoveIn: moved}
