@@ -526,7 +526,7 @@ func TestLegacyImportIsAllOrNothingAndIdempotent(t *testing.T) {
 		{"wrong gender", legacyHeader + strings.Replace(legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05"), ",male,", ",female,", 1), "gender"},
 		{"unknown district", legacyHeader + legacyLine("Z1", 1, "college_graduate", "419999", "1000.00", "2024-01-05"), "district_code"},
 		{"future", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2999-01-05"), "disbursed_on"},
-		{"no LPR yet", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2015-01-05"), "annual_rate"},
+		{"no policy version yet", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2015-01-05"), "disbursed_on"},
 		{"term", legacyHeader + strings.Replace(legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05"), ",24,", ",37,", 1), "term_months"},
 		{"twice", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.00", "2024-01-05") + legacyLine("Z1", 3, "college_graduate", apptest.District, "1000.00", "2024-01-05"), "external_ref"},
 		{"sub-fen", legacyHeader + legacyLine("Z1", 1, "college_graduate", apptest.District, "1000.001", "2024-01-05"), "principal"},
