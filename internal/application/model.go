@@ -153,7 +153,7 @@ type Application struct {
 	Number      string
 	Status      Status
 	Version     int
-	ApplicantID int64
+	ApplicantID auth.UserID
 	Fields
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -167,7 +167,7 @@ type Application struct {
 	// counter-guarantee (反担保) when it approved.
 	CounterGuarantee string
 	ApprovedAt       *time.Time
-	ApprovedBy       *int64
+	ApprovedBy       *auth.UserID
 	DisbursedAt      *time.Time
 	History          []HistoryEntry
 	// IdentityVerified is set when the resident ID number is bound to the
@@ -177,7 +177,7 @@ type Application struct {
 
 // Resource is the application as authz sees it.
 func (a Application) Resource() authz.Resource {
-	return authz.Resource{Kind: Kind, Owner: strconv.FormatInt(a.ApplicantID, 10), District: a.DistrictCode, Bank: a.BankCode}
+	return authz.Resource{Kind: Kind, Owner: a.ApplicantID, District: a.DistrictCode, Bank: a.BankCode}
 }
 
 // Involves reports whether p is a party to the application: its applicant's
@@ -198,7 +198,7 @@ func (a Application) Involves(p auth.Principal) bool {
 // HistoryEntry is one transition of an application.
 type HistoryEntry struct {
 	At      time.Time
-	ActorID *int64
+	ActorID *auth.UserID
 	Actor   string
 	// ActorName is the name of the actor's account (read, never written).
 	ActorName string
@@ -410,7 +410,7 @@ func (a Application) MissingDocuments() []string {
 }
 
 // DecidedOtherStage reports whether user decided a stage of a other than stage.
-func (a Application) DecidedOtherStage(userID int64, stage Status) bool {
+func (a Application) DecidedOtherStage(userID auth.UserID, stage Status) bool {
 	for _, h := range a.History {
 		if h.Action.IsDecision() && h.ActorID != nil && *h.ActorID == userID && h.FromStatus != stage {
 			return true

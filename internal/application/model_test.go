@@ -124,7 +124,7 @@ func TestDeadline(t *testing.T) {
 }
 
 func TestDecidedOtherStage(t *testing.T) {
-	alice, bob := int64(1), int64(2)
+	alice, bob := auth.UserID(1), auth.UserID(2)
 	a := Application{History: []HistoryEntry{
 		{ActorID: &bob, Action: ActCreate, ToStatus: Draft},
 		{ActorID: &bob, Action: ActSubmit, FromStatus: Draft, ToStatus: EligibilityReview},
@@ -132,7 +132,7 @@ func TestDecidedOtherStage(t *testing.T) {
 		{ActorID: &bob, Action: ActSubmit, FromStatus: Returned, ToStatus: EligibilityReview},
 	}}
 	cases := []struct {
-		user  int64
+		user  auth.UserID
 		stage Status
 		want  bool
 	}{

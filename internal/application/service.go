@@ -252,7 +252,7 @@ func personsOf(f Fields, before *Fields) []person {
 // account. Their locks are taken first, in the order of the numbers, so
 // that two applications naming the same people never wait for each other;
 // the field errors of all are answered together.
-func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, self, account int64, reveal bool) error {
+func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, self int64, account auth.UserID, reveal bool) error {
 	ids := make([]string, 0, len(ps))
 	for _, p := range ps {
 		ids = append(ids, p.nationalID)
@@ -287,7 +287,7 @@ func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, 
 // way is its own application in progress. A lead's number bound to another
 // account is unusable by this one; a partner's number is bound to the
 // partner's own account, which is no obstacle.
-func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self, account int64, reveal bool) error {
+func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self int64, account auth.UserID, reveal bool) error {
 	holder, err := s.store.IdentityHolder(ctx, p.nationalID)
 	if err != nil {
 		return err
@@ -346,7 +346,7 @@ func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, n
 		}
 		return err
 	}
-	return s.audit.Record(ctx, p, "identity.verify", "user", strconv.FormatInt(a.ApplicantID, 10), nil,
+	return s.audit.Record(ctx, p, "identity.verify", "user", a.ApplicantID.String(), nil,
 		map[string]any{"national_id": a.NationalID, "method": identity.Officer, "application": a.Number})
 }
 

@@ -3,6 +3,7 @@ package application
 import (
 	"time"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/policy"
 )
@@ -40,7 +41,7 @@ type Stage struct {
 	// DecidedAt and DecidedBy are the decision that ended the stage: who
 	// (ActorID, the name of the account) and when.
 	DecidedAt     *time.Time
-	DecidedByID   *int64
+	DecidedByID   *auth.UserID
 	DecidedByName string
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/policy"
 )
@@ -23,8 +24,8 @@ func TestStages(t *testing.T) {
 		}
 		return &v
 	}
-	owner, hrss, guar, bank, bank2 := int64(1), int64(2), int64(3), int64(4), int64(5)
-	h := func(when string, actor int64, name string, act Action, from, to Status) HistoryEntry {
+	owner, hrss, guar, bank, bank2 := auth.UserID(1), auth.UserID(2), auth.UserID(3), auth.UserID(4), auth.UserID(5)
+	h := func(when string, actor auth.UserID, name string, act Action, from, to Status) HistoryEntry {
 		return HistoryEntry{At: *at(when), ActorID: &actor, ActorName: name, Action: act, FromStatus: from, ToStatus: to}
 	}
 	type want struct{ status, deadline, decidedBy string }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/listing"
@@ -24,7 +25,7 @@ type Store interface {
 	// application excludeID (0 for none): the account's own applications,
 	// those of the account the number is bound to and those whose persons
 	// an HRSS officer verified (VerifyPersons), and every loan of the person.
-	PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (History, error)
+	PersonHistory(ctx context.Context, nationalID string, excludeID int64, account auth.UserID) (History, error)
 	// VerifyPersons records that the HRSS officer checked the ID cards of
 	// every person of the application (eligibility approved).
 	VerifyPersons(ctx context.Context, applicationID int64) error
@@ -36,7 +37,7 @@ type Store interface {
 	BindIdentity(ctx context.Context, id identity.Identity) error
 	// Claims lists, newest first, the applications of accounts other than
 	// applicantID that name the resident ID number.
-	Claims(ctx context.Context, nationalID string, applicantID int64) ([]Claim, error)
+	Claims(ctx context.Context, nationalID string, applicantID auth.UserID) ([]Claim, error)
 	// NextSequence returns the next application sequence number of a
 	// district and year, counted under a row lock.
 	NextSequence(ctx context.Context, district string, year int) (int64, error)
@@ -130,7 +131,7 @@ type Claim struct {
 	Number        string
 	Status        Status
 	DistrictCode  string
-	ApplicantID   int64
+	ApplicantID   auth.UserID
 	Applicant     string
 	// Verified is set when the number is bound to that claim's account.
 	Verified  bool

@@ -219,7 +219,7 @@ func randomID() string {
 }
 
 // Principal returns the principal of a user, for calling services directly.
-func Principal(id int64, username string, bindings ...auth.Binding) auth.Principal {
+func Principal(id auth.UserID, username string, bindings ...auth.Binding) auth.Principal {
 	return auth.Principal{UserID: id, Username: username, Bindings: bindings}
 }
 

@@ -22,7 +22,7 @@ import (
 type Event struct {
 	ID         int64
 	At         time.Time
-	ActorID    *int64
+	ActorID    *auth.UserID
 	Actor      string
 	Action     string
 	EntityType string
@@ -44,7 +44,7 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 func ComputeHash(e Event) string {
 	actorID := ""
 	if e.ActorID != nil {
-		actorID = strconv.FormatInt(*e.ActorID, 10)
+		actorID = e.ActorID.String()
 	}
 	parts := []string{
 		e.PrevHash,

@@ -59,9 +59,18 @@ type Binding struct {
 	Bank     string
 }
 
+// UserID is a user's id: the users row, the signed-in caller, the owner of
+// a record, who proposed, decided or did something. The zero UserID is
+// nobody (a job, a tool, a record without an owner).
+type UserID int64
+
+// String is the id in decimal, as policy decisions and the audit trail's
+// entity ids spell it.
+func (id UserID) String() string { return strconv.FormatInt(int64(id), 10) }
+
 // Principal is the signed-in caller, loaded from the database on every request.
 type Principal struct {
-	UserID    int64
+	UserID    UserID
 	Username  string
 	Name      string
 	SessionID string
@@ -85,9 +94,6 @@ func (p Principal) IsPerson(nationalID string) bool {
 	}
 	return false
 }
-
-// ID returns the user id as the string form used in policy decisions.
-func (p Principal) ID() string { return strconv.FormatInt(p.UserID, 10) }
 
 // Has reports whether the principal holds role.
 func (p Principal) Has(role Role) bool {

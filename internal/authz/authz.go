@@ -45,18 +45,40 @@ const (
 
 // Resource is what a decision is about.
 type Resource struct {
+	Kind string
+	// Owner is the user whose record it is (zero: nobody's).
+	Owner    auth.UserID
+	District string
+	Bank     string
+}
+
+// subject and object are the request's subject and resource as the casbin
+// matcher reads them: user ids in decimal, "" for nobody.
+type subject struct {
+	Role     string
+	UserID   string
+	District string
+	Bank     string
+}
+
+type object struct {
 	Kind     string
 	Owner    string
 	District string
 	Bank     string
 }
 
-// subject is the request subject the casbin matcher reads.
-type subject struct {
-	Role     string
-	UserID   string
-	District string
-	Bank     string
+// objectOf is r as the matcher reads it.
+func objectOf(r Resource) object {
+	return object{Kind: r.Kind, Owner: idText(r.Owner), District: r.District, Bank: r.Bank}
+}
+
+// idText is id as the matcher compares it, "" for the zero id.
+func idText(id auth.UserID) string {
+	if id == 0 {
+		return ""
+	}
+	return id.String()
 }
 
 // Enforcer wraps the casbin enforcer.
@@ -73,7 +95,7 @@ type Enforcer struct {
 // decision is one question to casbin.
 type decision struct {
 	sub subject
-	obj Resource
+	obj object
 	act Action
 }
 
@@ -108,7 +130,7 @@ func policyLines() string {
 }
 
 func subjectOf(p auth.Principal, b auth.Binding) subject {
-	return subject{Role: string(b.Role), UserID: p.ID(), District: b.District, Bank: b.Bank}
+	return subject{Role: string(b.Role), UserID: idText(p.UserID), District: b.District, Bank: b.Bank}
 }
 
 // Can reports whether any of p's role bindings allows act on r.
@@ -116,8 +138,9 @@ func (z *Enforcer) Can(p auth.Principal, act Action, r Resource) bool {
 	if p.UserID == 0 {
 		return false
 	}
+	obj := objectOf(r)
 	for _, b := range p.Bindings {
-		if z.allows(decision{subjectOf(p, b), r, act}) {
+		if z.allows(decision{subjectOf(p, b), obj, act}) {
 			return true
 		}
 	}
@@ -159,7 +182,7 @@ type ListScope struct {
 	All       bool
 	Districts []string
 	Banks     []string
-	Owners    []string
+	Owners    []auth.UserID
 }
 
 // Empty reports whether the scope shows nothing.
@@ -176,8 +199,10 @@ func (s ListScope) Contains(r Resource) bool {
 	return contains(s.Districts, r.District) || contains(s.Banks, r.Bank) || contains(s.Owners, r.Owner)
 }
 
-func contains(list []string, v string) bool {
-	if v == "" {
+// contains reports whether v, not the zero value, is in list.
+func contains[T comparable](list []T, v T) bool {
+	var zero T
+	if v == zero {
 		return false
 	}
 	for _, x := range list {
@@ -212,7 +237,7 @@ func (z *Enforcer) Scope(p auth.Principal, act Action, kind string) ListScope {
 					s.Banks = append(s.Banks, b.Bank)
 				}
 			case ScopeOwn:
-				s.Owners = append(s.Owners, p.ID())
+				s.Owners = append(s.Owners, p.UserID)
 			}
 		}
 	}

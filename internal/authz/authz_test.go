@@ -39,10 +39,10 @@ func principal(role auth.Role) auth.Principal {
 
 // scopes are the resources every decision is tried against.
 var scopes = map[string]Resource{
-	"own":            {Owner: "7", District: "411281", Bank: "RCB-LB"},
-	"other-owner":    {Owner: "8", District: "411281", Bank: "RCB-LB"},
-	"same-district":  {Owner: "8", District: "411282", Bank: "RCB-LB"},
-	"same-bank":      {Owner: "8", District: "411281", Bank: "ICBC-SMX"},
+	"own":            {Owner: 7, District: "411281", Bank: "RCB-LB"},
+	"other-owner":    {Owner: 8, District: "411281", Bank: "RCB-LB"},
+	"same-district":  {Owner: 8, District: "411282", Bank: "RCB-LB"},
+	"same-bank":      {Owner: 8, District: "411281", Bank: "ICBC-SMX"},
 	"unowned-global": {},
 }
 
@@ -195,7 +195,7 @@ func TestRememberedAnswersAreCasbins(t *testing.T) {
 		for _, l := range policy(t) {
 			for _, r := range scopes {
 				r.Kind = l.kind
-				want, err := z.e.Enforce(subjectOf(p, p.Bindings[0]), r, l.act)
+				want, err := z.e.Enforce(subjectOf(p, p.Bindings[0]), objectOf(r), l.act)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -213,10 +213,10 @@ func TestRememberedAnswersAreCasbins(t *testing.T) {
 	}
 	z.decided = map[decision]bool{}
 	for len(z.decided) < maxDecisions {
-		z.decided[decision{obj: Resource{Owner: fmt.Sprint(len(z.decided))}}] = true
+		z.decided[decision{obj: object{Owner: fmt.Sprint(len(z.decided))}}] = true
 	}
 	p := principal(auth.Entrepreneur)
-	if z.Can(p, Read, Resource{Kind: "loan", Owner: "8"}) || len(z.decided) != 1 {
+	if z.Can(p, Read, Resource{Kind: "loan", Owner: 8}) || len(z.decided) != 1 {
 		t.Fatalf("a full memory was not emptied (%d answers) or answered wrong", len(z.decided))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/policy"
 )
 
@@ -34,12 +35,12 @@ type Document struct {
 	ContentType   string
 	Size          int64
 	SHA256        string
-	UploadedBy    int64
+	UploadedBy    auth.UserID
 	// Uploader is the user name of UploadedBy (read with the document).
 	Uploader   string
 	UploadedAt time.Time
 	State      State
-	ReviewedBy *int64
+	ReviewedBy *auth.UserID
 	ReviewedAt *time.Time
 	Reason     string
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/msg"
 )
@@ -90,24 +91,24 @@ type Posting struct {
 	// compensated again after a reversal has two "compensation:" postings).
 	Reverses   string
 	ReversesID *int64
-	CreatedBy  *int64
+	CreatedBy  *auth.UserID
 	CreatedAt  time.Time
 }
 
 // Compensation is the posting of the fund's share of a compensation.
-func Compensation(loanID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
+func Compensation(loanID int64, on time.Time, fundShare decimal.Decimal, by auth.UserID) Posting {
 	return loanPosting(loanID, on, CompensationPaid, BankDeposit, fundShare, KindCompensation, "compensation", loanID, by)
 }
 
 // Recovery is the posting of the fund's share of a recovery.
-func Recovery(loanID, recoveryID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
+func Recovery(loanID, recoveryID int64, on time.Time, fundShare decimal.Decimal, by auth.UserID) Posting {
 	return loanPosting(loanID, on, BankDeposit, Recoveries, fundShare, KindRecovery, "recovery", recoveryID, by)
 }
 
 // RecoveryReversal is the posting of a confirmed reversal of a recovery:
 // the fund gives back what its recovered share shrank by (its share of what
 // stands recovered, rounded once, may differ from the recovery's own part).
-func RecoveryReversal(loanID, recoveryID, reversalID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
+func RecoveryReversal(loanID, recoveryID, reversalID int64, on time.Time, fundShare decimal.Decimal, by auth.UserID) Posting {
 	p := loanPosting(loanID, on, Recoveries, BankDeposit, fundShare, KindReversal, "reversal", reversalID, by)
 	p.Reverses = "recovery:" + strconv.FormatInt(recoveryID, 10)
 	return p
@@ -115,18 +116,18 @@ func RecoveryReversal(loanID, recoveryID, reversalID int64, on time.Time, fundSh
 
 // CompensationReversal is the posting of a confirmed reversal of a loan's
 // compensation: the fund's share comes back to its account.
-func CompensationReversal(loanID, reversalID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
+func CompensationReversal(loanID, reversalID int64, on time.Time, fundShare decimal.Decimal, by auth.UserID) Posting {
 	p := loanPosting(loanID, on, BankDeposit, CompensationPaid, fundShare, KindReversal, "reversal", reversalID, by)
 	p.Reverses = "compensation:" + strconv.FormatInt(loanID, 10)
 	return p
 }
 
 // WriteOff is the posting of the fund's share of a write-off.
-func WriteOff(loanID int64, on time.Time, fundShare decimal.Decimal, by int64) Posting {
+func WriteOff(loanID int64, on time.Time, fundShare decimal.Decimal, by auth.UserID) Posting {
 	return loanPosting(loanID, on, WriteOffs, ClaimsWrittenOff, fundShare, KindWriteOff, "write_off", loanID, by)
 }
 
-func loanPosting(loanID int64, on time.Time, dr, cr Account, amount decimal.Decimal, k PostingKind, src string, srcID, by int64) Posting {
+func loanPosting(loanID int64, on time.Time, dr, cr Account, amount decimal.Decimal, k PostingKind, src string, srcID int64, by auth.UserID) Posting {
 	id, who := loanID, by
 	return Posting{BookedOn: on, Debit: dr, Credit: cr, Amount: amount, Kind: k, LoanID: &id,
 		Source: src + ":" + strconv.FormatInt(srcID, 10), CreatedBy: &who}
@@ -179,9 +180,9 @@ type Movement struct {
 	Reference  string
 	Note       string
 	Status     MovementStatus
-	ProposedBy int64
+	ProposedBy auth.UserID
 	ProposedAt time.Time
-	DecidedBy  *int64
+	DecidedBy  *auth.UserID
 	DecidedAt  *time.Time
 	Reason     string
 	PostingID  *int64

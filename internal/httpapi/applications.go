@@ -113,14 +113,14 @@ type decisionRequest struct {
 }
 
 type historyDTO struct {
-	At         time.Time `json:"at"`
-	Actor      string    `json:"actor" doc:"the user name of the account that acted"`
-	ActorName  string    `json:"actor_name" doc:"the person's name on that account (its user name when it has none)"`
-	ActorID    *int64    `json:"actor_id"`
-	Action     string    `json:"action"`
-	FromStatus *string   `json:"from_status"`
-	ToStatus   string    `json:"to_status"`
-	Comment    string    `json:"comment"`
+	At         time.Time    `json:"at"`
+	Actor      string       `json:"actor" doc:"the user name of the account that acted"`
+	ActorName  string       `json:"actor_name" doc:"the person's name on that account (its user name when it has none)"`
+	ActorID    *auth.UserID `json:"actor_id"`
+	Action     string       `json:"action"`
+	FromStatus *string      `json:"from_status"`
+	ToStatus   string       `json:"to_status"`
+	Comment    string       `json:"comment"`
 	// MissingDocuments are the kinds a return or rejection named.
 	MissingDocuments []string `json:"missing_documents"`
 	// Changes are the fields an edit after a return changed.
@@ -142,7 +142,7 @@ type applicationResponse struct {
 	Number                    string         `json:"number"`
 	Status                    string         `json:"status"`
 	Version                   int            `json:"version"`
-	ApplicantID               int64          `json:"applicant_id"`
+	ApplicantID               auth.UserID    `json:"applicant_id"`
 	BorrowerType              string         `json:"borrower_type"`
 	Name                      string         `json:"name"`
 	NationalID                string         `json:"national_id"`

@@ -505,7 +505,7 @@ func TestApplicationFourEyes(t *testing.T) {
 	id := c.at(t, "eligibility_review", nil)
 	ctx := context.Background()
 	var me struct {
-		ID int64 `json:"id"`
+		ID auth.UserID `json:"id"`
 	}
 	c.s.Do("GET", "/api/v1/me", c.hrss, nil).Want(200).Decode(&me)
 	both := apptest.Principal(me.ID, "hrss",
@@ -530,7 +530,7 @@ func TestApplicationFourEyes(t *testing.T) {
 
 	// The applicant decides nothing even when they hold an officer's role.
 	var owner struct {
-		ID int64 `json:"id"`
+		ID auth.UserID `json:"id"`
 	}
 	c.s.Do("GET", "/api/v1/me", c.owner, nil).Want(200).Decode(&owner)
 	ownerBank := apptest.Principal(owner.ID, "owner", auth.Binding{Role: auth.Entrepreneur}, auth.Binding{Role: auth.BankOfficer, Bank: apptest.Bank})

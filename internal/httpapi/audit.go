@@ -19,7 +19,7 @@ import (
 type auditEventResponse struct {
 	ID          int64           `json:"id"`
 	At          time.Time       `json:"at"`
-	ActorID     *int64          `json:"actor_id"`
+	ActorID     *auth.UserID    `json:"actor_id"`
 	Actor       string          `json:"actor" doc:"the user name of the account that acted"`
 	ActorName   string          `json:"actor_name" doc:"the person's name of that account (its user name when it has none)"`
 	Action      string          `json:"action"`

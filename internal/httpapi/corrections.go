@@ -13,12 +13,12 @@ import (
 )
 
 type periodResponse struct {
-	Month        string     `json:"month" doc:"the accounting month, YYYY-MM"`
-	State        string     `json:"state" doc:"open or closed: closing a month closes every month before it"`
-	ClosedMonth  *string    `json:"closed_month" doc:"the month whose close closed this one (itself, or a later month; null while open)"`
-	ClosedAt     *time.Time `json:"closed_at"`
-	ClosedBy     *int64     `json:"closed_by"`
-	ClosedByName *string    `json:"closed_by_name"`
+	Month        string       `json:"month" doc:"the accounting month, YYYY-MM"`
+	State        string       `json:"state" doc:"open or closed: closing a month closes every month before it"`
+	ClosedMonth  *string      `json:"closed_month" doc:"the month whose close closed this one (itself, or a later month; null while open)"`
+	ClosedAt     *time.Time   `json:"closed_at"`
+	ClosedBy     *auth.UserID `json:"closed_by"`
+	ClosedByName *string      `json:"closed_by_name"`
 }
 
 func toPeriod(s loan.PeriodState) periodResponse {
@@ -60,9 +60,9 @@ type reversalResponse struct {
 	Period       string              `json:"period" doc:"the quarter of a subsidy payment (empty otherwise)"`
 	Reason       string              `json:"reason"`
 	Status       loan.ReversalStatus `json:"status" doc:"proposed, confirmed (posted) or rejected"`
-	ProposedBy   int64               `json:"proposed_by"`
+	ProposedBy   auth.UserID         `json:"proposed_by"`
 	ProposedAt   time.Time           `json:"proposed_at"`
-	DecidedBy    *int64              `json:"decided_by"`
+	DecidedBy    *auth.UserID        `json:"decided_by"`
 	DecidedAt    *time.Time          `json:"decided_at"`
 	PostedOn     *string             `json:"posted_on" doc:"the day the reversal posted, in the open month (null unless confirmed)"`
 	Comment      string              `json:"comment"`

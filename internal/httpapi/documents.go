@@ -33,19 +33,19 @@ type checklistDTO struct {
 }
 
 type documentDTO struct {
-	ID           int64      `json:"id"`
-	Kind         string     `json:"kind"`
-	Filename     string     `json:"filename"`
-	ContentType  string     `json:"content_type" doc:"application/pdf, image/jpeg or image/png, from the content"`
-	Size         int64      `json:"size" doc:"bytes"`
-	SHA256       string     `json:"sha256"`
-	Version      int        `json:"version" doc:"1 for the first upload of the kind, then 2, 3 … (nothing is overwritten)"`
-	UploadedBy   string     `json:"uploaded_by" doc:"the uploader's user name"`
-	UploadedByID int64      `json:"uploaded_by_id"`
-	UploadedAt   time.Time  `json:"uploaded_at"`
-	State        string     `json:"state" doc:"uploaded, accepted or rejected"`
-	Reason       string     `json:"reason"`
-	ReviewedAt   *time.Time `json:"reviewed_at"`
+	ID           int64       `json:"id"`
+	Kind         string      `json:"kind"`
+	Filename     string      `json:"filename"`
+	ContentType  string      `json:"content_type" doc:"application/pdf, image/jpeg or image/png, from the content"`
+	Size         int64       `json:"size" doc:"bytes"`
+	SHA256       string      `json:"sha256"`
+	Version      int         `json:"version" doc:"1 for the first upload of the kind, then 2, 3 … (nothing is overwritten)"`
+	UploadedBy   string      `json:"uploaded_by" doc:"the uploader's user name"`
+	UploadedByID auth.UserID `json:"uploaded_by_id"`
+	UploadedAt   time.Time   `json:"uploaded_at"`
+	State        string      `json:"state" doc:"uploaded, accepted or rejected"`
+	Reason       string      `json:"reason"`
+	ReviewedAt   *time.Time  `json:"reviewed_at"`
 }
 
 type documentsResponse struct {

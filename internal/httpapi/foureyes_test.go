@@ -114,7 +114,7 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 
 	// By account: the borrower's own account holding an officer's role.
 	var me struct {
-		ID int64 `json:"id"`
+		ID auth.UserID `json:"id"`
 	}
 	s.Do("GET", "/api/v1/me", c.owner, nil).Want(200).Decode(&me)
 	as := func(b auth.Binding) auth.Principal {

@@ -77,19 +77,19 @@ type movementRejectRequest struct {
 }
 
 type movementResponse struct {
-	ID         int64      `json:"id"`
-	Kind       string     `json:"kind"`
-	Amount     string     `json:"amount"`
-	BookedOn   string     `json:"booked_on"`
-	Reference  string     `json:"reference"`
-	Note       string     `json:"note"`
-	Status     string     `json:"status"`
-	ProposedBy int64      `json:"proposed_by"`
-	ProposedAt time.Time  `json:"proposed_at"`
-	DecidedBy  *int64     `json:"decided_by"`
-	DecidedAt  *time.Time `json:"decided_at"`
-	Reason     string     `json:"reason"`
-	PostingID  *int64     `json:"posting_id"`
+	ID         int64        `json:"id"`
+	Kind       string       `json:"kind"`
+	Amount     string       `json:"amount"`
+	BookedOn   string       `json:"booked_on"`
+	Reference  string       `json:"reference"`
+	Note       string       `json:"note"`
+	Status     string       `json:"status"`
+	ProposedBy auth.UserID  `json:"proposed_by"`
+	ProposedAt time.Time    `json:"proposed_at"`
+	DecidedBy  *auth.UserID `json:"decided_by"`
+	DecidedAt  *time.Time   `json:"decided_at"`
+	Reason     string       `json:"reason"`
+	PostingID  *int64       `json:"posting_id"`
 }
 
 func toMovement(m fund.Movement) movementResponse {
@@ -100,17 +100,17 @@ func toMovement(m fund.Movement) movementResponse {
 }
 
 type postingResponse struct {
-	ID            int64     `json:"id"`
-	BookedOn      string    `json:"booked_on"`
-	DebitAccount  string    `json:"debit_account"`
-	CreditAccount string    `json:"credit_account"`
-	Amount        string    `json:"amount"`
-	Kind          string    `json:"kind"`
-	LoanID        *int64    `json:"loan_id"`
-	Source        string    `json:"source"`
-	ReversesID    *int64    `json:"reverses_id"`
-	CreatedBy     *int64    `json:"created_by"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            int64        `json:"id"`
+	BookedOn      string       `json:"booked_on"`
+	DebitAccount  string       `json:"debit_account"`
+	CreditAccount string       `json:"credit_account"`
+	Amount        string       `json:"amount"`
+	Kind          string       `json:"kind"`
+	LoanID        *int64       `json:"loan_id"`
+	Source        string       `json:"source"`
+	ReversesID    *int64       `json:"reverses_id"`
+	CreatedBy     *auth.UserID `json:"created_by"`
+	CreatedAt     time.Time    `json:"created_at"`
 }
 
 func toPosting(p fund.Posting) postingResponse {

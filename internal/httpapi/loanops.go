@@ -32,11 +32,11 @@ type extensionResponse struct {
 	NewMaturity  string              `json:"new_maturity"`
 	Reason       string              `json:"reason"`
 	State        loan.ExtensionState `json:"state" doc:"proposed (waits for the guarantee centre), confirmed or rejected"`
-	ProposedBy   int64               `json:"proposed_by"`
+	ProposedBy   auth.UserID         `json:"proposed_by"`
 	ProposedAt   time.Time           `json:"proposed_at"`
-	ConfirmedBy  *int64              `json:"confirmed_by"`
+	ConfirmedBy  *auth.UserID        `json:"confirmed_by"`
 	ConfirmedAt  *time.Time          `json:"confirmed_at"`
-	RejectedBy   *int64              `json:"rejected_by"`
+	RejectedBy   *auth.UserID        `json:"rejected_by"`
 	RejectedAt   *time.Time          `json:"rejected_at"`
 	RejectReason *string             `json:"reject_reason"`
 }

@@ -33,13 +33,13 @@ type repaymentRequest struct {
 }
 
 type repaymentResponse struct {
-	ID            int64     `json:"id"`
-	Principal     string    `json:"principal"`
-	Interest      string    `json:"interest"`
-	PaidOn        string    `json:"paid_on"`
-	BankReference string    `json:"bank_reference"`
-	RecordedBy    int64     `json:"recorded_by"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            int64       `json:"id"`
+	Principal     string      `json:"principal"`
+	Interest      string      `json:"interest"`
+	PaidOn        string      `json:"paid_on"`
+	BankReference string      `json:"bank_reference"`
+	RecordedBy    auth.UserID `json:"recorded_by"`
+	CreatedAt     time.Time   `json:"created_at"`
 	// ReversedBy is the confirmed reversal that cancelled it: a reversed
 	// repayment stays in the list and counts nowhere.
 	ReversedBy *int64     `json:"reversed_by" doc:"the confirmed reversal that cancelled this repayment (null while it stands); a reversed repayment counts in no balance, schedule, statement or report"`
@@ -49,22 +49,22 @@ type repaymentResponse struct {
 // compensationResponse is the compensation and what of each side's share
 // has come back: fund_amount − fund_recovered is what the fund still misses.
 type compensationResponse struct {
-	CompensatedOn string `json:"compensated_on"`
-	Amount        string `json:"amount"`
-	FundShare     string `json:"fund_share"`
-	FundAmount    string `json:"fund_amount"`
-	BankAmount    string `json:"bank_amount"`
-	CompensatedBy int64  `json:"compensated_by"`
-	FundRecovered string `json:"fund_recovered"`
-	BankRecovered string `json:"bank_recovered"`
+	CompensatedOn string      `json:"compensated_on"`
+	Amount        string      `json:"amount"`
+	FundShare     string      `json:"fund_share"`
+	FundAmount    string      `json:"fund_amount"`
+	BankAmount    string      `json:"bank_amount"`
+	CompensatedBy auth.UserID `json:"compensated_by"`
+	FundRecovered string      `json:"fund_recovered"`
+	BankRecovered string      `json:"bank_recovered"`
 }
 
 type writeOffResponse struct {
-	ProposedBy   int64     `json:"proposed_by"`
-	ProposedAt   time.Time `json:"proposed_at"`
-	Reason       string    `json:"reason"`
-	ConfirmedBy  *int64    `json:"confirmed_by"`
-	WrittenOffOn *string   `json:"written_off_on"`
+	ProposedBy   auth.UserID  `json:"proposed_by"`
+	ProposedAt   time.Time    `json:"proposed_at"`
+	Reason       string       `json:"reason"`
+	ConfirmedBy  *auth.UserID `json:"confirmed_by"`
+	WrittenOffOn *string      `json:"written_off_on"`
 	// Amount is all that was written off: FundAmount the fund's
 	// unrecovered share, BankAmount the bank's.
 	Amount     *string `json:"amount"`
@@ -91,7 +91,7 @@ type loanResponse struct {
 	RepaymentMethod      loan.Method           `json:"repayment_method"`
 	SubsidyCap           string                `json:"subsidy_cap"`
 	SubsidyRegime        subsidyRegimeResponse `json:"subsidy_regime"`
-	BorrowerID           *int64                `json:"borrower_id"`
+	BorrowerID           *auth.UserID          `json:"borrower_id"`
 	Name                 string                `json:"name"`
 	BorrowerType         string                `json:"borrower_type"`
 	KeyGroup             string                `json:"key_group"`
@@ -399,14 +399,14 @@ type recoveryResponse struct {
 	Amount string `json:"amount"`
 	// FundAmount is the guarantee fund's share of the recovery, BankAmount
 	// the bank's: the compensation's shares.
-	FundAmount  string     `json:"fund_amount"`
-	BankAmount  string     `json:"bank_amount"`
-	RecoveredOn string     `json:"recovered_on"`
-	Note        string     `json:"note"`
-	RecordedBy  int64      `json:"recorded_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ReversedBy  *int64     `json:"reversed_by" doc:"the confirmed reversal that cancelled this recovery (null while it stands)"`
-	ReversedAt  *time.Time `json:"reversed_at"`
+	FundAmount  string      `json:"fund_amount"`
+	BankAmount  string      `json:"bank_amount"`
+	RecoveredOn string      `json:"recovered_on"`
+	Note        string      `json:"note"`
+	RecordedBy  auth.UserID `json:"recorded_by"`
+	CreatedAt   time.Time   `json:"created_at"`
+	ReversedBy  *int64      `json:"reversed_by" doc:"the confirmed reversal that cancelled this recovery (null while it stands)"`
+	ReversedAt  *time.Time  `json:"reversed_at"`
 }
 
 func toRecovery(r loan.Recovery) recoveryResponse {

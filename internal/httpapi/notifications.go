@@ -36,17 +36,17 @@ type unreadResponse struct {
 }
 
 type failedNotificationDTO struct {
-	ID          int64      `json:"id"`
-	RecipientID int64      `json:"recipient_id"`
-	Recipient   string     `json:"recipient" doc:"the recipient's user name (the phone is never shown: fix it on the account)"`
-	Template    string     `json:"template"`
-	EntityType  string     `json:"entity_type"`
-	EntityID    string     `json:"entity_id"`
-	Attempts    int        `json:"attempts"`
-	LastError   string     `json:"last_error" doc:"what the last attempt met, such as the gateway's answer"`
-	CreatedAt   time.Time  `json:"created_at"`
-	FailedAt    *time.Time `json:"failed_at"`
-	SMSState    string     `json:"sms_state" doc:"failed; pending again after a retry"`
+	ID          int64       `json:"id"`
+	RecipientID auth.UserID `json:"recipient_id"`
+	Recipient   string      `json:"recipient" doc:"the recipient's user name (the phone is never shown: fix it on the account)"`
+	Template    string      `json:"template"`
+	EntityType  string      `json:"entity_type"`
+	EntityID    string      `json:"entity_id"`
+	Attempts    int         `json:"attempts"`
+	LastError   string      `json:"last_error" doc:"what the last attempt met, such as the gateway's answer"`
+	CreatedAt   time.Time   `json:"created_at"`
+	FailedAt    *time.Time  `json:"failed_at"`
+	SMSState    string      `json:"sms_state" doc:"failed; pending again after a retry"`
 }
 
 func toFailed(n notify.Notification) failedNotificationDTO {

@@ -143,7 +143,7 @@ func TestTheOutboxIsWrittenInTheChangesTransaction(t *testing.T) {
 	}
 
 	me := s.Do("GET", "/api/v1/me", c.owner, nil).Want(200).JSON()
-	owner := int64(me["id"].(float64))
+	owner := auth.UserID(me["id"].(float64))
 	e := notify.Event{Key: "test:twice", Template: "application.submitted", Params: map[string]string{"number": "N1"}}
 	err := s.App.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := s.App.Notifications.Notify(ctx, e, notify.User(owner)); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/config"
 	"chuangdai/internal/notify"
 )
@@ -94,10 +95,10 @@ func smsServer(t *testing.T, sink *smsSink, attempts int) *apptest.Server {
 }
 
 // registerWithPhone opens an entrepreneur's account with a phone and signs in.
-func registerWithPhone(t *testing.T, s *apptest.Server, username, phone string) (token string, id int64) {
+func registerWithPhone(t *testing.T, s *apptest.Server, username, phone string) (token string, id auth.UserID) {
 	t.Helper()
 	r := s.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": username, "password": apptest.Password, "name": "张伟", "phone": phone}).Want(201).JSON()
-	return s.Login(username, apptest.Password), int64(r["id"].(float64))
+	return s.Login(username, apptest.Password), auth.UserID(r["id"].(float64))
 }
 
 // logBuffer is a JSON log in memory.

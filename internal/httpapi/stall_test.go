@@ -12,6 +12,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/config"
 	"chuangdai/internal/idempotency"
 	"chuangdai/internal/store"
@@ -112,7 +113,7 @@ func TestStalledDatabaseAnswers503(t *testing.T) {
 	// holds a key: the database keeps that transaction, and its hold,
 	// until it has been idle for the store's idle limit; a retry meanwhile
 	// is a clean 409, and then it is recorded.
-	var me struct{ ID int64 }
+	var me struct{ ID auth.UserID }
 	s.Do("GET", "/api/v1/me", c.bank, nil).Want(200).Decode(&me)
 	key := idempotency.Key{UserID: me.ID, Endpoint: "POST " + loanPath + "/repayments", Value: "stall-mid"}
 	pay["bank_reference"] = "STALL-mid"

@@ -144,9 +144,9 @@ type waiverSourceDTO struct {
 }
 
 type recorderDTO struct {
-	ID       *int64 `json:"id"`
-	Username string `json:"username"`
-	Name     string `json:"name"`
+	ID       *auth.UserID `json:"id"`
+	Username string       `json:"username"`
+	Name     string       `json:"name"`
 }
 
 type districtFiguresResponse struct {

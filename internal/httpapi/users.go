@@ -22,9 +22,9 @@ type registerRequest struct {
 }
 
 type registerResponse struct {
-	ID       int64    `json:"id"`
-	Username string   `json:"username"`
-	Roles    []string `json:"roles"`
+	ID       auth.UserID `json:"id"`
+	Username string      `json:"username"`
+	Roles    []string    `json:"roles"`
 }
 
 type loginRequest struct {
@@ -33,10 +33,10 @@ type loginRequest struct {
 }
 
 type loginUser struct {
-	ID       int64    `json:"id"`
-	Username string   `json:"username"`
-	Name     string   `json:"name"`
-	Roles    []string `json:"roles"`
+	ID       auth.UserID `json:"id"`
+	Username string      `json:"username"`
+	Name     string      `json:"name"`
+	Roles    []string    `json:"roles"`
 }
 
 type loginResponse struct {
@@ -48,15 +48,15 @@ type loginResponse struct {
 }
 
 type userResponse struct {
-	ID           int64     `json:"id"`
-	Username     string    `json:"username"`
-	Name         string    `json:"name"`
-	Phone        string    `json:"phone"`
-	Roles        []string  `json:"roles"`
-	DistrictCode *string   `json:"district_code"`
-	BankCode     *string   `json:"bank_code"`
-	Disabled     bool      `json:"disabled"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           auth.UserID `json:"id"`
+	Username     string      `json:"username"`
+	Name         string      `json:"name"`
+	Phone        string      `json:"phone"`
+	Roles        []string    `json:"roles"`
+	DistrictCode *string     `json:"district_code"`
+	BankCode     *string     `json:"bank_code"`
+	Disabled     bool        `json:"disabled"`
+	CreatedAt    time.Time   `json:"created_at"`
 	// PasswordChangedAt is when the password was last set.
 	PasswordChangedAt time.Time `json:"password_changed_at"`
 	// PasswordExpired is set on the caller's own account (GET /me) when the
@@ -104,9 +104,9 @@ type createUserRequest struct {
 
 // roleGrantDTO is an administrator role waiting for a second administrator.
 type roleGrantDTO struct {
-	Role        string    `json:"role"`
-	RequestedBy int64     `json:"requested_by" doc:"the administrator who granted it"`
-	RequestedAt time.Time `json:"requested_at"`
+	Role        string      `json:"role"`
+	RequestedBy auth.UserID `json:"requested_by" doc:"the administrator who granted it"`
+	RequestedAt time.Time   `json:"requested_at"`
 }
 
 func roleNames(bs []auth.Binding) []string {
@@ -254,7 +254,7 @@ func (a *api) routesAuth() {
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
 		Summary: "One user (admin)", Response: userResponse{}, Errors: []int{401, 403, 404},
 	}, userPath, func(k record[struct{}]) (any, error) {
-		u, err := a.Users.Get(k.ctx, k.p, k.id)
+		u, err := a.Users.Get(k.ctx, k.p, auth.UserID(k.id))
 		return toUser(u), err
 	}))
 }
@@ -294,19 +294,19 @@ func (a *api) routesAccount() {
 	a.add(onRecord(a, Route{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,
 		Summary: "Change a user's name, role binding or disabled flag (admin)", Request: updateUserRequest{}, Response: userResponse{}, Errors: []int{400, 401, 403, 404, 422},
 	}, userPath, func(k record[updateUserRequest]) (any, error) {
-		u, err := a.Users.Update(k.ctx, k.p, k.id, user.UpdateInput(k.req))
+		u, err := a.Users.Update(k.ctx, k.p, auth.UserID(k.id), user.UpdateInput(k.req))
 		return toUser(u), err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/users/{id}/role-grant/confirm", Tag: "users", Status: 200,
 		Summary: "Confirm the administrator role (admin, audit_admin) another administrator granted to a user (a second administrator, not the user)", Response: userResponse{}, Errors: []int{401, 403, 404, 409},
 	}, userPath, func(k record[struct{}]) (any, error) {
-		u, err := a.Users.ConfirmRoleGrant(k.ctx, k.p, k.id)
+		u, err := a.Users.ConfirmRoleGrant(k.ctx, k.p, auth.UserID(k.id))
 		return toUser(u), err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/users/{id}/password", Tag: "users", Status: 204,
 		Summary: "Set a user's password (admin); the user's sessions end and a lockout is lifted", Request: passwordResetRequest{}, Errors: []int{400, 401, 403, 404, 422},
 	}, userPath, func(k record[passwordResetRequest]) (any, error) {
-		return nil, a.Users.ResetPassword(k.ctx, k.p, k.id, k.req.NewPassword)
+		return nil, a.Users.ResetPassword(k.ctx, k.p, auth.UserID(k.id), k.req.NewPassword)
 	}))
 }
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 )
 
 // Retention is how long an answer is kept at least.
@@ -35,7 +36,7 @@ const maxKeyLength = 255
 
 // Key names one idempotent request.
 type Key struct {
-	UserID   int64
+	UserID   auth.UserID
 	Endpoint string
 	Value    string
 }
@@ -116,7 +117,7 @@ func CheckKey(v string) error {
 
 // Request is one idempotent request as it arrived.
 type Request struct {
-	UserID int64
+	UserID auth.UserID
 	// Endpoint is the method and path ("POST /api/v1/loans/7/repayments").
 	Endpoint string
 	// Key is the Idempotency-Key header.
@@ -153,7 +154,7 @@ func (k *Keys) Answer(ctx context.Context, r Request, work func(ctx context.Cont
 // stored answer byte for byte; another request under the key is 422
 // idempotency.mismatch; a key whose first request is still running is 409.
 // When work fails nothing is stored and the key is free again.
-func (k *Keys) Do(ctx context.Context, userID int64, endpoint, value, hash string, work func(ctx context.Context) (Answer, error)) (Answer, error) {
+func (k *Keys) Do(ctx context.Context, userID auth.UserID, endpoint, value, hash string, work func(ctx context.Context) (Answer, error)) (Answer, error) {
 	if err := CheckKey(value); err != nil {
 		return Answer{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 )
 
 // Method is how an identity was verified.
@@ -31,10 +32,10 @@ const (
 // holder. A number is bound to one account at most.
 type Identity struct {
 	NationalID string
-	UserID     int64
+	UserID     auth.UserID
 	Method     Method
 	// VerifiedBy is the officer who verified it (Officer only).
-	VerifiedBy *int64
+	VerifiedBy *auth.UserID
 	// ApplicationID is the application whose eligibility review verified it.
 	ApplicationID *int64
 	VerifiedAt    time.Time

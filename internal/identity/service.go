@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,10 +29,10 @@ type Store interface {
 	// apperr Conflict.
 	Bind(ctx context.Context, id Identity) error
 	// Phone returns the phone number the account registered.
-	Phone(ctx context.Context, userID int64) (string, error)
+	Phone(ctx context.Context, userID auth.UserID) (string, error)
 	// FailedChecks counts the account's real-name checks that did not
 	// confirm the person since since.
-	FailedChecks(ctx context.Context, userID int64, since time.Time) (int, error)
+	FailedChecks(ctx context.Context, userID auth.UserID, since time.Time) (int, error)
 }
 
 // The limit of real-name checks that do not confirm the person: each one
@@ -126,7 +125,7 @@ func (s *Service) VerifySelf(ctx context.Context, p auth.Principal, in SelfInput
 		return Identity{}, false, &apperr.Error{Kind: apperr.Unavailable, Code: "identity.verifier_unavailable",
 			Message: msg.New("the real-name check does not answer: try again later, or have the HRSS office verify you at the eligibility review"), Err: err}
 	}
-	entity := strconv.FormatInt(p.UserID, 10)
+	entity := p.UserID.String()
 	if !match {
 		err := s.store.InTx(ctx, func(ctx context.Context) error {
 			return s.audit.Record(ctx, p, "identity.check_failed", "user", entity, nil, map[string]any{"national_id": r.Number, "name": name})

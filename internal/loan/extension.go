@@ -33,11 +33,11 @@ type Extension struct {
 	NewMaturity  time.Time
 	Reason       string
 	State        ExtensionState
-	ProposedBy   int64
+	ProposedBy   auth.UserID
 	ProposedAt   time.Time
-	ConfirmedBy  *int64
+	ConfirmedBy  *auth.UserID
 	ConfirmedAt  *time.Time
-	RejectedBy   *int64
+	RejectedBy   *auth.UserID
 	RejectedAt   *time.Time
 	RejectReason string
 }
@@ -150,7 +150,7 @@ func (s *Service) ProposeExtension(ctx context.Context, p auth.Principal, id int
 // on the new day, its principal due at maturity moves there, and the days
 // after the contract's maturity get no subsidy.
 func (s *Service) ConfirmExtension(ctx context.Context, p auth.Principal, id, extID int64) (Loan, error) {
-	return s.decideExtension(ctx, p, id, extID, "loan.extend", func(l *Loan, e *Extension, by int64, at time.Time) error {
+	return s.decideExtension(ctx, p, id, extID, "loan.extend", func(l *Loan, e *Extension, by auth.UserID, at time.Time) error {
 		if err := s.beforeMaturity(*l); err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (s *Service) ConfirmExtension(ctx context.Context, p auth.Principal, id, ex
 
 // RejectExtension is the guarantee centre's refusal, with a reason.
 func (s *Service) RejectExtension(ctx context.Context, p auth.Principal, id, extID int64, reason string) (Loan, error) {
-	return s.decideExtension(ctx, p, id, extID, "loan.reject_extension", func(_ *Loan, e *Extension, by int64, at time.Time) error {
+	return s.decideExtension(ctx, p, id, extID, "loan.reject_extension", func(_ *Loan, e *Extension, by auth.UserID, at time.Time) error {
 		reason = strings.TrimSpace(reason)
 		if reason == "" || len(reason) > 2000 {
 			return apperr.Field("reason", "is required (up to 2000 characters): say why the extension is refused")
@@ -176,7 +176,7 @@ func (s *Service) RejectExtension(ctx context.Context, p auth.Principal, id, ext
 	})
 }
 
-func (s *Service) decideExtension(ctx context.Context, p auth.Principal, id, extID int64, action string, decide func(l *Loan, e *Extension, by int64, at time.Time) error) (Loan, error) {
+func (s *Service) decideExtension(ctx context.Context, p auth.Principal, id, extID int64, action string, decide func(l *Loan, e *Extension, by auth.UserID, at time.Time) error) (Loan, error) {
 	return s.change(ctx, p, id, ActConfirmExtension, "only a guarantee officer of the loan's district may decide an extension", action, func(ctx context.Context, l *Loan) error {
 		var e *Extension
 		for i := range l.Extensions {

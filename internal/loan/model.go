@@ -6,13 +6,13 @@ package loan
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
@@ -148,7 +148,7 @@ type Loan struct {
 	Status        Status
 	Version       int
 	// BorrowerID is the applicant's account (nil for imported loans).
-	BorrowerID *int64
+	BorrowerID *auth.UserID
 	// Denormalised from the application, so reports group loans without joins.
 	Name       string
 	NationalID string
@@ -179,7 +179,7 @@ type Loan struct {
 	Maturity         time.Time
 	OriginalMaturity *time.Time
 	BankReference    string
-	DisbursedBy      *int64
+	DisbursedBy      *auth.UserID
 
 	DaysOverdue  int
 	OverdueSince *time.Time
@@ -209,13 +209,13 @@ type Compensation struct {
 	FundShare decimal.Decimal
 	Fund      decimal.Decimal
 	Bank      decimal.Decimal
-	By        int64
+	By        auth.UserID
 }
 
 // NewCompensation is the fund's compensation of amount on day on with the
 // fund's share: the fund pays its share rounded half-up to the fen, the bank
 // bears the rest, so Fund + Bank = Amount.
-func NewCompensation(on time.Time, amount, share decimal.Decimal, by int64) Compensation {
+func NewCompensation(on time.Time, amount, share decimal.Decimal, by auth.UserID) Compensation {
 	c := Compensation{On: on, Amount: amount, FundShare: share, By: by}
 	c.Fund = c.fundShareOf(amount)
 	c.Bank = amount.Sub(c.Fund)
@@ -256,10 +256,10 @@ func (l Loan) Unrecovered() (fund, bank decimal.Decimal) {
 // not be recovered: Amount in all, Fund of it the guarantee fund's
 // unrecovered share and Bank the bank's.
 type WriteOff struct {
-	ProposedBy  int64
+	ProposedBy  auth.UserID
 	ProposedAt  time.Time
 	Reason      string
-	ConfirmedBy *int64
+	ConfirmedBy *auth.UserID
 	On          *time.Time
 	Amount      decimal.Decimal
 	Fund        decimal.Decimal
@@ -274,7 +274,7 @@ type Repayment struct {
 	Interest      decimal.Decimal
 	PaidOn        time.Time
 	BankReference string
-	RecordedBy    int64
+	RecordedBy    auth.UserID
 	CreatedAt     time.Time
 	// ReversedBy is the confirmed reversal that cancelled the repayment
 	// (nil while it stands).
@@ -292,7 +292,7 @@ type Recovery struct {
 	Bank        decimal.Decimal
 	RecoveredOn time.Time
 	Note        string
-	RecordedBy  int64
+	RecordedBy  auth.UserID
 	CreatedAt   time.Time
 	// ReversedBy is the confirmed reversal that cancelled the recovery.
 	ReversedBy *int64
@@ -303,7 +303,7 @@ type Recovery struct {
 func (l Loan) Resource() authz.Resource {
 	r := authz.Resource{Kind: Kind, District: l.DistrictCode, Bank: l.BankCode}
 	if l.BorrowerID != nil {
-		r.Owner = strconv.FormatInt(*l.BorrowerID, 10)
+		r.Owner = *l.BorrowerID
 	}
 	return r
 }
@@ -371,13 +371,13 @@ type Claim struct {
 	Status       ClaimStatus
 	DistrictCode string
 	BankCode     string
-	ClaimedBy    *int64
+	ClaimedBy    *auth.UserID
 	ClaimedAt    *time.Time
-	CheckedBy    *int64
+	CheckedBy    *auth.UserID
 	CheckedAt    *time.Time
-	PaidBy       *int64
+	PaidBy       *auth.UserID
 	PaidAt       *time.Time
-	RefusedBy    *int64
+	RefusedBy    *auth.UserID
 	RefusedAt    *time.Time
 	Reason       string
 }

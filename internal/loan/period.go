@@ -21,7 +21,7 @@ const ActClosePeriod authz.Action = "close"
 type PeriodClose struct {
 	Month        string
 	ClosedAt     time.Time
-	ClosedBy     int64
+	ClosedBy     auth.UserID
 	ClosedByName string
 }
 

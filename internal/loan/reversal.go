@@ -74,9 +74,9 @@ type Reversal struct {
 	Period       string
 	Reason       string
 	Status       ReversalStatus
-	ProposedBy   int64
+	ProposedBy   auth.UserID
 	ProposedAt   time.Time
-	DecidedBy    *int64
+	DecidedBy    *auth.UserID
 	DecidedAt    *time.Time
 	PostedOn     *time.Time
 	Comment      string
@@ -101,7 +101,7 @@ type ReversalFilter struct {
 	LoanID        int64
 	ToConfirm     bool
 	Kinds         []ReversalKind
-	NotProposedBy int64
+	NotProposedBy auth.UserID
 }
 
 // ReversalStore is what reversals need of persistence, inside the

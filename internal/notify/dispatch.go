@@ -46,7 +46,7 @@ type Outbox interface {
 	// Release gives back what holder still holds, for another dispatcher.
 	Release(ctx context.Context, holder string) error
 	// Phone is the user's phone number now ("" when none).
-	Phone(ctx context.Context, userID int64) (string, error)
+	Phone(ctx context.Context, userID auth.UserID) (string, error)
 }
 
 // Outcome is what became of an attempt.

@@ -54,7 +54,7 @@ const (
 // Audience is who hears of an event: one user, or every enabled user with
 // a role in a district or bank.
 type Audience struct {
-	UserID   int64
+	UserID   auth.UserID
 	Role     auth.Role
 	District string
 	Bank     string
@@ -62,7 +62,7 @@ type Audience struct {
 }
 
 // User is the audience of one user, told by SMS for each event.
-func User(id int64) Audience { return Audience{UserID: id, Mode: Each} }
+func User(id auth.UserID) Audience { return Audience{UserID: id, Mode: Each} }
 
 // Officers is every officer with role in district (or bank), told by the
 // daily digest.
@@ -88,7 +88,7 @@ const (
 type Notification struct {
 	ID          int64
 	EventKey    string
-	RecipientID int64
+	RecipientID auth.UserID
 	// Recipient is the recipient's user name (the failed list shows it).
 	Recipient  string
 	Template   string
@@ -126,13 +126,13 @@ type Store interface {
 	Enqueue(ctx context.Context, e Event, to []Audience, now time.Time) error
 	// Inbox lists userID's in-app notifications, newest first, with the
 	// total and the unread count.
-	Inbox(ctx context.Context, userID int64, unreadOnly bool, offset, limit int) (Page, error)
-	Unread(ctx context.Context, userID int64) (int64, error)
+	Inbox(ctx context.Context, userID auth.UserID, unreadOnly bool, offset, limit int) (Page, error)
+	Unread(ctx context.Context, userID auth.UserID) (int64, error)
 	// MarkRead sets the read time of userID's notification id (kept when
 	// already set); NotFound when it is not theirs.
-	MarkRead(ctx context.Context, userID, id int64, now time.Time) (Notification, error)
-	Settings(ctx context.Context, userID int64) (Settings, error)
-	SetSettings(ctx context.Context, userID int64, s Settings, now time.Time) error
+	MarkRead(ctx context.Context, userID auth.UserID, id int64, now time.Time) (Notification, error)
+	Settings(ctx context.Context, userID auth.UserID) (Settings, error)
+	SetSettings(ctx context.Context, userID auth.UserID, s Settings, now time.Time) error
 }
 
 // Digests makes the officers' daily digests.
@@ -209,7 +209,7 @@ func (s *Service) SetSettings(ctx context.Context, p auth.Principal, in Settings
 		if err := s.store.SetSettings(ctx, p.UserID, in, s.now().UTC().Truncate(time.Microsecond)); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, p, "notification.settings", "user", itoa(p.UserID), settingsView(before), settingsView(in))
+		return s.audit.Record(ctx, p, "notification.settings", "user", p.UserID.String(), settingsView(before), settingsView(in))
 	})
 	return in, err
 }

@@ -116,5 +116,3 @@ func money(s string) msg.Localizer {
 	}
 	return msg.Money(d)
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -56,7 +56,7 @@ type Store interface {
 	InsertLoans(ctx context.Context, loans []loan.Loan) error
 	// ReplaceBankLines replaces the bank's reported lines dated within the
 	// period by lines.
-	ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []BankLine, by int64, at time.Time) error
+	ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []BankLine, by auth.UserID, at time.Time) error
 	// Reconcile matches recorded loans and reported lines of the period,
 	// per bank (all banks when bank is "").
 	Reconcile(ctx context.Context, bank string, from, to time.Time) ([]Pair, error)

@@ -14,6 +14,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/identity"
@@ -27,7 +28,7 @@ type applicationRow struct {
 	Number                     *string
 	Status                     string
 	Version                    int
-	ApplicantID                int64
+	ApplicantID                auth.UserID
 	BorrowerType               string
 	Name                       string
 	NationalID                 *string
@@ -65,7 +66,7 @@ type applicationRow struct {
 	ApprovedTermMonths         *int
 	CounterGuarantee           string
 	ApprovedAt                 *time.Time
-	ApprovedBy                 *int64
+	ApprovedBy                 *auth.UserID
 	DisbursedAt                *time.Time
 	// IdentityVerified is read only (see applicationSelect).
 	IdentityVerified bool `gorm:"->"`
@@ -81,7 +82,7 @@ type applicationHistoryRow struct {
 	ID            int64 `gorm:"primaryKey"`
 	ApplicationID int64
 	At            time.Time
-	ActorID       *int64
+	ActorID       *auth.UserID
 	Actor         string
 	Action        string
 	FromStatus    *string
@@ -286,7 +287,7 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 // claim blocks nobody); loans held, open and ever overdue from the rows that
 // carry a loan (imported loans have no application), and a disbursed
 // application without a loan row still counts as an open loan.
-func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID, account int64) (application.History, error) {
+func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID int64, account auth.UserID) (application.History, error) {
 	var h application.History
 	type count struct {
 		Status string
@@ -331,13 +332,13 @@ func (s Applications) BindIdentity(ctx context.Context, id identity.Identity) er
 }
 
 // Claims implements application.Store.
-func (s Applications) Claims(ctx context.Context, nationalID string, applicantID int64) ([]application.Claim, error) {
+func (s Applications) Claims(ctx context.Context, nationalID string, applicantID auth.UserID) ([]application.Claim, error) {
 	type claimRow struct {
 		ID           int64
 		Number       string
 		Status       string
 		DistrictCode string
-		ApplicantID  int64
+		ApplicantID  auth.UserID
 		Username     string
 		Verified     bool
 		CreatedAt    time.Time

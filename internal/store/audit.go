@@ -8,12 +8,13 @@ import (
 	"gorm.io/gorm"
 
 	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
 )
 
 type auditRow struct {
 	ID         int64 `gorm:"primaryKey;autoIncrement:false"`
 	At         time.Time
-	ActorID    *int64
+	ActorID    *auth.UserID
 	Actor      string
 	Action     string
 	EntityType string

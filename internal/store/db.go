@@ -17,7 +17,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -417,15 +416,7 @@ func scoped(q *gorm.DB, scope authz.ListScope, ownerColumn string) *gorm.DB {
 		conds, args = append(conds, "bank_code IN ?"), append(args, scope.Banks)
 	}
 	if len(scope.Owners) > 0 && ownerColumn != "" {
-		ids := make([]int64, 0, len(scope.Owners))
-		for _, o := range scope.Owners {
-			if id, err := strconv.ParseInt(o, 10, 64); err == nil {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) > 0 {
-			conds, args = append(conds, ownerColumn+" IN ?"), append(args, ids)
-		}
+		conds, args = append(conds, ownerColumn+" IN ?"), append(args, scope.Owners)
 	}
 	if len(conds) == 0 {
 		return q.Where("1 = 0")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
 )
 
@@ -20,10 +21,10 @@ type documentRow struct {
 	ContentType   string
 	SizeBytes     int64
 	Sha256        string `gorm:"column:sha256"`
-	UploadedBy    int64
+	UploadedBy    auth.UserID
 	UploadedAt    time.Time
 	State         string
-	ReviewedBy    *int64
+	ReviewedBy    *auth.UserID
 	ReviewedAt    *time.Time
 	Reason        string
 	// Uploader is read only (documentSelect).

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/loan"
 )
 
@@ -16,11 +17,11 @@ type extensionRow struct {
 	NewMaturity  sqlDate
 	Reason       string
 	State        string
-	ProposedBy   int64
+	ProposedBy   auth.UserID
 	ProposedAt   time.Time
-	ConfirmedBy  *int64
+	ConfirmedBy  *auth.UserID
 	ConfirmedAt  *time.Time
-	RejectedBy   *int64
+	RejectedBy   *auth.UserID
 	RejectedAt   *time.Time
 	RejectReason *string
 }

@@ -6,6 +6,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/fund"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
@@ -23,7 +24,7 @@ type postingRow struct {
 	LoanID        *int64
 	Source        string
 	ReversesID    *int64
-	CreatedBy     *int64
+	CreatedBy     *auth.UserID
 	CreatedAt     time.Time
 }
 
@@ -37,9 +38,9 @@ type movementRow struct {
 	Reference  string
 	Note       string
 	Status     string
-	ProposedBy int64
+	ProposedBy auth.UserID
 	ProposedAt time.Time
-	DecidedBy  *int64
+	DecidedBy  *auth.UserID
 	DecidedAt  *time.Time
 	Reason     string
 	PostingID  *int64

@@ -1,21 +1,23 @@
 package store
 
 import (
-	"chuangdai/internal/apperr"
-	"chuangdai/internal/config"
-	"chuangdai/internal/idempotency"
 	"context"
 	"fmt"
 	"time"
+
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
+	"chuangdai/internal/config"
+	"chuangdai/internal/idempotency"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
 type idempotencyRow struct {
-	UserID       int64  `gorm:"primaryKey"`
-	Endpoint     string `gorm:"primaryKey"`
-	IdemKey      string `gorm:"primaryKey"`
+	UserID       auth.UserID `gorm:"primaryKey"`
+	Endpoint     string      `gorm:"primaryKey"`
+	IdemKey      string      `gorm:"primaryKey"`
 	RequestHash  string
 	Status       *int
 	ResponseBody []byte

@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/identity"
 )
@@ -20,9 +20,9 @@ type identityRow struct {
 	// gave it (ciphertexts are distinct), uniqueness is NationalIDHash's.
 	NationalID     string `gorm:"primaryKey"`
 	NationalIDHash string
-	UserID         int64
+	UserID         auth.UserID
 	Method         string
-	VerifiedBy     *int64
+	VerifiedBy     *auth.UserID
 	ApplicationID  *int64
 	VerifiedAt     time.Time
 }
@@ -74,8 +74,8 @@ func (s Identities) Bind(ctx context.Context, id identity.Identity) error {
 }
 
 // OfUsers returns the numbers bound to each of the accounts.
-func (s Identities) OfUsers(ctx context.Context, userIDs []int64) (map[int64][]identity.Identity, error) {
-	out := map[int64][]identity.Identity{}
+func (s Identities) OfUsers(ctx context.Context, userIDs []auth.UserID) (map[auth.UserID][]identity.Identity, error) {
+	out := map[auth.UserID][]identity.Identity{}
 	if len(userIDs) == 0 {
 		return out, nil
 	}
@@ -99,17 +99,17 @@ func (s Identities) LockPerson(ctx context.Context, nationalID string) error {
 }
 
 // Phone implements identity.Store.
-func (s Identities) Phone(ctx context.Context, userID int64) (string, error) {
+func (s Identities) Phone(ctx context.Context, userID auth.UserID) (string, error) {
 	rec, err := Users(s).UserByID(ctx, userID)
 	return rec.Phone, err
 }
 
 // FailedChecks implements identity.Store from the audit trail, where every
 // real-name check that did not confirm the person is recorded.
-func (s Identities) FailedChecks(ctx context.Context, userID int64, since time.Time) (int, error) {
+func (s Identities) FailedChecks(ctx context.Context, userID auth.UserID, since time.Time) (int, error) {
 	var n int64
 	err := s.conn(ctx).Model(&auditRow{}).
-		Where("entity_type = 'user' AND entity_id = ? AND action = 'identity.check_failed' AND at >= ?", strconv.FormatInt(userID, 10), since).
+		Where("entity_type = 'user' AND entity_id = ? AND action = 'identity.check_failed' AND at >= ?", userID.String(), since).
 		Count(&n).Error
 	return int(n), translate(err, "real-name checks")
 }

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
@@ -63,41 +64,41 @@ func (s Loans) readLoan(ctx context.Context, q *gorm.DB) (loan.Loan, error) {
 		return l, err
 	}
 	var reps []struct {
-		ID            int64    `json:"id"`
-		PrincipalFen  int64    `json:"principal_fen"`
-		InterestFen   int64    `json:"interest_fen"`
-		PaidOn        jsonDate `json:"paid_on"`
-		BankReference string   `json:"bank_reference"`
-		RecordedBy    *int64   `json:"recorded_by"`
-		CreatedAt     jsonTime `json:"created_at"`
-		ReversedBy    *int64   `json:"reversed_by"`
-		ReversedAt    jsonTime `json:"reversed_at"`
+		ID            int64        `json:"id"`
+		PrincipalFen  int64        `json:"principal_fen"`
+		InterestFen   int64        `json:"interest_fen"`
+		PaidOn        jsonDate     `json:"paid_on"`
+		BankReference string       `json:"bank_reference"`
+		RecordedBy    *auth.UserID `json:"recorded_by"`
+		CreatedAt     jsonTime     `json:"created_at"`
+		ReversedBy    *int64       `json:"reversed_by"`
+		ReversedAt    jsonTime     `json:"reversed_at"`
 	}
 	var recs []struct {
-		ID          int64    `json:"id"`
-		AmountFen   int64    `json:"amount_fen"`
-		FundFen     int64    `json:"fund_fen"`
-		BankFen     int64    `json:"bank_fen"`
-		RecoveredOn jsonDate `json:"recovered_on"`
-		Note        string   `json:"note"`
-		RecordedBy  *int64   `json:"recorded_by"`
-		CreatedAt   jsonTime `json:"created_at"`
-		ReversedBy  *int64   `json:"reversed_by"`
-		ReversedAt  jsonTime `json:"reversed_at"`
+		ID          int64        `json:"id"`
+		AmountFen   int64        `json:"amount_fen"`
+		FundFen     int64        `json:"fund_fen"`
+		BankFen     int64        `json:"bank_fen"`
+		RecoveredOn jsonDate     `json:"recovered_on"`
+		Note        string       `json:"note"`
+		RecordedBy  *auth.UserID `json:"recorded_by"`
+		CreatedAt   jsonTime     `json:"created_at"`
+		ReversedBy  *int64       `json:"reversed_by"`
+		ReversedAt  jsonTime     `json:"reversed_at"`
 	}
 	var exts []struct {
-		ID           int64    `json:"id"`
-		OldMaturity  jsonDate `json:"old_maturity"`
-		NewMaturity  jsonDate `json:"new_maturity"`
-		Reason       string   `json:"reason"`
-		State        string   `json:"state"`
-		ProposedBy   int64    `json:"proposed_by"`
-		ProposedAt   jsonTime `json:"proposed_at"`
-		ConfirmedBy  *int64   `json:"confirmed_by"`
-		ConfirmedAt  jsonTime `json:"confirmed_at"`
-		RejectedBy   *int64   `json:"rejected_by"`
-		RejectedAt   jsonTime `json:"rejected_at"`
-		RejectReason *string  `json:"reject_reason"`
+		ID           int64        `json:"id"`
+		OldMaturity  jsonDate     `json:"old_maturity"`
+		NewMaturity  jsonDate     `json:"new_maturity"`
+		Reason       string       `json:"reason"`
+		State        string       `json:"state"`
+		ProposedBy   auth.UserID  `json:"proposed_by"`
+		ProposedAt   jsonTime     `json:"proposed_at"`
+		ConfirmedBy  *auth.UserID `json:"confirmed_by"`
+		ConfirmedAt  jsonTime     `json:"confirmed_at"`
+		RejectedBy   *auth.UserID `json:"rejected_by"`
+		RejectedAt   jsonTime     `json:"rejected_at"`
+		RejectReason *string      `json:"reject_reason"`
 	}
 	for _, c := range []struct {
 		what string
@@ -111,14 +112,14 @@ func (s Loans) readLoan(ctx context.Context, q *gorm.DB) (loan.Loan, error) {
 	for _, x := range reps {
 		l.Repayments = append(l.Repayments, loan.Repayment{
 			ID: x.ID, LoanID: l.ID, Principal: money.FromFen(x.PrincipalFen), Interest: money.FromFen(x.InterestFen),
-			PaidOn: x.PaidOn.Time, BankReference: x.BankReference, RecordedBy: orZero(x.RecordedBy), CreatedAt: x.CreatedAt.Time,
+			PaidOn: x.PaidOn.Time, BankReference: x.BankReference, RecordedBy: userOf(x.RecordedBy), CreatedAt: x.CreatedAt.Time,
 			ReversedBy: x.ReversedBy, ReversedAt: x.ReversedAt.ptr(),
 		})
 	}
 	for _, x := range recs {
 		l.Recoveries = append(l.Recoveries, loan.Recovery{
 			ID: x.ID, LoanID: l.ID, Amount: money.FromFen(x.AmountFen), Fund: money.FromFen(x.FundFen), Bank: money.FromFen(x.BankFen),
-			RecoveredOn: x.RecoveredOn.Time, Note: x.Note, RecordedBy: orZero(x.RecordedBy), CreatedAt: x.CreatedAt.Time,
+			RecoveredOn: x.RecoveredOn.Time, Note: x.Note, RecordedBy: userOf(x.RecordedBy), CreatedAt: x.CreatedAt.Time,
 			ReversedBy: x.ReversedBy, ReversedAt: x.ReversedAt.ptr(),
 		})
 	}
@@ -129,13 +130,6 @@ func (s Loans) readLoan(ctx context.Context, q *gorm.DB) (loan.Loan, error) {
 			ConfirmedAt: x.ConfirmedAt.ptr(), RejectedBy: x.RejectedBy, RejectedAt: x.RejectedAt.ptr(), RejectReason: deref(x.RejectReason)}
 	}
 	return l, nil
-}
-
-func orZero(v *int64) int64 {
-	if v == nil {
-		return 0
-	}
-	return *v
 }
 
 // jsonDate is a DATE column inside a JSON aggregate: "YYYY-MM-DD".

@@ -11,6 +11,7 @@ import (
 
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/store"
@@ -49,7 +50,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 		return id
 	}
 	id, bare := open("DK411282-2024-000001"), open("DK411282-2024-000002")
-	by := int64(1)
+	by := auth.UserID(1)
 	later := now.Add(time.Hour)
 	r1, err := loans.AddRepayment(ctx, loan.Repayment{LoanID: id, Principal: decimal.RequireFromString("1000.01"), Interest: decimal.RequireFromString("329.17"),
 		PaidOn: loan.Date(2024, 6, 20), BankReference: "R-2", RecordedBy: by, CreatedAt: now}, "ICBC-SMX")

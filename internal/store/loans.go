@@ -16,6 +16,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/loan"
@@ -84,7 +85,7 @@ type loanRow struct {
 	ExternalRef               *string
 	Status                    string
 	Version                   int
-	BorrowerID                *int64
+	BorrowerID                *auth.UserID
 	Name                      string
 	NationalID                string
 	NationalIDHash            string
@@ -114,7 +115,7 @@ type loanRow struct {
 	DisbursedQuarter    int
 	MaturityDate        sqlDate
 	BankReference       *string
-	DisbursedBy         *int64
+	DisbursedBy         *auth.UserID
 	DaysOverdue         int
 	OverdueSince        sqlDate
 	EverOverdue         bool
@@ -125,13 +126,13 @@ type loanRow struct {
 	FundSharePPM        *int64 `gorm:"column:fund_share_ppm"`
 	FundPaidFen         *int64
 	BankBorneFen        *int64
-	CompensatedBy       *int64
+	CompensatedBy       *auth.UserID
 	RecoveredFen        int64
 	RecoveredFundFen    int64
-	WriteOffProposedBy  *int64
+	WriteOffProposedBy  *auth.UserID
 	WriteOffProposedAt  *time.Time
 	WriteOffReason      *string
-	WriteOffConfirmedBy *int64
+	WriteOffConfirmedBy *auth.UserID
 	WrittenOffOn        sqlDate
 	WrittenOffFen       *int64
 	WrittenOffFundFen   *int64
@@ -191,7 +192,7 @@ type repaymentRow struct {
 	PaidQuarter   int
 	BankCode      string
 	BankReference string
-	RecordedBy    *int64
+	RecordedBy    *auth.UserID
 	CreatedAt     time.Time
 	ReversedBy    *int64
 	ReversedAt    *time.Time
@@ -209,7 +210,7 @@ type recoveryRow struct {
 	RecoveredYear  int
 	RecoveredMonth int
 	Note           string
-	RecordedBy     *int64
+	RecordedBy     *auth.UserID
 	CreatedAt      time.Time
 	ReversedBy     *int64
 	ReversedAt     *time.Time
@@ -232,13 +233,13 @@ type claimRow struct {
 	Status              string
 	DistrictCode        string
 	BankCode            string
-	ClaimedBy           *int64
+	ClaimedBy           *auth.UserID
 	ClaimedAt           *time.Time
-	CheckedBy           *int64
+	CheckedBy           *auth.UserID
 	CheckedAt           *time.Time
-	PaidBy              *int64
+	PaidBy              *auth.UserID
 	PaidAt              *time.Time
-	RefusedBy           *int64
+	RefusedBy           *auth.UserID
 	RefusedAt           *time.Time
 	Reason              string
 }

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/config"
 	"chuangdai/internal/notify"
 )
@@ -18,7 +19,7 @@ import (
 type notificationRow struct {
 	ID              int64 `gorm:"primaryKey"`
 	EventKey        string
-	RecipientID     int64
+	RecipientID     auth.UserID
 	Template        string
 	Params          string
 	EntityType      string
@@ -38,8 +39,8 @@ type notificationRow struct {
 func (notificationRow) TableName() string { return "notifications" }
 
 type notificationSettingsRow struct {
-	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
-	SMS       bool  `gorm:"column:sms"`
+	UserID    auth.UserID `gorm:"primaryKey;autoIncrement:false"`
+	SMS       bool        `gorm:"column:sms"`
 	UpdatedAt time.Time
 }
 
@@ -76,7 +77,7 @@ func utcPtr(t *time.Time) *time.Time {
 
 // recipient is a user an event goes to, with how.
 type recipient struct {
-	id   int64
+	id   auth.UserID
 	mode notify.Mode
 }
 
@@ -84,8 +85,8 @@ type recipient struct {
 // user decides the mode).
 func (s Notifications) audience(ctx context.Context, to []notify.Audience) ([]recipient, error) {
 	var out []recipient
-	seen := map[int64]bool{}
-	add := func(id int64, m notify.Mode) {
+	seen := map[auth.UserID]bool{}
+	add := func(id auth.UserID, m notify.Mode) {
 		if !seen[id] {
 			seen[id] = true
 			out = append(out, recipient{id, m})
@@ -105,7 +106,7 @@ func (s Notifications) audience(ctx context.Context, to []notify.Audience) ([]re
 		if a.Bank != "" {
 			q = q.Where("user_roles.bank_code = ?", a.Bank)
 		}
-		var ids []int64
+		var ids []auth.UserID
 		if err := q.Order("user_roles.user_id").Pluck("user_roles.user_id", &ids).Error; err != nil {
 			return nil, translate(err, "notification recipients")
 		}
@@ -117,12 +118,12 @@ func (s Notifications) audience(ctx context.Context, to []notify.Audience) ([]re
 }
 
 // smsOff returns the users of ids who turned SMS off.
-func (s Notifications) smsOff(ctx context.Context, ids []int64) (map[int64]bool, error) {
+func (s Notifications) smsOff(ctx context.Context, ids []auth.UserID) (map[auth.UserID]bool, error) {
 	var rows []notificationSettingsRow
 	if err := s.conn(ctx).Where("user_id IN ? AND sms = ?", ids, false).Find(&rows).Error; err != nil {
 		return nil, translate(err, "notification settings")
 	}
-	off := map[int64]bool{}
+	off := map[auth.UserID]bool{}
 	for _, r := range rows {
 		off[r.UserID] = true
 	}
@@ -147,7 +148,7 @@ func (s Notifications) Enqueue(ctx context.Context, e notify.Event, to []notify.
 		if err != nil || len(rs) == 0 {
 			return err
 		}
-		ids := make([]int64, len(rs))
+		ids := make([]auth.UserID, len(rs))
 		for i, r := range rs {
 			ids[i] = r.id
 		}
@@ -179,7 +180,7 @@ func (s Notifications) Enqueue(ctx context.Context, e notify.Event, to []notify.
 }
 
 // Inbox implements notify.Store.
-func (s Notifications) Inbox(ctx context.Context, userID int64, unreadOnly bool, offset, limit int) (notify.Page, error) {
+func (s Notifications) Inbox(ctx context.Context, userID auth.UserID, unreadOnly bool, offset, limit int) (notify.Page, error) {
 	var out notify.Page
 	mine := func() *gorm.DB {
 		return s.conn(ctx).Model(&notificationRow{}).Where("recipient_id = ? AND in_app = ?", userID, true)
@@ -205,14 +206,14 @@ func (s Notifications) Inbox(ctx context.Context, userID int64, unreadOnly bool,
 }
 
 // Unread implements notify.Store.
-func (s Notifications) Unread(ctx context.Context, userID int64) (int64, error) {
+func (s Notifications) Unread(ctx context.Context, userID auth.UserID) (int64, error) {
 	var n int64
 	err := s.conn(ctx).Model(&notificationRow{}).Where("recipient_id = ? AND in_app = ? AND read_at IS NULL", userID, true).Count(&n).Error
 	return n, translate(err, "unread notifications")
 }
 
 // MarkRead implements notify.Store.
-func (s Notifications) MarkRead(ctx context.Context, userID, id int64, now time.Time) (notify.Notification, error) {
+func (s Notifications) MarkRead(ctx context.Context, userID auth.UserID, id int64, now time.Time) (notify.Notification, error) {
 	var row notificationRow
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.conn(ctx).Model(&notificationRow{}).Where("id = ? AND recipient_id = ? AND in_app = ? AND read_at IS NULL", id, userID, true).
@@ -225,7 +226,7 @@ func (s Notifications) MarkRead(ctx context.Context, userID, id int64, now time.
 }
 
 // Settings implements notify.Store: no row is SMS on.
-func (s Notifications) Settings(ctx context.Context, userID int64) (notify.Settings, error) {
+func (s Notifications) Settings(ctx context.Context, userID auth.UserID) (notify.Settings, error) {
 	var rows []notificationSettingsRow
 	if err := s.conn(ctx).Where("user_id = ?", userID).Find(&rows).Error; err != nil {
 		return notify.Settings{}, translate(err, "notification settings")
@@ -237,7 +238,7 @@ func (s Notifications) Settings(ctx context.Context, userID int64) (notify.Setti
 }
 
 // SetSettings implements notify.Store.
-func (s Notifications) SetSettings(ctx context.Context, userID int64, in notify.Settings, now time.Time) error {
+func (s Notifications) SetSettings(ctx context.Context, userID auth.UserID, in notify.Settings, now time.Time) error {
 	row := notificationSettingsRow{UserID: userID, SMS: in.SMS, UpdatedAt: now}
 	err := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"sms", "updated_at"})}).Create(&row).Error
@@ -291,7 +292,7 @@ func (s Notifications) Release(ctx context.Context, holder string) error {
 
 // Phone implements notify.Outbox: the account's phone, read as the user
 // store reads it.
-func (s Notifications) Phone(ctx context.Context, userID int64) (string, error) {
+func (s Notifications) Phone(ctx context.Context, userID auth.UserID) (string, error) {
 	r, err := Users(s).one(ctx, "id = ?", userID)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return "", nil
@@ -311,7 +312,7 @@ func (s Notifications) Failed(ctx context.Context, offset, limit int) ([]notify.
 	if err := page(q.Order("sms_done_at DESC").Order("id DESC"), offset, limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "failed notifications")
 	}
-	ids := make([]int64, len(rows))
+	ids := make([]auth.UserID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.RecipientID
 	}
@@ -319,7 +320,7 @@ func (s Notifications) Failed(ctx context.Context, offset, limit int) ([]notify.
 	if err := s.conn(ctx).Select("id", "username").Where("id IN ?", ids).Find(&users).Error; err != nil {
 		return nil, 0, translate(err, "recipients")
 	}
-	names := map[int64]string{}
+	names := map[auth.UserID]string{}
 	for _, u := range users {
 		names[u.ID] = u.Username
 	}
@@ -348,7 +349,7 @@ func (s Notifications) Retry(ctx context.Context, id int64, now time.Time) (noti
 
 // digestCount is one officer's undigested items.
 type digestCount struct {
-	RecipientID int64
+	RecipientID auth.UserID
 	Items       int
 	Last        int64
 }

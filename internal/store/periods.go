@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 )
@@ -12,7 +13,7 @@ import (
 type periodRow struct {
 	Month    string `gorm:"primaryKey"`
 	ClosedAt time.Time
-	ClosedBy int64
+	ClosedBy auth.UserID
 }
 
 func (periodRow) TableName() string { return "accounting_periods" }
@@ -50,7 +51,7 @@ func (s Loans) PeriodCloses(ctx context.Context) ([]loan.PeriodClose, error) {
 	var rows []struct {
 		Month    string
 		ClosedAt time.Time
-		ClosedBy int64
+		ClosedBy auth.UserID
 		Name     string
 	}
 	err := s.conn(ctx).Table("accounting_periods p").Joins("JOIN users u ON u.id = p.closed_by").

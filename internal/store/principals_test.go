@@ -15,7 +15,7 @@ import (
 )
 
 // principalWorld is an account with a role and two sessions.
-func principalWorld(t *testing.T, db *store.DB) (int64, store.Users) {
+func principalWorld(t *testing.T, db *store.DB) (auth.UserID, store.Users) {
 	t.Helper()
 	ctx := context.Background()
 	users := store.Users{DB: db}

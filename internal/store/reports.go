@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"chuangdai/internal/auth"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
@@ -226,7 +227,7 @@ type reconciliationLineRow struct {
 	AmountFen     int64
 	DisbursedOn   sqlDate
 	RowNumber     int
-	UploadedBy    *int64
+	UploadedBy    *auth.UserID
 	UploadedAt    time.Time
 }
 
@@ -238,7 +239,7 @@ func (reconciliationLineRow) TableName() string { return "reconciliation_lines" 
 const reconciliationNationalID = "reconciliation_lines.national_id"
 
 // ReplaceBankLines implements report.Store.
-func (s Reports) ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []report.BankLine, by int64, at time.Time) error {
+func (s Reports) ReplaceBankLines(ctx context.Context, bank string, from, to time.Time, lines []report.BankLine, by auth.UserID, at time.Time) error {
 	db := s.conn(ctx)
 	if err := db.Where("bank_code = ? AND disbursed_on BETWEEN ? AND ?", bank, dateOf(from), dateOf(to)).Delete(&reconciliationLineRow{}).Error; err != nil {
 		return translate(err, "bank list")

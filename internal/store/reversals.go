@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
@@ -25,9 +26,9 @@ type reversalRow struct {
 	Period       string
 	Reason       string
 	Status       string
-	ProposedBy   int64
+	ProposedBy   auth.UserID
 	ProposedAt   time.Time
-	DecidedBy    *int64
+	DecidedBy    *auth.UserID
 	DecidedAt    *time.Time
 	PostedOn     sqlDate
 	Comment      string

@@ -130,7 +130,7 @@ func TestApplicationScopeAgreesWithCan(t *testing.T) {
 	apps := store.Applications{DB: db}
 	now := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC)
 	var records []scopeRecord
-	for _, owner := range []int64{1, 2, 15} {
+	for _, owner := range []auth.UserID{1, 2, 15} {
 		for _, district := range []string{"411282", "411281"} {
 			for _, bank := range []string{"ICBC-SMX", "RCB-LB"} {
 				a := application.Application{Status: application.Draft, Version: 1, ApplicantID: owner, CreatedAt: now, UpdatedAt: now,
@@ -186,20 +186,21 @@ func TestLoanScopeAgreesWithCan(t *testing.T) {
 	loans := store.Loans{DB: db}
 	var records []scopeRecord
 	n := 0
-	for _, owner := range []string{"1", "2", "NULL"} {
+	for _, owner := range []auth.UserID{1, 2, 0} {
+		borrower := "NULL"
+		if owner != 0 {
+			borrower = owner.String()
+		}
 		for _, district := range []string{"411282", "411281"} {
 			for _, bank := range []string{"ICBC-SMX", "RCB-LB"} {
 				n++
 				id := strconv.Itoa(n)
 				q := "INSERT INTO loans (id, number, borrower_id, status, version, name, national_id, gender, borrower_type, district_code, bank_code, principal_fen, outstanding_fen, annual_rate_ppm, subsidy_rate_ppm, borrower_rate_ppm, subsidy_cap_fen, term_months, repayment_method, disbursed_on, disbursed_year, disbursed_month, disbursed_quarter, maturity_date, created_at, updated_at) VALUES (" +
-					id + ", 'L" + id + "', " + owner + ", 'active', 1, '张伟', '', 'male', 'individual', '" + district + "', '" + bank + "', 10000000, 10000000, 39500, 19750, 19750, 30000000, 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + fixtureAt + ", " + fixtureAt + ")"
+					id + ", 'L" + id + "', " + borrower + ", 'active', 1, '张伟', '', 'male', 'individual', '" + district + "', '" + bank + "', 10000000, 10000000, 39500, 19750, 19750, 30000000, 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + fixtureAt + ", " + fixtureAt + ")"
 				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
-				res := authz.Resource{Kind: loan.Kind, District: district, Bank: bank}
-				if owner != "NULL" {
-					res.Owner = owner
-				}
+				res := authz.Resource{Kind: loan.Kind, Owner: owner, District: district, Bank: bank}
 				records = append(records, scopeRecord{id: int64(n), res: res})
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/audit"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/crypt"
@@ -56,7 +57,7 @@ type trainingRow struct {
 	EndYear        int
 	CertificateNo  string
 	DistrictCode   string
-	CreatedBy      *int64
+	CreatedBy      *auth.UserID
 	CreatedAt      time.Time
 }
 
@@ -82,7 +83,7 @@ type tenancyRow struct {
 	MoveIn         sqlDate
 	MoveOut        *sqlDate
 	MoveInYear     int
-	CreatedBy      *int64
+	CreatedBy      *auth.UserID
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -98,20 +99,20 @@ type serviceRow struct {
 	Year           int
 	Notes          string
 	DistrictCode   string
-	CreatedBy      *int64
+	CreatedBy      *auth.UserID
 	CreatedAt      time.Time
 }
 
 func (serviceRow) TableName() string { return "service_records" }
 
-func userRef(id int64) *int64 {
+func userRef(id auth.UserID) *auth.UserID {
 	if id == 0 {
 		return nil
 	}
 	return &id
 }
 
-func userOf(id *int64) int64 {
+func userOf(id *auth.UserID) auth.UserID {
 	if id == nil {
 		return 0
 	}
@@ -296,7 +297,7 @@ type tenancyView struct {
 	EntityName    string
 	MoveIn        sqlDate
 	MoveOut       *sqlDate
-	CreatedBy     *int64
+	CreatedBy     *auth.UserID
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	BaseName      string
@@ -409,7 +410,7 @@ type loanView struct {
 	ApprovedAmountFen *int64
 	DistrictCode      string
 	BankCode          string
-	OwnerID           *int64
+	OwnerID           *auth.UserID
 	CreatedAt         time.Time
 	SubmittedAt       *time.Time
 	LoanID            *int64

@@ -15,7 +15,7 @@ import (
 )
 
 type userRow struct {
-	ID                int64 `gorm:"primaryKey"`
+	ID                auth.UserID `gorm:"primaryKey"`
 	Username          string
 	PasswordHash      string
 	Name              string
@@ -32,7 +32,7 @@ func (userRow) TableName() string { return "users" }
 
 type userRoleRow struct {
 	ID           int64 `gorm:"primaryKey"`
-	UserID       int64
+	UserID       auth.UserID
 	Role         string
 	DistrictCode *string
 	BankCode     *string
@@ -43,7 +43,7 @@ func (userRoleRow) TableName() string { return "user_roles" }
 
 type sessionRow struct {
 	ID         string `gorm:"primaryKey"`
-	UserID     int64
+	UserID     auth.UserID
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	LastSeenAt time.Time
@@ -83,7 +83,7 @@ func deref(s *string) string {
 }
 
 // CreateUser implements user.Store.
-func (s Users) CreateUser(ctx context.Context, r user.Record) (int64, error) {
+func (s Users) CreateUser(ctx context.Context, r user.Record) (auth.UserID, error) {
 	row := userRow{
 		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name,
 		PasswordChangedAt: r.PasswordChangedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
@@ -114,7 +114,7 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(rows))
+	ids := make([]auth.UserID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
@@ -122,7 +122,7 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	if err := s.conn(ctx).Where("user_id IN ?", ids).Order("id").Find(&roles).Error; err != nil {
 		return nil, translate(err, "roles")
 	}
-	byUser := map[int64][]auth.Binding{}
+	byUser := map[auth.UserID][]auth.Binding{}
 	for _, r := range roles {
 		byUser[r.UserID] = append(byUser[r.UserID], auth.Binding{Role: auth.Role(r.Role), District: deref(r.DistrictCode), Bank: deref(r.BankCode)})
 	}
@@ -134,7 +134,7 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 	if err := s.conn(ctx).Where("user_id IN ?", ids).Find(&grants).Error; err != nil {
 		return nil, translate(err, "role grants")
 	}
-	pending := map[int64]*user.RoleGrant{}
+	pending := map[auth.UserID]*user.RoleGrant{}
 	for _, g := range grants {
 		pending[g.UserID] = &user.RoleGrant{UserID: g.UserID, Role: auth.Role(g.Role), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt}
 	}
@@ -178,7 +178,7 @@ func (s Users) UserByUsername(ctx context.Context, username string) (user.Record
 }
 
 // UserByID implements user.Store.
-func (s Users) UserByID(ctx context.Context, id int64) (user.Record, error) {
+func (s Users) UserByID(ctx context.Context, id auth.UserID) (user.Record, error) {
 	return s.one(ctx, "id = ?", id)
 }
 
@@ -263,7 +263,7 @@ func (s Users) BankExists(ctx context.Context, code string) (bool, error) {
 }
 
 // RevokeUserSessions implements user.Store.
-func (s Users) RevokeUserSessions(ctx context.Context, userID int64, at time.Time) error {
+func (s Users) RevokeUserSessions(ctx context.Context, userID auth.UserID, at time.Time) error {
 	return s.changedPrincipals(ctx, s.conn(ctx).Model(&sessionRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at).Error, "sessions")
 }
 
@@ -283,7 +283,7 @@ func (s Users) PurgeSessions(ctx context.Context, before time.Time) (int64, erro
 }
 
 // SetPassword implements user.Store.
-func (s Users) SetPassword(ctx context.Context, id int64, hash string, at time.Time) error {
+func (s Users) SetPassword(ctx context.Context, id auth.UserID, hash string, at time.Time) error {
 	res := s.conn(ctx).Model(&userRow{}).Where("id = ?", id).
 		Updates(map[string]any{"password_hash": hash, "password_changed_at": at, "updated_at": at})
 	if res.Error != nil {
@@ -393,9 +393,9 @@ func (s Users) Locks(ctx context.Context, usernames []string) (map[string]user.L
 }
 
 type roleGrantRow struct {
-	UserID      int64 `gorm:"primaryKey"`
+	UserID      auth.UserID `gorm:"primaryKey"`
 	Role        string
-	RequestedBy int64
+	RequestedBy auth.UserID
 	RequestedAt time.Time
 }
 
@@ -411,6 +411,6 @@ func (s Users) PutRoleGrant(ctx context.Context, g user.RoleGrant) error {
 }
 
 // DeleteRoleGrant implements user.Store.
-func (s Users) DeleteRoleGrant(ctx context.Context, userID int64) error {
+func (s Users) DeleteRoleGrant(ctx context.Context, userID auth.UserID) error {
 	return translate(s.conn(ctx).Where("user_id = ?", userID).Delete(&roleGrantRow{}).Error, "role grant")
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"chuangdai/internal/auth"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -41,7 +43,7 @@ type Training struct {
 	EndDate       time.Time
 	CertificateNo string
 	DistrictCode  string
-	CreatedBy     int64
+	CreatedBy     auth.UserID
 	CreatedAt     time.Time
 }
 
@@ -63,7 +65,7 @@ type Tenancy struct {
 	EntityName string
 	MoveIn     time.Time
 	MoveOut    *time.Time
-	CreatedBy  int64
+	CreatedBy  auth.UserID
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	// Filled when read: the base the tenancy belongs to, and the account
@@ -86,7 +88,7 @@ type ServiceRecord struct {
 	Date         time.Time
 	Notes        string
 	DistrictCode string
-	CreatedBy    int64
+	CreatedBy    auth.UserID
 	CreatedAt    time.Time
 }
 
@@ -104,7 +106,7 @@ type Loan struct {
 	ApprovedAmount *decimal.Decimal
 	DistrictCode   string
 	BankCode       string
-	OwnerID        int64
+	OwnerID        auth.UserID
 	CreatedAt      time.Time
 	SubmittedAt    *time.Time
 	Disbursed      *Disbursed

@@ -35,7 +35,7 @@ func (s *principalStore) SessionByID(_ context.Context, id string) (Session, err
 	return s.session, nil
 }
 
-func (s *principalStore) UserByID(context.Context, int64) (Record, error) { return s.user, nil }
+func (s *principalStore) UserByID(context.Context, auth.UserID) (Record, error) { return s.user, nil }
 
 func (s *principalStore) TouchSession(_ context.Context, _ string, at time.Time) error {
 	s.touches++

@@ -245,7 +245,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 
 // ResetPassword lets an administrator set a user's password; the user's
 // sessions end and a lockout is lifted.
-func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id int64, next string) error {
+func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id auth.UserID, next string) error {
 	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
 		return apperr.Forbiddenf("only administrators may reset passwords")
 	}
@@ -277,7 +277,7 @@ func (s *Service) setPassword(ctx context.Context, p auth.Principal, rec Record,
 		if err := s.store.DeleteUserThrottles(ctx, normalName(rec.Username)); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, p, action, "user", itoa(rec.ID), nil, map[string]string{"username": rec.Username})
+		return s.audit.Record(ctx, p, action, "user", rec.ID.String(), nil, map[string]string{"username": rec.Username})
 	})
 }
 
@@ -296,7 +296,7 @@ type UpdateInput struct {
 // Update changes a user's name, role binding or disabled flag (admin). A
 // disabled user's sessions end at once; a role change applies from the next
 // request in every instance, because roles are read on every request.
-func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in UpdateInput) (User, error) {
+func (s *Service) Update(ctx context.Context, p auth.Principal, id auth.UserID, in UpdateInput) (User, error) {
 	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
 		return User{}, apperr.Forbiddenf("only administrators may change users")
 	}
@@ -360,7 +360,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 				return err
 			}
 		}
-		if err := s.audit.Record(ctx, p, "user.update", "user", itoa(id), before,
+		if err := s.audit.Record(ctx, p, "user.update", "user", id.String(), before,
 			map[string]any{"username": u.Username, "name": u.Name, "roles": u.Bindings, "disabled": u.Disabled, "national_id": u.NationalID}); err != nil {
 			return err
 		}
@@ -382,7 +382,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, in Upd
 }
 
 // requestGrant stores g (if any) for user id and audits the request.
-func (s *Service) requestGrant(ctx context.Context, p auth.Principal, g *RoleGrant, id int64) error {
+func (s *Service) requestGrant(ctx context.Context, p auth.Principal, g *RoleGrant, id auth.UserID) error {
 	if g == nil {
 		return nil
 	}
@@ -390,13 +390,13 @@ func (s *Service) requestGrant(ctx context.Context, p auth.Principal, g *RoleGra
 	if err := s.store.PutRoleGrant(ctx, *g); err != nil {
 		return err
 	}
-	return s.audit.Record(ctx, p, "user.role_grant_request", "user", itoa(id), nil, map[string]any{"role": g.Role})
+	return s.audit.Record(ctx, p, "user.role_grant_request", "user", id.String(), nil, map[string]any{"role": g.Role})
 }
 
 // ConfirmRoleGrant applies the administrator role another administrator
 // granted to user id (三员分立): the one who asked for it, and the user it
 // is for, cannot confirm it (403 four_eyes).
-func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id int64) (User, error) {
+func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id auth.UserID) (User, error) {
 	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
 		return User{}, apperr.Forbiddenf("only administrators may confirm roles")
 	}
@@ -425,7 +425,7 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id int
 		if err := s.store.DeleteRoleGrant(ctx, id); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, p, "user.role_grant_confirm", "user", itoa(id), before,
+		return s.audit.Record(ctx, p, "user.role_grant_confirm", "user", id.String(), before,
 			map[string]any{"username": u.Username, "roles": u.Bindings, "requested_by": g.RequestedBy})
 	})
 	if err != nil {

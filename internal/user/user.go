@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 
 // User is a person with an account.
 type User struct {
-	ID        int64
+	ID        auth.UserID
 	Username  string
 	Name      string
 	Phone     string
@@ -49,9 +48,9 @@ type User struct {
 // RoleGrant is an administrator role (admin, audit_admin) one administrator
 // granted to a user; it takes effect when another administrator confirms.
 type RoleGrant struct {
-	UserID      int64
+	UserID      auth.UserID
 	Role        auth.Role
-	RequestedBy int64
+	RequestedBy auth.UserID
 	RequestedAt time.Time
 }
 
@@ -77,7 +76,7 @@ type Record struct {
 // Session is a sign-in session behind a token.
 type Session struct {
 	ID         string
-	UserID     int64
+	UserID     auth.UserID
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	LastSeenAt time.Time
@@ -89,27 +88,27 @@ type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	// CreateUser inserts the user and its bindings and returns the new id;
 	// a taken username is an apperr Conflict.
-	CreateUser(ctx context.Context, r Record) (int64, error)
+	CreateUser(ctx context.Context, r Record) (auth.UserID, error)
 	UserByUsername(ctx context.Context, username string) (Record, error)
-	UserByID(ctx context.Context, id int64) (Record, error)
+	UserByID(ctx context.Context, id auth.UserID) (Record, error)
 	ListUsers(ctx context.Context, f Filter, offset, limit int) ([]User, int64, error)
 	CreateSession(ctx context.Context, s Session) error
 	SessionByID(ctx context.Context, id string) (Session, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	RevokeSession(ctx context.Context, id string, at time.Time) error
-	RevokeUserSessions(ctx context.Context, userID int64, at time.Time) error
+	RevokeUserSessions(ctx context.Context, userID auth.UserID, at time.Time) error
 	// PurgeSessions deletes sessions that expired before before, and the
 	// sign-in throttles whose window and lock ended then; it returns how
 	// many sessions went.
 	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
-	SetPassword(ctx context.Context, id int64, hash string, at time.Time) error
+	SetPassword(ctx context.Context, id auth.UserID, hash string, at time.Time) error
 	// UpdateUser writes name, disabled and replaces the role bindings.
 	UpdateUser(ctx context.Context, u User, at time.Time) error
 	ThrottleStore
 	// PutRoleGrant stores the user's waiting grant, replacing any other;
 	// DeleteRoleGrant drops it.
 	PutRoleGrant(ctx context.Context, g RoleGrant) error
-	DeleteRoleGrant(ctx context.Context, userID int64) error
+	DeleteRoleGrant(ctx context.Context, userID auth.UserID) error
 	DistrictExists(ctx context.Context, code string) (bool, error)
 	BankExists(ctx context.Context, code string) (bool, error)
 	// PrincipalGeneration is a number that stays the same while no
@@ -273,7 +272,7 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 			return err
 		}
 		u.ID = id
-		if err := s.audit.Record(ctx, actor, "user.create", "user", itoa(id), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID}); err != nil {
+		if err := s.audit.Record(ctx, actor, "user.create", "user", id.String(), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID}); err != nil {
 			return err
 		}
 		return s.requestGrant(ctx, actor, u.PendingGrant, id)
@@ -518,7 +517,7 @@ func (s *Service) withLocks(ctx context.Context, us []User) error {
 }
 
 // Get returns one account for administrators.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (User, error) {
+func (s *Service) Get(ctx context.Context, p auth.Principal, id auth.UserID) (User, error) {
 	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
 		return User{}, apperr.Forbiddenf("only administrators may read users")
 	}
@@ -532,5 +531,3 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (User, er
 	}
 	return us[0], nil
 }
-
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }
