@@ -16,14 +16,8 @@ import (
 func TestCounters(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
-	for _, q := range []string{
-		"INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411282', '灵宝市', " + fixtureAt + ", " + fixtureAt + ")",
-		"INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411281', '义马市', " + fixtureAt + ", " + fixtureAt + ")",
-	} {
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	district(t, db, "411282", "灵宝市")
+	district(t, db, "411281", "义马市")
 	apps, loans, reports := store.Applications{DB: db}, store.Loans{DB: db}, store.Reports{DB: db}
 	check := func(what string, got int64, err error, want int64) {
 		t.Helper()

@@ -105,3 +105,13 @@ func migrationVersion(t *testing.T, dir, name string) int64 {
 	}
 	return v
 }
+
+// district inserts a district, which role bindings, applications and loans
+// refer to.
+func district(t *testing.T, db *store.DB, code, name string) {
+	t.Helper()
+	q := "INSERT INTO districts (code, name, created_at, updated_at) VALUES ('" + code + "', '" + name + "', " + fixtureAt + ", " + fixtureAt + ")"
+	if _, err := db.SQL().ExecContext(context.Background(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
