@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,6 +316,10 @@ func TestCheckContract(t *testing.T) {
 		{"enterprise term 25", march, ent, ContractInput{str("1000000.00"), str("0.04"), num(25)}, []string{"term_months"}},
 		{"individual term 36", march, ind, ContractInput{str("1000.00"), str("0.04"), num(36)}, nil},
 		{"nothing given", march, ind, ContractInput{}, []string{"annual_rate", "approved_amount", "term_months"}},
+		// 2019-12-31 has an LPR (4.15%) but no policy version: neither the
+		// rate's spread nor the longest term is known, and both say so.
+		{"no policy version", time.Date(2019, 12, 31, 0, 0, 0, 0, time.UTC), ind, ContractInput{str("1000.00"), str("0.04"), num(12)}, []string{"annual_rate", "term_months"}},
+		{"first day of the 2020 version", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), ind, ContractInput{str("1000.00"), str("0.04"), num(12)}, nil},
 	}
 	for _, c := range cases {
 		got, err := CheckContract(p, c.day, c.a, c.in)
@@ -322,6 +327,9 @@ func TestCheckContract(t *testing.T) {
 		if e, ok := apperr.As(err); ok {
 			for _, f := range e.Fields {
 				fields = append(fields, f.Field)
+				if noVersion := strings.HasPrefix(f.Message.Format(), "there is no policy version in force on %s"); noVersion != (c.name == "no policy version") {
+					t.Errorf("%s: %s: %s", c.name, f.Field, f.Message)
+				}
 			}
 		} else if err != nil {
 			t.Fatalf("%s: %v", c.name, err)

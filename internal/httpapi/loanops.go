@@ -66,8 +66,8 @@ func pathExtension(c *gin.Context) (int64, error) {
 
 func (a *api) routesLoanOps() {
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/risk", Tag: "guarantee", Status: 200,
-		Summary:  "The guarantee fund's risk triggers: per bank (on the whole city's loans) and per district of the caller's scope, the overdue rate (overdue ÷ outstanding) and the compensation rate (compensated ÷ disbursed) against the policy's thresholds",
-		Response: riskResponse{}, Errors: []int{401, 403},
+		Summary:  "The guarantee fund's risk triggers: per bank (on the whole city's loans) and per district of the caller's scope, the overdue rate (overdue ÷ outstanding) and the compensation rate (compensated ÷ disbursed) against the policy's thresholds (409 policy.no_version when no policy version is in force today)",
+		Response: riskResponse{}, Errors: []int{401, 403, 409},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			rep, err := a.Loans.Risk(c.Request.Context(), p)
 			if err != nil {
