@@ -51,16 +51,24 @@ async function activeLoan() {
   return loans && loans.items.length ? `/loans/${loans.items[0].id}` : null;
 }
 
+// compensatedLoan is a loan the guarantee fund compensated: its page offers
+// the guarantee officer 冲正代偿.
+async function compensatedLoan() {
+  const loans = await apiAs('guarantee.lingbao', '/api/v1/loans?status=compensated&district_code=411282&page_size=1');
+  return loans && loans.items.length ? `/loans/${loans.items[0].id}` : null;
+}
+
 const ROLES = [
   ['zhangwei', 'entrepreneur', async () => {
     const own = await ownApplication();
     return [['', '/applications'], ['application', own], ['draft', await halfFilledDraft()], ['loans', '/loans'], ['inbox', '/inbox']];
   }],
   ['hrss.lingbao', 'hrss-officer', async () => [['', '/queue'], ['decision', await withDocuments()], ['subsidy-check', '/work/subsidy-check']]],
-  ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue'], ['risk', '/guarantee'], ['fund', '/guarantee/fund']]],
+  ['guarantee.lingbao', 'guarantee-officer', async () => [['', '/queue'], ['overdue', '/work/overdue'], ['risk', '/guarantee'], ['fund', '/guarantee/fund'], ['loan', await compensatedLoan()]]],
   ['bank.icbc', 'bank-officer', async () => [['', '/queue'], ['disburse', '/work/disburse'], ['reversals', '/work/reversals'], ['loan', await activeLoan()]]],
   ['auditor', 'finance-auditor', async () => [['', '/reports'], ['awards', '/reports/awards'], ['audit', '/audit'], ['periods', '/reports/periods'], ['applications', '/applications'], ['loans', '/loans']]],
-  ['admin', 'admin', async () => [['', '/admin/users'], ['targets', '/admin/targets']]],
+  ['admin', 'admin', async () => [['', '/admin/users'], ['targets', '/admin/targets'], ['sms-failed', '/admin/sms-failed'], ['password', '/password']]],
+  ['audit.admin', 'audit-admin', async () => [['', '/audit']]],
 ];
 
 for (const [user, role, pagesOf] of ROLES) {
