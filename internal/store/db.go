@@ -242,7 +242,14 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	defer end()
 	g := db.gdb.WithContext(txCtx)
 	g.Statement.ConnPool = c
+	// BEGIN is a round trip too: one that does not answer in time is
+	// abandoned like such a commit (the transaction's context ends, and
+	// database/sql rolls back whatever began).
+	late := time.AfterFunc(db.timeout, end)
 	tx := g.Begin()
+	if !late.Stop() {
+		return translate(fmt.Errorf("begin: %w", context.DeadlineExceeded), "transaction")
+	}
 	if tx.Error != nil {
 		return translate(tx.Error, "transaction")
 	}
