@@ -17,8 +17,8 @@ import (
 // with no connection free answers 503 unavailable within seconds instead of
 // hanging the request: each statement, with the wait for its connection,
 // gets db.timeout unless its context ends sooner; a transaction's
-// connection is taken within db.timeout (acquire) and each of its
-// statements and its commit has db.timeout too. Migrations and backups do
+// connection is taken within db.timeout (acquire) and its BEGIN, each of
+// its statements and its commit have db.timeout too. Migrations and backups do
 // not go through these paths: they may take long.
 
 // The statement's own context and the end of its deadline, kept while the
