@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -21,27 +18,10 @@ import (
 // fits and runs.
 func TestCommandsOpenAtMostTwoConnections(t *testing.T) {
 	requirePostgres(t)
-	admin := apptest.Admin(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	role := "chuangdai_t_role_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 4"); err != nil {
-		t.Fatal(err)
-	}
-	// Registered before the database, so it runs after the database is gone.
-	t.Cleanup(func() { _, _ = admin.Exec("DROP ROLE IF EXISTS " + role) })
-	dbURL := apptest.DatabaseURL(t)
-	if _, err := admin.Exec("ALTER DATABASE " + apptest.DatabaseName(t, dbURL) + " OWNER TO " + role); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.User(role)
+	roleURL := apptest.LimitedRole(t, 4)
 
 	var served bytes.Buffer
-	cfg := apptest.Config(u.String())
+	cfg := apptest.Config(roleURL)
 	cfg.DBMaxOpenConns = 20
 	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(&served, nil)))
 	if err != nil {
@@ -52,7 +32,7 @@ func TestCommandsOpenAtMostTwoConnections(t *testing.T) {
 		t.Fatalf("a serving pool of 20 under a limit of 4 was not reported; logs:\n%s", &served)
 	}
 
-	t.Setenv("CHUANGDAI_DATABASE_URL", u.String())
+	t.Setenv("CHUANGDAI_DATABASE_URL", roleURL)
 	t.Setenv("CHUANGDAI_DB_MAX_OPEN_CONNS", "20")
 	var out, logs bytes.Buffer
 	if err := run(context.Background(), []string{"jobs", "run-daily", "--date", "2024-07-01"}, strings.NewReader(""), &out, &logs); err != nil {

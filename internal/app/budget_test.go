@@ -2,11 +2,8 @@ package app_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -21,28 +18,11 @@ import (
 // start; when the server then refuses connections (53300, too many
 // connections for the role) requests answer 503, never 500.
 func TestConnectionBudget(t *testing.T) {
-	admin := apptest.Admin(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	role := "chuangdai_t_role_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 5"); err != nil {
-		t.Fatal(err)
-	}
-	// Registered before the database, so it runs after the database is gone.
-	t.Cleanup(func() { _, _ = admin.Exec("DROP ROLE IF EXISTS " + role) })
-	dbURL := apptest.DatabaseURL(t)
-	if _, err := admin.Exec("ALTER DATABASE " + apptest.DatabaseName(t, dbURL) + " OWNER TO " + role); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.User(role)
+	roleURL := apptest.LimitedRole(t, 5)
 	open := func(pool int) (*app.App, string) {
 		t.Helper()
 		var logs syncBuffer
-		cfg := apptest.Config(u.String())
+		cfg := apptest.Config(roleURL)
 		cfg.DBMaxOpenConns = pool
 		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 		if err != nil {

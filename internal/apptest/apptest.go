@@ -237,6 +237,33 @@ func Admin(t testing.TB) *sql.DB {
 	return db
 }
 
+// LimitedRole makes a fresh database of the test owned by a new login role
+// that PostgreSQL lets open at most limit connections, and answers that
+// database's URL as the role (the connection budget's tests). The role is
+// dropped after the database. It skips the test on SQLite.
+func LimitedRole(t testing.TB, limit int) string {
+	t.Helper()
+	admin := Admin(t)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	role := "chuangdai_t_role_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(fmt.Sprintf("CREATE ROLE %s LOGIN CONNECTION LIMIT %d", role, limit)); err != nil {
+		t.Fatal(err)
+	}
+	// Registered before the database, so it runs after the database is gone.
+	t.Cleanup(func() { _, _ = admin.Exec("DROP ROLE IF EXISTS " + role) })
+	dbURL := DatabaseURL(t)
+	if _, err := admin.Exec("ALTER DATABASE " + DatabaseName(t, dbURL) + " OWNER TO " + role); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	return u.String()
+}
+
 // DatabaseName is the database a postgres:// URL names.
 func DatabaseName(t testing.TB, databaseURL string) string {
 	t.Helper()
