@@ -44,11 +44,12 @@ type Store interface {
 	// DueIn is the repayment figures of the loans that matured in year.
 	DueIn(ctx context.Context, year int) (Due, error)
 	CreateMovement(ctx context.Context, m Movement) (int64, error)
-	// Movement returns one movement, row-locked on PostgreSQL when
-	// forUpdate; absent is an apperr NotFound.
-	Movement(ctx context.Context, id int64, forUpdate bool) (Movement, error)
-	// DecideMovement writes m's status and decision if it is still proposed.
-	DecideMovement(ctx context.Context, m Movement) error
+	// UpdateMovement is every change of a movement after its proposal: in
+	// one transaction it reads the movement row-locked (absent is an apperr
+	// NotFound), runs fn, writes the status and decision fn left unless
+	// someone changed the status meanwhile (a Conflict), and appends fn's
+	// audit event for the movement.
+	UpdateMovement(ctx context.Context, id int64, fn func(ctx context.Context, m *Movement) (audit.Event, error)) (Movement, error)
 	Movements(ctx context.Context, f MovementFilter, offset, limit int) ([]Movement, int64, error)
 }
 
@@ -335,31 +336,21 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id int64, action
 	if err := s.may(p, ActMove, moveForbidden); err != nil {
 		return Movement{}, err
 	}
-	var out Movement
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.Movement(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		before := auditView(m)
+	return s.store.UpdateMovement(ctx, id, func(ctx context.Context, m *Movement) (audit.Event, error) {
+		before := auditView(*m)
 		if m.Status != Proposed {
-			return apperr.Newf(apperr.Conflict, "fund.invalid_state", "the movement is already %s", msg.Label("fund_movement_status", m.Status))
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "fund.invalid_state", "the movement is already %s", msg.Label("fund_movement_status", m.Status))
 		}
 		if m.ProposedBy == p.UserID {
-			return apperr.New(apperr.Forbidden, "four_eyes", "you proposed this movement: another guarantee officer must confirm or reject it")
+			return audit.Event{}, apperr.New(apperr.Forbidden, "four_eyes", "you proposed this movement: another guarantee officer must confirm or reject it")
 		}
 		by, at := p.UserID, s.now().UTC().Truncate(time.Microsecond)
 		m.DecidedBy, m.DecidedAt = &by, &at
-		if err := fn(ctx, &m); err != nil {
-			return err
+		if err := fn(ctx, m); err != nil {
+			return audit.Event{}, err
 		}
-		if err := s.store.DecideMovement(ctx, m); err != nil {
-			return err
-		}
-		out = m
-		return s.audit.Record(ctx, p, action, "fund_movement", strconv.FormatInt(m.ID, 10), before, auditView(m))
+		return audit.NewEvent(ctx, p, action, before, auditView(*m))
 	})
-	return out, err
 }
 
 func auditView(m Movement) map[string]any {

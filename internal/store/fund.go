@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/fund"
 	"chuangdai/internal/loan"
@@ -229,34 +232,45 @@ func (s Fund) CreateMovement(ctx context.Context, m fund.Movement) (int64, error
 	return row.ID, nil
 }
 
-// Movement implements fund.Store.
-func (s Fund) Movement(ctx context.Context, id int64, forUpdate bool) (fund.Movement, error) {
-	q := s.conn(ctx).Where("id = ?", id)
-	if forUpdate {
-		q = s.forUpdate(q)
-	}
-	var row movementRow
-	if err := q.Take(&row).Error; err != nil {
-		if apperr.KindOf(translate(err, "")) == apperr.NotFound {
-			return fund.Movement{}, apperr.NotFoundf("no fund movement with id %d", id)
+// UpdateMovement implements fund.Store: the movement is read row-locked
+// (PostgreSQL; SQLite's immediate transactions hold the write lock), fn
+// decides, and the decision is written only if the status is still the
+// one read, with fn's audit event, in one transaction.
+func (s Fund) UpdateMovement(ctx context.Context, id int64, fn func(ctx context.Context, m *fund.Movement) (audit.Event, error)) (fund.Movement, error) {
+	var out fund.Movement
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		var row movementRow
+		if err := s.forUpdate(s.conn(ctx).Where("id = ?", id)).Take(&row).Error; err != nil {
+			if apperr.KindOf(translate(err, "")) == apperr.NotFound {
+				return apperr.NotFoundf("no fund movement with id %d", id)
+			}
+			return translate(err, "fund movement")
 		}
-		return fund.Movement{}, translate(err, "fund movement")
-	}
-	return fromMovementRow(row), nil
-}
-
-// DecideMovement implements fund.Store.
-func (s Fund) DecideMovement(ctx context.Context, m fund.Movement) error {
-	res := s.conn(ctx).Model(&movementRow{}).Where("id = ? AND status = ?", m.ID, string(fund.Proposed)).Updates(map[string]any{
-		"status": string(m.Status), "decided_by": m.DecidedBy, "decided_at": m.DecidedAt, "reason": m.Reason, "posting_id": m.PostingID,
+		m := fromMovementRow(row)
+		ev, err := fn(ctx, &m)
+		if err != nil {
+			return err
+		}
+		if m.ID != id {
+			return fmt.Errorf("update of fund movement %d: the change altered its id", id)
+		}
+		res := s.conn(ctx).Model(&movementRow{}).Where("id = ? AND status = ?", id, row.Status).Updates(map[string]any{
+			"status": string(m.Status), "decided_by": m.DecidedBy, "decided_at": m.DecidedAt, "reason": m.Reason, "posting_id": m.PostingID,
+		})
+		if res.Error != nil {
+			return translate(res.Error, "fund movement")
+		}
+		if res.RowsAffected == 0 {
+			return apperr.Conflictf("the fund movement %d was decided by someone else meanwhile: reload it", id)
+		}
+		ev.EntityType, ev.EntityID = "fund_movement", strconv.FormatInt(id, 10)
+		if err := Audit(s).Append(ctx, ev); err != nil {
+			return err
+		}
+		out = m
+		return nil
 	})
-	if res.Error != nil {
-		return translate(res.Error, "fund movement")
-	}
-	if res.RowsAffected == 0 {
-		return apperr.Conflictf("the fund movement %d was decided by someone else meanwhile: reload it", m.ID)
-	}
-	return nil
+	return out, err
 }
 
 // Movements implements fund.Store, newest first.

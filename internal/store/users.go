@@ -336,29 +336,41 @@ type throttleRow struct {
 func (throttleRow) TableName() string { return "login_throttle" }
 
 // Throttle implements user.ThrottleStore.
-func (s Users) Throttle(ctx context.Context, key string, lock bool) (user.Throttle, error) {
-	q := s.conn(ctx).Where("key = ?", key)
-	if lock {
-		q = s.forUpdate(q)
-	}
+func (s Users) Throttle(ctx context.Context, key string) (user.Throttle, error) {
 	var rows []throttleRow
-	if err := q.Limit(1).Find(&rows).Error; err != nil {
+	if err := s.conn(ctx).Where("key = ?", key).Limit(1).Find(&rows).Error; err != nil {
 		return user.Throttle{}, translate(err, "sign-in throttle")
 	}
 	if len(rows) == 0 {
 		return user.Throttle{Key: key}, nil
 	}
-	r := rows[0]
-	return user.Throttle{Key: r.Key, Username: deref(r.Username), Failures: r.Failures, WindowStart: r.WindowStart, LockedUntil: r.LockedUntil}, nil
+	return fromThrottleRow(rows[0]), nil
 }
 
-// PutThrottle implements user.ThrottleStore.
-func (s Users) PutThrottle(ctx context.Context, t user.Throttle) error {
-	row := throttleRow{Key: t.Key, Username: nullable(t.Username), Failures: t.Failures, WindowStart: t.WindowStart, LockedUntil: t.LockedUntil}
-	return translate(s.conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"username", "failures", "window_start", "locked_until"}),
-	}).Create(&row).Error, "sign-in throttle")
+func fromThrottleRow(r throttleRow) user.Throttle {
+	return user.Throttle{Key: r.Key, Username: deref(r.Username), Failures: r.Failures, WindowStart: r.WindowStart, LockedUntil: r.LockedUntil}
+}
+
+// UpdateThrottle implements user.ThrottleStore. A key seen for the first
+// time is inserted with no failures before it is read row-locked, so two
+// first failures of one key wait for each other (PostgreSQL locks no row
+// that is not there) instead of both counting from none.
+func (s Users) UpdateThrottle(ctx context.Context, key string, fn func(t *user.Throttle)) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		fresh := throttleRow{Key: key, WindowStart: time.Unix(0, 0).UTC()}
+		if err := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&fresh).Error; err != nil {
+			return translate(err, "sign-in throttle")
+		}
+		var row throttleRow
+		if err := s.forUpdate(s.conn(ctx).Where("key = ?", key)).Take(&row).Error; err != nil {
+			return translate(err, "sign-in throttle")
+		}
+		t := fromThrottleRow(row)
+		fn(&t)
+		return translate(s.conn(ctx).Model(&throttleRow{}).Where("key = ?", key).Updates(map[string]any{
+			"username": nullable(t.Username), "failures": t.Failures, "window_start": t.WindowStart, "locked_until": t.LockedUntil,
+		}).Error, "sign-in throttle")
+	})
 }
 
 // DeleteThrottle implements user.ThrottleStore.

@@ -81,10 +81,14 @@ type Lock struct {
 
 // ThrottleStore persists failed sign-ins.
 type ThrottleStore interface {
-	// Throttle returns the state of key (zero Failures when none); lock
-	// row-locks it for the rest of the transaction.
-	Throttle(ctx context.Context, key string, lock bool) (Throttle, error)
-	PutThrottle(ctx context.Context, t Throttle) error
+	// Throttle returns the state of key (zero Failures when none), to
+	// read; a change goes through UpdateThrottle.
+	Throttle(ctx context.Context, key string) (Throttle, error)
+	// UpdateThrottle changes key in one transaction (the caller's, if
+	// any): it reads the state row-locked, a key seen for the first time
+	// included, so concurrent changes of one key wait for each other; fn
+	// changes it and the result is written.
+	UpdateThrottle(ctx context.Context, key string, fn func(t *Throttle)) error
 	DeleteThrottle(ctx context.Context, key string) error
 	// DeleteUserThrottles deletes every key of the account username.
 	DeleteUserThrottles(ctx context.Context, username string) error
@@ -123,7 +127,7 @@ func signInKeys(username, ip string) []string {
 func (s *Service) checkThrottle(ctx context.Context, now time.Time, keys ...string) error {
 	var until *time.Time
 	for _, k := range keys {
-		t, err := s.store.Throttle(ctx, k, false)
+		t, err := s.store.Throttle(ctx, k)
 		if err != nil {
 			return err
 		}
@@ -160,45 +164,39 @@ func (s *Service) recordFailure(ctx context.Context, now time.Time, username, ip
 // max. Attempts refused meanwhile are not counted, so the delay grows only
 // with real attempts; WindowStart keeps the last failure.
 func (s *Service) delay(ctx context.Context, now time.Time, key, scope, username, ip string, free int, base, max time.Duration) error {
-	t, err := s.store.Throttle(ctx, key, true)
-	if err != nil {
-		return err
-	}
-	if t.Failures == 0 || now.Sub(t.WindowStart) > s.limits.FailureMemory {
-		t = Throttle{Key: key}
-	}
-	t.Username = normalName(username)
-	t.Failures++
-	t.WindowStart = now
-	t.LockedUntil = nil
-	if t.Failures >= free {
-		d := max
-		if n := t.Failures - free; n < 32 && base<<n < max {
-			d = base << n
+	return s.store.UpdateThrottle(ctx, key, func(t *Throttle) {
+		if t.Failures == 0 || now.Sub(t.WindowStart) > s.limits.FailureMemory {
+			*t = Throttle{Key: key}
 		}
-		until := now.Add(d)
-		t.LockedUntil = &until
-		s.log.WarnContext(ctx, "sign-in delayed after failed attempts", "username", t.Username, "address", ip,
-			"scope", scope, "failures", t.Failures, "until", until)
-	}
-	return s.store.PutThrottle(ctx, t)
+		t.Username = normalName(username)
+		t.Failures++
+		t.WindowStart = now
+		t.LockedUntil = nil
+		if t.Failures >= free {
+			d := max
+			if n := t.Failures - free; n < 32 && base<<n < max {
+				d = base << n
+			}
+			until := now.Add(d)
+			t.LockedUntil = &until
+			s.log.WarnContext(ctx, "sign-in delayed after failed attempts", "username", t.Username, "address", ip,
+				"scope", scope, "failures", t.Failures, "until", until)
+		}
+	})
 }
 
 // window adds one to key; max within window blocks it until the window ends.
 func (s *Service) window(ctx context.Context, now time.Time, key string, max int, window time.Duration) error {
-	t, err := s.store.Throttle(ctx, key, true)
-	if err != nil {
-		return err
-	}
-	if t.Failures == 0 || now.Sub(t.WindowStart) > window {
-		t = Throttle{Key: key, WindowStart: now}
-	}
-	t.Failures++
-	if t.Failures >= max {
-		until := t.WindowStart.Add(window)
-		t.LockedUntil = &until
-	}
-	return s.store.PutThrottle(ctx, t)
+	return s.store.UpdateThrottle(ctx, key, func(t *Throttle) {
+		if t.Failures == 0 || now.Sub(t.WindowStart) > window {
+			*t = Throttle{Key: key, WindowStart: now}
+		}
+		t.Failures++
+		if t.Failures >= max {
+			until := t.WindowStart.Add(window)
+			t.LockedUntil = &until
+		}
+	})
 }
 
 // clearFailures forgets an account's failures after a successful sign-in

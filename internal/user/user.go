@@ -178,7 +178,7 @@ type auditView struct {
 func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (User, error) {
 	now := s.now().UTC()
 	if ip != "" {
-		t, err := s.store.Throttle(ctx, registerKey(ip), false)
+		t, err := s.store.Throttle(ctx, registerKey(ip))
 		if err != nil {
 			return User{}, err
 		}
