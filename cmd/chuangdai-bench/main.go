@@ -4,9 +4,11 @@
 // the summaries equal the raw aggregates, then times every report endpoint
 // over real HTTP against the raw SQL aggregate over the loans that answers
 // the same question. It prints a table and exits 1 if any report takes more
-// than 1.5 times its raw aggregate. Then it puts GET /api/v1/loans/{id}
-// under load beside a bare net/http + pgx handler of the same loan (the
-// floor, requests.go) and fails when the service reaches less than half the
+// than 1.5 times its raw aggregate. Then it puts GET /api/v1/loans/{id} (an
+// auditor), GET /api/v1/applications/{id} (its entrepreneur) and the first
+// page of the eligibility queue (an HRSS officer) under load, each beside a
+// bare net/http + pgx handler answering the same question (the floor,
+// requests.go), and fails when the service reaches less than half a
 // floor's throughput. Last it imports 200,000 legacy loans in one request
 // on PostgreSQL and on SQLite, each against the same file loaded into a
 // plain table by COPY and by the sqlite3 shell's .import (imports.go), and
@@ -174,17 +176,21 @@ func run() error {
 	}
 
 	if part("requests") {
-		if res.requests, err = measureRequests(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, []byte(cfg.TokenKey), base, token, n); err != nil {
+		who, err := setUpCallers(ctx, a, db, base, token)
+		if err != nil {
+			return fmt.Errorf("set up the callers of the request path: %w", err)
+		}
+		if res.requests, err = measureRequests(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, []byte(cfg.TokenKey), base, who, n); err != nil {
 			return err
 		}
-		fmt.Printf("\n%d clients, %s each after %s of warm-up, floor then service, the median of %d rounds:\n%-56s %22s %22s %7s\n", loadClients, loadDuration, warmUp, loadRounds,
+		fmt.Printf("\n%d clients, %s each after %s of warm-up, floor then service, the median of %d rounds:\n%-92s %22s %22s %7s\n", loadClients, loadDuration, warmUp, loadRounds,
 			"request", "service req/s p50 p99", "floor req/s p50 p99", "ratio")
 		for _, r := range res.requests {
 			mark := ""
 			if r.ratio() < minRequestRatio {
 				mark, failed = "  < 0.5", true
 			}
-			fmt.Printf("%-56s %22s %22s %7.3f%s\n", r.what, r.service, r.floor, r.ratio(), mark)
+			fmt.Printf("%-92s %22s %22s %7.3f%s\n", r.what, r.service, r.floor, r.ratio(), mark)
 		}
 	}
 

@@ -54,7 +54,7 @@ func (r results) markdown() string {
 		b.WriteString("\n")
 	}
 	if len(r.requests) > 0 {
-		fmt.Fprintf(&b, "Request path, %d clients for %s after %s of warm-up, random ids, floor then service, the round of the median ratio of %d; the floor is net/http + pgx with the HMAC token check and one indexed query:\n\n", loadClients, loadDuration, warmUp, loadRounds)
+		fmt.Fprintf(&b, "Request path, %d clients for %s after %s of warm-up, floor then service, the round of the median ratio of %d; each floor is net/http + pgx with the HMAC token check and one indexed query answering the same question:\n\n", loadClients, loadDuration, warmUp, loadRounds)
 		b.WriteString("| request | service | floor | ratio |\n|---|---:|---:|---:|\n")
 		for _, x := range r.requests {
 			mark := ""

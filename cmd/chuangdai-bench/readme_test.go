@@ -29,7 +29,7 @@ func TestReplaceResults(t *testing.T) {
 		"| endpoint | report ms | raw ms | ratio |\n|---|---:|---:|---:|\n" +
 		"| `/api/v1/reports/progress?year=2024` | 2.00 | 200.00 | 0.010 |\n" +
 		"| `/api/v1/reports/slow` | 4.00 | 2.00 | 2.000 (over 1.5) |\n\n" +
-		"Request path, 16 clients for 3s after 1s of warm-up, random ids, floor then service, the round of the median ratio of 3; the floor is net/http + pgx with the HMAC token check and one indexed query:\n\n" +
+		"Request path, 16 clients for 3s after 1s of warm-up, floor then service, the round of the median ratio of 3; each floor is net/http + pgx with the HMAC token check and one indexed query answering the same question:\n\n" +
 		"| request | service | floor | ratio |\n|---|---:|---:|---:|\n" +
 		"| GET one loan | 4,321 req/s, p50 1.50 ms, p99 6.0 ms | 9,000 req/s, p50 0.80 ms, p99 2.5 ms | 0.48 (under 0.5) |\n\n" +
 		"Import of 200,000 legacy loans (27.9 MB of CSV) in one request, against the floor loading the same file into a plain 13-column table with a unique key (PostgreSQL: COPY FROM STDIN, as psql's \\copy; SQLite: the sqlite3 shell's .import):\n\n" +
