@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -134,5 +135,62 @@ func TestLoansListDownloads(t *testing.T) {
 	cells := workbookCells(t, "/api/v1/loans", s.Do("GET", "/api/v1/loans?format=xlsx", c.bank, nil).Want(200).Body)
 	if !slices.Contains(cells, l["number"].(string)) || !slices.Contains(cells, "中国工商银行三门峡分行") {
 		t.Errorf("workbook %q", cells)
+	}
+}
+
+// TestListDownloadCap: a download of the applications or the loans list
+// holds up to 10,000 rows, every one of them; a filter matching one more is
+// refused, 422 on format with the cap and the count in the message, never a
+// file cut short (rows made by SQL: the list reads them as any others).
+func TestListDownloadCap(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	db := s.App.DB.SQL()
+	series := func(from, to int) string {
+		return "WITH RECURSIVE n(i) AS (SELECT " + strconv.Itoa(from) + " UNION ALL SELECT i + 1 FROM n WHERE i < " + strconv.Itoa(to) + ") "
+	}
+	const at = "'2024-03-01 10:00:00'"
+	addLoans := func(from, to int) {
+		t.Helper()
+		q := "INSERT INTO loans (number, status, version, name, national_id, gender, borrower_type, district_code, bank_code, principal_fen, outstanding_fen, annual_rate_ppm, subsidy_rate_ppm, borrower_rate_ppm, subsidy_cap_fen, term_months, repayment_method, disbursed_on, disbursed_year, disbursed_month, disbursed_quarter, maturity_date, created_at, updated_at) " +
+			series(from, to) + "SELECT 'DK-' || i, 'active', 1, '张伟', '11010519491231002X', 'male', 'individual', '" + apptest.District + "', '" + apptest.Bank + "', 10000000, 10000000, 39500, 19750, 19750, 30000000, 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + at + ", " + at + " FROM n"
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	owner := c.s.Do("GET", "/api/v1/me", c.owner, nil).Want(200).JSON()["id"]
+	addApplications := func(from, to int) {
+		t.Helper()
+		q := "INSERT INTO applications (number, status, version, applicant_id, borrower_type, name, national_id, birth_date, female, district_code, bank_code, amount_fen, term_months, created_year, created_at, updated_at, submitted_at, submitted_on, stage_entered_at, partners) " +
+			series(from, to) + "SELECT '411282-2024-' || i, 'approved', 1, " + strconv.FormatFloat(owner.(float64), 'f', 0, 64) + ", 'individual', '张伟', '11010519491231002X', '1949-12-31', true, '" + apptest.District + "', '" + apptest.Bank + "', 20000000, 24, 2024, " + at + ", " + at + ", " + at + ", '2024-03-01', " + at + ", '[]' FROM n"
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, l := range []struct {
+		path string
+		add  func(from, to int)
+	}{{"/api/v1/loans", addLoans}, {"/api/v1/applications", addApplications}} {
+		l.add(1, 10_000)
+		rows := csvRecords(t, s.Do("GET", l.path+"?format=csv", c.auditor, nil).Want(200).Body)
+		if len(rows) != 10_001 {
+			t.Fatalf("%s: a download of 10,000 rows has %d records with its header", l.path, len(rows))
+		}
+		if n := s.Do("GET", l.path+"?page_size=1", c.auditor, nil).Want(200).JSON()["total"]; n != float64(10_000) {
+			t.Fatalf("%s: the list's total = %v, want 10000", l.path, n)
+		}
+		l.add(10_001, 10_001)
+		for _, format := range []string{"csv", "xlsx"} {
+			p := s.Do("GET", l.path+"?format="+format, c.auditor, nil).WantProblem(422, "validation_failed")
+			if f := p.FieldErrors(); !slices.Equal(f, []string{"format"}) {
+				t.Errorf("%s as %s over the cap: fields %v, want format", l.path, format, f)
+			}
+			if body := string(p.Body); !strings.Contains(body, "10000") || !strings.Contains(body, "10001") {
+				t.Errorf("%s as %s over the cap: %s; want the cap and the count named", l.path, format, body)
+			}
+		}
+		if got := csvRecords(t, s.Do("GET", l.path+"?format=csv&district_code="+apptest.OtherDistrict, c.auditor, nil).Want(200).Body); len(got) != 1 {
+			t.Errorf("%s: a filter narrowed under the cap downloads %d records", l.path, len(got))
+		}
 	}
 }
