@@ -37,6 +37,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,7 @@ func main() {
 func run() error {
 	readme := flag.String("readme", "", "write the results between the benchmark markers of this file (README.md)")
 	only := flag.String("only", "", "run only this part: reports, requests or import (default all; -readme then writes what ran)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the request path's part to this file (go tool pprof -top; the floor's samples are under floor.ServeHTTP)")
 	flag.Parse()
 	if !slices.Contains([]string{"", "reports", "requests", "import"}, *only) {
 		return fmt.Errorf("-only %q: want reports, requests or import", *only)
@@ -180,7 +182,21 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("set up the callers of the request path: %w", err)
 		}
-		if res.requests, err = measureRequests(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, []byte(cfg.TokenKey), base, who, n); err != nil {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+		}
+		res.requests, err = measureRequests(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, []byte(cfg.TokenKey), base, who, n)
+		if *cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
 			return err
 		}
 		fmt.Printf("\n%d clients, %s each after %s of warm-up, floor then service, the median of %d rounds:\n%-92s %22s %22s %7s\n", loadClients, loadDuration, warmUp, loadRounds,

@@ -496,7 +496,7 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 	for i, k := range ks {
 		ids[i] = k.id
 	}
-	as, _, err := s.store.List(ctx, Filter{IDs: ids}, scope, 0, len(ids))
+	as, err := s.store.Some(ctx, ids, scope)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -60,6 +60,10 @@ type Store interface {
 	// rejected).
 	DocumentStates(ctx context.Context, applicationID int64) (map[string]string, error)
 	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Application, int64, error)
+	// Some returns the applications of ids within scope, in any order,
+	// without counting: a page whose order and total were decided
+	// elsewhere (Stages).
+	Some(ctx context.Context, ids []int64, scope authz.ListScope) ([]Application, error)
 	// Stages returns, in the list's order, the stage of every application
 	// List would answer (no paging): what a deadline is computed from.
 	Stages(ctx context.Context, f Filter, scope authz.ListScope) ([]StageRef, error)
@@ -113,8 +117,6 @@ type Filter struct {
 	// Late, when set, keeps the applications whose review stage is past its
 	// deadline (true) or those that are not (false).
 	Late *bool
-	// IDs, when set, keeps these applications only.
-	IDs []int64
 	// Sort is the order asked for; the zero Sort is the default order.
 	Sort listing.Sort
 	// NewestFirst sorts by creation, newest first (the applicant's own list);

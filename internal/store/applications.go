@@ -574,15 +574,32 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	if err := page(s.listOrder(q, f), offset, limit).Select(applicationSelect).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "applications")
 	}
+	out, err := s.fromApplicationRows(rows)
+	return out, total, err
+}
+
+// Some implements application.Store: one statement, no count.
+func (s Applications) Some(ctx context.Context, ids []int64, scope authz.ListScope) ([]application.Application, error) {
+	if scope.Empty() || len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []applicationRow
+	if err := scoped(s.conn(ctx).Model(&applicationRow{}), scope, "applicant_id").Select(applicationSelect).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, translate(err, "applications")
+	}
+	return s.fromApplicationRows(rows)
+}
+
+func (s Applications) fromApplicationRows(rows []applicationRow) ([]application.Application, error) {
 	out := make([]application.Application, len(rows))
 	for i, r := range rows {
 		a, err := s.fromApplicationRow(r)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out[i] = a
 	}
-	return out, total, nil
+	return out, nil
 }
 
 // Stages implements application.Store: the three columns of a deadline, of
@@ -610,9 +627,6 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 func (s Applications) listQuery(ctx context.Context, f application.Filter, scope authz.ListScope) *gorm.DB {
 	q := s.conn(ctx).Model(&applicationRow{})
 	q = scoped(q, scope, "applicant_id")
-	if len(f.IDs) > 0 {
-		q = q.Where("id IN ?", f.IDs)
-	}
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
