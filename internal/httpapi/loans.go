@@ -423,6 +423,10 @@ type writeOffRequest struct {
 	Reason string `json:"reason"`
 }
 
+type writeOffRejectRequest struct {
+	Comment string `json:"comment"`
+}
+
 // exposureRow is a district's, a compensated loan's (group_by=loan) or the
 // city's position. compensated,
 // recovered and written_off are the guarantee fund's own figures (what it
@@ -669,6 +673,13 @@ func (a *api) routesGuarantee() {
 		Summary: "Confirm a proposed write-off (not the proposer)", Response: loanEnvelope{}, Errors: []int{401, 403, 404, 409},
 	}, loanPath, func(k record[struct{}]) (any, error) {
 		l, err := a.Loans.ConfirmWriteOff(k.ctx, k.p, k.id)
+		return loanEnvelope{Loan: toLoan(l)}, err
+	}))
+	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/reject", Tag: "guarantee", Status: 200,
+		Summary: "Reject a proposed write-off (the proposer withdraws it, or another guarantee officer of the district refuses it): the loan is plainly compensated again",
+		Request: writeOffRejectRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
+	}, loanPath, func(k record[writeOffRejectRequest]) (any, error) {
+		l, err := a.Loans.RejectWriteOff(k.ctx, k.p, k.id, k.req.Comment)
 		return loanEnvelope{Loan: toLoan(l)}, err
 	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/exposure", Tag: "guarantee", Status: 200,

@@ -305,6 +305,7 @@ var expectedMatrix = map[string][6]grant{
 	"POST /api/v1/loans/{id}/subsidy/{period}/pay":       {"none", "own", "none", "none", "none", "none"},
 	"POST /api/v1/loans/{id}/write-off":                  {"none", "none", "own", "none", "none", "none"},
 	"POST /api/v1/loans/{id}/write-off/confirm":          {"none", "none", "own", "none", "none", "none"},
+	"POST /api/v1/loans/{id}/write-off/reject":           {"none", "none", "own", "none", "none", "none"},
 	"POST /api/v1/me/password":                           {"all", "all", "all", "all", "all", "all"},
 	"POST /api/v1/me/identities":                         {"all", "none", "none", "none", "none", "none"},
 	"POST /api/v1/reports/reconciliation":                {"none", "none", "none", "all", "none", "all"},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	fundbook "chuangdai/internal/fund"
 	"chuangdai/internal/money"
@@ -153,6 +154,34 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 		l.WriteOff.Amount, l.WriteOff.Fund, l.WriteOff.Bank = fund.Add(bank), fund, bank
 		return s.books.Post(ctx, fundbook.WriteOff(l.ID, on, fund, p.UserID))
 	})
+}
+
+// RejectWriteOff turns a proposed write-off down: the proposer withdraws
+// it, or another guarantee officer of the district refuses it. The loan is
+// plainly compensated again (recoveries, a new proposal and the
+// compensation's reversal are possible again); the audit event keeps the
+// proposal and the comment.
+func (s *Service) RejectWriteOff(ctx context.Context, p auth.Principal, id int64, comment string) (Loan, error) {
+	l, err := s.actOn(ctx, p, id, ActWriteOff, "only a guarantee officer of the loan's district may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
+		if _, err := Next(l.Status, EvProposeWriteOff); err != nil {
+			return audit.Event{}, err
+		}
+		if l.WriteOff == nil {
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "loan.invalid_state", "no write-off of this loan is proposed: there is nothing to reject")
+		}
+		comment = strings.TrimSpace(comment)
+		if len(comment) > 2000 {
+			return audit.Event{}, apperr.Field("comment", "is longer than 2000 characters")
+		}
+		before := auditView(*l)
+		before["write_off_proposed_by"], before["write_off_proposed_at"] = l.WriteOff.ProposedBy, l.WriteOff.ProposedAt
+		l.WriteOff = nil
+		l.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+		after := auditView(*l)
+		after["comment"] = comment
+		return audit.NewEvent(ctx, p, "loan.reject_write_off", before, after)
+	})
+	return l, apperr.Contextf(err, "loan.reject_write_off of loan %d", id)
 }
 
 // Exposure is the guarantee fund's position per district, or per

@@ -1,7 +1,8 @@
 // Corrections (冲正, issue 18): a bank officer proposes the reversal of a
 // repayment on the loan page with a reason, another confirms it in 待确认冲正,
 // and the loan's outstanding principal comes back; a guarantee officer does
-// the same with a compensation; the auditors' 会计期间.
+// the same with a compensation, after another rejected a write-off proposed
+// on it; the auditors' 会计期间.
 import { test, expect, BASE, A, ready, signIn, axe } from './fixtures.js';
 
 const stamp = Date.now().toString(36).toUpperCase();
@@ -63,6 +64,31 @@ test('one bank officer proposes a reversal of a repayment, another confirms it, 
   expect(Number(after.outstanding_principal)).toBeCloseTo(Number(before) + 1000, 2);
   await expect(outstandingOn(page)).not.toHaveText(shown);
   await expect(page.locator('.el-table__body tr').filter({ hasText: ref })).toContainText('已冲正');
+});
+
+test('another guarantee officer rejects a proposed write-off, and the loan is plainly compensated again', async ({ page }) => {
+  // The compensated loan of 灵宝市 the next test reverses: a write-off
+  // proposal would block that reversal until it is rejected.
+  const loans = await call('guarantee.lingbao', 'GET', '/api/v1/loans?status=compensated&district_code=411282&page_size=50');
+  const loan = loans.items[0];
+  expect(loan, 'a compensated loan of 灵宝市').toBeTruthy();
+  await call('guarantee.lingbao', 'POST', `/api/v1/loans/${loan.id}/write-off`, { reason: '借款人下落不明' });
+
+  await signIn(page, 'guarantee.lingbao2');
+  await page.goto(`${BASE()}/#/loans/${loan.id}`);
+  await ready(page);
+  const card = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '确认核销' }) });
+  await expect(card).toContainText('借款人下落不明');
+  await axe(page, 'the loan with a proposed write-off');
+  await card.getByLabel('驳回意见（选填）').fill('仍在执行拍卖');
+  await card.getByRole('button', { name: '驳回核销' }).click();
+  await expect(page.getByText('核销提议已驳回。')).toBeVisible();
+  await expect(page.getByRole('heading', { name: '提出核销' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: '冲正代偿' })).toBeVisible();
+
+  const after = await call('guarantee.lingbao2', 'GET', `/api/v1/loans/${loan.id}`);
+  expect(after.status).toBe('compensated');
+  expect(after.write_off).toBeNull();
 });
 
 test('one guarantee officer proposes the reversal of a compensation, another confirms it, and the loan is overdue again', async ({ page }) => {
