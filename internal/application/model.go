@@ -232,6 +232,10 @@ const (
 	ActReject   Action = "reject"
 	ActWithdraw Action = "withdraw"
 	ActDisburse Action = "disburse"
+	// ActReverseDisbursement takes a disbursed application back to approved
+	// when the reversal of its loan's disbursement is confirmed (冲正放款):
+	// the bank disburses it again with the right figures.
+	ActReverseDisbursement Action = "reverse_disbursement"
 	// ActEdit is an edit of a returned application, kept in its history
 	// with the fields it changed; it moves nothing.
 	ActEdit Action = "edit"
@@ -321,6 +325,10 @@ func next(s Status, act Action) (Status, bool) {
 		if s == Approved {
 			return Disbursed, true
 		}
+	case ActReverseDisbursement:
+		if s == Disbursed {
+			return Approved, true
+		}
 	}
 	return "", false
 }
@@ -334,6 +342,8 @@ func invalidState(s Status, act Action) error {
 		hint = msg.New("only an application not yet approved can be withdrawn")
 	case ActDisburse:
 		hint = msg.New("only an approved application can be disbursed")
+	case ActReverseDisbursement:
+		hint = msg.New("only a disbursed application has its disbursement reversed")
 	case ActApprove, ActReturn, ActReject:
 		hint = msg.New("only an application under review can be decided")
 	default:

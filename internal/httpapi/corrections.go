@@ -32,8 +32,8 @@ func toPeriod(s loan.PeriodState) periodResponse {
 }
 
 type reversalRequest struct {
-	Kind   string `json:"kind" doc:"repayment, recovery, subsidy_payment or compensation (a disbursement is not reversed yet)"`
-	ID     int64  `json:"id" doc:"the repayment's or the recovery's id; for a subsidy payment and a compensation the loan's id"`
+	Kind   string `json:"kind" doc:"repayment, disbursement, recovery, subsidy_payment or compensation"`
+	ID     int64  `json:"id" doc:"the repayment's or the recovery's id; for a disbursement, a subsidy payment and a compensation the loan's id"`
 	Period string `json:"period,omitempty" doc:"for a subsidy payment: the quarter, such as 2024Q2"`
 	Reason string `json:"reason"`
 }
@@ -50,10 +50,10 @@ type reversalResponse struct {
 	Kind         loan.ReversalKind   `json:"kind"`
 	LoanID       int64               `json:"loan_id"`
 	LoanNumber   string              `json:"loan_number"`
-	TargetID     int64               `json:"target_id" doc:"the id of the posting reversed (the subsidy claim's for a subsidy payment, the loan's for a compensation)"`
+	TargetID     int64               `json:"target_id" doc:"the id of the posting reversed (the subsidy claim's for a subsidy payment, the loan's for a disbursement and a compensation)"`
 	DistrictCode string              `json:"district_code"`
 	BankCode     string              `json:"bank_code"`
-	Amount       string              `json:"amount" doc:"what the original moved: a repayment's principal, a recovery's amount, a quarter's subsidy, a compensation's amount (fund and bank)"`
+	Amount       string              `json:"amount" doc:"what the original moved: a repayment's principal, a disbursement's principal, a recovery's amount, a quarter's subsidy, a compensation's amount (fund and bank)"`
 	Interest     string              `json:"interest" doc:"a repayment's interest (0.00 otherwise)"`
 	FundAmount   string              `json:"fund_amount" doc:"the guarantee fund's part of a compensation (0.00 otherwise)"`
 	OriginalOn   string              `json:"original_on" doc:"the day of the original posting"`
@@ -89,7 +89,7 @@ var reversalListQuery = append([]Param{
 
 func (a *api) routesCorrections() {
 	a.add(Route{Method: "POST", Path: "/api/v1/reversals", Tag: "corrections", Status: 201,
-		Summary: "Propose the reversal (冲正) of a money posting (a repayment, a recovery, a subsidy payment or a compensation) with a reason; an officer of the same role other than the proposer confirms it",
+		Summary: "Propose the reversal (冲正) of a money posting (a repayment, a disbursement, a recovery, a subsidy payment or a compensation) with a reason; an officer of the same role other than the proposer confirms it",
 		Request: reversalRequest{}, Response: reversalResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
 			var req reversalRequest

@@ -205,7 +205,7 @@ func TestRepaymentReversalRestatesTheLoan(t *testing.T) {
 
 	body := map[string]any{"kind": "repayment", "id": mustAtoi(t, r2id), "reason": "入账金额有误"}
 	s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "repayment", "id": mustAtoi(t, r2id)}).WantProblem(422, "validation_failed")
-	s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "disbursement", "id": mustAtoi(t, a), "reason": "x"}).WantProblem(422, "validation_failed")
+	s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "disbursement", "id": mustAtoi(t, a), "reason": "x"}).WantProblem(409, "reversal.depends")
 	s.Do("POST", "/api/v1/reversals", c.bankOther, body).WantProblem(404, "not_found")
 	s.Do("POST", "/api/v1/reversals", c.guar, body).WantProblem(403, "forbidden")
 	s.Do("POST", "/api/v1/reversals", c.auditor, body).WantProblem(403, "forbidden")

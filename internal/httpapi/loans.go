@@ -492,7 +492,7 @@ func pathPeriod(c *gin.Context) (string, error) {
 }
 
 var loanListQuery = append([]Param{
-	{Name: "status", Type: "string", Description: "active, overdue, settled, compensated or written_off; several separated by commas"},
+	{Name: "status", Type: "string", Description: "active, overdue, settled, compensated, written_off or cancelled (its disbursement reversed); several separated by commas"},
 	{Name: "district_code", Type: "string", Description: "only this district"},
 	{Name: "bank_code", Type: "string", Description: "only this bank"},
 	{Name: "key_group", Type: "string", Description: "only this key group"},

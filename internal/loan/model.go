@@ -29,10 +29,14 @@ const (
 	Settled     Status = "settled"
 	Compensated Status = "compensated"
 	WrittenOff  Status = "written_off"
+	// Cancelled is a loan whose disbursement was reversed (冲正放款): it
+	// stays, with its number, and counts nowhere; its application is
+	// approved again.
+	Cancelled Status = "cancelled"
 )
 
 // Statuses lists every status.
-var Statuses = []Status{Active, Overdue, Settled, Compensated, WrittenOff}
+var Statuses = []Status{Active, Overdue, Settled, Compensated, WrittenOff, Cancelled}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -35,7 +36,7 @@ const (
 var ReversalKinds = []ReversalKind{RevRepayment, RevDisbursement, RevSubsidyPayment, RevCompensation, RevRecovery}
 
 // reversible lists the kinds that can be reversed now.
-var reversible = []ReversalKind{RevRepayment, RevRecovery, RevSubsidyPayment, RevCompensation}
+var reversible = []ReversalKind{RevRepayment, RevDisbursement, RevRecovery, RevSubsidyPayment, RevCompensation}
 
 // ReversalStatus is where a reversal stands.
 type ReversalStatus string
@@ -163,10 +164,7 @@ func (s *Service) ProposeReversal(ctx context.Context, p auth.Principal, in Reve
 	}
 	var f apperr.Fields
 	kind := ReversalKind(strings.TrimSpace(in.Kind))
-	switch {
-	case kind == RevDisbursement:
-		f.Addf("kind", "%s cannot be reversed yet: reverse a repayment, a recovery, a subsidy payment or a compensation", msg.Label("reversal_kind", kind))
-	case !slices.Contains(reversible, kind):
+	if !slices.Contains(reversible, kind) {
 		f.Addf("kind", "must be one of %s", msg.OneOf("reversal_kind", reversible...))
 	}
 	if in.ID < 1 {
@@ -210,7 +208,7 @@ func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalK
 		loanID, err = s.reversals.RepaymentLoan(ctx, id)
 	case RevRecovery:
 		loanID, err = s.reversals.RecoveryLoan(ctx, id)
-	case RevSubsidyPayment, RevCompensation:
+	case RevSubsidyPayment, RevCompensation, RevDisbursement:
 		loanID = id
 	}
 	notFound := apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
@@ -278,6 +276,54 @@ func (s *Service) reversible(ctx context.Context, r *Reversal, l Loan, kind Reve
 			return err
 		}
 		r.Amount, r.Fund, r.OriginalOn = l.Compensation.Amount, l.Compensation.Fund, l.Compensation.On
+	case RevDisbursement:
+		if err := s.disbursementReversible(ctx, l); err != nil {
+			return err
+		}
+		r.Amount, r.OriginalOn = l.Principal, l.DisbursedOn
+	}
+	return nil
+}
+
+// disbursementReversible refuses the reversal of a loan's disbursement
+// while anything stands on it, naming what to reverse first: a repayment
+// not reversed, a subsidy claim not refused, an extension, a compensation
+// or a write-off. Only a loan the bank still holds, with nothing repaid,
+// is cancelled; an imported loan's disbursement is the legacy system's.
+func (s *Service) disbursementReversible(ctx context.Context, l Loan) error {
+	switch {
+	case l.Status == Cancelled:
+		return alreadyReversed(RevDisbursement, l.ID)
+	case l.ApplicationID == nil:
+		return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan %s was imported from the legacy system: its disbursement is corrected there", l.Number)
+	case l.Status == Compensated:
+		return apperr.Newf(apperr.Conflict, "reversal.depends", "the loan %s is compensated: reverse the compensation (and its recoveries) first", l.Number)
+	case l.Status == WrittenOff:
+		return apperr.Newf(apperr.Conflict, "reversal.depends", "the loan %s is written off: the disbursement of a written-off loan is not reversed", l.Number)
+	case l.WriteOff != nil:
+		return apperr.Newf(apperr.Conflict, "reversal.depends", "a write-off of the loan %s is proposed: reject it first", l.Number)
+	}
+	for _, rep := range l.Repayments {
+		if rep.ReversedBy == nil {
+			return apperr.Newf(apperr.Conflict, "reversal.depends", "the repayment %d of %s on %s stands on this disbursement: reverse it first", rep.ID, msg.Money(rep.Principal.Add(rep.Interest)), dateText(rep.PaidOn))
+		}
+	}
+	if !l.Status.Open() || !l.Outstanding.Equal(l.Principal) {
+		return apperr.Newf(apperr.Conflict, "reversal.depends", "the loan %s is %s: reverse its repayments first", l.Number, msg.Label("loan_status", l.Status))
+	}
+	for _, e := range l.Extensions {
+		if e.State != ExtensionRejected {
+			return apperr.Newf(apperr.Conflict, "reversal.depends", "the loan %s has an extension to %s (%s): an extended loan's disbursement is not reversed; reject a proposed extension first", l.Number, dateText(e.NewMaturity), msg.Label("extension_state", e.State))
+		}
+	}
+	claims, err := s.store.Claims(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range claims {
+		if c.Status != ClaimRefused {
+			return apperr.Newf(apperr.Conflict, "reversal.depends", "the subsidy of %s is %s: refuse that claim (reverse its payment first if it is paid) before the disbursement", c.Period, msg.Label("claim_status", c.Status))
+		}
 	}
 	return nil
 }
@@ -365,6 +411,10 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 				if err := s.books.Post(ctx, fundbook.CompensationReversal(l.ID, r.ID, today, r.Fund, p.UserID)); err != nil {
 					return audit.Event{}, err
 				}
+			case RevDisbursement:
+				if err := s.cancel(ctx, p, l, r, now); err != nil {
+					return audit.Event{}, err
+				}
 			case RevSubsidyPayment:
 				c, err := s.store.Claim(ctx, l.ID, r.Period)
 				if err != nil {
@@ -388,6 +438,31 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 		return err
 	})
 	return out, outLoan, err
+}
+
+// cancel confirms the reversal r of l's disbursement: the loan, checked
+// again, is cancelled (it owes nothing and counts nowhere; the reversal
+// trigger of migration 00032 books it off the summaries on posted_on), its
+// application is approved again with a history entry and an audit event, so
+// the bank disburses it anew, and the borrower is told.
+func (s *Service) cancel(ctx context.Context, p auth.Principal, l *Loan, r Reversal, now time.Time) error {
+	if err := s.disbursementReversible(ctx, *l); err != nil {
+		return err
+	}
+	l.Status, l.Outstanding, l.DaysOverdue, l.OverdueSince = Cancelled, decimal.Zero, 0, nil
+	_, err := s.apps.Update(ctx, authz.ListScope{All: true}, *l.ApplicationID, func(ctx context.Context, a *application.Application) (audit.Event, error) {
+		if _, err := a.Move(p, application.ActReverseDisbursement, now, r.Reason, nil); err != nil {
+			return audit.Event{}, err
+		}
+		a.DisbursedAt = nil
+		return audit.NewEvent(ctx, p, "application.reverse_disbursement", map[string]any{"status": application.Disbursed, "loan_id": l.ID},
+			map[string]any{"status": application.Approved, "reversal_id": r.ID})
+	})
+	if err != nil {
+		return err
+	}
+	return s.tell(ctx, *l, "disbursement_reversed:"+strconv.FormatInt(r.ID, 10), "loan.disbursement_reversed",
+		map[string]string{"amount": money.Format(l.Principal), "date": dateText(l.DisbursedOn)}, time.Time{})
 }
 
 // restate sets the loan's balance and status from the repayments that

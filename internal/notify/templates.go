@@ -51,6 +51,9 @@ var templates = map[string]func(p map[string]string) msg.Text{
 	"loan.disbursed": func(p map[string]string) msg.Text {
 		return msg.New("Your loan %[1]s of %[2]s was disbursed on %[3]s.", p["number"], money(p["amount"]), p["date"])
 	},
+	"loan.disbursement_reversed": func(p map[string]string) msg.Text {
+		return msg.New("The disbursement of your loan %[1]s of %[2]s on %[3]s was reversed: the loan is cancelled and the bank will disburse your approved application again.", p["number"], money(p["amount"]), p["date"])
+	},
 	"loan.due": func(p map[string]string) msg.Text {
 		return msg.New("Your loan %[1]s: a repayment is due on %[2]s. Pay it on time to keep the interest subsidy.", p["number"], p["date"])
 	},

@@ -33,7 +33,7 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 	if f.Status == loan.ClaimPending {
 		start, end := loan.QuarterBounds(f.Period)
 		q := narrow(scoped(s.conn(ctx).Model(&loanRow{}), scope, "borrower_id")).
-			Where("external_ref IS NULL AND disbursed_on <= ?", dateOf(end)).
+			Where("external_ref IS NULL AND status <> ? AND disbursed_on <= ?", string(loan.Cancelled), dateOf(end)).
 			Where("(settled_on IS NULL OR settled_on >= ?) AND (compensated_on IS NULL OR compensated_on >= ?)", dateOf(start), dateOf(start)).
 			Where("NOT EXISTS (SELECT 1 FROM subsidy_claims c WHERE c.loan_id = loans.id AND c.period = ?)", f.Period)
 		if f.Query != "" {

@@ -191,7 +191,7 @@ func (s Fund) DueIn(ctx context.Context, year int) (fund.Due, error) {
 	err := s.conn(ctx).Raw(`SELECT CAST(COALESCE(SUM(l.principal_fen), 0) AS BIGINT) AS due,
 		CAST(COALESCE(SUM((SELECT COALESCE(SUM(r.principal_fen), 0) FROM loan_repayments r
 			WHERE r.loan_id = l.id AND r.paid_on <= l.maturity_date)), 0) AS BIGINT) AS on_time
-		FROM loans l WHERE l.external_ref IS NULL AND l.maturity_date >= ? AND l.maturity_date <= ?`, from, to).Scan(&agg).Error
+		FROM loans l WHERE l.external_ref IS NULL AND l.status <> ? AND l.maturity_date >= ? AND l.maturity_date <= ?`, string(loan.Cancelled), from, to).Scan(&agg).Error
 	if err != nil {
 		return fund.Due{}, translate(err, "repayment rate")
 	}

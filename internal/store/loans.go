@@ -385,7 +385,7 @@ func (s Loans) personLoans(ctx context.Context, nationalID string, h application
 		Open    int
 		Overdue int
 	}
-	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN loans l ON l.id = ap.loan_id").Select(`COUNT(*) AS held,
+	err := s.conn(ctx).Table("application_persons ap").Joins("JOIN loans l ON l.id = ap.loan_id AND l.status <> ?", string(loan.Cancelled)).Select(`COUNT(*) AS held,
 		COALESCE(SUM(CASE WHEN l.status IN ('active', 'overdue') THEN 1 ELSE 0 END), 0) AS open,
 		COALESCE(SUM(CASE WHEN l.ever_overdue OR l.status IN ('overdue', 'compensated', 'written_off') THEN 1 ELSE 0 END), 0) AS overdue`).
 		Where("ap.national_id_hash = ?", s.hash(nationalID)).Scan(&agg).Error
@@ -778,7 +778,7 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope, byLoan bool)
 		BankWrittenOff  int64
 	}
 	var rows []agg
-	q := scoped(s.conn(ctx).Model(&loanRow{}), scope, "")
+	q := scoped(s.conn(ctx).Model(&loanRow{}), scope, "").Where("status <> ?", string(loan.Cancelled))
 	keys, group := "district_code", "district_code"
 	if byLoan {
 		keys, group = "id, number, district_code", "id, number, district_code"

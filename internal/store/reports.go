@@ -156,7 +156,7 @@ func (s Reports) Matured(ctx context.Context, asOf time.Time) ([]report.Matured,
 	err := s.conn(ctx).Table("loans").Select(`bank_code, COALESCE(SUM(principal_fen), 0) AS principal_fen,
 		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen
 		                  ELSE COALESCE(compensation_fen, 0) - recovered_fen END), 0) AS unpaid_fen`).
-		Where("maturity_date <= ?", dateOf(asOf)).Group("bank_code").Order("bank_code").Scan(&rows).Error
+		Where("maturity_date <= ? AND status <> ?", dateOf(asOf), string(loan.Cancelled)).Group("bank_code").Order("bank_code").Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "matured loans")
 	}
@@ -296,13 +296,13 @@ func (s Reports) Reconcile(ctx context.Context, bank string, from, to time.Time)
 			r.name AS line_name, r.amount_fen AS line_fen, r.disbursed_on AS line_on, r.row_number AS line_row, 1 AS loan_present,
 			CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS line_present
 		FROM loans l LEFT JOIN reconciliation_lines r ON r.bank_code = l.bank_code AND r.bank_reference = l.bank_reference
-		WHERE l.disbursed_on BETWEEN ? AND ?` + bankCond + `
+		WHERE l.status <> 'cancelled' AND l.disbursed_on BETWEEN ? AND ?` + bankCond + `
 		UNION ALL
 		SELECT r.bank_code, NULL, NULL, NULL, NULL, NULL, NULL, r.bank_reference, r.national_id, r.name, r.amount_fen,
 			r.disbursed_on, r.row_number, 0, 1
 		FROM reconciliation_lines r
 		WHERE r.disbursed_on BETWEEN ? AND ?` + lineCond + `
-			AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.bank_code = r.bank_code AND l.bank_reference = r.bank_reference)`
+			AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.bank_code = r.bank_code AND l.bank_reference = r.bank_reference AND l.status <> 'cancelled')`
 	args = append(args, dateOf(from), dateOf(to))
 	if bank != "" {
 		args = append(args, bank)

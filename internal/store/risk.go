@@ -24,13 +24,13 @@ func (s Loans) RiskFigures(ctx context.Context, by loan.RiskGroup, scope authz.L
 		Disbursed   int64
 		Compensated int64
 	}
-	err := scoped(s.conn(ctx).Model(&loanRow{}), scope, "").Select(col + ` AS code,
+	err := scoped(s.conn(ctx).Model(&loanRow{}), scope, "").Select(col+` AS code,
 		SUM(CASE WHEN status IN ('active', 'overdue') THEN 1 ELSE 0 END) AS loans,
 		COALESCE(SUM(CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen ELSE 0 END), 0) AS outstanding,
 		COALESCE(SUM(CASE WHEN status = 'overdue' THEN outstanding_fen ELSE 0 END), 0) AS overdue,
 		COALESCE(SUM(principal_fen), 0) AS disbursed,
 		COALESCE(SUM(COALESCE(compensation_fen, 0)), 0) AS compensated`).
-		Group(col).Order(col).Scan(&rows).Error
+		Where("status <> ?", string(loan.Cancelled)).Group(col).Order(col).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "risk figures")
 	}

@@ -495,7 +495,7 @@ func (s Support) Records(ctx context.Context, nationalID string) (support.Record
 	if err := s.conn(ctx).Table("applications a").
 		Select("a.id, a.number, a.status, a.borrower_type, a.amount_fen, a.approved_amount_fen, a.district_code, a.bank_code, "+
 			"a.applicant_id AS owner_id, a.created_at, a.submitted_at, "+loanColumns).
-		Joins("LEFT JOIN loans l ON l.application_id = a.id").
+		Joins("LEFT JOIN loans l ON l.application_id = a.id AND l.status <> 'cancelled'").
 		Where("a.national_id_hash = ?", hash).Order("a.created_at DESC, a.id DESC").Scan(&lviews).Error; err != nil {
 		return r, translate(err, "applications")
 	}
@@ -504,7 +504,7 @@ func (s Support) Records(ctx context.Context, nationalID string) (support.Record
 	if err := s.conn(ctx).Table("loans l").
 		Select("l.number, 'disbursed' AS status, l.borrower_type, l.principal_fen AS amount_fen, l.principal_fen AS approved_amount_fen, "+
 			"l.district_code, l.bank_code, l.borrower_id AS owner_id, l.created_at, "+loanColumns).
-		Where("l.national_id_hash = ? AND l.application_id IS NULL", hash).Order("l.disbursed_on DESC, l.id DESC").Scan(&imported).Error; err != nil {
+		Where("l.national_id_hash = ? AND l.application_id IS NULL AND l.status <> 'cancelled'", hash).Order("l.disbursed_on DESC, l.id DESC").Scan(&imported).Error; err != nil {
 		return r, translate(err, "loans")
 	}
 	for _, v := range append(lviews, imported...) {
@@ -591,7 +591,7 @@ func (s Support) borrowerFigures(ctx context.Context, year int, codes []string, 
 		Select(`l.national_id_hash, l.district_code, l.disbursed_on,
 			(SELECT MIN(t.end_date) FROM training_records t WHERE t.national_id_hash = l.national_id_hash) AS first_training,
 			(SELECT MIN(r.move_in) FROM incubation_records r WHERE r.national_id_hash = l.national_id_hash) AS first_move_in`).
-		Where("l.disbursed_year = ? AND l.district_code IN ?", year, codes).
+		Where("l.disbursed_year = ? AND l.district_code IN ? AND l.status <> 'cancelled'", year, codes).
 		Scan(&rows).Error
 	if err != nil {
 		return translate(err, "borrower figures")
@@ -630,7 +630,7 @@ func (s Support) baseFigures(ctx context.Context, f *support.Figures, year int, 
 	err := s.conn(ctx).Table("incubation_bases b").
 		Select(`b.id, b.name, b.district_code, b.level,
 			COUNT(DISTINCT r.national_id_hash) AS tenants,
-			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM loans l WHERE l.national_id_hash = r.national_id_hash AND l.disbursed_year <= ?) THEN r.national_id_hash END) AS tenants_with_loan`, year).
+			COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM loans l WHERE l.national_id_hash = r.national_id_hash AND l.status <> 'cancelled' AND l.disbursed_year <= ?) THEN r.national_id_hash END) AS tenants_with_loan`, year).
 		Joins("LEFT JOIN incubation_records r ON r.base_id = b.id AND r.move_in_year <= ? AND (r.move_out IS NULL OR r.move_out >= ?)", year, yearStart).
 		Where("b.district_code IN ?", codes).
 		Group("b.id, b.name, b.district_code, b.level").Order("b.district_code, b.name, b.id").
