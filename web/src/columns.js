@@ -62,7 +62,7 @@ export function loanColumns({ mine = false, overdue = false } = {}) {
 }
 
 export const STATUSES = ['draft', 'eligibility_review', 'guarantee_review', 'bank_review', 'approved', 'disbursed', 'returned', 'rejected', 'withdrawn'];
-export const LOAN_STATUSES = ['active', 'overdue', 'settled', 'compensated', 'written_off'];
+export const LOAN_STATUSES = ['active', 'overdue', 'settled', 'compensated', 'written_off', 'cancelled'];
 export const KEY_GROUPS = ['registered_unemployed', 'employment_difficulty', 'retired_soldier', 'released_prisoner', 'college_graduate',
   'overcapacity_worker', 'returning_migrant_worker', 'online_merchant', 'poverty_alleviated', 'rural_entrepreneur'];
 export const BORROWER_TYPES = ['individual', 'partnership', 'enterprise'];
