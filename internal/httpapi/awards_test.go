@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"testing"
+	"time"
 
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/report"
@@ -152,8 +153,8 @@ func TestAwardsForTheGuaranteeCentre(t *testing.T) {
 	wantFields(t, "centre 2024", b, map[string]any{"code": "guarantee_centre", "name": "创业贷款担保中心", "loans": 2.0, "issuance": "300000.00",
 		"award_rate": "0.0100", "eligible": true, "award": "3000.00"})
 	wantFields(t, "leverage 2024", leverage(b), map[string]any{"code": "fund_leverage", "label": "担保基金放大倍数", "value": "3.1250", "threshold": "2.0000", "met": true})
-	if p := portfolio(t, c, "2024-12-31"); p["outstanding"] != f["guaranteed_outstanding"] {
-		t.Errorf("portfolio outstanding on 2024-12-31 %v, the awards' %v", p["outstanding"], f["guaranteed_outstanding"])
+	if p := portfolio(t, c, "2024-12-31"); p["outstanding"] != f["loans_outstanding"] || f["committed"] != "0.00" {
+		t.Errorf("portfolio outstanding on 2024-12-31 %v, the awards' %v", p["outstanding"], f)
 	}
 	// 2025: 150,000.00 + 80,000.00 + 80,000.00 = 310,000.00 against
 	// 180,000.00: 1.7222 < 2, not met; no award on its 80,000.00.
@@ -182,4 +183,76 @@ func boolCell(v any) string {
 		return "true"
 	}
 	return "false"
+}
+
+// The guarantee centre's leverage on 31 December counts the guarantees
+// approved and not yet disbursed that day, read from the applications'
+// history with Beijing days, by hand. Balance 200,000.00 all along (5×:
+// at most 1,000,000.00 guaranteed, so every approval below passes).
+//   - A: approved 20 December for 150,000.00, disbursed on 31 December: a
+//     loan of 150,000.00 that day, no commitment.
+//   - G: approved 20 December for 150,000.00, disbursed on 3 January: a
+//     commitment of 150,000.00 (the approved amount) on 31 December.
+//   - B: at bank_review from 20 December: 200,000.00 (the amount applied for).
+//   - C: at bank_review from 20 December, rejected by the bank on 30
+//     December: nothing.
+//   - F: guarantee approved at 23:30 on 31 December: 200,000.00.
+//   - E: guarantee approved at 00:30 on 1 January (16:30 UTC on 31
+//     December): nothing in 2024.
+//
+// 2024: 150,000.00 + (150,000.00 + 200,000.00 + 200,000.00) = 700,000.00 ÷
+// 200,000.00 = 3.5000. 2025 (through today): loans A and G 300,000.00, B, F
+// and E still at bank_review 600,000.00 — what GET /guarantee/fund counts
+// today — 900,000.00 ÷ 200,000.00 = 4.5000.
+func TestAwardsLeverageCountsThatDaysCommitments(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	c.movement(t, c.guar, c.guar2, "contribution", "200000.00", "2024-01-10")
+	cst := time.FixedZone("CST", 8*3600)
+	clock := func(at time.Time) {
+		start := time.Now()
+		s.App.Applications.SetClock(func() time.Time { return at.Add(time.Since(start)) })
+	}
+	defer s.App.Applications.SetClock(time.Now)
+	bankApprove := func(id any) {
+		s.Do("POST", path(id, "/decisions"), c.bank, contract).Want(200)
+	}
+	disburse := func(id any, on string) {
+		s.Do("POST", path(id, "/disbursement"), c.bank2, disbursement("150000.00", on, "CM-"+jsonID(id)), "Idempotency-Key", "cm-"+jsonID(id)).Want(201)
+	}
+	clock(time.Date(2024, 12, 20, 10, 0, 0, 0, cst))
+	a, g := c.at(t, "bank_review", nil), c.at(t, "bank_review", nil)
+	bankApprove(a)
+	bankApprove(g)
+	c.at(t, "bank_review", nil)
+	cid := c.at(t, "bank_review", nil)
+	f, e := c.at(t, "guarantee_review", nil), c.at(t, "guarantee_review", nil)
+	clock(time.Date(2024, 12, 30, 10, 0, 0, 0, cst))
+	s.Do("POST", path(cid, "/decisions"), c.bank, map[string]any{"decision": "reject", "comment": "经营风险过高"}).Want(200)
+	clock(time.Date(2024, 12, 31, 23, 30, 0, 0, cst))
+	s.Do("POST", path(f, "/decisions"), c.guar, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
+	clock(time.Date(2025, 1, 1, 0, 30, 0, 0, cst))
+	s.Do("POST", path(e, "/decisions"), c.guar, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
+	disburse(a, "2024-12-31")
+	disburse(g, "2025-01-03")
+
+	fund := func(year string) map[string]any {
+		return s.Do("GET", "/api/v1/reports/awards?year="+year, c.auditor, nil).Want(200).JSON()["fund"].(map[string]any)
+	}
+	lev := func(year string) any {
+		b := s.Do("GET", "/api/v1/reports/awards?year="+year, c.auditor, nil).Want(200).JSON()["guarantee_bodies"].([]any)[0].(map[string]any)
+		return b["indicators"].([]any)[0].(map[string]any)["value"]
+	}
+	wantFields(t, "fund on 2024-12-31", fund("2024"), map[string]any{"balance": "200000.00", "loans_outstanding": "150000.00",
+		"committed": "550000.00", "guaranteed_outstanding": "700000.00"})
+	if v := lev("2024"); v != "3.5000" {
+		t.Errorf("leverage 2024 %v", v)
+	}
+	wantFields(t, "fund on 2025-12-31", fund("2025"), map[string]any{"loans_outstanding": "300000.00", "committed": "600000.00", "guaranteed_outstanding": "900000.00"})
+	if v := lev("2025"); v != "4.5000" {
+		t.Errorf("leverage 2025 %v", v)
+	}
+	if now := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON(); now["committed"] != "600000.00" {
+		t.Errorf("today's commitments %v", now["committed"])
+	}
 }

@@ -202,7 +202,9 @@ type awardBody struct {
 
 type awardFund struct {
 	Balance               string `json:"balance" doc:"the fund's ledger balance (bank_deposit) at the end of as_of"`
-	GuaranteedOutstanding string `json:"guaranteed_outstanding" doc:"principal outstanding on as_of: disbursed − repaid − compensated, as the portfolio counts it"`
+	GuaranteedOutstanding string `json:"guaranteed_outstanding" doc:"what the fund guaranteed at the end of as_of: loans_outstanding + committed"`
+	LoansOutstanding      string `json:"loans_outstanding" doc:"principal outstanding on as_of: disbursed − repaid − compensated, as the portfolio counts it"`
+	Committed             string `json:"committed" doc:"guarantees approved and not yet disbursed at the end of as_of, from the applications' history: at bank_review then for the amount applied for, at approved for the amount the bank approved"`
 	Opened                bool   `json:"opened" doc:"a movement of the fund booked by as_of was confirmed; a fund not on the books has no leverage"`
 }
 
@@ -263,7 +265,8 @@ func toAwards(c *gin.Context, a report.Awards) awardsResponse {
 		out.GuaranteeBodies[i] = awardBody{Code: b.Code, Name: name, Loans: b.Loans, Issuance: money.FormatFen(b.IssuanceFen), AwardRate: rate,
 			Indicators: toIndicators(c, b.Indicators), Eligible: b.Eligible, Award: money.FormatFen(b.AwardFen)}
 	}
-	out.Fund = awardFund{Balance: money.FormatFen(a.Fund.BalanceFen), GuaranteedOutstanding: money.FormatFen(a.Fund.OutstandingFen), Opened: a.Fund.Opened}
+	out.Fund = awardFund{Balance: money.FormatFen(a.Fund.BalanceFen), GuaranteedOutstanding: money.FormatFen(a.Fund.OutstandingFen),
+		LoansOutstanding: money.FormatFen(a.Fund.LoansFen), Committed: money.FormatFen(a.Fund.CommittedFen), Opened: a.Fund.Opened}
 	return out
 }
 

@@ -29,11 +29,15 @@ const (
 )
 
 // FundDay is the guarantee fund on a day: its ledger balance, whether it
-// was on the books, and the guaranteed principal outstanding (disbursed −
-// repaid − compensated, as the portfolio counts it on that day).
+// was on the books, and the guaranteed principal outstanding: the loans'
+// (disbursed − repaid − compensated, as the portfolio counts it on that
+// day) and the commitments (approved by the guarantee centre, not yet
+// disbursed that day), OutstandingFen their sum.
 type FundDay struct {
 	BalanceFen     int64
 	Opened         bool
+	LoansFen       int64
+	CommittedFen   int64
 	OutstandingFen int64
 }
 
@@ -210,7 +214,11 @@ func (s *Service) Awards(ctx context.Context, p auth.Principal, q AwardQuery) (A
 		return Awards{}, err
 	}
 	for _, f := range flows {
-		fund.OutstandingFen += f.DisbursedFen - f.RepaidFen - f.CompensatedFen
+		fund.LoansFen += f.DisbursedFen - f.RepaidFen - f.CompensatedFen
 	}
+	if fund.CommittedFen, err = s.store.CommittedOn(ctx, asOf); err != nil {
+		return Awards{}, err
+	}
+	fund.OutstandingFen = fund.LoansFen + fund.CommittedFen
 	return BuildAwards(year, asOf, rule, names, issued, matured, fund), nil
 }

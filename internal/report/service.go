@@ -46,6 +46,12 @@ type Store interface {
 	// the end of day and whether the fund was on the books by then (a
 	// movement booked by day and confirmed).
 	FundOn(ctx context.Context, day time.Time) (balanceFen int64, opened bool, err error)
+	// CommittedOn is what the guarantee centre had committed and the banks
+	// had not disbursed at the end of day (Beijing time), from the
+	// applications' history: an application at bank_review then for the
+	// amount applied for, at approved for the amount the bank approved,
+	// unless its loan was disbursed on or before day.
+	CommittedOn(ctx context.Context, day time.Time) (int64, error)
 	// ExistingRefs returns which of refs are external_ref of a loan.
 	ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error)
 	// ReserveNumbers takes n loan sequence numbers of a district and year

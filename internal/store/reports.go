@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/beijing"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/report"
@@ -175,6 +177,22 @@ func (s Reports) FundOn(ctx context.Context, day time.Time) (int64, bool, error)
 			FROM fund_postings WHERE booked_on <= ? AND (debit_account = 'bank_deposit' OR credit_account = 'bank_deposit')) AS balance,
 		(SELECT COUNT(*) FROM fund_movements WHERE status = 'confirmed' AND booked_on <= ?) AS opened`, d, d).Scan(&agg).Error
 	return agg.Balance, agg.Opened > 0, translate(err, "fund balance")
+}
+
+// CommittedOn implements report.Store: an application's status at the end
+// of day is the one its last history entry recorded before the next day
+// began in Beijing (history ids grow with time). The amount applied for is
+// the stored one: an amount edited after a later return is not taken back.
+func (s Reports) CommittedOn(ctx context.Context, day time.Time) (int64, error) {
+	var committed int64
+	end := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, beijing.Zone).UTC()
+	err := s.conn(ctx).Raw(`SELECT CAST(COALESCE(SUM(CASE WHEN h.to_status = ? THEN COALESCE(a.approved_amount_fen, a.amount_fen) ELSE a.amount_fen END), 0) AS BIGINT)
+		FROM applications a JOIN application_history h ON h.application_id = a.id
+		WHERE h.id = (SELECT MAX(h2.id) FROM application_history h2 WHERE h2.application_id = a.id AND h2.at < ?)
+		AND h.to_status IN (?, ?)
+		AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.application_id = a.id AND l.disbursed_on <= ?)`,
+		string(application.Approved), end, string(application.BankReview), string(application.Approved), dateOf(day)).Scan(&committed).Error
+	return committed, translate(err, "commitments")
 }
 
 // ExistingRefs implements report.Store.
