@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
@@ -27,6 +29,11 @@ type loanRead struct {
 // loanSelect is the select list of loanRead on engine: loans.* and each
 // child table as a JSON array of objects, in the order the loan shows them.
 func loanSelect(engine config.Engine) string {
+	return "loans.*, " + loanChildren(engine)
+}
+
+// loanChildren is the part of loanSelect that reads the children.
+func loanChildren(engine config.Engine) string {
 	object, array := "json_build_object", func(obj, order, from string) string {
 		return "COALESCE((SELECT json_agg(" + obj + " ORDER BY " + order + ") FROM " + from + " WHERE c.loan_id = loans.id), '[]')"
 	}
@@ -42,7 +49,7 @@ func loanSelect(engine config.Engine) string {
 		}
 		return object + "(" + strings.Join(parts, ", ") + ")"
 	}
-	return "loans.*, " + strings.Join([]string{
+	return strings.Join([]string{
 		array(fields("id", "principal_fen", "interest_fen", "paid_on", "bank_reference", "recorded_by", "created_at", "reversed_by", "reversed_at"),
 			"c.paid_on, c.id", "loan_repayments c") + " AS repayments_json",
 		array(fields("id", "amount_fen", "fund_fen", "bank_fen", "recovered_on", "note", "recorded_by", "created_at", "reversed_by", "reversed_at"),
@@ -52,13 +59,73 @@ func loanSelect(engine config.Engine) string {
 	}, ", ")
 }
 
+// loanRowColumns are the columns of loanRow in the order of its fields.
+var loanRowColumns = []string{"id", "number", "application_id", "external_ref", "status", "version", "borrower_id", "name", "national_id",
+	"national_id_hash", "gender", "is_disabled", "is_village_official", "is_returned_overseas_student", "key_group", "borrower_type",
+	"industry", "jobs", "jobs_created", "district_code", "bank_code", "principal_fen", "outstanding_fen", "annual_rate_ppm",
+	"subsidy_rate_ppm", "borrower_rate_ppm", "subsidy_cap_fen", "subsidy_method", "subsidy_regime_from", "subsidy_central_ppm",
+	"subsidy_provincial_ppm", "subsidy_city_ppm", "subsidy_county_ppm", "term_months", "repayment_method", "disbursed_on",
+	"disbursed_year", "disbursed_month", "disbursed_quarter", "maturity_date", "bank_reference", "disbursed_by", "days_overdue",
+	"overdue_since", "ever_overdue", "checked_on", "settled_on", "compensated_on", "compensation_fen", "fund_share_ppm", "fund_paid_fen",
+	"bank_borne_fen", "compensated_by", "recovered_fen", "recovered_fund_fen", "write_off_proposed_by", "write_off_proposed_at",
+	"write_off_reason", "write_off_confirmed_by", "written_off_on", "written_off_fen", "written_off_fund_fen", "created_at", "updated_at",
+	"original_maturity_date"}
+
+// fields are where the columns of loanRowColumns are scanned, in that order.
+func (r *loanRow) fields() []any {
+	return []any{&r.ID, &r.Number, &r.ApplicationID, &r.ExternalRef, &r.Status, &r.Version, &r.BorrowerID, &r.Name, &r.NationalID,
+		&r.NationalIDHash, &r.Gender, &r.IsDisabled, &r.IsVillageOfficial, &r.IsReturnedOverseasStudent, &r.KeyGroup, &r.BorrowerType,
+		&r.Industry, &r.Jobs, &r.JobsCreated, &r.DistrictCode, &r.BankCode, &r.PrincipalFen, &r.OutstandingFen, &r.AnnualRatePPM,
+		&r.SubsidyRatePPM, &r.BorrowerRatePPM, &r.SubsidyCapFen, &r.SubsidyMethod, &r.SubsidyRegimeFrom, &r.SubsidyCentralPPM,
+		&r.SubsidyProvincialPPM, &r.SubsidyCityPPM, &r.SubsidyCountyPPM, &r.TermMonths, &r.RepaymentMethod, &r.DisbursedOn,
+		&r.DisbursedYear, &r.DisbursedMonth, &r.DisbursedQuarter, &r.MaturityDate, &r.BankReference, &r.DisbursedBy, &r.DaysOverdue,
+		&r.OverdueSince, &r.EverOverdue, &r.CheckedOn, &r.SettledOn, &r.CompensatedOn, &r.CompensationFen, &r.FundSharePPM, &r.FundPaidFen,
+		&r.BankBorneFen, &r.CompensatedBy, &r.RecoveredFen, &r.RecoveredFundFen, &r.WriteOffProposedBy, &r.WriteOffProposedAt,
+		&r.WriteOffReason, &r.WriteOffConfirmedBy, &r.WrittenOffOn, &r.WrittenOffFen, &r.WrittenOffFundFen, &r.CreatedAt, &r.UpdatedAt,
+		&r.OriginalMaturityDate}
+}
+
+// pgxLoanRead is the statement of a loan by id ($1) with its children on
+// PostgreSQL through pgx; the scope's condition follows. pgx refuses a
+// NULL for a field that cannot hold one where gorm leaves the zero value:
+// national_id_hash is nullable (migration 00019 added it; a row written by
+// SQL may have none), and is read as gorm reads it.
+func pgxLoanRead() string {
+	cols := make([]string, len(loanRowColumns))
+	for i, c := range loanRowColumns {
+		cols[i] = "loans." + c
+		if c == "national_id_hash" {
+			cols[i] = "COALESCE(loans.national_id_hash, '')"
+		}
+	}
+	return "SELECT " + strings.Join(cols, ", ") + ", " + loanChildren(config.Postgres) + " FROM loans WHERE loans.id = $1"
+}
+
+// getDirect is Get through pgx (see pgxread.go).
+func (s Loans) getDirect(ctx context.Context, scope authz.ListScope, id int64) (loan.Loan, error) {
+	cond, args := pgxScoped(scope, "borrower_id", []any{id})
+	var r loanRead
+	err := s.withPgx(ctx, "loan", func(ctx context.Context, c *pgx.Conn) error {
+		return c.QueryRow(ctx, s.pgxLoanRead+cond, args...).Scan(append(r.Row.fields(), &r.RepaymentsJSON, &r.RecoveriesJSON, &r.ExtensionsJSON)...)
+	})
+	if err != nil {
+		return loan.Loan{}, err
+	}
+	return s.fromLoanRead(r)
+}
+
 // readLoan reads the loan q selects (its WHERE, and its lock if any), with
-// its children, in one statement.
+// its children, in one statement, through gorm.
 func (s Loans) readLoan(ctx context.Context, q *gorm.DB) (loan.Loan, error) {
 	var r loanRead
 	if err := q.Table("loans").Select(s.loanSelect).Take(&r).Error; err != nil {
 		return loan.Loan{}, translate(err, "loan")
 	}
+	return s.fromLoanRead(r)
+}
+
+// fromLoanRead is the loan of r with its children.
+func (s Loans) fromLoanRead(r loanRead) (loan.Loan, error) {
 	l, err := s.fromLoanRow(r.Row)
 	if err != nil {
 		return l, err

@@ -1,14 +1,18 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"chuangdai/internal/app"
+	"chuangdai/internal/apperr"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
@@ -134,13 +138,109 @@ func TestLoanReadInOneStatement(t *testing.T) {
 			t.Errorf("extension: %s", asJSON(e))
 		}
 	}
+	// A row with no hash (the column is nullable) reads as gorm reads it.
+	exec("UPDATE loans SET national_id_hash = NULL WHERE id = " + strconv.FormatInt(bare, 10))
 	none, err := loans.Get(ctx, all, bare)
 	if err != nil || len(none.Repayments) != 0 || len(none.Recoveries) != 0 || len(none.Extensions) != 0 {
 		t.Fatalf("a loan without children: %s, %v", asJSON(none), err)
+	}
+
+	// Get reads outside a transaction (through pgx on PostgreSQL) every
+	// column as the locked read of Update does (through gorm), the
+	// nullable ones set.
+	exec("UPDATE loans SET external_ref = 'X-1', borrower_id = 1, bank_reference = 'D-1', disbursed_by = 1, overdue_since = '2024-05-01', " +
+		"ever_overdue = TRUE, days_overdue = 3, checked_on = '2024-05-02', settled_on = '2024-05-03', compensated_on = '2024-05-04', " +
+		"compensation_fen = 100, fund_share_ppm = 800000, fund_paid_fen = 80, bank_borne_fen = 20, compensated_by = 1, recovered_fen = 7, " +
+		"recovered_fund_fen = 5, write_off_proposed_by = 1, write_off_proposed_at = " + fixtureAt + ", write_off_reason = '核销', " +
+		"write_off_confirmed_by = 1, written_off_on = '2024-05-06', written_off_fen = 10, written_off_fund_fen = 8, " +
+		"original_maturity_date = '2026-03-01' WHERE id = " + strconv.FormatInt(id, 10))
+	got, err := loans.Get(ctx, all, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked loan.Loan
+	if _, err := loans.Update(ctx, all, id, func(_ context.Context, l *loan.Loan) (audit.Event, error) {
+		locked = *l
+		return audit.Event{}, loan.ErrUnchanged
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, locked) {
+		t.Errorf("Get read\n%s\nthe locked read\n%s", asJSON(got), asJSON(locked))
+	}
+	if got.ExternalRef == nil || *got.ExternalRef != "X-1" || got.Compensation == nil || got.WriteOff == nil {
+		t.Errorf("the nullable columns: %s", asJSON(got))
+	}
+	// The scope is in the statement: what it does not hold is not found.
+	for _, c := range []struct {
+		scope authz.ListScope
+		found bool
+	}{
+		{authz.ListScope{Districts: []string{"411282"}}, true}, {authz.ListScope{Banks: []string{"ICBC-SMX"}}, true},
+		{authz.ListScope{Owners: []auth.UserID{1}}, true}, {authz.ListScope{Districts: []string{"411200"}, Banks: []string{"CCB-SMX"}, Owners: []auth.UserID{2}}, false},
+		{authz.ListScope{}, false},
+	} {
+		_, err := loans.Get(ctx, c.scope, id)
+		if found := err == nil; found != c.found || (err != nil && apperr.KindOf(err) != apperr.NotFound) {
+			t.Errorf("scope %+v: %v", c.scope, err)
+		}
+	}
+	if _, err := loans.Get(ctx, all, bare+100); apperr.KindOf(err) != apperr.NotFound {
+		t.Errorf("no such loan: %v", err)
 	}
 }
 
 func asJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// The pgx read of a loan (PostgreSQL, outside a transaction) works on
+// every route to the database: directly, and through PgBouncer's
+// transaction pooling in both query modes the README names, from two
+// instances whose statements meet on the same server connections.
+func TestLoanReadOnEveryRoute(t *testing.T) {
+	for _, route := range apptest.Routes(t) {
+		t.Run(route.Name, func(t *testing.T) {
+			url := route.URL(apptest.DatabaseURL(t))
+			ctx := context.Background()
+			var instances []store.Loans
+			var first *app.App
+			for range 2 {
+				a, err := app.Open(ctx, apptest.Config(url), apptest.Logger(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = a.Close() })
+				instances = append(instances, store.Loans{DB: a.DB})
+				first = cmp.Or(first, a)
+			}
+			baseFixture(func(q string) {
+				if _, err := first.DB.SQL().Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			})
+			l, err := loan.New(first.Policy, loan.Loan{Number: "DK411282-2024-000001", Name: "张伟", NationalID: "11010519491231002X", KeyGroup: "college_graduate",
+				BorrowerType: "individual", Jobs: 1, DistrictCode: "411282", BankCode: "ICBC-SMX", Principal: decimal.NewFromInt(100000),
+				AnnualRate: decimal.RequireFromString("0.0395"), SubsidyCap: decimal.NewFromInt(300000), TermMonths: 24,
+				Method: loan.InterestQuarterly, DisbursedOn: loan.Date(2024, 3, 1)}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := instances[0].Create(ctx, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 20 {
+				scope := []authz.ListScope{{All: true}, {Districts: []string{"411282"}}, {Banks: []string{"ICBC-SMX", "CCB-SMX"}}}[i%3]
+				got, err := instances[i%2].Get(ctx, scope, id)
+				if err != nil || got.Number != "DK411282-2024-000001" || got.NationalID != "11010519491231002X" {
+					t.Fatalf("read %d: %v %+v", i, err, got)
+				}
+				if _, err := instances[i%2].Get(ctx, authz.ListScope{Districts: []string{"411200"}}, id); apperr.KindOf(err) != apperr.NotFound {
+					t.Fatalf("read %d out of scope: %v", i, err)
+				}
+			}
+		})
+	}
 }

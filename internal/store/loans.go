@@ -476,6 +476,9 @@ func loanConflict(err error) error {
 // Get implements loan.Store: the scope is in the WHERE clause, so a loan
 // the caller may not see is not found by the same query.
 func (s Loans) Get(ctx context.Context, scope authz.ListScope, id int64) (loan.Loan, error) {
+	if s.direct(ctx) {
+		return s.getDirect(ctx, scope, id)
+	}
 	return s.readLoan(ctx, s.byID(ctx, scope, id))
 }
 
