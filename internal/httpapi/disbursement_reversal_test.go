@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,11 @@ func TestDisbursementReversalCancelsTheLoan(t *testing.T) {
 		if n := map[string]float64{"2024-06-30": 2, "2024-07-09": 2, "2024-07-10": 1}[asOf]; p["loans"] != n {
 			t.Errorf("portfolio of %s: %v loans, want %v", asOf, p["loans"], n)
 		}
+		// Neither loan matures before 2026: the cancelled one leaves the
+		// maturities on its own maturity day, not before.
+		if p["matured_loans"] != 0.0 || p["matured_principal"] != "0.00" {
+			t.Errorf("portfolio of %s: %v matured loans of %v", asOf, p["matured_loans"], p["matured_principal"])
+		}
 	}
 	disb := func(to string) map[string]any {
 		return s.Do("GET", "/api/v1/reports/disbursements?from=2024-01-01&to="+to+"&group_by=month", c.auditor, nil).Want(200).JSON()
@@ -164,7 +170,45 @@ func TestDisbursementReversalCancelsTheLoan(t *testing.T) {
 	assertSummariesMatchLoans(t, s)
 	wantFigures(t, "portfolio of 2024-07-10", portfolio(t, c, "2024-07-10"), map[string]string{"disbursed": "400000.00", "outstanding": "400000.00"})
 	wantFigures(t, "portfolio of 2024-06-30", portfolio(t, c, "2024-06-30"), map[string]string{"disbursed": "400000.00", "outstanding": "350000.00"})
+	wantMaturitiesMatchLoans(t, c)
 	s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("200000.00", "2024-07-10", "D-"+app+"-3"), "Idempotency-Key", "disb-third-"+app).WantProblem(409, "application.invalid_state")
+}
+
+// wantMaturitiesMatchLoans wants the maturities the portfolio books (on
+// each loan's maturity day, whenever that is) to be those of the loans that
+// stand: a cancelled loan never matures.
+func wantMaturitiesMatchLoans(t *testing.T, c *cast) {
+	t.Helper()
+	raw := sqlRows(t, c.s, "SELECT COUNT(*), SUM(principal_fen) FROM loans WHERE status <> 'cancelled'")
+	flows := sqlRows(t, c.s, "SELECT SUM(matured_loans), SUM(matured_principal_fen) FROM portfolio_day_flows")
+	if !reflect.DeepEqual(raw, flows) {
+		t.Errorf("maturities: loans %v, flows %v", raw, flows)
+	}
+}
+
+// A matured loan's disbursement reversed: the loan leaves the matured
+// loans on the reversal's day, and stays among them on every day before.
+func TestDisbursementReversalOfAMaturedLoan(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	a := c.contracted(t, c.owner, "100000.00", 12) // 2024-03-15 to 2025-03-15
+	c.contracted(t, c.owner, "100000.00", 12)
+	c.loansOn(t, "2025-06-10")
+	rev := propose(t, c, c.bank, map[string]any{"kind": "disbursement", "id": mustAtoi(t, a), "reason": "重复放款"})
+	s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.bank2, nil).Want(200)
+	assertSummariesMatchLoans(t, s)
+	wantMaturitiesMatchLoans(t, c)
+	for asOf, want := range map[string]map[string]string{
+		"2025-03-31": {"matured_principal": "200000.00", "disbursed": "200000.00", "outstanding": "200000.00"},
+		"2025-06-09": {"matured_principal": "200000.00", "disbursed": "200000.00", "outstanding": "200000.00"},
+		"2025-06-10": {"matured_principal": "100000.00", "disbursed": "100000.00", "outstanding": "100000.00"},
+	} {
+		p := portfolio(t, c, asOf)
+		wantFigures(t, "portfolio of "+asOf, p, want)
+		if n := map[string]float64{"2025-03-31": 2, "2025-06-09": 2, "2025-06-10": 1}[asOf]; p["matured_loans"] != n {
+			t.Errorf("portfolio of %s: %v matured loans, want %v", asOf, p["matured_loans"], n)
+		}
+	}
 }
 
 // A compensated loan's disbursement is not reversed: the compensation
