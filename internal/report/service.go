@@ -57,8 +57,9 @@ type Store interface {
 	// ReserveNumbers takes n loan sequence numbers of a district and year
 	// and returns the first.
 	ReserveNumbers(ctx context.Context, district string, year, n int) (int64, error)
-	// InsertLoans inserts imported loans with multi-row INSERTs, by the
-	// insert of every new loan.
+	// InsertLoans inserts imported loans, converted as every new loan:
+	// multi-row INSERTs on SQLite, COPY into a staging table and one
+	// INSERT … SELECT on PostgreSQL.
 	InsertLoans(ctx context.Context, loans []loan.Loan) error
 	// ReplaceBankLines replaces the bank's reported lines dated within the
 	// period by lines.

@@ -221,6 +221,10 @@ type txKey struct{}
 // context has committed (see afterCommit).
 type commitsKey struct{}
 
+// connKey carries the connection of the transaction in ctx, for what
+// database/sql cannot send through it (COPY, see copyLoans).
+type connKey struct{}
+
 // InTx runs fn in a transaction carried by the context. Stores called with
 // that context use it; a nested InTx joins the outer transaction. Waiting
 // for the connection, every statement and the commit each have the store's
@@ -264,7 +268,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 		return err
 	}
 	var commits []func()
-	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), commitsKey{}, &commits)); err != nil {
+	if err := fn(context.WithValue(context.WithValue(context.WithValue(ctx, txKey{}, tx), commitsKey{}, &commits), connKey{}, c)); err != nil {
 		return translate(err, "transaction")
 	}
 	abandon := time.AfterFunc(db.timeout, end)

@@ -230,8 +230,12 @@ func (s Reports) ReserveNumbers(ctx context.Context, district string, year, n in
 }
 
 // InsertLoans implements report.Store: imported loans go in by the insert
-// of every new loan.
+// of every new loan, on PostgreSQL by COPY into a staging table and one
+// INSERT … SELECT (copyLoans).
 func (s Reports) InsertLoans(ctx context.Context, loans []loan.Loan) error {
+	if s.Engine == config.Postgres {
+		return s.copyLoans(ctx, loans)
+	}
 	_, err := s.insertLoans(ctx, loans)
 	return err
 }
