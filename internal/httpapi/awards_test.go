@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -217,8 +218,8 @@ func TestAwardsLeverageCountsThatDaysCommitments(t *testing.T) {
 	bankApprove := func(id any) {
 		s.Do("POST", path(id, "/decisions"), c.bank, contract).Want(200)
 	}
-	disburse := func(id any, on string) {
-		s.Do("POST", path(id, "/disbursement"), c.bank2, disbursement("150000.00", on, "CM-"+jsonID(id)), "Idempotency-Key", "cm-"+jsonID(id)).Want(201)
+	disburse := func(id any, on string) any {
+		return s.Do("POST", path(id, "/disbursement"), c.bank2, disbursement("150000.00", on, "CM-"+jsonID(id)), "Idempotency-Key", "cm-"+jsonID(id)).Want(201).JSON()["loan"].(map[string]any)["id"]
 	}
 	clock(time.Date(2024, 12, 20, 10, 0, 0, 0, cst))
 	a, g := c.at(t, "bank_review", nil), c.at(t, "bank_review", nil)
@@ -234,7 +235,7 @@ func TestAwardsLeverageCountsThatDaysCommitments(t *testing.T) {
 	clock(time.Date(2025, 1, 1, 0, 30, 0, 0, cst))
 	s.Do("POST", path(e, "/decisions"), c.guar, map[string]any{"decision": "approve", "comment": "ok"}).Want(200)
 	disburse(a, "2024-12-31")
-	disburse(g, "2025-01-03")
+	gLoan := disburse(g, "2025-01-03")
 
 	fund := func(year string) map[string]any {
 		return s.Do("GET", "/api/v1/reports/awards?year="+year, c.auditor, nil).Want(200).JSON()["fund"].(map[string]any)
@@ -255,4 +256,13 @@ func TestAwardsLeverageCountsThatDaysCommitments(t *testing.T) {
 	if now := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON(); now["committed"] != "600000.00" {
 		t.Errorf("today's commitments %v", now["committed"])
 	}
+	// G's disbursement reversed today: its application is approved again, a
+	// commitment of 150,000.00 from today on (this year: 150,000.00 +
+	// 750,000.00 = 900,000.00 ÷ 200,000.00 = 4.5000), while 2025 keeps its
+	// figures (the loan stood then).
+	rev := s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "disbursement", "id": gLoan, "reason": "放款录错"}).Want(201).JSON()
+	s.Do("POST", "/api/v1/reversals/"+jsonID(rev["id"])+"/confirm", c.bank2, map[string]any{}).Want(200)
+	this := strconv.Itoa(time.Now().In(cst).Year())
+	wantFields(t, "fund today", fund(this), map[string]any{"loans_outstanding": "150000.00", "committed": "750000.00", "guaranteed_outstanding": "900000.00"})
+	wantFields(t, "fund on 2025-12-31 after the reversal", fund("2025"), map[string]any{"loans_outstanding": "300000.00", "committed": "600000.00"})
 }

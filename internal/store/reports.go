@@ -181,7 +181,9 @@ func (s Reports) FundOn(ctx context.Context, day time.Time) (int64, bool, error)
 
 // CommittedOn implements report.Store: an application's status at the end
 // of day is the one its last history entry recorded before the next day
-// began in Beijing (history ids grow with time). The amount applied for is
+// began in Beijing (history ids grow with time). A loan stands from its
+// disbursed_on until its disbursement's reversal is posted (its
+// application is approved again then). The amount applied for is
 // the stored one: an amount edited after a later return is not taken back.
 func (s Reports) CommittedOn(ctx context.Context, day time.Time) (int64, error) {
 	var committed int64
@@ -190,8 +192,9 @@ func (s Reports) CommittedOn(ctx context.Context, day time.Time) (int64, error) 
 		FROM applications a JOIN application_history h ON h.application_id = a.id
 		WHERE h.id = (SELECT MAX(h2.id) FROM application_history h2 WHERE h2.application_id = a.id AND h2.at < ?)
 		AND h.to_status IN (?, ?)
-		AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.application_id = a.id AND l.disbursed_on <= ?)`,
-		string(application.Approved), end, string(application.BankReview), string(application.Approved), dateOf(day)).Scan(&committed).Error
+		AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.application_id = a.id AND l.disbursed_on <= ?
+			AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.loan_id = l.id AND r.kind = 'disbursement' AND r.status = 'confirmed' AND r.posted_on <= ?))`,
+		string(application.Approved), end, string(application.BankReview), string(application.Approved), dateOf(day), dateOf(day)).Scan(&committed).Error
 	return committed, translate(err, "commitments")
 }
 
