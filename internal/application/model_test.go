@@ -169,3 +169,38 @@ func TestInvolves(t *testing.T) {
 		}
 	}
 }
+
+// The queue's deadlines, computed once per status and Beijing day of entry,
+// are Application.Deadline's for every entry: each hour of three weeks
+// around a weekend and the National Day holidays (the memo answers most
+// of them from an earlier one of the same Beijing day: 22 days), every
+// status, and none.
+func TestDeadlineMemo(t *testing.T) {
+	p, err := policy.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 10, 9, 3, 0, 0, 0, time.UTC)
+	m := newDeadlineMemo(p, now)
+	statuses := []Status{Draft, EligibilityReview, GuaranteeReview, BankReview, Approved, Returned}
+	checked := 0
+	for h := range 21 * 24 {
+		entered := time.Date(2024, 9, 24, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+		for _, st := range statuses {
+			d, late, ok := m.of(st, &entered)
+			wd, wlate, wok := Application{Status: st, StageEnteredAt: &entered}.Deadline(p, now)
+			if !d.Equal(wd) || late != wlate || ok != wok {
+				t.Fatalf("%s entered %s: %s %v %v, want %s %v %v", st, entered, d, late, ok, wd, wlate, wok)
+			}
+			if ok {
+				checked++
+			}
+		}
+	}
+	if d, late, ok := m.of(EligibilityReview, nil); ok || late || !d.IsZero() {
+		t.Errorf("no entry: %s %v %v", d, late, ok)
+	}
+	if checked == 0 || len(m.seen) != 22*len(statuses) {
+		t.Errorf("%d deadlines checked, %d computed", checked, len(m.seen))
+	}
+}

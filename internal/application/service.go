@@ -461,10 +461,10 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 		id       int64
 		deadline *time.Time
 	}
-	now := s.now()
+	deadlines := newDeadlineMemo(s.policy, s.now())
 	var ks []keyed
 	for _, r := range refs {
-		d, late, ok := Application{Status: r.Status, StageEnteredAt: r.StageEnteredAt}.Deadline(s.policy, now)
+		d, late, ok := deadlines.of(r.Status, r.StageEnteredAt)
 		if f.Late != nil && late != *f.Late {
 			continue
 		}
@@ -511,6 +511,45 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 		}
 	}
 	return out, total, nil
+}
+
+// deadlineMemo answers Application.Deadline for the stages of a list,
+// computing it once per status and Beijing day of entry: the deadline
+// depends on nothing else (the policy in force that day, its service days
+// for the stage, the working days after that day), and a queue's
+// applications entered on a few days.
+type deadlineMemo struct {
+	p    *policy.Policy
+	now  time.Time
+	seen map[deadlineKey]deadlineOf
+}
+
+type deadlineKey struct {
+	status Status
+	day    time.Time
+}
+
+type deadlineOf struct {
+	deadline time.Time
+	ok       bool
+}
+
+func newDeadlineMemo(p *policy.Policy, now time.Time) *deadlineMemo {
+	return &deadlineMemo{p: p, now: now, seen: map[deadlineKey]deadlineOf{}}
+}
+
+// of is Application{Status: status, StageEnteredAt: entered}.Deadline.
+func (m *deadlineMemo) of(status Status, entered *time.Time) (deadline time.Time, late, ok bool) {
+	if entered == nil {
+		return time.Time{}, false, false
+	}
+	k := deadlineKey{status, beijing.Day(*entered)}
+	d, seen := m.seen[k]
+	if !seen {
+		d.deadline, _, d.ok = Application{Status: status, StageEnteredAt: entered}.Deadline(m.p, m.now)
+		m.seen[k] = d
+	}
+	return d.deadline, d.ok && m.now.After(d.deadline), d.ok
 }
 
 func btoi(b bool) int {
