@@ -9,6 +9,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/store"
@@ -75,7 +76,7 @@ func TestKeysRotate(t *testing.T) {
 	cfg.DataKeys = k2.String()
 	a = open(cfg)
 	defer a.Close()
-	rec, err := store.Users{DB: a.DB}.UserByID(ctx, n)
+	rec, err := store.Users{DB: a.DB}.Get(ctx, authz.ListScope{All: true}, n)
 	if err != nil {
 		t.Fatal(err)
 	}

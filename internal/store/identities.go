@@ -6,6 +6,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/identity"
 )
@@ -100,7 +101,7 @@ func (s Identities) LockPerson(ctx context.Context, nationalID string) error {
 
 // Phone implements identity.Store.
 func (s Identities) Phone(ctx context.Context, userID auth.UserID) (string, error) {
-	rec, err := Users(s).UserByID(ctx, userID)
+	rec, err := Users(s).Get(ctx, authz.ListScope{All: true}, userID)
 	return rec.Phone, err
 }
 

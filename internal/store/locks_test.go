@@ -9,8 +9,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"chuangdai/internal/apperr"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/fund"
 	"chuangdai/internal/store"
 	"chuangdai/internal/user"
@@ -137,5 +139,52 @@ func TestThrottleUpdatesCountEveryFailure(t *testing.T) {
 	}
 	if none, err := users.Throttle(ctx, "user:nobody"); err != nil || none != (user.Throttle{Key: "user:nobody"}) {
 		t.Fatalf("a key never changed reads %+v, %v", none, err)
+	}
+}
+
+// TestUserUpdateLocks: a second change of an account waits for the first,
+// then runs on what the first wrote, and each change moves the version on
+// by one; an account outside the scope is not found and nothing runs.
+func TestUserUpdateLocks(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	ctx := context.Background()
+	users := store.Users{DB: db}
+	all := authz.ListScope{All: true}
+	var seen user.Record
+	firstErr, secondErr := holdFirst(t,
+		func(inside func(), release <-chan struct{}) error {
+			_, err := users.Update(ctx, all, 1, func(_ context.Context, r *user.Record) (audit.Event, error) {
+				inside()
+				<-release
+				r.Name = "李"
+				return audit.Event{Action: "user.update"}, nil
+			})
+			return err
+		},
+		func() error {
+			_, err := users.Update(ctx, all, 1, func(_ context.Context, r *user.Record) (audit.Event, error) {
+				seen = *r
+				r.Name += "娜"
+				return audit.Event{Action: "user.update"}, nil
+			})
+			return err
+		})
+	if firstErr != nil || secondErr != nil {
+		t.Fatalf("first %v, second %v", firstErr, secondErr)
+	}
+	if seen.Name != "李" || seen.Version != 2 {
+		t.Fatalf("the second change read %q at version %d, want the first's 李 at version 2", seen.Name, seen.Version)
+	}
+	r, err := users.Get(ctx, all, 1)
+	if err != nil || r.Name != "李娜" || r.Version != 3 {
+		t.Fatalf("after both changes the account reads %q at version %d (%v), want 李娜 at version 3", r.Name, r.Version, err)
+	}
+	_, err = users.Update(ctx, authz.ListScope{Owners: []auth.UserID{2}}, 1, func(context.Context, *user.Record) (audit.Event, error) {
+		t.Error("the closure ran for an account outside the scope")
+		return audit.Event{}, nil
+	})
+	if apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("an account outside the scope: %v, want not found", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/notify"
 )
@@ -293,7 +294,7 @@ func (s Notifications) Release(ctx context.Context, holder string) error {
 // Phone implements notify.Outbox: the account's phone, read as the user
 // store reads it.
 func (s Notifications) Phone(ctx context.Context, userID auth.UserID) (string, error) {
-	r, err := Users(s).one(ctx, "id = ?", userID)
+	r, err := Users(s).Get(ctx, authz.ListScope{All: true}, userID)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return "", nil
 	}

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/store"
@@ -50,9 +52,12 @@ func TestPrincipalChangesCountEveryKind(t *testing.T) {
 	ctx := context.Background()
 	id, users := principalWorld(t, db)
 	now := time.Now().UTC()
-	rec, err := users.UserByID(ctx, id)
-	if err != nil {
-		t.Fatal(err)
+	change := func(fn func(r *user.Record)) error {
+		_, err := users.Update(ctx, authz.ListScope{All: true}, id, func(_ context.Context, r *user.Record) (audit.Event, error) {
+			fn(r)
+			return audit.Event{Action: "user.update"}, nil
+		})
+		return err
 	}
 	changes := []struct {
 		what   string
@@ -65,11 +70,11 @@ func TestPrincipalChangesCountEveryKind(t *testing.T) {
 		}, false},
 		{"a session revoked", func() error { return users.RevokeSession(ctx, "s1", now) }, true},
 		{"the account's sessions revoked", func() error { return users.RevokeUserSessions(ctx, id, now) }, true},
-		{"a new password", func() error { return users.SetPassword(ctx, id, "y", now) }, true},
+		{"a new password", func() error {
+			return change(func(r *user.Record) { r.PasswordHash, r.PasswordChangedAt = "y", now })
+		}, true},
 		{"a new role", func() error {
-			u := rec.User
-			u.Bindings = []auth.Binding{{Role: auth.Entrepreneur}}
-			return users.UpdateUser(ctx, u, now)
+			return change(func(r *user.Record) { r.Bindings = []auth.Binding{{Role: auth.Entrepreneur}} })
 		}, true},
 		{"an identity bound", func() error {
 			return store.Identities{DB: db}.Bind(ctx, identity.Identity{NationalID: "11010519491231002X", UserID: id, Method: identity.RealName, VerifiedAt: now})

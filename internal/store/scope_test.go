@@ -16,6 +16,7 @@ import (
 	"chuangdai/internal/loan"
 	"chuangdai/internal/store"
 	"chuangdai/internal/support"
+	"chuangdai/internal/user"
 )
 
 // The scope of every repository agrees with Can, through the real SQL: for
@@ -279,6 +280,57 @@ func TestTenancyScopeAgreesWithCan(t *testing.T) {
 	for name, n := range want {
 		if seen[name] != n {
 			t.Errorf("%s changes %d incubation records, want %d", name, seen[name], n)
+		}
+	}
+}
+
+// TestUserScopeAgreesWithCan runs the accounts' scoped Get, Update and
+// List against Can for reading and changing an account, on each engine:
+// the account of every principal of the scope tests is among the records,
+// so that an account is its own owner where Can says so.
+func TestUserScopeAgreesWithCan(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	ctx := context.Background()
+	users := store.Users{DB: db}
+	var records []scopeRecord
+	for _, id := range []int64{1, 2, 10, 11, 12, 13, 14, 15, 16, 17} {
+		if id >= 10 && id != 15 {
+			s := strconv.FormatInt(id, 10)
+			q := "INSERT INTO users (id, username, password_hash, password_changed_at, created_at, updated_at) VALUES (" + s + ", 'user" + s + "', 'x', " + fixtureAt + ", " + fixtureAt + ", " + fixtureAt + ")"
+			if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		records = append(records, scopeRecord{id: id, res: user.User{ID: auth.UserID(id)}.Resource()})
+	}
+	seen := checkScope(t, user.Kind, []authz.Action{authz.Read, authz.Update}, records,
+		func(scope authz.ListScope, id int64) error {
+			r, err := users.Get(ctx, scope, auth.UserID(id))
+			if err == nil && r.ID != auth.UserID(id) {
+				t.Errorf("Get %d answers user %d", id, r.ID)
+			}
+			_, uerr := users.Update(ctx, scope, auth.UserID(id), func(context.Context, *user.Record) (audit.Event, error) {
+				return audit.Event{}, errProbe
+			})
+			if found := errors.Is(uerr, errProbe); found != (err == nil) {
+				t.Errorf("user %d: Get answers %v, Update %v", id, err, uerr)
+			}
+			return err
+		},
+		func(scope authz.ListScope) ([]int64, error) {
+			us, _, err := users.ListUsers(ctx, user.Filter{}, scope, 0, 100)
+			ids := make([]int64, len(us))
+			for i, u := range us {
+				ids[i] = int64(u.ID)
+			}
+			return ids, err
+		})
+	want := map[string]int{"entrepreneur 1": 0, "entrepreneur 2": 0, "hrss 411282": 0, "guarantee 411281": 0, "bank ICBC": 0,
+		"auditor": 0, "admin": len(records), "audit admin": 0, "hrss and bank": 0, "officer, no binding": 0, "signed out": 0}
+	for name, n := range want {
+		if seen[name] != n {
+			t.Errorf("%s reads %d accounts, want %d", name, seen[name], n)
 		}
 	}
 }

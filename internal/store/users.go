@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,7 +11,9 @@ import (
 	"gorm.io/gorm/clause"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/crypt"
 	"chuangdai/internal/user"
 )
@@ -24,6 +28,7 @@ type userRow struct {
 	NationalID        *string
 	NationalIDHash    *string
 	PasswordChangedAt time.Time
+	Version           int
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
@@ -85,7 +90,7 @@ func deref(s *string) string {
 // CreateUser implements user.Store.
 func (s Users) CreateUser(ctx context.Context, r user.Record) (auth.UserID, error) {
 	row := userRow{
-		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name,
+		Username: r.Username, PasswordHash: r.PasswordHash, Name: r.Name, Version: 1,
 		PasswordChangedAt: r.PasswordChangedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
 	}
 	var err error
@@ -99,15 +104,32 @@ func (s Users) CreateUser(ctx context.Context, r user.Record) (auth.UserID, erro
 		if err := s.conn(ctx).Create(&row).Error; err != nil {
 			return translate(err, "user "+r.Username)
 		}
-		for _, b := range r.Bindings {
-			rr := userRoleRow{UserID: row.ID, Role: string(b.Role), DistrictCode: nullable(b.District), BankCode: nullable(b.Bank), CreatedAt: r.CreatedAt}
-			if err := s.conn(ctx).Create(&rr).Error; err != nil {
-				return translate(err, "role binding")
-			}
+		if err := s.addBindings(ctx, row.ID, r.Bindings, r.CreatedAt); err != nil {
+			return err
 		}
-		return nil
+		return s.addGrant(ctx, row.ID, r.PendingGrant)
 	})
 	return row.ID, err
+}
+
+// addBindings inserts the role bindings bs of user id.
+func (s Users) addBindings(ctx context.Context, id auth.UserID, bs []auth.Binding, at time.Time) error {
+	for _, b := range bs {
+		rr := userRoleRow{UserID: id, Role: string(b.Role), DistrictCode: nullable(b.District), BankCode: nullable(b.Bank), CreatedAt: at}
+		if err := s.conn(ctx).Create(&rr).Error; err != nil {
+			return translate(err, "role binding")
+		}
+	}
+	return nil
+}
+
+// addGrant inserts g, the waiting grant of user id (nil: none).
+func (s Users) addGrant(ctx context.Context, id auth.UserID, g *user.RoleGrant) error {
+	if g == nil {
+		return nil
+	}
+	row := roleGrantRow{UserID: id, Role: string(g.Role), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt}
+	return translate(s.conn(ctx).Create(&row).Error, "role grant")
 }
 
 func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) {
@@ -154,15 +176,16 @@ func (s Users) load(ctx context.Context, rows []userRow) ([]user.Record, error) 
 				Bindings: byUser[r.ID], CreatedAt: r.CreatedAt, Identities: identities[r.ID],
 				PasswordChangedAt: r.PasswordChangedAt, PendingGrant: pending[r.ID],
 			},
-			PasswordHash: r.PasswordHash,
+			PasswordHash: r.PasswordHash, Version: r.Version, UpdatedAt: r.UpdatedAt,
 		}
 	}
 	return out, nil
 }
 
-func (s Users) one(ctx context.Context, where string, arg any) (user.Record, error) {
+// find reads the user q selects, with its bindings, identities and grant.
+func (s Users) find(ctx context.Context, q *gorm.DB) (user.Record, error) {
 	var row userRow
-	if err := s.conn(ctx).Where(where, arg).Take(&row).Error; err != nil {
+	if err := q.Take(&row).Error; err != nil {
 		return user.Record{}, translate(err, "user")
 	}
 	recs, err := s.load(ctx, []userRow{row})
@@ -174,17 +197,119 @@ func (s Users) one(ctx context.Context, where string, arg any) (user.Record, err
 
 // UserByUsername implements user.Store; user names compare without case.
 func (s Users) UserByUsername(ctx context.Context, username string) (user.Record, error) {
-	return s.one(ctx, "lower(username) = lower(?)", username)
+	return s.find(ctx, s.conn(ctx).Where("lower(username) = lower(?)", username))
 }
 
-// UserByID implements user.Store.
-func (s Users) UserByID(ctx context.Context, id auth.UserID) (user.Record, error) {
-	return s.one(ctx, "id = ?", id)
+// Get implements user.Store: the scope is in the WHERE clause, so an
+// account the caller may not see is not found by the same query.
+func (s Users) Get(ctx context.Context, scope authz.ListScope, id auth.UserID) (user.Record, error) {
+	return s.find(ctx, s.byID(ctx, scope, id))
+}
+
+// byID selects the user id within scope.
+func (s Users) byID(ctx context.Context, scope authz.ListScope, id auth.UserID) *gorm.DB {
+	return scopedUsers(s.conn(ctx).Where("id = ?", id), scope)
+}
+
+// scopedUsers filters q to the accounts scope shows, exactly as
+// authz.ListScope.Contains decides for an account's resource (its owner is
+// itself; it has no district and no bank, which the role bindings have):
+// all, or the scope's owners. An empty scope shows nothing.
+func scopedUsers(q *gorm.DB, scope authz.ListScope) *gorm.DB {
+	switch {
+	case scope.All:
+		return q
+	case len(scope.Owners) > 0:
+		return q.Where("users.id IN ?", scope.Owners)
+	}
+	return q.Where("1 = 0")
+}
+
+// Update implements user.Store, for every change of an account after its
+// creation: the lock, the versioned write of the named columns, the role
+// bindings and the waiting grant, and the audit event are here once.
+func (s Users) Update(ctx context.Context, scope authz.ListScope, id auth.UserID, fn func(ctx context.Context, r *user.Record) (audit.Event, error)) (user.User, error) {
+	var out user.User
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.find(ctx, s.forUpdate(s.byID(ctx, scope, id)))
+		if err != nil {
+			return err
+		}
+		read := r
+		read.Bindings = slices.Clone(r.Bindings)
+		if r.PendingGrant != nil {
+			g := *r.PendingGrant
+			read.PendingGrant = &g
+		}
+		ev, err := fn(ctx, &r)
+		if err != nil {
+			return err
+		}
+		if r.ID != id || r.Username != read.Username {
+			return fmt.Errorf("update of user %d: the change altered its id or user name", id)
+		}
+		if err := s.write(ctx, r, read.Version); err != nil {
+			return err
+		}
+		if !slices.Equal(r.Bindings, read.Bindings) {
+			if err := s.conn(ctx).Where("user_id = ?", id).Delete(&userRoleRow{}).Error; err != nil {
+				return translate(err, "roles")
+			}
+			if err := s.addBindings(ctx, id, r.Bindings, r.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		if !sameGrant(r.PendingGrant, read.PendingGrant) {
+			if err := s.conn(ctx).Where("user_id = ?", id).Delete(&roleGrantRow{}).Error; err != nil {
+				return translate(err, "role grant")
+			}
+			if err := s.addGrant(ctx, id, r.PendingGrant); err != nil {
+				return err
+			}
+		}
+		s.principalsChanged(ctx)
+		ev.EntityType, ev.EntityID = user.Kind, id.String()
+		if err := Audit(s).Append(ctx, ev); err != nil {
+			return err
+		}
+		rec, err := s.find(ctx, s.byID(ctx, authz.ListScope{All: true}, id))
+		out = rec.User
+		return err
+	})
+	return out, err
+}
+
+// sameGrant reports whether a and b are the same waiting grant (or both none).
+func sameGrant(a, b *user.RoleGrant) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.UserID == b.UserID && a.Role == b.Role && a.RequestedBy == b.RequestedBy && a.RequestedAt.Equal(b.RequestedAt)
+}
+
+// write writes r's named columns if the stored version is still version,
+// and sets it one higher.
+func (s Users) write(ctx context.Context, r user.Record, version int) error {
+	nid, hash, err := s.sealStaffID(r.NationalID)
+	if err != nil {
+		return err
+	}
+	res := s.conn(ctx).Model(&userRow{}).Where("id = ? AND version = ?", r.ID, version).Updates(map[string]any{
+		"name": r.Name, "disabled": r.Disabled, "national_id": nid, "national_id_hash": hash,
+		"password_hash": r.PasswordHash, "password_changed_at": r.PasswordChangedAt, "version": version + 1, "updated_at": r.UpdatedAt,
+	})
+	if res.Error != nil {
+		return translate(res.Error, "user")
+	}
+	if res.RowsAffected == 0 {
+		return apperr.Conflictf("user %d was changed by someone else meanwhile: reload it and try again", r.ID)
+	}
+	return nil
 }
 
 // ListUsers implements user.Store.
-func (s Users) ListUsers(ctx context.Context, f user.Filter, offset, limit int) ([]user.User, int64, error) {
-	q := s.conn(ctx).Model(&userRow{})
+func (s Users) ListUsers(ctx context.Context, f user.Filter, scope authz.ListScope, offset, limit int) ([]user.User, int64, error) {
+	q := scopedUsers(s.conn(ctx).Model(&userRow{}), scope)
 	if v := strings.TrimSpace(f.Query); v != "" {
 		like := "%" + escapeLike(strings.ToLower(v)) + "%"
 		q = q.Where(`(lower(username) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\')`, like, like)
@@ -282,49 +407,6 @@ func (s Users) PurgeSessions(ctx context.Context, before time.Time) (int64, erro
 	return n, err
 }
 
-// SetPassword implements user.Store.
-func (s Users) SetPassword(ctx context.Context, id auth.UserID, hash string, at time.Time) error {
-	res := s.conn(ctx).Model(&userRow{}).Where("id = ?", id).
-		Updates(map[string]any{"password_hash": hash, "password_changed_at": at, "updated_at": at})
-	if res.Error != nil {
-		return translate(res.Error, "user")
-	}
-	if res.RowsAffected != 1 {
-		return apperr.NotFoundf("user %d not found", id)
-	}
-	s.principalsChanged(ctx)
-	return nil
-}
-
-// UpdateUser implements user.Store.
-func (s Users) UpdateUser(ctx context.Context, u user.User, at time.Time) error {
-	nid, hash, err := s.sealStaffID(u.NationalID)
-	if err != nil {
-		return err
-	}
-	return s.InTx(ctx, func(ctx context.Context) error {
-		s.principalsChanged(ctx)
-		res := s.conn(ctx).Model(&userRow{}).Where("id = ?", u.ID).
-			Updates(map[string]any{"name": u.Name, "disabled": u.Disabled, "national_id": nid, "national_id_hash": hash, "updated_at": at})
-		if res.Error != nil {
-			return translate(res.Error, "user")
-		}
-		if res.RowsAffected != 1 {
-			return apperr.NotFoundf("user %d not found", u.ID)
-		}
-		if err := s.conn(ctx).Where("user_id = ?", u.ID).Delete(&userRoleRow{}).Error; err != nil {
-			return translate(err, "roles")
-		}
-		for _, b := range u.Bindings {
-			rr := userRoleRow{UserID: u.ID, Role: string(b.Role), DistrictCode: nullable(b.District), BankCode: nullable(b.Bank), CreatedAt: at}
-			if err := s.conn(ctx).Create(&rr).Error; err != nil {
-				return translate(err, "role binding")
-			}
-		}
-		return nil
-	})
-}
-
 type throttleRow struct {
 	Key         string `gorm:"primaryKey"`
 	Username    *string
@@ -412,17 +494,3 @@ type roleGrantRow struct {
 }
 
 func (roleGrantRow) TableName() string { return "role_grants" }
-
-// PutRoleGrant implements user.Store.
-func (s Users) PutRoleGrant(ctx context.Context, g user.RoleGrant) error {
-	row := roleGrantRow{UserID: g.UserID, Role: string(g.Role), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt}
-	return translate(s.conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "user_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"role", "requested_by", "requested_at"}),
-	}).Create(&row).Error, "role grant")
-}
-
-// DeleteRoleGrant implements user.Store.
-func (s Users) DeleteRoleGrant(ctx context.Context, userID auth.UserID) error {
-	return translate(s.conn(ctx).Where("user_id = ?", userID).Delete(&roleGrantRow{}).Error, "role grant")
-}

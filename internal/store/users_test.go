@@ -8,6 +8,7 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 	"chuangdai/internal/store"
 	"chuangdai/internal/user"
 )
@@ -52,19 +53,19 @@ func TestUsers(t *testing.T) {
 	if r.ID != ids[1] || r.Name != "张伟" || len(r.Bindings) != 1 || r.Bindings[0] != (auth.Binding{Role: auth.HRSSOfficer, District: apptest.District}) {
 		t.Fatalf("by user name = %+v", r.User)
 	}
-	if r, err := users.UserByID(ctx, ids[0]); err != nil || r.Username != "li.na" || r.Bindings[0].Role != auth.Entrepreneur {
+	if r, err := users.Get(ctx, authz.ListScope{All: true}, ids[0]); err != nil || r.Username != "li.na" || r.Bindings[0].Role != auth.Entrepreneur {
 		t.Fatalf("by id = %+v, %v", r.User, err)
 	}
 	if _, err := users.UserByUsername(ctx, "nobody"); apperr.KindOf(err) != apperr.NotFound {
 		t.Fatalf("an unknown user name: %v, want not found", err)
 	}
-	if _, err := users.UserByID(ctx, ids[2]+100); apperr.KindOf(err) != apperr.NotFound {
+	if _, err := users.Get(ctx, authz.ListScope{All: true}, ids[2]+100); apperr.KindOf(err) != apperr.NotFound {
 		t.Fatalf("an unknown id: %v, want not found", err)
 	}
 
 	list := func(q string, offset, limit int) ([]string, int64) {
 		t.Helper()
-		us, total, err := users.ListUsers(ctx, user.Filter{Query: q}, offset, limit)
+		us, total, err := users.ListUsers(ctx, user.Filter{Query: q}, authz.ListScope{All: true}, offset, limit)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/auth"
+	"chuangdai/internal/authz"
 )
 
 // principalStore is the part of Store that Authenticate reads, counting
@@ -35,7 +36,9 @@ func (s *principalStore) SessionByID(_ context.Context, id string) (Session, err
 	return s.session, nil
 }
 
-func (s *principalStore) UserByID(context.Context, auth.UserID) (Record, error) { return s.user, nil }
+func (s *principalStore) Get(context.Context, authz.ListScope, auth.UserID) (Record, error) {
+	return s.user, nil
+}
 
 func (s *principalStore) TouchSession(_ context.Context, _ string, at time.Time) error {
 	s.touches++

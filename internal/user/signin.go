@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/msg"
@@ -221,7 +222,7 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 // ChangePassword replaces the caller's password after checking the current
 // one, and ends every session of the user, the caller's included.
 func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current, next string) error {
-	rec, err := s.store.UserByID(ctx, p.UserID)
+	rec, err := s.store.Get(ctx, own(p), p.UserID)
 	if err != nil {
 		return err
 	}
@@ -238,44 +239,83 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 	if s.hasher.Verify(rec.PasswordHash, next) {
 		return apperr.Field("new_password", "is the current password: choose a new one")
 	}
-	return s.setPassword(ctx, p, rec, next, "user.password_change")
+	hash, err := s.newHash(rec, next)
+	if err != nil {
+		return err
+	}
+	_, err = s.update(ctx, own(p), p.UserID, s.passwordSet(p, hash, "user.password_change"))
+	return err
 }
 
 // ResetPassword lets an administrator set a user's password; the user's
 // sessions end and a lockout is lifted.
 func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id auth.UserID, next string) error {
-	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
-		return apperr.Forbiddenf("only administrators may reset passwords")
+	const forbidden = "only administrators may reset passwords"
+	if !s.authz.HasAny(p, authz.Update, Kind) {
+		return apperr.Forbiddenf(forbidden)
 	}
-	rec, err := s.store.UserByID(ctx, id)
+	rec, err := s.store.Get(ctx, s.authz.Scope(p, authz.Read, Kind), id)
 	if err != nil {
 		return err
 	}
-	return s.setPassword(ctx, p, rec, next, "user.password_reset")
+	hash, err := s.newHash(rec, next)
+	if err != nil {
+		return err
+	}
+	_, err = s.change(ctx, p, id, forbidden, s.passwordSet(p, hash, "user.password_reset"))
+	return err
 }
 
-func (s *Service) setPassword(ctx context.Context, p auth.Principal, rec Record, next, action string) error {
+// newHash checks next as rec's new password and hashes it, before the
+// account is locked: hashing takes a while.
+func (s *Service) newHash(rec Record, next string) (string, error) {
 	if err := auth.CheckPassword(next, rec.Username); err != nil {
 		var f apperr.Fields
 		f.AddErr("new_password", err)
-		return f.Err()
+		return "", f.Err()
 	}
 	hash, err := s.hasher.Hash(next)
 	if err != nil {
-		return apperr.Wrap(err, "hash password")
+		return "", apperr.Wrap(err, "hash password")
 	}
-	now := s.now().UTC()
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.SetPassword(ctx, rec.ID, hash, now); err != nil {
-			return err
+	return hash, nil
+}
+
+// passwordSet is the change that gives an account the password hash, ends
+// its sessions and lifts its lockout, audited as action.
+func (s *Service) passwordSet(p auth.Principal, hash, action string) func(ctx context.Context, r *Record) (audit.Event, error) {
+	return func(ctx context.Context, r *Record) (audit.Event, error) {
+		r.PasswordHash, r.PasswordChangedAt = hash, r.UpdatedAt
+		if err := s.store.RevokeUserSessions(ctx, r.ID, r.UpdatedAt); err != nil {
+			return audit.Event{}, err
 		}
-		if err := s.store.RevokeUserSessions(ctx, rec.ID, now); err != nil {
-			return err
+		if err := s.store.DeleteUserThrottles(ctx, normalName(r.Username)); err != nil {
+			return audit.Event{}, err
 		}
-		if err := s.store.DeleteUserThrottles(ctx, normalName(rec.Username)); err != nil {
-			return err
+		return audit.NewEvent(ctx, p, action, nil, map[string]string{"username": r.Username})
+	}
+}
+
+// update runs fn on user id within scope through the store's Update, the
+// record's UpdatedAt set to now.
+func (s *Service) update(ctx context.Context, scope authz.ListScope, id auth.UserID, fn func(ctx context.Context, r *Record) (audit.Event, error)) (User, error) {
+	return s.store.Update(ctx, scope, id, func(ctx context.Context, r *Record) (audit.Event, error) {
+		r.UpdatedAt = s.now().UTC()
+		return fn(ctx, r)
+	})
+}
+
+// change is an administrator's change of user id: 403 with forbidden when p
+// may change no account, 404 when p may not see this one.
+func (s *Service) change(ctx context.Context, p auth.Principal, id auth.UserID, forbidden string, fn func(ctx context.Context, r *Record) (audit.Event, error)) (User, error) {
+	if !s.authz.HasAny(p, authz.Update, Kind) {
+		return User{}, apperr.Forbiddenf(forbidden)
+	}
+	return s.update(ctx, s.authz.Scope(p, authz.Read, Kind), id, func(ctx context.Context, r *Record) (audit.Event, error) {
+		if !s.authz.Can(p, authz.Update, r.Resource()) {
+			return audit.Event{}, apperr.Forbiddenf(forbidden)
 		}
-		return s.audit.Record(ctx, p, action, "user", rec.ID.String(), nil, map[string]string{"username": rec.Username})
+		return fn(ctx, r)
 	})
 }
 
@@ -295,141 +335,116 @@ type UpdateInput struct {
 // disabled user's sessions end at once; a role change applies from the next
 // request in every instance, because roles are read on every request.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id auth.UserID, in UpdateInput) (User, error) {
-	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
-		return User{}, apperr.Forbiddenf("only administrators may change users")
-	}
-	rec, err := s.store.UserByID(ctx, id)
+	var grant *RoleGrant
+	var u User
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		u, err = s.change(ctx, p, id, "only administrators may change users", func(ctx context.Context, r *Record) (audit.Event, error) {
+			before := auditView{r.Username, r.Name, r.Bindings, r.NationalID}
+			var err error
+			grant, err = s.edit(ctx, p, r, in)
+			if err != nil {
+				return audit.Event{}, err
+			}
+			if r.Disabled {
+				if err := s.store.RevokeUserSessions(ctx, id, r.UpdatedAt); err != nil {
+					return audit.Event{}, err
+				}
+			}
+			return audit.NewEvent(ctx, p, "user.update", before,
+				map[string]any{"username": r.Username, "name": r.Name, "roles": r.Bindings, "disabled": r.Disabled, "national_id": r.NationalID})
+		})
+		if err != nil {
+			return err
+		}
+		return s.grantRequested(ctx, p, grant, id)
+	})
 	if err != nil {
 		return User{}, err
 	}
-	before := auditView{rec.Username, rec.Name, rec.Bindings, rec.NationalID}
-	u := rec.User
+	return u, nil
+}
+
+// edit applies in to r, as p: a role binding that needs a second
+// administrator becomes r's waiting grant (answered), any other replaces
+// the bindings and a grant still waiting.
+func (s *Service) edit(ctx context.Context, p auth.Principal, r *Record, in UpdateInput) (*RoleGrant, error) {
 	var f apperr.Fields
 	if in.Name != nil {
-		u.Name = strings.TrimSpace(*in.Name)
-		if len([]rune(u.Name)) > 100 {
+		r.Name = strings.TrimSpace(*in.Name)
+		if len([]rune(r.Name)) > 100 {
 			f.Add("name", "must be at most 100 characters")
 		}
 	}
 	if in.Disabled != nil {
-		if *in.Disabled && id == p.UserID {
+		if *in.Disabled && r.ID == p.UserID {
 			f.Add("disabled", "you cannot disable your own account")
 		}
-		u.Disabled = *in.Disabled
+		r.Disabled = *in.Disabled
 	}
 	var grant *RoleGrant
 	if in.Role != nil || in.DistrictCode != nil || in.BankCode != nil {
-		if id == p.UserID {
-			return User{}, apperr.Forbiddenf("you cannot change your own roles or bindings: another administrator must")
+		if r.ID == p.UserID {
+			return nil, apperr.Forbiddenf("you cannot change your own roles or bindings: another administrator must")
 		}
 		ci := CreateInput{Role: deref(in.Role), DistrictCode: deref(in.DistrictCode), BankCode: deref(in.BankCode)}
-		if in.Role == nil && len(rec.Bindings) > 0 {
-			ci.Role = string(rec.Bindings[0].Role)
+		if in.Role == nil && len(r.Bindings) > 0 {
+			ci.Role = string(r.Bindings[0].Role)
 		}
 		role := auth.Role(ci.Role)
 		b := auth.Binding{Role: role}
 		if !role.Valid() {
 			f.Addf("role", "is unknown: use one of %s", msg.OneOf("role", auth.Roles...))
 		} else if err := s.checkBinding(ctx, role, ci, &f, &b); err != nil {
-			return User{}, err
+			return nil, err
 		}
-		if role.Administrative() && !slices.Equal(rec.Bindings, []auth.Binding{b}) {
-			grant = &RoleGrant{Role: role, RequestedBy: p.UserID, RequestedAt: s.now().UTC()}
+		if role.Administrative() && !slices.Equal(r.Bindings, []auth.Binding{b}) {
+			grant = &RoleGrant{UserID: r.ID, Role: role, RequestedBy: p.UserID, RequestedAt: r.UpdatedAt}
+			r.PendingGrant = grant
 		} else {
-			u.Bindings = []auth.Binding{b}
+			r.Bindings = []auth.Binding{b}
+			r.PendingGrant = nil
 		}
 	}
 	if in.NationalID != nil {
-		u.NationalID = *in.NationalID
+		r.NationalID = *in.NationalID
 	}
-	if len(u.Bindings) > 0 {
-		u.NationalID = checkStaffID(&f, u.NationalID, u.Bindings[0].Role)
+	if len(r.Bindings) > 0 {
+		r.NationalID = checkStaffID(&f, r.NationalID, r.Bindings[0].Role)
 	}
-	if err := f.Err(); err != nil {
-		return User{}, err
-	}
-	now := s.now().UTC()
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateUser(ctx, u, now); err != nil {
-			return err
-		}
-		if u.Disabled {
-			if err := s.store.RevokeUserSessions(ctx, id, now); err != nil {
-				return err
-			}
-		}
-		if err := s.audit.Record(ctx, p, "user.update", "user", id.String(), before,
-			map[string]any{"username": u.Username, "name": u.Name, "roles": u.Bindings, "disabled": u.Disabled, "national_id": u.NationalID}); err != nil {
-			return err
-		}
-		if grant != nil {
-			u.PendingGrant = grant
-			return s.requestGrant(ctx, p, grant, id)
-		}
-		if in.Role != nil || in.DistrictCode != nil || in.BankCode != nil {
-			// A role set directly replaces any grant still waiting.
-			u.PendingGrant = nil
-			return s.store.DeleteRoleGrant(ctx, id)
-		}
-		return nil
-	})
-	if err != nil {
-		return User{}, err
-	}
-	return u, nil
+	return grant, f.Err()
 }
 
-// requestGrant stores g (if any) for user id and audits the request.
-func (s *Service) requestGrant(ctx context.Context, p auth.Principal, g *RoleGrant, id auth.UserID) error {
+// grantRequested audits the request of g (if any) for user id, stored
+// with the user.
+func (s *Service) grantRequested(ctx context.Context, p auth.Principal, g *RoleGrant, id auth.UserID) error {
 	if g == nil {
 		return nil
 	}
 	g.UserID = id
-	if err := s.store.PutRoleGrant(ctx, *g); err != nil {
-		return err
-	}
-	return s.audit.Record(ctx, p, "user.role_grant_request", "user", id.String(), nil, map[string]any{"role": g.Role})
+	return s.audit.Record(ctx, p, "user.role_grant_request", Kind, id.String(), nil, map[string]any{"role": g.Role})
 }
 
 // ConfirmRoleGrant applies the administrator role another administrator
 // granted to user id (三员分立): the one who asked for it, and the user it
 // is for, cannot confirm it (403 four_eyes).
 func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id auth.UserID) (User, error) {
-	if !s.authz.Can(p, authz.Update, authz.Resource{Kind: "user"}) {
-		return User{}, apperr.Forbiddenf("only administrators may confirm roles")
-	}
-	rec, err := s.store.UserByID(ctx, id)
-	if err != nil {
-		return User{}, err
-	}
-	g := rec.PendingGrant
-	switch {
-	case g == nil:
-		return User{}, apperr.Conflictf("no administrator role waits for confirmation on user %d", id)
-	case g.RequestedBy == p.UserID:
-		return User{}, apperr.New(apperr.Forbidden, "four_eyes", "a second administrator must confirm the role you granted")
-	case id == p.UserID:
-		return User{}, apperr.New(apperr.Forbidden, "four_eyes", "you cannot confirm a role for yourself")
-	}
-	u := rec.User
-	before := auditView{rec.Username, rec.Name, rec.Bindings, rec.NationalID}
-	u.Bindings = []auth.Binding{{Role: g.Role}}
-	u.PendingGrant = nil
-	now := s.now().UTC()
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.UpdateUser(ctx, u, now); err != nil {
-			return err
+	return s.change(ctx, p, id, "only administrators may confirm roles", func(ctx context.Context, r *Record) (audit.Event, error) {
+		g := r.PendingGrant
+		switch {
+		case g == nil:
+			return audit.Event{}, apperr.Conflictf("no administrator role waits for confirmation on user %d", id)
+		case g.RequestedBy == p.UserID:
+			return audit.Event{}, apperr.New(apperr.Forbidden, "four_eyes", "a second administrator must confirm the role you granted")
+		case id == p.UserID:
+			return audit.Event{}, apperr.New(apperr.Forbidden, "four_eyes", "you cannot confirm a role for yourself")
 		}
-		if err := s.store.DeleteRoleGrant(ctx, id); err != nil {
-			return err
-		}
-		return s.audit.Record(ctx, p, "user.role_grant_confirm", "user", id.String(), before,
-			map[string]any{"username": u.Username, "roles": u.Bindings, "requested_by": g.RequestedBy})
+		before := auditView{r.Username, r.Name, r.Bindings, r.NationalID}
+		r.Bindings = []auth.Binding{{Role: g.Role}}
+		r.PendingGrant = nil
+		return audit.NewEvent(ctx, p, "user.role_grant_confirm", before,
+			map[string]any{"username": r.Username, "roles": r.Bindings, "requested_by": g.RequestedBy})
 	})
-	if err != nil {
-		return User{}, err
-	}
-	return u, nil
 }
 
 func deref(s *string) string {

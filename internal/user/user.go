@@ -67,11 +67,23 @@ func (u User) Persons() []string {
 	return out
 }
 
-// Record is a user as stored, with the password hash.
+// Record is a user as stored, with the password hash, the version the
+// store's Update checks and the time of the last change.
 type Record struct {
 	User
 	PasswordHash string
+	Version      int
+	UpdatedAt    time.Time
 }
+
+// Kind is the kind of resource of an account.
+const Kind = "user"
+
+// Resource is the account as authorization sees it: it is its own owner.
+func (u User) Resource() authz.Resource { return authz.Resource{Kind: Kind, Owner: u.ID} }
+
+// own is the scope of p's own account.
+func own(p auth.Principal) authz.ListScope { return authz.ListScope{Owners: []auth.UserID{p.UserID}} }
 
 // Session is a sign-in session behind a token.
 type Session struct {
@@ -86,12 +98,24 @@ type Session struct {
 // Store is what the user service needs from persistence.
 type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-	// CreateUser inserts the user and its bindings and returns the new id;
-	// a taken username is an apperr Conflict.
+	// CreateUser inserts the user, its bindings and its waiting grant and
+	// returns the new id; a taken username is an apperr Conflict.
 	CreateUser(ctx context.Context, r Record) (auth.UserID, error)
+	// UserByUsername finds the account signing in, before there is a
+	// principal to scope by.
 	UserByUsername(ctx context.Context, username string) (Record, error)
-	UserByID(ctx context.Context, id auth.UserID) (Record, error)
-	ListUsers(ctx context.Context, f Filter, offset, limit int) ([]User, int64, error)
+	// Get returns user id if scope shows it, else an apperr NotFound: the
+	// scope is in the query.
+	Get(ctx context.Context, scope authz.ListScope, id auth.UserID) (Record, error)
+	// Update is every change of an account after its creation: in one
+	// transaction it reads user id within scope row-locked (NotFound
+	// otherwise), runs fn, writes the name, disabled flag, staff resident
+	// ID number, password and UpdatedAt fn left if the version is still
+	// the one read (a Conflict otherwise), replaces the role bindings and
+	// the waiting grant when fn changed them, and appends fn's audit
+	// event for the user; it returns the user as stored.
+	Update(ctx context.Context, scope authz.ListScope, id auth.UserID, fn func(ctx context.Context, r *Record) (audit.Event, error)) (User, error)
+	ListUsers(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]User, int64, error)
 	CreateSession(ctx context.Context, s Session) error
 	SessionByID(ctx context.Context, id string) (Session, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
@@ -101,14 +125,7 @@ type Store interface {
 	// sign-in throttles whose window and lock ended then; it returns how
 	// many sessions went.
 	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
-	SetPassword(ctx context.Context, id auth.UserID, hash string, at time.Time) error
-	// UpdateUser writes name, disabled and replaces the role bindings.
-	UpdateUser(ctx context.Context, u User, at time.Time) error
 	ThrottleStore
-	// PutRoleGrant stores the user's waiting grant, replacing any other;
-	// DeleteRoleGrant drops it.
-	PutRoleGrant(ctx context.Context, g RoleGrant) error
-	DeleteRoleGrant(ctx context.Context, userID auth.UserID) error
 	DistrictExists(ctx context.Context, code string) (bool, error)
 	BankExists(ctx context.Context, code string) (bool, error)
 	// PrincipalGeneration is a number that stays the same while no
@@ -206,7 +223,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (Us
 
 // Create makes an account with any role; only administrators may.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (User, error) {
-	if !s.authz.Can(p, authz.Create, authz.Resource{Kind: "user"}) {
+	if !s.authz.Can(p, authz.Create, authz.Resource{Kind: Kind}) {
 		return User{}, apperr.Forbiddenf("only administrators may create users")
 	}
 	return s.create(ctx, p, in, false)
@@ -272,10 +289,10 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 			return err
 		}
 		u.ID = id
-		if err := s.audit.Record(ctx, actor, "user.create", "user", id.String(), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID}); err != nil {
+		if err := s.audit.Record(ctx, actor, "user.create", Kind, id.String(), nil, auditView{u.Username, u.Name, u.Bindings, u.NationalID}); err != nil {
 			return err
 		}
-		return s.requestGrant(ctx, actor, u.PendingGrant, id)
+		return s.grantRequested(ctx, actor, u.PendingGrant, id)
 	})
 	if err != nil {
 		return User{}, err
@@ -431,7 +448,9 @@ func (s *Service) readPrincipal(ctx context.Context, id string, gen uint64) (kep
 	if sess.RevokedAt != nil {
 		return kept{}, errUnauthenticated
 	}
-	rec, err := s.store.UserByID(ctx, sess.UserID)
+	// Authentication reads the session's account before there is a
+	// principal to scope by.
+	rec, err := s.store.Get(ctx, authz.ListScope{All: true}, sess.UserID)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.NotFound {
 			return kept{}, errUnauthenticated
@@ -463,7 +482,7 @@ func (s *Service) Logout(ctx context.Context, p auth.Principal) error {
 
 // Me returns the caller's account.
 func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
-	rec, err := s.store.UserByID(ctx, p.UserID)
+	rec, err := s.store.Get(ctx, own(p), p.UserID)
 	if err != nil {
 		return User{}, err
 	}
@@ -482,10 +501,10 @@ type Filter struct {
 
 // List returns accounts for administrators.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, limit int) ([]User, int64, error) {
-	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
+	if !s.authz.HasAny(p, authz.Read, Kind) {
 		return nil, 0, apperr.Forbiddenf("only administrators may list users")
 	}
-	us, total, err := s.store.ListUsers(ctx, f, offset, limit)
+	us, total, err := s.store.ListUsers(ctx, f, s.authz.Scope(p, authz.Read, Kind), offset, limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -518,10 +537,10 @@ func (s *Service) withLocks(ctx context.Context, us []User) error {
 
 // Get returns one account for administrators.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id auth.UserID) (User, error) {
-	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: "user"}) {
+	if !s.authz.HasAny(p, authz.Read, Kind) {
 		return User{}, apperr.Forbiddenf("only administrators may read users")
 	}
-	rec, err := s.store.UserByID(ctx, id)
+	rec, err := s.store.Get(ctx, s.authz.Scope(p, authz.Read, Kind), id)
 	if err != nil {
 		return User{}, err
 	}
