@@ -153,6 +153,10 @@ func TestDisbursementReversalCancelsTheLoan(t *testing.T) {
 	if p := s.Do("GET", "/api/v1/reports/progress?year=2024&through=2024-07-10", c.auditor, nil).Want(200).JSON()["total"].(map[string]any); p["loans"] != 1.0 || p["amount"] != "200000.00" {
 		t.Errorf("progress through 10 July: %v", p)
 	}
+	// The awards' fund on 31 December 2024: B's loan, and the application
+	// approved again as a commitment (the cancelled loan is neither).
+	wantFigures(t, "awards' fund", s.Do("GET", "/api/v1/reports/awards?year=2024", c.auditor, nil).Want(200).JSON()["fund"].(map[string]any),
+		map[string]string{"loans_outstanding": "200000.00", "committed": "200000.00"})
 	risk := s.Do("GET", "/api/v1/guarantee/risk", c.guar, nil).Want(200).JSON()["banks"].([]any)[0].(map[string]any)
 	wantFigures(t, "risk", risk, map[string]string{"disbursed": "200000.00", "outstanding": "200000.00"})
 
