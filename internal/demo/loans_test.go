@@ -19,6 +19,11 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 	}
 	auditor := d.ByName["auditor"]
 	for _, st := range loan.Statuses {
+		if st == loan.Cancelled {
+			// A cancelled loan is what a confirmed disbursement reversal
+			// leaves; the demo reverses none (browser test 09b makes one).
+			continue
+		}
 		ls, n, err := a.Loans.List(ctx, auditor, loan.Filter{Statuses: []loan.Status{st}}, 0, 10)
 		if err != nil || n < 1 {
 			t.Fatalf("%s loans: %d, %v", st, n, err)

@@ -181,7 +181,8 @@ func (s Fund) Guaranteed(ctx context.Context) (fund.Guaranteed, error) {
 
 // DueIn implements fund.Store: the loans disbursed here (imported ones
 // have their repayments elsewhere) that matured in year, their principal
-// and the principal repaid on or before each one's maturity.
+// and the principal repaid on or before each one's maturity (a reversed
+// repayment was never made).
 func (s Fund) DueIn(ctx context.Context, year int) (fund.Due, error) {
 	var agg struct {
 		Due    int64
@@ -190,7 +191,7 @@ func (s Fund) DueIn(ctx context.Context, year int) (fund.Due, error) {
 	from, to := dateOf(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)), dateOf(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
 	err := s.conn(ctx).Raw(`SELECT CAST(COALESCE(SUM(l.principal_fen), 0) AS BIGINT) AS due,
 		CAST(COALESCE(SUM((SELECT COALESCE(SUM(r.principal_fen), 0) FROM loan_repayments r
-			WHERE r.loan_id = l.id AND r.paid_on <= l.maturity_date)), 0) AS BIGINT) AS on_time
+			WHERE r.loan_id = l.id AND r.reversed_by IS NULL AND r.paid_on <= l.maturity_date)), 0) AS BIGINT) AS on_time
 		FROM loans l WHERE l.external_ref IS NULL AND l.status <> ? AND l.maturity_date >= ? AND l.maturity_date <= ?`, string(loan.Cancelled), from, to).Scan(&agg).Error
 	if err != nil {
 		return fund.Due{}, translate(err, "repayment rate")

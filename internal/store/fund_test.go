@@ -292,7 +292,8 @@ func TestFundMovements(t *testing.T) {
 // active and overdue loans, the applications at bank review for the amount
 // applied for and approved ones for the amount the bank approved (or
 // applied for, when the bank named none); and a year's repayment figures
-// of the loans disbursed here that matured in it.
+// of the loans disbursed here that matured in it, a reversed repayment not
+// among them.
 func TestFundGuaranteedAndDue(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()
@@ -323,6 +324,11 @@ func TestFundGuaranteedAndDue(t *testing.T) {
 	exec("INSERT INTO loan_repayments (loan_id, principal_fen, interest_fen, paid_on, paid_year, paid_month, paid_quarter, bank_code, bank_reference, created_at) VALUES " +
 		"(1, 123, 0, '2026-03-15', 2026, 3, 1, 'ICBC-SMX', 'R-1', " + fixtureAt + "), (1, 1000, 0, '2026-03-16', 2026, 3, 1, 'ICBC-SMX', 'R-2', " + fixtureAt + "), " +
 		"(2, 5000001, 0, '2025-01-01', 2025, 1, 1, 'ICBC-SMX', 'R-3', " + fixtureAt + "), (4, 7, 0, '2025-01-01', 2025, 1, 1, 'ICBC-SMX', 'R-4', " + fixtureAt + ")")
+	exec("INSERT INTO loan_repayments (id, loan_id, principal_fen, interest_fen, paid_on, paid_year, paid_month, paid_quarter, bank_code, bank_reference, created_at) VALUES " +
+		"(50, 1, 999999, 0, '2026-03-15', 2026, 3, 1, 'ICBC-SMX', 'R-5', " + fixtureAt + ")")
+	exec("INSERT INTO reversals (id, kind, loan_id, target_id, district_code, bank_code, amount_fen, original_on, reason, status, proposed_by, proposed_at) VALUES " +
+		"(7, 'repayment', 1, 50, '411282', 'ICBC-SMX', 999999, '2026-03-15', '错账', 'confirmed', 1, " + fixtureAt + ")")
+	exec("UPDATE loan_repayments SET reversed_by = 7, reversed_at = " + fixtureAt + " WHERE id = 50")
 	due, err := f.DueIn(ctx, 2026)
 	if err != nil {
 		t.Fatal(err)
