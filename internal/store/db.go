@@ -249,8 +249,9 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	g.Statement.ConnPool = c
 	// BEGIN is a round trip too: one that does not answer in time is
 	// abandoned like such a commit (the transaction's context ends, and
-	// database/sql rolls back whatever began).
-	late := time.AfterFunc(db.timeout, end)
+	// database/sql rolls back whatever began). On SQLite BEGIN IMMEDIATE is
+	// the queue of writers, which waits as long as busy_timeout.
+	late := time.AfterFunc(db.beginWait(), end)
 	tx := g.Begin()
 	if !late.Stop() {
 		return translate(fmt.Errorf("begin: %w", context.DeadlineExceeded), "transaction")
@@ -281,6 +282,16 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 		f()
 	}
 	return nil
+}
+
+// beginWait is how long a transaction may wait at BEGIN: on SQLite for the
+// one writer before it (busy_timeout, three deadlines, as that writer may be
+// an import), on PostgreSQL one deadline.
+func (db *DB) beginWait() time.Duration {
+	if db.Engine == config.SQLite {
+		return 3 * db.timeout
+	}
+	return db.timeout
 }
 
 // afterCommit runs f once the transaction in ctx has committed (never when
