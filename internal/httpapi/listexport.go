@@ -16,7 +16,7 @@ import (
 	"chuangdai/internal/report"
 )
 
-// maxListExport bounds a download of the applications or loans list: the
+// maxListExport bounds a download of the applications, loans or audit list: the
 // rows are read at once, in one consistent answer; a filter matching more
 // is refused (422 on format) rather than cut short.
 const maxListExport = 10_000

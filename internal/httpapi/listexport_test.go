@@ -140,10 +140,11 @@ func TestLoansListDownloads(t *testing.T) {
 	}
 }
 
-// TestListDownloadCap: a download of the applications or the loans list
-// holds up to 10,000 rows, every one of them; a filter matching one more is
-// refused, 422 on format with the cap and the count in the message, never a
-// file cut short (rows made by SQL: the list reads them as any others). The
+// TestListDownloadCap: a download of the applications, the loans or the
+// audit list holds up to 10,000 rows, every one of them; a filter matching
+// one more is refused, 422 on format with the cap and the count in the
+// message, never a file cut short (rows made by SQL: the list reads them as
+// any others; the audit events are not chained, the list does not ask). The
 // deadline is a minute: under the race detector, on a loaded machine, reading
 // 10,000 rows took longer than the 5 s default (TestWaitingForALockAnswers503
 // and the stall tests hold the deadline itself).
@@ -172,21 +173,33 @@ func TestListDownloadCap(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	addEvents := func(from, to int) {
+		t.Helper()
+		q := "INSERT INTO audit_events (id, at, actor, action, entity_type, entity_id, request_id, prev_hash, hash) " +
+			series(from, to) + "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_events) + i, " + at + ", 'admin', 'loan.create', 'bulk', '' || i, '', '', '' FROM n"
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 	for _, l := range []struct {
-		path string
-		add  func(from, to int)
-	}{{"/api/v1/loans", addLoans}, {"/api/v1/applications", addApplications}} {
+		path, narrow string
+		add          func(from, to int)
+	}{
+		{"/api/v1/loans?", "district_code=" + apptest.OtherDistrict, addLoans},
+		{"/api/v1/applications?", "district_code=" + apptest.OtherDistrict, addApplications},
+		{"/api/v1/audit-events?entity_type=bulk&", "actor=nobody", addEvents},
+	} {
 		l.add(1, 10_000)
-		rows := csvRecords(t, s.Do("GET", l.path+"?format=csv", c.auditor, nil).Want(200).Body)
+		rows := csvRecords(t, s.Do("GET", l.path+"format=csv", c.auditor, nil).Want(200).Body)
 		if len(rows) != 10_001 {
 			t.Fatalf("%s: a download of 10,000 rows has %d records with its header", l.path, len(rows))
 		}
-		if n := s.Do("GET", l.path+"?page_size=1", c.auditor, nil).Want(200).JSON()["total"]; n != float64(10_000) {
+		if n := s.Do("GET", l.path+"page_size=1", c.auditor, nil).Want(200).JSON()["total"]; n != float64(10_000) {
 			t.Fatalf("%s: the list's total = %v, want 10000", l.path, n)
 		}
 		l.add(10_001, 10_001)
 		for _, format := range []string{"csv", "xlsx"} {
-			p := s.Do("GET", l.path+"?format="+format, c.auditor, nil).WantProblem(422, "validation_failed")
+			p := s.Do("GET", l.path+"format="+format, c.auditor, nil).WantProblem(422, "validation_failed")
 			if f := p.FieldErrors(); !slices.Equal(f, []string{"format"}) {
 				t.Errorf("%s as %s over the cap: fields %v, want format", l.path, format, f)
 			}
@@ -194,7 +207,7 @@ func TestListDownloadCap(t *testing.T) {
 				t.Errorf("%s as %s over the cap: %s; want the cap and the count named", l.path, format, body)
 			}
 		}
-		if got := csvRecords(t, s.Do("GET", l.path+"?format=csv&district_code="+apptest.OtherDistrict, c.auditor, nil).Want(200).Body); len(got) != 1 {
+		if got := csvRecords(t, s.Do("GET", l.path+"format=csv&"+l.narrow, c.auditor, nil).Want(200).Body); len(got) != 1 {
 			t.Errorf("%s: a filter narrowed under the cap downloads %d records", l.path, len(got))
 		}
 	}
