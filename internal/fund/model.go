@@ -194,8 +194,10 @@ type Balance struct {
 	Balance decimal.Decimal
 }
 
-// Position is the fund's figures today.
+// Position is the fund's figures at the end of Day (today, or a day
+// before).
 type Position struct {
+	Day     time.Time
 	Balance decimal.Decimal
 	// Outstanding is what the fund guarantees: Loans + Committed.
 	Outstanding decimal.Decimal

@@ -34,13 +34,25 @@ type Store interface {
 	PostingOf(ctx context.Context, source string) (*int64, error)
 	// Balances are the balances of every account of the chart.
 	Balances(ctx context.Context) ([]Balance, error)
+	// BalancesOn are the balances at the end of day: of the postings
+	// booked on or before it.
+	BalancesOn(ctx context.Context, day time.Time) ([]Balance, error)
 	Journal(ctx context.Context, f JournalFilter, offset, limit int) ([]Posting, int64, error)
 	// Opened reports whether any movement was ever confirmed.
 	Opened(ctx context.Context) (bool, error)
+	// OpenedOn reports whether a confirmed movement was booked on or
+	// before day.
+	OpenedOn(ctx context.Context, day time.Time) (bool, error)
 	// Guaranteed is what the fund guarantees: the principal outstanding of
 	// active and overdue loans and the guarantees approved but not yet
 	// disbursed, read together.
 	Guaranteed(ctx context.Context) (Guaranteed, error)
+	// GuaranteedOn is what the fund guaranteed at the end of day: the
+	// loans' principal outstanding that day (disbursed − repaid −
+	// compensated, as the portfolio counts it) and the guarantees approved
+	// and not yet disbursed that day, read from the applications' history
+	// (as the awards' fund leverage of 31 December).
+	GuaranteedOn(ctx context.Context, day time.Time) (Guaranteed, error)
 	// DueIn is the repayment figures of the loans that matured in year.
 	DueIn(ctx context.Context, year int) (Due, error)
 	CreateMovement(ctx context.Context, m Movement) (int64, error)
@@ -128,6 +140,36 @@ func (s *Service) Position(ctx context.Context, p auth.Principal) (Position, err
 	return s.position(ctx)
 }
 
+// PositionOn returns the fund's figures at the end of asOf (YYYY-MM-DD,
+// today or before): the balances of the postings booked by then, the
+// principal it guaranteed that day and the limit in force that day (the
+// policy's rule of that day, with the repayment rate of the year before).
+func (s *Service) PositionOn(ctx context.Context, p auth.Principal, asOf string) (Position, error) {
+	if err := s.may(p, ActRead, readForbidden); err != nil {
+		return Position{}, err
+	}
+	day, err := application.ParseDay(strings.TrimSpace(asOf))
+	if err != nil {
+		return Position{}, apperr.Field("as_of", "must be a date YYYY-MM-DD")
+	}
+	if day.After(s.today()) {
+		return Position{}, apperr.Field("as_of", "is in the future")
+	}
+	bs, err := s.store.BalancesOn(ctx, day)
+	if err != nil {
+		return Position{}, err
+	}
+	opened, err := s.store.OpenedOn(ctx, day)
+	if err != nil {
+		return Position{}, err
+	}
+	g, err := s.store.GuaranteedOn(ctx, day)
+	if err != nil {
+		return Position{}, err
+	}
+	return s.figures(ctx, day, bs, opened, g)
+}
+
 func balanceOf(bs []Balance, a Account) decimal.Decimal {
 	for _, b := range bs {
 		if b.Account == a {
@@ -137,28 +179,38 @@ func balanceOf(bs []Balance, a Account) decimal.Decimal {
 	return decimal.Zero
 }
 
+// position is the fund's figures now: the books as they stand, loans and
+// commitments read in one statement.
 func (s *Service) position(ctx context.Context) (Position, error) {
-	var out Position
-	var err error
-	if out.Accounts, err = s.store.Balances(ctx); err != nil {
-		return out, err
+	bs, err := s.store.Balances(ctx)
+	if err != nil {
+		return Position{}, err
 	}
-	if out.Opened, err = s.store.Opened(ctx); err != nil {
-		return out, err
+	opened, err := s.store.Opened(ctx)
+	if err != nil {
+		return Position{}, err
 	}
 	g, err := s.store.Guaranteed(ctx)
 	if err != nil {
-		return out, err
+		return Position{}, err
 	}
+	return s.figures(ctx, s.today(), bs, opened, g)
+}
+
+// figures completes the position of day from its balances, whether the
+// fund was on the books and what it guaranteed: the limit in force that
+// day from the policy and the year before's repayments, leverage, headroom
+// and capacity.
+func (s *Service) figures(ctx context.Context, day time.Time, bs []Balance, opened bool, g Guaranteed) (Position, error) {
+	out := Position{Day: day, Accounts: bs, Opened: opened}
 	out.Loans, out.Committed, out.Outstanding = g.Loans, g.Committed, g.Loans.Add(g.Committed)
-	today := s.today()
-	out.RateYear = today.Year() - 1
+	out.RateYear = day.Year() - 1
 	due, err := s.store.DueIn(ctx, out.RateYear)
 	if err != nil {
 		return out, err
 	}
 	out.Balance = balanceOf(out.Accounts, BankDeposit)
-	rule := s.policy.Fund(today)
+	rule := s.policy.Fund(day)
 	out.Limit, out.RepaymentRate, out.Basis = LimitFor(rule, due)
 	if out.Balance.IsPositive() {
 		l := out.Outstanding.Div(out.Balance).Round(2)

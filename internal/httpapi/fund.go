@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,7 @@ type fundAccount struct {
 // fundResponse is the fund's position (API.md: balance,
 // guaranteed_outstanding, leverage, leverage_limit, headroom).
 type fundResponse struct {
+	AsOf    string `json:"as_of" doc:"the day the figures are of: the query's as_of, or today"`
 	Balance string `json:"balance"`
 	// GuaranteedOutstanding is loans_outstanding + committed.
 	GuaranteedOutstanding string `json:"guaranteed_outstanding"`
@@ -46,7 +48,7 @@ type fundResponse struct {
 }
 
 func toFund(pos fund.Position, lang msg.Lang) fundResponse {
-	out := fundResponse{Balance: money.Format(pos.Balance), GuaranteedOutstanding: money.Format(pos.Outstanding),
+	out := fundResponse{AsOf: dayString(pos.Day), Balance: money.Format(pos.Balance), GuaranteedOutstanding: money.Format(pos.Outstanding),
 		LoansOutstanding: money.Format(pos.Loans), Committed: money.Format(pos.Committed),
 		LeverageLimit: money.Format(pos.Limit), Headroom: money.Format(pos.Headroom), OverLimit: pos.OverLimit, Capacity: money.Format(pos.Capacity),
 		RepaymentRateYear: pos.RateYear, LimitBasis: pos.Basis.Render(lang), Opened: pos.Opened, Accounts: []fundAccount{}}
@@ -121,10 +123,17 @@ func toPosting(p fund.Posting) postingResponse {
 
 func (a *api) routesFund() {
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/fund", Tag: "guarantee", Status: 200,
-		Summary:  "The guarantee fund's position: balance, guaranteed principal outstanding (loans outstanding plus committed: guarantees approved and not yet disbursed), leverage, the limit in force with its basis, headroom and the balances of its accounts",
-		Response: fundResponse{}, Errors: []int{401, 403},
+		Summary:  "The guarantee fund's position today, or at the end of as_of: balance, guaranteed principal outstanding (loans outstanding plus committed: guarantees approved and not yet disbursed), leverage, the limit in force with its basis, headroom and the balances of its accounts",
+		Response: fundResponse{}, Errors: []int{401, 403, 422},
+		Query: []Param{{Name: "as_of", Type: "string", Description: "the figures at the end of this day, YYYY-MM-DD, today or before (default: today): the balances of the postings booked by then, the loans' principal outstanding and the commitments that day, the limit in force that day"}},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			pos, err := a.Fund.Position(c.Request.Context(), p)
+			var pos fund.Position
+			var err error
+			if v := c.Query("as_of"); strings.TrimSpace(v) != "" {
+				pos, err = a.Fund.PositionOn(c.Request.Context(), p, v)
+			} else {
+				pos, err = a.Fund.Position(c.Request.Context(), p)
+			}
 			if err != nil {
 				return err
 			}

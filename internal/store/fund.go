@@ -92,6 +92,16 @@ func (s Fund) PostingOf(ctx context.Context, source string) (*int64, error) {
 // Balances implements fund.Store: every account's debits and credits
 // summed in fen.
 func (s Fund) Balances(ctx context.Context) ([]fund.Balance, error) {
+	return s.balances(ctx, nil)
+}
+
+// BalancesOn implements fund.Store: as Balances, of the postings booked on
+// or before day.
+func (s Fund) BalancesOn(ctx context.Context, day time.Time) ([]fund.Balance, error) {
+	return s.balances(ctx, &day)
+}
+
+func (s Fund) balances(ctx context.Context, through *time.Time) ([]fund.Balance, error) {
 	type side struct {
 		Account string
 		Fen     int64
@@ -101,7 +111,11 @@ func (s Fund) Balances(ctx context.Context) ([]fund.Balance, error) {
 		col string
 		out *[]side
 	}{{"debit_account", &debits}, {"credit_account", &credits}} {
-		if err := s.conn(ctx).Model(&postingRow{}).Select(q.col + " AS account, CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen").
+		sel := s.conn(ctx).Model(&postingRow{})
+		if through != nil {
+			sel = sel.Where("booked_on <= ?", dateOf(*through))
+		}
+		if err := sel.Select(q.col + " AS account, CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen").
 			Group(q.col).Scan(q.out).Error; err != nil {
 			return nil, translate(err, "fund balances")
 		}
@@ -155,8 +169,21 @@ func (s Fund) Journal(ctx context.Context, f fund.JournalFilter, offset, limit i
 
 // Opened implements fund.Store.
 func (s Fund) Opened(ctx context.Context) (bool, error) {
+	return s.opened(ctx, nil)
+}
+
+// OpenedOn implements fund.Store.
+func (s Fund) OpenedOn(ctx context.Context, day time.Time) (bool, error) {
+	return s.opened(ctx, &day)
+}
+
+func (s Fund) opened(ctx context.Context, through *time.Time) (bool, error) {
+	q := s.conn(ctx).Model(&movementRow{}).Where("status = ?", string(fund.Confirmed))
+	if through != nil {
+		q = q.Where("booked_on <= ?", dateOf(*through))
+	}
 	var n int64
-	err := s.conn(ctx).Model(&movementRow{}).Where("status = ?", string(fund.Confirmed)).Limit(1).Count(&n).Error
+	err := q.Limit(1).Count(&n).Error
 	return n > 0, translate(err, "fund movements")
 }
 
@@ -177,6 +204,25 @@ func (s Fund) Guaranteed(ctx context.Context) (fund.Guaranteed, error) {
 			FROM applications WHERE status IN (?, ?)) AS committed`,
 		string(loan.Active), string(loan.Overdue), string(application.Approved), string(application.BankReview), string(application.Approved)).Scan(&agg).Error
 	return fund.Guaranteed{Loans: money.FromFen(agg.Loans), Committed: money.FromFen(agg.Committed)}, translate(err, "guaranteed outstanding")
+}
+
+// GuaranteedOn implements fund.Store: the loans' principal outstanding at
+// the end of day is the portfolio's (its day flows up to day: disbursed −
+// repaid − compensated), the commitments that day are Reports.CommittedOn's
+// — the figures the awards take for the fund's leverage of 31 December.
+func (s Fund) GuaranteedOn(ctx context.Context, day time.Time) (fund.Guaranteed, error) {
+	var loans int64
+	err := s.conn(ctx).Table("portfolio_day_flows").
+		Select("CAST(COALESCE(SUM(disbursed_fen - repaid_fen - compensated_fen), 0) AS BIGINT)").
+		Where("day <= ?", dateOf(day)).Scan(&loans).Error
+	if err != nil {
+		return fund.Guaranteed{}, translate(err, "guaranteed outstanding")
+	}
+	committed, err := Reports(s).CommittedOn(ctx, day)
+	if err != nil {
+		return fund.Guaranteed{}, err
+	}
+	return fund.Guaranteed{Loans: money.FromFen(loans), Committed: money.FromFen(committed)}, nil
 }
 
 // DueIn implements fund.Store: the loans disbursed here (imported ones
