@@ -391,6 +391,13 @@ func (s Applications) Create(ctx context.Context, a application.Application) (in
 // Get implements application.Store: the scope is in the WHERE clause, so
 // an application the caller may not see is not found by the same query.
 func (s Applications) Get(ctx context.Context, scope authz.ListScope, id int64) (application.Application, error) {
+	if s.direct(ctx) {
+		row, hist, err := s.getDirect(ctx, scope, id)
+		if err != nil {
+			return application.Application{}, err
+		}
+		return s.withHistory(row, hist)
+	}
 	return s.find(ctx, s.byID(ctx, scope, id), id)
 }
 
@@ -434,21 +441,27 @@ func (s Applications) byID(ctx context.Context, scope authz.ListScope, id int64)
 	return scoped(s.conn(ctx).Select(applicationSelect).Where("id = ?", id), scope, "applicant_id")
 }
 
-// find reads the application q selects, with its history.
+// find reads the application q selects, with its history, through gorm
+// (Get outside a transaction on PostgreSQL: getDirect).
 func (s Applications) find(ctx context.Context, q *gorm.DB, id int64) (application.Application, error) {
 	var row applicationRow
 	if err := q.Take(&row).Error; err != nil {
 		return application.Application{}, translate(err, "application "+strconv.FormatInt(id, 10))
 	}
-	a, err := s.fromApplicationRow(row)
-	if err != nil {
-		return a, err
-	}
 	var hist []applicationHistoryRow
 	if err := s.conn(ctx).Select("application_history.*, COALESCE(NULLIF(users.name, ''), application_history.actor) AS actor_name").
 		Joins("LEFT JOIN users ON users.id = application_history.actor_id").
 		Where("application_history.application_id = ?", id).Order("application_history.id").Find(&hist).Error; err != nil {
-		return a, translate(err, "application history")
+		return application.Application{}, translate(err, "application history")
+	}
+	return s.withHistory(row, hist)
+}
+
+// withHistory is the application of row with its history hist, in order.
+func (s Applications) withHistory(row applicationRow, hist []applicationHistoryRow) (application.Application, error) {
+	a, err := s.fromApplicationRow(row)
+	if err != nil {
+		return a, err
 	}
 	for _, h := range hist {
 		comment, err := s.open(historyComment, h.Comment)

@@ -13,6 +13,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
@@ -195,16 +196,17 @@ func asJSON(v any) string {
 	return string(b)
 }
 
-// The pgx read of a loan (PostgreSQL, outside a transaction) works on
-// every route to the database: directly, and through PgBouncer's
-// transaction pooling in both query modes the README names, from two
-// instances whose statements meet on the same server connections.
-func TestLoanReadOnEveryRoute(t *testing.T) {
+// The pgx reads of a loan and of an application (PostgreSQL, outside a
+// transaction) work on every route to the database: directly, and through
+// PgBouncer's transaction pooling in both query modes the README names,
+// from two instances whose statements meet on the same server connections.
+func TestDirectReadsOnEveryRoute(t *testing.T) {
 	for _, route := range apptest.Routes(t) {
 		t.Run(route.Name, func(t *testing.T) {
 			url := route.URL(apptest.DatabaseURL(t))
 			ctx := context.Background()
 			var instances []store.Loans
+			var applications []store.Applications
 			var first *app.App
 			for range 2 {
 				a, err := app.Open(ctx, apptest.Config(url), apptest.Logger(t))
@@ -213,6 +215,7 @@ func TestLoanReadOnEveryRoute(t *testing.T) {
 				}
 				t.Cleanup(func() { _ = a.Close() })
 				instances = append(instances, store.Loans{DB: a.DB})
+				applications = append(applications, store.Applications{DB: a.DB})
 				first = cmp.Or(first, a)
 			}
 			baseFixture(func(q string) {
@@ -231,6 +234,15 @@ func TestLoanReadOnEveryRoute(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			now := time.Now().UTC()
+			appID, err := applications[0].Create(ctx, application.Application{Number: "SQ411282-2024-000001", Status: application.EligibilityReview,
+				Version: 1, ApplicantID: 1, CreatedAt: now, UpdatedAt: now,
+				Fields: application.Fields{BorrowerType: application.Individual, Name: "张伟", NationalID: "11010519491231002X",
+					DistrictCode: "411282", BankCode: "ICBC-SMX", Amount: decimal.NewFromInt(100000), TermMonths: 24, BirthDate: time.Date(1949, 12, 31, 0, 0, 0, 0, time.UTC)},
+				History: []application.HistoryEntry{{At: now, Actor: "anna", Action: application.ActSubmit, ToStatus: application.EligibilityReview}}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := range 20 {
 				scope := []authz.ListScope{{All: true}, {Districts: []string{"411282"}}, {Banks: []string{"ICBC-SMX", "CCB-SMX"}}}[i%3]
 				got, err := instances[i%2].Get(ctx, scope, id)
@@ -239,6 +251,13 @@ func TestLoanReadOnEveryRoute(t *testing.T) {
 				}
 				if _, err := instances[i%2].Get(ctx, authz.ListScope{Districts: []string{"411200"}}, id); apperr.KindOf(err) != apperr.NotFound {
 					t.Fatalf("read %d out of scope: %v", i, err)
+				}
+				a, err := applications[i%2].Get(ctx, scope, appID)
+				if err != nil || a.Number != "SQ411282-2024-000001" || a.NationalID != "11010519491231002X" || len(a.History) != 1 {
+					t.Fatalf("application read %d: %v %+v", i, err, a)
+				}
+				if _, err := applications[i%2].Get(ctx, authz.ListScope{Districts: []string{"411200"}}, appID); apperr.KindOf(err) != apperr.NotFound {
+					t.Fatalf("application read %d out of scope: %v", i, err)
 				}
 			}
 		})

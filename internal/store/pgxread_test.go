@@ -12,26 +12,32 @@ import (
 	"chuangdai/internal/authz"
 )
 
-// The pgx read of a loan scans loanRowColumns into loanRow.fields: both
-// list every column of loanRow as gorm maps it, in the same order, each
-// column into its own field.
-func TestLoanRowColumnsAreGormsColumns(t *testing.T) {
-	s, err := schema.Parse(&loanRow{}, &sync.Map{}, schema.NamingStrategy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r loanRow
-	fields := r.fields()
-	if len(s.Fields) != len(loanRowColumns) || len(fields) != len(loanRowColumns) {
-		t.Fatalf("gorm has %d columns, loanRowColumns %d, fields %d", len(s.Fields), len(loanRowColumns), len(fields))
-	}
-	v := reflect.ValueOf(&r).Elem()
-	for i, f := range s.Fields {
-		if f.DBName != loanRowColumns[i] {
-			t.Errorf("column %d: gorm %s, loanRowColumns %s", i, f.DBName, loanRowColumns[i])
+// The pgx reads of a loan and of an application scan their columns into
+// the row's fields: both list every column of the row as gorm maps it, in
+// the same order, each column into its own field.
+func TestRowColumnsAreGormsColumns(t *testing.T) {
+	var l loanRow
+	var a applicationRow
+	for _, c := range []struct {
+		row     any
+		columns []string
+		fields  []any
+	}{{&l, loanRowColumns, l.fields()}, {&a, applicationRowColumns, a.fields()}} {
+		s, err := schema.Parse(c.row, &sync.Map{}, schema.NamingStrategy{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if want := v.FieldByIndex(f.StructField.Index).Addr().Interface(); fields[i] != want {
-			t.Errorf("column %s is scanned into field %d, not %s", f.DBName, i, f.Name)
+		if len(s.Fields) != len(c.columns) || len(c.fields) != len(c.columns) {
+			t.Fatalf("%s: gorm has %d columns, the list %d, fields %d", s.Name, len(s.Fields), len(c.columns), len(c.fields))
+		}
+		v := reflect.ValueOf(c.row).Elem()
+		for i, f := range s.Fields {
+			if f.DBName != c.columns[i] {
+				t.Errorf("%s column %d: gorm %s, the list %s", s.Name, i, f.DBName, c.columns[i])
+			}
+			if want := v.FieldByIndex(f.StructField.Index).Addr().Interface(); c.fields[i] != want {
+				t.Errorf("%s column %s is scanned into field %d, not %s", s.Name, f.DBName, i, f.Name)
+			}
 		}
 	}
 }
