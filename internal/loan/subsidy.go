@@ -54,7 +54,7 @@ func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) (Subs
 		if c, ok := byPeriod[per.Period]; ok {
 			item.Days, item.Split, item.Status, item.Reason = c.Days, Split{Interest: c.Interest, Subsidy: c.Subsidy, Borrower: c.Borrower}, c.Status, c.Reason
 		}
-		item.Claimable = item.Status == ClaimPending && per.End.Before(s.today())
+		item.Claimable = item.Status == ClaimPending && per.End.Before(s.today()) && l.Status != Cancelled
 		if item.Status != ClaimRefused {
 			total = total.Add(item.Subsidy)
 		}
@@ -73,6 +73,9 @@ func ValidPeriod(v string) bool { return periodPattern.MatchString(v) }
 func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
 	var out SubsidyItem
 	_, err := s.actOn(ctx, p, id, ActClaimSubsidy, "only a bank officer of the loan's bank may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
+		if l.Status == Cancelled {
+			return audit.Event{}, apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan %s is cancelled (its disbursement was reversed): it has no subsidy to claim", l.Number)
+		}
 		var per *Period
 		for _, x := range NewLedger(l.Terms(), l.Payments(), s.today()).Periods() {
 			if x.Period == period {

@@ -1,0 +1,163 @@
+package httpapi_test
+
+import (
+	"testing"
+	"time"
+
+	"chuangdai/internal/apptest"
+)
+
+// cancelledLoan disburses a loan on 2024-03-15 and reverses its
+// disbursement on 2024-07-10 (proposed by bank, confirmed by bank2): the
+// loan it answers is cancelled and its application approved again.
+func cancelledLoan(t *testing.T, c *cast) map[string]any {
+	t.Helper()
+	c.s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 7, 10) })
+	l := c.loan(t)
+	reverse(t, c, c.bank, c.bank2, map[string]any{"kind": "disbursement", "id": l["id"], "reason": "放款录错"})
+	got := c.s.Do("GET", "/api/v1/loans/"+jsonID(l["id"]), c.bank, nil).Want(200).JSON()
+	if got["status"] != "cancelled" {
+		t.Fatalf("the reversed loan is %v", got["status"])
+	}
+	return got
+}
+
+// disburseAgain disburses the application of a cancelled loan anew, under
+// the same bank reference, and answers the new loan.
+func disburseAgain(t *testing.T, c *cast, cancelled map[string]any) map[string]any {
+	t.Helper()
+	app := jsonID(cancelled["application_id"])
+	return c.s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("200000.00", "2024-07-10", cancelled["bank_reference"].(string)),
+		"Idempotency-Key", "again-"+app).Want(201).JSON()["loan"].(map[string]any)
+}
+
+// A cancelled loan is no claim to make: the subsidy work list of a quarter
+// it stood in leaves it out (also once its application is disbursed anew,
+// in the next quarter), and it is claimed neither by hand nor in a batch.
+func TestCancelledLoanIsNoSubsidyToClaim(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	a := cancelledLoan(t, c)
+	b := c.loan(t)
+	pending := func() []string {
+		var l struct {
+			Items []struct {
+				LoanNumber string `json:"loan_number"`
+			}
+			Total int
+		}
+		s.Do("GET", "/api/v1/subsidy-claims?status=pending&period=2024Q2", c.bank, nil).Want(200).Decode(&l)
+		var out []string
+		for _, it := range l.Items {
+			out = append(out, it.LoanNumber)
+		}
+		if l.Total != len(out) {
+			t.Errorf("pending claims: total %d, items %v", l.Total, out)
+		}
+		return out
+	}
+	if got := pending(); len(got) != 1 || got[0] != b["number"] {
+		t.Errorf("claims to make for 2024Q2 with %v cancelled: %v, want only %v", a["number"], got, b["number"])
+	}
+	// Nor is it claimed by hand or in a batch: its quarters are not claimable.
+	s.Do("POST", "/api/v1/loans/"+jsonID(a["id"])+"/subsidy/2024Q2/claim", c.bank, nil).WantProblem(409, "loan.invalid_state")
+	var batch struct {
+		Succeeded int
+		Results   []struct{ Code string }
+	}
+	s.Do("POST", "/api/v1/subsidy-claims/batch", c.bank, map[string]any{"action": "claim", "items": []any{map[string]any{"loan_id": a["id"], "period": "2024Q2"}}}).Want(200).Decode(&batch)
+	if batch.Succeeded != 0 || len(batch.Results) != 1 || batch.Results[0].Code != "loan.invalid_state" {
+		t.Errorf("a batch claim of the cancelled loan: %+v", batch)
+	}
+	items := s.Do("GET", "/api/v1/loans/"+jsonID(a["id"])+"/subsidy", c.bank, nil).Want(200).JSON()["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("the cancelled loan's subsidy table has no quarter")
+	}
+	for _, it := range items {
+		if it := it.(map[string]any); it["claimable"] != false || it["status"] != "pending" {
+			t.Errorf("the cancelled loan's quarter %v: %v, claimable %v", it["period"], it["status"], it["claimable"])
+		}
+	}
+	again := disburseAgain(t, c, a)
+	if got := pending(); len(got) != 1 || got[0] != b["number"] {
+		t.Errorf("claims to make for 2024Q2 (the new loan %v was disbursed in Q3): %v", again["number"], got)
+	}
+}
+
+// A cancelled loan is no exposure of the guarantee centre: a district whose
+// only loan is cancelled has no row, by district or by loan.
+func TestCancelledLoanIsNoExposure(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	cancelledLoan(t, c)
+	for _, q := range []string{"", "?group_by=loan"} {
+		exp := s.Do("GET", "/api/v1/guarantee/exposure"+q, c.auditor, nil).Want(200).JSON()
+		if rows := exp["rows"].([]any); len(rows) != 0 {
+			t.Errorf("exposure%s with the only loan cancelled: %v", q, rows)
+		}
+		wantFields(t, "exposure total"+q, exp["total"].(map[string]any), map[string]any{"loans": 0.0, "outstanding": "0.00"})
+	}
+	c.contractedElsewhere(t, c.owner, "100000.00")
+	exp := s.Do("GET", "/api/v1/guarantee/exposure", c.auditor, nil).Want(200).JSON()
+	if rows := exp["rows"].([]any); len(rows) != 1 || rows[0].(map[string]any)["district_code"] != apptest.OtherDistrict {
+		t.Errorf("exposure by district: %v, want only %s", rows, apptest.OtherDistrict)
+	}
+}
+
+// The four-in-one profile lists the application of a cancelled loan
+// without it (approved again, no loan), and once disbursed anew with the
+// new loan only.
+func TestCancelledLoanLeavesTheProfile(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	a := cancelledLoan(t, c)
+	nid := s.Do("GET", "/api/v1/applications/"+jsonID(a["application_id"]), c.hrss, nil).Want(200).JSON()["national_id"].(string)
+	lines := func() []any {
+		return s.Do("GET", "/api/v1/people/"+nid+"/support", c.hrss, nil).Want(200).JSON()["loans"].([]any)
+	}
+	if l := lines(); len(l) != 1 || l[0].(map[string]any)["status"] != "approved" || l[0].(map[string]any)["loan"] != nil {
+		t.Errorf("profile with the loan cancelled: %v", l)
+	}
+	again := disburseAgain(t, c, a)
+	l := lines()
+	if len(l) != 1 {
+		t.Fatalf("profile after the new disbursement: %v", l)
+	}
+	if got := l[0].(map[string]any)["loan"]; got == nil || got.(map[string]any)["number"] != again["number"] || got.(map[string]any)["status"] != "active" {
+		t.Errorf("profile's loan after the new disbursement: %v, want %v", got, again["number"])
+	}
+}
+
+// The reconciliation leaves a cancelled loan out: the bank's line of its
+// reference is a line the records do not have, until the application is
+// disbursed anew under that reference.
+func TestCancelledLoanIsNotReconciled(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	a := cancelledLoan(t, c)
+	b := c.loan(t)
+	refA, refB := a["bank_reference"].(string), b["bank_reference"].(string)
+	up := "/api/v1/reports/reconciliation?bank_code=" + apptest.Bank + "&from=2024-01-01&to=2024-12-31"
+	list := "bank_reference,name,amount,disbursed_on\n" + refA + ",张伟,200000.00,2024-03-15\n" + refB + ",张伟,200000.00,2024-03-15\n"
+	type bank struct {
+		RecordedLoans    int64            `json:"recorded_loans"`
+		RecordedAmount   string           `json:"recorded_amount"`
+		Matched          int64            `json:"matched"`
+		MissingInBank    []map[string]any `json:"missing_in_bank"`
+		MissingInRecords []map[string]any `json:"missing_in_records"`
+	}
+	var rec struct{ Banks []bank }
+	s.Do("POST", up, c.bank, list, "Content-Type", "text/csv").Want(200).Decode(&rec)
+	if len(rec.Banks) != 1 {
+		t.Fatalf("reconciliation %+v", rec)
+	}
+	if bk := rec.Banks[0]; bk.RecordedLoans != 1 || bk.RecordedAmount != "200000.00" || bk.Matched != 1 || len(bk.MissingInBank) != 0 ||
+		len(bk.MissingInRecords) != 1 || bk.MissingInRecords[0]["bank_reference"] != refA {
+		t.Errorf("reconciliation with %s cancelled: %+v", refA, bk)
+	}
+	disburseAgain(t, c, a)
+	s.Do("POST", up, c.bank, "bank_reference,name,amount,disbursed_on\n"+refA+",张伟,200000.00,2024-07-10\n"+refB+",张伟,200000.00,2024-03-15\n", "Content-Type", "text/csv").Want(200).Decode(&rec)
+	if bk := rec.Banks[0]; bk.RecordedLoans != 2 || bk.RecordedAmount != "400000.00" || bk.Matched != 2 || len(bk.MissingInBank) != 0 || len(bk.MissingInRecords) != 0 {
+		t.Errorf("reconciliation after the new disbursement under %s: %+v", refA, bk)
+	}
+}
