@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +161,44 @@ func TestCancelledLoanIsNotReconciled(t *testing.T) {
 	if bk := rec.Banks[0]; bk.RecordedLoans != 2 || bk.RecordedAmount != "400000.00" || bk.Matched != 2 || len(bk.MissingInBank) != 0 || len(bk.MissingInRecords) != 0 {
 		t.Errorf("reconciliation after the new disbursement under %s: %+v", refA, bk)
 	}
+}
+
+// An imported loan's disbursement is the legacy system's (409
+// loan.invalid_state), and a written-off loan's is not reversed (409
+// reversal.depends), when proposed and, for a loan written off after the
+// proposal, when confirmed.
+func TestDisbursementReversalRefusedForImportedAndWrittenOffLoans(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 8, 10) })
+	s.Do("POST", "/api/v1/imports/loans", c.admin, legacyHeader+"LEG-1,王五,"+loanPersonID(91)+",male,retired_soldier,individual,"+
+		apptest.District+","+apptest.Bank+",100000.00,0.0395,24,2023-01-10,2\n", "Content-Type", "text/csv").Want(200)
+	imported := sqlRows(t, s, "SELECT id FROM loans WHERE external_ref = 'LEG-1'")[0][0]
+	r := s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "disbursement", "id": mustAtoi(t, imported), "reason": "放款录错"}).WantProblem(409, "loan.invalid_state")
+	if d, _ := r.JSON()["detail"].(string); !strings.Contains(d, "从原系统导入") {
+		t.Errorf("the refusal of an imported loan's reversal: %q", d)
+	}
+
+	id := jsonID(c.loan(t)["id"])
+	body := map[string]any{"kind": "disbursement", "id": mustAtoi(t, id), "reason": "放款录错"}
+	rev := propose(t, c, c.bank, body)
+	if _, err := s.App.Loans.RunDaily(t.Context(), beijingNoon(2024, 7, 1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Do("POST", "/api/v1/loans/"+id+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-10"}).Want(200)
+	s.Do("POST", "/api/v1/loans/"+id+"/write-off", c.guar, map[string]any{"reason": "借款人无财产可供执行"}).Want(200)
+	s.Do("POST", "/api/v1/loans/"+id+"/write-off/confirm", c.guar2, nil).Want(200)
+	writtenOff := func(r interface{ JSON() map[string]any }) {
+		t.Helper()
+		if d, _ := r.JSON()["detail"].(string); !strings.Contains(d, "已核销贷款的放款不能冲正") {
+			t.Errorf("the refusal of a written-off loan's reversal: %q", d)
+		}
+	}
+	writtenOff(s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.bank2, nil).WantProblem(409, "reversal.depends"))
+	s.Do("POST", "/api/v1/reversals/"+rev+"/reject", c.bank, map[string]any{"comment": "已核销"}).Want(200)
+	writtenOff(s.Do("POST", "/api/v1/reversals", c.bank, body).WantProblem(409, "reversal.depends"))
+	if l := s.Do("GET", "/api/v1/loans/"+id, c.bank, nil).Want(200).JSON(); l["status"] != "written_off" {
+		t.Errorf("the written-off loan is %v", l["status"])
+	}
+	assertSummariesMatchLoans(t, s)
 }
