@@ -62,3 +62,12 @@ func toText(v any) string {
 	}
 	return ""
 }
+
+// Exec runs q through the store's connection for ctx (the transaction in it,
+// or the pool), with the store's deadline, as every store statement runs.
+func Exec(ctx context.Context, db *DB, q string, args ...any) error {
+	return translate(db.conn(ctx).Exec(q, args...).Error, "test statement")
+}
+
+// AfterCommit is afterCommit, for the tests of InTx.
+func AfterCommit(ctx context.Context, db *DB, f func()) { db.afterCommit(ctx, f) }
