@@ -34,29 +34,8 @@ func newDB(t *testing.T) *store.DB {
 // runs the rest of the migrations up to that one, and one that executes SQL.
 func beforeMigration(t *testing.T, name string) (*store.DB, func(), func(string)) {
 	t.Helper()
+	db, p, v := unmigrated(t, name)
 	ctx := context.Background()
-	dbc, err := config.ParseDatabaseURL(apptest.DatabaseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dbc, store.Pool{MaxOpen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	dialect, dir := goose.DialectSQLite3, "sqlite"
-	if dbc.Engine == config.Postgres {
-		dialect, dir = goose.DialectPostgres, "postgres"
-	}
-	sub, err := fs.Sub(migrations.FS, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(dialect, db.SQL(), sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := migrationVersion(t, dir, name)
 	if _, err := p.UpTo(ctx, v-1); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +52,34 @@ func beforeMigration(t *testing.T, name string) (*store.DB, func(), func(string)
 		}
 	}
 	return db, up, exec
+}
+
+// unmigrated opens an empty test database and answers it, the migrations
+// of its engine and the version of the migration named name.
+func unmigrated(t *testing.T, name string) (*store.DB, *goose.Provider, int64) {
+	t.Helper()
+	dbc, err := config.ParseDatabaseURL(apptest.DatabaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), dbc, store.Pool{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	dialect, dir := goose.DialectSQLite3, "sqlite"
+	if dbc.Engine == config.Postgres {
+		dialect, dir = goose.DialectPostgres, "postgres"
+	}
+	sub, err := fs.Sub(migrations.FS, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(dialect, db.SQL(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, p, migrationVersion(t, dir, name)
 }
 
 // fixtureAt is the time of every row a migration test inserts.
