@@ -38,12 +38,22 @@ func periodStates(t *testing.T, c *cast) (map[string]string, []string) {
 	return out, order
 }
 
-// wantClosedRefusal wants a 409 period.closed whose detail names the month.
+// wantDetail wants a problem's detail to say every one of words.
+func wantDetail(t *testing.T, r interface{ JSON() map[string]any }, words ...string) {
+	t.Helper()
+	d, _ := r.JSON()["detail"].(string)
+	for _, w := range words {
+		if !strings.Contains(d, w) {
+			t.Errorf("the detail %q does not say %s", d, w)
+		}
+	}
+}
+
+// wantClosedRefusal wants a 409 period.closed whose detail names the month
+// and the correction.
 func wantClosedRefusal(t *testing.T, r interface{ JSON() map[string]any }, month string) {
 	t.Helper()
-	if d, _ := r.JSON()["detail"].(string); !strings.Contains(d, month) || !strings.Contains(d, "已结账") || !strings.Contains(d, "冲正") {
-		t.Errorf("period.closed detail %q does not name the closed month %s and the correction", d, month)
-	}
+	wantDetail(t, r, month, "已结账", "冲正")
 }
 
 // A finance auditor closes a month that has ended, and every month before
@@ -176,6 +186,20 @@ func wantSameFigures(t *testing.T, c *cast, reversed, twin string) {
 			t.Errorf("after the reversal %s is\n  %v\nbut recomputed from the postings that stand it is\n  %v", k, got[k], v)
 		}
 	}
+}
+
+// compensatedLoan is a loan of the cast gone overdue in the daily job of 1
+// July 2024 and compensated on 2 July, with the loans' clock at 10 August
+// 2024; it answers the loan's id.
+func compensatedLoan(t *testing.T, c *cast) string {
+	t.Helper()
+	c.s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 8, 10) })
+	d := jsonID(c.loan(t)["id"])
+	if _, err := c.s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c.s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-02"}).Want(200)
+	return d
 }
 
 func portfolio(t *testing.T, c *cast, asOf string) map[string]any {
@@ -555,12 +579,7 @@ func TestCompensationReversalRestatesTheLoan(t *testing.T) {
 func TestCompensationReversalRefusedOnceARecoveryStands(t *testing.T) {
 	c := newCast(t)
 	s := c.s
-	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 8, 10) })
-	d := jsonID(c.loan(t)["id"])
-	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 1)); err != nil {
-		t.Fatal(err)
-	}
-	s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-02"}).Want(200)
+	d := compensatedLoan(t, c)
 	rev := propose(t, c, c.guar, map[string]any{"kind": "compensation", "id": mustAtoi(t, d), "reason": "误代偿"})
 	s.Do("POST", "/api/v1/loans/"+d+"/recoveries", c.guar, map[string]any{"amount": "10000.00", "recovered_on": "2024-08-01"}).Want(201)
 	s.Do("POST", "/api/v1/reversals/"+rev+"/confirm", c.guar2, nil).WantProblem(409, "reversal.depends")

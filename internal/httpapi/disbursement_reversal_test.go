@@ -13,9 +13,7 @@ import (
 // to reverse first.
 func wantDepends(t *testing.T, r interface{ JSON() map[string]any }, what string) {
 	t.Helper()
-	if d, _ := r.JSON()["detail"].(string); !strings.Contains(d, what) || !strings.Contains(d, "先") {
-		t.Errorf("reversal.depends detail %q does not say to deal with %s first", d, what)
-	}
+	wantDetail(t, r, what, "先")
 }
 
 // reverse proposes the reversal of body as proposer and confirms it as
@@ -220,12 +218,7 @@ func TestDisbursementReversalOfAMaturedLoan(t *testing.T) {
 func TestDisbursementReversalRefusedWhileCompensated(t *testing.T) {
 	c := newCast(t)
 	s := c.s
-	s.App.Loans.SetClock(func() time.Time { return beijingNoon(2024, 8, 10) })
-	d := jsonID(c.loan(t)["id"])
-	if _, err := s.App.Loans.RunDaily(context.Background(), beijingNoon(2024, 7, 1)); err != nil {
-		t.Fatal(err)
-	}
-	s.Do("POST", "/api/v1/loans/"+d+"/compensation", c.guar, map[string]any{"compensated_on": "2024-07-02"}).Want(200)
+	d := compensatedLoan(t, c)
 	wantDepends(t, s.Do("POST", "/api/v1/reversals", c.bank, map[string]any{"kind": "disbursement", "id": mustAtoi(t, d), "reason": "误放款"}).WantProblem(409, "reversal.depends"), "代偿")
 	assertSummariesMatchLoans(t, s)
 }

@@ -3,23 +3,9 @@
 // and the loan's outstanding principal comes back; a guarantee officer does
 // the same with a compensation, after another rejected a write-off proposed
 // on it; the auditors' 会计期间.
-import { test, expect, BASE, A, ready, signIn, axe } from './fixtures.js';
+import { test, expect, BASE, ready, signIn, axe, call, pendingReversal } from './fixtures.js';
 
 const stamp = Date.now().toString(36).toUpperCase();
-
-async function tokenOf(user) {
-  const a = A()[user];
-  const res = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: a.username, password: a.password }) });
-  return (await res.json()).token;
-}
-
-async function call(user, method, path, body, headers = {}) {
-  const res = await fetch(`${BASE()}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenOf(user)}`, ...headers },
-    body: body ? JSON.stringify(body) : undefined });
-  expect(res.ok, `${method} ${path}: ${res.status}`).toBeTruthy();
-  return res.json();
-}
 
 const outstandingOn = (page) => page.locator('.facts div').filter({ has: page.locator('dt', { hasText: /^未还本金$/ }) }).locator('dd');
 
@@ -116,11 +102,7 @@ test('one guarantee officer proposes the reversal of a compensation, another con
   await expect(page.getByText('已提出冲正，待另一名经办人员确认。')).toBeVisible();
   await expect(card).toContainText('冲正待确认');
 
-  await page.getByRole('button', { name: '退出' }).click();
-  await signIn(page, 'guarantee.lingbao2');
-  await page.getByRole('navigation').getByRole('link', { name: /待确认冲正/ }).click();
-  await ready(page);
-  const line = page.locator('.el-table__body tr').filter({ hasText: loan.number }).filter({ hasText: '代偿录错贷款' });
+  const line = await pendingReversal(page, 'guarantee.lingbao2', loan.number, '代偿录错贷款');
   await expect(line).toContainText('代偿');
   await line.getByRole('button', { name: '确认冲正' }).click();
   const summary = page.getByRole('dialog');

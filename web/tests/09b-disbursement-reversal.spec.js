@@ -4,24 +4,10 @@
 // confirms it in 待确认冲正; the loan shows 已冲正(作废), its application is
 // approved again and disbursed anew under the same bank reference, so the
 // later tests find an active loan as before.
-import { test, expect, BASE, A, ready, signIn, axe, residentID, applyAs } from './fixtures.js';
+import { test, expect, BASE, ready, signIn, axe, residentID, applyAs, call, pendingReversal } from './fixtures.js';
 
 const stamp = Date.now().toString(36).toUpperCase();
 const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
-
-async function tokenOf(user) {
-  const a = A()[user];
-  const res = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: a.username, password: a.password }) });
-  return (await res.json()).token;
-}
-
-async function call(user, method, path, body, headers = {}) {
-  const res = await fetch(`${BASE()}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenOf(user)}`, ...headers },
-    body: body ? JSON.stringify(body) : undefined });
-  expect(res.ok, `${method} ${path}: ${res.status} ${res.ok ? '' : await res.text()}`).toBeTruthy();
-  return res.json();
-}
 
 const decide = (user, app, extra = {}) => call(user, 'POST', `/api/v1/applications/${app}/decisions`, { decision: 'approve', comment: '同意', ...extra });
 const disburse = (app, ref, key) => call('bank.icbc2', 'POST', `/api/v1/applications/${app}/disbursement`,
@@ -51,11 +37,7 @@ test('one bank officer proposes the reversal of a disbursement, another confirms
   await expect(page.getByText('已提出冲正，待另一名经办人员确认。')).toBeVisible();
   await expect(card).toContainText('冲正待确认');
 
-  await page.getByRole('button', { name: '退出' }).click();
-  await signIn(page, 'bank.icbc2');
-  await page.getByRole('navigation').getByRole('link', { name: /待确认冲正/ }).click();
-  await ready(page);
-  const line = page.locator('.el-table__body tr').filter({ hasText: loan.number }).filter({ hasText: '放款金额录入错误' });
+  const line = await pendingReversal(page, 'bank.icbc2', loan.number, '放款金额录入错误');
   await expect(line).toContainText('放款');
   await line.getByRole('button', { name: '确认冲正' }).click();
   await page.getByRole('dialog').getByRole('button', { name: '确认冲正' }).click();

@@ -121,14 +121,37 @@ export function residentID(region, birth, seq) {
   return body + '10X98765432'[sum % 11];
 }
 
+// tokenOf signs one of the demo accounts in through the API.
+async function tokenOf(user) {
+  const a = A()[user];
+  const res = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: a.username, password: a.password }) });
+  return (await res.json()).token;
+}
+
 // apiAs signs in through the API (for finding demo records, not for acting).
 export async function apiAs(user, path) {
-  const a = A()[user];
-  const login = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: a.username, password: a.password }) });
-  const { token } = await login.json();
-  const res = await fetch(`${BASE()}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(`${BASE()}${path}`, { headers: { Authorization: `Bearer ${await tokenOf(user)}` } });
   return res.ok ? res.json() : null;
+}
+
+// call acts through the API as one of the demo accounts and answers the
+// JSON; a refusal fails the test with its status and problem.
+export async function call(user, method, path, body, headers = {}) {
+  const res = await fetch(`${BASE()}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenOf(user)}`, ...headers },
+    body: body ? JSON.stringify(body) : undefined });
+  expect(res.ok, `${method} ${path}: ${res.status} ${res.ok ? '' : await res.text()}`).toBeTruthy();
+  return res.json();
+}
+
+// pendingReversal signs out, signs in as the confirmer and opens 待确认冲正;
+// it answers the line of the loan's reversal proposed with the reason.
+export async function pendingReversal(page, confirmer, number, reason) {
+  await page.getByRole('button', { name: '退出' }).click();
+  await signIn(page, confirmer);
+  await page.getByRole('navigation').getByRole('link', { name: /待确认冲正/ }).click();
+  await ready(page);
+  return page.locator('.el-table__body tr').filter({ hasText: number }).filter({ hasText: reason });
 }
 
 // applyAs registers an entrepreneur (with phone) through the API and submits
