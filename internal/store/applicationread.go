@@ -74,21 +74,31 @@ func (h historyArrays) rows() ([]applicationHistoryRow, error) {
 	return out, nil
 }
 
-// pgxApplicationRead is the statement of an application by id ($1) with
-// its history on PostgreSQL through pgx, one statement where gorm's read
-// is two; the scope's condition follows.
-var pgxApplicationRead = func() string {
+// pgxApplicationColumns is the select list of applicationRowColumns for
+// pgx.
+var pgxApplicationColumns = func() string {
 	cols := make([]string, len(applicationRowColumns))
 	for i, c := range applicationRowColumns {
 		cols[i] = "applications." + c
 	}
 	cols[len(cols)-1] = fmt.Sprintf(verifiedSQL, "applications")
-	hist := make([]string, len(historyArrayColumns))
+	return strings.Join(cols, ", ")
+}()
+
+// pgxApplications selects the columns of applicationRow from applications
+// for pgx; a WHERE follows.
+var pgxApplications = "SELECT " + pgxApplicationColumns + " FROM applications"
+
+// pgxApplicationRead is the statement of an application by id ($1) with
+// its history on PostgreSQL through pgx, one statement where gorm's read
+// is two; the scope's condition follows.
+var pgxApplicationRead = func() string {
+	hist, cols := make([]string, len(historyArrayColumns)), make([]string, len(historyArrayColumns))
 	for i, c := range historyArrayColumns {
 		hist[i] = fmt.Sprintf("COALESCE(array_agg(%s ORDER BY h.id), '{}') AS h%d", c, i)
-		cols = append(cols, fmt.Sprintf("hist.h%d", i))
+		cols[i] = fmt.Sprintf("hist.h%d", i)
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM applications CROSS JOIN LATERAL (SELECT " + strings.Join(hist, ", ") +
+	return "SELECT " + pgxApplicationColumns + ", " + strings.Join(cols, ", ") + " FROM applications CROSS JOIN LATERAL (SELECT " + strings.Join(hist, ", ") +
 		" FROM application_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.application_id = applications.id) hist" +
 		" WHERE applications.id = $1"
 }()

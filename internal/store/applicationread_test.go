@@ -1,10 +1,12 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/identity"
+	"chuangdai/internal/listing"
 	"chuangdai/internal/store"
 )
 
@@ -137,5 +140,129 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 	}
 	if _, err := apps.Get(ctx, all, draft+100); apperr.KindOf(err) != apperr.NotFound {
 		t.Errorf("no such application: %v", err)
+	}
+}
+
+// Stages and Some answer outside a transaction (through pgx on
+// PostgreSQL) what they answer inside one (through gorm), for every filter
+// and sort of a list and every kind of scope, and the expected rows.
+func TestApplicationListsOutsideATransaction(t *testing.T) {
+	a := apptest.New(t)
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := a.DB.SQL().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	baseFixture(exec)
+	exec("INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411281', '义马市', " + fixtureAt + ", " + fixtureAt + ")")
+	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('RCB-LB', '农商行', " + fixtureAt + ", " + fixtureAt + ")")
+	apps := store.Applications{DB: a.DB}
+	base := time.Date(2024, 3, 5, 8, 30, 0, 0, time.UTC)
+	var ids []int64
+	for i, c := range []struct {
+		status   application.Status
+		district string
+		bank     string
+		name     string
+		group    string
+		borrower application.BorrowerType
+	}{
+		{application.EligibilityReview, "411282", "ICBC-SMX", "张伟", "college_graduate", application.Individual},
+		{application.EligibilityReview, "411282", "RCB-LB", "李_娜", "returning_migrant_worker", application.Individual},
+		{application.GuaranteeReview, "411281", "ICBC-SMX", "王%芳", "college_graduate", application.Partnership},
+		{application.Draft, "411281", "RCB-LB", "赵强", "college_graduate", application.Individual},
+		{application.EligibilityReview, "411281", "RCB-LB", "孙丽", "college_graduate", application.Individual},
+	} {
+		at := base.Add(time.Duration(i) * 25 * time.Hour)
+		x := application.Application{Status: c.status, Version: 1, ApplicantID: 1, CreatedAt: at, UpdatedAt: at,
+			Fields: application.Fields{BorrowerType: c.borrower, Name: c.name, DistrictCode: c.district, BankCode: c.bank, KeyGroup: c.group,
+				NationalID: "11010519491231002X", BusinessName: "合作社" + strconv.Itoa(i), Amount: decimal.NewFromInt(int64(100000 + i))}}
+		if c.status != application.Draft {
+			x.Number = "SQ" + c.district + "-2024-00000" + strconv.Itoa(i)
+			x.SubmittedAt, x.StageEnteredAt = &at, &at
+			x.BirthDate, x.TermMonths = time.Date(1949, 12, 31, 0, 0, 0, 0, time.UTC), 24
+		}
+		id, err := apps.Create(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	all := authz.ListScope{All: true}
+	filters := []application.Filter{
+		{}, {NewestFirst: true}, {Statuses: []application.Status{application.EligibilityReview, application.GuaranteeReview}},
+		{DistrictCode: "411281"}, {BankCode: "RCB-LB"}, {KeyGroup: "college_graduate"}, {BorrowerType: application.Partnership},
+		{SubmittedFrom: "2024-03-06", SubmittedTo: "2024-03-07"}, {NationalID: "11010519491231002X"}, {Query: "_"}, {Query: "%芳"},
+		{Query: "sq411282"}, {Sort: listing.Sort{Key: "submitted_at", Desc: true}}, {Sort: listing.Sort{Key: "name"}},
+		{Sort: listing.Sort{Key: "amount", Desc: true}},
+	}
+	scopes := []authz.ListScope{all, {Districts: []string{"411282"}}, {Banks: []string{"RCB-LB"}}, {Owners: []auth.UserID{1}},
+		{Districts: []string{"411281"}, Banks: []string{"ICBC-SMX"}}, {Owners: []auth.UserID{2}}}
+	inTx := func(fn func(ctx context.Context) error) {
+		t.Helper()
+		if err := a.DB.InTx(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range filters {
+		for _, scope := range scopes {
+			got, err := apps.Stages(ctx, f, scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []application.StageRef
+			inTx(func(ctx context.Context) (err error) { want, err = apps.Stages(ctx, f, scope); return })
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Stages %+v %+v: %s, in a transaction %s", f, scope, asJSON(got), asJSON(want))
+			}
+		}
+	}
+	stages := func(f application.Filter) (out []int64) {
+		got, err := apps.Stages(ctx, f, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range got {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		f    application.Filter
+		want []int64
+	}{
+		{application.Filter{}, []int64{ids[0], ids[1], ids[2], ids[4], ids[3]}},
+		{application.Filter{NewestFirst: true}, []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}},
+		{application.Filter{Query: "_"}, []int64{ids[1]}}, {application.Filter{Query: "%芳"}, []int64{ids[2]}},
+		{application.Filter{SubmittedFrom: "2024-03-06", SubmittedTo: "2024-03-07"}, []int64{ids[1], ids[2]}},
+		{application.Filter{Statuses: []application.Status{application.EligibilityReview}, DistrictCode: "411282"}, []int64{ids[0], ids[1]}},
+	} {
+		if got := stages(c.f); !slices.Equal(got, c.want) {
+			t.Errorf("Stages %+v: %v, want %v", c.f, got, c.want)
+		}
+	}
+	if got, err := apps.Stages(ctx, application.Filter{}, authz.ListScope{Districts: []string{"411200"}}); err != nil || len(got) != 0 {
+		t.Errorf("Stages of another district: %v %v", got, err)
+	}
+
+	for _, scope := range scopes {
+		some := append(slices.Clone(ids[1:4]), ids[0]+100)
+		got, err := apps.Some(ctx, some, scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []application.Application
+		inTx(func(ctx context.Context) (err error) { want, err = apps.Some(ctx, some, scope); return })
+		slices.SortFunc(got, func(a, b application.Application) int { return cmp.Compare(a.ID, b.ID) })
+		slices.SortFunc(want, func(a, b application.Application) int { return cmp.Compare(a.ID, b.ID) })
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Some %+v: %s, in a transaction %s", scope, asJSON(got), asJSON(want))
+		}
+	}
+	got, err := apps.Some(ctx, ids[1:3], authz.ListScope{Districts: []string{"411282"}})
+	if err != nil || len(got) != 1 || got[0].ID != ids[1] || got[0].Name != "李_娜" || got[0].NationalID != "11010519491231002X" {
+		t.Errorf("Some in a district: %s %v", asJSON(got), err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"chuangdai/internal/apperr"
@@ -597,6 +598,25 @@ func (s Applications) Some(ctx context.Context, ids []int64, scope authz.ListSco
 		return nil, nil
 	}
 	var rows []applicationRow
+	if s.direct(ctx) {
+		cond, args := pgxScoped(scope, "applicant_id", []any{ids})
+		var r applicationRow
+		err := s.withPgx(ctx, "applications", func(ctx context.Context, c *pgx.Conn) error {
+			found, err := c.Query(ctx, pgxApplications+" WHERE applications.id = ANY($1)"+cond, args...)
+			if err != nil {
+				return err
+			}
+			_, err = pgx.ForEachRow(found, r.fields(), func() error {
+				rows = append(rows, r)
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return s.fromApplicationRows(rows)
+	}
 	if err := scoped(s.conn(ctx).Model(&applicationRow{}), scope, "applicant_id").Select(applicationSelect).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, translate(err, "applications")
 	}
@@ -621,12 +641,22 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 	if scope.Empty() {
 		return nil, nil
 	}
+	q := s.listOrder(s.listQuery(ctx, f, scope), f).Select("id, status, stage_entered_at")
+	if s.direct(ctx) {
+		out := []application.StageRef{}
+		var r application.StageRef
+		err := s.pgxQuery(ctx, "applications", q, []any{&r.ID, &r.Status, &r.StageEnteredAt}, func() error {
+			out = append(out, r)
+			return nil
+		})
+		return out, err
+	}
 	var rows []struct {
 		ID             int64
 		Status         string
 		StageEnteredAt *time.Time
 	}
-	if err := s.listOrder(s.listQuery(ctx, f, scope), f).Select("id, status, stage_entered_at").Find(&rows).Error; err != nil {
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, translate(err, "applications")
 	}
 	out := make([]application.StageRef, len(rows))

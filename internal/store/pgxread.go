@@ -86,3 +86,22 @@ func pgxScoped(scope authz.ListScope, ownerColumn string, args []any) (string, [
 	}
 	return " AND (" + strings.Join(conds, " OR ") + ")", args
 }
+
+// pgxQuery runs the statement gorm builds for q (its dry run, which
+// executes nothing: the filters, scope and order stay written once, in
+// gorm) through pgx, scanning each row into dest and then calling each.
+func (db *DB) pgxQuery(ctx context.Context, what string, q *gorm.DB, dest []any, each func() error) error {
+	stmt := q.Session(&gorm.Session{DryRun: true}).Find(&[]map[string]any{}).Statement
+	if stmt.Error != nil {
+		return translate(stmt.Error, what)
+	}
+	sql, vars := stmt.SQL.String(), stmt.Vars
+	return db.withPgx(ctx, what, func(ctx context.Context, c *pgx.Conn) error {
+		rows, err := c.Query(ctx, sql, vars...)
+		if err != nil {
+			return err
+		}
+		_, err = pgx.ForEachRow(rows, dest, each)
+		return err
+	})
+}
