@@ -266,3 +266,60 @@ func TestAwardsLeverageCountsThatDaysCommitments(t *testing.T) {
 	wantFields(t, "fund today", fund(this), map[string]any{"loans_outstanding": "150000.00", "committed": "750000.00", "guaranteed_outstanding": "900000.00"})
 	wantFields(t, "fund on 2025-12-31 after the reversal", fund("2025"), map[string]any{"loans_outstanding": "300000.00", "committed": "600000.00"})
 }
+
+// The awards' indicators are met exactly at their thresholds and compare
+// the exact ratio, not the one shown: a recovery rate of exactly 0.9000
+// and a leverage of exactly 2 are met; 89,999.99 of 100,000.00 shows 0.9000
+// and 199,999.99 of 100,000.00 shows 2.0000, and neither is met.
+//   - Bank A: A1 100,000.00 matured 2023-01-10, 90,000.00 repaid that day:
+//     90,000 ÷ 100,000 = 0.9000, met; award 1% of its 2024 issuance G1
+//     179,999.99 = 1,799.9999 → 1,800.00.
+//   - Bank B: B1 100,000.00, 89,999.99 repaid: 0.89999999, not met.
+//   - The fund on 31 December 2024: balance 100,000.00; outstanding A1
+//     10,000.00 + B1 10,000.01 + G1 179,999.99 = 200,000.00: 2.0000, met,
+//     the centre's award 1,800.00. On 31 December 2025, 0.01 of G1 repaid:
+//     199,999.99 ÷ 100,000.00 = 1.99999990, not met.
+func TestAwardIndicatorsAreMetAtTheirThresholds(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	line := func(ref string, n int, bank, principal string, term int, on string) string {
+		return ref + ",李四," + reportPersonID(n) + ",male,college_graduate,individual," + apptest.District + "," + bank + "," + principal +
+			",0.0395," + itoa(term) + "," + on + ",1\n"
+	}
+	importLegacy(s, c.admin, legacyHeader+line("A1", 31, apptest.Bank, "100000.00", 12, "2022-01-10")+
+		line("B1", 33, apptest.OtherBank, "100000.00", 12, "2022-01-10")+line("G1", 35, apptest.Bank, "179999.99", 24, "2024-03-01")).Want(200)
+	ids := map[string]string{}
+	for _, it := range s.Do("GET", "/api/v1/loans?page_size=50", c.auditor, nil).Want(200).JSON()["items"].([]any) {
+		l := it.(map[string]any)
+		ids[l["external_ref"].(string)] = jsonID(l["id"])
+	}
+	repay := func(ref, token, principal, on string) {
+		t.Helper()
+		s.Do("POST", "/api/v1/loans/"+ids[ref]+"/repayments", token, repayment(principal, "0.00", on, "R-"+ref), "Idempotency-Key", "r-"+ref).Want(201)
+	}
+	repay("A1", c.bank, "90000.00", "2023-01-10")
+	repay("B1", c.bankOther, "89999.99", "2023-01-10")
+	c.movement(t, c.guar, c.guar2, "contribution", "100000.00", "2024-01-10")
+
+	res := s.Do("GET", "/api/v1/reports/awards?year=2024", c.auditor, nil).Want(200).JSON()
+	banks := res["banks"].([]any)
+	if len(banks) != 2 {
+		t.Fatalf("banks %v", banks)
+	}
+	for i, w := range []struct {
+		code, award string
+		met         bool
+	}{{apptest.Bank, "1800.00", true}, {apptest.OtherBank, "0.00", false}} {
+		b := banks[i].(map[string]any)
+		wantFields(t, "bank "+w.code, b, map[string]any{"bank_code": w.code, "eligible": w.met, "award": w.award})
+		wantFields(t, "recovery of "+w.code, b["indicators"].([]any)[0].(map[string]any), map[string]any{"code": "recovery_rate", "value": "0.9000", "threshold": "0.9000", "met": w.met})
+	}
+	centre := func(year string) map[string]any {
+		return s.Do("GET", "/api/v1/reports/awards?year="+year, c.auditor, nil).Want(200).JSON()["guarantee_bodies"].([]any)[0].(map[string]any)
+	}
+	b := centre("2024")
+	wantFields(t, "centre 2024", b, map[string]any{"issuance": "179999.99", "eligible": true, "award": "1800.00"})
+	wantFields(t, "leverage 2024", b["indicators"].([]any)[0].(map[string]any), map[string]any{"code": "fund_leverage", "value": "2.0000", "threshold": "2.0000", "met": true})
+	s.Do("POST", "/api/v1/loans/"+ids["G1"]+"/repayments", c.bank, repayment("0.01", "0.00", "2025-01-10", "R-G1"), "Idempotency-Key", "r-g1").Want(201)
+	wantFields(t, "leverage 2025", centre("2025")["indicators"].([]any)[0].(map[string]any), map[string]any{"value": "2.0000", "met": false})
+}
