@@ -143,9 +143,10 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 	}
 }
 
-// Stages and Some answer outside a transaction (through pgx on
+// Stages, List and Some answer outside a transaction (through pgx on
 // PostgreSQL) what they answer inside one (through gorm), for every filter
-// and sort of a list and every kind of scope, and the expected rows.
+// and sort of a list, every kind of scope and pages up to past the end,
+// and the expected rows.
 func TestApplicationListsOutsideATransaction(t *testing.T) {
 	a := apptest.New(t)
 	ctx := context.Background()
@@ -217,6 +218,21 @@ func TestApplicationListsOutsideATransaction(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Stages %+v %+v: %s, in a transaction %s", f, scope, asJSON(got), asJSON(want))
 			}
+			for _, p := range [][2]int{{0, 100}, {0, 2}, {1, 2}, {4, 2}, {9, 2}} {
+				got, total, err := apps.List(ctx, f, scope, p[0], p[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []application.Application
+				var wantTotal int64
+				inTx(func(ctx context.Context) (err error) {
+					want, wantTotal, err = apps.List(ctx, f, scope, p[0], p[1])
+					return
+				})
+				if total != wantTotal || !reflect.DeepEqual(got, want) {
+					t.Errorf("List %+v %+v page %v: %d %s, in a transaction %d %s", f, scope, p, total, asJSON(got), wantTotal, asJSON(want))
+				}
+			}
 		}
 	}
 	stages := func(f application.Filter) (out []int64) {
@@ -242,6 +258,13 @@ func TestApplicationListsOutsideATransaction(t *testing.T) {
 		if got := stages(c.f); !slices.Equal(got, c.want) {
 			t.Errorf("Stages %+v: %v, want %v", c.f, got, c.want)
 		}
+	}
+	if got, total, err := apps.List(ctx, application.Filter{Statuses: []application.Status{application.EligibilityReview}}, all, 1, 1); err != nil ||
+		total != 3 || len(got) != 1 || got[0].ID != ids[1] || got[0].NationalID != "11010519491231002X" {
+		t.Errorf("List page 2 of the eligibility review: %d %s %v", total, asJSON(got), err)
+	}
+	if got, total, err := apps.List(ctx, application.Filter{}, all, 5, 2); err != nil || total != 5 || len(got) != 0 {
+		t.Errorf("List past the end: %d %s %v", total, asJSON(got), err)
 	}
 	if got, err := apps.Stages(ctx, application.Filter{}, authz.ListScope{Districts: []string{"411200"}}); err != nil || len(got) != 0 {
 		t.Errorf("Stages of another district: %v %v", got, err)

@@ -579,6 +579,11 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	if scope.Empty() {
 		return nil, 0, nil
 	}
+	if s.direct(ctx) {
+		if as, total, err := s.listDirect(ctx, s.listQuery(ctx, f, scope), f, offset, limit); err != nil || len(as) > 0 || offset == 0 {
+			return as, total, err
+		}
+	}
 	q := s.listQuery(ctx, f, scope)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -587,6 +592,25 @@ func (s Applications) List(ctx context.Context, f application.Filter, scope auth
 	var rows []applicationRow
 	if err := page(s.listOrder(q, f), offset, limit).Select(applicationSelect).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "applications")
+	}
+	out, err := s.fromApplicationRows(rows)
+	return out, total, err
+}
+
+// listDirect is List's page with the number of matching applications in
+// one statement through pgx (the count as a window over the rows before
+// the page). A page past the end has no row to carry the count: List then
+// counts as on gorm (an empty first page counts none).
+func (s Applications) listDirect(ctx context.Context, q *gorm.DB, f application.Filter, offset, limit int) ([]application.Application, int64, error) {
+	var rows []applicationRow
+	var r applicationRow
+	var total int64
+	q = page(s.listOrder(q, f), offset, limit).Select(pgxApplicationColumns + ", COUNT(*) OVER ()")
+	if err := s.pgxQuery(ctx, "applications", q, append(r.fields(), &total), func() error {
+		rows = append(rows, r)
+		return nil
+	}); err != nil {
+		return nil, 0, err
 	}
 	out, err := s.fromApplicationRows(rows)
 	return out, total, err
