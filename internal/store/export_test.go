@@ -71,3 +71,6 @@ func Exec(ctx context.Context, db *DB, q string, args ...any) error {
 
 // AfterCommit is afterCommit, for the tests of InTx.
 func AfterCommit(ctx context.Context, db *DB, f func()) { db.afterCommit(ctx, f) }
+
+// Hash is the keyed hash by which the store finds a resident ID number.
+func Hash(db *DB, nationalID string) string { return db.hash(nationalID) }
