@@ -1,0 +1,170 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"chuangdai/internal/report"
+	"chuangdai/internal/store"
+)
+
+// rawRows runs q on db and answers each row's columns joined by spaces.
+func rawRows(t *testing.T, db *store.DB, q string) []string {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// wantSame compares what a report read with its raw recomputation.
+func wantSame(t *testing.T, what string, got, raw []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(raw, "\n") {
+		t.Errorf("%s:\n  summaries %q\n  raw loans %q", what, got, raw)
+	}
+}
+
+// reportLoans inserts 36 loans in two districts and two banks, disbursed
+// over 2024 for 6 or 12 months, some overdue two months after, as
+// the triggers book them into the summary tables.
+func reportLoans(t *testing.T, db *store.DB) {
+	t.Helper()
+	exec := sqlExec(t, db)
+	for i := 1; i <= 36; i++ {
+		district, bank := []string{"411282", "411281"}[i%2], []string{"ICBC-SMX", "RCB-LB"}[i%3%2]
+		on := time.Date(2024, time.Month(1+i%12), 1+i%27, 0, 0, 0, 0, time.UTC)
+		term := 12
+		if i%5 == 0 {
+			term = 6
+		}
+		status, since := "active", "NULL"
+		if i%7 == 0 {
+			status, since = "overdue", "'"+on.AddDate(0, 2, 0).Format(time.DateOnly)+"'"
+		}
+		id, p := strconv.Itoa(i), strconv.Itoa(10000000+i*100000)
+		exec("INSERT INTO loans (id, number, status, version, name, national_id, gender, borrower_type, industry, jobs, jobs_created, district_code, bank_code, principal_fen, outstanding_fen, annual_rate_ppm, subsidy_rate_ppm, borrower_rate_ppm, subsidy_cap_fen, term_months, repayment_method, disbursed_on, disbursed_year, disbursed_month, disbursed_quarter, maturity_date, overdue_since, created_at, updated_at) VALUES (" +
+			id + ", 'R" + id + "', '" + status + "', 1, '张伟', '11010519491231002X', 'male', 'individual', 'retail', " + strconv.Itoa(i%4) + ", " + strconv.Itoa(i%3) + ", '" + district + "', '" + bank + "', " + p + ", " + p + ", 39500, 19750, 19750, 30000000, " + strconv.Itoa(term) + ", 'quarterly_interest', '" +
+			on.Format(time.DateOnly) + "', 2024, " + strconv.Itoa(int(on.Month())) + ", " + strconv.Itoa((int(on.Month())+2)/3) + ", '" + on.AddDate(0, term, 0).Format(time.DateOnly) + "', " + since + ", " + fixtureAt + ", " + fixtureAt + ")")
+	}
+}
+
+// TestReportsAgreeWithTheLoans: what the reports read from the summary
+// tables the triggers keep (disbursements by district, bank, month and
+// quarter over a range; the portfolio's flows and the matured loans as of
+// a day) is what a query over the loans themselves gives; the units carry
+// their year's targets, and the names their codes'.
+func TestReportsAgreeWithTheLoans(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	reportLoans(t, db)
+	exec := sqlExec(t, db)
+	exec("INSERT INTO targets (year, district_code, loan_amount_fen, returnee_loan_amount_fen, jobs, updated_at) VALUES (2024, '411282', 500000000, 100000000, 40, " + fixtureAt + ")")
+	ctx := context.Background()
+	r := store.Reports{DB: db}
+	from, to := day(t, "2024-03-10"), day(t, "2024-10-20")
+	const inRange = " FROM loans WHERE disbursed_on BETWEEN '2024-03-10' AND '2024-10-20' "
+	sums := "COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created)"
+	bucketLines := func(bs []report.Bucket, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range bs {
+			out = append(out, fmt.Sprint(b.Key, " ", b.Loans, " ", b.AmountFen, " ", b.JobsPlanned, " ", b.JobsCreated))
+		}
+		return out
+	}
+	for dim, column := range map[string]string{report.ByDistrict: "district_code", report.ByBank: "bank_code"} {
+		wantSame(t, "disbursed by "+dim, bucketLines(r.Disbursed(ctx, dim, from, to)),
+			rawRows(t, db, "SELECT "+column+", "+sums+inRange+"GROUP BY "+column+" ORDER BY "+column))
+	}
+	months := rawRows(t, db, "SELECT disbursed_year, disbursed_month, "+sums+inRange+"GROUP BY disbursed_year, disbursed_month ORDER BY disbursed_year, disbursed_month")
+	for i, m := range months {
+		f := strings.Fields(m)
+		n, _ := strconv.Atoi(f[1])
+		months[i] = fmt.Sprintf("%s-%02d %s", f[0], n, strings.Join(f[2:], " "))
+	}
+	wantSame(t, "disbursed by month", bucketLines(r.DisbursedByPeriod(ctx, report.ByMonth, from, to)), months)
+	quarters := rawRows(t, db, "SELECT disbursed_year, disbursed_quarter, "+sums+inRange+"GROUP BY disbursed_year, disbursed_quarter ORDER BY disbursed_year, disbursed_quarter")
+	for i, q := range quarters {
+		f := strings.Fields(q)
+		quarters[i] = f[0] + "Q" + f[1] + " " + strings.Join(f[2:], " ")
+	}
+	wantSame(t, "disbursed by quarter", bucketLines(r.DisbursedByPeriod(ctx, report.ByQuarter, from, to)), quarters)
+
+	// Days on which a loan is disbursed (6 June), goes overdue (2 July) and
+	// matures (6 December): each counts on its own day.
+	for _, asOf := range []string{"2024-06-06", "2024-07-02", "2024-12-06", "2025-06-30"} {
+		flows, err := r.Flows(ctx, day(t, asOf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range flows {
+			got = append(got, fmt.Sprint(f.DistrictCode, " ", f.DisbursedLoans, " ", f.DisbursedFen, " ", f.MaturedLoans, " ", f.MaturedPrincipalFen, " ", f.OverdueLoans, " ", f.OverdueFen))
+		}
+		wantSame(t, "flows as of "+asOf, got, rawRows(t, db, `SELECT district_code,
+			SUM(CASE WHEN disbursed_on <= '`+asOf+`' THEN 1 ELSE 0 END), SUM(CASE WHEN disbursed_on <= '`+asOf+`' THEN principal_fen ELSE 0 END),
+			SUM(CASE WHEN maturity_date <= '`+asOf+`' THEN 1 ELSE 0 END), SUM(CASE WHEN maturity_date <= '`+asOf+`' THEN principal_fen ELSE 0 END),
+			SUM(CASE WHEN overdue_since <= '`+asOf+`' THEN 1 ELSE 0 END), SUM(CASE WHEN overdue_since <= '`+asOf+`' THEN outstanding_fen ELSE 0 END)
+			FROM loans WHERE disbursed_on <= '`+asOf+`' GROUP BY district_code ORDER BY district_code`))
+		matured, err := r.Matured(ctx, day(t, asOf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = nil
+		for _, m := range matured {
+			got = append(got, fmt.Sprint(m.BankCode, " ", m.PrincipalFen, " ", m.UnpaidFen))
+		}
+		wantSame(t, "matured as of "+asOf, got, rawRows(t, db, "SELECT bank_code, SUM(principal_fen), SUM(outstanding_fen) FROM loans WHERE maturity_date <= '"+asOf+"' GROUP BY bank_code ORDER BY bank_code"))
+	}
+
+	units, err := r.Units(ctx, 2024)
+	if err != nil || len(units) != 2 || units[0].Code != "411281" || units[0].TargetFen != nil ||
+		units[1].Code != "411282" || units[1].TargetFen == nil || *units[1].TargetFen != 500000000 || *units[1].ReturneeFen != 100000000 || *units[1].Jobs != 40 {
+		t.Errorf("units of 2024: %+v, %v", units, err)
+	}
+	if units, err := r.Units(ctx, 2025); err != nil || len(units) != 2 || units[1].TargetFen != nil {
+		t.Errorf("units of 2025 (no targets): %+v, %v", units, err)
+	}
+	if names, err := r.Names(ctx, report.ByBank); err != nil || len(names) != 2 || names["RCB-LB"] != "农商行" {
+		t.Errorf("bank names: %v, %v", names, err)
+	}
+	if names, err := r.Names(ctx, report.ByDistrict); err != nil || len(names) != 2 || names["411281"] != "义马市" {
+		t.Errorf("district names: %v, %v", names, err)
+	}
+}
