@@ -56,7 +56,11 @@ function smsGateway() {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-export default async function setup() {
+// start runs a chuangdai of its own: a fresh SQLite file with the demo data,
+// a local SMS gateway and, with policyFile, that policy file (the demo is
+// seeded with the built-in one, so its history is the usual). It answers the
+// address, the demo sign-ins, the database and stop.
+export async function start({ policyFile } = {}) {
   const bin = process.env.CHUANGDAI_BIN ? resolve(process.env.CHUANGDAI_BIN) : resolve(here, '../../bin/chuangdai');
   const dir = await mkdtemp(join(tmpdir(), 'chuangdai-e2e-'));
   const port = await freePort();
@@ -68,11 +72,12 @@ export default async function setup() {
     CHUANGDAI_SMS_MAX_ATTEMPTS: '2', CHUANGDAI_SMS_RETRY_AFTER: '500ms', CHUANGDAI_NOTIFY_INTERVAL: '500ms',
   };
   delete env.CHUANGDAI_CONFIG;
+  delete env.CHUANGDAI_POLICY_FILE;
   const credFile = join(dir, 'credentials.txt');
   await run(bin, ['seed', 'demo', '--credentials-file', credFile], env);
   const accounts = parseCredentials(await readFile(credFile, 'utf8'));
   const logs = [];
-  const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, ['serve'], { env: policyFile ? { ...env, CHUANGDAI_POLICY_FILE: policyFile } : env, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => logs.push(String(d)));
   proc.stderr.on('data', (d) => logs.push(String(d)));
   const base = `http://127.0.0.1:${port}`;
@@ -87,14 +92,20 @@ export default async function setup() {
     gateway.close();
     throw new Error(`chuangdai did not become ready on ${base}:\n${logs.join('')}`);
   }
-  process.env.E2E_BASE = base;
-  process.env.E2E_ACCOUNTS = JSON.stringify(accounts);
-  process.env.E2E_BIN = bin;
-  process.env.E2E_DATABASE_URL = env.CHUANGDAI_DATABASE_URL;
-  return async () => {
+  const stop = async () => {
     proc.kill('SIGTERM');
     await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
     gateway.close();
     await rm(dir, { recursive: true, force: true });
   };
+  return { base, accounts, bin, databaseURL: env.CHUANGDAI_DATABASE_URL, dir, stop };
+}
+
+export default async function setup() {
+  const server = await start();
+  process.env.E2E_BASE = server.base;
+  process.env.E2E_ACCOUNTS = JSON.stringify(server.accounts);
+  process.env.E2E_BIN = server.bin;
+  process.env.E2E_DATABASE_URL = server.databaseURL;
+  return server.stop;
 }

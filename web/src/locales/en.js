@@ -299,6 +299,8 @@ export default {
   "extension.confirm": "Confirm the extension",
   "extension.reject": "Reject the extension",
   "extension.waiting": "Waiting for the guarantee centre.",
+  "extension.tag": "extension",
+  "extension.scheduleHint": "Extended: from {from} to {to} is the extension period, without interest subsidy; the borrower pays all its interest.",
   "extension.history": "Extensions",
   "extension.proposed": "The extension is proposed; the guarantee centre confirms it.",
   "extension.confirmed": "The extension is confirmed: the maturity is updated.",

@@ -299,6 +299,8 @@ export default {
   "extension.confirm": "确认展期",
   "extension.reject": "驳回展期",
   "extension.waiting": "等待担保中心确认。",
+  "extension.tag": "展期",
+  "extension.scheduleHint": "已展期：{from} 之后至 {to} 为展期期间，不享受财政贴息，利息全部由借款人承担。",
   "extension.history": "展期记录",
   "extension.proposed": "展期申请已提交，等待担保中心确认。",
   "extension.confirmed": "展期已确认，到期日已更新。",
