@@ -233,14 +233,14 @@ func (s Reports) ReserveNumbers(ctx context.Context, district string, year, n in
 }
 
 // InsertLoans implements report.Store: imported loans go in by the insert
-// of every new loan, on PostgreSQL by COPY into a staging table and one
-// INSERT … SELECT (copyLoans).
+// of every new loan with their summaries booked set-based (bulkLoans), on
+// PostgreSQL by COPY into a staging table and one INSERT … SELECT
+// (copyLoans).
 func (s Reports) InsertLoans(ctx context.Context, loans []loan.Loan) error {
 	if s.Engine == config.Postgres {
 		return s.copyLoans(ctx, loans)
 	}
-	_, err := s.insertLoans(ctx, loans)
-	return err
+	return s.bulkLoans(ctx, loans)
 }
 
 type reconciliationLineRow struct {
