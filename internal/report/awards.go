@@ -205,20 +205,9 @@ func (s *Service) Awards(ctx context.Context, p auth.Principal, q AwardQuery) (A
 	if err != nil {
 		return Awards{}, err
 	}
-	var fund FundDay
-	if fund.BalanceFen, fund.Opened, err = s.store.FundOn(ctx, asOf); err != nil {
-		return Awards{}, err
-	}
-	flows, err := s.store.Flows(ctx, asOf)
+	fund, err := s.store.FundDay(ctx, asOf)
 	if err != nil {
 		return Awards{}, err
 	}
-	for _, f := range flows {
-		fund.LoansFen += f.DisbursedFen - f.RepaidFen - f.CompensatedFen
-	}
-	if fund.CommittedFen, err = s.store.CommittedOn(ctx, asOf); err != nil {
-		return Awards{}, err
-	}
-	fund.OutstandingFen = fund.LoansFen + fund.CommittedFen
 	return BuildAwards(year, asOf, rule, names, issued, matured, fund), nil
 }

@@ -42,16 +42,13 @@ type Store interface {
 	// Matured sums per bank the principal of the loans matured by asOf and
 	// what of it is unpaid, as the portfolio's recovery rate counts them.
 	Matured(ctx context.Context, asOf time.Time) ([]Matured, error)
-	// FundOn is the guarantee fund's ledger balance (its bank deposit) at
-	// the end of day and whether the fund was on the books by then (a
-	// movement booked by day and confirmed).
-	FundOn(ctx context.Context, day time.Time) (balanceFen int64, opened bool, err error)
-	// CommittedOn is what the guarantee centre had committed and the banks
-	// had not disbursed at the end of day (Beijing time), from the
-	// applications' history: an application at bank_review then for the
-	// amount applied for, at approved for the amount the bank approved,
-	// unless its loan was disbursed on or before day.
-	CommittedOn(ctx context.Context, day time.Time) (int64, error)
+	// FundDay is the guarantee fund's figures at the end of day, as
+	// GET /guarantee/fund?as_of answers them (the same reads): its ledger
+	// balance (the bank deposit), whether it was on the books by then (a
+	// movement booked by day and confirmed), the loans' principal
+	// outstanding that day and what the guarantee centre had committed and
+	// the banks had not disbursed (from the applications' history).
+	FundDay(ctx context.Context, day time.Time) (FundDay, error)
 	// ExistingRefs returns which of refs are external_ref of a loan.
 	ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error)
 	// ReserveNumbers takes n loan sequence numbers of a district and year

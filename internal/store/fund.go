@@ -13,6 +13,7 @@ import (
 	"chuangdai/internal/fund"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
+	"chuangdai/internal/report"
 )
 
 type postingRow struct {
@@ -223,6 +224,34 @@ func (s Fund) GuaranteedOn(ctx context.Context, day time.Time) (fund.Guaranteed,
 		return fund.Guaranteed{}, err
 	}
 	return fund.Guaranteed{Loans: money.FromFen(loans), Committed: money.FromFen(committed)}, nil
+}
+
+// FundDay implements report.Store with the fund's own reads of a day
+// (BalancesOn, OpenedOn, GuaranteedOn): the awards take the figures
+// GET /guarantee/fund?as_of answers.
+func (s Reports) FundDay(ctx context.Context, day time.Time) (report.FundDay, error) {
+	f := Fund(s)
+	bs, err := f.BalancesOn(ctx, day)
+	if err != nil {
+		return report.FundDay{}, err
+	}
+	opened, err := f.OpenedOn(ctx, day)
+	if err != nil {
+		return report.FundDay{}, err
+	}
+	g, err := f.GuaranteedOn(ctx, day)
+	if err != nil {
+		return report.FundDay{}, err
+	}
+	out := report.FundDay{Opened: opened}
+	for _, b := range bs {
+		if b.Account == fund.BankDeposit {
+			out.BalanceFen = money.MustFen(b.Balance)
+		}
+	}
+	out.LoansFen, out.CommittedFen = money.MustFen(g.Loans), money.MustFen(g.Committed)
+	out.OutstandingFen = out.LoansFen + out.CommittedFen
+	return out, nil
 }
 
 // DueIn implements fund.Store: the loans disbursed here (imported ones

@@ -165,21 +165,8 @@ func (s Reports) Matured(ctx context.Context, asOf time.Time) ([]report.Matured,
 	return rows, nil
 }
 
-// FundOn implements report.Store from the fund's journal and movements.
-func (s Reports) FundOn(ctx context.Context, day time.Time) (int64, bool, error) {
-	var agg struct {
-		Balance int64
-		Opened  int64
-	}
-	d := dateOf(day)
-	err := s.conn(ctx).Raw(`SELECT
-		(SELECT CAST(COALESCE(SUM(CASE WHEN debit_account = 'bank_deposit' THEN amount_fen ELSE -amount_fen END), 0) AS BIGINT)
-			FROM fund_postings WHERE booked_on <= ? AND (debit_account = 'bank_deposit' OR credit_account = 'bank_deposit')) AS balance,
-		(SELECT COUNT(*) FROM fund_movements WHERE status = 'confirmed' AND booked_on <= ?) AS opened`, d, d).Scan(&agg).Error
-	return agg.Balance, agg.Opened > 0, translate(err, "fund balance")
-}
-
-// CommittedOn implements report.Store: an application's status at the end
+// CommittedOn is what the guarantee centre had committed and the banks had
+// not disbursed at the end of day: an application's status at the end
 // of day is the one its last history entry recorded before the next day
 // began in Beijing (history ids grow with time). A loan stands from its
 // disbursed_on until its disbursement's reversal is posted (its
