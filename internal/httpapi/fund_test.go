@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,7 +231,9 @@ func TestFundJournalIsAppendOnly(t *testing.T) {
 
 // A guarantee approval that would take the fund over its limit is refused
 // with the figures; a fund not yet on the books is not checked; exactly at
-// the limit is allowed.
+// the limit is allowed. A withdrawal above the balance is refused again at
+// its confirmation, and a fund past its limit shows headroom 0.00 and
+// over_limit.
 func TestGuaranteeLeverageLimit(t *testing.T) {
 	c := newCast(t)
 	s := c.s
@@ -268,6 +271,31 @@ func TestGuaranteeLeverageLimit(t *testing.T) {
 	f = s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON()
 	wantFigures(t, "fund at its limit", f, map[string]string{"guaranteed_outstanding": "600000.00", "loans_outstanding": "400000.00",
 		"committed": "200000.00", "leverage": "5.00", "headroom": "0.00"})
+	if f["over_limit"] != false {
+		t.Errorf("a fund exactly at its limit is over it: %v", f)
+	}
+	// Two withdrawals of 70,000.00, each within the balance of 120,000.00
+	// when proposed: the first confirmed leaves 50,000.00, and the second
+	// is refused at its confirmation (422 amount) and posts nothing. The
+	// fund is then past its limit: 600,000.00 ÷ 50,000.00 = 12.00 against a
+	// capacity of 250,000.00, headroom 0.00 (never below), over_limit true.
+	mv := "/api/v1/guarantee/fund/movements"
+	var ws []string
+	for i := range 2 {
+		w := s.Do("POST", mv, c.guar, map[string]any{"kind": "withdrawal", "amount": "70000.00", "booked_on": "2024-01-12", "reference": "W-" + strconv.Itoa(i)},
+			"Idempotency-Key", "w-"+strconv.Itoa(i)).Want(201).JSON()
+		ws = append(ws, mv+"/"+jsonID(w["id"])+"/confirm")
+	}
+	s.Do("POST", ws[0], c.guar2, nil, "Idempotency-Key", "wc-0").Want(200)
+	if f := s.Do("POST", ws[1], c.guar2, nil, "Idempotency-Key", "wc-1").WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{"amount"}) {
+		t.Errorf("a withdrawal above the balance at its confirmation: errors %v", f)
+	}
+	f = s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON()
+	wantFigures(t, "fund past its limit", f, map[string]string{"balance": "50000.00", "guaranteed_outstanding": "600000.00", "leverage": "12.00",
+		"capacity": "250000.00", "headroom": "0.00"})
+	if f["over_limit"] != true {
+		t.Errorf("a fund past its limit: over_limit %v", f["over_limit"])
+	}
 }
 
 // Guarantees approved and not yet disbursed count as committed: at bank
