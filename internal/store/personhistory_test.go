@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +22,8 @@ import (
 // the number is bound to (IdentityHolder then names it), the one excluded
 // left out; loans held and open from the loan rows (a cancelled one not, an
 // ever-overdue one setting AnyOverdue) and a disbursed application without
-// a loan row.
+// a loan row. Applications.Claims lists the other accounts' applications
+// for the number.
 func TestPersonHistory(t *testing.T) {
 	db := newDB(t)
 	scopeFixture(t, db)
@@ -50,6 +53,7 @@ func TestPersonHistory(t *testing.T) {
 		exec("UPDATE applications SET applicant_id = " + strconv.Itoa(a.applicant) + " WHERE id = " + strconv.Itoa(a.id))
 		person(strconv.Itoa(a.id), "NULL", a.role, a.verified)
 	}
+	exec("UPDATE applications SET national_id_hash = '" + hash + "'")
 	for _, l := range []struct {
 		id     int
 		status string
@@ -96,6 +100,16 @@ func TestPersonHistory(t *testing.T) {
 	want.OpenApplications = 2
 	if h := history(p, 0, 15); h != want {
 		t.Errorf("history asked by account 15, the number bound to account 1: %+v, want %+v", h, want)
+	}
+	// The claims on the number of accounts other than the asking one,
+	// newest first, verified where the number is bound to that account.
+	claims, err := apps.Claims(ctx, p, 2)
+	var got []string
+	for _, c := range claims {
+		got = append(got, fmt.Sprint(c.ApplicationID, " ", c.Applicant, " ", c.Status, " ", c.Verified))
+	}
+	if want := []string{"5 user1 disbursed true", "3 user15 eligibility_review false", "1 user1 guarantee_review true"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("claims of accounts other than 2: %q, %v; want %q", got, err, want)
 	}
 }
 
