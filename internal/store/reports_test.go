@@ -168,3 +168,49 @@ func TestReportsAgreeWithTheLoans(t *testing.T) {
 		t.Errorf("district names: %v, %v", names, err)
 	}
 }
+
+// TestCommittedOn: the applications committed at the end of a Beijing day,
+// by hand: in bank review their amount, approved their approved amount, by
+// the last history entry before the next day began in Beijing (an approval
+// at 01:00 on the 11th counts from the 11th); an approved application's
+// loan takes it off from its disbursement until the reversal of that
+// disbursement is posted; a rejected one never counts.
+func TestCommittedOn(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	exec := sqlExec(t, db)
+	for _, a := range []struct {
+		id      int
+		status  string
+		amount  string
+		granted string
+	}{{1, "approved", "1000000", "800000"}, {2, "approved", "2000000", "NULL"}, {3, "approved", "4000000", "3000000"}, {4, "rejected", "8000000", "NULL"}} {
+		insertApplication(exec, a.id, "individual", "11010519491231002X", a.status, "[]")
+		exec("UPDATE applications SET amount_fen = " + a.amount + ", approved_amount_fen = " + a.granted + " WHERE id = " + strconv.Itoa(a.id))
+	}
+	for _, h := range []struct {
+		app    int
+		at, to string
+	}{
+		{3, "2024-03-01 02:00:00", "approved"},
+		{4, "2024-03-02 02:00:00", "rejected"},
+		{1, "2024-03-05 02:00:00", "bank_review"},
+		{1, "2024-03-10 15:00:00", "approved"}, // 23:00 in Beijing
+		{2, "2024-03-10 17:00:00", "approved"}, // 01:00 on the 11th in Beijing
+	} {
+		exec("INSERT INTO application_history (application_id, at, actor_id, actor, action, from_status, to_status) VALUES (" +
+			strconv.Itoa(h.app) + ", '" + h.at + "', 1, 'officer', 'approve', 'bank_review', '" + h.to + "')")
+	}
+	insertLoan(exec, 7, "3", "NULL", "11010519491231002X", "individual", 3000000, 30000000)
+	exec("UPDATE loans SET disbursed_on = '2024-03-08' WHERE id = 7")
+	exec("INSERT INTO reversals (kind, loan_id, target_id, district_code, bank_code, amount_fen, original_on, reason, status, proposed_by, proposed_at, decided_by, decided_at, posted_on) " +
+		"VALUES ('disbursement', 7, 7, '411282', 'ICBC-SMX', 3000000, '2024-03-08', '重复放款', 'confirmed', 1, '2024-03-12 02:00:00', 2, '2024-03-12 03:00:00', '2024-03-12')")
+	r := store.Reports{DB: db}
+	for on, want := range map[string]int64{
+		"2024-03-04": 3000000, "2024-03-07": 4000000, "2024-03-08": 1000000, "2024-03-10": 800000, "2024-03-11": 2800000, "2024-03-12": 5800000,
+	} {
+		if got, err := r.CommittedOn(context.Background(), day(t, on)); err != nil || got != want {
+			t.Errorf("committed at the end of %s: %d, %v; want %d", on, got, err, want)
+		}
+	}
+}
