@@ -1,9 +1,14 @@
 package report
 
 import (
+	"bufio"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -297,11 +302,10 @@ func mustPPM(r decimal.Decimal) int64 {
 // A dry run answers the same and keeps nothing.
 //
 // The file is streamed and checked whole before anything is written,
-// keeping each valid loan as a few integers and strings. The loans are then
-// sorted by district and day and inserted in batches of multi-row INSERTs in
-// one transaction: sorted, each summary bucket is touched by one or two
-// statements instead of by every batch (on PostgreSQL every upsert of a row
-// in one transaction adds a version the next one has to step over).
+// keeping each valid loan as a few integers and strings, in sorted runs of
+// legacyRun loans spilled to a temporary file, so that memory stays flat in
+// the file's size. The runs are then merged in order of district and day
+// and inserted in batches in one transaction (compareLegacy).
 func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
 	if !s.authz.Can(p, ActImport, authz.Resource{Kind: KindImport}) {
 		return ImportResult{}, apperr.Forbiddenf("only administrators import legacy loans")
@@ -325,19 +329,11 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 		return ImportResult{}, err
 	}
 	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now, closedThrough: through}
-	loans, err := readLegacy(file, chk)
+	runs, err := readLegacy(file, chk)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	slices.SortFunc(loans, func(a, b LegacyLoan) int {
-		if c := strings.Compare(a.DistrictCode, b.DistrictCode); c != 0 {
-			return c
-		}
-		if c := a.DisbursedOn.Compare(b.DisbursedOn); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ExternalRef, b.ExternalRef)
-	})
+	defer runs.close() //nolint:errcheck // a temporary file
 	var res ImportResult
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		// A month closed since the rows were checked: nothing is imported.
@@ -347,13 +343,11 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 			}
 			return apperr.Newf(apperr.Conflict, "period.closed", "the accounting month %s was closed while the file was checked: import it again", latest)
 		}
-		for batch := range slices.Chunk(loans, legacyBatch) {
-			if err := s.insertLegacy(ctx, batch, &res); err != nil {
-				return err
-			}
+		if err := runs.batches(func(batch []LegacyLoan) error { return s.insertLegacy(ctx, batch, &res) }); err != nil {
+			return err
 		}
 		if err := s.audit.Record(ctx, p, "loan.import", loan.Kind, "import", nil,
-			map[string]int{"rows": len(loans), "imported": res.Imported, "skipped": res.Skipped}); err != nil {
+			map[string]int{"rows": runs.n, "imported": res.Imported, "skipped": res.Skipped}); err != nil {
 			return err
 		}
 		return mode.Finish()
@@ -365,27 +359,164 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 }
 
 // readLegacy reads and checks every row of a legacy file and returns the
-// loans, or a validation error listing the bad rows. Once a row is bad the
-// loans are no longer kept, only checked.
-func readLegacy(file *sheet.File, chk legacyChecker) ([]LegacyLoan, error) {
-	seen := map[string]int{}
-	var loans []LegacyLoan
+// loans in sorted runs, or a validation error listing the bad rows. Once a
+// row is bad the loans are no longer kept, only checked. What stays in
+// memory is one run and a 128-bit hash of each reference with its row (for
+// the rows given twice).
+func readLegacy(file *sheet.File, chk legacyChecker) (*legacyRuns, error) {
+	seed := [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	seen := map[[2]uint64]int{}
+	runs := &legacyRuns{}
 	err := file.Each(func(r sheet.Row, f *apperr.Fields) error {
 		l := chk.check(r.Get, f)
-		if first, dup := seen[l.ExternalRef]; dup && l.ExternalRef != "" {
+		key := [2]uint64{maphash.String(seed[0], l.ExternalRef), maphash.String(seed[1], l.ExternalRef)}
+		if first, dup := seen[key]; dup && l.ExternalRef != "" {
 			f.Addf("external_ref", "appears twice in the file (first on row %d)", first)
 		} else if l.ExternalRef != "" {
-			seen[l.ExternalRef] = r.Num
+			seen[key] = r.Num
 		}
 		if f.Empty() && !file.Failed() {
-			loans = append(loans, l)
+			return runs.add(l)
 		}
 		return nil
 	})
 	if err != nil {
+		_ = runs.close()
 		return nil, err
 	}
-	return loans, nil
+	return runs, nil
+}
+
+// legacyRun is how many checked loans are held in memory at a time; a file
+// of more goes in sorted runs of this size to a temporary file, merged back
+// in order when the loans are inserted.
+const legacyRun = legacyBatch
+
+// legacyRuns are the checked loans of a file: the runs spilled to file
+// (each a gob stream of loans in order, at spans) and the last, in memory.
+type legacyRuns struct {
+	file  *os.File
+	spans [][2]int64
+	last  []LegacyLoan
+	n     int
+}
+
+// compareLegacy orders loans by district and day: sorted, each summary
+// bucket is touched by one or two batches instead of by every batch (on
+// PostgreSQL every upsert of a row in one transaction adds a version the
+// next one has to step over).
+func compareLegacy(a, b LegacyLoan) int {
+	if c := strings.Compare(a.DistrictCode, b.DistrictCode); c != 0 {
+		return c
+	}
+	if c := a.DisbursedOn.Compare(b.DisbursedOn); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ExternalRef, b.ExternalRef)
+}
+
+// add keeps l, spilling the run in memory once it is full.
+func (r *legacyRuns) add(l LegacyLoan) error {
+	r.last = append(r.last, l)
+	r.n++
+	if len(r.last) < legacyRun {
+		return nil
+	}
+	if r.file == nil {
+		f, err := os.CreateTemp("", "chuangdai-import-*")
+		if err != nil {
+			return fmt.Errorf("legacy import: %w", err)
+		}
+		r.file = f
+	}
+	slices.SortFunc(r.last, compareLegacy)
+	start, err := r.file.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("legacy import: %w", err)
+	}
+	w := bufio.NewWriter(r.file)
+	enc := gob.NewEncoder(w)
+	for i := range r.last {
+		if err := enc.Encode(&r.last[i]); err != nil {
+			return fmt.Errorf("legacy import: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("legacy import: %w", err)
+	}
+	end, err := r.file.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return fmt.Errorf("legacy import: %w", err)
+	}
+	r.spans = append(r.spans, [2]int64{start, end})
+	r.last = r.last[:0]
+	return nil
+}
+
+// runHead is the next loan of one run in the merge.
+type runHead struct {
+	loan LegacyLoan
+	dec  *gob.Decoder
+}
+
+// batches calls fn with the loans in order, legacyBatch at a time: the runs
+// merged, one loan of each in memory.
+func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
+	slices.SortFunc(r.last, compareLegacy)
+	if len(r.spans) == 0 {
+		for batch := range slices.Chunk(r.last, legacyBatch) {
+			if err := fn(batch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var heads []*runHead
+	for _, sp := range r.spans {
+		h := &runHead{dec: gob.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(r.file, sp[0], sp[1]-sp[0]), 16<<10))}
+		if err := h.dec.Decode(&h.loan); err != nil {
+			return fmt.Errorf("legacy import: %w", err)
+		}
+		heads = append(heads, h)
+	}
+	rest := r.last
+	batch := make([]LegacyLoan, 0, legacyBatch)
+	for len(heads) > 0 || len(rest) > 0 {
+		best := -1
+		for i, h := range heads {
+			if best < 0 || compareLegacy(h.loan, heads[best].loan) < 0 {
+				best = i
+			}
+		}
+		if len(rest) > 0 && (best < 0 || compareLegacy(rest[0], heads[best].loan) < 0) {
+			batch, rest = append(batch, rest[0]), rest[1:]
+		} else {
+			h := heads[best]
+			batch = append(batch, h.loan)
+			h.loan = LegacyLoan{}
+			if err := h.dec.Decode(&h.loan); errors.Is(err, io.EOF) {
+				heads = slices.Delete(heads, best, best+1)
+			} else if err != nil {
+				return fmt.Errorf("legacy import: %w", err)
+			}
+		}
+		if len(batch) == legacyBatch || len(heads) == 0 && len(rest) == 0 {
+			if err := fn(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	return nil
+}
+
+// close removes the temporary file of the runs, if any.
+func (r *legacyRuns) close() error {
+	if r.file == nil {
+		return nil
+	}
+	err := r.file.Close()
+	return errors.Join(err, os.Remove(r.file.Name()))
 }
 
 // insertLegacy skips the loans already imported, numbers the others per
