@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,5 +213,82 @@ func TestCommittedOn(t *testing.T) {
 		if got, err := r.CommittedOn(context.Background(), day(t, on)); err != nil || got != want {
 			t.Errorf("committed at the end of %s: %d, %v; want %d", on, got, err, want)
 		}
+	}
+}
+
+// TestReconcile: a bank's list replaces the lines of its days (other days
+// and banks keep theirs), its numbers sealed; reconciliation pairs each
+// loan of the days (a cancelled one not) with the line of its bank
+// reference, and lists the lines no loan has, of one bank or of all.
+func TestReconcile(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	exec := sqlExec(t, db)
+	ctx := context.Background()
+	r := store.Reports{DB: db}
+	const p = "11010519491231002X"
+	for _, l := range []struct {
+		id            int
+		ref, bank, on string
+		cancelled     bool
+	}{{1, "B-1", "ICBC-SMX", "2024-03-15", false}, {2, "B-2", "ICBC-SMX", "2024-03-16", true}, {3, "R-1", "RCB-LB", "2024-03-15", false}, {4, "B-4", "ICBC-SMX", "2024-05-01", false}} {
+		insertLoan(exec, l.id, "NULL", "NULL", p, "individual", 10000000, 30000000)
+		status := "active"
+		if l.cancelled {
+			status = "cancelled"
+		}
+		exec("UPDATE loans SET bank_reference = '" + l.ref + "', bank_code = '" + l.bank + "', disbursed_on = '" + l.on + "', status = '" + status + "' WHERE id = " + strconv.Itoa(l.id))
+	}
+	march, april := [2]time.Time{day(t, "2024-03-01"), day(t, "2024-03-31")}, [2]time.Time{day(t, "2024-04-01"), day(t, "2024-04-30")}
+	line := func(row int, ref string, fen int64, on string) report.BankLine {
+		return report.BankLine{Row: row, BankReference: ref, NationalID: p, Name: "张伟", AmountFen: fen, DisbursedOn: day(t, on)}
+	}
+	replace := func(bank string, days [2]time.Time, lines ...report.BankLine) {
+		t.Helper()
+		if err := r.ReplaceBankLines(ctx, bank, days[0], days[1], lines, 1, time.Date(2024, 4, 2, 2, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replace("ICBC-SMX", march, line(2, "B-1", 9000000, "2024-03-15"), line(3, "B-2", 10000000, "2024-03-16"), line(4, "B-9", 500000, "2024-03-20"))
+	replace("ICBC-SMX", april, line(2, "B-A", 100000, "2024-04-10"))
+	replace("RCB-LB", march, line(2, "R-1", 10000000, "2024-03-15"))
+	var sealed string
+	if err := db.SQL().QueryRow("SELECT national_id FROM reconciliation_lines WHERE bank_reference = 'B-9'").Scan(&sealed); err != nil || strings.Contains(sealed, p) {
+		t.Errorf("a line's number is kept as %q (%v), not sealed", sealed, err)
+	}
+	pairs := func(bank string) []string {
+		t.Helper()
+		ps, err := r.Reconcile(ctx, bank, march[0], march[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range ps {
+			s := x.BankCode
+			if x.Loan != nil {
+				s += fmt.Sprintf(" loan %s %s %d %s %s", x.Loan.Number, x.Loan.BankReference, x.Loan.AmountFen, x.Loan.DisbursedOn.Format(time.DateOnly), x.Loan.NationalID)
+			}
+			if x.Line != nil {
+				s += fmt.Sprintf(" line %d %s %d %s %s", x.Line.Row, x.Line.BankReference, x.Line.AmountFen, x.Line.DisbursedOn.Format(time.DateOnly), x.Line.NationalID)
+			}
+			out = append(out, s)
+		}
+		slices.Sort(out)
+		return out
+	}
+	icbc := []string{
+		"ICBC-SMX line 3 B-2 10000000 2024-03-16 " + p,
+		"ICBC-SMX line 4 B-9 500000 2024-03-20 " + p,
+		"ICBC-SMX loan L1 B-1 10000000 2024-03-15 " + p + " line 2 B-1 9000000 2024-03-15 " + p,
+	}
+	wantSame(t, "ICBC-SMX in March", pairs("ICBC-SMX"), icbc)
+	wantSame(t, "every bank in March", pairs(""), append(slices.Clone(icbc), "RCB-LB loan L3 R-1 10000000 2024-03-15 "+p+" line 2 R-1 10000000 2024-03-15 "+p))
+
+	replace("ICBC-SMX", march, line(5, "B-1", 10000000, "2024-03-15"))
+	wantSame(t, "ICBC-SMX in March, its list replaced", pairs("ICBC-SMX"), []string{
+		"ICBC-SMX loan L1 B-1 10000000 2024-03-15 " + p + " line 5 B-1 10000000 2024-03-15 " + p,
+	})
+	if got := rawRows(t, db, "SELECT bank_code, bank_reference FROM reconciliation_lines ORDER BY bank_code, bank_reference"); !slices.Equal(got, []string{"ICBC-SMX B-1", "ICBC-SMX B-A", "RCB-LB R-1"}) {
+		t.Errorf("lines after the March list was replaced: %q; April's and the other bank's stay", got)
 	}
 }
