@@ -417,10 +417,26 @@ func TestFundLimitFromLastYearsRepayments(t *testing.T) {
 		ref := "RR-" + strconv.Itoa(i)
 		s.Do("POST", "/api/v1/loans/"+r.id+"/repayments", c.bank, repayment(r.principal, "0.00", r.on, ref), "Idempotency-Key", ref).Want(201)
 	}
+	// Two loans of 100,000.00 from 2024-03-15 to 2025-03-15: in 2026, last
+	// year is 2025, and 180,000.00 of 200,000.00 repaid by maturity is
+	// exactly 0.9000: the raised limit (at least 0.90, not above it).
+	x, y := c.contracted(t, c.owner, "100000.00", 12), c.contracted(t, c.owner, "100000.00", 12)
+	s.App.Loans.SetClock(time.Now)
+	for i, r := range []struct{ id, principal, on string }{
+		{x, "100000.00", "2025-03-15"}, {y, "80000.00", "2025-03-15"}, {y, "20000.00", "2025-03-16"},
+	} {
+		ref := "RX-" + strconv.Itoa(i)
+		s.Do("POST", "/api/v1/loans/"+r.id+"/repayments", c.bank, repayment(r.principal, "0.00", r.on, ref), "Idempotency-Key", ref).Want(201)
+	}
+	s.App.Fund.SetClock(func() time.Time { return time.Date(2026, 2, 1, 4, 0, 0, 0, time.UTC) })
+	t.Cleanup(func() { s.App.Fund.SetClock(time.Now) })
+	if f := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON(); f["last_year_repayment_rate"] != "0.9000" || f["leverage_limit"] != "10.00" ||
+		f["repayment_rate_year"] != float64(2025) {
+		t.Errorf("fund in 2026: rate %v of %v, limit %v", f["last_year_repayment_rate"], f["repayment_rate_year"], f["leverage_limit"])
+	}
 	// In 2027, last year is 2026: 380,000.00 of 400,000.00 repaid by
 	// maturity = 0.9500 ≥ 0.90: the raised limit.
 	s.App.Fund.SetClock(func() time.Time { return time.Date(2027, 2, 1, 4, 0, 0, 0, time.UTC) })
-	t.Cleanup(func() { s.App.Fund.SetClock(time.Now) })
 	f := s.Do("GET", "/api/v1/guarantee/fund", c.guar, nil).Want(200).JSON()
 	if f["last_year_repayment_rate"] != "0.9500" || f["leverage_limit"] != "10.00" || f["repayment_rate_year"] != float64(2026) ||
 		!strings.Contains(f["limit_basis"].(string), "95.00%") {
