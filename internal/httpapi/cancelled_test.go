@@ -202,3 +202,47 @@ func TestDisbursementReversalRefusedForImportedAndWrittenOffLoans(t *testing.T) 
 	}
 	assertSummariesMatchLoans(t, s)
 }
+
+// The four-in-one figures count a borrower by a loan that stands: with the
+// only loan of 2024 cancelled its district has no borrower, and the base
+// where the borrower is a tenant no tenant with a loan; disbursed anew, both
+// count the person once.
+func TestCancelledLoanLeavesTheSupportFigures(t *testing.T) {
+	c := newCast(t)
+	s := c.s
+	a := cancelledLoan(t, c)
+	nid := s.Do("GET", "/api/v1/applications/"+jsonID(a["application_id"]), c.hrss, nil).Want(200).JSON()["national_id"].(string)
+	base := s.Do("POST", "/api/v1/incubation-bases", c.admin, map[string]any{"name": "灵宝市创业孵化园", "district_code": apptest.District, "level": "municipal"}).Want(201).JSON()["id"]
+	s.Do("POST", "/api/v1/incubation-records", c.hrss, map[string]any{"base_id": base, "national_id": nid, "entity_name": "灵宝苹果合作社", "move_in": "2024-01-15"}).Want(201)
+	figures := func() (borrowers, supported, withLoan int64) {
+		t.Helper()
+		var f struct {
+			Districts []struct {
+				DistrictCode       string `json:"district_code"`
+				Borrowers          int64  `json:"borrowers"`
+				BorrowersSupported int64  `json:"borrowers_supported"`
+			}
+			Bases []struct {
+				Tenants         int64 `json:"tenants"`
+				TenantsWithLoan int64 `json:"tenants_with_loan"`
+			}
+		}
+		s.Do("GET", "/api/v1/support/figures?year=2024", c.auditor, nil).Want(200).Decode(&f)
+		if len(f.Bases) != 1 || f.Bases[0].Tenants != 1 {
+			t.Fatalf("bases %+v", f.Bases)
+		}
+		for _, d := range f.Districts {
+			if d.DistrictCode == apptest.District {
+				borrowers, supported = d.Borrowers, d.BorrowersSupported
+			}
+		}
+		return borrowers, supported, f.Bases[0].TenantsWithLoan
+	}
+	if b, sup, w := figures(); b != 0 || sup != 0 || w != 0 {
+		t.Errorf("with the loan cancelled: borrowers %d, supported %d, tenants with a loan %d; want none", b, sup, w)
+	}
+	disburseAgain(t, c, a)
+	if b, sup, w := figures(); b != 1 || sup != 1 || w != 1 {
+		t.Errorf("disbursed anew: borrowers %d, supported %d, tenants with a loan %d; want 1 each", b, sup, w)
+	}
+}
