@@ -236,35 +236,7 @@ func dump(v any) string { return fmt.Sprintf("%+v", v) }
 // sqlRows runs a query on the test database and returns its rows as text.
 func sqlRows(t *testing.T, s *apptest.Server, q string) [][]string {
 	t.Helper()
-	rows, err := s.App.DB.SQL().Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		line := make([]string, len(cols))
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			line[i] = fmt.Sprint(v)
-		}
-		out = append(out, line)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return apptest.Rows(t, s.App.DB.SQL(), q)
 }
 
 // assertSummariesMatchLoans checks every summary against the raw aggregate

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"chuangdai/internal/apptest"
 	"chuangdai/internal/report"
 	"chuangdai/internal/store"
 )
@@ -16,36 +17,9 @@ import (
 // rawRows runs q on db and answers each row's columns joined by spaces.
 func rawRows(t *testing.T, db *store.DB, q string) []string {
 	t.Helper()
-	rows, err := db.SQL().QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			parts[i] = fmt.Sprint(v)
-		}
-		out = append(out, strings.Join(parts, " "))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	for _, r := range apptest.Rows(t, db.SQL(), q) {
+		out = append(out, strings.Join(r, " "))
 	}
 	return out
 }
