@@ -3,7 +3,7 @@
 // shows the unread count, the inbox lists them newest first, opening one
 // marks it read and leads to the application; the SMS choice is kept; the
 // HRSS officer's inbox names the application waiting for review.
-import { test, expect, BASE, ready, signIn, axe, residentID, applyAs, A } from './fixtures.js';
+import { test, expect, BASE, ready, signIn, axe, residentID, applyAs, call } from './fixtures.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -11,19 +11,10 @@ const stamp = Date.now().toString(36);
 const nid = residentID('411282', '19930721', 100 + (Date.now() % 800));
 let app = null;
 
-async function tokenOf(username, password) {
-  const res = await fetch(`${BASE()}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  return (await res.json()).token;
-}
-
 test.beforeAll(async () => {
   app = await applyAs(`i${stamp}`, nid, '周敏');
-  const hrss = A()['hrss.lingbao'];
-  const res = await fetch(`${BASE()}/api/v1/applications/${app.id}/decisions`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenOf(hrss.username, hrss.password)}` },
-    body: JSON.stringify({ decision: 'return', comment: '请补充毕业证书', missing_documents: ['diploma'], version: app.version }),
-  });
-  expect(res.status, 'the return').toBe(200);
+  await call('hrss.lingbao', 'POST', `/api/v1/applications/${app.id}/decisions`,
+    { decision: 'return', comment: '请补充毕业证书', missing_documents: ['diploma'], version: app.version });
 });
 
 const applicant = () => ({ username: `e2e.a.i${stamp}`, password: 'Qy7-Lingbao-2026' });
