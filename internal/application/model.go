@@ -147,9 +147,17 @@ type Flags struct {
 	ReturnedOverseasStudent bool
 }
 
+// ID is an application's id: the applications row, and the application a
+// loan, a document or a four-in-one record belongs to. The zero ID is none.
+type ID int64
+
+// String is the id in decimal, as the audit trail's entity ids and
+// notification keys spell it.
+func (id ID) String() string { return strconv.FormatInt(int64(id), 10) }
+
 // Application is a loan application as stored.
 type Application struct {
-	ID          int64
+	ID          ID
 	Number      string
 	Status      Status
 	Version     int

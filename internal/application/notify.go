@@ -49,8 +49,8 @@ func (s *Service) tell(ctx context.Context, a Application, act Action, from Stat
 	to := a.Status
 	ev := func(template string, params map[string]string) notify.Event {
 		params["number"] = a.Number
-		return notify.Event{Key: "application:" + strconv.FormatInt(a.ID, 10) + ":v" + strconv.Itoa(a.Version),
-			Template: template, Params: params, EntityType: Kind, EntityID: strconv.FormatInt(a.ID, 10)}
+		return notify.Event{Key: "application:" + a.ID.String() + ":v" + strconv.Itoa(a.Version),
+			Template: template, Params: params, EntityType: Kind, EntityID: a.ID.String()}
 	}
 	applicant := notify.User(a.ApplicantID)
 	stage := func(st Status) map[string]string {
@@ -149,10 +149,10 @@ func (s *Service) TellDeadlines(ctx context.Context, day time.Time) (int, error)
 				continue
 			}
 			officers, _ := StageOfficers(a, a.Status)
-			e := notify.Event{Key: "deadline:" + strconv.FormatInt(a.ID, 10) + ":v" + strconv.Itoa(a.Version), Template: "stage.deadline",
+			e := notify.Event{Key: "deadline:" + a.ID.String() + ":v" + strconv.Itoa(a.Version), Template: "stage.deadline",
 				Params: map[string]string{"number": a.Number, "stage": string(a.Status), "stage_label": msg.Label("status", a.Status).Localize(msg.ZH),
 					"deadline": tomorrow.Format(time.DateOnly)},
-				EntityType: Kind, EntityID: strconv.FormatInt(a.ID, 10), NotBefore: notify.Morning(day)}
+				EntityType: Kind, EntityID: a.ID.String(), NotBefore: notify.Morning(day)}
 			if err := s.notifier.Notify(ctx, e, officers); err != nil {
 				return told, err
 			}

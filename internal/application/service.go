@@ -112,7 +112,7 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Input, draft 
 	if err != nil {
 		return View{}, err
 	}
-	var id int64
+	var id ID
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.checkPersons(ctx, now, personsOf(fields, nil), 0, p.UserID, false); err != nil {
 			return err
@@ -125,7 +125,7 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Input, draft 
 		if id, err = s.store.Create(ctx, a); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, p, "application.create", Kind, strconv.FormatInt(id, 10), nil, auditView{Number: a.Number, Status: Draft, Version: 1, Fields: &fields})
+		return s.audit.Record(ctx, p, "application.create", Kind, id.String(), nil, auditView{Number: a.Number, Status: Draft, Version: 1, Fields: &fields})
 	})
 	if err != nil {
 		return View{}, apperr.Contextf(err, "create an application")
@@ -252,7 +252,7 @@ func personsOf(f Fields, before *Fields) []person {
 // account. Their locks are taken first, in the order of the numbers, so
 // that two applications naming the same people never wait for each other;
 // the field errors of all are answered together.
-func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, self int64, account auth.UserID, reveal bool) error {
+func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, self ID, account auth.UserID, reveal bool) error {
 	ids := make([]string, 0, len(ps))
 	for _, p := range ps {
 		ids = append(ids, p.nationalID)
@@ -287,7 +287,7 @@ func (s *Service) checkPersons(ctx context.Context, now time.Time, ps []person, 
 // way is its own application in progress. A lead's number bound to another
 // account is unusable by this one; a partner's number is bound to the
 // partner's own account, which is no obstacle.
-func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self int64, account auth.UserID, reveal bool) error {
+func (s *Service) checkPerson(ctx context.Context, now time.Time, p person, self ID, account auth.UserID, reveal bool) error {
 	holder, err := s.store.IdentityHolder(ctx, p.nationalID)
 	if err != nil {
 		return err
@@ -338,7 +338,7 @@ func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, n
 	if a.IdentityVerified {
 		return nil
 	}
-	by, app := p.UserID, a.ID
+	by, app := p.UserID, int64(a.ID)
 	id := identity.Identity{NationalID: a.NationalID, UserID: a.ApplicantID, Method: identity.Officer, VerifiedBy: &by, ApplicationID: &app, VerifiedAt: now}
 	if err := s.store.BindIdentity(ctx, id); err != nil {
 		if apperr.KindOf(err) == apperr.Conflict {
@@ -366,7 +366,7 @@ func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (Vie
 	return v, nil
 }
 
-func errNotFound(id int64) error {
+func errNotFound(id ID) error {
 	return apperr.NotFoundf("no application with id %d is visible to you", id)
 }
 
@@ -377,7 +377,7 @@ func (s *Service) readScope(p auth.Principal) authz.ListScope {
 }
 
 // get returns the application if p may read it; anything else is 404.
-func (s *Service) get(ctx context.Context, p auth.Principal, id int64) (Application, error) {
+func (s *Service) get(ctx context.Context, p auth.Principal, id ID) (Application, error) {
 	a, err := s.store.Get(ctx, s.readScope(p), id)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return a, errNotFound(id)
@@ -391,7 +391,7 @@ func (s *Service) get(ctx context.Context, p auth.Principal, id int64) (Applicat
 // change runs fn, the checks and the transition of an action of p, on the
 // application row-locked in the store's Update (see Store), and answers
 // the application as written. One p may not read is 404 before fn runs.
-func (s *Service) change(ctx context.Context, p auth.Principal, id int64, fn func(ctx context.Context, a *Application) (audit.Event, error)) (View, error) {
+func (s *Service) change(ctx context.Context, p auth.Principal, id ID, fn func(ctx context.Context, a *Application) (audit.Event, error)) (View, error) {
 	ran := false
 	a, err := s.store.Update(ctx, s.readScope(p), id, func(ctx context.Context, a *Application) (audit.Event, error) {
 		ran = true
@@ -409,7 +409,7 @@ func (s *Service) change(ctx context.Context, p auth.Principal, id int64, fn fun
 // Visible returns the whole application if p may read it, for services that
 // build on it, and whether p needs its personal data in full (see
 // needsIdentity); what they show must follow that answer.
-func (s *Service) Visible(ctx context.Context, p auth.Principal, id int64) (Application, bool, error) {
+func (s *Service) Visible(ctx context.Context, p auth.Principal, id ID) (Application, bool, error) {
 	a, err := s.get(ctx, p, id)
 	if err != nil {
 		return Application{}, false, err
@@ -418,7 +418,7 @@ func (s *Service) Visible(ctx context.Context, p auth.Principal, id int64) (Appl
 }
 
 // Get returns one application with its history.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
+func (s *Service) Get(ctx context.Context, p auth.Principal, id ID) (View, error) {
 	a, err := s.get(ctx, p, id)
 	if err != nil {
 		return View{}, err
@@ -458,7 +458,7 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 		return nil, 0, err
 	}
 	type keyed struct {
-		id       int64
+		id       ID
 		deadline *time.Time
 	}
 	deadlines := newDeadlineMemo(s.policy, s.now())
@@ -492,7 +492,7 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 	if len(ks) == 0 {
 		return nil, total, nil
 	}
-	ids := make([]int64, len(ks))
+	ids := make([]ID, len(ks))
 	for i, k := range ks {
 		ids[i] = k.id
 	}
@@ -500,7 +500,7 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 	if err != nil {
 		return nil, 0, err
 	}
-	byID := make(map[int64]Application, len(as))
+	byID := make(map[ID]Application, len(as))
 	for _, a := range as {
 		byID[a.ID] = a
 	}
@@ -655,17 +655,17 @@ func checkVersion(a Application, version *int) error {
 
 // Update edits a draft or returned application; the whole application is
 // checked again. version, when given, must be the current one.
-func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch) (View, error) {
+func (s *Service) Update(ctx context.Context, p auth.Principal, id ID, version *int, pt Patch) (View, error) {
 	return s.update(ctx, p, id, version, pt, false)
 }
 
 // UpdateDraft edits a draft and saves it half-filled (see ValidateDraft);
 // a returned application, once submitted, stays complete (409).
-func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch) (View, error) {
+func (s *Service) UpdateDraft(ctx context.Context, p auth.Principal, id ID, version *int, pt Patch) (View, error) {
 	return s.update(ctx, p, id, version, pt, true)
 }
 
-func (s *Service) update(ctx context.Context, p auth.Principal, id int64, version *int, pt Patch, draft bool) (View, error) {
+func (s *Service) update(ctx context.Context, p auth.Principal, id ID, version *int, pt Patch, draft bool) (View, error) {
 	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
 		if err := s.checkOwner(p, *a, version, "only the applicant may edit an application"); err != nil {
 			return audit.Event{}, err
@@ -706,7 +706,7 @@ func (s *Service) update(ctx context.Context, p auth.Principal, id int64, versio
 
 // Submit sends a draft or returned application to eligibility review,
 // checking it again under the rules in force today.
-func (s *Service) Submit(ctx context.Context, p auth.Principal, id int64, version *int) (View, error) {
+func (s *Service) Submit(ctx context.Context, p auth.Principal, id ID, version *int) (View, error) {
 	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
 		if err := s.checkOwner(p, *a, version, "only the applicant may submit an application"); err != nil {
 			return audit.Event{}, err
@@ -758,7 +758,7 @@ func (s *Service) checkDocuments(ctx context.Context, a Application, now time.Ti
 
 // Withdraw ends an application at the applicant's request, any time before
 // it is approved.
-func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64, version *int, comment string) (View, error) {
+func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id ID, version *int, comment string) (View, error) {
 	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
 		if err := s.checkOwner(p, *a, version, "only the applicant may withdraw an application"); err != nil {
 			return audit.Event{}, err
@@ -797,7 +797,7 @@ var stages = []Status{EligibilityReview, GuaranteeReview, BankReview}
 // already past the caller's stage → 409 invalid_state; a later stage than
 // the caller's → 403; a user who decided another stage → four_eyes; then
 // the decision itself (422).
-func (s *Service) Decide(ctx context.Context, p auth.Principal, id int64, in DecisionInput) (View, error) {
+func (s *Service) Decide(ctx context.Context, p auth.Principal, id ID, in DecisionInput) (View, error) {
 	v, err := s.change(ctx, p, id, func(ctx context.Context, a *Application) (audit.Event, error) {
 		return s.decide(ctx, p, a, in)
 	})

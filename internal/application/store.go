@@ -25,10 +25,10 @@ type Store interface {
 	// application excludeID (0 for none): the account's own applications,
 	// those of the account the number is bound to and those whose persons
 	// an HRSS officer verified (VerifyPersons), and every loan of the person.
-	PersonHistory(ctx context.Context, nationalID string, excludeID int64, account auth.UserID) (History, error)
+	PersonHistory(ctx context.Context, nationalID string, excludeID ID, account auth.UserID) (History, error)
 	// VerifyPersons records that the HRSS officer checked the ID cards of
 	// every person of the application (eligibility approved).
-	VerifyPersons(ctx context.Context, applicationID int64) error
+	VerifyPersons(ctx context.Context, applicationID ID) error
 	// IdentityHolder returns the binding of a resident ID number to an
 	// account, or nil when none is verified for it.
 	IdentityHolder(ctx context.Context, nationalID string) (*identity.Identity, error)
@@ -42,11 +42,11 @@ type Store interface {
 	// district and year, counted under a row lock.
 	NextSequence(ctx context.Context, district string, year int) (int64, error)
 	// Create inserts a with its history entries and returns its id.
-	Create(ctx context.Context, a Application) (int64, error)
+	Create(ctx context.Context, a Application) (ID, error)
 	// Get returns the application id with its history if scope shows it;
 	// one outside the scope is an apperr NotFound, answered by the same SQL
 	// as one that does not exist.
-	Get(ctx context.Context, scope authz.ListScope, id int64) (Application, error)
+	Get(ctx context.Context, scope authz.ListScope, id ID) (Application, error)
 	// Update changes the application id in one transaction (the caller's,
 	// when ctx carries one): it reads it row-locked within scope (an apperr
 	// NotFound outside it, and fn does not run), runs fn on it, writes its
@@ -54,16 +54,16 @@ type Store interface {
 	// higher, inserts the history entries fn appended and appends fn's
 	// audit event, about the application. fn sees the version read; an
 	// error of fn writes nothing. It answers the application as written.
-	Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, a *Application) (audit.Event, error)) (Application, error)
+	Update(ctx context.Context, scope authz.ListScope, id ID, fn func(ctx context.Context, a *Application) (audit.Event, error)) (Application, error)
 	// DocumentStates returns, per document kind on file for the
 	// application, the state of its newest version (uploaded, accepted or
 	// rejected).
-	DocumentStates(ctx context.Context, applicationID int64) (map[string]string, error)
+	DocumentStates(ctx context.Context, applicationID ID) (map[string]string, error)
 	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Application, int64, error)
 	// Some returns the applications of ids within scope, in any order,
 	// without counting: a page whose order and total were decided
 	// elsewhere (Stages).
-	Some(ctx context.Context, ids []int64, scope authz.ListScope) ([]Application, error)
+	Some(ctx context.Context, ids []ID, scope authz.ListScope) ([]Application, error)
 	// Stages returns, in the list's order, the stage of every application
 	// List would answer (no paging): what a deadline is computed from.
 	Stages(ctx context.Context, f Filter, scope authz.ListScope) ([]StageRef, error)
@@ -71,7 +71,7 @@ type Store interface {
 
 // StageRef is an application's review stage and when it entered it.
 type StageRef struct {
-	ID             int64
+	ID             ID
 	Status         Status
 	StageEnteredAt *time.Time
 }
@@ -129,7 +129,7 @@ type Filter struct {
 // ID number: the HRSS officer deciding eligibility sees every claim on a
 // number, to tell the real person from someone who typed their number.
 type Claim struct {
-	ApplicationID int64
+	ApplicationID ID
 	Number        string
 	Status        Status
 	DistrictCode  string

@@ -102,7 +102,7 @@ var typedClaim = demoApplication{"gao.feng", "高峰",
 // their applications to every status before disbursement, through the
 // service, so the demo obeys the workflow's rules.
 func seedApplications(ctx context.Context, a *app.App, d *Data) error {
-	d.Applications = map[application.Status][]int64{}
+	d.Applications = map[application.Status][]application.ID{}
 	if err := seedApplication(ctx, a, d, lateApplication, -20); err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ type Data struct {
 	Admin    auth.Principal
 	ByName   map[string]auth.Principal
 	// Applications are the demo applications' ids by status.
-	Applications map[application.Status][]int64
+	Applications map[application.Status][]application.ID
 }
 
 type userSpec struct {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/policy"
 )
@@ -28,7 +29,7 @@ const (
 // Document is one version of one kind of document of an application.
 type Document struct {
 	ID            int64
-	ApplicationID int64
+	ApplicationID application.ID
 	Kind          string
 	Version       int
 	Filename      string
@@ -62,10 +63,10 @@ type Store interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	// LockApplication row-locks the application until the transaction
 	// ends, so that uploads and reviews of one application take turns.
-	LockApplication(ctx context.Context, applicationID int64) error
+	LockApplication(ctx context.Context, applicationID application.ID) error
 	// Documents lists every version of every kind of the application, by
 	// kind and version.
-	Documents(ctx context.Context, applicationID int64) ([]Document, error)
+	Documents(ctx context.Context, applicationID application.ID) ([]Document, error)
 	// Document returns one version.
 	Document(ctx context.Context, id int64) (Document, error)
 	// Add inserts d as the next version of its kind and returns it.

@@ -21,7 +21,7 @@ import (
 
 // Applications finds an application as the caller may see it.
 type Applications interface {
-	Visible(ctx context.Context, p auth.Principal, id int64) (application.Application, bool, error)
+	Visible(ctx context.Context, p auth.Principal, id application.ID) (application.Application, bool, error)
 }
 
 // Service keeps the documents of applications.
@@ -49,7 +49,7 @@ type Checklist struct {
 
 // List returns the checklist and the documents of the application id, to
 // whoever may see the application (404 otherwise).
-func (s *Service) List(ctx context.Context, p auth.Principal, id int64) (Checklist, error) {
+func (s *Service) List(ctx context.Context, p auth.Principal, id application.ID) (Checklist, error) {
 	a, _, err := s.apps.Visible(ctx, p, id)
 	if err != nil {
 		return Checklist{}, err
@@ -87,7 +87,7 @@ type Upload struct {
 // upload only once the caller may add it. The file is checked by its content
 // (Inspect) and kept by its SHA-256 before the record is written; nothing is
 // ever overwritten.
-func (s *Service) Add(ctx context.Context, p auth.Principal, id int64, read func() (Upload, error)) (Document, error) {
+func (s *Service) Add(ctx context.Context, p auth.Principal, id application.ID, read func() (Upload, error)) (Document, error) {
 	a, _, err := s.apps.Visible(ctx, p, id)
 	if err != nil {
 		return Document{}, err

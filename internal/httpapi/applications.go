@@ -138,7 +138,7 @@ type stageDTO struct {
 }
 
 type applicationResponse struct {
-	ID                        int64          `json:"id"`
+	ID                        application.ID `json:"id"`
 	Number                    string         `json:"number"`
 	Status                    string         `json:"status"`
 	Version                   int            `json:"version"`
@@ -197,13 +197,13 @@ type applicationResponse struct {
 
 // claimDTO is another account's application naming the same resident ID number.
 type claimDTO struct {
-	ApplicationID    int64     `json:"application_id"`
-	Number           string    `json:"number"`
-	Status           string    `json:"status"`
-	DistrictCode     string    `json:"district_code"`
-	Applicant        string    `json:"applicant" doc:"the user name of the account that made it"`
-	IdentityVerified bool      `json:"identity_verified"`
-	CreatedAt        time.Time `json:"created_at"`
+	ApplicationID    application.ID `json:"application_id"`
+	Number           string         `json:"number"`
+	Status           string         `json:"status"`
+	DistrictCode     string         `json:"district_code"`
+	Applicant        string         `json:"applicant" doc:"the user name of the account that made it"`
+	IdentityVerified bool           `json:"identity_verified"`
+	CreatedAt        time.Time      `json:"created_at"`
 }
 
 func (r applicationRequest) input() application.Input {
@@ -512,7 +512,7 @@ func (a *api) routesApplications() {
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,
 		Summary: "One application with its history; the ETag is its version", Response: applicationResponse{}, Errors: []int{401, 404},
 	}, applicationPath, func(k record[struct{}]) (any, error) {
-		return a.applicationAnswer(k.c)(a.Applications.Get(k.ctx, k.p, k.id))
+		return a.applicationAnswer(k.c)(a.Applications.Get(k.ctx, k.p, application.ID(k.id)))
 	}))
 	// draft=true is read with the path, before the body.
 	draftPath := func(c *gin.Context) (int64, error) {
@@ -531,25 +531,25 @@ func (a *api) routesApplications() {
 		if draft, _ := draftMode(k.c); draft {
 			update = a.Applications.UpdateDraft
 		}
-		return a.applicationAnswer(k.c)(update(k.ctx, k.p, k.id, k.version, k.req.patch()))
+		return a.applicationAnswer(k.c)(update(k.ctx, k.p, application.ID(k.id), k.version, k.req.patch()))
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/submit", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Submit a draft or returned application for eligibility review (applicant)",
 		Request: versionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 	}, applicationPath, func(k record[versionRequest]) (any, error) {
-		return a.applicationAnswer(k.c)(a.Applications.Submit(k.ctx, k.p, k.id, k.version))
+		return a.applicationAnswer(k.c)(a.Applications.Submit(k.ctx, k.p, application.ID(k.id), k.version))
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/withdraw", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Withdraw an application before it is approved (applicant)",
 		Request: withdrawRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 	}, applicationPath, func(k record[withdrawRequest]) (any, error) {
-		return a.applicationAnswer(k.c)(a.Applications.Withdraw(k.ctx, k.p, k.id, k.version, k.req.Comment))
+		return a.applicationAnswer(k.c)(a.Applications.Withdraw(k.ctx, k.p, application.ID(k.id), k.version, k.req.Comment))
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/applications/{id}/decisions", Tag: "applications", Status: 200, Headers: []Header{ifMatchHeader},
 		Summary: "Decide the current review stage: approve, return or reject (the stage's officer; the bank sets the contract on approve)",
 		Request: decisionRequest{}, Response: applicationResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
 	}, applicationPath, func(k record[decisionRequest]) (any, error) {
-		return a.applicationAnswer(k.c)(a.Applications.Decide(k.ctx, k.p, k.id, application.DecisionInput{
+		return a.applicationAnswer(k.c)(a.Applications.Decide(k.ctx, k.p, application.ID(k.id), application.DecisionInput{
 			Decision: k.req.Decision, Comment: k.req.Comment, Version: k.version, CounterGuarantee: k.req.CounterGuarantee,
 			MissingDocuments: k.req.MissingDocuments,
 			Contract:         application.ContractInput{ApprovedAmount: k.req.ApprovedAmount, AnnualRate: k.req.AnnualRate, TermMonths: k.req.TermMonths},

@@ -512,7 +512,7 @@ func TestApplicationFourEyes(t *testing.T) {
 		auth.Binding{Role: auth.HRSSOfficer, District: apptest.District},
 		auth.Binding{Role: auth.GuaranteeOfficer, District: apptest.District},
 		auth.Binding{Role: auth.BankOfficer, Bank: apptest.Bank})
-	appID := int64(id.(float64))
+	appID := application.ID(id.(float64))
 	svc := c.s.App.Applications
 	if _, err := svc.Decide(ctx, both, appID, application.DecisionInput{Decision: "approve"}); err != nil {
 		t.Fatal(err)
@@ -723,7 +723,7 @@ func TestApplicationDisbursedHolds(t *testing.T) {
 	id := c.at(t, "approved", body)
 	ctx := context.Background()
 	apps := store.Applications{DB: c.s.App.DB}
-	appID := int64(id.(float64))
+	appID := application.ID(id.(float64))
 	clerk := apptest.Principal(1, "admin")
 	disburse := func(ctx context.Context, a *application.Application) (audit.Event, error) {
 		if _, err := a.Move(clerk, application.ActDisburse, time.Now(), "", nil); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
 	"chuangdai/internal/msg"
@@ -86,7 +87,7 @@ func (a *api) routesDocuments() {
 		Summary:  "The application's document checklist with each item's state, and every version on file (whoever sees the application)",
 		Response: documentsResponse{}, Errors: []int{401, 404},
 	}, applicationPath, func(k record[struct{}]) (any, error) {
-		list, err := a.Documents.List(k.ctx, k.p, k.id)
+		list, err := a.Documents.List(k.ctx, k.p, application.ID(k.id))
 		return toDocuments(list, language(k.c)), err
 	}))
 	a.add(Route{Method: "POST", Path: "/api/v1/applications/{id}/documents", Tag: "documents", Status: 201,
@@ -96,7 +97,7 @@ func (a *api) routesDocuments() {
 		BodyLimit: maxDocumentBody,
 		Errors:    []int{400, 401, 403, 404, 409, 413, 422},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no application with id %q")
+			id, err := pathID[application.ID](c, "no application with id %q")
 			if err != nil {
 				return err
 			}
@@ -112,7 +113,7 @@ func (a *api) routesDocuments() {
 		Produces: []string{document.PDF, document.JPEG, document.PNG},
 		Errors:   []int{401, 404},
 		handler: func(c *gin.Context, p auth.Principal) error {
-			id, err := pathID(c, "no document with id %q")
+			id, err := pathID[int64](c, "no document with id %q")
 			if err != nil {
 				return err
 			}

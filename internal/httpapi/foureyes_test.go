@@ -163,7 +163,7 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 		}(),
 		"disbursement": func() error {
 			other := c.application(t, c.owner, "approved")
-			_, err := svc.Disburse(ctx, bankRole, int64(mustAtoi(t, other)), loan.DisburseInput{Amount: "200000.00", DisbursedOn: "2024-03-15", BankReference: "D-FE-3"})
+			_, err := svc.Disburse(ctx, bankRole, application.ID(mustAtoi(t, other)), loan.DisburseInput{Amount: "200000.00", DisbursedOn: "2024-03-15", BankReference: "D-FE-3"})
 			return err
 		}(),
 		"subsidy check": func() error {
@@ -172,7 +172,7 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 		}(),
 		"decision": func() error {
 			other := c.application(t, c.owner, "eligibility_review")
-			_, err := s.App.Applications.Decide(ctx, hrssRole, int64(mustAtoi(t, other)), application.DecisionInput{Decision: "approve"})
+			_, err := s.App.Applications.Decide(ctx, hrssRole, application.ID(mustAtoi(t, other)), application.DecisionInput{Decision: "approve"})
 			return err
 		}(),
 	} {

@@ -76,12 +76,12 @@ func newList[T any](items []T, total int64, p pageQuery) listResponse[T] {
 
 // pathID reads the numeric {id} of the path; anything else names nothing
 // and answers 404 with notFound, a message printing the id (%q).
-func pathID(c *gin.Context, notFound string) (int64, error) {
+func pathID[ID ~int64](c *gin.Context, notFound string) (ID, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
 		return 0, apperr.NotFoundf(notFound, c.Param("id"))
 	}
-	return id, nil
+	return ID(id), nil
 }
 
 // sortParam documents the sort parameter of a list sorting by keys.

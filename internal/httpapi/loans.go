@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/idempotency"
 	"chuangdai/internal/loan"
@@ -75,7 +76,7 @@ type writeOffResponse struct {
 type loanResponse struct {
 	ID                   int64                 `json:"id"`
 	Number               string                `json:"number"`
-	ApplicationID        *int64                `json:"application_id"`
+	ApplicationID        *application.ID       `json:"application_id"`
 	ExternalRef          *string               `json:"external_ref"`
 	Status               loan.Status           `json:"status"`
 	Principal            string                `json:"principal"`
@@ -512,7 +513,7 @@ func (a *api) routesLoans() {
 		Summary: "Record the disbursement of an approved application, creating its loan (Idempotency-Key required)", Headers: []Header{idempotencyHeader},
 		Request: disburseRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
 	}, applicationPath, func(k record[disburseRequest]) (any, error) {
-		l, err := a.Loans.Disburse(k.ctx, k.p, k.id, loan.DisburseInput(k.req))
+		l, err := a.Loans.Disburse(k.ctx, k.p, application.ID(k.id), loan.DisburseInput(k.req))
 		return loanEnvelope{Loan: toLoan(l)}, err
 	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/loans", Tag: "loans", Status: 200,

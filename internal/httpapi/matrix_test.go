@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/document"
 	"chuangdai/internal/document/doctest"
@@ -89,7 +90,7 @@ func newWorldOn(t *testing.T, c *cast) *world {
 		if err := s.App.Files.Put(context.Background(), hex.EncodeToString(h[:]), content); err != nil {
 			t.Fatal(err)
 		}
-		d, err := store.Documents{DB: s.App.DB}.Add(context.Background(), document.Document{ApplicationID: id, Kind: "id_card",
+		d, err := store.Documents{DB: s.App.DB}.Add(context.Background(), document.Document{ApplicationID: application.ID(id), Kind: "id_card",
 			Filename: "id.pdf", ContentType: document.PDF, Size: int64(len(content)), SHA256: hex.EncodeToString(h[:]),
 			UploadedBy: 1, UploadedAt: time.Now().UTC(), State: document.Uploaded})
 		if err != nil {

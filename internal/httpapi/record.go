@@ -48,7 +48,7 @@ type recordPath func(c *gin.Context) (int64, error)
 
 // idPath reads {id}; notFound is the 404's detail with the id as %q.
 func idPath(notFound string) recordPath {
-	return func(c *gin.Context) (int64, error) { return pathID(c, notFound) }
+	return func(c *gin.Context) (int64, error) { return pathID[int64](c, notFound) }
 }
 
 var (

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
@@ -99,7 +100,7 @@ type serviceResponse struct {
 // profileLoan is one of the person's applications with the loan made from
 // it, or a loan imported without an application (application_id null).
 type profileLoan struct {
-	ApplicationID  *int64           `json:"application_id"`
+	ApplicationID  *application.ID  `json:"application_id"`
 	Number         string           `json:"number"`
 	Status         string           `json:"status"`
 	BorrowerType   string           `json:"borrower_type"`
@@ -390,7 +391,7 @@ func (a *api) routesSupport() {
 		Summary:  "The applicant's four-in-one profile and the application's counter-guarantee waiver (whoever sees the application)",
 		Response: profileResponse{}, Errors: []int{401, 404},
 	}, applicationPath, func(k record[struct{}]) (any, error) {
-		pr, err := a.Support.ApplicationProfile(k.ctx, k.p, k.id)
+		pr, err := a.Support.ApplicationProfile(k.ctx, k.p, application.ID(k.id))
 		return toProfile(pr), err
 	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/support/figures", Tag: "four in one", Status: 200,

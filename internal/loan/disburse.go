@@ -27,7 +27,7 @@ type DisburseInput struct {
 // Disburse pays out an approved application in full and creates its loan,
 // once: the application is row-locked, must be approved and becomes
 // disbursed in the same transaction, and loans.application_id is unique.
-func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID int64, in DisburseInput) (Loan, error) {
+func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID application.ID, in DisburseInput) (Loan, error) {
 	var out Loan
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		var l Loan

@@ -147,7 +147,7 @@ const (
 type Loan struct {
 	ID            int64
 	Number        string
-	ApplicationID *int64
+	ApplicationID *application.ID
 	ExternalRef   *string
 	Status        Status
 	Version       int

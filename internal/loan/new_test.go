@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/policy"
 )
@@ -19,7 +20,7 @@ func TestNewIsTheOneConstructor(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
-	ref, app, by := "OLD-7", int64(3), auth.UserID(9)
+	ref, app, by := "OLD-7", application.ID(3), auth.UserID(9)
 	for _, o := range []Loan{
 		{ExternalRef: &ref, Name: "王芳", BorrowerType: "individual", Principal: dec("200000.00"), AnnualRate: dec("0.0435"),
 			SubsidyCap: dec("300000.00"), TermMonths: 36, Method: InterestQuarterly, DisbursedOn: day("2022-03-01"), Jobs: 2, JobsCreated: 2},

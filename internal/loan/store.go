@@ -91,8 +91,8 @@ var ErrUnchanged = errors.New("the loan is unchanged")
 // application.Store): disbursement moves the application through its
 // Update, and the four-eyes checks read the application of a loan.
 type Applications interface {
-	Get(ctx context.Context, scope authz.ListScope, id int64) (application.Application, error)
-	Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, a *application.Application) (audit.Event, error)) (application.Application, error)
+	Get(ctx context.Context, scope authz.ListScope, id application.ID) (application.Application, error)
+	Update(ctx context.Context, scope authz.ListScope, id application.ID, fn func(ctx context.Context, a *application.Application) (audit.Event, error)) (application.Application, error)
 }
 
 // Filter selects loans for a list (see ParseFilter). Zero values select

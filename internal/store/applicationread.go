@@ -3,12 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 )
@@ -104,11 +104,11 @@ var pgxApplicationRead = func() string {
 }()
 
 // getDirect is Get through pgx (see pgxread.go).
-func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id int64) (applicationRow, []applicationHistoryRow, error) {
+func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id application.ID) (applicationRow, []applicationHistoryRow, error) {
 	cond, args := pgxScoped(scope, "applicant_id", []any{id})
 	var row applicationRow
 	var h historyArrays
-	err := s.withPgx(ctx, "application "+strconv.FormatInt(id, 10), func(ctx context.Context, c *pgx.Conn) error {
+	err := s.withPgx(ctx, "application "+id.String(), func(ctx context.Context, c *pgx.Conn) error {
 		return c.QueryRow(ctx, pgxApplicationRead+cond, args...).Scan(append(row.fields(), h.fields()...)...)
 	})
 	if err != nil {

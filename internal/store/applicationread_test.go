@@ -71,7 +71,7 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := authz.ListScope{All: true}
-	locked := func(id int64) application.Application {
+	locked := func(id application.ID) application.Application {
 		t.Helper()
 		var got application.Application
 		if _, err := apps.Update(ctx, all, id, func(_ context.Context, a *application.Application) (audit.Event, error) {
@@ -82,7 +82,7 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 		}
 		return got
 	}
-	same := func(what string, id int64) application.Application {
+	same := func(what string, id application.ID) application.Application {
 		t.Helper()
 		got, err := apps.Get(ctx, all, id)
 		if err != nil {
@@ -110,14 +110,14 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 		t.Errorf("draft: %s", asJSON(d))
 	}
 
-	verifiedBy := wang
+	verifiedBy, verifiedIn := wang, int64(id)
 	if err := apps.BindIdentity(ctx, identity.Identity{NationalID: full.NationalID, UserID: anna, Method: identity.Officer, VerifiedBy: &verifiedBy,
-		ApplicationID: &id, VerifiedAt: now}); err != nil {
+		ApplicationID: &verifiedIn, VerifiedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	exec("UPDATE applications SET enterprise_name = '灵宝果业', enterprise_credit_code = '91411282MA000000X1', enterprise_employees = 12, " +
 		"enterprise_new_key_group_hires = 4, not_employed = TRUE, approved_amount_fen = 15000000, annual_rate_ppm = 39500, approved_term_months = 12, " +
-		"approved_at = " + fixtureAt + ", approved_by = 2, disbursed_at = " + fixtureAt + " WHERE id = " + strconv.FormatInt(id, 10))
+		"approved_at = " + fixtureAt + ", approved_by = 2, disbursed_at = " + fixtureAt + " WHERE id = " + id.String())
 	got = same("the nullable columns set", id)
 	if !got.IdentityVerified || got.Enterprise == nil || got.Enterprise.Employees != 12 || got.ApprovedAmount == nil || got.AnnualRate == nil ||
 		got.ApprovedBy == nil || got.DisbursedAt == nil || got.NotEmployed == nil {
@@ -161,7 +161,7 @@ func TestApplicationListsOutsideATransaction(t *testing.T) {
 	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('RCB-LB', '农商行', " + fixtureAt + ", " + fixtureAt + ")")
 	apps := store.Applications{DB: a.DB}
 	base := time.Date(2024, 3, 5, 8, 30, 0, 0, time.UTC)
-	var ids []int64
+	var ids []application.ID
 	for i, c := range []struct {
 		status   application.Status
 		district string
@@ -235,7 +235,7 @@ func TestApplicationListsOutsideATransaction(t *testing.T) {
 			}
 		}
 	}
-	stages := func(f application.Filter) (out []int64) {
+	stages := func(f application.Filter) (out []application.ID) {
 		got, err := apps.Stages(ctx, f, all)
 		if err != nil {
 			t.Fatal(err)
@@ -247,13 +247,13 @@ func TestApplicationListsOutsideATransaction(t *testing.T) {
 	}
 	for _, c := range []struct {
 		f    application.Filter
-		want []int64
+		want []application.ID
 	}{
-		{application.Filter{}, []int64{ids[0], ids[1], ids[2], ids[4], ids[3]}},
-		{application.Filter{NewestFirst: true}, []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}},
-		{application.Filter{Query: "_"}, []int64{ids[1]}}, {application.Filter{Query: "%芳"}, []int64{ids[2]}},
-		{application.Filter{SubmittedFrom: "2024-03-06", SubmittedTo: "2024-03-07"}, []int64{ids[1], ids[2]}},
-		{application.Filter{Statuses: []application.Status{application.EligibilityReview}, DistrictCode: "411282"}, []int64{ids[0], ids[1]}},
+		{application.Filter{}, []application.ID{ids[0], ids[1], ids[2], ids[4], ids[3]}},
+		{application.Filter{NewestFirst: true}, []application.ID{ids[4], ids[3], ids[2], ids[1], ids[0]}},
+		{application.Filter{Query: "_"}, []application.ID{ids[1]}}, {application.Filter{Query: "%芳"}, []application.ID{ids[2]}},
+		{application.Filter{SubmittedFrom: "2024-03-06", SubmittedTo: "2024-03-07"}, []application.ID{ids[1], ids[2]}},
+		{application.Filter{Statuses: []application.Status{application.EligibilityReview}, DistrictCode: "411282"}, []application.ID{ids[0], ids[1]}},
 	} {
 		if got := stages(c.f); !slices.Equal(got, c.want) {
 			t.Errorf("Stages %+v: %v, want %v", c.f, got, c.want)

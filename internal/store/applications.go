@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +22,7 @@ import (
 )
 
 type applicationRow struct {
-	ID int64 `gorm:"primaryKey"`
+	ID application.ID `gorm:"primaryKey"`
 	// Number, NationalID (with its hash), BirthDate, DistrictCode and
 	// BankCode are NULL in a draft saved without them (migration 00026).
 	Number                     *string
@@ -81,7 +80,7 @@ var applicationSelect = "applications.*, " + fmt.Sprintf(verifiedSQL, "applicati
 
 type applicationHistoryRow struct {
 	ID            int64 `gorm:"primaryKey"`
-	ApplicationID int64
+	ApplicationID application.ID
 	At            time.Time
 	ActorID       *auth.UserID
 	Actor         string
@@ -288,7 +287,7 @@ func (s Applications) LockPerson(ctx context.Context, nationalID string) error {
 // claim blocks nobody); loans held, open and ever overdue from the rows that
 // carry a loan (imported loans have no application), and a disbursed
 // application without a loan row still counts as an open loan.
-func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID int64, account auth.UserID) (application.History, error) {
+func (s Applications) PersonHistory(ctx context.Context, nationalID string, excludeID application.ID, account auth.UserID) (application.History, error) {
 	var h application.History
 	type count struct {
 		Status string
@@ -335,7 +334,7 @@ func (s Applications) BindIdentity(ctx context.Context, id identity.Identity) er
 // Claims implements application.Store.
 func (s Applications) Claims(ctx context.Context, nationalID string, applicantID auth.UserID) ([]application.Claim, error) {
 	type claimRow struct {
-		ID           int64
+		ID           application.ID
 		Number       string
 		Status       string
 		DistrictCode string
@@ -370,7 +369,7 @@ func (s Applications) NextSequence(ctx context.Context, district string, year in
 }
 
 // Create implements application.Store.
-func (s Applications) Create(ctx context.Context, a application.Application) (int64, error) {
+func (s Applications) Create(ctx context.Context, a application.Application) (application.ID, error) {
 	row, err := s.toApplicationRow(a)
 	if err != nil {
 		return 0, err
@@ -391,7 +390,7 @@ func (s Applications) Create(ctx context.Context, a application.Application) (in
 
 // Get implements application.Store: the scope is in the WHERE clause, so
 // an application the caller may not see is not found by the same query.
-func (s Applications) Get(ctx context.Context, scope authz.ListScope, id int64) (application.Application, error) {
+func (s Applications) Get(ctx context.Context, scope authz.ListScope, id application.ID) (application.Application, error) {
 	if s.direct(ctx) {
 		row, hist, err := s.getDirect(ctx, scope, id)
 		if err != nil {
@@ -405,7 +404,7 @@ func (s Applications) Get(ctx context.Context, scope authz.ListScope, id int64) 
 // Update implements application.Store, for every change of an application
 // after its creation: the lock, the versioned write, the history and the
 // audit event are here once, and a service cannot leave one out.
-func (s Applications) Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, a *application.Application) (audit.Event, error)) (application.Application, error) {
+func (s Applications) Update(ctx context.Context, scope authz.ListScope, id application.ID, fn func(ctx context.Context, a *application.Application) (audit.Event, error)) (application.Application, error) {
 	var out application.Application
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		a, err := s.find(ctx, s.forUpdate(s.byID(ctx, scope, id)), id)
@@ -427,7 +426,7 @@ func (s Applications) Update(ctx context.Context, scope authz.ListScope, id int6
 		if err := s.addHistory(ctx, id, a.History[written:]); err != nil {
 			return err
 		}
-		ev.EntityType, ev.EntityID = application.Kind, strconv.FormatInt(id, 10)
+		ev.EntityType, ev.EntityID = application.Kind, id.String()
 		if err := Audit(s).Append(ctx, ev); err != nil {
 			return err
 		}
@@ -438,16 +437,16 @@ func (s Applications) Update(ctx context.Context, scope authz.ListScope, id int6
 }
 
 // byID selects the application id within scope.
-func (s Applications) byID(ctx context.Context, scope authz.ListScope, id int64) *gorm.DB {
+func (s Applications) byID(ctx context.Context, scope authz.ListScope, id application.ID) *gorm.DB {
 	return scoped(s.conn(ctx).Select(applicationSelect).Where("id = ?", id), scope, "applicant_id")
 }
 
 // find reads the application q selects, with its history, through gorm
 // (Get outside a transaction on PostgreSQL: getDirect).
-func (s Applications) find(ctx context.Context, q *gorm.DB, id int64) (application.Application, error) {
+func (s Applications) find(ctx context.Context, q *gorm.DB, id application.ID) (application.Application, error) {
 	var row applicationRow
 	if err := q.Take(&row).Error; err != nil {
-		return application.Application{}, translate(err, "application "+strconv.FormatInt(id, 10))
+		return application.Application{}, translate(err, "application "+id.String())
 	}
 	var hist []applicationHistoryRow
 	if err := s.conn(ctx).Select("application_history.*, COALESCE(NULLIF(users.name, ''), application_history.actor) AS actor_name").
@@ -514,7 +513,7 @@ func (s Applications) write(ctx context.Context, a application.Application, vers
 }
 
 // addHistory inserts the history entries hs of an application.
-func (s Applications) addHistory(ctx context.Context, applicationID int64, hs []application.HistoryEntry) error {
+func (s Applications) addHistory(ctx context.Context, applicationID application.ID, hs []application.HistoryEntry) error {
 	for _, h := range hs {
 		comment, err := s.seal(historyComment, h.Comment)
 		if err != nil {
@@ -617,7 +616,7 @@ func (s Applications) listDirect(ctx context.Context, q *gorm.DB, f application.
 }
 
 // Some implements application.Store: one statement, no count.
-func (s Applications) Some(ctx context.Context, ids []int64, scope authz.ListScope) ([]application.Application, error) {
+func (s Applications) Some(ctx context.Context, ids []application.ID, scope authz.ListScope) ([]application.Application, error) {
 	if scope.Empty() || len(ids) == 0 {
 		return nil, nil
 	}
@@ -676,7 +675,7 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 		return out, err
 	}
 	var rows []struct {
-		ID             int64
+		ID             application.ID
 		Status         string
 		StageEnteredAt *time.Time
 	}

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
 )
 
 type documentRow struct {
 	ID            int64 `gorm:"primaryKey"`
-	ApplicationID int64
+	ApplicationID application.ID
 	Kind          string
 	Version       int
 	Filename      string
@@ -58,14 +59,14 @@ func (db *DB) documentOf(r documentRow) (document.Document, error) {
 type Documents struct{ *DB }
 
 // LockApplication implements document.Store.
-func (s Documents) LockApplication(ctx context.Context, applicationID int64) error {
+func (s Documents) LockApplication(ctx context.Context, applicationID application.ID) error {
 	var id int64
 	err := s.forUpdate(s.conn(ctx).Model(&applicationRow{}).Select("id").Where("id = ?", applicationID)).Take(&id).Error
-	return translate(err, "application "+strconv.FormatInt(applicationID, 10))
+	return translate(err, "application "+applicationID.String())
 }
 
 // Documents implements document.Store.
-func (s Documents) Documents(ctx context.Context, applicationID int64) ([]document.Document, error) {
+func (s Documents) Documents(ctx context.Context, applicationID application.ID) ([]document.Document, error) {
 	var rows []documentRow
 	if err := s.conn(ctx).Select(documentSelect).Where("application_id = ?", applicationID).Order("kind, version").Find(&rows).Error; err != nil {
 		return nil, translate(err, "documents")
@@ -126,7 +127,7 @@ func (s Documents) Review(ctx context.Context, d document.Document) error {
 
 // DocumentStates implements application.Store: the state of the newest
 // version of each kind on file.
-func (s Applications) DocumentStates(ctx context.Context, applicationID int64) (map[string]string, error) {
+func (s Applications) DocumentStates(ctx context.Context, applicationID application.ID) (map[string]string, error) {
 	var rows []struct{ Kind, State string }
 	err := s.conn(ctx).Raw(`SELECT kind, state FROM documents d WHERE application_id = ?
 		AND version = (SELECT MAX(version) FROM documents n WHERE n.application_id = d.application_id AND n.kind = d.kind)`, applicationID).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/document"
 	"chuangdai/internal/store"
@@ -30,7 +31,7 @@ func TestDocuments(t *testing.T) {
 	insertApplication(exec, 2, "individual", "411282199001010021", "eligibility_review", "[]")
 	by := auth.UserID(1)
 	at := time.Date(2024, 3, 1, 2, 3, 4, 0, time.UTC)
-	add := func(app int64, kind, name, contentType string) (document.Document, error) {
+	add := func(app application.ID, kind, name, contentType string) (document.Document, error) {
 		var d document.Document
 		err := db.InTx(ctx, func(ctx context.Context) (err error) {
 			if err := ds.LockApplication(ctx, app); err != nil {

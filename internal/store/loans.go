@@ -81,7 +81,7 @@ func (d sqlDate) ptr() *time.Time {
 type loanRow struct {
 	ID                        int64 `gorm:"primaryKey"`
 	Number                    string
-	ApplicationID             *int64
+	ApplicationID             *application.ID
 	ExternalRef               *string
 	Status                    string
 	Version                   int

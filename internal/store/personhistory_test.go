@@ -62,7 +62,7 @@ func TestPersonHistory(t *testing.T) {
 		exec("UPDATE loans SET status = '" + l.status + "', ever_overdue = " + strconv.FormatBool(l.id == 7) + " WHERE id = " + strconv.Itoa(l.id))
 		person("NULL", strconv.Itoa(l.id), "lead", true)
 	}
-	history := func(nid string, exclude int64, account auth.UserID) application.History {
+	history := func(nid string, exclude application.ID, account auth.UserID) application.History {
 		t.Helper()
 		h, err := apps.PersonHistory(ctx, nid, exclude, account)
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 // the lead, or a partner of a partnership.
 type personRow struct {
 	ID            int64 `gorm:"primaryKey"`
-	ApplicationID *int64
+	ApplicationID *application.ID
 	LoanID        *int64
 	// NationalID is sealed; the rows are found and told apart by
 	// NationalIDHash.
@@ -109,14 +109,14 @@ func (s Applications) syncPersons(ctx context.Context, a application.Application
 }
 
 // VerifyPersons implements application.Store.
-func (s Applications) VerifyPersons(ctx context.Context, applicationID int64) error {
+func (s Applications) VerifyPersons(ctx context.Context, applicationID application.ID) error {
 	return translate(s.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
 		Update("verified", true).Error, "application persons")
 }
 
 // attachLoan moves the persons of application applicationID to its new
 // loan: they hold it now, whichever account made the application.
-func (db *DB) attachLoan(ctx context.Context, applicationID, loanID int64) error {
+func (db *DB) attachLoan(ctx context.Context, applicationID application.ID, loanID int64) error {
 	return translate(db.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
 		Updates(map[string]any{"loan_id": loanID, "verified": true}).Error, "application persons")
 }

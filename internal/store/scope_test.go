@@ -140,13 +140,14 @@ func TestApplicationScopeAgreesWithCan(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				records = append(records, scopeRecord{id: id, res: a.Resource()})
+				records = append(records, scopeRecord{id: int64(id), res: a.Resource()})
 			}
 		}
 	}
 	actions := []authz.Action{authz.Read, authz.Update, application.DecideEligibility, application.DecideGuarantee, application.DecideBank}
 	seen := checkScope(t, application.Kind, actions, records,
-		func(scope authz.ListScope, id int64) error {
+		func(scope authz.ListScope, raw int64) error {
+			id := application.ID(raw)
 			a, err := apps.Get(ctx, scope, id)
 			if err == nil && a.ID != id {
 				t.Errorf("Get %d answers application %d", id, a.ID)
@@ -165,7 +166,7 @@ func TestApplicationScopeAgreesWithCan(t *testing.T) {
 			as, _, err := apps.List(ctx, application.Filter{}, scope, 0, 100)
 			ids := make([]int64, len(as))
 			for i, a := range as {
-				ids[i] = a.ID
+				ids[i] = int64(a.ID)
 			}
 			return ids, err
 		})

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -401,7 +402,7 @@ func (s Support) CreateService(ctx context.Context, sv *support.ServiceRecord) e
 // loanView is an application, with the loan made from it, or an imported
 // loan, as the four-in-one profile lists it.
 type loanView struct {
-	ID                int64
+	ID                application.ID
 	Number            string
 	NationalID        string
 	Status            string

@@ -13,7 +13,7 @@ import (
 // application does. An applicant whose account is not verified as the
 // person sees none of the person's records.
 func FromApplications(apps *application.Service) ApplicationLookup {
-	return func(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
+	return func(ctx context.Context, p auth.Principal, id application.ID) (Loan, error) {
 		a, full, err := apps.Visible(ctx, p, id)
 		if err != nil {
 			return Loan{}, err

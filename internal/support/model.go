@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 
 	"github.com/shopspring/decimal"
@@ -95,7 +96,7 @@ type ServiceRecord struct {
 // Loan is one of the person's applications, with the loan made from it if
 // any, or a loan imported without an application (ApplicationID 0).
 type Loan struct {
-	ApplicationID int64
+	ApplicationID application.ID
 	// Number is the application's number, or the imported loan's.
 	Number       string
 	NationalID   string

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/beijing"
@@ -98,13 +99,13 @@ func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalI
 // ApplicationLookup returns the application with the id as the caller may
 // see it: one they may not see is a not_found error; MaskIdentity is set when
 // the caller may not see the applicant's identity in full.
-type ApplicationLookup func(ctx context.Context, p auth.Principal, id int64) (Loan, error)
+type ApplicationLookup func(ctx context.Context, p auth.Principal, id application.ID) (Loan, error)
 
 // ApplicationProfile returns the profile of an application's applicant with
 // the waiver of that application. The caller sees the profile exactly when
 // they see the application; an applicant not verified as the person sees it
 // without records, and so the waiver only as the amount decides it.
-func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id int64) (Profile, error) {
+func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id application.ID) (Profile, error) {
 	app, err := s.apps(ctx, p, id)
 	if err != nil {
 		return Profile{}, err
