@@ -192,7 +192,7 @@ func repayDemo(ctx context.Context, a *app.App, d *Data, dl demoLoan, l loan.Loa
 
 // seedSubsidy claims, checks and pays the first quarter of the active loan
 // and claims the second, so every subsidy status but refused shows.
-func seedSubsidy(ctx context.Context, a *app.App, d *Data, loanID int64) error {
+func seedSubsidy(ctx context.Context, a *app.App, d *Data, loanID loan.ID) error {
 	table, err := a.Loans.Subsidy(ctx, d.ByName["hrss.lingbao"], loanID)
 	if err != nil {
 		return err

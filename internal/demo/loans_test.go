@@ -36,7 +36,7 @@ func TestDemoHasLoansInEveryStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var id int64
+	var id loan.ID
 	for _, l := range active {
 		if l.ApplicationID != nil && l.Name == "孙浩" {
 			id = l.ID

@@ -48,7 +48,7 @@ func (*reversalRejectRequest) bodyOptional() {}
 type reversalResponse struct {
 	ID           int64               `json:"id"`
 	Kind         loan.ReversalKind   `json:"kind"`
-	LoanID       int64               `json:"loan_id"`
+	LoanID       loan.ID             `json:"loan_id"`
 	LoanNumber   string              `json:"loan_number"`
 	TargetID     int64               `json:"target_id" doc:"the id of the posting reversed (the subsidy claim's for a subsidy payment, the loan's for a disbursement and a compensation)"`
 	DistrictCode string              `json:"district_code"`

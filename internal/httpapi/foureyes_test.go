@@ -123,7 +123,7 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 	bankRole := as(auth.Binding{Role: auth.BankOfficer, Bank: apptest.Bank})
 	guarRole := as(auth.Binding{Role: auth.GuaranteeOfficer, District: apptest.District})
 	hrssRole := as(auth.Binding{Role: auth.HRSSOfficer, District: apptest.District})
-	loanID := int64(mustAtoi(t, id))
+	loanID := loan.ID(mustAtoi(t, id))
 	svc := s.App.Loans
 	for what, err := range map[string]error{
 		"recovery": func() error {
@@ -154,7 +154,7 @@ func TestFourEyesOnEveryMoneyAction(t *testing.T) {
 			return err
 		}(),
 		"reversal proposal": func() error {
-			_, err := svc.ProposeReversal(ctx, hrssRole, loan.ReversalInput{Kind: "subsidy_payment", ID: loanID, Period: "2024Q2", Reason: "x"})
+			_, err := svc.ProposeReversal(ctx, hrssRole, loan.ReversalInput{Kind: "subsidy_payment", ID: int64(loanID), Period: "2024Q2", Reason: "x"})
 			return err
 		}(),
 		"reversal decision": func() error {

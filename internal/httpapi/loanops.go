@@ -80,7 +80,7 @@ func (a *api) routesLoanOps() {
 		Summary: "Propose an extension (展期) of an active or overdue loan, on or before its maturity (bank officer of the loan's bank); a guarantee officer of the district confirms it",
 		Request: extensionRequest{}, Response: extensionEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
 	}, loanPath, func(k record[extensionRequest]) (any, error) {
-		e, l, err := a.Loans.ProposeExtension(k.ctx, k.p, k.id, loan.ExtensionInput(k.req))
+		e, l, err := a.Loans.ProposeExtension(k.ctx, k.p, loan.ID(k.id), loan.ExtensionInput(k.req))
 		return extensionEnvelope{Extension: toExtension(e), Loan: toLoan(l)}, err
 	}))
 	// A decision reads the extension of the path before the body.
@@ -106,11 +106,11 @@ func (a *api) routesLoanOps() {
 	}
 	decide("confirm", "Confirm a proposed extension (guarantee officer of the loan's district, not the proposer): the loan matures on the new day, no subsidy after the contract's maturity", nil,
 		func(k record[extensionDecisionRequest], eid int64) (loan.Loan, error) {
-			return a.Loans.ConfirmExtension(k.ctx, k.p, k.id, eid)
+			return a.Loans.ConfirmExtension(k.ctx, k.p, loan.ID(k.id), eid)
 		})
 	decide("reject", "Reject a proposed extension with a reason (guarantee officer of the loan's district)", extensionDecisionRequest{},
 		func(k record[extensionDecisionRequest], eid int64) (loan.Loan, error) {
-			return a.Loans.RejectExtension(k.ctx, k.p, k.id, eid, k.req.Reason)
+			return a.Loans.RejectExtension(k.ctx, k.p, loan.ID(k.id), eid, k.req.Reason)
 		})
 }
 

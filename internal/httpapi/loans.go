@@ -74,7 +74,7 @@ type writeOffResponse struct {
 }
 
 type loanResponse struct {
-	ID                   int64                 `json:"id"`
+	ID                   loan.ID               `json:"id"`
 	Number               string                `json:"number"`
 	ApplicationID        *application.ID       `json:"application_id"`
 	ExternalRef          *string               `json:"external_ref"`
@@ -434,18 +434,18 @@ type writeOffRejectRequest struct {
 // paid, its share of recoveries, its unrecovered share written off), the
 // bank_ ones the bank's side of the same compensations.
 type exposureRow struct {
-	LoanID          int64  `json:"loan_id,omitempty" doc:"the loan of the row (group_by=loan)"`
-	LoanNumber      string `json:"loan_number,omitempty" doc:"the loan's number (group_by=loan)"`
-	DistrictCode    string `json:"district_code,omitempty"`
-	Loans           int    `json:"loans"`
-	Outstanding     string `json:"outstanding"`
-	Overdue         string `json:"overdue"`
-	Compensated     string `json:"compensated"`
-	Recovered       string `json:"recovered"`
-	WrittenOff      string `json:"written_off"`
-	BankCompensated string `json:"bank_compensated"`
-	BankRecovered   string `json:"bank_recovered"`
-	BankWrittenOff  string `json:"bank_written_off"`
+	LoanID          loan.ID `json:"loan_id,omitempty" doc:"the loan of the row (group_by=loan)"`
+	LoanNumber      string  `json:"loan_number,omitempty" doc:"the loan's number (group_by=loan)"`
+	DistrictCode    string  `json:"district_code,omitempty"`
+	Loans           int     `json:"loans"`
+	Outstanding     string  `json:"outstanding"`
+	Overdue         string  `json:"overdue"`
+	Compensated     string  `json:"compensated"`
+	Recovered       string  `json:"recovered"`
+	WrittenOff      string  `json:"written_off"`
+	BankCompensated string  `json:"bank_compensated"`
+	BankRecovered   string  `json:"bank_recovered"`
+	BankWrittenOff  string  `json:"bank_written_off"`
 }
 
 type exposureResponse struct {
@@ -553,13 +553,13 @@ func (a *api) routesLoans() {
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}", Tag: "loans", Status: 200,
 		Summary: "One loan with its repayments", Response: loanResponse{}, Errors: []int{401, 404},
 	}, loanPath, func(k record[struct{}]) (any, error) {
-		l, err := a.Loans.Get(k.ctx, k.p, k.id)
+		l, err := a.Loans.Get(k.ctx, k.p, loan.ID(k.id))
 		return toLoan(l), err
 	}))
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}/schedule", Tag: "loans", Status: 200,
 		Summary: "The due dates as the loan runs: the contract's principal instalments, each period's interest, subsidy and borrower interest as in the subsidy table, and each line's state", Response: scheduleResponse{}, Errors: []int{401, 404},
 	}, loanPath, func(k record[struct{}]) (any, error) {
-		s, err := a.Loans.Schedule(k.ctx, k.p, k.id)
+		s, err := a.Loans.Schedule(k.ctx, k.p, loan.ID(k.id))
 		return toSchedule(s), err
 	}))
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}/statement", Tag: "loans", Status: 200,
@@ -567,14 +567,14 @@ func (a *api) routesLoans() {
 		Query:    []Param{{Name: "as_of", Type: "string", Description: "the day, YYYY-MM-DD (default today; not before the disbursement, at most 366 days ahead)"}},
 		Response: statementResponse{}, Errors: []int{401, 404, 422},
 	}, loanPath, func(k record[struct{}]) (any, error) {
-		st, err := a.Loans.Statement(k.ctx, k.p, k.id, k.c.Query("as_of"))
+		st, err := a.Loans.Statement(k.ctx, k.p, loan.ID(k.id), k.c.Query("as_of"))
 		return toStatement(st), err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/repayments", Tag: "loans", Status: 201,
 		Summary: "Record a repayment (Idempotency-Key required)", Headers: []Header{idempotencyHeader}, Request: repaymentRequest{}, Response: repaymentEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 	}, loanPath, func(k record[repaymentRequest]) (any, error) {
-		rep, l, err := a.Loans.Repay(k.ctx, k.p, k.id, loan.RepayInput(k.req))
+		rep, l, err := a.Loans.Repay(k.ctx, k.p, loan.ID(k.id), loan.RepayInput(k.req))
 		return repaymentEnvelope{Repayment: toRepayment(rep), Loan: toLoan(l)}, err
 	}))
 	a.routesSubsidy()
@@ -587,7 +587,7 @@ func (a *api) routesSubsidy() {
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}/subsidy", Tag: "subsidy", Status: 200,
 		Summary: "The interest subsidy per quarter with its claim status", Response: subsidyResponse{}, Errors: []int{401, 404},
 	}, loanPath, func(k record[struct{}]) (any, error) {
-		t, err := a.Loans.Subsidy(k.ctx, k.p, k.id)
+		t, err := a.Loans.Subsidy(k.ctx, k.p, loan.ID(k.id))
 		return toSubsidy(t, language(k.c)), err
 	}))
 	// A quarter's step reads the period of the path before the body.
@@ -608,14 +608,14 @@ func (a *api) routesSubsidy() {
 		}))
 	}
 	step("claim", "Claim a quarter's subsidy (bank officer of the loan's bank)", nil, func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error) {
-		return a.Loans.ClaimSubsidy(k.ctx, k.p, k.id, k.c.Param("period"))
+		return a.Loans.ClaimSubsidy(k.ctx, k.p, loan.ID(k.id), k.c.Param("period"))
 	})
 	step("check", "Check a claimed quarter: approve, or refuse with a reason (HRSS officer of the district)", subsidyCheckRequest{},
 		func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error) {
-			return a.Loans.CheckSubsidy(k.ctx, k.p, k.id, k.c.Param("period"), loan.CheckInput(k.req))
+			return a.Loans.CheckSubsidy(k.ctx, k.p, loan.ID(k.id), k.c.Param("period"), loan.CheckInput(k.req))
 		})
 	step("pay", "Record the payment of a checked quarter (another HRSS officer of the district)", nil, func(k record[subsidyCheckRequest]) (loan.SubsidyItem, error) {
-		return a.Loans.PaySubsidy(k.ctx, k.p, k.id, k.c.Param("period"))
+		return a.Loans.PaySubsidy(k.ctx, k.p, loan.ID(k.id), k.c.Param("period"))
 	})
 	a.add(Route{Method: "GET", Path: "/api/v1/subsidies", Tag: "subsidy", Status: 200,
 		Summary:  "Claimed subsidy of a quarter per district and status, with each level of government's part (central, provincial, city, county) by the funding shares of each loan's regime",
@@ -653,34 +653,34 @@ func (a *api) routesGuarantee() {
 		Summary: "Record the guarantee fund's compensation of an overdue loan", Request: compensationRequest{}, Response: loanEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 	}, loanPath, func(k record[compensationRequest]) (any, error) {
-		l, err := a.Loans.Compensate(k.ctx, k.p, k.id, loan.CompensateInput(k.req))
+		l, err := a.Loans.Compensate(k.ctx, k.p, loan.ID(k.id), loan.CompensateInput(k.req))
 		return loanEnvelope{Loan: toLoan(l)}, err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/recoveries", Tag: "guarantee", Status: 201,
 		Summary: "Record money recovered after compensation", Request: recoveryRequest{}, Response: recoveryEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 	}, loanPath, func(k record[recoveryRequest]) (any, error) {
-		rec, l, err := a.Loans.Recover(k.ctx, k.p, k.id, loan.RecoveryInput(k.req))
+		rec, l, err := a.Loans.Recover(k.ctx, k.p, loan.ID(k.id), loan.RecoveryInput(k.req))
 		return recoveryEnvelope{Loan: toLoan(l), Recovery: toRecovery(rec)}, err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off", Tag: "guarantee", Status: 200,
 		Summary: "Propose writing off what cannot be recovered (a different user confirms)", Request: writeOffRequest{}, Response: loanEnvelope{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
 	}, loanPath, func(k record[writeOffRequest]) (any, error) {
-		l, err := a.Loans.ProposeWriteOff(k.ctx, k.p, k.id, k.req.Reason)
+		l, err := a.Loans.ProposeWriteOff(k.ctx, k.p, loan.ID(k.id), k.req.Reason)
 		return loanEnvelope{Loan: toLoan(l)}, err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/confirm", Tag: "guarantee", Status: 200,
 		Summary: "Confirm a proposed write-off (not the proposer)", Response: loanEnvelope{}, Errors: []int{401, 403, 404, 409},
 	}, loanPath, func(k record[struct{}]) (any, error) {
-		l, err := a.Loans.ConfirmWriteOff(k.ctx, k.p, k.id)
+		l, err := a.Loans.ConfirmWriteOff(k.ctx, k.p, loan.ID(k.id))
 		return loanEnvelope{Loan: toLoan(l)}, err
 	}))
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/loans/{id}/write-off/reject", Tag: "guarantee", Status: 200,
 		Summary: "Reject a proposed write-off (the proposer withdraws it, or another guarantee officer of the district refuses it): the loan is plainly compensated again",
 		Request: writeOffRejectRequest{}, Response: loanEnvelope{}, Errors: []int{400, 401, 403, 404, 409, 422},
 	}, loanPath, func(k record[writeOffRejectRequest]) (any, error) {
-		l, err := a.Loans.RejectWriteOff(k.ctx, k.p, k.id, k.req.Comment)
+		l, err := a.Loans.RejectWriteOff(k.ctx, k.p, loan.ID(k.id), k.req.Comment)
 		return loanEnvelope{Loan: toLoan(l)}, err
 	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/exposure", Tag: "guarantee", Status: 200,

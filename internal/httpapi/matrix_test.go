@@ -102,7 +102,7 @@ func newWorldOn(t *testing.T, c *cast) *world {
 	// loans matured before today, so the API takes none now).
 	for _, scope := range []string{"own", "other"} {
 		id, _ := strconv.ParseInt(w.ids[scope]["loan"], 10, 64)
-		eid, err := store.Loans{DB: s.App.DB}.AddExtension(context.Background(), loanpkg.Extension{LoanID: id, OldMaturity: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC),
+		eid, err := store.Loans{DB: s.App.DB}.AddExtension(context.Background(), loanpkg.Extension{LoanID: loanpkg.ID(id), OldMaturity: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC),
 			NewMaturity: time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), Reason: "matrix", State: loanpkg.ExtensionProposed, ProposedBy: 1, ProposedAt: time.Now().UTC()})
 		if err != nil {
 			t.Fatal(err)

@@ -24,11 +24,11 @@ type worklistResponse struct {
 }
 
 type claimLineResponse struct {
-	LoanID       int64  `json:"loan_id"`
-	LoanNumber   string `json:"loan_number"`
-	Name         string `json:"name"`
-	DistrictCode string `json:"district_code"`
-	BankCode     string `json:"bank_code"`
+	LoanID       loan.ID `json:"loan_id"`
+	LoanNumber   string  `json:"loan_number"`
+	Name         string  `json:"name"`
+	DistrictCode string  `json:"district_code"`
+	BankCode     string  `json:"bank_code"`
 	subsidyItem
 	ClaimedAt *time.Time `json:"claimed_at"`
 	CheckedAt *time.Time `json:"checked_at"`
@@ -36,8 +36,8 @@ type claimLineResponse struct {
 }
 
 type batchItemRequest struct {
-	LoanID int64  `json:"loan_id"`
-	Period string `json:"period"`
+	LoanID loan.ID `json:"loan_id"`
+	Period string  `json:"period"`
 }
 
 type batchRequest struct {
@@ -48,7 +48,7 @@ type batchRequest struct {
 }
 
 type batchResultResponse struct {
-	LoanID int64        `json:"loan_id"`
+	LoanID loan.ID      `json:"loan_id"`
 	Period string       `json:"period"`
 	OK     bool         `json:"ok"`
 	Item   *subsidyItem `json:"item,omitempty"`

@@ -41,7 +41,7 @@ var ClaimSortKeys = []string{"loan_number", "name", "district_code", "bank_code"
 
 // ClaimLine is one quarter of one loan in a work list.
 type ClaimLine struct {
-	LoanID       int64
+	LoanID       ID
 	LoanNumber   string
 	Name         string
 	DistrictCode string
@@ -149,7 +149,7 @@ const MaxBatch = 200
 
 // BatchItem names one quarter of one loan.
 type BatchItem struct {
-	LoanID int64
+	LoanID ID
 	Period string
 }
 

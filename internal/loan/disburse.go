@@ -2,7 +2,6 @@ package loan
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ func (s *Service) Disburse(ctx context.Context, p auth.Principal, applicationID 
 		if err != nil {
 			return err
 		}
-		if err := s.audit.Record(ctx, p, "loan.disburse", Kind, strconv.FormatInt(l.ID, 10), nil, auditView(l)); err != nil {
+		if err := s.audit.Record(ctx, p, "loan.disburse", Kind, l.ID.String(), nil, auditView(l)); err != nil {
 			return err
 		}
 		if err := s.tell(ctx, l, "disbursed", "loan.disbursed", map[string]string{"amount": money.Format(l.Principal), "date": l.DisbursedOn.Format(time.DateOnly)}, time.Time{}); err != nil {

@@ -28,7 +28,7 @@ var ExtensionStates = []ExtensionState{ExtensionProposed, ExtensionConfirmed, Ex
 // bank, confirmed (or rejected) by a guarantee officer of its district.
 type Extension struct {
 	ID           int64
-	LoanID       int64
+	LoanID       ID
 	OldMaturity  time.Time
 	NewMaturity  time.Time
 	Reason       string
@@ -89,7 +89,7 @@ func (s *Service) beforeMaturity(l Loan) error {
 // ProposeExtension is the bank's proposal of a new maturity for an active
 // or overdue loan, on or before its maturity day, within the policy's
 // bounds (the version in force today).
-func (s *Service) ProposeExtension(ctx context.Context, p auth.Principal, id int64, in ExtensionInput) (Extension, Loan, error) {
+func (s *Service) ProposeExtension(ctx context.Context, p auth.Principal, id ID, in ExtensionInput) (Extension, Loan, error) {
 	var ext Extension
 	l, err := s.change(ctx, p, id, ActExtend, "only a bank officer of the loan's bank may propose an extension", "loan.propose_extension", func(ctx context.Context, l *Loan) error {
 		if _, err := Next(l.Status, EvExtend); err != nil {
@@ -149,7 +149,7 @@ func (s *Service) ProposeExtension(ctx context.Context, p auth.Principal, id int
 // ConfirmExtension is the guarantee centre's confirmation: the loan matures
 // on the new day, its principal due at maturity moves there, and the days
 // after the contract's maturity get no subsidy.
-func (s *Service) ConfirmExtension(ctx context.Context, p auth.Principal, id, extID int64) (Loan, error) {
+func (s *Service) ConfirmExtension(ctx context.Context, p auth.Principal, id ID, extID int64) (Loan, error) {
 	return s.decideExtension(ctx, p, id, extID, "loan.extend", func(l *Loan, e *Extension, by auth.UserID, at time.Time) error {
 		if err := s.beforeMaturity(*l); err != nil {
 			return err
@@ -165,7 +165,7 @@ func (s *Service) ConfirmExtension(ctx context.Context, p auth.Principal, id, ex
 }
 
 // RejectExtension is the guarantee centre's refusal, with a reason.
-func (s *Service) RejectExtension(ctx context.Context, p auth.Principal, id, extID int64, reason string) (Loan, error) {
+func (s *Service) RejectExtension(ctx context.Context, p auth.Principal, id ID, extID int64, reason string) (Loan, error) {
 	return s.decideExtension(ctx, p, id, extID, "loan.reject_extension", func(_ *Loan, e *Extension, by auth.UserID, at time.Time) error {
 		reason = strings.TrimSpace(reason)
 		if reason == "" || len(reason) > 2000 {
@@ -176,7 +176,7 @@ func (s *Service) RejectExtension(ctx context.Context, p auth.Principal, id, ext
 	})
 }
 
-func (s *Service) decideExtension(ctx context.Context, p auth.Principal, id, extID int64, action string, decide func(l *Loan, e *Extension, by auth.UserID, at time.Time) error) (Loan, error) {
+func (s *Service) decideExtension(ctx context.Context, p auth.Principal, id ID, extID int64, action string, decide func(l *Loan, e *Extension, by auth.UserID, at time.Time) error) (Loan, error) {
 	return s.change(ctx, p, id, ActConfirmExtension, "only a guarantee officer of the loan's district may decide an extension", action, func(ctx context.Context, l *Loan) error {
 		var e *Extension
 		for i := range l.Extensions {

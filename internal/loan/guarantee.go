@@ -21,7 +21,7 @@ type CompensateInput struct {
 // Compensate records that the guarantee fund paid the bank for an overdue
 // loan: the outstanding principal split into the fund's share (the bank's
 // agreed share, else the policy's) and the bank's rest.
-func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in CompensateInput) (Loan, error) {
+func (s *Service) Compensate(ctx context.Context, p auth.Principal, id ID, in CompensateInput) (Loan, error) {
 	return s.change(ctx, p, id, ActCompensate, "only a guarantee officer of the loan's district may do this", "loan.compensate", func(ctx context.Context, l *Loan) error {
 		to, err := Next(l.Status, EvCompensate)
 		if err != nil {
@@ -56,7 +56,7 @@ func (s *Service) Compensate(ctx context.Context, p auth.Principal, id int64, in
 		}
 		c := NewCompensation(on, l.Outstanding, share, p.UserID)
 		l.Status, l.Compensation = to, &c
-		if err := s.books.Post(ctx, fundbook.Compensation(l.ID, on, c.Fund, p.UserID)); err != nil {
+		if err := s.books.Post(ctx, fundbook.Compensation(int64(l.ID), on, c.Fund, p.UserID)); err != nil {
 			return err
 		}
 		return s.tell(ctx, *l, "compensated", "loan.compensated", map[string]string{"amount": money.Format(c.Fund), "date": on.Format(time.DateOnly)}, time.Time{}, bankOfficers(*l))
@@ -72,7 +72,7 @@ type RecoveryInput struct {
 
 // Recover records a recovery against a compensated loan, never more than
 // what was compensated and not yet recovered.
-func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in RecoveryInput) (Recovery, Loan, error) {
+func (s *Service) Recover(ctx context.Context, p auth.Principal, id ID, in RecoveryInput) (Recovery, Loan, error) {
 	var rec Recovery
 	l, err := s.change(ctx, p, id, ActRecover, "only a guarantee officer of the loan's district may do this", "loan.recover", func(ctx context.Context, l *Loan) error {
 		if _, err := Next(l.Status, EvRecover); err != nil {
@@ -103,7 +103,7 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 		if rec.ID, err = s.store.AddRecovery(ctx, rec); err != nil {
 			return err
 		}
-		if err := s.books.Post(ctx, fundbook.Recovery(l.ID, rec.ID, on, fund, p.UserID)); err != nil {
+		if err := s.books.Post(ctx, fundbook.Recovery(int64(l.ID), rec.ID, on, fund, p.UserID)); err != nil {
 			return err
 		}
 		l.Recovered, l.RecoveredFund = l.Recovered.Add(amount), l.RecoveredFund.Add(fund)
@@ -114,7 +114,7 @@ func (s *Service) Recover(ctx context.Context, p auth.Principal, id int64, in Re
 
 // ProposeWriteOff is the first step of writing off what could not be
 // recovered; a different user confirms it.
-func (s *Service) ProposeWriteOff(ctx context.Context, p auth.Principal, id int64, reason string) (Loan, error) {
+func (s *Service) ProposeWriteOff(ctx context.Context, p auth.Principal, id ID, reason string) (Loan, error) {
 	return s.change(ctx, p, id, ActWriteOff, "only a guarantee officer of the loan's district may do this", "loan.propose_write_off", func(ctx context.Context, l *Loan) error {
 		if _, err := Next(l.Status, EvProposeWriteOff); err != nil {
 			return err
@@ -132,7 +132,7 @@ func (s *Service) ProposeWriteOff(ctx context.Context, p auth.Principal, id int6
 }
 
 // ConfirmWriteOff writes the loan off; the proposer may not confirm.
-func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
+func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id ID) (Loan, error) {
 	return s.change(ctx, p, id, ActWriteOff, "only a guarantee officer of the loan's district may do this", "loan.write_off", func(ctx context.Context, l *Loan) error {
 		to, err := Next(l.Status, EvWriteOff)
 		if err != nil {
@@ -152,7 +152,7 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 		fund, bank := l.Unrecovered()
 		l.WriteOff.ConfirmedBy, l.WriteOff.On = &by, &on
 		l.WriteOff.Amount, l.WriteOff.Fund, l.WriteOff.Bank = fund.Add(bank), fund, bank
-		return s.books.Post(ctx, fundbook.WriteOff(l.ID, on, fund, p.UserID))
+		return s.books.Post(ctx, fundbook.WriteOff(int64(l.ID), on, fund, p.UserID))
 	})
 }
 
@@ -161,7 +161,7 @@ func (s *Service) ConfirmWriteOff(ctx context.Context, p auth.Principal, id int6
 // plainly compensated again (recoveries, a new proposal and the
 // compensation's reversal are possible again); the audit event keeps the
 // proposal and the comment.
-func (s *Service) RejectWriteOff(ctx context.Context, p auth.Principal, id int64, comment string) (Loan, error) {
+func (s *Service) RejectWriteOff(ctx context.Context, p auth.Principal, id ID, comment string) (Loan, error) {
 	l, err := s.actOn(ctx, p, id, ActWriteOff, "only a guarantee officer of the loan's district may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
 		if _, err := Next(l.Status, EvProposeWriteOff); err != nil {
 			return audit.Event{}, err

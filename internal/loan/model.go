@@ -6,6 +6,7 @@ package loan
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -143,9 +144,17 @@ const (
 	ActReadRisk authz.Action = "read_risk"
 )
 
+// ID is a loan's id: the loans row, and the loan a repayment, a recovery,
+// a subsidy claim, an extension or a reversal belongs to. The zero ID is none.
+type ID int64
+
+// String is the id in decimal, as the audit trail's entity ids and
+// notification keys spell it.
+func (id ID) String() string { return strconv.FormatInt(int64(id), 10) }
+
 // Loan is a disbursed loan.
 type Loan struct {
-	ID            int64
+	ID            ID
 	Number        string
 	ApplicationID *application.ID
 	ExternalRef   *string
@@ -273,7 +282,7 @@ type WriteOff struct {
 // Repayment is money the borrower paid the bank.
 type Repayment struct {
 	ID            int64
-	LoanID        int64
+	LoanID        ID
 	Principal     decimal.Decimal
 	Interest      decimal.Decimal
 	PaidOn        time.Time
@@ -290,7 +299,7 @@ type Repayment struct {
 // Amount, shared as Fund (the guarantee fund's) and Bank (the bank's).
 type Recovery struct {
 	ID          int64
-	LoanID      int64
+	LoanID      ID
 	Amount      decimal.Decimal
 	Fund        decimal.Decimal
 	Bank        decimal.Decimal
@@ -364,7 +373,7 @@ var ClaimStatuses = []ClaimStatus{ClaimPending, ClaimClaimed, ClaimChecked, Clai
 // frozen at the claim.
 type Claim struct {
 	ID           int64
-	LoanID       int64
+	LoanID       ID
 	Period       string
 	Start        time.Time
 	End          time.Time

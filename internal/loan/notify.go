@@ -2,7 +2,6 @@ package loan
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"chuangdai/internal/application"
@@ -23,8 +22,8 @@ func (s *Service) tell(ctx context.Context, l Loan, key, template string, params
 		return nil
 	}
 	params["number"] = l.Number
-	e := notify.Event{Key: "loan:" + strconv.FormatInt(l.ID, 10) + ":" + key, Template: template, Params: params,
-		EntityType: Kind, EntityID: strconv.FormatInt(l.ID, 10), NotBefore: notBefore}
+	e := notify.Event{Key: "loan:" + l.ID.String() + ":" + key, Template: template, Params: params,
+		EntityType: Kind, EntityID: l.ID.String(), NotBefore: notBefore}
 	var to []notify.Audience
 	if l.BorrowerID != nil {
 		to = append(to, notify.User(*l.BorrowerID))
@@ -58,8 +57,8 @@ func (s *Service) tellDaily(ctx context.Context, l Loan, day time.Time, becameOv
 	if s.notifier == nil {
 		return nil
 	}
-	return s.notifier.Notify(ctx, notify.Event{Key: "loan:" + strconv.FormatInt(l.ID, 10) + ":overdue:" + since, Template: "loan.overdue_officer",
-		Params: map[string]string{"number": l.Number, "date": since}, EntityType: Kind, EntityID: strconv.FormatInt(l.ID, 10), NotBefore: morning},
+	return s.notifier.Notify(ctx, notify.Event{Key: "loan:" + l.ID.String() + ":overdue:" + since, Template: "loan.overdue_officer",
+		Params: map[string]string{"number": l.Number, "date": since}, EntityType: Kind, EntityID: l.ID.String(), NotBefore: morning},
 		notify.Officers(auth.GuaranteeOfficer, l.DistrictCode, ""))
 }
 

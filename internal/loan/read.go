@@ -12,7 +12,7 @@ import (
 )
 
 // Get returns one loan the caller may see.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
+func (s *Service) Get(ctx context.Context, p auth.Principal, id ID) (Loan, error) {
 	return s.load(ctx, p, id)
 }
 
@@ -39,7 +39,7 @@ type Schedule struct {
 // principal instalments and each period's interest, subsidy and borrower
 // part as in the subsidy table (one computation, claimed quarters as
 // claimed), with each line's state, and their sums.
-func (s *Service) Schedule(ctx context.Context, p auth.Principal, id int64) (Schedule, error) {
+func (s *Service) Schedule(ctx context.Context, p auth.Principal, id ID) (Schedule, error) {
 	l, err := s.load(ctx, p, id)
 	if err != nil {
 		return Schedule{}, err
@@ -68,7 +68,7 @@ func NewSchedule(m Method, lines []DueLine) Schedule {
 	return out
 }
 
-func (s *Service) claimsByPeriod(ctx context.Context, loanID int64) (map[string]Claim, error) {
+func (s *Service) claimsByPeriod(ctx context.Context, loanID ID) (map[string]Claim, error) {
 	claims, err := s.store.Claims(ctx, loanID)
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ const statementHorizon = 366
 
 // Statement is what the borrower owes on asOf (YYYY-MM-DD, default today)
 // after the repayments really made.
-func (s *Service) Statement(ctx context.Context, p auth.Principal, id int64, asOf string) (Statement, error) {
+func (s *Service) Statement(ctx context.Context, p auth.Principal, id ID, asOf string) (Statement, error) {
 	l, err := s.load(ctx, p, id)
 	if err != nil {
 		return Statement{}, err

@@ -35,7 +35,7 @@ func parseNonNegative(f *apperr.Fields, field, v string) decimal.Decimal {
 
 // Repay records a repayment: the loan is row-locked, the principal may not
 // exceed what is outstanding, and a loan repaid to zero is settled.
-func (s *Service) Repay(ctx context.Context, p auth.Principal, id int64, in RepayInput) (Repayment, Loan, error) {
+func (s *Service) Repay(ctx context.Context, p auth.Principal, id ID, in RepayInput) (Repayment, Loan, error) {
 	var rep Repayment
 	out, err := s.actOn(ctx, p, id, ActRepay, "only a bank officer of the loan's bank may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
 		if _, err := Next(l.Status, EvRepay); err != nil {

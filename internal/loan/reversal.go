@@ -63,7 +63,7 @@ const ReversalKindName = "reversal"
 type Reversal struct {
 	ID           int64
 	Kind         ReversalKind
-	LoanID       int64
+	LoanID       ID
 	LoanNumber   string
 	TargetID     int64
 	DistrictCode string
@@ -99,7 +99,7 @@ type ReversalInput struct {
 type ReversalFilter struct {
 	Status        ReversalStatus
 	Kind          ReversalKind
-	LoanID        int64
+	LoanID        ID
 	ToConfirm     bool
 	Kinds         []ReversalKind
 	NotProposedBy auth.UserID
@@ -110,8 +110,8 @@ type ReversalFilter struct {
 type ReversalStore interface {
 	// RepaymentLoan and RecoveryLoan name the loan of a posting (apperr
 	// NotFound when there is none).
-	RepaymentLoan(ctx context.Context, id int64) (int64, error)
-	RecoveryLoan(ctx context.Context, id int64) (int64, error)
+	RepaymentLoan(ctx context.Context, id int64) (ID, error)
+	RecoveryLoan(ctx context.Context, id int64) (ID, error)
 	// CreateReversal inserts r; a live reversal of the same original is an
 	// apperr Conflict.
 	CreateReversal(ctx context.Context, r Reversal) (int64, error)
@@ -132,7 +132,7 @@ func (s *Service) SetReversals(r ReversalStore) { s.reversals = r }
 // onReversalLoan runs fn on the loan of a reversal of kind, row-locked
 // (see actOn), for p, who must have the role of the original posting on it.
 // A loan p may not see answers notFound.
-func (s *Service) onReversalLoan(ctx context.Context, p auth.Principal, kind ReversalKind, loanID int64, notFound error, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
+func (s *Service) onReversalLoan(ctx context.Context, p auth.Principal, kind ReversalKind, loanID ID, notFound error, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
 	ran := false
 	run := func(ctx context.Context, l *Loan) (audit.Event, error) {
 		ran = true
@@ -201,7 +201,7 @@ func (s *Service) ProposeReversal(ctx context.Context, p auth.Principal, in Reve
 // loan, row-locked, which it leaves as it is.
 func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalKind, id int64, period string, then func(ctx context.Context, r Reversal, l Loan) error) error {
 	r := Reversal{Kind: kind, TargetID: id, Amount: decimal.Zero, Interest: decimal.Zero, Fund: decimal.Zero}
-	var loanID int64
+	var loanID ID
 	var err error
 	switch kind {
 	case RevRepayment:
@@ -209,7 +209,7 @@ func (s *Service) original(ctx context.Context, p auth.Principal, kind ReversalK
 	case RevRecovery:
 		loanID, err = s.reversals.RecoveryLoan(ctx, id)
 	case RevSubsidyPayment, RevCompensation, RevDisbursement:
-		loanID = id
+		loanID = ID(id)
 	}
 	notFound := apperr.NotFoundf("no %s with id %d", msg.Label("reversal_kind", kind), id)
 	if apperr.KindOf(err) == apperr.NotFound {
@@ -293,7 +293,7 @@ func (s *Service) reversible(ctx context.Context, r *Reversal, l Loan, kind Reve
 func (s *Service) disbursementReversible(ctx context.Context, l Loan) error {
 	switch {
 	case l.Status == Cancelled:
-		return alreadyReversed(RevDisbursement, l.ID)
+		return alreadyReversed(RevDisbursement, int64(l.ID))
 	case l.ApplicationID == nil:
 		return apperr.Newf(apperr.Conflict, "loan.invalid_state", "the loan %s was imported from the legacy system: its disbursement is corrected there", l.Number)
 	case l.Status == Compensated:
@@ -396,7 +396,7 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 				was := l.RecoveredFund
 				l.RecoveredFund = l.Compensation.fundShareOf(l.Recovered)
 				// The fund's journal gives back what its recovered share shrank by.
-				if err := s.books.Post(ctx, fundbook.RecoveryReversal(l.ID, r.TargetID, r.ID, today, was.Sub(l.RecoveredFund), p.UserID)); err != nil {
+				if err := s.books.Post(ctx, fundbook.RecoveryReversal(int64(l.ID), r.TargetID, r.ID, today, was.Sub(l.RecoveredFund), p.UserID)); err != nil {
 					return audit.Event{}, err
 				}
 			case RevCompensation:
@@ -408,7 +408,7 @@ func (s *Service) ConfirmReversal(ctx context.Context, p auth.Principal, id int6
 				// compensated, unless the ledger finds otherwise).
 				l.Compensation, l.Recovered, l.RecoveredFund = nil, decimal.Zero, decimal.Zero
 				s.restate(l, today)
-				if err := s.books.Post(ctx, fundbook.CompensationReversal(l.ID, r.ID, today, r.Fund, p.UserID)); err != nil {
+				if err := s.books.Post(ctx, fundbook.CompensationReversal(int64(l.ID), r.ID, today, r.Fund, p.UserID)); err != nil {
 					return audit.Event{}, err
 				}
 			case RevDisbursement:
@@ -591,7 +591,7 @@ func ParseReversalFilter(get func(string) string, f *apperr.Fields) ReversalFilt
 		if err != nil || n < 1 {
 			f.Add("loan_id", "must be a loan id")
 		}
-		out.LoanID = n
+		out.LoanID = ID(n)
 	}
 	return out
 }

@@ -100,7 +100,7 @@ func checkReference(f *apperr.Fields, v string) string {
 	return v
 }
 
-func (s *Service) notFound(id int64) error { return apperr.NotFoundf("no loan with id %d", id) }
+func (s *Service) notFound(id ID) error { return apperr.NotFoundf("no loan with id %d", id) }
 
 // readScope is what p may read of loans: the WHERE clause of every read
 // and change of one, so that one p may not see is not found.
@@ -109,7 +109,7 @@ func (s *Service) readScope(p auth.Principal) authz.ListScope {
 }
 
 // load returns the loan if p may see it (404 otherwise).
-func (s *Service) load(ctx context.Context, p auth.Principal, id int64) (Loan, error) {
+func (s *Service) load(ctx context.Context, p auth.Principal, id ID) (Loan, error) {
 	l, err := s.store.Get(ctx, s.readScope(p), id)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return l, s.notFound(id)
@@ -126,7 +126,7 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64) (Loan, e
 // fn runs), 403 with the message forbidden when p may see it but not do
 // act, 403 four_eyes when p is its borrower or a partner. It answers the
 // loan as it is afterwards.
-func (s *Service) actOn(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden string, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
+func (s *Service) actOn(ctx context.Context, p auth.Principal, id ID, act authz.Action, forbidden string, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error) {
 	ran := false
 	l, err := s.store.Update(ctx, s.readScope(p), id, func(ctx context.Context, l *Loan) (audit.Event, error) {
 		ran = true
@@ -203,7 +203,7 @@ func dateText(t time.Time) string { return t.Format(time.DateOnly) }
 
 // change runs one audited change of a row-locked loan: fn changes it, and
 // action names the audit event, the loan's view before and after.
-func (s *Service) change(ctx context.Context, p auth.Principal, id int64, act authz.Action, forbidden, action string, fn func(ctx context.Context, l *Loan) error) (Loan, error) {
+func (s *Service) change(ctx context.Context, p auth.Principal, id ID, act authz.Action, forbidden, action string, fn func(ctx context.Context, l *Loan) error) (Loan, error) {
 	l, err := s.actOn(ctx, p, id, act, forbidden, func(ctx context.Context, l *Loan) (audit.Event, error) {
 		before := auditView(*l)
 		if err := fn(ctx, l); err != nil {

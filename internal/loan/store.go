@@ -23,11 +23,11 @@ type Store interface {
 	// Create inserts l and returns its id. A second loan for the same
 	// application, or a bank reference the bank already used, is an apperr
 	// Conflict.
-	Create(ctx context.Context, l Loan) (int64, error)
+	Create(ctx context.Context, l Loan) (ID, error)
 	// Get returns the loan id with its repayments, recoveries and
 	// extensions if scope shows it; one outside the scope is an apperr
 	// NotFound, answered by the same SQL as one that does not exist.
-	Get(ctx context.Context, scope authz.ListScope, id int64) (Loan, error)
+	Get(ctx context.Context, scope authz.ListScope, id ID) (Loan, error)
 	// Update changes the loan id in one transaction (the caller's, when ctx
 	// carries one): it reads it row-locked within scope (an apperr NotFound
 	// outside it, and fn does not run), runs fn on it, writes its columns if
@@ -38,19 +38,19 @@ type Store interface {
 	// beside it (a claim, a reversal) commits, the loan's lock having kept
 	// such changes of one loan apart. Any other error of fn writes nothing.
 	// It answers the loan as it is afterwards.
-	Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error)
+	Update(ctx context.Context, scope authz.ListScope, id ID, fn func(ctx context.Context, l *Loan) (audit.Event, error)) (Loan, error)
 	List(ctx context.Context, f Filter, scope authz.ListScope, offset, limit int) ([]Loan, int64, error)
 	// AddRepayment inserts r; a bank reference the bank already used is an
 	// apperr Conflict.
 	AddRepayment(ctx context.Context, r Repayment, bankCode string) (int64, error)
 	AddRecovery(ctx context.Context, r Recovery) (int64, error)
 	// Claims returns the loan's claimed quarters.
-	Claims(ctx context.Context, loanID int64) ([]Claim, error)
+	Claims(ctx context.Context, loanID ID) ([]Claim, error)
 	// ClaimLines lists the quarters of a subsidy work list in scope.
 	ClaimLines(ctx context.Context, f ClaimFilter, scope authz.ListScope, offset, limit int) ([]ClaimLine, int64, error)
 	// Claim returns one quarter's claim, row-locked on PostgreSQL until the
 	// transaction ends; absent is an apperr NotFound.
-	Claim(ctx context.Context, loanID int64, period string) (Claim, error)
+	Claim(ctx context.Context, loanID ID, period string) (Claim, error)
 	CreateClaim(ctx context.Context, c Claim) (int64, error)
 	// UpdateClaim writes c's status and step fields if the stored status is
 	// still from.
@@ -62,7 +62,7 @@ type Store interface {
 	// OpenLoanIDs lists the loans the daily job checks: active and overdue
 	// loans disbursed here. Imported loans are left out: their repayments
 	// before the import are in the legacy system, not here.
-	OpenLoanIDs(ctx context.Context) ([]int64, error)
+	OpenLoanIDs(ctx context.Context) ([]ID, error)
 	// FundShare is the bank's agreed guarantee fund share, if it has one.
 	FundShare(ctx context.Context, bankCode string) (*decimal.Decimal, error)
 	// TryJobLock takes the named job lock if no other instance holds it;
@@ -134,7 +134,7 @@ type SubsidyTotal struct {
 // compensated loan (LoanID and LoanNumber set).
 type Exposure struct {
 	DistrictCode string
-	LoanID       int64
+	LoanID       ID
 	LoanNumber   string
 	// Loans and Outstanding count the active and overdue loans: the
 	// principal the fund guarantees.

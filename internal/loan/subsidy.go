@@ -3,7 +3,6 @@ package loan
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +37,7 @@ type SubsidyTable struct {
 
 // Subsidy returns the loan's subsidy per quarter: claimed quarters as
 // claimed, the others computed now from the repayments so far.
-func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id int64) (SubsidyTable, error) {
+func (s *Service) Subsidy(ctx context.Context, p auth.Principal, id ID) (SubsidyTable, error) {
 	l, err := s.load(ctx, p, id)
 	if err != nil {
 		return SubsidyTable{}, err
@@ -70,7 +69,7 @@ func ValidPeriod(v string) bool { return periodPattern.MatchString(v) }
 
 // ClaimSubsidy is the bank's claim (申报) of a quarter that has ended: its
 // amounts are frozen as computed now.
-func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
+func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id ID, period string) (SubsidyItem, error) {
 	var out SubsidyItem
 	_, err := s.actOn(ctx, p, id, ActClaimSubsidy, "only a bank officer of the loan's bank may do this", func(ctx context.Context, l *Loan) (audit.Event, error) {
 		if l.Status == Cancelled {
@@ -118,8 +117,8 @@ func (s *Service) ClaimSubsidy(ctx context.Context, p auth.Principal, id int64, 
 	return out, apperr.Contextf(err, "claim the subsidy of loan %d for %s", id, period)
 }
 
-func claimEntity(loanID int64, period string) string {
-	return strconv.FormatInt(loanID, 10) + "/" + period
+func claimEntity(loanID ID, period string) string {
+	return loanID.String() + "/" + period
 }
 
 func claimView(c Claim) map[string]any {
@@ -135,7 +134,7 @@ type CheckInput struct {
 
 // CheckSubsidy is the HRSS check (审核) of a claimed quarter: approve, or
 // refuse with a reason (不予贴息).
-func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, period string, in CheckInput) (SubsidyItem, error) {
+func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id ID, period string, in CheckInput) (SubsidyItem, error) {
 	return s.claimStep(ctx, p, id, period, ActCheckSubsidy, "only an HRSS officer of the loan's district may do this", func(ctx context.Context, c *Claim, at time.Time) (string, error) {
 		// The input is judged only once the caller may act on the loan, so
 		// nobody learns anything about a loan they cannot see.
@@ -171,7 +170,7 @@ func (s *Service) CheckSubsidy(ctx context.Context, p auth.Principal, id int64, 
 
 // PaySubsidy records the payment (拨付) of a checked quarter, by an HRSS
 // officer other than the one who checked it.
-func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, period string) (SubsidyItem, error) {
+func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id ID, period string) (SubsidyItem, error) {
 	return s.claimStep(ctx, p, id, period, ActPaySubsidy, "only an HRSS officer of the loan's district may do this", func(ctx context.Context, c *Claim, at time.Time) (string, error) {
 		to, err := NextClaim(c.Status, ActPaySubsidy, false)
 		if err != nil {
@@ -189,7 +188,7 @@ func (s *Service) PaySubsidy(ctx context.Context, p auth.Principal, id int64, pe
 	})
 }
 
-func (s *Service) claimStep(ctx context.Context, p auth.Principal, id int64, period string, act authz.Action, forbidden string, step func(ctx context.Context, c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
+func (s *Service) claimStep(ctx context.Context, p auth.Principal, id ID, period string, act authz.Action, forbidden string, step func(ctx context.Context, c *Claim, at time.Time) (string, error)) (SubsidyItem, error) {
 	var out SubsidyItem
 	_, err := s.actOn(ctx, p, id, act, forbidden, func(ctx context.Context, l *Loan) (audit.Event, error) {
 		c, err := s.store.Claim(ctx, l.ID, period)

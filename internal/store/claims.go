@@ -71,12 +71,12 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 	if err := page(q, offset, limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "subsidy work list")
 	}
-	ids := make([]int64, len(rows))
+	ids := make([]loan.ID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.LoanID
 	}
 	var names []struct {
-		ID           int64
+		ID           loan.ID
 		Number, Name string
 	}
 	if len(ids) > 0 {
@@ -84,7 +84,7 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 			return nil, 0, translate(err, "subsidy work list")
 		}
 	}
-	byID := map[int64]int{}
+	byID := map[loan.ID]int{}
 	for i, n := range names {
 		byID[n.ID] = i
 	}

@@ -12,7 +12,7 @@ import (
 // extensionRow is a loan's extension (展期, migration 00025).
 type extensionRow struct {
 	ID           int64 `gorm:"primaryKey"`
-	LoanID       int64
+	LoanID       loan.ID
 	OldMaturity  sqlDate
 	NewMaturity  sqlDate
 	Reason       string

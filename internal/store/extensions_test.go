@@ -28,7 +28,7 @@ func TestLoanExtensions(t *testing.T) {
 	by := account(t, db, "bank.one", auth.Binding{Role: auth.BankOfficer, Bank: "ICBC-SMX"})
 	decider := account(t, db, "guarantee.one", auth.Binding{Role: auth.GuaranteeOfficer})
 	at := time.Date(2024, 7, 1, 2, 3, 4, 0, time.UTC)
-	propose := func(loanID int64) (int64, error) {
+	propose := func(loanID loan.ID) (int64, error) {
 		return loans.AddExtension(ctx, loan.Extension{LoanID: loanID, OldMaturity: loan.Date(2026, 3, 15), NewMaturity: loan.Date(2027, 3, 15),
 			Reason: "疫情", State: loan.ExtensionProposed, ProposedBy: by, ProposedAt: at})
 	}

@@ -102,7 +102,7 @@ func pgxLoanRead() string {
 }
 
 // getDirect is Get through pgx (see pgxread.go).
-func (s Loans) getDirect(ctx context.Context, scope authz.ListScope, id int64) (loan.Loan, error) {
+func (s Loans) getDirect(ctx context.Context, scope authz.ListScope, id loan.ID) (loan.Loan, error) {
 	cond, args := pgxScoped(scope, "borrower_id", []any{id})
 	var r loanRead
 	err := s.withPgx(ctx, "loan", func(ctx context.Context, c *pgx.Conn) error {

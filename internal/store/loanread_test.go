@@ -39,7 +39,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 	baseFixture(exec)
 	loans := store.Loans{DB: a.DB}
 	now := time.Date(2024, 3, 5, 8, 30, 15, 123456000, time.UTC)
-	open := func(number string) int64 {
+	open := func(number string) loan.ID {
 		t.Helper()
 		l, err := loan.New(a.Policy, loan.Loan{Number: number, Name: "张伟", NationalID: "11010519491231002X", KeyGroup: "college_graduate",
 			BorrowerType: "individual", Jobs: 1, DistrictCode: "411282", BankCode: "ICBC-SMX", Principal: decimal.NewFromInt(100000),
@@ -67,9 +67,9 @@ func TestLoanReadInOneStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	exec("INSERT INTO loan_repayments (loan_id, principal_fen, interest_fen, paid_on, paid_year, paid_month, paid_quarter, bank_code, bank_reference, created_at) VALUES (" +
-		strconv.FormatInt(id, 10) + ", 200, 0, '2024-04-01', 2024, 4, 2, 'ICBC-SMX', 'R-1', '2024-04-01 09:00:00')")
+		id.String() + ", 200, 0, '2024-04-01', 2024, 4, 2, 'ICBC-SMX', 'R-1', '2024-04-01 09:00:00')")
 	exec("INSERT INTO reversals (id, kind, loan_id, target_id, district_code, bank_code, amount_fen, original_on, reason, status, proposed_by, proposed_at) VALUES (7, 'repayment', " +
-		strconv.FormatInt(id, 10) + ", " + strconv.FormatInt(r1, 10) + ", '411282', 'ICBC-SMX', 100001, '2024-06-20', '错账', 'confirmed', 1, " + fixtureAt + ")")
+		id.String() + ", " + strconv.FormatInt(r1, 10) + ", '411282', 'ICBC-SMX', 100001, '2024-06-20', '错账', 'confirmed', 1, " + fixtureAt + ")")
 	exec("UPDATE loan_repayments SET reversed_by = 7, reversed_at = " + fixtureAt + " WHERE id = " + strconv.FormatInt(r1, 10))
 	if _, err := loans.AddRecovery(ctx, loan.Recovery{LoanID: id, Amount: decimal.RequireFromString("300.50"), Fund: decimal.RequireFromString("240.40"),
 		Bank: decimal.RequireFromString("60.10"), RecoveredOn: loan.Date(2024, 12, 1), Note: "追回「一部分」", RecordedBy: by, CreatedAt: later}); err != nil {
@@ -140,7 +140,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 		}
 	}
 	// A row with no hash (the column is nullable) reads as gorm reads it.
-	exec("UPDATE loans SET national_id_hash = NULL WHERE id = " + strconv.FormatInt(bare, 10))
+	exec("UPDATE loans SET national_id_hash = NULL WHERE id = " + bare.String())
 	none, err := loans.Get(ctx, all, bare)
 	if err != nil || len(none.Repayments) != 0 || len(none.Recoveries) != 0 || len(none.Extensions) != 0 {
 		t.Fatalf("a loan without children: %s, %v", asJSON(none), err)
@@ -154,7 +154,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 		"compensation_fen = 100, fund_share_ppm = 800000, fund_paid_fen = 80, bank_borne_fen = 20, compensated_by = 1, recovered_fen = 7, " +
 		"recovered_fund_fen = 5, write_off_proposed_by = 1, write_off_proposed_at = " + fixtureAt + ", write_off_reason = '核销', " +
 		"write_off_confirmed_by = 1, written_off_on = '2024-05-06', written_off_fen = 10, written_off_fund_fen = 8, " +
-		"original_maturity_date = '2026-03-01' WHERE id = " + strconv.FormatInt(id, 10))
+		"original_maturity_date = '2026-03-01' WHERE id = " + id.String())
 	got, err := loans.Get(ctx, all, id)
 	if err != nil {
 		t.Fatal(err)

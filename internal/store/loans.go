@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (d sqlDate) ptr() *time.Time {
 }
 
 type loanRow struct {
-	ID                        int64 `gorm:"primaryKey"`
+	ID                        loan.ID `gorm:"primaryKey"`
 	Number                    string
 	ApplicationID             *application.ID
 	ExternalRef               *string
@@ -183,7 +182,7 @@ func (c RegimeCols) regime() loan.Regime {
 
 type repaymentRow struct {
 	ID            int64 `gorm:"primaryKey"`
-	LoanID        int64
+	LoanID        loan.ID
 	PrincipalFen  int64
 	InterestFen   int64
 	PaidOn        sqlDate
@@ -202,7 +201,7 @@ func (repaymentRow) TableName() string { return "loan_repayments" }
 
 type recoveryRow struct {
 	ID             int64 `gorm:"primaryKey"`
-	LoanID         int64
+	LoanID         loan.ID
 	AmountFen      int64
 	FundFen        int64
 	BankFen        int64
@@ -220,7 +219,7 @@ func (recoveryRow) TableName() string { return "loan_recoveries" }
 
 type claimRow struct {
 	ID                  int64 `gorm:"primaryKey"`
-	LoanID              int64
+	LoanID              loan.ID
 	Period              string
 	PeriodYear          int
 	PeriodQuarter       int
@@ -404,7 +403,7 @@ func (s Loans) NextSequence(ctx context.Context, district string, year int) (int
 }
 
 // Create implements loan.Store.
-func (s Loans) Create(ctx context.Context, l loan.Loan) (int64, error) {
+func (s Loans) Create(ctx context.Context, l loan.Loan) (loan.ID, error) {
 	ids, err := s.insertLoans(ctx, []loan.Loan{l})
 	if err != nil {
 		return 0, err
@@ -417,7 +416,7 @@ func (s Loans) Create(ctx context.Context, l loan.Loan) (int64, error) {
 // persons who hold each loan (an application's persons move to its loan; an
 // imported loan, of no application, gets its lead's row). It answers the
 // loans' ids in order.
-func (db *DB) insertLoans(ctx context.Context, loans []loan.Loan) ([]int64, error) {
+func (db *DB) insertLoans(ctx context.Context, loans []loan.Loan) ([]loan.ID, error) {
 	rows := make([]loanRow, len(loans))
 	for i, l := range loans {
 		r, err := db.toLoanRow(l)
@@ -435,7 +434,7 @@ func (db *DB) insertLoans(ctx context.Context, loans []loan.Loan) ([]int64, erro
 	if err := db.conn(ctx).CreateInBatches(rows, db.rowsPerStatement(len(stmt.Schema.DBNames)-1)).Error; err != nil {
 		return nil, loanConflict(err)
 	}
-	ids := make([]int64, len(rows))
+	ids := make([]loan.ID, len(rows))
 	var leads []personRow
 	for i, r := range rows {
 		ids[i] = r.ID
@@ -475,7 +474,7 @@ func loanConflict(err error) error {
 
 // Get implements loan.Store: the scope is in the WHERE clause, so a loan
 // the caller may not see is not found by the same query.
-func (s Loans) Get(ctx context.Context, scope authz.ListScope, id int64) (loan.Loan, error) {
+func (s Loans) Get(ctx context.Context, scope authz.ListScope, id loan.ID) (loan.Loan, error) {
 	if s.direct(ctx) {
 		return s.getDirect(ctx, scope, id)
 	}
@@ -484,7 +483,7 @@ func (s Loans) Get(ctx context.Context, scope authz.ListScope, id int64) (loan.L
 
 // Update implements loan.Store, for every change of a loan after its
 // opening: the lock, the versioned write and the audit event are here once.
-func (s Loans) Update(ctx context.Context, scope authz.ListScope, id int64, fn func(ctx context.Context, l *loan.Loan) (audit.Event, error)) (loan.Loan, error) {
+func (s Loans) Update(ctx context.Context, scope authz.ListScope, id loan.ID, fn func(ctx context.Context, l *loan.Loan) (audit.Event, error)) (loan.Loan, error) {
 	var out loan.Loan
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		l, err := s.readLoan(ctx, s.forUpdate(s.byID(ctx, scope, id)))
@@ -507,7 +506,7 @@ func (s Loans) Update(ctx context.Context, scope authz.ListScope, id int64, fn f
 			return err
 		}
 		if ev.Action != "" {
-			ev.EntityType, ev.EntityID = loan.Kind, strconv.FormatInt(id, 10)
+			ev.EntityType, ev.EntityID = loan.Kind, id.String()
 			if err := Audit(s).Append(ctx, ev); err != nil {
 				return err
 			}
@@ -519,7 +518,7 @@ func (s Loans) Update(ctx context.Context, scope authz.ListScope, id int64, fn f
 }
 
 // byID selects the loan id within scope.
-func (s Loans) byID(ctx context.Context, scope authz.ListScope, id int64) *gorm.DB {
+func (s Loans) byID(ctx context.Context, scope authz.ListScope, id loan.ID) *gorm.DB {
 	return scoped(s.conn(ctx).Where("loans.id = ?", id), scope, "borrower_id")
 }
 
@@ -674,7 +673,7 @@ func fromClaimRow(r claimRow) loan.Claim {
 }
 
 // Claims implements loan.Store.
-func (s Loans) Claims(ctx context.Context, loanID int64) ([]loan.Claim, error) {
+func (s Loans) Claims(ctx context.Context, loanID loan.ID) ([]loan.Claim, error) {
 	var rows []claimRow
 	if err := s.conn(ctx).Where("loan_id = ?", loanID).Order("start_on").Find(&rows).Error; err != nil {
 		return nil, translate(err, "subsidy claims")
@@ -687,7 +686,7 @@ func (s Loans) Claims(ctx context.Context, loanID int64) ([]loan.Claim, error) {
 }
 
 // Claim implements loan.Store.
-func (s Loans) Claim(ctx context.Context, loanID int64, period string) (loan.Claim, error) {
+func (s Loans) Claim(ctx context.Context, loanID loan.ID, period string) (loan.Claim, error) {
 	q := s.forUpdate(s.conn(ctx).Where("loan_id = ? AND period = ?", loanID, period))
 	var row claimRow
 	if err := q.Take(&row).Error; err != nil {
@@ -767,7 +766,7 @@ func (s Loans) SubsidyTotals(ctx context.Context, period string, scope authz.Lis
 // Exposure implements loan.Store.
 func (s Loans) Exposure(ctx context.Context, scope authz.ListScope, byLoan bool) ([]loan.Exposure, error) {
 	type agg struct {
-		ID              int64
+		ID              loan.ID
 		Number          string
 		DistrictCode    string
 		Loans           int
@@ -811,8 +810,8 @@ func (s Loans) Exposure(ctx context.Context, scope authz.ListScope, byLoan bool)
 }
 
 // OpenLoanIDs implements loan.Store.
-func (s Loans) OpenLoanIDs(ctx context.Context) ([]int64, error) {
-	var ids []int64
+func (s Loans) OpenLoanIDs(ctx context.Context) ([]loan.ID, error) {
+	var ids []loan.ID
 	err := s.conn(ctx).Model(&loanRow{}).Where("status IN ? AND external_ref IS NULL", []string{string(loan.Active), string(loan.Overdue)}).
 		Order("id").Pluck("id", &ids).Error
 	return ids, translate(err, "loans")

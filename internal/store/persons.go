@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"chuangdai/internal/application"
+	"chuangdai/internal/loan"
 )
 
 // personRow is one person of an application or loan (application_persons):
@@ -13,7 +14,7 @@ import (
 type personRow struct {
 	ID            int64 `gorm:"primaryKey"`
 	ApplicationID *application.ID
-	LoanID        *int64
+	LoanID        *loan.ID
 	// NationalID is sealed; the rows are found and told apart by
 	// NationalIDHash.
 	NationalID     string
@@ -116,7 +117,7 @@ func (s Applications) VerifyPersons(ctx context.Context, applicationID applicati
 
 // attachLoan moves the persons of application applicationID to its new
 // loan: they hold it now, whichever account made the application.
-func (db *DB) attachLoan(ctx context.Context, applicationID application.ID, loanID int64) error {
+func (db *DB) attachLoan(ctx context.Context, applicationID application.ID, loanID loan.ID) error {
 	return translate(db.conn(ctx).Model(&personRow{}).Where("application_id = ?", applicationID).
 		Updates(map[string]any{"loan_id": loanID, "verified": true}).Error, "application persons")
 }

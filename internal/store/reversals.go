@@ -15,7 +15,7 @@ import (
 type reversalRow struct {
 	ID           int64 `gorm:"primaryKey"`
 	Kind         string
-	LoanID       int64
+	LoanID       loan.ID
 	TargetID     int64
 	DistrictCode string
 	BankCode     string
@@ -50,7 +50,7 @@ func fromReversalRow(r reversalRow) loan.Reversal {
 type Reversals struct{ *DB }
 
 // RepaymentLoan implements loan.ReversalStore.
-func (s Reversals) RepaymentLoan(ctx context.Context, id int64) (int64, error) {
+func (s Reversals) RepaymentLoan(ctx context.Context, id int64) (loan.ID, error) {
 	var row repaymentRow
 	if err := s.conn(ctx).Select("loan_id").Where("id = ?", id).Take(&row).Error; err != nil {
 		return 0, translate(err, "repayment")
@@ -59,7 +59,7 @@ func (s Reversals) RepaymentLoan(ctx context.Context, id int64) (int64, error) {
 }
 
 // RecoveryLoan implements loan.ReversalStore.
-func (s Reversals) RecoveryLoan(ctx context.Context, id int64) (int64, error) {
+func (s Reversals) RecoveryLoan(ctx context.Context, id int64) (loan.ID, error) {
 	var row recoveryRow
 	if err := s.conn(ctx).Select("loan_id").Where("id = ?", id).Take(&row).Error; err != nil {
 		return 0, translate(err, "recovery")
@@ -174,14 +174,14 @@ func (s Reversals) Reversals(ctx context.Context, f loan.ReversalFilter, scope a
 	if err := page(q.Order("id DESC"), offset, limit).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "reversals")
 	}
-	ids := make([]int64, len(rows))
+	ids := make([]loan.ID, len(rows))
 	for i, r := range rows {
 		ids[i] = r.LoanID
 	}
-	numbers := map[int64]string{}
+	numbers := map[loan.ID]string{}
 	if len(ids) > 0 {
 		var ns []struct {
-			ID     int64
+			ID     loan.ID
 			Number string
 		}
 		if err := s.conn(ctx).Model(&loanRow{}).Select("id, number").Where("id IN ?", ids).Find(&ns).Error; err != nil {

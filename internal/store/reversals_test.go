@@ -169,7 +169,7 @@ func TestReversalList(t *testing.T) {
 	at := time.Date(2024, 7, 1, 2, 3, 4, 0, time.UTC)
 	type spec struct {
 		kind     loan.ReversalKind
-		loan     int64
+		loan     loan.ID
 		district string
 		by       auth.UserID
 	}
@@ -201,7 +201,7 @@ func TestReversalList(t *testing.T) {
 		}
 		var out []int64
 		for _, r := range got {
-			if want := map[int64]string{7: "L7", 8: "L8"}[r.LoanID]; r.LoanNumber != want {
+			if want := map[loan.ID]string{7: "L7", 8: "L8"}[r.LoanID]; r.LoanNumber != want {
 				t.Fatalf("reversal %d of loan %d has number %q, want %q", r.ID, r.LoanID, r.LoanNumber, want)
 			}
 			out = append(out, r.ID)

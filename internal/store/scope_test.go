@@ -210,9 +210,10 @@ func TestLoanScopeAgreesWithCan(t *testing.T) {
 	actions := []authz.Action{loan.ActRead, loan.ActDisburse, loan.ActRepay, loan.ActClaimSubsidy, loan.ActCheckSubsidy, loan.ActPaySubsidy,
 		loan.ActCompensate, loan.ActRecover, loan.ActWriteOff, loan.ActReadSubsidies, loan.ActReadExposure, loan.ActReadRisk}
 	seen := checkScope(t, loan.Kind, actions, records,
-		func(scope authz.ListScope, id int64) error {
+		func(scope authz.ListScope, raw int64) error {
+			id := loan.ID(raw)
 			l, err := loans.Get(ctx, scope, id)
-			if err == nil && (l.ID != id || l.Resource() != records[id-1].res) {
+			if err == nil && (l.ID != id || l.Resource() != records[raw-1].res) {
 				t.Errorf("Get %d answers loan %d as %+v", id, l.ID, l.Resource())
 			}
 			_, uerr := loans.Update(ctx, scope, id, func(context.Context, *loan.Loan) (audit.Event, error) {
@@ -227,7 +228,7 @@ func TestLoanScopeAgreesWithCan(t *testing.T) {
 			ls, _, err := loans.List(ctx, loan.Filter{}, scope, 0, 100)
 			ids := make([]int64, len(ls))
 			for i, l := range ls {
-				ids[i] = l.ID
+				ids[i] = int64(l.ID)
 			}
 			return ids, err
 		})
