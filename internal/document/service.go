@@ -121,7 +121,7 @@ func (s *Service) Add(ctx context.Context, p auth.Principal, id application.ID, 
 		return Document{}, err
 	}
 	if err := s.files.Put(ctx, content.SHA256, up.Content); err != nil {
-		return Document{}, err
+		return Document{}, apperr.Contextf(err, "keep the content of a document of application %d", id)
 	}
 	var out Document
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
@@ -143,7 +143,7 @@ func (s *Service) Add(ctx context.Context, p auth.Principal, id application.ID, 
 		}
 		return s.audit.Record(ctx, p, "document.upload", "document", strconv.FormatInt(out.ID, 10), nil, auditView(a, out))
 	})
-	return out, err
+	return out, apperr.Contextf(err, "upload a document to application %d", id)
 }
 
 // mayAdd decides whether p may add a document to a now.
@@ -245,7 +245,7 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, id int64, in Dec
 		out = d
 		return s.audit.Record(ctx, p, "document."+action, "document", strconv.FormatInt(d.ID, 10), before, auditView(a, d))
 	})
-	return out, err
+	return out, apperr.Contextf(err, "review document %d", id)
 }
 
 // Open returns the document id and its content to whoever may see its
@@ -258,7 +258,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, id int64) (Documen
 	}
 	r, err := s.files.Open(ctx, d.SHA256)
 	if err != nil {
-		return Document{}, nil, err
+		return Document{}, nil, apperr.Contextf(err, "open the content of document %d", id)
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		a, _, err := s.apps.Visible(ctx, p, d.ApplicationID)
@@ -269,7 +269,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, id int64) (Documen
 	})
 	if err != nil {
 		_ = r.Close()
-		return Document{}, nil, err
+		return Document{}, nil, apperr.Contextf(err, "record the read of document %d", id)
 	}
 	return d, r, nil
 }
@@ -282,7 +282,7 @@ func (s *Service) visible(ctx context.Context, p auth.Principal, id int64) (Docu
 		return Document{}, notFound
 	}
 	if err != nil {
-		return Document{}, err
+		return Document{}, apperr.Contextf(err, "read document %d", id)
 	}
 	if _, _, err := s.apps.Visible(ctx, p, d.ApplicationID); err != nil {
 		if apperr.KindOf(err) == apperr.NotFound {
