@@ -331,7 +331,7 @@ func (s *Service) Propose(ctx context.Context, p auth.Principal, in MovementInpu
 		}
 		return s.audit.Record(ctx, p, "fund.propose", "fund_movement", strconv.FormatInt(m.ID, 10), nil, auditView(m))
 	})
-	return m, err
+	return m, apperr.Contextf(err, "propose a fund movement (%s)", m.Kind)
 }
 
 // coverWithdrawal refuses a withdrawal above the fund's balance.
@@ -388,7 +388,7 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id int64, action
 	if err := s.may(p, ActMove, moveForbidden); err != nil {
 		return Movement{}, err
 	}
-	return s.store.UpdateMovement(ctx, id, func(ctx context.Context, m *Movement) (audit.Event, error) {
+	m, err := s.store.UpdateMovement(ctx, id, func(ctx context.Context, m *Movement) (audit.Event, error) {
 		before := auditView(*m)
 		if m.Status != Proposed {
 			return audit.Event{}, apperr.Newf(apperr.Conflict, "fund.invalid_state", "the movement is already %s", msg.Label("fund_movement_status", m.Status))
@@ -403,6 +403,7 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id int64, action
 		}
 		return audit.NewEvent(ctx, p, action, before, auditView(*m))
 	})
+	return m, apperr.Contextf(err, "%s of fund movement %d", action, id)
 }
 
 func auditView(m Movement) map[string]any {
