@@ -153,7 +153,7 @@ func run[T any](ctx context.Context, s *Service, p auth.Principal, up sheet.Uplo
 		return mode.Finish()
 	})
 	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "import a file of %s rows", im.entity)
 	}
 	return res, nil
 }
@@ -238,7 +238,7 @@ func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up sheet
 	}
 	districts, err := s.store.Districts(ctx)
 	if err != nil {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "read the districts to import training")
 	}
 	now := s.now().UTC()
 	own := s.ownDistrict(p)
@@ -266,7 +266,7 @@ func (s *Service) ImportTenancies(ctx context.Context, p auth.Principal, up shee
 	}
 	list, err := s.store.Bases(ctx)
 	if err != nil {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "read the incubation bases to import tenancies")
 	}
 	bases := map[int64]Base{}
 	for _, b := range list {

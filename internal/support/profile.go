@@ -78,7 +78,7 @@ func (s *Service) PersonProfile(ctx context.Context, p auth.Principal, nationalI
 	}
 	r, err := s.store.Records(ctx, res.Number)
 	if err != nil {
-		return Profile{}, err
+		return Profile{}, apperr.Contextf(err, "read the four-in-one records of %s", idnum.Mask(res.Number))
 	}
 	if r.Empty() || !s.readable(p, KindProfile, r) {
 		return Profile{}, apperr.NotFoundf("no four-in-one records for %s that you may see", idnum.Mask(res.Number))
@@ -108,12 +108,12 @@ type ApplicationLookup func(ctx context.Context, p auth.Principal, id applicatio
 func (s *Service) ApplicationProfile(ctx context.Context, p auth.Principal, id application.ID) (Profile, error) {
 	app, err := s.apps(ctx, p, id)
 	if err != nil {
-		return Profile{}, err
+		return Profile{}, apperr.Contextf(err, "read application %d for its profile", id)
 	}
 	var r Records
 	if !app.Withhold {
 		if r, err = s.store.Records(ctx, app.NationalID); err != nil {
-			return Profile{}, err
+			return Profile{}, apperr.Contextf(err, "read the four-in-one records of the applicant of application %d", id)
 		}
 	}
 	pr := Profile{NationalID: app.NationalID, Records: r}
@@ -165,5 +165,5 @@ func (s *Service) Figures(ctx context.Context, p auth.Principal, year int) (Figu
 	}
 	f, err := s.store.Figures(ctx, year, districts)
 	f.Year = year
-	return f, err
+	return f, apperr.Contextf(err, "read the four-in-one figures of %d", year)
 }

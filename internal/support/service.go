@@ -185,7 +185,7 @@ func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, in Train
 	}
 	districts, err := s.store.Districts(ctx)
 	if err != nil {
-		return Training{}, err
+		return Training{}, apperr.Contextf(err, "read the districts to record training")
 	}
 	var f apperr.Fields
 	t := checkTraining(&f, in, districts)
@@ -205,7 +205,7 @@ func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, in Train
 		}
 		return s.audit.Record(ctx, p, "training.create", "training_record", strconv.FormatInt(t.ID, 10), nil, trainingAudit(t))
 	})
-	return t, err
+	return t, apperr.Contextf(err, "record training certificate %s", t.CertificateNo)
 }
 
 // CreateBase adds an incubation base.
@@ -215,7 +215,7 @@ func (s *Service) CreateBase(ctx context.Context, p auth.Principal, in BaseInput
 	}
 	districts, err := s.store.Districts(ctx)
 	if err != nil {
-		return Base{}, err
+		return Base{}, apperr.Contextf(err, "read the districts to add an incubation base")
 	}
 	var f apperr.Fields
 	b := Base{Name: checkText(&f, "name", in.Name, 100), DistrictCode: strings.TrimSpace(in.DistrictCode), Level: in.Level, Capacity: in.Capacity}
@@ -240,7 +240,7 @@ func (s *Service) CreateBase(ctx context.Context, p auth.Principal, in BaseInput
 		return s.audit.Record(ctx, p, "incubation_base.create", "incubation_base", strconv.FormatInt(b.ID, 10), nil,
 			baseAuditShape{b.Name, b.DistrictCode, b.Level, b.Capacity})
 	})
-	return b, err
+	return b, apperr.Contextf(err, "add incubation base %s of district %s", b.Name, b.DistrictCode)
 }
 
 // Bases lists the incubation bases.
@@ -248,7 +248,8 @@ func (s *Service) Bases(ctx context.Context, p auth.Principal) ([]Base, error) {
 	if err := s.requireRole(p, authz.Read, KindBase, "your role may not read incubation bases"); err != nil {
 		return nil, err
 	}
-	return s.store.Bases(ctx)
+	bases, err := s.store.Bases(ctx)
+	return bases, apperr.Contextf(err, "list the incubation bases")
 }
 
 // checkTenancy validates a tenancy's own fields.
@@ -279,7 +280,7 @@ func (s *Service) base(ctx context.Context, f *apperr.Fields, id int64) (Base, b
 		f.Addf("base_id", "no incubation base has id %d: use an id listed by GET /api/v1/incubation-bases", id)
 		return Base{}, false, nil
 	}
-	return b, err == nil, err
+	return b, err == nil, apperr.Contextf(err, "read incubation base %d", id)
 }
 
 // CreateTenancy records that a person (their business) moved into a base.
@@ -312,7 +313,7 @@ func (s *Service) CreateTenancy(ctx context.Context, p auth.Principal, in Tenanc
 		}
 		return s.audit.Record(ctx, p, "incubation.create", "incubation_record", strconv.FormatInt(t.ID, 10), nil, tenancyAudit(t))
 	})
-	return t, err
+	return t, apperr.Contextf(err, "record a tenancy at incubation base %d", t.BaseID)
 }
 
 // RecordMoveOut records the day a tenant moved out of the base.
@@ -341,7 +342,7 @@ func (s *Service) RecordMoveOut(ctx context.Context, p auth.Principal, id int64,
 	if !ran && apperr.KindOf(err) == apperr.NotFound {
 		return Tenancy{}, apperr.NotFoundf("no incubation record with id %d in your district", id)
 	}
-	return out, err
+	return out, apperr.Contextf(err, "record move-out of tenancy %d", id)
 }
 
 // CreateService records a service given to a person. The district defaults
@@ -357,7 +358,7 @@ func (s *Service) CreateService(ctx context.Context, p auth.Principal, in Servic
 	}
 	districts, err := s.store.Districts(ctx)
 	if err != nil {
-		return ServiceRecord{}, err
+		return ServiceRecord{}, apperr.Contextf(err, "read the districts to record a service")
 	}
 	var f apperr.Fields
 	sv := ServiceRecord{
@@ -390,7 +391,7 @@ func (s *Service) CreateService(ctx context.Context, p auth.Principal, in Servic
 		}
 		return s.audit.Record(ctx, p, "service.create", "service_record", strconv.FormatInt(sv.ID, 10), nil, serviceAudit(sv))
 	})
-	return sv, err
+	return sv, apperr.Contextf(err, "record a %s service of district %s", sv.Kind, sv.DistrictCode)
 }
 
 type trainingAuditShape struct {
