@@ -216,7 +216,8 @@ func (s *Service) clearFailures(ctx context.Context, username, ip string) error 
 // throttles that no longer hold anything back, so neither table grows
 // without bound. The daily job calls it.
 func (s *Service) Purge(ctx context.Context) (int64, error) {
-	return s.store.PurgeSessions(ctx, s.now().UTC().Add(-24*time.Hour))
+	n, err := s.store.PurgeSessions(ctx, s.now().UTC().Add(-24*time.Hour))
+	return n, apperr.Contextf(err, "purge ended sessions and spent throttles")
 }
 
 // ChangePassword replaces the caller's password after checking the current
@@ -224,7 +225,7 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current, next string) error {
 	rec, err := s.store.Get(ctx, own(p), p.UserID)
 	if err != nil {
-		return err
+		return apperr.Contextf(err, "change the password of user %d: read the account", p.UserID)
 	}
 	now := s.now().UTC()
 	if err := s.checkThrottle(ctx, now, accountKey(rec.Username)); err != nil {
@@ -232,7 +233,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 	}
 	if !s.hasher.Verify(rec.PasswordHash, current) {
 		if err := s.recordFailure(ctx, now, rec.Username, ""); err != nil {
-			return err
+			return apperr.Contextf(err, "change the password of user %d: record a wrong current password", p.UserID)
 		}
 		return apperr.Field("current_password", "is wrong")
 	}
@@ -244,7 +245,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 		return err
 	}
 	_, err = s.update(ctx, own(p), p.UserID, s.passwordSet(p, hash, "user.password_change"))
-	return err
+	return apperr.Contextf(err, "change the password of user %d", p.UserID)
 }
 
 // ResetPassword lets an administrator set a user's password; the user's
@@ -256,14 +257,14 @@ func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id auth.U
 	}
 	rec, err := s.store.Get(ctx, s.authz.Scope(p, authz.Read, Kind), id)
 	if err != nil {
-		return err
+		return apperr.Contextf(err, "reset the password of user %d: read the account", id)
 	}
 	hash, err := s.newHash(rec, next)
 	if err != nil {
 		return err
 	}
 	_, err = s.change(ctx, p, id, forbidden, s.passwordSet(p, hash, "user.password_reset"))
-	return err
+	return apperr.Contextf(err, "reset the password of user %d", id)
 }
 
 // newHash checks next as rec's new password and hashes it, before the
@@ -360,7 +361,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id auth.UserID, 
 		return s.grantRequested(ctx, p, grant, id)
 	})
 	if err != nil {
-		return User{}, err
+		return User{}, apperr.Contextf(err, "change user %d", id)
 	}
 	return u, nil
 }
@@ -429,7 +430,7 @@ func (s *Service) grantRequested(ctx context.Context, p auth.Principal, g *RoleG
 // granted to user id (三员分立): the one who asked for it, and the user it
 // is for, cannot confirm it (403 four_eyes).
 func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id auth.UserID) (User, error) {
-	return s.change(ctx, p, id, "only administrators may confirm roles", func(ctx context.Context, r *Record) (audit.Event, error) {
+	u, err := s.change(ctx, p, id, "only administrators may confirm roles", func(ctx context.Context, r *Record) (audit.Event, error) {
 		g := r.PendingGrant
 		switch {
 		case g == nil:
@@ -445,6 +446,7 @@ func (s *Service) ConfirmRoleGrant(ctx context.Context, p auth.Principal, id aut
 		return audit.NewEvent(ctx, p, "user.role_grant_confirm", before,
 			map[string]any{"username": r.Username, "roles": r.Bindings, "requested_by": g.RequestedBy})
 	})
+	return u, apperr.Contextf(err, "confirm the administrator role of user %d", id)
 }
 
 func deref(s *string) string {

@@ -197,7 +197,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (Us
 	if ip != "" {
 		t, err := s.store.Throttle(ctx, registerKey(ip))
 		if err != nil {
-			return User{}, err
+			return User{}, apperr.Contextf(err, "read the registration throttle of address %s", ip)
 		}
 		if t.LockedUntil != nil && now.Before(*t.LockedUntil) {
 			secs := int(math.Ceil(t.LockedUntil.Sub(now).Seconds()))
@@ -215,10 +215,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, ip string) (Us
 		if werr := s.store.InTx(ctx, func(ctx context.Context) error {
 			return s.window(ctx, now, registerKey(ip), s.limits.Registrations, s.limits.RegistrationWindow)
 		}); werr != nil {
-			return User{}, werr
+			return User{}, apperr.Contextf(werr, "count a registration from address %s", ip)
 		}
 	}
-	return u, err
+	return u, apperr.Contextf(err, "register an account")
 }
 
 // Create makes an account with any role; only administrators may.
@@ -295,7 +295,7 @@ func (s *Service) create(ctx context.Context, actor auth.Principal, in CreateInp
 		return s.grantRequested(ctx, actor, u.PendingGrant, id)
 	})
 	if err != nil {
-		return User{}, err
+		return User{}, apperr.Contextf(err, "create account %s", u.Username)
 	}
 	return u, nil
 }
@@ -374,11 +374,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (Log
 	}
 	rec, err := s.store.UserByUsername(ctx, strings.TrimSpace(username))
 	if err != nil && apperr.KindOf(err) != apperr.NotFound {
-		return LoginResult{}, err
+		return LoginResult{}, apperr.Contextf(err, "sign in: read the account")
 	}
 	if !s.hasher.Verify(rec.PasswordHash, password) || rec.Disabled {
 		if err := s.recordFailure(ctx, now, username, ip); err != nil {
-			return LoginResult{}, err
+			return LoginResult{}, apperr.Contextf(err, "sign in: record a failed sign-in from address %s", ip)
 		}
 		return LoginResult{}, errInvalidCredentials
 	}
@@ -390,7 +390,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip string) (Log
 		return s.store.CreateSession(ctx, sess)
 	})
 	if err != nil {
-		return LoginResult{}, err
+		return LoginResult{}, apperr.Contextf(err, "sign in user %d: open a session", rec.ID)
 	}
 	return LoginResult{Token: s.tokens.Sign(sess.ID), ExpiresAt: sess.ExpiresAt, User: rec.User, PasswordExpired: s.expired(rec.PasswordChangedAt, now)}, nil
 }
@@ -411,7 +411,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 	}
 	gen, err := s.store.PrincipalGeneration(ctx)
 	if err != nil {
-		return auth.Principal{}, err
+		return auth.Principal{}, apperr.Contextf(err, "authenticate: read the principals' generation")
 	}
 	k, ok := s.principals.get(id, gen)
 	if !ok {
@@ -425,7 +425,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 	}
 	if now.Sub(k.session.LastSeenAt) > time.Minute {
 		if err := s.store.TouchSession(ctx, id, now); err != nil {
-			return auth.Principal{}, err
+			return auth.Principal{}, apperr.Contextf(err, "authenticate user %d: record the session's last use", k.principal.UserID)
 		}
 		s.principals.seen(id, now)
 	}
@@ -443,7 +443,7 @@ func (s *Service) readPrincipal(ctx context.Context, id string, gen uint64) (kep
 		if apperr.KindOf(err) == apperr.NotFound {
 			return kept{}, errUnauthenticated
 		}
-		return kept{}, err
+		return kept{}, apperr.Contextf(err, "authenticate: read the session")
 	}
 	if sess.RevokedAt != nil {
 		return kept{}, errUnauthenticated
@@ -455,7 +455,7 @@ func (s *Service) readPrincipal(ctx context.Context, id string, gen uint64) (kep
 		if apperr.KindOf(err) == apperr.NotFound {
 			return kept{}, errUnauthenticated
 		}
-		return kept{}, err
+		return kept{}, apperr.Contextf(err, "authenticate: read user %d of the session", sess.UserID)
 	}
 	if rec.Disabled {
 		return kept{}, errUnauthenticated
@@ -477,14 +477,14 @@ func (s *Service) Logout(ctx context.Context, p auth.Principal) error {
 	if p.SessionID == "" {
 		return errUnauthenticated
 	}
-	return s.store.RevokeSession(ctx, p.SessionID, s.now().UTC())
+	return apperr.Contextf(s.store.RevokeSession(ctx, p.SessionID, s.now().UTC()), "sign out user %d", p.UserID)
 }
 
 // Me returns the caller's account.
 func (s *Service) Me(ctx context.Context, p auth.Principal) (User, error) {
 	rec, err := s.store.Get(ctx, own(p), p.UserID)
 	if err != nil {
-		return User{}, err
+		return User{}, apperr.Contextf(err, "read own account, user %d", p.UserID)
 	}
 	return rec.User, nil
 }
@@ -506,10 +506,10 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 	}
 	us, total, err := s.store.ListUsers(ctx, f, s.authz.Scope(p, authz.Read, Kind), offset, limit)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, apperr.Contextf(err, "list accounts")
 	}
 	if err := s.withLocks(ctx, us); err != nil {
-		return nil, 0, err
+		return nil, 0, apperr.Contextf(err, "list accounts")
 	}
 	return us, total, nil
 }
@@ -542,11 +542,11 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id auth.UserID) (Us
 	}
 	rec, err := s.store.Get(ctx, s.authz.Scope(p, authz.Read, Kind), id)
 	if err != nil {
-		return User{}, err
+		return User{}, apperr.Contextf(err, "read user %d", id)
 	}
 	us := []User{rec.User}
 	if err := s.withLocks(ctx, us); err != nil {
-		return User{}, err
+		return User{}, apperr.Contextf(err, "read the sign-in locks of user %d", id)
 	}
 	return us[0], nil
 }
