@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"chuangdai/internal/apperr"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/msg"
@@ -151,7 +152,7 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 	now := d.now().UTC().Truncate(time.Microsecond)
 	batch, err := d.outbox.Claim(ctx, d.holder, now, now.Add(d.cfg.Lease), d.cfg.Batch)
 	if err != nil {
-		return 0, err
+		return 0, apperr.Contextf(err, "claim the SMS due")
 	}
 	for _, n := range batch {
 		if ctx.Err() != nil {
@@ -160,7 +161,7 @@ func (d *Dispatcher) Once(ctx context.Context) (int, error) {
 		// The attempt is not cut off by shutdown: a message the gateway took
 		// is recorded as sent.
 		if err := d.attempt(context.WithoutCancel(ctx), n); err != nil {
-			return len(batch), err
+			return len(batch), apperr.Contextf(err, "send the SMS of notification %d", n.ID)
 		}
 	}
 	return len(batch), nil

@@ -26,7 +26,8 @@ func (s *Service) Failed(ctx context.Context, p auth.Principal, offset, limit in
 	if !s.authz.Can(p, authz.Read, authz.Resource{Kind: Kind}) {
 		return nil, 0, apperr.Forbiddenf("only administrators see the notifications that could not be delivered")
 	}
-	return s.failures.Failed(ctx, offset, limit)
+	ns, total, err := s.failures.Failed(ctx, offset, limit)
+	return ns, total, apperr.Contextf(err, "list the notifications that could not be delivered")
 }
 
 // Retry sends a failed SMS again, from the first attempt (administrators,
@@ -51,5 +52,5 @@ func (s *Service) Retry(ctx context.Context, p auth.Principal, id int64) (Notifi
 		return s.audit.Record(ctx, p, "notification.retry", Kind, strconv.FormatInt(id, 10), nil,
 			map[string]any{"template": n.Template, "recipient_id": n.RecipientID})
 	})
-	return n, err
+	return n, apperr.Contextf(err, "retry notification %d", id)
 }

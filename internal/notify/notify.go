@@ -160,7 +160,8 @@ func NewService(s Store, f Failures, d Digests, z *authz.Enforcer, a *audit.Reco
 // Digest makes the officers' digests of day (the daily job), each one SMS
 // counting the items since the last digest, sent in the morning.
 func (s *Service) Digest(ctx context.Context, day time.Time) (int, error) {
-	return s.digests.Digest(ctx, day, Morning(day), s.now().UTC().Truncate(time.Microsecond))
+	n, err := s.digests.Digest(ctx, day, Morning(day), s.now().UTC().Truncate(time.Microsecond))
+	return n, apperr.Contextf(err, "make the officers' digests of %s", day.Format(time.DateOnly))
 }
 
 // Notify writes e for to in the caller's transaction. An unknown template
@@ -172,17 +173,19 @@ func (s *Service) Notify(ctx context.Context, e Event, to ...Audience) error {
 	if len(to) == 0 {
 		return nil
 	}
-	return s.store.Enqueue(ctx, e, to, s.now().UTC().Truncate(time.Microsecond))
+	return apperr.Contextf(s.store.Enqueue(ctx, e, to, s.now().UTC().Truncate(time.Microsecond)), "notify event %s", e.Key)
 }
 
 // Inbox is p's own inbox page.
 func (s *Service) Inbox(ctx context.Context, p auth.Principal, unreadOnly bool, offset, limit int) (Page, error) {
-	return s.store.Inbox(ctx, p.UserID, unreadOnly, offset, limit)
+	page, err := s.store.Inbox(ctx, p.UserID, unreadOnly, offset, limit)
+	return page, apperr.Contextf(err, "read the inbox of user %d", p.UserID)
 }
 
 // Unread counts p's unread notifications.
 func (s *Service) Unread(ctx context.Context, p auth.Principal) (int64, error) {
-	return s.store.Unread(ctx, p.UserID)
+	n, err := s.store.Unread(ctx, p.UserID)
+	return n, apperr.Contextf(err, "count the unread notifications of user %d", p.UserID)
 }
 
 // Read marks p's notification id read; another user's answers 404.
@@ -191,12 +194,13 @@ func (s *Service) Read(ctx context.Context, p auth.Principal, id int64) (Notific
 	if apperr.KindOf(err) == apperr.NotFound {
 		return n, apperr.NotFoundf("no notification with id %d is yours", id)
 	}
-	return n, err
+	return n, apperr.Contextf(err, "mark notification %d read", id)
 }
 
 // Settings are p's choices.
 func (s *Service) Settings(ctx context.Context, p auth.Principal) (Settings, error) {
-	return s.store.Settings(ctx, p.UserID)
+	st, err := s.store.Settings(ctx, p.UserID)
+	return st, apperr.Contextf(err, "read the notification settings of user %d", p.UserID)
 }
 
 // SetSettings changes p's choices, with an audit event.
@@ -211,7 +215,7 @@ func (s *Service) SetSettings(ctx context.Context, p auth.Principal, in Settings
 		}
 		return s.audit.Record(ctx, p, "notification.settings", "user", p.UserID.String(), settingsView(before), settingsView(in))
 	})
-	return in, err
+	return in, apperr.Contextf(err, "change the notification settings of user %d", p.UserID)
 }
 
 func settingsView(s Settings) map[string]bool { return map[string]bool{"sms": s.SMS} }
