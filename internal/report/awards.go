@@ -195,19 +195,19 @@ func (s *Service) Awards(ctx context.Context, p auth.Principal, q AwardQuery) (A
 	}
 	issued, err := s.store.Disbursed(ctx, ByBank, time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), asOf)
 	if err != nil {
-		return Awards{}, err
+		return Awards{}, apperr.Contextf(err, "sum the loans each bank disbursed in %d for the awards", year)
 	}
 	matured, err := s.store.Matured(ctx, asOf)
 	if err != nil {
-		return Awards{}, err
+		return Awards{}, apperr.Contextf(err, "sum the loans matured by %s for the awards", asOf.Format(time.DateOnly))
 	}
 	names, err := s.store.Names(ctx, ByBank)
 	if err != nil {
-		return Awards{}, err
+		return Awards{}, apperr.Contextf(err, "read the bank names for the awards")
 	}
 	fund, err := s.store.FundDay(ctx, asOf)
 	if err != nil {
-		return Awards{}, err
+		return Awards{}, apperr.Contextf(err, "read the guarantee fund on %s for the awards", asOf.Format(time.DateOnly))
 	}
 	return BuildAwards(year, asOf, rule, names, issued, matured, fund), nil
 }

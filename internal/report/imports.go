@@ -123,11 +123,11 @@ func (s *Service) LegacyTemplate(ctx context.Context, p auth.Principal) (sheet.T
 	}
 	districts, err := s.store.Names(ctx, ByDistrict)
 	if err != nil {
-		return sheet.Template{}, err
+		return sheet.Template{}, apperr.Contextf(err, "read the districts for the legacy loan template")
 	}
 	banks, err := s.store.Names(ctx, ByBank)
 	if err != nil {
-		return sheet.Template{}, err
+		return sheet.Template{}, apperr.Contextf(err, "read the banks for the legacy loan template")
 	}
 	return sheet.Template{Name: "legacy-loans-template", Title: "历史贷款", Spec: LegacySpec(districts, banks)}, nil
 }

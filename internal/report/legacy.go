@@ -312,11 +312,11 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 	}
 	districts, err := s.store.Names(ctx, ByDistrict)
 	if err != nil {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "read the districts to import legacy loans")
 	}
 	banks, err := s.store.Names(ctx, ByBank)
 	if err != nil {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "read the banks to import legacy loans")
 	}
 	file, err := sheet.Open(up, LegacySpec(districts, banks), sheet.DefaultLimits)
 	if err != nil {
@@ -326,7 +326,7 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 	now := s.now().UTC().Truncate(time.Microsecond)
 	through, err := s.store.ClosedThrough(ctx, false)
 	if err != nil {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "read the latest closed month to import legacy loans")
 	}
 	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now, closedThrough: through}
 	runs, err := readLegacy(file, chk)
@@ -353,7 +353,7 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 		return mode.Finish()
 	})
 	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
-		return ImportResult{}, err
+		return ImportResult{}, apperr.Contextf(err, "import %d legacy loans", runs.n)
 	}
 	return res, nil
 }

@@ -181,7 +181,7 @@ func (s *Service) Reconciliation(ctx context.Context, p auth.Principal, q Reconc
 	from, to := s.period(&f, q.From, q.To)
 	banks, err := s.store.Names(ctx, ByBank)
 	if err != nil {
-		return Reconciliation{}, err
+		return Reconciliation{}, apperr.Contextf(err, "read the banks for the reconciliation")
 	}
 	if _, ok := banks[bank]; bank != "" && !ok {
 		f.Add("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
@@ -195,7 +195,7 @@ func (s *Service) Reconciliation(ctx context.Context, p auth.Principal, q Reconc
 func (s *Service) reconcile(ctx context.Context, banks map[string]string, bank string, from, to time.Time) (Reconciliation, error) {
 	pairs, err := s.store.Reconcile(ctx, bank, from, to)
 	if err != nil {
-		return Reconciliation{}, err
+		return Reconciliation{}, apperr.Contextf(err, "reconcile bank %q from %s to %s", bank, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	return BuildReconciliation(from, to, banks, pairs), nil
 }
@@ -276,7 +276,7 @@ func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q Upload
 	}
 	banks, err := s.store.Names(ctx, ByBank)
 	if err != nil {
-		return Reconciliation{}, err
+		return Reconciliation{}, apperr.Contextf(err, "read the banks to upload the list of bank %s", bank)
 	}
 	if _, ok := banks[bank]; !ok {
 		return Reconciliation{}, apperr.Field("bank_code", "is not a bank: use a code listed by GET /api/v1/banks")
@@ -305,7 +305,7 @@ func (s *Service) UploadBankList(ctx context.Context, p auth.Principal, q Upload
 		return mode.Finish()
 	})
 	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
-		return Reconciliation{}, err
+		return Reconciliation{}, apperr.Contextf(err, "upload the list of bank %s from %s to %s", bank, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	return rec, nil
 }

@@ -155,16 +155,16 @@ func (s *Service) Progress(ctx context.Context, p auth.Principal, q ProgressQuer
 	}
 	units, err := s.store.Units(ctx, year)
 	if err != nil {
-		return Progress{}, err
+		return Progress{}, apperr.Contextf(err, "read the targets of %d for the progress bulletin", year)
 	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	all, err := s.store.Disbursed(ctx, ByDistrict, from, through)
 	if err != nil {
-		return Progress{}, err
+		return Progress{}, apperr.Contextf(err, "sum the loans disbursed in %d through %s", year, through.Format(time.DateOnly))
 	}
 	ret, err := s.store.Disbursed(ctx, byReturnee, from, through)
 	if err != nil {
-		return Progress{}, err
+		return Progress{}, apperr.Contextf(err, "sum the returning migrant workers' loans disbursed in %d through %s", year, through.Format(time.DateOnly))
 	}
 	return BuildProgress(year, through, units, all, ret), nil
 }
@@ -219,7 +219,7 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 		buckets, err = s.store.Disbursed(ctx, groupBy, from, to)
 	}
 	if err != nil {
-		return Disbursements{}, err
+		return Disbursements{}, apperr.Contextf(err, "sum the loans disbursed from %s to %s by %s", from.Format(time.DateOnly), to.Format(time.DateOnly), groupBy)
 	}
 	label := func(k string) string { return k }
 	var jobs map[string]int64
@@ -227,12 +227,12 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 	case ByDistrict, ByBank:
 		names, err := s.store.Names(ctx, groupBy)
 		if err != nil {
-			return Disbursements{}, err
+			return Disbursements{}, apperr.Contextf(err, "read the names of each %s", groupBy)
 		}
 		label = func(k string) string { return names[k] }
 		if groupBy == ByDistrict && from.Year() == to.Year() {
 			if jobs, err = s.jobTargets(ctx, from.Year()); err != nil {
-				return Disbursements{}, err
+				return Disbursements{}, apperr.Contextf(err, "read the jobs targets of %d", from.Year())
 			}
 		}
 	case ByKeyGroup:
@@ -261,7 +261,7 @@ func (s *Service) Disbursements(ctx context.Context, p auth.Principal, q Disburs
 		// all the period's loans, which the total shows.
 		all, err := s.store.Disbursed(ctx, ByDistrict, from, to)
 		if err != nil {
-			return Disbursements{}, err
+			return Disbursements{}, apperr.Contextf(err, "sum the loans disbursed from %s to %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
 		}
 		d.Total = BuildDisbursements(from, to, ByDistrict, all, label, nil).Total
 	}
@@ -303,11 +303,11 @@ func (s *Service) Portfolio(ctx context.Context, p auth.Principal, asOf string) 
 	}
 	flows, err := s.store.Flows(ctx, day)
 	if err != nil {
-		return Portfolio{}, err
+		return Portfolio{}, apperr.Contextf(err, "sum the portfolio flows as of %s", day.Format(time.DateOnly))
 	}
 	names, err := s.store.Names(ctx, ByDistrict)
 	if err != nil {
-		return Portfolio{}, err
+		return Portfolio{}, apperr.Contextf(err, "read the district names for the portfolio")
 	}
 	return BuildPortfolio(day, names, flows), nil
 }
