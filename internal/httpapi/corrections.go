@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -88,21 +89,13 @@ var reversalListQuery = append([]Param{
 }, pageParams...)
 
 func (a *api) routesCorrections() {
-	a.add(Route{Method: "POST", Path: "/api/v1/reversals", Tag: "corrections", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/reversals", Tag: "corrections", Status: 201,
 		Summary: "Propose the reversal (冲正) of a money posting (a repayment, a disbursement, a recovery, a subsidy payment or a compensation) with a reason; an officer of the same role other than the proposer confirms it",
 		Request: reversalRequest{}, Response: reversalResponse{}, Errors: []int{400, 401, 403, 404, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req reversalRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			r, err := a.Loans.ProposeReversal(c.Request.Context(), p, loan.ReversalInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, toReversal(r))
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req reversalRequest) (any, error) {
+		r, err := a.Loans.ProposeReversal(ctx, p, loan.ReversalInput(req))
+		return toReversal(r), err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/reversals", Tag: "corrections", Status: 200,
 		Summary: "Reversals of the loans in the caller's scope, newest first", Query: reversalListQuery,
 		Response: listResponse[reversalResponse]{}, Errors: []int{401, 403, 422},

@@ -95,6 +95,23 @@ func upload(c *gin.Context) (sheet.Upload, sheet.Mode, error) {
 	}
 }
 
+// importing is the handler of an import route: the file and whether it is
+// a dry run (upload), the service's import, and its counts.
+func importing(run func(context.Context, auth.Principal, sheet.Upload, sheet.Mode) (sheet.Result, error)) func(*gin.Context, auth.Principal) error {
+	return func(c *gin.Context, p auth.Principal) error {
+		up, mode, err := upload(c)
+		if err != nil {
+			return err
+		}
+		res, err := run(c.Request.Context(), p, up, mode)
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
+		return nil
+	}
+}
+
 // template registers GET <importPath>/template, the download of an
 // import's template as XLSX (default) or CSV.
 func (a *api) template(importPath, tag, what string, build func(context.Context, auth.Principal) (sheet.Template, error)) {

@@ -113,6 +113,25 @@ func onRecord[Req any](a *api, r Route, path recordPath, call func(k record[Req]
 	return r
 }
 
+// onBody gives r the handler of a route that takes a body and makes one
+// service call (a record's creation): the body bound into Req, the call, and
+// its answer written with r.Status.
+func onBody[Req any](r Route, call func(ctx context.Context, p auth.Principal, req Req) (any, error)) Route {
+	r.handler = func(c *gin.Context, p auth.Principal) error {
+		var req Req
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+		out, err := call(c.Request.Context(), p, req)
+		if err != nil {
+			return err
+		}
+		c.JSON(r.Status, out)
+		return nil
+	}
+	return r
+}
+
 // bindBody decodes the body into dst, which may be left out when dst says so.
 func bindBody(c *gin.Context, dst any) error {
 	if _, ok := dst.(optionalBody); ok {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -74,20 +75,12 @@ func toTargets(year int, ts []refdata.Target) targetsResponse {
 }
 
 func (a *api) routesRefdata() {
-	a.add(Route{Method: "POST", Path: "/api/v1/districts", Tag: "reference", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/districts", Tag: "reference", Status: 201,
 		Summary: "Add a district (admin)", Request: codeName{}, Response: codeName{}, Errors: []int{400, 401, 403, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req codeName
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			d, err := a.Refdata.CreateDistrict(c.Request.Context(), p, refdata.District{Code: req.Code, Name: req.Name})
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, codeName{d.Code, d.Name})
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req codeName) (any, error) {
+		d, err := a.Refdata.CreateDistrict(ctx, p, refdata.District{Code: req.Code, Name: req.Name})
+		return codeName{d.Code, d.Name}, err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/districts", Tag: "reference", Status: 200,
 		Summary: "List districts", Response: itemsResponse[codeName]{}, Errors: []int{401},
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -102,20 +95,12 @@ func (a *api) routesRefdata() {
 			c.JSON(http.StatusOK, itemsResponse[codeName]{Items: items})
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/banks", Tag: "reference", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/banks", Tag: "reference", Status: 201,
 		Summary: "Add a handling bank (admin)", Request: codeName{}, Response: codeName{}, Errors: []int{400, 401, 403, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req codeName
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			b, err := a.Refdata.CreateBank(c.Request.Context(), p, refdata.Bank{Code: req.Code, Name: req.Name})
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, codeName{b.Code, b.Name})
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req codeName) (any, error) {
+		b, err := a.Refdata.CreateBank(ctx, p, refdata.Bank{Code: req.Code, Name: req.Name})
+		return codeName{b.Code, b.Name}, err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/banks", Tag: "reference", Status: 200,
 		Summary: "List handling banks", Response: itemsResponse[codeName]{}, Errors: []int{401},
 		handler: func(c *gin.Context, p auth.Principal) error {

@@ -493,17 +493,6 @@ func (a *api) routesReports() {
 		Summary: "Import legacy loans (admin): CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\", header external_ref,name,national_id,gender,key_group,borrower_type,district_code,bank_code,principal,annual_rate,term_months,disbursed_on,jobs_created (and optionally partners: a partnership's number of partners, the lead included, which sets its cap and subsidy cap) or the Chinese headers of the template. " +
 			"Every row is checked like a new loan (a loan disbursed in a closed accounting month is a bad row); any bad row → 422 with errors[{row,field,message}] and nothing imported; rows whose external_ref exists are skipped. Imported loans are active.",
 		Response: importResponse{}, Errors: []int{400, 401, 403, 409, 413, 422}, Query: []Param{dryRunParam},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			up, mode, err := upload(c)
-			if err != nil {
-				return err
-			}
-			res, err := a.Reports.ImportLoans(c.Request.Context(), p, up, mode)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
-			return nil
-		}})
+		handler: importing(a.Reports.ImportLoans)})
 	a.template("/api/v1/imports/loans", "reports", "a legacy loan file", a.Reports.LegacyTemplate)
 }

@@ -193,6 +193,7 @@ func New(d Deps) *Server {
 	a.routesAudit()
 	a.routesApplications()
 	a.routesSupport()
+	a.routesProfiles()
 	a.routesLoans()
 	a.routesLoanOps()
 	a.routesFund()

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"chuangdai/internal/auth"
 	"chuangdai/internal/beijing"
 	"chuangdai/internal/money"
-	"chuangdai/internal/sheet"
 	"chuangdai/internal/support"
 )
 
@@ -260,54 +260,29 @@ func toFigures(f support.Figures) figuresResponse {
 	return out
 }
 
+// routesSupport are the four-in-one records: training, incubation bases and
+// tenancies, services.
 func (a *api) routesSupport() {
 	importErrors := []int{400, 401, 403, 413, 422}
-	a.add(Route{Method: "POST", Path: "/api/v1/training-records", Tag: "four in one", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/training-records", Tag: "four in one", Status: 201,
 		Summary: "Record a training course a person finished (HRSS officer of the district)", Request: trainingRequest{}, Response: trainingResponse{},
 		Errors: []int{400, 401, 403, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req trainingRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			t, err := a.Support.CreateTraining(c.Request.Context(), p, support.TrainingInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, toTraining(t))
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req trainingRequest) (any, error) {
+		t, err := a.Support.CreateTraining(ctx, p, support.TrainingInput(req))
+		return toTraining(t), err
+	}))
 	a.add(Route{Method: "POST", Path: "/api/v1/training-records/import", Tag: "four in one", Status: 200, BodyLimit: a.MaxImportBytes, Upload: true,
 		Summary: "Import a training roster: CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX, raw or as the multipart field \"file\"; header row " +
 			"national_id,name,course,institution,start_date,end_date,certificate_no,district_code or the Chinese headers of the template. All rows or none; known certificates are skipped.",
 		Response: importResponse{}, Errors: importErrors, Query: []Param{dryRunParam},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			up, mode, err := upload(c)
-			if err != nil {
-				return err
-			}
-			res, err := a.Support.ImportTraining(c.Request.Context(), p, up, mode)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
-			return nil
-		}})
+		handler: importing(a.Support.ImportTraining)})
 	a.template("/api/v1/training-records/import", "four in one", "a training roster", a.Support.TrainingTemplate)
-	a.add(Route{Method: "POST", Path: "/api/v1/incubation-bases", Tag: "four in one", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/incubation-bases", Tag: "four in one", Status: 201,
 		Summary: "Add an incubation base (admin)", Request: baseRequest{}, Response: baseResponse{}, Errors: []int{400, 401, 403, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req baseRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			b, err := a.Support.CreateBase(c.Request.Context(), p, support.BaseInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, toBase(b))
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req baseRequest) (any, error) {
+		b, err := a.Support.CreateBase(ctx, p, support.BaseInput(req))
+		return toBase(b), err
+	}))
 	a.add(Route{Method: "GET", Path: "/api/v1/incubation-bases", Tag: "four in one", Status: 200,
 		Summary: "List incubation bases", Response: itemsResponse[baseResponse]{}, Errors: []int{401, 403},
 		handler: func(c *gin.Context, p auth.Principal) error {
@@ -322,21 +297,13 @@ func (a *api) routesSupport() {
 			c.JSON(http.StatusOK, itemsResponse[baseResponse]{Items: items})
 			return nil
 		}})
-	a.add(Route{Method: "POST", Path: "/api/v1/incubation-records", Tag: "four in one", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/incubation-records", Tag: "four in one", Status: 201,
 		Summary: "Record a move into a base (HRSS officer of the base's district)", Request: incubationRequest{}, Response: incubationResponse{},
 		Errors: []int{400, 401, 403, 409, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req incubationRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			t, err := a.Support.CreateTenancy(c.Request.Context(), p, support.TenancyInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, toTenancy(t))
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req incubationRequest) (any, error) {
+		t, err := a.Support.CreateTenancy(ctx, p, support.TenancyInput(req))
+		return toTenancy(t), err
+	}))
 	a.add(onRecord(a, Route{Method: "PATCH", Path: "/api/v1/incubation-records/{id}", Tag: "four in one", Status: 200,
 		Summary: "Record the move-out of an open tenancy (HRSS officer of the base's district)", Request: incubationPatch{}, Response: incubationResponse{},
 		Errors: []int{400, 401, 403, 404, 409, 422},
@@ -348,34 +315,20 @@ func (a *api) routesSupport() {
 		Summary: "Import a tenancy list: CSV or XLSX like the training import; header row base_id,national_id,entity_name,move_in,move_out " +
 			"(move_out optional) or the Chinese headers of the template. All rows or none; known tenancies are skipped.",
 		Response: importResponse{}, Errors: importErrors, Query: []Param{dryRunParam},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			up, mode, err := upload(c)
-			if err != nil {
-				return err
-			}
-			res, err := a.Support.ImportTenancies(c.Request.Context(), p, up, mode)
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusOK, importResponse{Imported: res.Imported, Skipped: res.Skipped, DryRun: mode == sheet.DryRun})
-			return nil
-		}})
+		handler: importing(a.Support.ImportTenancies)})
 	a.template("/api/v1/incubation-records/import", "four in one", "a tenancy list", a.Support.TenancyTemplate)
-	a.add(Route{Method: "POST", Path: "/api/v1/service-records", Tag: "four in one", Status: 201,
+	a.add(onBody(Route{Method: "POST", Path: "/api/v1/service-records", Tag: "four in one", Status: 201,
 		Summary: "Record a service given to a person (HRSS officer; district defaults to the officer's)", Request: serviceRequest{}, Response: serviceResponse{},
 		Errors: []int{400, 401, 403, 422},
-		handler: func(c *gin.Context, p auth.Principal) error {
-			var req serviceRequest
-			if err := bind(c, &req); err != nil {
-				return err
-			}
-			s, err := a.Support.CreateService(c.Request.Context(), p, support.ServiceInput(req))
-			if err != nil {
-				return err
-			}
-			c.JSON(http.StatusCreated, toServiceRecord(s))
-			return nil
-		}})
+	}, func(ctx context.Context, p auth.Principal, req serviceRequest) (any, error) {
+		s, err := a.Support.CreateService(ctx, p, support.ServiceInput(req))
+		return toServiceRecord(s), err
+	}))
+}
+
+// routesProfiles are the four-in-one profiles (a person's, an application's
+// applicant's) and the year's figures.
+func (a *api) routesProfiles() {
 	a.add(Route{Method: "GET", Path: "/api/v1/people/{national_id}/support", Tag: "four in one", Status: 200,
 		Summary: "A person's four-in-one profile (officers of the person's districts or banks, auditors, the person)", Response: profileResponse{},
 		Errors: []int{401, 404},

@@ -60,12 +60,6 @@ type LegacyLoan struct {
 	CreatedAt   time.Time
 }
 
-// ImportResult counts what an import did.
-type ImportResult struct {
-	Imported int
-	Skipped  int
-}
-
 // maxLegacyPartners bounds the partners of an imported partnership loan,
 // as intake does.
 const maxLegacyPartners = 50
@@ -306,35 +300,35 @@ func mustPPM(r decimal.Decimal) int64 {
 // legacyRun loans spilled to a temporary file, so that memory stays flat in
 // the file's size. The runs are then merged in order of district and day
 // and inserted in batches in one transaction (compareLegacy).
-func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
+func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (sheet.Result, error) {
 	if !s.authz.Can(p, ActImport, authz.Resource{Kind: KindImport}) {
-		return ImportResult{}, apperr.Forbiddenf("only administrators import legacy loans")
+		return sheet.Result{}, apperr.Forbiddenf("only administrators import legacy loans")
 	}
 	districts, err := s.store.Names(ctx, ByDistrict)
 	if err != nil {
-		return ImportResult{}, apperr.Contextf(err, "read the districts to import legacy loans")
+		return sheet.Result{}, apperr.Contextf(err, "read the districts to import legacy loans")
 	}
 	banks, err := s.store.Names(ctx, ByBank)
 	if err != nil {
-		return ImportResult{}, apperr.Contextf(err, "read the banks to import legacy loans")
+		return sheet.Result{}, apperr.Contextf(err, "read the banks to import legacy loans")
 	}
 	file, err := sheet.Open(up, LegacySpec(districts, banks), sheet.DefaultLimits)
 	if err != nil {
-		return ImportResult{}, err
+		return sheet.Result{}, err
 	}
 	defer file.Close() //nolint:errcheck // read-only
 	now := s.now().UTC().Truncate(time.Microsecond)
 	through, err := s.store.ClosedThrough(ctx, false)
 	if err != nil {
-		return ImportResult{}, apperr.Contextf(err, "read the latest closed month to import legacy loans")
+		return sheet.Result{}, apperr.Contextf(err, "read the latest closed month to import legacy loans")
 	}
 	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now, closedThrough: through}
 	runs, err := readLegacy(file, chk)
 	if err != nil {
-		return ImportResult{}, err
+		return sheet.Result{}, err
 	}
 	defer runs.close() //nolint:errcheck // a temporary file
-	var res ImportResult
+	var res sheet.Result
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		// A month closed since the rows were checked: nothing is imported.
 		if latest, err := s.store.ClosedThrough(ctx, false); err != nil || latest != through {
@@ -353,7 +347,7 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 		return mode.Finish()
 	})
 	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
-		return ImportResult{}, apperr.Contextf(err, "import %d legacy loans", runs.n)
+		return sheet.Result{}, apperr.Contextf(err, "import %d legacy loans", runs.n)
 	}
 	return res, nil
 }
@@ -521,7 +515,7 @@ func (r *legacyRuns) close() error {
 
 // insertLegacy skips the loans already imported, numbers the others per
 // district and year of disbursement, and inserts them.
-func (s *Service) insertLegacy(ctx context.Context, batch []LegacyLoan, res *ImportResult) error {
+func (s *Service) insertLegacy(ctx context.Context, batch []LegacyLoan, res *sheet.Result) error {
 	if len(batch) == 0 {
 		return nil
 	}

@@ -326,6 +326,13 @@ const (
 	DryRun
 )
 
+// Result counts what an import did: the rows imported, and those skipped
+// as already there.
+type Result struct {
+	Imported int
+	Skipped  int
+}
+
 // ErrDryRun ends the transaction of a dry run, rolling it back.
 var ErrDryRun = errors.New("dry run: everything is rolled back")
 

@@ -105,13 +105,13 @@ type importer[T any] struct {
 // the reading, so every bad row is reported; then the transaction is rolled
 // back and nothing stays. Only one batch of records is in memory at a time.
 // A dry run does all of it and rolls back at the end.
-func run[T any](ctx context.Context, s *Service, p auth.Principal, up sheet.Upload, mode sheet.Mode, im importer[T]) (ImportResult, error) {
+func run[T any](ctx context.Context, s *Service, p auth.Principal, up sheet.Upload, mode sheet.Mode, im importer[T]) (sheet.Result, error) {
 	file, err := sheet.Open(up, im.spec, sheet.DefaultLimits)
 	if err != nil {
-		return ImportResult{}, err
+		return sheet.Result{}, err
 	}
 	defer file.Close() //nolint:errcheck // read-only
-	var res ImportResult
+	var res sheet.Result
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		batch := make([]T, 0, importBatch)
 		rows := 0
@@ -153,7 +153,7 @@ func run[T any](ctx context.Context, s *Service, p auth.Principal, up sheet.Uplo
 		return mode.Finish()
 	})
 	if err != nil && !errors.Is(err, sheet.ErrDryRun) {
-		return ImportResult{}, apperr.Contextf(err, "import a file of %s rows", im.entity)
+		return sheet.Result{}, apperr.Contextf(err, "import a file of %s rows", im.entity)
 	}
 	return res, nil
 }
@@ -232,13 +232,13 @@ func (s *Service) TenancyTemplate(ctx context.Context, p auth.Principal) (sheet.
 
 // ImportTraining imports a training roster. Rows whose course and
 // certificate number are recorded already are skipped and counted.
-func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
+func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (sheet.Result, error) {
 	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not import training records"); err != nil {
-		return ImportResult{}, err
+		return sheet.Result{}, err
 	}
 	districts, err := s.store.Districts(ctx)
 	if err != nil {
-		return ImportResult{}, apperr.Contextf(err, "read the districts to import training")
+		return sheet.Result{}, apperr.Contextf(err, "read the districts to import training")
 	}
 	now := s.now().UTC()
 	own := s.ownDistrict(p)
@@ -260,13 +260,13 @@ func (s *Service) ImportTraining(ctx context.Context, p auth.Principal, up sheet
 
 // ImportTenancies imports a list of tenancies. Rows already recorded (same
 // base, person and move-in) and second open tenancies are skipped and counted.
-func (s *Service) ImportTenancies(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (ImportResult, error) {
+func (s *Service) ImportTenancies(ctx context.Context, p auth.Principal, up sheet.Upload, mode sheet.Mode) (sheet.Result, error) {
 	if err := s.requireRole(p, authz.Create, KindRecord, "your role may not import incubation records"); err != nil {
-		return ImportResult{}, err
+		return sheet.Result{}, err
 	}
 	list, err := s.store.Bases(ctx)
 	if err != nil {
-		return ImportResult{}, apperr.Contextf(err, "read the incubation bases to import tenancies")
+		return sheet.Result{}, apperr.Contextf(err, "read the incubation bases to import tenancies")
 	}
 	bases := map[int64]Base{}
 	for _, b := range list {

@@ -165,12 +165,6 @@ type WaiverSource struct {
 	RecordedAfterApplication bool
 }
 
-// ImportResult counts what an import did.
-type ImportResult struct {
-	Imported int
-	Skipped  int
-}
-
 // DistrictFigures are one district's four-in-one figures for a year.
 type DistrictFigures struct {
 	DistrictCode string
