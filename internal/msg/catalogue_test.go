@@ -204,15 +204,21 @@ func callee(info *types.Info, call *ast.CallExpr) *types.Func {
 		id = f
 	case *ast.SelectorExpr:
 		id = f.Sel
-	case *ast.IndexExpr:
-		if s, ok := f.X.(*ast.SelectorExpr); ok {
-			id = s.Sel
+	case *ast.IndexExpr: // a generic function instantiated: pathID[loan.ID](…)
+		switch x := f.X.(type) {
+		case *ast.Ident:
+			id = x
+		case *ast.SelectorExpr:
+			id = x.Sel
 		}
 	}
 	if id == nil {
 		return nil
 	}
 	fn, _ := info.Uses[id].(*types.Func)
+	if fn != nil {
+		fn = fn.Origin()
+	}
 	return fn
 }
 
