@@ -3,6 +3,9 @@ package report
 import (
 	"bufio"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -387,12 +390,22 @@ func readLegacy(file *sheet.File, chk legacyChecker) (*legacyRuns, error) {
 const legacyRun = legacyBatch
 
 // legacyRuns are the checked loans of a file: the runs spilled to file
-// (each a gob stream of loans in order, at spans) and the last, in memory.
+// (each a gob stream of loans in order, at its span) and the last, in
+// memory. The file holds names and resident ID numbers, so it is sealed:
+// AES-CTR under a key made for this import and kept in memory only, each
+// run with its own IV, so that a file left behind by a crash reads as noise.
 type legacyRuns struct {
 	file  *os.File
-	spans [][2]int64
+	block cipher.Block
+	spans []legacySpan
 	last  []LegacyLoan
 	n     int
+}
+
+// legacySpan is where one spilled run lies in the file, and its IV.
+type legacySpan struct {
+	start, end int64
+	iv         [aes.BlockSize]byte
 }
 
 // compareLegacy orders loans by district and day: sorted, each summary
@@ -417,18 +430,30 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 		return nil
 	}
 	if r.file == nil {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return fmt.Errorf("legacy import: %w", err)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return fmt.Errorf("legacy import: %w", err)
+		}
 		f, err := os.CreateTemp("", "chuangdai-import-*")
 		if err != nil {
 			return fmt.Errorf("legacy import: %w", err)
 		}
-		r.file = f
+		r.file, r.block = f, block
 	}
 	slices.SortFunc(r.last, compareLegacy)
-	start, err := r.file.Seek(0, io.SeekEnd)
-	if err != nil {
+	sp := legacySpan{}
+	if _, err := rand.Read(sp.iv[:]); err != nil {
 		return fmt.Errorf("legacy import: %w", err)
 	}
-	w := bufio.NewWriter(r.file)
+	var err error
+	if sp.start, err = r.file.Seek(0, io.SeekEnd); err != nil {
+		return fmt.Errorf("legacy import: %w", err)
+	}
+	w := bufio.NewWriter(cipher.StreamWriter{S: cipher.NewCTR(r.block, sp.iv[:]), W: r.file})
 	enc := gob.NewEncoder(w)
 	for i := range r.last {
 		if err := enc.Encode(&r.last[i]); err != nil {
@@ -438,11 +463,10 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("legacy import: %w", err)
 	}
-	end, err := r.file.Seek(0, io.SeekCurrent)
-	if err != nil {
+	if sp.end, err = r.file.Seek(0, io.SeekCurrent); err != nil {
 		return fmt.Errorf("legacy import: %w", err)
 	}
-	r.spans = append(r.spans, [2]int64{start, end})
+	r.spans = append(r.spans, sp)
 	r.last = r.last[:0]
 	return nil
 }
@@ -467,7 +491,8 @@ func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
 	}
 	var heads []*runHead
 	for _, sp := range r.spans {
-		h := &runHead{dec: gob.NewDecoder(bufio.NewReaderSize(io.NewSectionReader(r.file, sp[0], sp[1]-sp[0]), 16<<10))}
+		run := cipher.StreamReader{S: cipher.NewCTR(r.block, sp.iv[:]), R: io.NewSectionReader(r.file, sp.start, sp.end-sp.start)}
+		h := &runHead{dec: gob.NewDecoder(bufio.NewReaderSize(run, 16<<10))}
 		if err := h.dec.Decode(&h.loan); err != nil {
 			return fmt.Errorf("legacy import: %w", err)
 		}

@@ -1,0 +1,72 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// The checked loans of a large file spill to a temporary file in sorted
+// runs, sealed: the file holds no name or resident ID number in clear, the
+// runs merge back into district-and-day order with every loan as it was,
+// and closing removes the file.
+func TestSpilledRunsAreSealedAndMergeInOrder(t *testing.T) {
+	const nid, name = "11010519491231002X", "欧阳娜娜"
+	var in []LegacyLoan
+	for i := range 2*legacyRun + 7 {
+		in = append(in, LegacyLoan{ExternalRef: fmt.Sprintf("R-%05d", i), Name: name, NationalID: nid,
+			DistrictCode: []string{"411282", "411281", "411200"}[i%3], PrincipalFen: int64(i) * 100,
+			DisbursedOn: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, (i*7919)%365)})
+	}
+	runs := &legacyRuns{}
+	for _, l := range in {
+		if err := runs.add(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs.file == nil || len(runs.spans) != 2 {
+		t.Fatalf("%d loans spilled %d runs, want 2", len(in), len(runs.spans))
+	}
+	raw, err := os.ReadFile(runs.file.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, clear := range []string{nid, name, "R-00001", "411282"} {
+		if bytes.Contains(raw, []byte(clear)) {
+			t.Errorf("the spilled runs hold %q in clear", clear)
+		}
+	}
+	var out []LegacyLoan
+	err = runs.batches(func(b []LegacyLoan) error {
+		if len(b) > legacyBatch {
+			t.Errorf("a batch of %d loans", len(b))
+		}
+		out = append(out, b...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(in)
+	slices.SortFunc(want, compareLegacy)
+	if len(out) != len(want) {
+		t.Fatalf("%d loans merged back, want %d", len(out), len(want))
+	}
+	for i := range want {
+		if out[i].ExternalRef != want[i].ExternalRef || out[i].NationalID != nid || out[i].Name != name ||
+			out[i].PrincipalFen != want[i].PrincipalFen || !out[i].DisbursedOn.Equal(want[i].DisbursedOn) {
+			t.Fatalf("loan %d merged back as %+v, want %+v", i, out[i], want[i])
+		}
+	}
+	path := runs.file.Name()
+	if err := runs.close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the spilled runs' file is still there after close: %v", err)
+	}
+}
