@@ -1,11 +1,23 @@
 package migrations
 
 import (
+	_ "embed"
 	"fmt"
 	"path"
 	"strconv"
 	"strings"
 )
+
+// Releases are forward-only: everything on main is released, and
+// released.sha256 lists the SHA-256 of every migration that has landed
+// there. A listed file is never edited again (a test fails when one changes
+// or disappears); a change ships as a new migration for both engines.
+//
+// releasedList is released.sha256: lines of "sha256  engine/file.sql", the
+// format of sha256sum.
+//
+//go:embed released.sha256
+var releasedList string
 
 // Released is one line of released.sha256: a migration that has landed on
 // main and so may never change again.
