@@ -67,7 +67,7 @@ func main() {
 func run() error {
 	readme := flag.String("readme", "", "write the results between the benchmark markers of this file (README.md)")
 	only := flag.String("only", "", "run only this part: reports, requests or import (default all; -readme then writes what ran)")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the request path's part to this file (go tool pprof -top; the floor's samples are under floor.ServeHTTP)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the parts that run to this file (go tool pprof -top; the floor's samples are under floor.ServeHTTP)")
 	flag.Parse()
 	if !slices.Contains([]string{"", "reports", "requests", "import"}, *only) {
 		return fmt.Errorf("-only %q: want reports, requests or import", *only)
@@ -155,6 +155,17 @@ func run() error {
 		return err
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	failed := false
 	if part("reports") {
 		fmt.Printf("\n%-84s %10s %10s %7s\n", "endpoint", "report ms", "raw ms", "ratio")
@@ -182,20 +193,7 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("set up the callers of the request path: %w", err)
 		}
-		if *cpuProfile != "" {
-			f, err := os.Create(*cpuProfile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-		}
 		res.requests, err = measureRequests(ctx, cfg.DatabaseURL, cfg.DBMaxOpenConns, []byte(cfg.TokenKey), base, who, n)
-		if *cpuProfile != "" {
-			pprof.StopCPUProfile()
-		}
 		if err != nil {
 			return err
 		}
