@@ -6,7 +6,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -390,7 +389,7 @@ func readLegacy(file *sheet.File, chk legacyChecker) (*legacyRuns, error) {
 const legacyRun = legacyBatch
 
 // legacyRuns are the checked loans of a file: the runs spilled to file
-// (each a gob stream of loans in order, at its span) and the last, in
+// (each the loans in order, encoded by appendLoan, at its span) and the last, in
 // memory. The file holds names and resident ID numbers, so it is sealed:
 // AES-CTR under a key made for this import and kept in memory only, each
 // run with its own IV, so that a file left behind by a crash reads as noise.
@@ -400,6 +399,11 @@ type legacyRuns struct {
 	spans []legacySpan
 	last  []LegacyLoan
 	n     int
+	// regimes are the subsidy regimes of the spilled loans, each once: a
+	// spilled loan names its regime by its index (regimeIndex).
+	regimes []loan.Regime
+	// buf is where add encodes one loan.
+	buf []byte
 }
 
 // legacySpan is where one spilled run lies in the file, and its IV.
@@ -454,9 +458,9 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 		return fmt.Errorf("legacy import: %w", err)
 	}
 	w := bufio.NewWriter(cipher.StreamWriter{S: cipher.NewCTR(r.block, sp.iv[:]), W: r.file})
-	enc := gob.NewEncoder(w)
 	for i := range r.last {
-		if err := enc.Encode(&r.last[i]); err != nil {
+		r.buf = r.appendLoan(r.buf[:0], &r.last[i])
+		if _, err := w.Write(r.buf); err != nil {
 			return fmt.Errorf("legacy import: %w", err)
 		}
 	}
@@ -474,7 +478,15 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 // runHead is the next loan of one run in the merge.
 type runHead struct {
 	loan LegacyLoan
-	dec  *gob.Decoder
+	dec  *bufio.Reader
+	buf  []byte
+}
+
+// next reads the run's next loan into h.loan; io.EOF after the last.
+func (h *runHead) next(r *legacyRuns) error {
+	var err error
+	h.loan, h.buf, err = r.readLoan(h.dec, h.buf)
+	return err
 }
 
 // batches calls fn with the loans in order, legacyBatch at a time: the runs
@@ -492,8 +504,8 @@ func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
 	var heads []*runHead
 	for _, sp := range r.spans {
 		run := cipher.StreamReader{S: cipher.NewCTR(r.block, sp.iv[:]), R: io.NewSectionReader(r.file, sp.start, sp.end-sp.start)}
-		h := &runHead{dec: gob.NewDecoder(bufio.NewReaderSize(run, 16<<10))}
-		if err := h.dec.Decode(&h.loan); err != nil {
+		h := &runHead{dec: bufio.NewReaderSize(run, 16<<10)}
+		if err := h.next(r); err != nil {
 			return fmt.Errorf("legacy import: %w", err)
 		}
 		heads = append(heads, h)
@@ -512,8 +524,7 @@ func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
 		} else {
 			h := heads[best]
 			batch = append(batch, h.loan)
-			h.loan = LegacyLoan{}
-			if err := h.dec.Decode(&h.loan); errors.Is(err, io.EOF) {
+			if err := h.next(r); errors.Is(err, io.EOF) {
 				heads = slices.Delete(heads, best, best+1)
 			} else if err != nil {
 				return fmt.Errorf("legacy import: %w", err)

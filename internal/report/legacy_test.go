@@ -12,7 +12,7 @@ import (
 	"chuangdai/internal/sheet"
 )
 
-func checker(t *testing.T) legacyChecker {
+func checker(t testing.TB) legacyChecker {
 	t.Helper()
 	pol, err := policy.Load("")
 	if err != nil {
