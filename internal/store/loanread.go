@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -172,6 +173,11 @@ func (s Loans) fromLoanRead(r loanRead) (loan.Loan, error) {
 		raw  []byte
 		into any
 	}{{"repayments", r.RepaymentsJSON, &reps}, {"recoveries", r.RecoveriesJSON, &recs}, {"extensions", r.ExtensionsJSON, &exts}} {
+		// Most loans have no recoveries and no extensions, many no
+		// repayment yet: an empty array leaves the slice as it is.
+		if string(c.raw) == "[]" {
+			continue
+		}
 		if err := json.Unmarshal(c.raw, c.into); err != nil {
 			return l, fmt.Errorf("read the %s of loan %d: %w", c.what, l.ID, err)
 		}
@@ -199,13 +205,29 @@ func (s Loans) fromLoanRead(r loanRead) (loan.Loan, error) {
 	return l, nil
 }
 
+// jsonString is the JSON string or null b as json.Unmarshal reads it into
+// a *string. A date or a timestamp holds no escape: such a string is taken
+// as it stands, without the decoder's second pass over it.
+func jsonString(b []byte) (*string, error) {
+	if string(b) == "null" {
+		return nil, nil
+	}
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+		s := string(b[1 : len(b)-1])
+		return &s, nil
+	}
+	var s *string
+	err := json.Unmarshal(b, &s)
+	return s, err
+}
+
 // jsonDate is a DATE column inside a JSON aggregate: "YYYY-MM-DD".
 type jsonDate struct{ sqlDate }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *jsonDate) UnmarshalJSON(b []byte) error {
-	var s *string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return err
 	}
 	if s == nil {
@@ -224,8 +246,8 @@ var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:0
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *jsonTime) UnmarshalJSON(b []byte) error {
-	var s *string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return err
 	}
 	if s == nil {
