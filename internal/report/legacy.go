@@ -83,6 +83,40 @@ type legacyChecker struct {
 	// closedThrough is the latest closed accounting month ("" when none):
 	// a loan disbursed in a closed month is not imported.
 	closedThrough string
+	// days are what the policy says of the days of the file, by Unix
+	// time (day).
+	days map[int64]*legacyDay
+}
+
+// legacyDay is what the policy says of one disbursement day: the version
+// in force and the rate cap with its LPR, or why there is none.
+type legacyDay struct {
+	v          policy.Version
+	vErr       error
+	rateCap    decimal.Decimal
+	lpr        decimal.Decimal
+	rateCapErr error
+}
+
+// maxLegacyDays bounds the days a checker keeps; a file of more
+// distinct days looks them up again.
+const maxLegacyDays = 4096
+
+// day is what the policy says of on, looked up once per day of the file.
+func (c legacyChecker) day(on time.Time) *legacyDay {
+	key := on.Unix()
+	if d, ok := c.days[key]; ok {
+		return d
+	}
+	if len(c.days) >= maxLegacyDays {
+		clear(c.days)
+	}
+	d := &legacyDay{}
+	d.v, d.vErr = c.s.policy.At(on)
+	d.rateCap, d.rateCapErr = c.s.policy.RateCap(on)
+	d.lpr, _ = c.s.policy.LPR(on) // known once RateCap answered
+	c.days[key] = d
+	return d
 }
 
 // legacyTerms are the money cells of a row as read, each with whether it is
@@ -116,18 +150,18 @@ func (c legacyChecker) check(get func(string) string, f *apperr.Fields) LegacyLo
 	// The caps, the terms, the rate spread and the subsidy cap are those of
 	// the version in force on the day; a day before the first version has
 	// none, and the row is refused saying so.
-	v, err := c.s.policy.At(t.on)
-	if err != nil {
-		f.AddErr("disbursed_on", err)
+	day := c.day(t.on)
+	if day.vErr != nil {
+		f.AddErr("disbursed_on", day.vErr)
 		return LegacyLoan{ExternalRef: ref}
 	}
 	if typeOK {
-		c.checkLimits(f, &o, v, t)
+		c.checkLimits(f, &o, &day.v, t)
 	}
 	if !t.rateOK || !t.rate.IsPositive() {
 		return LegacyLoan{ExternalRef: ref}
 	}
-	c.checkRate(f, v, t)
+	checkRate(f, day, t)
 	l, err := loan.New(c.s.policy, o, c.now)
 	if err != nil {
 		f.AddErr("disbursed_on", err)
@@ -184,7 +218,7 @@ func (c legacyChecker) checkTerms(get func(string) string, f *apperr.Fields, o *
 		f.Addf("disbursed_on", "is in the accounting month %s, which is closed (months through %s are closed): a loan disbursed then is not imported any more", loan.MonthOf(t.on), c.closedThrough)
 	}
 	o.DisbursedOn = t.on
-	if t.principal, err = money.ParsePositive(get("principal")); err != nil {
+	if t.principal, err = parsePrincipal(get("principal")); err != nil {
 		f.AddErr("principal", err)
 	}
 	t.principalOK, o.Principal = err == nil, t.principal
@@ -193,7 +227,7 @@ func (c legacyChecker) checkTerms(get func(string) string, f *apperr.Fields, o *
 		f.Add("term_months", "must be a whole number of months from 1")
 	}
 	o.TermMonths = term
-	if t.rate, err = money.ParseRate(get("annual_rate")); err != nil {
+	if t.rate, err = parseRate(get("annual_rate")); err != nil {
 		f.AddErr("annual_rate", err)
 	} else if !t.rate.IsPositive() {
 		f.Add("annual_rate", "must be above 0")
@@ -220,13 +254,63 @@ func (c legacyChecker) checkTerms(get func(string) string, f *apperr.Fields, o *
 	return t
 }
 
+// parsePrincipal is money.ParsePositive, reading a plain positive amount
+// (digits, a point and at most two decimals) without its regular
+// expression.
+func parsePrincipal(s string) (decimal.Decimal, error) {
+	if d, ok := plainDecimal(s, 13, 2); ok && d.IsPositive() {
+		return d, nil
+	}
+	return money.ParsePositive(s)
+}
+
+// parseRate is money.ParseRate, reading a plain rate (at most three
+// digits, a point and at most six decimals) without its regular
+// expression.
+func parseRate(s string) (decimal.Decimal, error) {
+	if d, ok := plainDecimal(s, 3, 6); ok {
+		return d, nil
+	}
+	return money.ParseRate(s)
+}
+
+// plainDecimal reads s when it is 1 to whole digits, optionally a point
+// and 1 to frac digits, as decimal.NewFromString does (the digits as the
+// coefficient, minus the decimals as the exponent); ok is false for any
+// other s.
+func plainDecimal(s string, whole, frac int) (decimal.Decimal, bool) {
+	var n int64
+	point := -1
+	for i := range len(s) {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+		case c == '.' && point < 0:
+			point = i
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	digits, decimals := len(s), 0
+	if point >= 0 {
+		digits, decimals = point, len(s)-point-1
+		if decimals == 0 {
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits < 1 || digits > whole || decimals > frac {
+		return decimal.Decimal{}, false
+	}
+	return decimal.New(n, int32(-decimals)), true
+}
+
 // checkLimits checks the principal and the term against the caps of the
 // borrower type in the version v in force on the day and sets the subsidy
 // cap, with the application's choice of it.
-func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, v policy.Version, t legacyTerms) {
+func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, v *policy.Version, t legacyTerms) {
 	bt := application.BorrowerType(o.BorrowerType)
-	limit, maxTerm := application.Limits(v, bt, t.partners)
-	o.SubsidyCap = application.SubsidyCap(v, bt, t.partners)
+	limit, maxTerm := application.Limits(*v, bt, t.partners)
+	o.SubsidyCap = application.SubsidyCap(*v, bt, t.partners)
 	if bt == application.Partnership && t.partners == 0 {
 		// Without the number of partners the partnership's own cap is
 		// unknown: the principal is checked against the partnership cap,
@@ -242,17 +326,15 @@ func (c legacyChecker) checkLimits(f *apperr.Fields, o *loan.Loan, v policy.Vers
 	}
 }
 
-// checkRate checks a positive rate against LPR + the spread of v, the
+// checkRate checks a positive rate against LPR + the spread of the
 // version in force on the day.
-func (c legacyChecker) checkRate(f *apperr.Fields, v policy.Version, t legacyTerms) {
-	capRate, err := c.s.policy.RateCap(t.on)
-	lpr, _ := c.s.policy.LPR(t.on) // known once RateCap answered
+func checkRate(f *apperr.Fields, day *legacyDay, t legacyTerms) {
 	switch {
-	case err != nil:
-		f.AddErr("annual_rate", err)
-	case t.rate.GreaterThan(capRate):
+	case day.rateCapErr != nil:
+		f.AddErr("annual_rate", day.rateCapErr)
+	case t.rate.GreaterThan(day.rateCap):
 		f.Addf("annual_rate", "is %s, above the cap of %s on %s (one-year LPR %s + %d bp); rates are decimal fractions, 0.0395 for 3.95%%",
-			msg.Percent(t.rate), msg.Percent(capRate), t.on.Format(time.DateOnly), msg.Percent(lpr), v.RateCapOverLPRbp)
+			msg.Percent(t.rate), msg.Percent(day.rateCap), t.on.Format(time.DateOnly), msg.Percent(day.lpr), day.v.RateCapOverLPRbp)
 	}
 }
 
@@ -260,9 +342,9 @@ func (c legacyChecker) checkRate(f *apperr.Fields, v policy.Version, t legacyTer
 func legacyOf(l loan.Loan) LegacyLoan {
 	return LegacyLoan{
 		ExternalRef: *l.ExternalRef, Name: l.Name, NationalID: l.NationalID, Female: l.Female, KeyGroup: l.KeyGroup,
-		BorrowerType: l.BorrowerType, DistrictCode: l.DistrictCode, BankCode: l.BankCode, PrincipalFen: money.MustFen(l.Principal),
-		AnnualRatePPM: mustPPM(l.AnnualRate), SubsidyRatePPM: mustPPM(l.SubsidyRate), BorrowerRatePPM: mustPPM(l.BorrowerRate),
-		SubsidyCapFen: money.MustFen(l.SubsidyCap), Regime: l.Regime, TermMonths: l.TermMonths, DisbursedOn: l.DisbursedOn,
+		BorrowerType: l.BorrowerType, DistrictCode: l.DistrictCode, BankCode: l.BankCode, PrincipalFen: scaled(l.Principal, 2, money.MustFen),
+		AnnualRatePPM: scaled(l.AnnualRate, 6, mustPPM), SubsidyRatePPM: scaled(l.SubsidyRate, 6, mustPPM), BorrowerRatePPM: scaled(l.BorrowerRate, 6, mustPPM),
+		SubsidyCapFen: scaled(l.SubsidyCap, 2, money.MustFen), Regime: l.Regime, TermMonths: l.TermMonths, DisbursedOn: l.DisbursedOn,
 		Maturity: l.Maturity, JobsCreated: l.JobsCreated, CreatedAt: l.CreatedAt,
 	}
 }
@@ -280,6 +362,22 @@ func (l LegacyLoan) loan() loan.Loan {
 		TermMonths: l.TermMonths, Method: loan.InterestQuarterly, DisbursedOn: l.DisbursedOn, Maturity: l.Maturity,
 		Recovered: decimal.Zero, RecoveredFund: decimal.Zero, CreatedAt: l.CreatedAt, UpdatedAt: l.CreatedAt,
 	}
+}
+
+// scaled is d × 10^places as an integer, d known to have at most places
+// decimals: slow's answer (money.MustFen, mustPPM), without its
+// multiplication of big numbers when d's coefficient and the result fit
+// an int64.
+func scaled(d decimal.Decimal, places int32, slow func(decimal.Decimal) int64) int64 {
+	shift := places + d.Exponent()
+	if shift < 0 || shift > places || d.NumDigits()+int(shift) > 18 {
+		return slow(d)
+	}
+	n := d.CoefficientInt64()
+	for range shift {
+		n *= 10
+	}
+	return n
 }
 
 // mustPPM converts a rate known to have at most six decimals.
@@ -324,7 +422,7 @@ func (s *Service) ImportLoans(ctx context.Context, p auth.Principal, up sheet.Up
 	if err != nil {
 		return sheet.Result{}, apperr.Contextf(err, "read the latest closed month to import legacy loans")
 	}
-	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now, closedThrough: through}
+	chk := legacyChecker{s: s, districts: districts, banks: banks, today: s.today(), now: now, closedThrough: through, days: map[int64]*legacyDay{}}
 	runs, err := readLegacy(file, chk)
 	if err != nil {
 		return sheet.Result{}, err
@@ -402,8 +500,9 @@ type legacyRuns struct {
 	// regimes are the subsidy regimes of the spilled loans, each once: a
 	// spilled loan names its regime by its index (regimeIndex).
 	regimes []loan.Regime
-	// buf is where add encodes one loan.
-	buf []byte
+	// order and buf are add's: the run in order, and one loan encoded.
+	order []*LegacyLoan
+	buf   []byte
 }
 
 // legacySpan is where one spilled run lies in the file, and its IV.
@@ -416,7 +515,7 @@ type legacySpan struct {
 // bucket is touched by one or two batches instead of by every batch (on
 // PostgreSQL every upsert of a row in one transaction adds a version the
 // next one has to step over).
-func compareLegacy(a, b LegacyLoan) int {
+func compareLegacy(a, b *LegacyLoan) int {
 	if c := strings.Compare(a.DistrictCode, b.DistrictCode); c != 0 {
 		return c
 	}
@@ -448,7 +547,12 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 		}
 		r.file, r.block = f, block
 	}
-	slices.SortFunc(r.last, compareLegacy)
+	// Sorted by reference, not moving the loans.
+	r.order = r.order[:0]
+	for i := range r.last {
+		r.order = append(r.order, &r.last[i])
+	}
+	slices.SortFunc(r.order, compareLegacy)
 	sp := legacySpan{}
 	if _, err := rand.Read(sp.iv[:]); err != nil {
 		return fmt.Errorf("legacy import: %w", err)
@@ -458,8 +562,8 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 		return fmt.Errorf("legacy import: %w", err)
 	}
 	w := bufio.NewWriter(cipher.StreamWriter{S: cipher.NewCTR(r.block, sp.iv[:]), W: r.file})
-	for i := range r.last {
-		r.buf = r.appendLoan(r.buf[:0], &r.last[i])
+	for _, l := range r.order {
+		r.buf = r.appendLoan(r.buf[:0], l)
 		if _, err := w.Write(r.buf); err != nil {
 			return fmt.Errorf("legacy import: %w", err)
 		}
@@ -475,24 +579,57 @@ func (r *legacyRuns) add(l LegacyLoan) error {
 	return nil
 }
 
-// runHead is the next loan of one run in the merge.
+// runHead is the next loan of one run in the merge: a spilled run read
+// by dec, or the run in memory, the loans after it in mem.
 type runHead struct {
 	loan LegacyLoan
 	dec  *bufio.Reader
 	buf  []byte
+	mem  []LegacyLoan
 }
 
 // next reads the run's next loan into h.loan; io.EOF after the last.
 func (h *runHead) next(r *legacyRuns) error {
+	if h.dec == nil {
+		if len(h.mem) == 0 {
+			return io.EOF
+		}
+		h.loan, h.mem = h.mem[0], h.mem[1:]
+		return nil
+	}
 	var err error
 	h.loan, h.buf, err = r.readLoan(h.dec, h.buf)
 	return err
 }
 
+// runHeap is the heads of the runs in the merge, a binary heap by their
+// next loan.
+type runHeap []*runHead
+
+func (hs runHeap) less(i, j int) bool { return compareLegacy(&hs[i].loan, &hs[j].loan) < 0 }
+
+// down moves the head at i down to its place.
+func (hs runHeap) down(i int) {
+	for {
+		m := 2*i + 1
+		if m >= len(hs) {
+			return
+		}
+		if r := m + 1; r < len(hs) && hs.less(r, m) {
+			m = r
+		}
+		if !hs.less(m, i) {
+			return
+		}
+		hs[i], hs[m] = hs[m], hs[i]
+		i = m
+	}
+}
+
 // batches calls fn with the loans in order, legacyBatch at a time: the runs
 // merged, one loan of each in memory.
 func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
-	slices.SortFunc(r.last, compareLegacy)
+	slices.SortFunc(r.last, func(a, b LegacyLoan) int { return compareLegacy(&a, &b) })
 	if len(r.spans) == 0 {
 		for batch := range slices.Chunk(r.last, legacyBatch) {
 			if err := fn(batch); err != nil {
@@ -501,7 +638,7 @@ func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
 		}
 		return nil
 	}
-	var heads []*runHead
+	var heads runHeap
 	for _, sp := range r.spans {
 		run := cipher.StreamReader{S: cipher.NewCTR(r.block, sp.iv[:]), R: io.NewSectionReader(r.file, sp.start, sp.end-sp.start)}
 		h := &runHead{dec: bufio.NewReaderSize(run, 16<<10)}
@@ -510,27 +647,24 @@ func (r *legacyRuns) batches(fn func([]LegacyLoan) error) error {
 		}
 		heads = append(heads, h)
 	}
-	rest := r.last
+	if mem := (&runHead{mem: r.last}); mem.next(r) == nil {
+		heads = append(heads, mem)
+	}
+	for i := len(heads)/2 - 1; i >= 0; i-- {
+		heads.down(i)
+	}
 	batch := make([]LegacyLoan, 0, legacyBatch)
-	for len(heads) > 0 || len(rest) > 0 {
-		best := -1
-		for i, h := range heads {
-			if best < 0 || compareLegacy(h.loan, heads[best].loan) < 0 {
-				best = i
-			}
+	for len(heads) > 0 {
+		h := heads[0]
+		batch = append(batch, h.loan)
+		if err := h.next(r); errors.Is(err, io.EOF) {
+			heads[0] = heads[len(heads)-1]
+			heads = heads[:len(heads)-1]
+		} else if err != nil {
+			return fmt.Errorf("legacy import: %w", err)
 		}
-		if len(rest) > 0 && (best < 0 || compareLegacy(rest[0], heads[best].loan) < 0) {
-			batch, rest = append(batch, rest[0]), rest[1:]
-		} else {
-			h := heads[best]
-			batch = append(batch, h.loan)
-			if err := h.next(r); errors.Is(err, io.EOF) {
-				heads = slices.Delete(heads, best, best+1)
-			} else if err != nil {
-				return fmt.Errorf("legacy import: %w", err)
-			}
-		}
-		if len(batch) == legacyBatch || len(heads) == 0 && len(rest) == 0 {
+		heads.down(0)
+		if len(batch) == legacyBatch || len(heads) == 0 {
 			if err := fn(batch); err != nil {
 				return err
 			}

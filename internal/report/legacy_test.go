@@ -20,7 +20,7 @@ func checker(t testing.TB) legacyChecker {
 	}
 	return legacyChecker{
 		s: &Service{policy: pol}, districts: map[string]string{"411282": "灵宝市"}, banks: map[string]string{"ICBC-SMX": "工行"},
-		today: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		today: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), days: map[int64]*legacyDay{},
 	}
 }
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
 )
 
 // An imported loan is kept as integers between the check and the insert;
@@ -62,6 +64,42 @@ func TestImportedLoanIsTheLoanNewMade(t *testing.T) {
 		w, _ := json.Marshal(want)
 		if string(g) != string(w) {
 			t.Errorf("%v:\n got %s\nwant %s", change, g, w)
+		}
+	}
+}
+
+// The principal and the rate of a row read as money.ParsePositive and
+// money.ParseRate read them, to the coefficient and the exponent, and the
+// amounts of a checked loan convert to fen and ppm as money.MustFen and
+// mustPPM convert them.
+func TestLegacyNumbersReadAsMoneyReadsThem(t *testing.T) {
+	same := func(a, b decimal.Decimal) bool {
+		return a.Exponent() == b.Exponent() && a.Coefficient().Cmp(b.Coefficient()) == 0
+	}
+	for _, s := range []string{"200000.00", "200000", "200000.5", "0.01", "0.00", "0", "007.50", "1234567890123", "12345678901234",
+		"1234567890123.45", "-5.00", "1.234", "1.", ".5", "1..2", "", "1e3", "１２", "+1", " 1", "0.0395", "0.049501", "3.95", "100", "1000",
+		"0.0000001", "000.000001"} {
+		got, err := parsePrincipal(s)
+		want, wantErr := money.ParsePositive(s)
+		if !errors.Is(err, wantErr) || err == nil && !same(got, want) {
+			t.Errorf("principal %q: %v, %v; money.ParsePositive %v, %v", s, got, err, want, wantErr)
+		}
+		got, err = parseRate(s)
+		want, wantErr = money.ParseRate(s)
+		if !errors.Is(err, wantErr) || err == nil && !same(got, want) {
+			t.Errorf("rate %q: %v, %v; money.ParseRate %v, %v", s, got, err, want, wantErr)
+		}
+	}
+	for _, s := range []string{"0", "0.00", "200000.00", "1.5", "300000", "12345678901234.56", "99999999999999999.99", "1E3", "1.000",
+		"0.0395", "0.000001", "0.039500", "12.345678", "-0.02", "9223372036854775807", "92233720368547758.07"} {
+		d := decimal.RequireFromString(s)
+		if d.Exponent() >= -2 || d.Mul(decimal.NewFromInt(100)).IsInteger() {
+			if got, want := scaled(d, 2, money.MustFen), money.MustFen(d); got != want {
+				t.Errorf("fen of %s: %d, money.MustFen %d", s, got, want)
+			}
+		}
+		if got, want := scaled(d, 6, mustPPM), mustPPM(d); got != want {
+			t.Errorf("ppm of %s: %d, mustPPM %d", s, got, want)
 		}
 	}
 }

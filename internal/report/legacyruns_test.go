@@ -66,7 +66,7 @@ func TestSpilledRunsAreSealedAndMergeInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := slices.Clone(in)
-	slices.SortFunc(want, compareLegacy)
+	slices.SortFunc(want, func(a, b LegacyLoan) int { return compareLegacy(&a, &b) })
 	if len(out) != len(want) {
 		t.Fatalf("%d loans merged back, want %d", len(out), len(want))
 	}

@@ -27,16 +27,35 @@ func cellDate(v string, serials bool) string {
 			return spreadsheetEpoch.AddDate(0, 0, int(math.Floor(n))).Format(time.DateOnly)
 		}
 	}
-	if m := chineseDate.FindStringSubmatch(v); m != nil {
-		v = m[1] + "-" + m[2] + "-" + m[3]
+	if strings.Contains(v, "年") {
+		if m := chineseDate.FindStringSubmatch(v); m != nil {
+			v = m[1] + "-" + m[2] + "-" + m[3]
+		}
 	}
 	if len(v) > 10 && v[10] == 'T' {
 		v = v[:10]
 	}
-	for _, layout := range []string{"2006/1/2", "2006.1.2", "2006-1-2"} {
-		if d, err := time.Parse(layout, v); err == nil {
-			return d.Format(time.DateOnly)
+	// Each layout starts with a four-digit year: the character after it
+	// names the one layout that can read v.
+	if len(v) < 5 {
+		return v
+	}
+	layout := ""
+	switch v[4] {
+	case '/':
+		layout = "2006/1/2"
+	case '.':
+		layout = "2006.1.2"
+	case '-':
+		if isDay(v) {
+			return v
 		}
+		layout = "2006-1-2"
+	default:
+		return v
+	}
+	if d, err := time.Parse(layout, v); err == nil {
+		return d.Format(time.DateOnly)
 	}
 	return v
 }
@@ -77,8 +96,15 @@ var thousands = regexp.MustCompile(`^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$`)
 // and a trailing 元.
 func number(v string) string {
 	v = trim(strings.TrimSuffix(v, "元"))
-	if thousands.MatchString(v) {
+	if strings.ContainsAny(v, ",，") && thousands.MatchString(v) {
 		v = strings.NewReplacer(",", "", "，", "").Replace(v)
 	}
 	return v
+}
+
+// isDay reports whether v is a day written YYYY-MM-DD, which cellDate
+// returns as it is.
+func isDay(v string) bool {
+	_, err := time.Parse(time.DateOnly, v)
+	return len(v) == len(time.DateOnly) && err == nil
 }
