@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,6 +51,7 @@ func (a *api) recoverPanic(c *gin.Context) {
 
 // accessLog writes one JSON line per request. It logs the route template, not
 // the raw path or query, so personal data in URLs never reaches the log.
+// The attributes are typed (LogAttrs), not pairs to convert per request.
 func (a *api) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -58,23 +62,37 @@ func (a *api) accessLog(c *gin.Context) {
 	status := c.Writer.Status()
 	elapsed := time.Since(start)
 	a.metrics.observe(route, c.Request.Method, status, elapsed)
-	attrs := []any{
-		"request_id", requestid.From(c.Request.Context()),
-		"method", c.Request.Method, "route", route, "status", status,
-		"duration_ms", float64(elapsed.Microseconds()) / 1000, "bytes", c.Writer.Size(),
+	if !a.log.Enabled(context.Background(), slog.LevelInfo) {
+		return
 	}
+	attrs := [7]slog.Attr{
+		slog.String("request_id", requestid.From(c.Request.Context())),
+		slog.String("method", c.Request.Method), slog.String("route", route), slog.Int("status", status),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int("bytes", c.Writer.Size()),
+	}
+	n := 6
 	if uid, ok := c.Get("user_id"); ok {
-		attrs = append(attrs, "user_id", uid)
+		attrs[n] = slog.Any("user_id", uid)
+		n++
 	}
-	a.log.Info("request", attrs...)
+	a.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs[:n]...)
+}
+
+// securityHeaderValues are the headers securityHeaders sets on every
+// answer, made once: each value is a slice of length and capacity one, so
+// that a handler adding to a header gets a new slice and leaves these be.
+var securityHeaderValues = map[string][]string{
+	"X-Content-Type-Options": {"nosniff"},
+	"X-Frame-Options":        {"DENY"},
+	"Referrer-Policy":        {"no-referrer"},
+	"Cache-Control":          {"no-store"},
 }
 
 func (a *api) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
+	for k, v := range securityHeaderValues {
+		h[k] = v[:1:1]
+	}
 	c.Next()
 }
 
@@ -97,6 +115,20 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// observers are the counter and histogram of each route, method and
+	// status seen, so that a request finds its series without hashing
+	// label values.
+	observers sync.Map // observerKey → observer
+}
+
+type observerKey struct {
+	route, method string
+	status        int
+}
+
+type observer struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -117,9 +149,21 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
+// observe counts one request and its latency. The route is a template (or
+// "unmatched") and the method one a route names or the router refused, so
+// the series stay as few as the label values already made them.
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	k := observerKey{route, method, status}
+	o, ok := m.observers.Load(k)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(k, observer{
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(route, method),
+		})
+	}
+	ob := o.(observer)
+	ob.requests.Inc()
+	ob.latency.Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

@@ -8,10 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"chuangdai/internal/auth"
 )
 
 func TestPanicBecomesProblemWithRequestID(t *testing.T) {
@@ -71,5 +75,75 @@ func TestClientGoneIsNotAnError(t *testing.T) {
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/slow", nil).WithContext(ctx))
 	if rec.Code != 499 || strings.Contains(logs.String(), `"level":"ERROR"`) {
 		t.Fatalf("status %d, logs %s", rec.Code, logs.String())
+	}
+}
+
+// The access log line keeps the fields operators read (README, Health,
+// metrics, logs), each request is counted under its route, method and
+// status, and every answer carries the security headers, also after a
+// handler added to one of them.
+func TestAccessLogMetricsAndHeadersPerRequest(t *testing.T) {
+	var logs bytes.Buffer
+	reg := prometheus.NewRegistry()
+	a := &api{log: slog.New(slog.NewJSONHandler(&logs, nil)), metrics: newMetrics(reg)}
+	e := gin.New()
+	e.Use(a.requestID, a.accessLog, a.securityHeaders)
+	e.GET("/items/:id", func(c *gin.Context) {
+		c.Set("user_id", auth.UserID(42))
+		if c.Param("id") == "7" {
+			c.Writer.Header().Add("Cache-Control", "private")
+		}
+		c.String(200, "hello")
+	})
+	e.GET("/gone", func(c *gin.Context) { c.Status(404) })
+	for _, path := range []string{"/items/7", "/items/8", "/gone", "/items/9"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("X-Request-ID", "req-"+strings.Repeat("x", 8)+path[len(path)-1:])
+		e.ServeHTTP(rec, req)
+		h := rec.Header()
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Fatalf("%s: security headers %v", path, h)
+		}
+		want := []string{"no-store"}
+		if path == "/items/7" {
+			want = append(want, "private")
+		}
+		if got := h.Values("Cache-Control"); !slices.Equal(got, want) {
+			t.Fatalf("%s: Cache-Control %v, want %v", path, got, want)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d log lines: %s", len(lines), logs.String())
+	}
+	var first, gone map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &gone); err != nil {
+		t.Fatal(err)
+	}
+	if first["msg"] != "request" || first["level"] != "INFO" || first["request_id"] != "req-xxxxxxxx7" || first["method"] != "GET" ||
+		first["route"] != "/items/:id" || first["status"] != float64(200) || first["bytes"] != float64(5) || first["user_id"] != float64(42) {
+		t.Fatalf("log line %s", lines[0])
+	}
+	if _, ok := first["duration_ms"].(float64); !ok {
+		t.Fatalf("log line without duration_ms: %s", lines[0])
+	}
+	if _, ok := gone["user_id"]; ok || gone["status"] != float64(404) || gone["route"] != "/gone" {
+		t.Fatalf("log line %s", lines[2])
+	}
+	rec := httptest.NewRecorder()
+	a.metrics.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		`chuangdai_http_requests_total{method="GET",route="/items/:id",status="200"} 3`,
+		`chuangdai_http_requests_total{method="GET",route="/gone",status="404"} 1`,
+		`chuangdai_http_request_duration_seconds_count{method="GET",route="/items/:id"} 3`,
+		`chuangdai_http_request_duration_seconds_count{method="GET",route="/gone"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
