@@ -2,11 +2,19 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
+	"chuangdai/internal/apperr"
+	"chuangdai/internal/crypt"
 	"chuangdai/internal/loan"
 )
 
@@ -70,12 +78,16 @@ var bookLoans = []string{`
 	    matured_unpaid_fen = matured_unpaid_fen + excluded.matured_unpaid_fen`,
 }
 
-// bulkLoans is insertLoans for imported loans on SQLite: the row of
-// report_bulk_loans holds report_loans_insert off while the loans go in, and
-// bookLoans books them all at once (migration 00034). The row never leaves
-// the transaction; SQLite's one writer at a time makes the loans of the
-// transaction with ids from the first to the last new one exactly these.
-func (db *DB) bulkLoans(ctx context.Context, loans []loan.Loan) error {
+// bulkLoans is insertLoans for imported loans (no application) on SQLite:
+// the row of report_bulk_loans holds report_loans_insert off while the
+// loans go in, and bookLoans books them all at once (migration 00034). The
+// row never leaves the transaction; SQLite's one writer at a time makes the
+// loans of the transaction with ids from the first to the last new one
+// exactly these. The connection's page cache is importCacheKiB while the
+// batch goes in (loans has sixteen indexes: with the default 2 MB the pager
+// writes dirty pages out and reads them back all along a big transaction)
+// and what it was before once it is in, whether or not it went in.
+func (db *DB) bulkLoans(ctx context.Context, loans []loan.Loan) (err error) {
 	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
 	if !ok {
 		return errors.New("bulk loans: outside a transaction")
@@ -83,18 +95,174 @@ func (db *DB) bulkLoans(ctx context.Context, loans []loan.Loan) error {
 	if len(loans) == 0 {
 		return nil
 	}
+	conn := tx.Statement.ConnPool
+	var cache int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+		return translate(err, "bulk loans")
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", -importCacheKiB)); err != nil {
+		return translate(err, "bulk loans")
+	}
+	defer func() {
+		if _, e := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", cache)); e != nil && err == nil {
+			err = translate(e, "bulk loans")
+		}
+	}()
 	if err := tx.Exec("INSERT INTO report_bulk_loans (id) VALUES (1)").Error; err != nil {
 		return translate(err, "bulk loans")
 	}
-	ids, err := db.insertLoans(ctx, loans)
+	first, err := db.importLoans(ctx, conn, loans)
 	if err != nil {
 		return err
 	}
-	first, last := ids[0], ids[len(ids)-1]
+	last := first + loan.ID(len(loans)) - 1
 	for _, q := range bookLoans {
 		if err := tx.Exec(q, first, last).Error; err != nil {
 			return fmt.Errorf("book imported loans: %w", translate(err, "summaries"))
 		}
 	}
 	return translate(tx.Exec("DELETE FROM report_bulk_loans").Error, "bulk loans")
+}
+
+// importCacheKiB is the page cache of the import's connection while a
+// batch goes in: 64 MiB, enough for the pages of the indexes that random
+// values reach (the sealed and blind-indexed resident ID numbers, the
+// names) at hundreds of thousands of loans.
+const importCacheKiB = 64 << 10
+
+// importLoans inserts the loans, converted by toLoanRow as every new loan,
+// and their leads' application_persons rows, and answers the id of the
+// first: the ids follow in the loans' order, from the first free one
+// (AUTOINCREMENT's sequence, which no other writer moves while the
+// transaction writes). Each table gets one INSERT … SELECT from json_each
+// over one parameter, a JSON array of the rows, each an array of its values
+// as the driver binds them (the numbers, the texts, the times as the
+// driver formats them; true, false and null), each row's array made JSONB
+// once (MATERIALIZED) for its values to be read from: SQLite parses one
+// statement per batch and the driver binds one parameter, instead of a
+// multi-row INSERT parsed anew every few rows whose parameters the driver
+// binds in time quadratic in their number.
+func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.Loan) (loan.ID, error) {
+	stmt := &gorm.Statement{DB: db.gdb}
+	if err := stmt.Parse(&loanRow{}); err != nil {
+		return 0, apperr.Wrap(err, "loan row")
+	}
+	var fields []*schema.Field
+	var cols, values []string
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName != "" && f.DBName != "id" {
+			fields, cols = append(fields, f), append(cols, f.DBName)
+			values = append(values, fmt.Sprintf("v ->> %d", len(values)))
+		}
+	}
+	rows := []byte{'['}
+	leads := []byte{'['}
+	for i, l := range loans {
+		if l.ApplicationID != nil {
+			return 0, fmt.Errorf("bulk loans: loan %s is of an application", l.Number)
+		}
+		r, err := db.toLoanRow(l)
+		if err != nil {
+			return 0, err
+		}
+		lead, err := db.sealPerson(personRow{NationalID: crypt.NormalID(l.NationalID)})
+		if err != nil {
+			return 0, err
+		}
+		if i > 0 {
+			rows, leads = append(rows, ','), append(leads, ',')
+		}
+		rows = append(rows, '[')
+		rv := reflect.ValueOf(&r).Elem()
+		for j, f := range fields {
+			if j > 0 {
+				rows = append(rows, ',')
+			}
+			v, _ := f.ValueOf(ctx, rv)
+			if rows, err = appendJSONValue(rows, v); err != nil {
+				return 0, fmt.Errorf("bulk loans: %s: %w", f.DBName, err)
+			}
+		}
+		rows = append(rows, ']')
+		leads = appendJSONText(append(leads, '['), lead.NationalID)
+		leads = append(appendJSONText(append(leads, ','), lead.NationalIDHash), ']')
+	}
+	rows, leads = append(rows, ']'), append(leads, ']')
+	sctx, cancel := context.WithTimeout(ctx, db.timeout)
+	defer cancel()
+	var first int64
+	if err := conn.QueryRowContext(sctx, `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'loans'), 0),
+		COALESCE((SELECT MAX(id) FROM loans), 0)) + 1`).Scan(&first); err != nil {
+		return 0, translate(err, "loan")
+	}
+	q := "WITH r (k, v) AS MATERIALIZED (SELECT key, jsonb(value) FROM json_each(?)) INSERT INTO loans (id, " + strings.Join(cols, ", ") +
+		") SELECT ? + k, " + strings.Join(values, ", ") + " FROM r"
+	if _, err := conn.ExecContext(sctx, q, string(rows), first); err != nil {
+		return 0, loanConflict(db.driverError(err))
+	}
+	pctx, cancel := context.WithTimeout(ctx, db.timeout)
+	defer cancel()
+	_, err := conn.ExecContext(pctx, `INSERT INTO application_persons (loan_id, national_id, national_id_hash, role, verified)
+		SELECT ? + key, value ->> 0, value ->> 1, ?, ? FROM json_each(?)`, first, roleLead, true, string(leads))
+	return loan.ID(first), translate(db.driverError(err), "loan persons")
+}
+
+// driverError is err of a statement sent past gorm as gorm would answer it
+// (its error translated: a duplicate key, a missing reference) with the
+// driver's message, which names the column, kept.
+func (db *DB) driverError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if t, ok := db.gdb.Dialector.(gorm.ErrorTranslator); ok {
+		if te := t.Translate(err); te != err {
+			return fmt.Errorf("%w: %w", te, err)
+		}
+	}
+	return err
+}
+
+// appendJSONValue appends v, a column's value, as JSON holding what the
+// driver binds for it: an integer, a text (a time as the driver writes it),
+// a boolean (SQLite stores 1 or 0 for both) or null.
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	dv, err := driver.DefaultParameterConverter.ConvertValue(v)
+	if err != nil {
+		return b, err
+	}
+	switch x := dv.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case string:
+		return appendJSONText(b, x), nil
+	case time.Time:
+		return appendJSONText(b, x.Format(sqliteTimeFormat)), nil
+	}
+	return b, fmt.Errorf("no JSON for a %T", dv)
+}
+
+// sqliteTimeFormat is how the SQLite driver writes a time.Time.
+const sqliteTimeFormat = "2006-01-02 15:04:05.999999999-07:00"
+
+// appendJSONText appends s as a JSON string: quotes, backslashes and
+// control characters escaped, every other byte as it is, so that SQLite's
+// ->> answers s byte for byte.
+func appendJSONText(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }

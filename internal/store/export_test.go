@@ -74,3 +74,11 @@ func AfterCommit(ctx context.Context, db *DB, f func()) { db.afterCommit(ctx, f)
 
 // Hash is the keyed hash by which the store finds a resident ID number.
 func Hash(db *DB, nationalID string) string { return db.hash(nationalID) }
+
+// CacheSize is SQLite's cache_size of the connection of the transaction in
+// ctx (or of one of the pool's).
+func CacheSize(ctx context.Context, db *DB) (int64, error) {
+	var n int64
+	err := db.conn(ctx).Raw("PRAGMA cache_size").Scan(&n).Error
+	return n, err
+}

@@ -411,11 +411,11 @@ func (s Loans) Create(ctx context.Context, l loan.Loan) (loan.ID, error) {
 	return ids[0], nil
 }
 
-// insertLoans is the one insert of new loans, the one a bank disburses and
-// the thousands of an import alike: multi-row INSERTs of loanRow, then the
-// persons who hold each loan (an application's persons move to its loan; an
-// imported loan, of no application, gets its lead's row). It answers the
-// loans' ids in order.
+// insertLoans is the insert of the loans a bank disburses (an import's go
+// in by bulkLoans on SQLite and copyLoans on PostgreSQL, converted by the
+// same toLoanRow): multi-row INSERTs of loanRow, then the persons who hold
+// each loan (an application's persons move to its loan; a loan of no
+// application gets its lead's row). It answers the loans' ids in order.
 func (db *DB) insertLoans(ctx context.Context, loans []loan.Loan) ([]loan.ID, error) {
 	rows := make([]loanRow, len(loans))
 	for i, l := range loans {
