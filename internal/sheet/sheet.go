@@ -215,24 +215,26 @@ func (f *File) Each(fn func(r Row, fe *apperr.Fields) error) error {
 		more++
 	}
 	rows := 0
+	// fe is each row's in turn, declared once: fn's pointer to it would
+	// otherwise cost an allocation a row.
+	var fe apperr.Fields
 	for {
 		num, cells, err := f.src.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var p *rowProblem
-		if errors.As(err, &p) {
-			report(p.err)
-			break
-		}
 		if err != nil {
+			if p := (*rowProblem)(nil); errors.As(err, &p) {
+				report(p.err)
+				break
+			}
 			return err
 		}
 		if blank(cells) {
 			continue
 		}
 		rows++
-		var fe apperr.Fields
+		fe = apperr.Fields{}
 		f.fill(cells, &fe)
 		read := fe.List()
 		n := len(read)
@@ -309,9 +311,19 @@ func (f *File) fill(cells []string, read *apperr.Fields) {
 
 // trim removes the spaces around a cell, full-width ones included.
 func trim(s string) string {
+	if s == "" || !trimmable(s[0]) && !trimmable(s[len(s)-1]) {
+		return s
+	}
 	return strings.TrimFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\u3000' || r == '\u00a0' || r == '\ufeff'
 	})
+}
+
+// trimmable reports whether a cell starting or ending with the byte b may
+// have a space for trim to remove: an ASCII space, or any byte of a
+// multi-byte rune (the full-width spaces are such runes).
+func trimmable(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b >= utf8.RuneSelf
 }
 
 // Mode says whether an import writes what it read.

@@ -66,6 +66,9 @@ func cellDate(v string, serials bool) string {
 // column (0.0395 would be 0.0395%), 1 or more in a fraction column (3.95
 // would be 395%).
 func (c *Column) rate(raw string, percent bool, read *apperr.Fields) string {
+	if !percent && isFraction(raw) {
+		return raw
+	}
 	s := strings.ReplaceAll(raw, "％", "%")
 	num, hasSign := strings.CutSuffix(s, "%")
 	num = trim(num)
@@ -107,4 +110,20 @@ func number(v string) string {
 func isDay(v string) bool {
 	_, err := time.Parse(time.DateOnly, v)
 	return len(v) == len(time.DateOnly) && err == nil
+}
+
+// isFraction reports whether v is 0, a point and one or more digits: a
+// rate under 1 as a decimal fraction, which a column whose header does not
+// say percent keeps as it is.
+func isFraction(v string) bool {
+	digits, ok := strings.CutPrefix(v, "0.")
+	if !ok || digits == "" {
+		return false
+	}
+	for i := range len(digits) {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
