@@ -109,7 +109,7 @@ func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id a
 	var row applicationRow
 	var h historyArrays
 	err := s.withPgx(ctx, "application "+id.String(), func(ctx context.Context, c *pgx.Conn) error {
-		return c.QueryRow(ctx, pgxApplicationRead+cond, args...).Scan(append(row.fields(), h.fields()...)...)
+		return c.QueryRow(ctx, pgxApplicationRead+cond, args...).Scan(planned{"chuangdai.application", append(row.fields(), h.fields()...)})
 	})
 	if err != nil {
 		return row, nil, err

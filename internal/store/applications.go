@@ -629,7 +629,7 @@ func (s Applications) Some(ctx context.Context, ids []application.ID, scope auth
 			if err != nil {
 				return err
 			}
-			_, err = pgx.ForEachRow(found, r.fields(), func() error {
+			_, err = pgx.ForEachRow(found, []any{planned{"chuangdai.applications", r.fields()}}, func() error {
 				rows = append(rows, r)
 				return nil
 			})

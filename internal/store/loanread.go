@@ -107,7 +107,7 @@ func (s Loans) getDirect(ctx context.Context, scope authz.ListScope, id loan.ID)
 	cond, args := pgxScoped(scope, "borrower_id", []any{id})
 	var r loanRead
 	err := s.withPgx(ctx, "loan", func(ctx context.Context, c *pgx.Conn) error {
-		return c.QueryRow(ctx, s.pgxLoanRead+cond, args...).Scan(append(r.Row.fields(), &r.RepaymentsJSON, &r.RecoveriesJSON, &r.ExtensionsJSON)...)
+		return c.QueryRow(ctx, s.pgxLoanRead+cond, args...).Scan(planned{"chuangdai.loan", append(r.Row.fields(), &r.RepaymentsJSON, &r.RecoveriesJSON, &r.ExtensionsJSON)})
 	})
 	if err != nil {
 		return loan.Loan{}, err

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
@@ -104,4 +107,68 @@ func (db *DB) pgxQuery(ctx context.Context, what string, q *gorm.DB, dest []any,
 		_, err = pgx.ForEachRow(rows, dest, each)
 		return err
 	})
+}
+
+// planned is the destinations of a row, scanned with the plans the same
+// statement had on the same connection before: pgx plans every column of
+// every statement anew (68 for a loan, each plan a walk through the type
+// map), planned keeps them in the connection's CustomData under key (a
+// connection serves one goroutine at a time) and plans again when a
+// column's type or format, or a destination's type, is not what the plans
+// were made for. As a destination of Scan it must be the only one.
+type planned struct {
+	key  string
+	dest []any
+}
+
+// scanPlans are the plans of one statement's columns on one connection.
+type scanPlans struct {
+	oids    []uint32
+	formats []int16
+	types   []reflect.Type
+	plans   []pgtype.ScanPlan
+}
+
+// fit reports whether p were made for the columns fds and destinations dest.
+func (p *scanPlans) fit(fds []pgconn.FieldDescription, dest []any) bool {
+	if p == nil || len(p.plans) != len(fds) {
+		return false
+	}
+	for i, fd := range fds {
+		if p.oids[i] != fd.DataTypeOID || p.formats[i] != fd.Format || p.types[i] != reflect.TypeOf(dest[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// ScanRow implements pgx.RowScanner: it scans as pgx's own Scan does, with
+// its errors.
+func (d planned) ScanRow(rows pgx.Rows) error {
+	fds, values := rows.FieldDescriptions(), rows.RawValues()
+	if len(fds) != len(d.dest) {
+		return fmt.Errorf("number of field descriptions must equal number of destinations, got %d and %d", len(fds), len(d.dest))
+	}
+	conn := rows.Conn()
+	kept := conn.PgConn().CustomData()
+	p, _ := kept[d.key].(*scanPlans)
+	if !p.fit(fds, d.dest) {
+		m := conn.TypeMap()
+		p = &scanPlans{oids: make([]uint32, len(fds)), formats: make([]int16, len(fds)), types: make([]reflect.Type, len(fds)),
+			plans: make([]pgtype.ScanPlan, len(fds))}
+		for i, fd := range fds {
+			p.oids[i], p.formats[i], p.types[i] = fd.DataTypeOID, fd.Format, reflect.TypeOf(d.dest[i])
+			p.plans[i] = m.PlanScan(fd.DataTypeOID, fd.Format, d.dest[i])
+		}
+		kept[d.key] = p
+	}
+	for i, dst := range d.dest {
+		if dst == nil {
+			continue
+		}
+		if err := p.plans[i].Scan(values[i], dst); err != nil {
+			return pgx.ScanArgError{ColumnIndex: i, FieldName: fds[i].Name, Err: err}
+		}
+	}
+	return nil
 }
