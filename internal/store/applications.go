@@ -667,9 +667,13 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 	q := s.listOrder(s.listQuery(ctx, f, scope), f).Select("id, status, stage_entered_at")
 	if s.direct(ctx) {
 		out := []application.StageRef{}
-		var r application.StageRef
-		err := s.pgxQuery(ctx, "applications", q, []any{&r.ID, &r.Status, &r.StageEnteredAt}, func() error {
-			out = append(out, r)
+		// Scanned into the plain types: pgx scans into a named type (ID,
+		// Status) by reflection, for each of the hundreds of rows.
+		var id int64
+		var status string
+		var entered *time.Time
+		err := s.pgxQuery(ctx, "applications", q, []any{&id, &status, &entered}, func() error {
+			out = append(out, application.StageRef{ID: application.ID(id), Status: application.Status(status), StageEnteredAt: entered})
 			return nil
 		})
 		return out, err
