@@ -227,11 +227,11 @@ func (db *DB) fromApplicationRow(r applicationRow) (application.Application, err
 		ApprovedTermMonths: r.ApprovedTermMonths, ApprovedAt: r.ApprovedAt, ApprovedBy: r.ApprovedBy, DisbursedAt: r.DisbursedAt,
 		CounterGuarantee: r.CounterGuarantee, IdentityVerified: r.IdentityVerified,
 	}
-	if err := json.Unmarshal([]byte(r.Partners), &a.Partners); err != nil {
+	if err := unmarshalArray(r.Partners, &a.Partners); err != nil {
 		return a, apperr.Wrap(err, "application partners")
 	}
 	var loans []otherLoanJSON
-	if err := json.Unmarshal([]byte(r.OtherLoans), &loans); err != nil {
+	if err := unmarshalArray(r.OtherLoans, &loans); err != nil {
 		return a, apperr.Wrap(err, "application other loans")
 	}
 	for _, l := range loans {
@@ -255,6 +255,17 @@ func (db *DB) fromApplicationRow(r applicationRow) (application.Application, err
 		a.AnnualRate = &d
 	}
 	return a, nil
+}
+
+// unmarshalArray is json.Unmarshal of raw into the nil slice *into, with
+// the empty array most applications hold for their partners and other
+// loans read without the decoder (an empty slice, as the decoder makes).
+func unmarshalArray[T any](raw string, into *[]T) error {
+	if raw == "[]" {
+		*into = []T{}
+		return nil
+	}
+	return json.Unmarshal([]byte(raw), into)
 }
 
 // DistrictExists implements application.Store.

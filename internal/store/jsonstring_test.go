@@ -19,3 +19,19 @@ func TestJSONStringReadsAsTheDecoder(t *testing.T) {
 		}
 	}
 }
+
+// unmarshalArray leaves what json.Unmarshal leaves in a nil slice, the
+// empty array (an empty slice, not nil) and every other input alike.
+func TestUnmarshalArrayAsTheDecoder(t *testing.T) {
+	type item struct {
+		Name string `json:"name"`
+	}
+	for _, in := range []string{`[]`, `null`, ` [] `, `[{"name":"李娜"}]`, `[{}]`, ``, `[`, `{}`} {
+		var got, want []item
+		err := unmarshalArray(in, &got)
+		wantErr := json.Unmarshal([]byte(in), &want)
+		if (err != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) || (got == nil) != (want == nil) {
+			t.Errorf("%q: got %#v, %v; the decoder %#v, %v", in, got, err, want, wantErr)
+		}
+	}
+}
