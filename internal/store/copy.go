@@ -61,7 +61,33 @@ func (db *DB) copyLoans(ctx context.Context, loans []loan.Loan) error {
 	if len(ids) != len(loans) {
 		return fmt.Errorf("copy loans: %d ids for %d loans", len(ids), len(loans))
 	}
-	var rows, leads bytes.Buffer
+	// The rows are made while the server takes the ones before them: the
+	// COPY reads them from a pipe as they are written.
+	pr, pw := io.Pipe()
+	var leads bytes.Buffer
+	built := make(chan error, 1)
+	go func() {
+		err := db.copyRows(ctx, pw, &leads, loans, ids, fields)
+		pw.CloseWithError(err)
+		built <- err
+	}()
+	err := db.copyFrom(ctx, c, pr, "COPY loans (id, "+strings.Join(cols, ", ")+") FROM STDIN")
+	// Rows still being written when the server refused are not wanted.
+	pr.Close()
+	if berr := <-built; berr != nil && !errors.Is(berr, io.ErrClosedPipe) {
+		return berr
+	}
+	if err != nil {
+		return loanConflict(err)
+	}
+	err = db.copyFrom(ctx, c, &leads, "COPY application_persons (loan_id, national_id, national_id_hash, role, verified) FROM STDIN")
+	return translate(err, "loan persons")
+}
+
+// copyRows writes the loans, with their ids, to w in COPY's text format of
+// fields, about 64 KiB at a time, and their leads' rows to leads.
+func (db *DB) copyRows(ctx context.Context, w io.Writer, leads *bytes.Buffer, loans []loan.Loan, ids []int64, fields []*schema.Field) error {
+	var rows bytes.Buffer
 	for i, l := range loans {
 		if l.ApplicationID != nil {
 			return fmt.Errorf("copy loans: loan %s is of an application", l.Number)
@@ -87,16 +113,18 @@ func (db *DB) copyLoans(ctx context.Context, loans []loan.Loan) error {
 		rows.WriteByte('\n')
 		leads.WriteString(id)
 		leads.WriteByte('\t')
-		copyText(&leads, lead.NationalID)
+		copyText(leads, lead.NationalID)
 		leads.WriteByte('\t')
-		copyText(&leads, lead.NationalIDHash)
+		copyText(leads, lead.NationalIDHash)
 		leads.WriteString("\t" + roleLead + "\ttrue\n")
+		if rows.Len() >= 64<<10 || i == len(loans)-1 {
+			if _, err := w.Write(rows.Bytes()); err != nil {
+				return err
+			}
+			rows.Reset()
+		}
 	}
-	if err := db.copyFrom(ctx, c, &rows, "COPY loans (id, "+strings.Join(cols, ", ")+") FROM STDIN"); err != nil {
-		return loanConflict(err)
-	}
-	err := db.copyFrom(ctx, c, &leads, "COPY application_persons (loan_id, national_id, national_id_hash, role, verified) FROM STDIN")
-	return translate(err, "loan persons")
+	return nil
 }
 
 // copyFrom sends the rows of r by the COPY statement q on the transaction's

@@ -11,6 +11,7 @@ import (
 
 	"chuangdai/internal/app"
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
@@ -95,5 +96,31 @@ func importedLoans(t *testing.T, a *app.App) {
 	}
 	if loans != 3 || persons != 3 {
 		t.Errorf("after the refused batch %d loans and %d persons, want 3 and 3", loans, persons)
+	}
+	if a.DB.Engine != config.Postgres {
+		return
+	}
+	// A row that cannot be written, after enough rows for the COPY to have
+	// sent some: the COPY is abandoned, the batch refused whole with that
+	// row's error, and the connection serves the next batch.
+	var long []loan.Loan
+	for n := 10; n < 400; n++ {
+		long = append(long, imported(n, fmt.Sprintf("LONG-%d", n)))
+	}
+	appID := application.ID(1)
+	long[len(long)-1].ApplicationID = &appID
+	err = a.DB.InTx(ctx, func(ctx context.Context) error { return reports.InsertLoans(ctx, long) })
+	if err == nil || !strings.Contains(err.Error(), "is of an application") {
+		t.Fatalf("a loan of an application in an import: %v", err)
+	}
+	long = long[:len(long)-1]
+	if err := a.DB.InTx(ctx, func(ctx context.Context) error { return reports.InsertLoans(ctx, long) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.SQL().QueryRow("SELECT (SELECT COUNT(*) FROM loans), (SELECT COUNT(*) FROM application_persons)").Scan(&loans, &persons); err != nil {
+		t.Fatal(err)
+	}
+	if loans != 3+len(long) || persons != loans {
+		t.Errorf("after the abandoned and the written batch %d loans and %d persons, want %d of each", loans, persons, 3+len(long))
 	}
 }
