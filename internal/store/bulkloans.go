@@ -138,24 +138,25 @@ const importCacheKiB = 64 << 10
 // over one parameter, a JSON array of the rows, each an array of its values
 // as the driver binds them (the numbers, the texts, the times as the
 // driver formats them; true, false and null), each row's array made JSONB
-// once (MATERIALIZED) for its values to be read from: SQLite parses one
-// statement per batch and the driver binds one parameter, instead of a
-// multi-row INSERT parsed anew every few rows whose parameters the driver
-// binds in time quadratic in their number.
+// once (MATERIALIZED) for its values to be read from; a column of the same
+// value in every loan of the batch (most of an imported loan's: its status,
+// version, the columns of a compensation or a write-off) is a parameter of
+// its own instead. SQLite parses one statement per batch and the driver
+// binds a few parameters, instead of a multi-row INSERT parsed anew every
+// few rows whose parameters the driver binds in time quadratic in their
+// number.
 func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.Loan) (loan.ID, error) {
 	stmt := &gorm.Statement{DB: db.gdb}
 	if err := stmt.Parse(&loanRow{}); err != nil {
 		return 0, apperr.Wrap(err, "loan row")
 	}
 	var fields []*schema.Field
-	var cols, values []string
 	for _, f := range stmt.Schema.Fields {
 		if f.DBName != "" && f.DBName != "id" {
-			fields, cols = append(fields, f), append(cols, f.DBName)
-			values = append(values, fmt.Sprintf("v ->> %d", len(values)))
+			fields = append(fields, f)
 		}
 	}
-	rows := []byte{'['}
+	values := make([][]driver.Value, len(loans))
 	leads := []byte{'['}
 	for i, l := range loans {
 		if l.ApplicationID != nil {
@@ -169,25 +170,49 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 		if err != nil {
 			return 0, err
 		}
-		if i > 0 {
-			rows, leads = append(rows, ','), append(leads, ',')
-		}
-		rows = append(rows, '[')
 		rv := reflect.ValueOf(&r).Elem()
+		values[i] = make([]driver.Value, len(fields))
 		for j, f := range fields {
-			if j > 0 {
-				rows = append(rows, ',')
-			}
 			v, _ := f.ValueOf(ctx, rv)
-			if rows, err = appendJSONValue(rows, v); err != nil {
+			if values[i][j], err = columnValue(v); err != nil {
 				return 0, fmt.Errorf("bulk loans: %s: %w", f.DBName, err)
 			}
 		}
-		rows = append(rows, ']')
+		if i > 0 {
+			leads = append(leads, ',')
+		}
 		leads = appendJSONText(append(leads, '['), lead.NationalID)
 		leads = append(appendJSONText(append(leads, ','), lead.NationalIDHash), ']')
 	}
-	rows, leads = append(rows, ']'), append(leads, ']')
+	leads = append(leads, ']')
+	// The columns of one value in the batch are parameters, the others
+	// are read from each row's array.
+	var cols, exprs []string
+	var consts []any
+	var read []int
+	for j, f := range fields {
+		cols = append(cols, f.DBName)
+		if sameInAll(values, j) {
+			exprs, consts = append(exprs, "?"), append(consts, values[0][j])
+			continue
+		}
+		exprs, read = append(exprs, fmt.Sprintf("v ->> %d", len(read))), append(read, j)
+	}
+	rows := []byte{'['}
+	for i, vs := range values {
+		if i > 0 {
+			rows = append(rows, ',')
+		}
+		rows = append(rows, '[')
+		for n, j := range read {
+			if n > 0 {
+				rows = append(rows, ',')
+			}
+			rows = appendJSONValue(rows, vs[j])
+		}
+		rows = append(rows, ']')
+	}
+	rows = append(rows, ']')
 	sctx, cancel := context.WithTimeout(ctx, db.timeout)
 	defer cancel()
 	var first int64
@@ -196,8 +221,8 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 		return 0, translate(err, "loan")
 	}
 	q := "WITH r (k, v) AS MATERIALIZED (SELECT key, jsonb(value) FROM json_each(?)) INSERT INTO loans (id, " + strings.Join(cols, ", ") +
-		") SELECT ? + k, " + strings.Join(values, ", ") + " FROM r"
-	if _, err := conn.ExecContext(sctx, q, string(rows), first); err != nil {
+		") SELECT ? + k, " + strings.Join(exprs, ", ") + " FROM r"
+	if _, err := conn.ExecContext(sctx, q, append([]any{string(rows), first}, consts...)...); err != nil {
 		return 0, loanConflict(db.driverError(err))
 	}
 	pctx, cancel := context.WithTimeout(ctx, db.timeout)
@@ -205,6 +230,18 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 	_, err := conn.ExecContext(pctx, `INSERT INTO application_persons (loan_id, national_id, national_id_hash, role, verified)
 		SELECT ? + key, value ->> 0, value ->> 1, ?, ? FROM json_each(?)`, first, roleLead, true, string(leads))
 	return loan.ID(first), translate(db.driverError(err), "loan persons")
+}
+
+// sameInAll reports whether column j holds the same value in every row.
+// Values are compared as Go compares them, so a time in another zone is
+// another value (the driver writes it with its offset).
+func sameInAll(rows [][]driver.Value, j int) bool {
+	for _, r := range rows[1:] {
+		if r[j] != rows[0][j] {
+			return false
+		}
+	}
+	return true
 }
 
 // driverError is err of a statement sent past gorm as gorm would answer it
@@ -222,27 +259,35 @@ func (db *DB) driverError(err error) error {
 	return err
 }
 
-// appendJSONValue appends v, a column's value, as JSON holding what the
-// driver binds for it: an integer, a text (a time as the driver writes it),
-// a boolean (SQLite stores 1 or 0 for both) or null.
-func appendJSONValue(b []byte, v any) ([]byte, error) {
+// columnValue is what the driver binds for v, a column's value: an
+// integer, a text, a boolean (SQLite stores 1 or 0 for both), a time or
+// nil; nothing else is a loan's.
+func columnValue(v any) (driver.Value, error) {
 	dv, err := driver.DefaultParameterConverter.ConvertValue(v)
 	if err != nil {
-		return b, err
+		return nil, err
 	}
-	switch x := dv.(type) {
-	case nil:
-		return append(b, "null"...), nil
+	switch dv.(type) {
+	case nil, int64, bool, string, time.Time:
+		return dv, nil
+	}
+	return nil, fmt.Errorf("no JSON for a %T", dv)
+}
+
+// appendJSONValue appends v, a columnValue, as JSON holding what the driver
+// binds for it (a time as text, as the driver writes it).
+func appendJSONValue(b []byte, v driver.Value) []byte {
+	switch x := v.(type) {
 	case int64:
-		return strconv.AppendInt(b, x, 10), nil
+		return strconv.AppendInt(b, x, 10)
 	case bool:
-		return strconv.AppendBool(b, x), nil
+		return strconv.AppendBool(b, x)
 	case string:
-		return appendJSONText(b, x), nil
+		return appendJSONText(b, x)
 	case time.Time:
-		return appendJSONText(b, x.Format(sqliteTimeFormat)), nil
+		return appendJSONText(b, x.Format(sqliteTimeFormat))
 	}
-	return b, fmt.Errorf("no JSON for a %T", dv)
+	return append(b, "null"...)
 }
 
 // sqliteTimeFormat is how the SQLite driver writes a time.Time.

@@ -12,6 +12,7 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/apptest"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
@@ -23,7 +24,9 @@ import (
 // writes for the same loan, of the same type, texts with quotes,
 // backslashes, control characters and characters beyond the BMP, times
 // with nanoseconds and a zone, flags, dates and the columns of a
-// compensation; the lead's person row too, and the loan reads back whole.
+// compensation and of a write-off, whether the batch reads a column from
+// its rows or binds it once; the lead's person row too, and the loan reads
+// back whole.
 func TestInsertLoansWritesWhatCreateWrites(t *testing.T) {
 	a := apptest.New(t)
 	ctx := context.Background()
@@ -36,18 +39,36 @@ func TestInsertLoansWritesWhatCreateWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked, since := loan.Date(2024, 9, 1), loan.Date(2024, 8, 20)
+	exec := sqlExec(t, a.DB)
+	exec("INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411221', '渑池县', " + fixtureAt + ", " + fixtureAt + ")")
+	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('ABC-SMX', '农行', " + fixtureAt + ", " + fixtureAt + ")")
+	checked, since, settled, original := loan.Date(2024, 9, 1), loan.Date(2024, 8, 20), loan.Date(2024, 10, 1), loan.Date(2025, 9, 1)
+	anna, written := auth.UserID(1), loan.Date(2025, 6, 30)
+	// Between them the variants give every column but application_id two
+	// values at least, so that each is read from the rows' JSON in the
+	// batch of all four (a column of one value in a batch is a parameter).
 	variants := []func(l *loan.Loan){
 		func(*loan.Loan) {},
 		func(l *loan.Loan) {
 			l.Name, l.Female, l.Disabled, l.VillageOfficial = "张\"伟\\ \t\x01\x1f 😀 Ünal", true, true, true
+			l.NationalID, l.KeyGroup, l.Industry, l.Jobs, l.Version = "410102198001010016", "returning_migrant_worker", "餐饮", 5, 2
 			l.Status, l.DaysOverdue, l.OverdueSince, l.EverOverdue, l.CheckedOn = loan.Overdue, 12, &since, true, &checked
-			l.JobsCreated, l.UpdatedAt = 2, at.Add(time.Hour)
+			l.JobsCreated, l.UpdatedAt, l.BorrowerID, l.DisbursedBy, l.SettledOn, l.OriginalMaturity = 2, at.Add(time.Hour), &anna, &anna, &settled, &original
 		},
 		func(l *loan.Loan) {
 			l.Status, l.Outstanding, l.ReturnedOverseasStudent = loan.Compensated, decimal.RequireFromString("40000.5"), true
 			l.Compensation = &loan.Compensation{On: loan.Date(2025, 1, 2), By: 1, Amount: decimal.RequireFromString("40000.5"),
 				Fund: decimal.RequireFromString("32000.4"), Bank: decimal.RequireFromString("8000.1"), FundShare: decimal.RequireFromString("0.8")}
+			l.Recovered, l.RecoveredFund = decimal.RequireFromString("100.02"), decimal.RequireFromString("80.01")
+			l.BorrowerType, l.Method, l.TermMonths, l.Principal = "partnership", loan.EqualPrincipal, 36, decimal.RequireFromString("200000")
+			l.AnnualRate, l.SubsidyRate, l.BorrowerRate, l.SubsidyCap = decimal.RequireFromString("0.0435"), decimal.RequireFromString("0.0435"), decimal.Zero, decimal.NewFromInt(500000)
+			l.DisbursedOn, l.Maturity, l.CreatedAt = loan.Date(2023, 11, 15), loan.Date(2026, 11, 15), at.UTC().Add(-time.Minute)
+			l.Regime = loan.Regime{Method: loan.NoSubsidy}
+		},
+		func(l *loan.Loan) {
+			l.Status, l.Outstanding, l.DistrictCode, l.BankCode = loan.WrittenOff, decimal.Zero, "411221", "ABC-SMX"
+			l.WriteOff = &loan.WriteOff{ProposedBy: 1, ProposedAt: at.Add(48 * time.Hour), Reason: "无法追回", ConfirmedBy: &anna, On: &written,
+				Amount: decimal.RequireFromString("1234.56"), Fund: decimal.RequireFromString("987.65")}
 		},
 	}
 	loans := store.Loans{DB: a.DB}
@@ -71,10 +92,27 @@ func TestInsertLoansWritesWhatCreateWrites(t *testing.T) {
 			created = append(created, id)
 		}
 	}
-	if err := a.DB.InTx(ctx, func(ctx context.Context) error { return store.Reports{DB: a.DB}.InsertLoans(ctx, bulk) }); err != nil {
-		t.Fatal(err)
+	// The batch of all, then the trickiest alone: every column a parameter.
+	alone := bulk[1]
+	alone.Number, alone.ExternalRef, alone.BankReference = "DK411282-2024-A00001", new(string), "BANK-A-1"
+	*alone.ExternalRef = "B-" + fmt.Sprint(len(bulk))
+	created = append(created, created[1])
+	for _, b := range [][]loan.Loan{bulk, {alone}} {
+		if err := a.DB.InTx(ctx, func(ctx context.Context) error { return store.Reports{DB: a.DB}.InsertLoans(ctx, b) }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cols := columnsOf(t, a.DB, "loans")
+	for _, c := range cols {
+		var n int
+		q := fmt.Sprintf("SELECT COUNT(DISTINCT COALESCE(CAST(%s AS TEXT), 'NULL')) FROM loans WHERE external_ref LIKE 'B-%%' AND external_ref <> 'B-%d'", c, len(bulk))
+		if err := a.DB.SQL().QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n < 2 && c != "application_id" {
+			t.Errorf("%s has %d values in the batch of all variants: it is not read from the JSON", c, n)
+		}
+	}
 	for i, id := range created {
 		var bulkID loan.ID
 		if err := a.DB.SQL().QueryRow(fmt.Sprintf("SELECT id FROM loans WHERE external_ref = 'B-%d'", i)).Scan(&bulkID); err != nil {
