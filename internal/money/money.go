@@ -62,6 +62,9 @@ func RoundFen(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
 
 // ToFen converts an amount to integer fen, refusing sub-fen precision.
 func ToFen(d decimal.Decimal) (int64, error) {
+	if n, ok := scaled(d, 2); ok {
+		return n, nil
+	}
 	f := d.Mul(hundred)
 	if !f.IsInteger() {
 		return 0, fmt.Errorf("amount %s has more than two decimals", d.String())
@@ -91,11 +94,29 @@ func ParseRate(s string) (decimal.Decimal, error) {
 
 // RateToPPM converts a rate to integer millionths (0.0395 → 39500).
 func RateToPPM(r decimal.Decimal) (int64, error) {
+	if n, ok := scaled(r, 6); ok {
+		return n, nil
+	}
 	m := r.Mul(million)
 	if !m.IsInteger() {
 		return 0, fmt.Errorf("rate %s has more than six decimals", r.String())
 	}
 	return m.IntPart(), nil
+}
+
+// scaled is d × 10^places when d has at most places decimals and the
+// result has at most 18 digits: the coefficient shifted, as the
+// multiplication of big numbers would answer, without it.
+func scaled(d decimal.Decimal, places int32) (int64, bool) {
+	shift := places + d.Exponent()
+	if shift < 0 || shift > places || d.NumDigits()+int(shift) > 18 {
+		return 0, false
+	}
+	n := d.CoefficientInt64()
+	for range shift {
+		n *= 10
+	}
+	return n, true
 }
 
 // RateFromPPM converts integer millionths back to a rate.

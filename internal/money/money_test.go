@@ -108,3 +108,24 @@ func TestPercent(t *testing.T) {
 		t.Error("Percent with zero whole should be nil")
 	}
 }
+
+// ToFen and RateToPPM answer what multiplying by 100 and by 1,000,000
+// answers, for the amounts they take without multiplying (at most two or
+// six decimals, up to 18 digits) and for the others.
+func TestFenAndPPMAreTheProduct(t *testing.T) {
+	for _, s := range []string{"0", "0.00", "200000.00", "1.5", "300000", "12345678901234.56", "9999999999999999.99",
+		"99999999999999999.99", "1E3", "1.000", "0.0395", "0.000001", "0.039500", "12.345678", "-0.02", "-123.45",
+		"9223372036854775807", "92233720368547758.07", "0.001", "0.0000001", "1E-8"} {
+		d := decimal.RequireFromString(s)
+		for _, c := range []struct {
+			conv   func(decimal.Decimal) (int64, error)
+			factor int64
+		}{{ToFen, 100}, {RateToPPM, 1_000_000}} {
+			p := d.Mul(decimal.NewFromInt(c.factor))
+			got, err := c.conv(d)
+			if p.IsInteger() != (err == nil) || err == nil && got != p.IntPart() {
+				t.Errorf("%s × %d: %d, %v; the product is %s", s, c.factor, got, err, p)
+			}
+		}
+	}
+}

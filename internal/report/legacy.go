@@ -342,9 +342,9 @@ func checkRate(f *apperr.Fields, day *legacyDay, t legacyTerms) {
 func legacyOf(l loan.Loan) LegacyLoan {
 	return LegacyLoan{
 		ExternalRef: *l.ExternalRef, Name: l.Name, NationalID: l.NationalID, Female: l.Female, KeyGroup: l.KeyGroup,
-		BorrowerType: l.BorrowerType, DistrictCode: l.DistrictCode, BankCode: l.BankCode, PrincipalFen: scaled(l.Principal, 2, money.MustFen),
-		AnnualRatePPM: scaled(l.AnnualRate, 6, mustPPM), SubsidyRatePPM: scaled(l.SubsidyRate, 6, mustPPM), BorrowerRatePPM: scaled(l.BorrowerRate, 6, mustPPM),
-		SubsidyCapFen: scaled(l.SubsidyCap, 2, money.MustFen), Regime: l.Regime, TermMonths: l.TermMonths, DisbursedOn: l.DisbursedOn,
+		BorrowerType: l.BorrowerType, DistrictCode: l.DistrictCode, BankCode: l.BankCode, PrincipalFen: money.MustFen(l.Principal),
+		AnnualRatePPM: mustPPM(l.AnnualRate), SubsidyRatePPM: mustPPM(l.SubsidyRate), BorrowerRatePPM: mustPPM(l.BorrowerRate),
+		SubsidyCapFen: money.MustFen(l.SubsidyCap), Regime: l.Regime, TermMonths: l.TermMonths, DisbursedOn: l.DisbursedOn,
 		Maturity: l.Maturity, JobsCreated: l.JobsCreated, CreatedAt: l.CreatedAt,
 	}
 }
@@ -362,22 +362,6 @@ func (l LegacyLoan) loan() loan.Loan {
 		TermMonths: l.TermMonths, Method: loan.InterestQuarterly, DisbursedOn: l.DisbursedOn, Maturity: l.Maturity,
 		Recovered: decimal.Zero, RecoveredFund: decimal.Zero, CreatedAt: l.CreatedAt, UpdatedAt: l.CreatedAt,
 	}
-}
-
-// scaled is d × 10^places as an integer, d known to have at most places
-// decimals: slow's answer (money.MustFen, mustPPM), without its
-// multiplication of big numbers when d's coefficient and the result fit
-// an int64.
-func scaled(d decimal.Decimal, places int32, slow func(decimal.Decimal) int64) int64 {
-	shift := places + d.Exponent()
-	if shift < 0 || shift > places || d.NumDigits()+int(shift) > 18 {
-		return slow(d)
-	}
-	n := d.CoefficientInt64()
-	for range shift {
-		n *= 10
-	}
-	return n
 }
 
 // mustPPM converts a rate known to have at most six decimals.
