@@ -20,9 +20,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // KeySize is the length of a data key in bytes.
@@ -96,6 +98,9 @@ type Ring struct {
 	aeads  map[int]cipher.AEAD
 	prints map[int]string
 	lookup []byte
+	// hmacs are HMACs under lookup, kept for Hash: a new one hashes the
+	// key twice before the number.
+	hmacs *sync.Pool
 }
 
 // NewRing builds a ring from keys, newest first. The lookup key (for Hash)
@@ -141,6 +146,7 @@ func derive(secret []byte, purpose string) []byte {
 func (r *Ring) WithLookup(key []byte) *Ring {
 	c := *r
 	c.lookup = slices.Clone(key)
+	c.hmacs = &sync.Pool{New: func() any { return hmac.New(sha256.New, c.lookup) }}
 	return &c
 }
 
@@ -255,10 +261,13 @@ func (r *Ring) Hash(nationalID string) string {
 	if len(r.lookup) == 0 {
 		panic("crypt: Hash on a ring without its lookup key")
 	}
-	m := hmac.New(sha256.New, r.lookup)
+	m := r.hmacs.Get().(hash.Hash)
+	defer r.hmacs.Put(m)
+	m.Reset()
 	m.Write([]byte("national_id:"))
 	m.Write([]byte(n))
-	return hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0]))
 }
 
 // NormalID is a resident ID number as it is stored and hashed: trimmed,
