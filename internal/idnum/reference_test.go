@@ -1,6 +1,7 @@
 package idnum
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -15,4 +16,19 @@ func TestValidReference(t *testing.T) {
 			t.Errorf("ValidReference(%q) = %v, want %v", v, got, want)
 		}
 	}
+}
+
+// ValidReference accepts what the rule's regular expression matches, and
+// nothing else.
+func FuzzValidReference(f *testing.F) {
+	rule := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:-]{0,63}$`)
+	for _, s := range []string{"D-20240315-0001", "a", "", "-D1", "D 1", "流水1", "D1\n", "\nD1", "D1\xff", strings.Repeat("9", 64),
+		strings.Repeat("9", 65), "9" + strings.Repeat("流", 21), "A:b/c.d_e-f", "Ａ1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ValidReference(s), rule.MatchString(s); got != want {
+			t.Fatalf("ValidReference(%q) = %v, the rule says %v", s, got, want)
+		}
+	})
 }
