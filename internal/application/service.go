@@ -453,26 +453,48 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 // columns), the deadlines are computed here as for one application, and
 // only the page asked for is read whole.
 func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter, scope authz.ListScope, offset, limit int) ([]View, int64, error) {
-	refs, err := s.store.Stages(ctx, f, scope)
-	if err != nil {
-		return nil, 0, err
-	}
 	type keyed struct {
 		id       ID
 		deadline *time.Time
 	}
 	deadlines := newDeadlineMemo(s.policy, s.now())
-	var ks []keyed
-	for _, r := range refs {
-		d, late, ok := deadlines.of(r.Status, r.StageEnteredAt)
-		if f.Late != nil && late != *f.Late {
-			continue
+	// keys reads the stages of f and keeps those of the lateness asked
+	// for, with the number of them without a deadline.
+	keys := func(f Filter) ([]keyed, int, error) {
+		refs, err := s.store.Stages(ctx, f, scope)
+		if err != nil {
+			return nil, 0, err
 		}
-		k := keyed{id: r.ID}
-		if ok {
-			k.deadline = &d
+		var ks []keyed
+		none := 0
+		for _, r := range refs {
+			d, late, ok := deadlines.of(r.Status, r.StageEnteredAt)
+			if f.Late != nil && late != *f.Late {
+				continue
+			}
+			k := keyed{id: r.ID}
+			if ok {
+				k.deadline = &d
+			} else {
+				none++
+			}
+			ks = append(ks, k)
 		}
-		ks = append(ks, k)
+		return ks, none, nil
+	}
+	// Sorted by deadline, the applications with one are in the order of
+	// their deadlines and ids whatever order the store read them in
+	// (sorting them costs the database more than reading them): its order
+	// is asked for only when two or more without a deadline keep it
+	// between them.
+	ordered := f
+	ordered.AnyOrder = f.Sort.Key == SortDeadline
+	ks, none, err := keys(ordered)
+	if err == nil && ordered.AnyOrder && none > 1 {
+		ks, _, err = keys(f)
+	}
+	if err != nil {
+		return nil, 0, err
 	}
 	if f.Sort.Key == SortDeadline {
 		// Soonest first (latest with -deadline), ties by id in the same

@@ -64,8 +64,9 @@ type Store interface {
 	// without counting: a page whose order and total were decided
 	// elsewhere (Stages).
 	Some(ctx context.Context, ids []ID, scope authz.ListScope) ([]Application, error)
-	// Stages returns, in the list's order, the stage of every application
-	// List would answer (no paging): what a deadline is computed from.
+	// Stages returns, in the list's order (in any order with f.AnyOrder),
+	// the stage of every application List would answer (no paging): what a
+	// deadline is computed from.
 	Stages(ctx context.Context, f Filter, scope authz.ListScope) ([]StageRef, error)
 }
 
@@ -123,6 +124,9 @@ type Filter struct {
 	// otherwise the oldest submission comes first (officers' queues). It is
 	// the default order, used when Sort is zero.
 	NewestFirst bool
+	// AnyOrder lets Stages answer in any order: its caller orders them
+	// itself.
+	AnyOrder bool
 }
 
 // Claim is an application of another account that names the same resident

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,6 +78,49 @@ func TestQueueLateFilterAndDeadlineSort(t *testing.T) {
 	for q, field := range map[string]string{"late=yes": "late", "sort=soonest": "sort"} {
 		if f := c.s.Do("GET", "/api/v1/applications?"+q, c.hrss, nil).WantProblem(422, "validation_failed").FieldErrors(); !slices.Equal(f, []string{field}) {
 			t.Errorf("%s: fields %v, want %s", q, f, field)
+		}
+	}
+}
+
+// Sorted by deadline, the applications without one come last in the list's
+// own order, however many of them there are: here two returned ones whose
+// submissions are the other way round from their ids, after one in review;
+// the officer's list has the oldest submission first, the applicant's own
+// the newest application first.
+func TestDeadlineSortKeepsTheListOrderOfThoseWithout(t *testing.T) {
+	c := newCast(t)
+	review := c.at(t, "eligibility_review", nil).(float64)
+	first := c.at(t, "returned", nil).(float64)
+	second := c.at(t, "returned", nil).(float64)
+	for id, at := range map[float64]time.Time{first: time.Date(2024, 9, 20, 1, 0, 0, 0, time.UTC), second: time.Date(2024, 9, 2, 1, 0, 0, 0, time.UTC)} {
+		if _, err := c.s.App.DB.SQL().Exec(sqlRebind("UPDATE applications SET submitted_at = ? WHERE id = ?"), at, int64(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for q, want := range map[string][]float64{
+		"owner sort=deadline":                      {review, second, first},
+		"owner sort=-deadline":                     {review, second, first},
+		"sort=deadline":                            {review, second, first},
+		"sort=-deadline":                           {review, second, first},
+		"sort=deadline&status=returned":            {second, first},
+		"sort=deadline&page=2&page_size=1":         {second},
+		"sort=-deadline&status=eligibility_review": {review},
+	} {
+		var l struct {
+			Items []struct{ ID float64 }
+			Total int
+		}
+		tok, query := c.hrss, q
+		if owner, ok := strings.CutPrefix(q, "owner "); ok {
+			tok, query = c.owner, owner
+		}
+		c.s.Do("GET", "/api/v1/applications?"+query, tok, nil).Want(200).Decode(&l)
+		var ids []float64
+		for _, it := range l.Items {
+			ids = append(ids, it.ID)
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("%s: %v, want %v", q, ids, want)
 		}
 	}
 }

@@ -675,7 +675,11 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 	if scope.Empty() {
 		return nil, nil
 	}
-	q := s.listOrder(s.listQuery(ctx, f, scope), f).Select("id, status, stage_entered_at")
+	q := s.listQuery(ctx, f, scope)
+	if !f.AnyOrder {
+		q = s.listOrder(q, f)
+	}
+	q = q.Select("id, status, stage_entered_at")
 	if s.direct(ctx) {
 		out := []application.StageRef{}
 		// Scanned into the plain types: pgx scans into a named type (ID,
