@@ -20,10 +20,13 @@ import (
 
 // bookLoans are the contributions of the loans with ids from ? to ? to the
 // summaries, as SQLite's report_loans_insert books each loan (migration
-// 00032), summed per bucket: one set-based statement per summary table.
+// 00032), summed per bucket: one set-based statement per summary table. A
+// day's year, month and quarter are the day's (toLoanRow), so the buckets
+// are grouped by day alone and MIN takes them: the sort of the grouping
+// compares three columns fewer.
 var bookLoans = []string{`
 	INSERT INTO loan_day_totals (dim, day, key, year, month, quarter, loans, amount_fen, jobs_planned, jobs_created)
-	SELECT dim, day, key, year, month, quarter, COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created)
+	SELECT dim, day, key, MIN(year), MIN(month), MIN(quarter), COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created)
 	FROM (SELECT d.dim, l.disbursed_on AS day, l.disbursed_year AS year, l.disbursed_month AS month, l.disbursed_quarter AS quarter,
 	             l.principal_fen, l.jobs, l.jobs_created,
 	             CASE d.dim
@@ -47,7 +50,7 @@ var bookLoans = []string{`
 	                  UNION ALL SELECT 'flag', 3 UNION ALL SELECT 'flag', 4) AS d
 	      WHERE l.id BETWEEN ? AND ?)
 	WHERE key IS NOT NULL
-	GROUP BY dim, day, key, year, month, quarter
+	GROUP BY dim, day, key
 	ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
 	    jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created`, `
 	INSERT INTO portfolio_day_flows (day, district_code, disbursed_loans, disbursed_fen, compensated_loans, compensated_fen,
