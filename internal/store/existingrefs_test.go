@@ -3,15 +3,17 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"chuangdai/internal/store"
 )
 
 // ExistingRefs answers exactly which of the references are loans' own,
-// across the statements it splits a long list into (512 references a
-// statement on SQLite, 15,000 on PostgreSQL): 15,001 imported loans, asked
-// about with a hundred references that are no loan's mixed in.
+// across the statements it splits a long list into on SQLite (512
+// references a statement; PostgreSQL takes them all as one array): 15,001
+// imported loans, asked about with a hundred references that are no loan's
+// mixed in.
 func TestExistingRefsAcrossStatements(t *testing.T) {
 	db := newDB(t)
 	scopeFixture(t, db)
@@ -44,3 +46,32 @@ func TestExistingRefsAcrossStatements(t *testing.T) {
 		}
 	}
 }
+
+// ExistingRefs finds references holding what an array literal or a list
+// would have to quote (on PostgreSQL they go as one array of text).
+func TestExistingRefsQuoted(t *testing.T) {
+	db := newDB(t)
+	scopeFixture(t, db)
+	refs := []string{`a"b`, `c\d`, `e,f`, `{g}`, ` h `, `NULL`, `i'j`, `中文`}
+	for i, r := range refs {
+		if _, err := db.SQL().Exec("INSERT INTO loans (number, external_ref, status, version, name, national_id, gender, borrower_type, district_code, bank_code, principal_fen, outstanding_fen, annual_rate_ppm, subsidy_rate_ppm, borrower_rate_ppm, subsidy_cap_fen, term_months, repayment_method, disbursed_on, disbursed_year, disbursed_month, disbursed_quarter, maturity_date, created_at, updated_at) " +
+			"VALUES ('DK-" + fmt.Sprint(i) + "', " + sqlQuote(r) + ", 'active', 1, '张伟', '11010519491231002X', 'male', 'individual', '411282', 'ICBC-SMX', 10000000, 10000000, 39500, 19750, 19750, 30000000, 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + fixtureAt + ", " + fixtureAt + ")"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asked := append([]string{`a"`, `c\\d`, `e`, `g`, `h`, ``}, refs...)
+	got, err := store.Reports{DB: db}.ExistingRefs(context.Background(), asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(refs) {
+		t.Errorf("found %v, want exactly %q", got, refs)
+	}
+	for _, r := range refs {
+		if !got[r] {
+			t.Errorf("%q is a loan's reference and was not found", r)
+		}
+	}
+}
+
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

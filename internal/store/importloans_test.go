@@ -86,6 +86,10 @@ func importedLoans(t *testing.T, a *app.App) {
 		t.Errorf("OLD-2 reads back as %s of %d fen", number, principal)
 	}
 
+	if found, err := reports.ExistingRefs(ctx, []string{"OLD-3", "NEW-1", "OLD-1"}); err != nil || len(found) != 2 || !found["OLD-1"] || !found["OLD-3"] {
+		t.Errorf("existing references: %v %v, want OLD-1 and OLD-3", found, err)
+	}
+
 	again := []loan.Loan{imported(4, "OLD-4"), imported(5, "OLD-2")}
 	err := a.DB.InTx(ctx, func(ctx context.Context) error { return reports.InsertLoans(ctx, again) })
 	if apperr.KindOf(err) != apperr.Conflict || a.DB.Engine == config.Postgres && !strings.Contains(err.Error(), "external_ref") {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"chuangdai/internal/application"
@@ -185,9 +186,24 @@ func (s Reports) CommittedOn(ctx context.Context, day time.Time) (int64, error) 
 	return committed, translate(err, "commitments")
 }
 
-// ExistingRefs implements report.Store.
+// ExistingRefs implements report.Store. On PostgreSQL the references go as
+// one array parameter (= ANY), parsed and planned once, in place of a list
+// of as many parameters.
 func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bool, error) {
 	out := make(map[string]bool)
+	if s.Engine == config.Postgres {
+		if len(refs) == 0 {
+			return out, nil
+		}
+		var found []string
+		if err := s.conn(ctx).Raw("SELECT external_ref FROM loans WHERE external_ref = ANY(?::text[])", textArray(refs)).Scan(&found).Error; err != nil {
+			return nil, translate(err, "loans")
+		}
+		for _, r := range found {
+			out[r] = true
+		}
+		return out, nil
+	}
 	per := s.rowsPerStatement(1)
 	for len(refs) > 0 {
 		n := min(per, len(refs))
@@ -201,6 +217,27 @@ func (s Reports) ExistingRefs(ctx context.Context, refs []string) (map[string]bo
 		refs = refs[n:]
 	}
 	return out, nil
+}
+
+// textArray is ss as a PostgreSQL array literal of text.
+func textArray(ss []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range ss {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(v); j++ {
+			if v[j] == '"' || v[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(v[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // rowsPerStatement is how many rows of cols values one statement carries.
