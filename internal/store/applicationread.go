@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"chuangdai/internal/application"
 	"chuangdai/internal/auth"
@@ -35,41 +37,58 @@ func (r *applicationRow) fields() []any {
 		&r.DisbursedAt, &r.IdentityVerified}
 }
 
-// historyArrays is an application's history as one array per column, in
-// the order of the entries, as pgxApplicationRead answers it: pgx scans
-// each array with the codec it scans the column with, so an entry reads
-// as gorm reads its row.
-type historyArrays struct {
-	at                        []time.Time
-	actorID                   []*int64
-	actor, action, toStatus   []string
-	comment, actorName        []string
-	fromStatus, missing, chgs []*string
+// historyEntry is an entry of an application's history inside the JSON
+// array pgxApplicationRead answers (historyJSON), in the order of the
+// entries. Its timestamp comes as microseconds since 1970 and is read by
+// the connection's timestamptz codec, so that an entry reads as gorm reads
+// its row: the same instant in the same time.Location.
+type historyEntry struct {
+	AtMicros         int64        `json:"at"`
+	ActorID          *auth.UserID `json:"actor_id"`
+	Actor            string       `json:"actor"`
+	Action           string       `json:"action"`
+	FromStatus       *string      `json:"from_status"`
+	ToStatus         string       `json:"to_status"`
+	Comment          string       `json:"comment"`
+	MissingDocuments *string      `json:"missing_documents"`
+	Changes          *string      `json:"changes"`
+	ActorName        string       `json:"actor_name"`
 }
 
-// historyArrayColumns are the expressions of historyArrays over h (the
-// entry) and u (its actor's account), in the order of fields.
-var historyArrayColumns = []string{"h.at", "h.actor_id", "h.actor", "h.action", "h.to_status", "h.comment",
-	"COALESCE(NULLIF(u.name, ''), h.actor)", "h.from_status", "h.missing_documents", "h.changes"}
+// historyJSON is an application's history as one JSON array of objects
+// over h (the entry) and u (its actor's account), in the order of the
+// entries; '[]' when it has none.
+const historyJSON = "COALESCE((SELECT json_agg(json_build_object('at', (extract(epoch FROM h.at) * 1000000)::bigint, " +
+	"'actor_id', h.actor_id, 'actor', h.actor, 'action', h.action, 'from_status', h.from_status, 'to_status', h.to_status, " +
+	"'comment', h.comment, 'missing_documents', h.missing_documents, 'changes', h.changes, " +
+	"'actor_name', COALESCE(NULLIF(u.name, ''), h.actor)) ORDER BY h.id) " +
+	"FROM application_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.application_id = applications.id), '[]')"
 
-func (h *historyArrays) fields() []any {
-	return []any{&h.at, &h.actorID, &h.actor, &h.action, &h.toStatus, &h.comment, &h.actorName, &h.fromStatus, &h.missing, &h.chgs}
-}
+// microsecFromUnixEpochToY2K is 2000-01-01 in microseconds since 1970:
+// the epoch of PostgreSQL's binary timestamps.
+const microsecFromUnixEpochToY2K = 946684800 * 1000000
 
-// rows are the entries of h as find reads them through gorm.
-func (h historyArrays) rows() ([]applicationHistoryRow, error) {
-	n := len(h.at)
-	for _, l := range []int{len(h.actorID), len(h.actor), len(h.action), len(h.toStatus), len(h.comment), len(h.actorName),
-		len(h.fromStatus), len(h.missing), len(h.chgs)} {
-		if l != n {
-			return nil, fmt.Errorf("application history: arrays of %d and %d entries", n, l)
-		}
+// historyRows are the entries of raw (historyJSON) as find reads them
+// through gorm; m is the connection's type map.
+func historyRows(m *pgtype.Map, raw []byte) ([]applicationHistoryRow, error) {
+	// A draft has no history: an empty array is no entry.
+	if string(raw) == "[]" {
+		return nil, nil
 	}
-	out := make([]applicationHistoryRow, n)
-	for i := range out {
-		out[i] = applicationHistoryRow{At: h.at[i], ActorID: (*auth.UserID)(h.actorID[i]), Actor: h.actor[i], Action: h.action[i],
-			FromStatus: h.fromStatus[i], ToStatus: h.toStatus[i], Comment: h.comment[i], MissingDocuments: h.missing[i],
-			Changes: h.chgs[i], ActorName: h.actorName[i]}
+	var entries []historyEntry
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, fmt.Errorf("application history: %w", err)
+	}
+	out := make([]applicationHistoryRow, len(entries))
+	var bin [8]byte
+	for i, e := range entries {
+		binary.BigEndian.PutUint64(bin[:], uint64(e.AtMicros-microsecFromUnixEpochToY2K))
+		r := &out[i]
+		if err := m.Scan(pgtype.TimestamptzOID, pgtype.BinaryFormatCode, bin[:], &r.At); err != nil {
+			return nil, fmt.Errorf("application history: %w", err)
+		}
+		r.ActorID, r.Actor, r.Action, r.FromStatus, r.ToStatus = e.ActorID, e.Actor, e.Action, e.FromStatus, e.ToStatus
+		r.Comment, r.MissingDocuments, r.Changes, r.ActorName = e.Comment, e.MissingDocuments, e.Changes, e.ActorName
 	}
 	return out, nil
 }
@@ -92,28 +111,21 @@ var pgxApplications = "SELECT " + pgxApplicationColumns + " FROM applications"
 // pgxApplicationRead is the statement of an application by id ($1) with
 // its history on PostgreSQL through pgx, one statement where gorm's read
 // is two; the scope's condition follows.
-var pgxApplicationRead = func() string {
-	hist, cols := make([]string, len(historyArrayColumns)), make([]string, len(historyArrayColumns))
-	for i, c := range historyArrayColumns {
-		hist[i] = fmt.Sprintf("COALESCE(array_agg(%s ORDER BY h.id), '{}') AS h%d", c, i)
-		cols[i] = fmt.Sprintf("hist.h%d", i)
-	}
-	return "SELECT " + pgxApplicationColumns + ", " + strings.Join(cols, ", ") + " FROM applications CROSS JOIN LATERAL (SELECT " + strings.Join(hist, ", ") +
-		" FROM application_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.application_id = applications.id) hist" +
-		" WHERE applications.id = $1"
-}()
+var pgxApplicationRead = "SELECT " + pgxApplicationColumns + ", " + historyJSON + " FROM applications WHERE applications.id = $1"
 
 // getDirect is Get through pgx (see pgxread.go).
 func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id application.ID) (applicationRow, []applicationHistoryRow, error) {
 	cond, args := pgxScoped(scope, "applicant_id", []any{id})
 	var row applicationRow
-	var h historyArrays
+	var hist []applicationHistoryRow
 	err := s.withPgx(ctx, "application "+id.String(), func(ctx context.Context, c *pgx.Conn) error {
-		return c.QueryRow(ctx, pgxApplicationRead+cond, args...).Scan(planned{"chuangdai.application", append(row.fields(), h.fields()...)})
+		var raw []byte
+		if err := c.QueryRow(ctx, pgxApplicationRead+cond, args...).Scan(planned{"chuangdai.application", append(row.fields(), &raw)}); err != nil {
+			return err
+		}
+		var err error
+		hist, err = historyRows(c.TypeMap(), raw)
+		return err
 	})
-	if err != nil {
-		return row, nil, err
-	}
-	hist, err := h.rows()
 	return row, hist, err
 }
