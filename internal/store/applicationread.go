@@ -2,16 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"chuangdai/internal/application"
-	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 )
 
@@ -37,61 +33,26 @@ func (r *applicationRow) fields() []any {
 		&r.DisbursedAt, &r.IdentityVerified}
 }
 
-// historyEntry is an entry of an application's history inside the JSON
-// array pgxApplicationRead answers (historyJSON), in the order of the
-// entries. Its timestamp comes as microseconds since 1970 and is read by
-// the connection's timestamptz codec, so that an entry reads as gorm reads
-// its row: the same instant in the same time.Location.
-type historyEntry struct {
-	AtMicros         int64        `json:"at"`
-	ActorID          *auth.UserID `json:"actor_id"`
-	Actor            string       `json:"actor"`
-	Action           string       `json:"action"`
-	FromStatus       *string      `json:"from_status"`
-	ToStatus         string       `json:"to_status"`
-	Comment          string       `json:"comment"`
-	MissingDocuments *string      `json:"missing_documents"`
-	Changes          *string      `json:"changes"`
-	ActorName        string       `json:"actor_name"`
+// historyFields are where an entry of an application's history is scanned
+// from the columns pgxApplicationRead answers after the application's.
+func (h *applicationHistoryRow) historyFields() []any {
+	return []any{&h.ID, &h.At, &h.ActorID, &h.Actor, &h.Action, &h.FromStatus, &h.ToStatus, &h.Comment, &h.MissingDocuments, &h.Changes,
+		&h.ActorName}
 }
 
-// historyJSON is an application's history as one JSON array of objects
-// over h (the entry) and u (its actor's account), in the order of the
-// entries; '[]' when it has none.
-const historyJSON = "COALESCE((SELECT json_agg(json_build_object('at', (extract(epoch FROM h.at) * 1000000)::bigint, " +
-	"'actor_id', h.actor_id, 'actor', h.actor, 'action', h.action, 'from_status', h.from_status, 'to_status', h.to_status, " +
-	"'comment', h.comment, 'missing_documents', h.missing_documents, 'changes', h.changes, " +
-	"'actor_name', COALESCE(NULLIF(u.name, ''), h.actor)) ORDER BY h.id) " +
-	"FROM application_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.application_id = applications.id), '[]')"
+// pgxHistory joins to an application (applications) its history as hh,
+// one row per entry with its actor's name, one row of NULLs when it has
+// none.
+const pgxHistory = " LEFT JOIN LATERAL (SELECT h.id, h.at, h.actor_id, h.actor, h.action, h.from_status, h.to_status, h.comment, " +
+	"h.missing_documents, h.changes, COALESCE(NULLIF(u.name, ''), h.actor) AS actor_name " +
+	"FROM application_history h LEFT JOIN users u ON u.id = h.actor_id WHERE h.application_id = applications.id) hh ON true"
 
-// microsecFromUnixEpochToY2K is 2000-01-01 in microseconds since 1970:
-// the epoch of PostgreSQL's binary timestamps.
-const microsecFromUnixEpochToY2K = 946684800 * 1000000
+// historyColumnList is historyColumns one by one.
+var historyColumnList = []string{"hh.id", "hh.at", "hh.actor_id", "hh.actor", "hh.action", "hh.from_status", "hh.to_status", "hh.comment",
+	"hh.missing_documents", "hh.changes", "hh.actor_name"}
 
-// historyRows are the entries of raw (historyJSON) as find reads them
-// through gorm; m is the connection's type map.
-func historyRows(m *pgtype.Map, raw []byte) ([]applicationHistoryRow, error) {
-	// A draft has no history: an empty array is no entry.
-	if string(raw) == "[]" {
-		return nil, nil
-	}
-	var entries []historyEntry
-	if err := json.Unmarshal(raw, &entries); err != nil {
-		return nil, fmt.Errorf("application history: %w", err)
-	}
-	out := make([]applicationHistoryRow, len(entries))
-	var bin [8]byte
-	for i, e := range entries {
-		binary.BigEndian.PutUint64(bin[:], uint64(e.AtMicros-microsecFromUnixEpochToY2K))
-		r := &out[i]
-		if err := m.Scan(pgtype.TimestamptzOID, pgtype.BinaryFormatCode, bin[:], &r.At); err != nil {
-			return nil, fmt.Errorf("application history: %w", err)
-		}
-		r.ActorID, r.Actor, r.Action, r.FromStatus, r.ToStatus = e.ActorID, e.Actor, e.Action, e.FromStatus, e.ToStatus
-		r.Comment, r.MissingDocuments, r.Changes, r.ActorName = e.Comment, e.MissingDocuments, e.Changes, e.ActorName
-	}
-	return out, nil
-}
+// historyColumns are the columns of historyFields, hh.id first.
+var historyColumns = strings.Join(historyColumnList, ", ")
 
 // pgxApplicationColumns is the select list of applicationRowColumns for
 // pgx.
@@ -110,22 +71,59 @@ var pgxApplications = "SELECT " + pgxApplicationColumns + " FROM applications"
 
 // pgxApplicationRead is the statement of an application by id ($1) with
 // its history on PostgreSQL through pgx, one statement where gorm's read
-// is two; the scope's condition follows.
-var pgxApplicationRead = "SELECT " + pgxApplicationColumns + ", " + historyJSON + " FROM applications WHERE applications.id = $1"
+// is two: the application's columns and an entry's, one row per entry in
+// the order of the entries (one row when it has none). The scope's
+// condition follows, then pgxHistoryOrder.
+var pgxApplicationRead = "SELECT " + pgxApplicationColumns + ", " + historyColumns + " FROM applications" + pgxHistory + " WHERE applications.id = $1"
 
-// getDirect is Get through pgx (see pgxread.go).
+// pgxHistoryOrder ends pgxApplicationRead.
+const pgxHistoryOrder = " ORDER BY hh.id"
+
+// getDirect is Get through pgx (see pgxread.go). The application's columns
+// are scanned from the first row only (they repeat on the others), an
+// entry's from a row whose entry id is not NULL.
 func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id application.ID) (applicationRow, []applicationHistoryRow, error) {
 	cond, args := pgxScoped(scope, "applicant_id", []any{id})
 	var row applicationRow
 	var hist []applicationHistoryRow
 	err := s.withPgx(ctx, "application "+id.String(), func(ctx context.Context, c *pgx.Conn) error {
-		var raw []byte
-		if err := c.QueryRow(ctx, pgxApplicationRead+cond, args...).Scan(planned{"chuangdai.application", append(row.fields(), &raw)}); err != nil {
+		rows, err := c.Query(ctx, pgxApplicationRead+cond+pgxHistoryOrder, args...)
+		if err != nil {
 			return err
 		}
-		var err error
-		hist, err = historyRows(c.TypeMap(), raw)
-		return err
+		defer rows.Close()
+		n := len(applicationRowColumns)
+		first := true
+		for rows.Next() {
+			key, dest := "chuangdai.application", make([]any, n, n+len(historyColumnList))
+			if first {
+				key += ".row"
+				copy(dest, row.fields())
+			}
+			var h applicationHistoryRow
+			entry := len(rows.RawValues()) > n && rows.RawValues()[n] != nil
+			if entry {
+				key += ".entry"
+				dest = append(dest, h.historyFields()...)
+			} else {
+				dest = dest[:n+len(historyColumnList)]
+			}
+			if err := rows.Scan(planned{key, dest}); err != nil {
+				return err
+			}
+			if entry {
+				h.ApplicationID = id
+				hist = append(hist, h)
+			}
+			first = false
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if first {
+			return pgx.ErrNoRows
+		}
+		return nil
 	})
 	return row, hist, err
 }
