@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,81 +21,22 @@ import (
 	"chuangdai/internal/loan"
 )
 
-// bookLoans are the contributions of the loans with ids from ? to ? to the
-// summaries, as SQLite's report_loans_insert books each loan (migration
-// 00032), summed per bucket: one set-based statement per summary table. A
-// day's year, month and quarter are the day's (toLoanRow), so the buckets
-// are grouped by day alone and MIN takes them: the sort of the grouping
-// compares three columns fewer.
-var bookLoans = []string{`
-	INSERT INTO loan_day_totals (dim, day, key, year, month, quarter, loans, amount_fen, jobs_planned, jobs_created)
-	SELECT dim, day, key, MIN(year), MIN(month), MIN(quarter), COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created)
-	FROM (SELECT d.dim, l.disbursed_on AS day, l.disbursed_year AS year, l.disbursed_month AS month, l.disbursed_quarter AS quarter,
-	             l.principal_fen, l.jobs, l.jobs_created,
-	             CASE d.dim
-	                 WHEN 'district' THEN l.district_code
-	                 WHEN 'returnee' THEN CASE WHEN l.key_group = 'returning_migrant_worker' THEN l.district_code END
-	                 WHEN 'key_group' THEN l.key_group
-	                 WHEN 'bank' THEN l.bank_code
-	                 WHEN 'borrower_type' THEN l.borrower_type
-	                 WHEN 'industry' THEN l.industry
-	                 WHEN 'gender' THEN l.gender
-	                 ELSE CASE d.n
-	                     WHEN 1 THEN CASE WHEN l.gender = 'female' THEN 'female' END
-	                     WHEN 2 THEN CASE WHEN l.is_disabled THEN 'disabled' END
-	                     WHEN 3 THEN CASE WHEN l.is_village_official THEN 'village_official' END
-	                     ELSE CASE WHEN l.is_returned_overseas_student THEN 'returned_overseas_student' END END
-	             END AS key
-	      FROM loans AS l
-	      CROSS JOIN (SELECT 'district' AS dim, 0 AS n UNION ALL SELECT 'returnee', 0 UNION ALL SELECT 'key_group', 0
-	                  UNION ALL SELECT 'bank', 0 UNION ALL SELECT 'borrower_type', 0 UNION ALL SELECT 'industry', 0
-	                  UNION ALL SELECT 'gender', 0 UNION ALL SELECT 'flag', 1 UNION ALL SELECT 'flag', 2
-	                  UNION ALL SELECT 'flag', 3 UNION ALL SELECT 'flag', 4) AS d
-	      WHERE l.id BETWEEN ? AND ?)
-	WHERE key IS NOT NULL
-	GROUP BY dim, day, key
-	ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
-	    jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created`, `
-	INSERT INTO portfolio_day_flows (day, district_code, disbursed_loans, disbursed_fen, compensated_loans, compensated_fen,
-	    fund_paid_fen, written_off_fen, matured_loans, matured_principal_fen, matured_unpaid_fen)
-	SELECT day, district_code, SUM(dl), SUM(df), SUM(cl), SUM(cf), SUM(fp), SUM(wo), SUM(ml), SUM(mp), SUM(mu)
-	FROM (SELECT l.district_code,
-	             CASE f.n WHEN 1 THEN l.disbursed_on WHEN 2 THEN l.compensated_on WHEN 3 THEN l.written_off_on ELSE l.maturity_date END AS day,
-	             CASE f.n WHEN 1 THEN 1 ELSE 0 END AS dl,
-	             CASE f.n WHEN 1 THEN l.principal_fen ELSE 0 END AS df,
-	             CASE f.n WHEN 2 THEN 1 ELSE 0 END AS cl,
-	             CASE f.n WHEN 2 THEN COALESCE(l.compensation_fen, 0) ELSE 0 END AS cf,
-	             CASE f.n WHEN 2 THEN COALESCE(l.fund_paid_fen, 0) ELSE 0 END AS fp,
-	             CASE f.n WHEN 3 THEN COALESCE(l.written_off_fen, 0) ELSE 0 END AS wo,
-	             CASE f.n WHEN 4 THEN 1 ELSE 0 END AS ml,
-	             CASE f.n WHEN 4 THEN l.principal_fen ELSE 0 END AS mp,
-	             CASE f.n WHEN 4 THEN CASE WHEN l.status IN ('active', 'overdue') THEN l.outstanding_fen
-	                                       ELSE COALESCE(l.compensation_fen, 0) - l.recovered_fen END ELSE 0 END AS mu
-	      FROM loans AS l
-	      CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) AS f
-	      WHERE l.id BETWEEN ? AND ?)
-	WHERE day IS NOT NULL
-	GROUP BY day, district_code
-	ON CONFLICT (day, district_code) DO UPDATE SET
-	    disbursed_loans = disbursed_loans + excluded.disbursed_loans, disbursed_fen = disbursed_fen + excluded.disbursed_fen,
-	    compensated_loans = compensated_loans + excluded.compensated_loans, compensated_fen = compensated_fen + excluded.compensated_fen,
-	    fund_paid_fen = fund_paid_fen + excluded.fund_paid_fen, written_off_fen = written_off_fen + excluded.written_off_fen,
-	    matured_loans = matured_loans + excluded.matured_loans, matured_principal_fen = matured_principal_fen + excluded.matured_principal_fen,
-	    matured_unpaid_fen = matured_unpaid_fen + excluded.matured_unpaid_fen`,
-}
-
 // bulkLoans is insertLoans for imported loans (no application) on SQLite:
-// the row of report_bulk_loans holds report_loans_insert off while the
-// loans go in, and bookLoans books them all at once (migration 00034). The
-// row never leaves the transaction; SQLite's one writer at a time makes the
-// loans of the transaction with ids from the first to the last new one
-// exactly these. The connection's page cache is importCacheKiB while the
+// the row of report_bulk_loans holds report_loans_insert off while a batch
+// goes in (migration 00034), and the batch's contributions to the summaries
+// are added up per bucket in the transaction's bulkBookings, from the
+// values its loans were inserted with, as the trigger books each loan;
+// they are written once, just before the transaction commits, instead of
+// once per batch (a bucket is written once per import, not once per batch
+// it has loans in, and SQLite sorts nothing). The row never leaves the
+// transaction. The connection's page cache is importCacheKiB while the
 // batch goes in (loans has sixteen indexes: with the default 2 MB the pager
 // writes dirty pages out and reads them back all along a big transaction)
 // and what it was before once it is in, whether or not it went in.
 func (db *DB) bulkLoans(ctx context.Context, loans []loan.Loan) (err error) {
 	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
-	if !ok {
+	ends, inTx := ctx.Value(endsKey{}).(*txEnds)
+	if !ok || !inTx {
 		return errors.New("bulk loans: outside a transaction")
 	}
 	if len(loans) == 0 {
@@ -114,17 +58,185 @@ func (db *DB) bulkLoans(ctx context.Context, loans []loan.Loan) (err error) {
 	if err := tx.Exec("INSERT INTO report_bulk_loans (id) VALUES (1)").Error; err != nil {
 		return translate(err, "bulk loans")
 	}
-	first, err := db.importLoans(ctx, conn, loans)
-	if err != nil {
-		return err
+	if ends.bulk == nil {
+		ends.bulk = &bulkBookings{days: map[dayBucket]*dayTotals{}, flows: map[flowBucket]*flowTotals{}}
+		book := ends.bulk
+		ends.before = append(ends.before, func() error { return book.write(tx) })
 	}
-	last := first + loan.ID(len(loans)) - 1
-	for _, q := range bookLoans {
-		if err := tx.Exec(q, first, last).Error; err != nil {
-			return fmt.Errorf("book imported loans: %w", translate(err, "summaries"))
+	err = db.importLoans(ctx, conn, loans, ends.bulk)
+	if e := tx.Exec("DELETE FROM report_bulk_loans").Error; e != nil && err == nil {
+		err = translate(e, "bulk loans")
+	}
+	return err
+}
+
+// bulkBookings are the contributions of a transaction's imported loans to
+// loan_day_totals and portfolio_day_flows, summed per bucket: those of
+// SQLite's report_loans_insert (migration 00034) for each loan.
+type bulkBookings struct {
+	days  map[dayBucket]*dayTotals
+	flows map[flowBucket]*flowTotals
+}
+
+// dayBucket is a row of loan_day_totals; dayTotals its year, month and
+// quarter (the day's) and its sums.
+type (
+	dayBucket struct{ dim, day, key string }
+	dayTotals struct {
+		year, month, quarter, loans, amount, jobsPlanned, jobsCreated int64
+	}
+)
+
+// flowBucket is a row of portfolio_day_flows; flowTotals the sums of it
+// that a new loan books.
+type (
+	flowBucket struct{ day, district string }
+	flowTotals struct {
+		disbursedLoans, disbursed, compensatedLoans, compensated, fundPaid, writtenOff,
+		maturedLoans, maturedPrincipal, maturedUnpaid int64
+	}
+)
+
+// add books loans, each the values of fields it was inserted with (the
+// driver's: nil for NULL), as the trigger would: a NULL day or key books
+// nothing.
+func (b *bulkBookings) add(fields []*schema.Field, loans [][]driver.Value) {
+	col := map[string]int{}
+	for j, f := range fields {
+		col[f.DBName] = j
+	}
+	for _, v := range loans {
+		text := func(c string) (string, bool) { s, ok := v[col[c]].(string); return s, ok }
+		num := func(c string) int64 { n, _ := v[col[c]].(int64); return n }
+		flag := func(c string) bool { t, _ := v[col[c]].(bool); return t }
+		principal := num("principal_fen")
+		if day, ok := text("disbursed_on"); ok {
+			district, hasDistrict := text("district_code")
+			group, hasGroup := text("key_group")
+			gender, hasGender := text("gender")
+			book := func(dim string, key string, ok bool) {
+				if !ok {
+					return
+				}
+				t := b.days[dayBucket{dim, day, key}]
+				if t == nil {
+					t = &dayTotals{year: num("disbursed_year"), month: num("disbursed_month"), quarter: num("disbursed_quarter")}
+					b.days[dayBucket{dim, day, key}] = t
+				}
+				t.loans++
+				t.amount += principal
+				t.jobsPlanned += num("jobs")
+				t.jobsCreated += num("jobs_created")
+			}
+			book("district", district, hasDistrict)
+			book("returnee", district, hasDistrict && hasGroup && group == "returning_migrant_worker")
+			book("key_group", group, hasGroup)
+			bank, ok := text("bank_code")
+			book("bank", bank, ok)
+			borrower, ok := text("borrower_type")
+			book("borrower_type", borrower, ok)
+			industry, ok := text("industry")
+			book("industry", industry, ok)
+			book("gender", gender, hasGender)
+			book("flag", "female", hasGender && gender == "female")
+			book("flag", "disabled", flag("is_disabled"))
+			book("flag", "village_official", flag("is_village_official"))
+			book("flag", "returned_overseas_student", flag("is_returned_overseas_student"))
 		}
+		district, ok := text("district_code")
+		if !ok {
+			continue
+		}
+		flow := func(c string, f func(t *flowTotals)) {
+			day, ok := text(c)
+			if !ok {
+				return
+			}
+			t := b.flows[flowBucket{day, district}]
+			if t == nil {
+				t = &flowTotals{}
+				b.flows[flowBucket{day, district}] = t
+			}
+			f(t)
+		}
+		flow("disbursed_on", func(t *flowTotals) { t.disbursedLoans++; t.disbursed += principal })
+		flow("compensated_on", func(t *flowTotals) {
+			t.compensatedLoans++
+			t.compensated += num("compensation_fen")
+			t.fundPaid += num("fund_paid_fen")
+		})
+		flow("written_off_on", func(t *flowTotals) { t.writtenOff += num("written_off_fen") })
+		flow("maturity_date", func(t *flowTotals) {
+			t.maturedLoans++
+			t.maturedPrincipal += principal
+			if status, _ := text("status"); status == string(loan.Active) || status == string(loan.Overdue) {
+				t.maturedUnpaid += num("outstanding_fen")
+			} else {
+				t.maturedUnpaid += num("compensation_fen") - num("recovered_fen")
+			}
+		})
 	}
-	return translate(tx.Exec("DELETE FROM report_bulk_loans").Error, "bulk loans")
+}
+
+// write adds the bookings to the summaries: one INSERT … SELECT from
+// json_each per table, the buckets in the order of its primary key.
+func (b *bulkBookings) write(tx *gorm.DB) error {
+	days := slices.SortedFunc(maps.Keys(b.days), func(x, y dayBucket) int {
+		return cmp.Or(strings.Compare(x.dim, y.dim), strings.Compare(x.day, y.day), strings.Compare(x.key, y.key))
+	})
+	rows := []byte{'['}
+	for i, k := range days {
+		t := b.days[k]
+		if i > 0 {
+			rows = append(rows, ',')
+		}
+		rows = appendJSONText(append(rows, '['), k.dim)
+		rows = appendJSONText(append(rows, ','), k.day)
+		rows = appendJSONText(append(rows, ','), k.key)
+		for _, n := range []int64{t.year, t.month, t.quarter, t.loans, t.amount, t.jobsPlanned, t.jobsCreated} {
+			rows = strconv.AppendInt(append(rows, ','), n, 10)
+		}
+		rows = append(rows, ']')
+	}
+	err := tx.Exec(`INSERT INTO loan_day_totals (dim, day, key, year, month, quarter, loans, amount_fen, jobs_planned, jobs_created)
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
+		FROM json_each(?) WHERE true
+		ON CONFLICT (dim, day, key) DO UPDATE SET loans = loans + excluded.loans, amount_fen = amount_fen + excluded.amount_fen,
+		    jobs_planned = jobs_planned + excluded.jobs_planned, jobs_created = jobs_created + excluded.jobs_created`, string(append(rows, ']'))).Error
+	if err != nil {
+		return fmt.Errorf("book imported loans: %w", translate(err, "summaries"))
+	}
+	flows := slices.SortedFunc(maps.Keys(b.flows), func(x, y flowBucket) int {
+		return cmp.Or(strings.Compare(x.day, y.day), strings.Compare(x.district, y.district))
+	})
+	rows = append(rows[:0], '[')
+	for i, k := range flows {
+		t := b.flows[k]
+		if i > 0 {
+			rows = append(rows, ',')
+		}
+		rows = appendJSONText(append(rows, '['), k.day)
+		rows = appendJSONText(append(rows, ','), k.district)
+		for _, n := range []int64{t.disbursedLoans, t.disbursed, t.compensatedLoans, t.compensated, t.fundPaid, t.writtenOff,
+			t.maturedLoans, t.maturedPrincipal, t.maturedUnpaid} {
+			rows = strconv.AppendInt(append(rows, ','), n, 10)
+		}
+		rows = append(rows, ']')
+	}
+	err = tx.Exec(`INSERT INTO portfolio_day_flows (day, district_code, disbursed_loans, disbursed_fen, compensated_loans,
+		    compensated_fen, fund_paid_fen, written_off_fen, matured_loans, matured_principal_fen, matured_unpaid_fen)
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
+		FROM json_each(?) WHERE true
+		ON CONFLICT (day, district_code) DO UPDATE SET
+		    disbursed_loans = disbursed_loans + excluded.disbursed_loans, disbursed_fen = disbursed_fen + excluded.disbursed_fen,
+		    compensated_loans = compensated_loans + excluded.compensated_loans, compensated_fen = compensated_fen + excluded.compensated_fen,
+		    fund_paid_fen = fund_paid_fen + excluded.fund_paid_fen, written_off_fen = written_off_fen + excluded.written_off_fen,
+		    matured_loans = matured_loans + excluded.matured_loans, matured_principal_fen = matured_principal_fen + excluded.matured_principal_fen,
+		    matured_unpaid_fen = matured_unpaid_fen + excluded.matured_unpaid_fen`, string(append(rows, ']'))).Error
+	if err != nil {
+		return fmt.Errorf("book imported loans: %w", translate(err, "summaries"))
+	}
+	return nil
 }
 
 // importCacheKiB is the page cache of the import's connection while a
@@ -134,8 +246,8 @@ func (db *DB) bulkLoans(ctx context.Context, loans []loan.Loan) (err error) {
 const importCacheKiB = 64 << 10
 
 // importLoans inserts the loans, converted by toLoanRow as every new loan,
-// and their leads' application_persons rows, and answers the id of the
-// first: the ids follow in the loans' order, from the first free one
+// and their leads' application_persons rows, and adds them to book once
+// they are in: the ids follow in the loans' order, from the first free one
 // (AUTOINCREMENT's sequence, which no other writer moves while the
 // transaction writes). Each table gets one INSERT … SELECT from json_each
 // over one parameter, a JSON array of the rows, each an array of its values
@@ -148,10 +260,10 @@ const importCacheKiB = 64 << 10
 // binds a few parameters, instead of a multi-row INSERT parsed anew every
 // few rows whose parameters the driver binds in time quadratic in their
 // number.
-func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.Loan) (loan.ID, error) {
+func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.Loan, book *bulkBookings) error {
 	stmt := &gorm.Statement{DB: db.gdb}
 	if err := stmt.Parse(&loanRow{}); err != nil {
-		return 0, apperr.Wrap(err, "loan row")
+		return apperr.Wrap(err, "loan row")
 	}
 	var fields []*schema.Field
 	for _, f := range stmt.Schema.Fields {
@@ -163,22 +275,22 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 	leads := []byte{'['}
 	for i, l := range loans {
 		if l.ApplicationID != nil {
-			return 0, fmt.Errorf("bulk loans: loan %s is of an application", l.Number)
+			return fmt.Errorf("bulk loans: loan %s is of an application", l.Number)
 		}
 		r, err := db.toLoanRow(l)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		lead, err := db.sealPerson(personRow{NationalID: crypt.NormalID(l.NationalID)})
 		if err != nil {
-			return 0, err
+			return err
 		}
 		rv := reflect.ValueOf(&r).Elem()
 		values[i] = make([]driver.Value, len(fields))
 		for j, f := range fields {
 			v, _ := f.ValueOf(ctx, rv)
 			if values[i][j], err = columnValue(v); err != nil {
-				return 0, fmt.Errorf("bulk loans: %s: %w", f.DBName, err)
+				return fmt.Errorf("bulk loans: %s: %w", f.DBName, err)
 			}
 		}
 		if i > 0 {
@@ -221,18 +333,22 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 	var first int64
 	if err := conn.QueryRowContext(sctx, `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'loans'), 0),
 		COALESCE((SELECT MAX(id) FROM loans), 0)) + 1`).Scan(&first); err != nil {
-		return 0, translate(err, "loan")
+		return translate(err, "loan")
 	}
 	q := "WITH r (k, v) AS MATERIALIZED (SELECT key, jsonb(value) FROM json_each(?)) INSERT INTO loans (id, " + strings.Join(cols, ", ") +
 		") SELECT ? + k, " + strings.Join(exprs, ", ") + " FROM r"
 	if _, err := conn.ExecContext(sctx, q, append([]any{string(rows), first}, consts...)...); err != nil {
-		return 0, loanConflict(db.driverError(err))
+		return loanConflict(db.driverError(err))
 	}
 	pctx, cancel := context.WithTimeout(ctx, db.timeout)
 	defer cancel()
 	_, err := conn.ExecContext(pctx, `INSERT INTO application_persons (loan_id, national_id, national_id_hash, role, verified)
 		SELECT ? + key, value ->> 0, value ->> 1, ?, ? FROM json_each(?)`, first, roleLead, true, string(leads))
-	return loan.ID(first), translate(db.driverError(err), "loan persons")
+	if err != nil {
+		return translate(db.driverError(err), "loan persons")
+	}
+	book.add(fields, values)
+	return nil
 }
 
 // sameInAll reports whether column j holds the same value in every row.

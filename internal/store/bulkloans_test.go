@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -282,4 +284,153 @@ func cell[V any](t *testing.T, db *store.DB, table, col, key string, v V) string
 		t.Fatalf("%s of %s %s = %v: %v", col, table, key, v, err)
 	}
 	return s
+}
+
+// The summaries of imported loans equal the raw aggregates over the loans
+// once the import's transaction has committed: loans of every status
+// (active, overdue, compensated, written off) in two districts, in batches
+// whose days overlap, after loans created one by one and (on SQLite) after
+// a batch of the same transaction refused for a conflict (its first), and
+// a loan created after the import is booked too (the trigger is no longer
+// held off). A transaction whose batches went in and
+// that then fails leaves nothing.
+func TestImportedSummariesEqualTheLoans(t *testing.T) {
+	a := apptest.New(t)
+	ctx := context.Background()
+	exec := sqlExec(t, a.DB)
+	baseFixture(exec)
+	exec("INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411221', '渑池县', " + fixtureAt + ", " + fixtureAt + ")")
+	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('ABC-SMX', '农行', " + fixtureAt + ", " + fixtureAt + ")")
+	at := time.Date(2025, 3, 5, 8, 30, 0, 0, time.UTC)
+	anna, written, since := auth.UserID(1), loan.Date(2025, 6, 30), loan.Date(2025, 2, 20)
+	n := 0
+	mk := func(i int) loan.Loan {
+		n++
+		l, err := loan.New(a.Policy, loan.Loan{Name: "张伟", NationalID: "11010519491231002X", KeyGroup: "college_graduate", BorrowerType: "individual",
+			Jobs: 1 + i%4, DistrictCode: "411282", BankCode: "ICBC-SMX", Principal: decimal.NewFromInt(int64(50000 + 1000*(i%7))),
+			AnnualRate: decimal.RequireFromString("0.0395"), SubsidyCap: decimal.NewFromInt(300000), TermMonths: 12 + 12*(i%2),
+			Method: loan.InterestQuarterly, DisbursedOn: loan.Date(2024, 1, 1+i%9)}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := fmt.Sprintf("S-%d", n)
+		l.Number, l.ExternalRef, l.BankReference = fmt.Sprintf("DK411282-2024-%06d", n), &ref, "BANK-"+ref
+		l.JobsCreated, l.Female, l.Disabled = i%3, i%2 == 0, i%5 == 0
+		if i%4 == 1 {
+			l.DistrictCode, l.BankCode, l.KeyGroup, l.Industry, l.VillageOfficial = "411221", "ABC-SMX", "returning_migrant_worker", "餐饮", true
+		}
+		switch i % 6 {
+		case 2:
+			l.Status, l.DaysOverdue, l.OverdueSince, l.EverOverdue = loan.Overdue, 12, &since, true
+		case 3:
+			l.Status, l.Outstanding, l.ReturnedOverseasStudent = loan.Compensated, decimal.RequireFromString("40000.5"), true
+			l.Compensation = &loan.Compensation{On: loan.Date(2025, 1, 2+i%3), By: 1, Amount: decimal.RequireFromString("40000.5"),
+				Fund: decimal.RequireFromString("32000.4"), Bank: decimal.RequireFromString("8000.1"), FundShare: decimal.RequireFromString("0.8")}
+			l.Recovered, l.RecoveredFund = decimal.RequireFromString("100.02"), decimal.RequireFromString("80.01")
+		case 4:
+			l.Status, l.Outstanding = loan.WrittenOff, decimal.Zero
+			l.WriteOff = &loan.WriteOff{ProposedBy: 1, ProposedAt: at.Add(48 * time.Hour), Reason: "无法追回", ConfirmedBy: &anna, On: &written,
+				Amount: decimal.RequireFromString("1234.56"), Fund: decimal.RequireFromString("987.65")}
+		}
+		return l
+	}
+	batch := func(from, to int) []loan.Loan {
+		var out []loan.Loan
+		for i := from; i < to; i++ {
+			out = append(out, mk(i))
+		}
+		return out
+	}
+	loans := store.Loans{DB: a.DB}
+	for i := range 8 {
+		if _, err := loans.Create(ctx, mk(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := batch(0, 3)
+	refused[2].ExternalRef = new("S-1")
+	err := a.DB.InTx(ctx, func(ctx context.Context) error {
+		// PostgreSQL ends a transaction at its first error.
+		if a.DB.Engine == config.SQLite {
+			if err := (store.Reports{DB: a.DB}).InsertLoans(ctx, refused); apperr.KindOf(err) != apperr.Conflict {
+				t.Errorf("a batch naming a loan there already: %v", err)
+			}
+		}
+		for _, b := range [][]loan.Loan{batch(0, 40), batch(20, 70), batch(5, 6)} {
+			if err := (store.Reports{DB: a.DB}).InsertLoans(ctx, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loans.Create(ctx, mk(3)); err != nil {
+		t.Fatal(err)
+	}
+	assertSummariesEqualLoans(t, a.DB)
+	before := snapshot(t, a.DB)
+	failed := errors.New("the import fails after its batches")
+	err = a.DB.InTx(ctx, func(ctx context.Context) error {
+		for _, b := range [][]loan.Loan{batch(0, 30), batch(10, 50)} {
+			if err := (store.Reports{DB: a.DB}).InsertLoans(ctx, b); err != nil {
+				return err
+			}
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("the failing import: %v", err)
+	}
+	if got := snapshot(t, a.DB); got != before {
+		t.Errorf("after a failed import\n%s\nbefore\n%s", got, before)
+	}
+}
+
+// assertSummariesEqualLoans holds loan_day_totals and the disbursements,
+// compensations, write-offs and maturities of portfolio_day_flows to the
+// aggregates over the loans, bucket by bucket.
+func assertSummariesEqualLoans(t *testing.T, db *store.DB) {
+	t.Helper()
+	rows := func(q string) [][]string { return apptest.Rows(t, db.SQL(), q) }
+	raw := rows(`SELECT dim, day, key, MIN(y), MIN(m), MIN(q), COUNT(*), SUM(principal_fen), SUM(jobs), SUM(jobs_created) FROM (
+		SELECT 'district' AS dim, disbursed_on AS day, district_code AS key, disbursed_year AS y, disbursed_month AS m, disbursed_quarter AS q,
+		       principal_fen, jobs, jobs_created FROM loans
+		UNION ALL SELECT 'returnee', disbursed_on, district_code, disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE key_group = 'returning_migrant_worker'
+		UNION ALL SELECT 'key_group', disbursed_on, key_group, disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE key_group IS NOT NULL
+		UNION ALL SELECT 'bank', disbursed_on, bank_code, disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created FROM loans
+		UNION ALL SELECT 'borrower_type', disbursed_on, borrower_type, disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created FROM loans
+		UNION ALL SELECT 'industry', disbursed_on, industry, disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE industry IS NOT NULL
+		UNION ALL SELECT 'gender', disbursed_on, gender, disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE gender IS NOT NULL
+		UNION ALL SELECT 'flag', disbursed_on, 'female', disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE gender = 'female'
+		UNION ALL SELECT 'flag', disbursed_on, 'disabled', disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE is_disabled
+		UNION ALL SELECT 'flag', disbursed_on, 'village_official', disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE is_village_official
+		UNION ALL SELECT 'flag', disbursed_on, 'returned_overseas_student', disbursed_year, disbursed_month, disbursed_quarter, principal_fen, jobs, jobs_created
+		          FROM loans WHERE is_returned_overseas_student) AS b
+		GROUP BY dim, day, key ORDER BY dim, day, key`)
+	sum := rows(`SELECT dim, day, key, year, month, quarter, loans, amount_fen, jobs_planned, jobs_created FROM loan_day_totals
+		WHERE loans <> 0 ORDER BY dim, day, key`)
+	if !reflect.DeepEqual(raw, sum) {
+		t.Errorf("loan_day_totals\n%v\nthe loans\n%v", sum, raw)
+	}
+	raw = rows(`SELECT day, district_code, SUM(dl), SUM(df), SUM(cl), SUM(cf), SUM(fp), SUM(wo), SUM(ml), SUM(mp), SUM(mu) FROM (
+		SELECT disbursed_on AS day, district_code, 1 AS dl, principal_fen AS df, 0 AS cl, 0 AS cf, 0 AS fp, 0 AS wo, 0 AS ml, 0 AS mp, 0 AS mu FROM loans
+		UNION ALL SELECT compensated_on, district_code, 0, 0, 1, compensation_fen, fund_paid_fen, 0, 0, 0, 0 FROM loans WHERE compensated_on IS NOT NULL
+		UNION ALL SELECT written_off_on, district_code, 0, 0, 0, 0, 0, written_off_fen, 0, 0, 0 FROM loans WHERE written_off_on IS NOT NULL
+		UNION ALL SELECT maturity_date, district_code, 0, 0, 0, 0, 0, 0, 1, principal_fen,
+		       CASE WHEN status IN ('active', 'overdue') THEN outstanding_fen ELSE COALESCE(compensation_fen, 0) - recovered_fen END FROM loans) AS f
+		GROUP BY day, district_code ORDER BY day, district_code`)
+	sum = rows(`SELECT day, district_code, disbursed_loans, disbursed_fen, compensated_loans, compensated_fen, fund_paid_fen, written_off_fen,
+		matured_loans, matured_principal_fen, matured_unpaid_fen FROM portfolio_day_flows ORDER BY day, district_code`)
+	if !reflect.DeepEqual(raw, sum) {
+		t.Errorf("portfolio_day_flows\n%v\nthe loans\n%v", sum, raw)
+	}
 }

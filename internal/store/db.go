@@ -217,9 +217,19 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 
 type txKey struct{}
 
-// commitsKey carries the functions to run once the transaction in the
-// context has committed (see afterCommit).
-type commitsKey struct{}
+// endsKey carries the *txEnds of the transaction in the context.
+type endsKey struct{}
+
+// txEnds is what a transaction does at its end: before its commit, in the
+// transaction (an error rolls it back instead: see beforeCommit), and once
+// it has committed (see afterCommit). bulk sums what the loans bulkLoans
+// inserted in the transaction add to the summaries, written before the
+// commit (nil until the first).
+type txEnds struct {
+	before []func() error
+	after  []func()
+	bulk   *bulkBookings
+}
 
 // connKey carries the connection of the transaction in ctx, for what
 // database/sql cannot send through it (COPY, see copyLoans).
@@ -268,9 +278,14 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	if err := db.limitTx(tx); err != nil {
 		return err
 	}
-	var commits []func()
-	if err := fn(context.WithValue(context.WithValue(context.WithValue(ctx, txKey{}, tx), commitsKey{}, &commits), connKey{}, c)); err != nil {
+	var ends txEnds
+	if err := fn(context.WithValue(context.WithValue(context.WithValue(ctx, txKey{}, tx), endsKey{}, &ends), connKey{}, c)); err != nil {
 		return translate(err, "transaction")
+	}
+	for _, f := range ends.before {
+		if err := f(); err != nil {
+			return translate(err, "transaction")
+		}
 	}
 	abandon := time.AfterFunc(db.timeout, end)
 	defer abandon.Stop()
@@ -278,7 +293,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	if err := tx.Commit().Error; err != nil {
 		return translate(err, "transaction")
 	}
-	for _, f := range commits {
+	for _, f := range ends.after {
 		f()
 	}
 	return nil
@@ -297,8 +312,8 @@ func (db *DB) beginWait() time.Duration {
 // afterCommit runs f once the transaction in ctx has committed (never when
 // it rolls back), or at once outside a transaction.
 func (db *DB) afterCommit(ctx context.Context, f func()) {
-	if commits, ok := ctx.Value(commitsKey{}).(*[]func()); ok {
-		*commits = append(*commits, f)
+	if ends, ok := ctx.Value(endsKey{}).(*txEnds); ok {
+		ends.after = append(ends.after, f)
 		return
 	}
 	f()
