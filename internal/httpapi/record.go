@@ -33,7 +33,7 @@ type answer struct {
 
 func (v answer) write(c *gin.Context, status int) {
 	c.Header("ETag", `"`+strconv.Itoa(v.version)+`"`)
-	c.JSON(status, v.body)
+	writeJSON(c, status, v.body)
 }
 
 // versioned is a request body that may carry the version it was made on.
@@ -106,7 +106,7 @@ func onRecord[Req any](a *api, r Route, path recordPath, call func(k record[Req]
 		case nil:
 			c.Status(r.Status)
 		default:
-			c.JSON(r.Status, out)
+			writeJSON(c, r.Status, out)
 		}
 		return nil
 	}
