@@ -104,8 +104,11 @@ export async function tick(control) {
   await expect(control).toBeChecked();
 }
 
-// axe runs axe-core (WCAG 2 A and AA) on the page as it stands.
+// axe runs axe-core (WCAG 2 A and AA) on the page once it is at rest: a
+// list reloading after an action shows its loading mask fading in and out,
+// and a frame of that fade is no colour the page shows.
 export async function axe(page, where = '') {
+  await page.waitForFunction(() => !document.querySelector('main .el-loading-mask'));
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
   expect(bad, `axe violations ${where}`).toEqual([]);
