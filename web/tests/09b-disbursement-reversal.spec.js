@@ -42,10 +42,11 @@ test('one bank officer proposes the reversal of a disbursement, another confirms
   await line.getByRole('button', { name: '确认冲正' }).click();
   await page.getByRole('dialog').getByRole('button', { name: '确认冲正' }).click();
   await expect(page.getByText('冲正已确认并记账。')).toBeVisible();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
 
   await page.goto(`${BASE()}/#/loans/${loan.id}`);
   await ready(page);
-  await expect(page.locator('.facts')).toContainText('已冲正(作废)');
+  await expect(page.locator('.facts:not(.summary)')).toContainText('已冲正(作废)');
   await expect(page.getByRole('heading', { name: '冲正放款' })).toHaveCount(0);
   await axe(page, 'the cancelled loan');
 
