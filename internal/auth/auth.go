@@ -10,9 +10,11 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"errors"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
@@ -215,10 +217,31 @@ func listed(p string) bool {
 // session row lets a token be revoked and expire.
 type Tokens struct {
 	key []byte
+	// macs are keyed HMACs with room for a session id and a signature,
+	// taken for one token at a time: hmac.New per token hashed the key
+	// twice and allocated the state, the sum and its encoding every time.
+	macs sync.Pool
 }
 
+// tokenMAC is an HMAC of the token key and the buffers a signature is
+// computed in.
+type tokenMAC struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+	sig [sigLen]byte
+}
+
+// sigLen is the length of a signature: a SHA-256 in unpadded base64url
+// (six bits a character).
+const sigLen = (sha256.Size*8 + 5) / 6
+
 // NewTokens returns a token signer with key.
-func NewTokens(key []byte) *Tokens { return &Tokens{key: key} }
+func NewTokens(key []byte) *Tokens {
+	t := &Tokens{key: slices.Clone(key)}
+	t.macs.New = func() any { return &tokenMAC{h: hmac.New(sha256.New, t.key)} }
+	return t
+}
 
 // ErrBadToken is returned for a token that was not issued by us.
 var ErrBadToken = errors.New("token is malformed or its signature is wrong")
@@ -232,20 +255,33 @@ func NewSessionID() string {
 
 // Sign returns the token for session id.
 func (t *Tokens) Sign(sessionID string) string {
-	return sessionID + "." + t.mac(sessionID)
+	m := t.macs.Get().(*tokenMAC)
+	defer t.macs.Put(m)
+	return sessionID + "." + string(m.of(sessionID))
 }
 
-// Parse checks a token's signature and returns its session id.
+// Parse checks a token's signature and returns its session id. The
+// signature is compared in constant time with the one computed.
 func (t *Tokens) Parse(token string) (string, error) {
 	id, sig, ok := strings.Cut(token, ".")
-	if !ok || id == "" || !hmac.Equal([]byte(sig), []byte(t.mac(id))) {
+	if !ok || id == "" || len(sig) != sigLen {
+		return "", ErrBadToken
+	}
+	m := t.macs.Get().(*tokenMAC)
+	defer t.macs.Put(m)
+	want := m.of(id)
+	m.in = append(m.in[:0], sig...)
+	if !hmac.Equal(m.in, want) {
 		return "", ErrBadToken
 	}
 	return id, nil
 }
 
-func (t *Tokens) mac(id string) string {
-	m := hmac.New(sha256.New, t.key)
-	m.Write([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+// of returns the signature of session id, in m's buffer.
+func (m *tokenMAC) of(id string) []byte {
+	m.h.Reset()
+	m.in = append(m.in[:0], id...)
+	m.h.Write(m.in)
+	base64.RawURLEncoding.Encode(m.sig[:], m.h.Sum(m.sum[:0]))
+	return m.sig[:]
 }

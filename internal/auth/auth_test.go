@@ -1,7 +1,12 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -72,6 +77,67 @@ func TestCheckPassword(t *testing.T) {
 	for _, p := range []string{"123456", "password", "qwerty", "iloveyou", "1qaz2wsx3edc"} {
 		if !listed(p) {
 			t.Errorf("%q is not in the list", p)
+		}
+	}
+}
+
+// A token's signature is the unpadded base64url HMAC-SHA256 of its session
+// id under the key (a known answer), the same from goroutines signing and
+// checking at once; a signature of the right length with one character
+// changed, or padded, is refused.
+func TestTokenIsTheHMACOfTheSession(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	tk := NewTokens(key)
+	if got, want := tk.Sign("session-one"), "session-one."+knownMAC(key, "session-one"); got != want {
+		t.Fatalf("Sign = %q, want %q", got, want)
+	}
+	if sigLen != base64.RawURLEncoding.EncodedLen(sha256.Size) {
+		t.Fatalf("sigLen %d", sigLen)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				id := fmt.Sprintf("s-%d-%d", g, i)
+				tok := tk.Sign(id)
+				if tok != id+"."+knownMAC(key, id) {
+					t.Errorf("Sign(%q) = %q", id, tok)
+					return
+				}
+				if got, err := tk.Parse(tok); err != nil || got != id {
+					t.Errorf("Parse(%q) = %q, %v", tok, got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	tok := tk.Sign("session-one")
+	for i := len("session-one."); i < len(tok); i++ {
+		changed := []byte(tok)
+		changed[i] ^= 1
+		if _, err := tk.Parse(string(changed)); err == nil {
+			t.Errorf("Parse(%q) accepted", changed)
+		}
+	}
+	if _, err := tk.Parse(tok + "="); err == nil {
+		t.Error("a padded signature was accepted")
+	}
+}
+
+func knownMAC(key []byte, id string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func BenchmarkTokenParse(b *testing.B) {
+	tk := NewTokens([]byte("0123456789abcdef0123456789abcdef"))
+	tok := tk.Sign(NewSessionID())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tk.Parse(tok); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,21 +19,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"chuangdai/internal/apperr"
+	"chuangdai/internal/auth"
 	"chuangdai/internal/requestid"
 )
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
 // requestID takes a well-formed X-Request-ID from the client or makes one.
+// The header is read and written under its canonical name directly, as
+// Header.Get and Header.Set would after canonicalising "X-Request-ID"
+// (a fresh string every time).
 func (a *api) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-ID")
+	var id string
+	if v := c.Request.Header[requestIDHeader]; len(v) > 0 {
+		id = v[0]
+	}
 	if !requestIDPattern.MatchString(id) {
 		id = requestid.New()
 	}
-	c.Header("X-Request-ID", id)
+	c.Writer.Header()[requestIDHeader] = []string{id}
 	c.Request = c.Request.WithContext(requestid.With(c.Request.Context(), id))
 	c.Next()
 }
+
+// requestIDHeader is X-Request-ID in canonical form.
+const requestIDHeader = "X-Request-Id"
 
 // recoverPanic turns a panic into a 500 problem with the request id.
 func (a *api) recoverPanic(c *gin.Context) {
@@ -51,7 +63,10 @@ func (a *api) recoverPanic(c *gin.Context) {
 
 // accessLog writes one JSON line per request. It logs the route template, not
 // the raw path or query, so personal data in URLs never reaches the log.
-// The attributes are typed (LogAttrs), not pairs to convert per request.
+// The attributes are typed, not pairs to convert per request (the user id
+// an int64, not a value for encoding/json), and the record goes to the
+// handler directly: Logger.LogAttrs would look up the caller's program
+// counter for a source no handler of ours logs (none sets AddSource).
 func (a *api) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -60,9 +75,11 @@ func (a *api) accessLog(c *gin.Context) {
 		route = "unmatched"
 	}
 	status := c.Writer.Status()
-	elapsed := time.Since(start)
+	now := time.Now()
+	elapsed := now.Sub(start)
 	a.metrics.observe(route, c.Request.Method, status, elapsed)
-	if !a.log.Enabled(context.Background(), slog.LevelInfo) {
+	h := a.log.Handler()
+	if !h.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
 	attrs := [7]slog.Attr{
@@ -72,36 +89,46 @@ func (a *api) accessLog(c *gin.Context) {
 	}
 	n := 6
 	if uid, ok := c.Get("user_id"); ok {
-		attrs[n] = slog.Any("user_id", uid)
+		attrs[n] = slog.Int64("user_id", int64(uid.(auth.UserID)))
 		n++
 	}
-	a.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs[:n]...)
+	r := slog.NewRecord(now, slog.LevelInfo, "request", 0)
+	r.AddAttrs(attrs[:n]...)
+	_ = h.Handle(context.Background(), r)
 }
 
-// securityHeaderValues are the headers securityHeaders sets on every
-// answer, made once: each value is a slice of length and capacity one, so
-// that a handler adding to a header gets a new slice and leaves these be.
-var securityHeaderValues = map[string][]string{
-	"X-Content-Type-Options": {"nosniff"},
-	"X-Frame-Options":        {"DENY"},
-	"Referrer-Policy":        {"no-referrer"},
-	"Cache-Control":          {"no-store"},
-}
+// The headers securityHeaders sets on every answer, made once: each value
+// is a slice of length and capacity one, so that a handler adding to a
+// header gets a new slice and leaves these be.
+var (
+	noSniff    = []string{"nosniff"}
+	frameDeny  = []string{"DENY"}
+	noReferrer = []string{"no-referrer"}
+	noStore    = []string{"no-store"}
+)
 
+// securityHeaders sets them by assignment under their canonical names.
 func (a *api) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	for k, v := range securityHeaderValues {
-		h[k] = v[:1:1]
-	}
+	h["X-Content-Type-Options"] = noSniff
+	h["X-Frame-Options"] = frameDeny
+	h["Referrer-Policy"] = noReferrer
+	h["Cache-Control"] = noStore
 	c.Next()
 }
 
+// limitBody bounds the body of a request that has one. A request without
+// (a GET: the server gives it http.NoBody) has nothing to bound.
 func (a *api) limitBody(c *gin.Context) {
+	if c.Request.Body == nil || c.Request.Body == http.NoBody {
+		c.Next()
+		return
+	}
 	limit := a.MaxBodyBytes
 	if l, ok := a.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
 		limit = l
 	}
-	if c.Request.Body != nil && limit > 0 {
+	if limit > 0 {
 		if c.Request.ContentLength > limit {
 			writeProblem(c, http.StatusRequestEntityTooLarge, apperr.Newf(apperr.TooLarge, "request_too_large", "the body is larger than %d bytes", limit))
 			return
@@ -117,8 +144,10 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	// observers are the counter and histogram of each route, method and
 	// status seen, so that a request finds its series without hashing
-	// label values.
-	observers sync.Map // observerKey → observer
+	// label values: a map never changed once stored (a new series stores
+	// a copy with it, under mu), read without a lock or boxing its key.
+	observers atomic.Pointer[map[observerKey]observer]
+	mu        sync.Mutex
 }
 
 type observerKey struct {
@@ -154,16 +183,43 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 // the series stay as few as the label values already made them.
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	k := observerKey{route, method, status}
-	o, ok := m.observers.Load(k)
+	o, ok := m.observer(k)
 	if !ok {
-		o, _ = m.observers.LoadOrStore(k, observer{
-			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
-			latency:  m.latency.WithLabelValues(route, method),
-		})
+		o = m.add(k)
 	}
-	ob := o.(observer)
-	ob.requests.Inc()
-	ob.latency.Observe(d.Seconds())
+	o.requests.Inc()
+	o.latency.Observe(d.Seconds())
+}
+
+func (m *metrics) observer(k observerKey) (observer, bool) {
+	if all := m.observers.Load(); all != nil {
+		o, ok := (*all)[k]
+		return o, ok
+	}
+	return observer{}, false
+}
+
+// add stores the series of k, unless another request just did.
+func (m *metrics) add(k observerKey) observer {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if o, ok := m.observer(k); ok {
+		return o
+	}
+	o := observer{
+		requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status)),
+		latency:  m.latency.WithLabelValues(k.route, k.method),
+	}
+	var all map[observerKey]observer
+	if old := m.observers.Load(); old != nil {
+		all = maps.Clone(*old)
+	}
+	if all == nil {
+		all = map[observerKey]observer{}
+	}
+	all[k] = o
+	m.observers.Store(&all)
+	return o
 }
 
 func (m *metrics) handler() http.Handler {

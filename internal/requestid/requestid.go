@@ -6,24 +6,65 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"sync"
 )
 
 type key struct{}
 
+// withID is a context carrying a request id: one allocation per request
+// where context.WithValue made two (its node and the id boxed as any).
+type withID struct {
+	context.Context
+	id string
+}
+
+// Value answers the request id's key with the node itself (a pointer
+// needs no boxing); every other key goes to the parent.
+func (c *withID) Value(k any) any {
+	if k == (key{}) {
+		return c
+	}
+	return c.Context.Value(k)
+}
+
 // With returns ctx carrying id.
 func With(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, key{}, id)
+	return &withID{Context: ctx, id: id}
 }
 
 // From returns the request id in ctx, or "".
 func From(ctx context.Context) string {
-	id, _ := ctx.Value(key{}).(string)
-	return id
+	if c, ok := ctx.Value(key{}).(*withID); ok {
+		return c.id
+	}
+	return ""
 }
 
-// New returns a fresh random id.
+// idBytes is how many random bytes an id holds (it is twice as many hex
+// digits long).
+const idBytes = 12
+
+// randomBytes is a block of bytes read from crypto/rand at once and handed
+// out idBytes at a time, each once: one read (a getrandom system call) per
+// block instead of per id. A block dropped by the pool takes its unused
+// bytes with it.
+type randomBytes struct {
+	b   [idBytes * 256]byte
+	off int
+}
+
+var blocks = sync.Pool{New: func() any { return &randomBytes{off: idBytes * 256} }}
+
+// New returns a fresh random id: 24 hex digits of crypto/rand.
 func New() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	r := blocks.Get().(*randomBytes)
+	if r.off == len(r.b) {
+		_, _ = rand.Read(r.b[:])
+		r.off = 0
+	}
+	var id [2 * idBytes]byte
+	hex.Encode(id[:], r.b[r.off:r.off+idBytes])
+	r.off += idBytes
+	blocks.Put(r)
+	return string(id[:])
 }
