@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -71,23 +73,22 @@ var pgxApplications = "SELECT " + pgxApplicationColumns + " FROM applications"
 
 // pgxApplicationRead is the statement of an application by id ($1) with
 // its history on PostgreSQL through pgx, one statement where gorm's read
-// is two: the application's columns and an entry's, one row per entry in
-// the order of the entries (one row when it has none). The scope's
-// condition follows, then pgxHistoryOrder.
+// is two: the application's columns and an entry's, one row per entry
+// (one row when it has none). The scope's condition follows. It has no
+// ORDER BY: sorting the few rows was a fifth of the statement's time on
+// the server (a sort's setup), and getDirect puts the entries in order.
 var pgxApplicationRead = "SELECT " + pgxApplicationColumns + ", " + historyColumns + " FROM applications" + pgxHistory + " WHERE applications.id = $1"
-
-// pgxHistoryOrder ends pgxApplicationRead.
-const pgxHistoryOrder = " ORDER BY hh.id"
 
 // getDirect is Get through pgx (see pgxread.go). The application's columns
 // are scanned from the first row only (they repeat on the others), an
-// entry's from a row whose entry id is not NULL.
+// entry's from a row whose entry id is not NULL; the entries are then
+// sorted by id, the order gorm's read asks for.
 func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id application.ID) (applicationRow, []applicationHistoryRow, error) {
 	cond, args := pgxScoped(scope, "applicant_id", []any{id})
 	var row applicationRow
 	var hist []applicationHistoryRow
 	err := s.withPgx(ctx, "application "+id.String(), func(ctx context.Context, c *pgx.Conn) error {
-		rows, err := c.Query(ctx, pgxApplicationRead+cond+pgxHistoryOrder, args...)
+		rows, err := c.Query(ctx, pgxApplicationRead+cond, args...)
 		if err != nil {
 			return err
 		}
@@ -123,6 +124,7 @@ func (s Applications) getDirect(ctx context.Context, scope authz.ListScope, id a
 		if first {
 			return pgx.ErrNoRows
 		}
+		slices.SortFunc(hist, func(a, b applicationHistoryRow) int { return cmp.Compare(a.ID, b.ID) })
 		return nil
 	})
 	return row, hist, err

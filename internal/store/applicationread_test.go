@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
+	"chuangdai/internal/config"
 	"chuangdai/internal/identity"
 	"chuangdai/internal/listing"
 	"chuangdai/internal/store"
@@ -140,6 +142,62 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 	}
 	if _, err := apps.Get(ctx, all, draft+100); apperr.KindOf(err) != apperr.NotFound {
 		t.Errorf("no such application: %v", err)
+	}
+}
+
+// Get answers the history in the order of its entries' ids whatever order
+// the statement's rows come in: on PostgreSQL, read by connections that
+// may not scan an index, the entries come in the order they were written
+// (ids 30, 10, 20), and the read without a transaction answers them as the
+// locked read does, by id.
+func TestApplicationReadSortsTheHistory(t *testing.T) {
+	a := apptest.New(t)
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := a.DB.SQL().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	baseFixture(exec)
+	apps := store.Applications{DB: a.DB}
+	now := time.Date(2024, 3, 5, 8, 30, 0, 0, time.UTC)
+	id, err := apps.Create(ctx, application.Application{Status: application.Draft, Version: 1, ApplicantID: 1, CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"30, 'edit'", "10, 'create'", "20, 'submit'"} {
+		exec("INSERT INTO application_history (id, application_id, at, actor_id, actor, action, to_status) VALUES (" + strings.Replace(e, ",",
+			", "+id.String()+", "+fixtureAt+", 1, 'anna',", 1) + ", 'draft')")
+	}
+	if a.DB.Engine == config.Postgres {
+		var name string
+		if err := a.DB.SQL().QueryRow("SELECT current_database()").Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		exec("ALTER DATABASE " + name + " SET enable_indexscan = off")
+		exec("ALTER DATABASE " + name + " SET enable_bitmapscan = off")
+		// The connections open from here on scan no index.
+		a.DB.SQL().SetMaxIdleConns(0)
+		a.DB.SQL().SetMaxIdleConns(2)
+	}
+	got, err := apps.Get(ctx, authz.ListScope{All: true}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, h := range got.History {
+		actions = append(actions, string(h.Action))
+	}
+	var want application.Application
+	if _, err := apps.Update(ctx, authz.ListScope{All: true}, id, func(_ context.Context, x *application.Application) (audit.Event, error) {
+		want = *x
+		return audit.Event{}, errProbe
+	}); !errors.Is(err, errProbe) {
+		t.Fatal(err)
+	}
+	if !slices.Equal(actions, []string{"create", "submit", "edit"}) || !reflect.DeepEqual(got, want) {
+		t.Errorf("Get read\n%s\nthe locked read\n%s", asJSON(got), asJSON(want))
 	}
 }
 
