@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,9 @@ func TestInsertLoansWritesWhatCreateWrites(t *testing.T) {
 		if err := a.DB.SQL().QueryRow(q).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n < 2 && c != "application_id" {
+		// An imported loan has no application, and no children yet: its
+		// children flags (migration 00037) are the triggers' to set.
+		if n < 2 && !slices.Contains([]string{"application_id", "has_repayments", "has_recoveries", "has_extensions"}, c) {
 			t.Errorf("%s has %d values in the batch of all variants: it is not read from the JSON", c, n)
 		}
 	}

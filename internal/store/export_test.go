@@ -8,6 +8,7 @@ import (
 
 	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
+	"chuangdai/internal/money"
 )
 
 // LoanSearchPlan returns how the engine would run the loan list's query for
@@ -81,4 +82,48 @@ func CacheSize(ctx context.Context, db *DB) (int64, error) {
 	var n int64
 	err := db.conn(ctx).Raw("PRAGMA cache_size").Scan(&n).Error
 	return n, err
+}
+
+// LoanChildByChild reads loan id as the store did before a loan was read in
+// one statement: its row, then each child table by a plain SELECT, in the
+// loan's order.
+func LoanChildByChild(ctx context.Context, db *DB, id loan.ID) (loan.Loan, error) {
+	q := func() *gorm.DB { return db.gdb.WithContext(ctx) }
+	var row loanRow
+	if err := q().Where("id = ?", id).Take(&row).Error; err != nil {
+		return loan.Loan{}, err
+	}
+	l, err := db.fromLoanRow(row)
+	if err != nil {
+		return l, err
+	}
+	var reps []repaymentRow
+	if err := q().Where("loan_id = ?", id).Order("paid_on, id").Find(&reps).Error; err != nil {
+		return l, err
+	}
+	for _, r := range reps {
+		l.Repayments = append(l.Repayments, loan.Repayment{ID: r.ID, LoanID: r.LoanID, Principal: money.FromFen(r.PrincipalFen),
+			Interest: money.FromFen(r.InterestFen), PaidOn: r.PaidOn.Time, BankReference: r.BankReference, RecordedBy: userOf(r.RecordedBy),
+			CreatedAt: r.CreatedAt.UTC(), ReversedBy: r.ReversedBy, ReversedAt: utcPtr(r.ReversedAt)})
+	}
+	var recs []recoveryRow
+	if err := q().Where("loan_id = ?", id).Order("recovered_on, id").Find(&recs).Error; err != nil {
+		return l, err
+	}
+	for _, r := range recs {
+		l.Recoveries = append(l.Recoveries, loan.Recovery{ID: r.ID, LoanID: r.LoanID, Amount: money.FromFen(r.AmountFen), Fund: money.FromFen(r.FundFen),
+			Bank: money.FromFen(r.BankFen), RecoveredOn: r.RecoveredOn.Time, Note: r.Note, RecordedBy: userOf(r.RecordedBy), CreatedAt: r.CreatedAt.UTC(),
+			ReversedBy: r.ReversedBy, ReversedAt: utcPtr(r.ReversedAt)})
+	}
+	var exts []extensionRow
+	if err := q().Where("loan_id = ?", id).Order("id").Find(&exts).Error; err != nil {
+		return l, err
+	}
+	l.Extensions = make([]loan.Extension, len(exts))
+	for i, e := range exts {
+		l.Extensions[i] = loan.Extension{ID: e.ID, LoanID: e.LoanID, OldMaturity: e.OldMaturity.Time, NewMaturity: e.NewMaturity.Time, Reason: e.Reason,
+			State: loan.ExtensionState(e.State), ProposedBy: e.ProposedBy, ProposedAt: e.ProposedAt.UTC(), ConfirmedBy: e.ConfirmedBy,
+			ConfirmedAt: utcPtr(e.ConfirmedAt), RejectedBy: e.RejectedBy, RejectedAt: utcPtr(e.RejectedAt), RejectReason: deref(e.RejectReason)}
+	}
+	return l, nil
 }

@@ -33,7 +33,10 @@ func loanSelect(engine config.Engine) string {
 	return "loans.*, " + loanChildren(engine)
 }
 
-// loanChildren is the part of loanSelect that reads the children.
+// loanChildren is the part of loanSelect that reads the children. Each
+// subquery runs only when the loan's flag (migration 00037) says it has such
+// children; otherwise the array is '[]', as the subquery would give: both
+// engines evaluate a CASE branch only when it is taken.
 func loanChildren(engine config.Engine) string {
 	object, array := "json_build_object", func(obj, order, from string) string {
 		return "COALESCE((SELECT json_agg(" + obj + " ORDER BY " + order + ") FROM " + from + " WHERE c.loan_id = loans.id), '[]')"
@@ -50,13 +53,16 @@ func loanChildren(engine config.Engine) string {
 		}
 		return object + "(" + strings.Join(parts, ", ") + ")"
 	}
+	child := func(flag, obj, order, from, as string) string {
+		return "CASE WHEN loans." + flag + " THEN " + array(obj, order, from) + " ELSE '[]' END AS " + as
+	}
 	return strings.Join([]string{
-		array(fields("id", "principal_fen", "interest_fen", "paid_on", "bank_reference", "recorded_by", "created_at", "reversed_by", "reversed_at"),
-			"c.paid_on, c.id", "loan_repayments c") + " AS repayments_json",
-		array(fields("id", "amount_fen", "fund_fen", "bank_fen", "recovered_on", "note", "recorded_by", "created_at", "reversed_by", "reversed_at"),
-			"c.recovered_on, c.id", "loan_recoveries c") + " AS recoveries_json",
-		array(fields("id", "old_maturity", "new_maturity", "reason", "state", "proposed_by", "proposed_at", "confirmed_by", "confirmed_at",
-			"rejected_by", "rejected_at", "reject_reason"), "c.id", "loan_extensions c") + " AS extensions_json",
+		child("has_repayments", fields("id", "principal_fen", "interest_fen", "paid_on", "bank_reference", "recorded_by", "created_at", "reversed_by", "reversed_at"),
+			"c.paid_on, c.id", "loan_repayments c", "repayments_json"),
+		child("has_recoveries", fields("id", "amount_fen", "fund_fen", "bank_fen", "recovered_on", "note", "recorded_by", "created_at", "reversed_by", "reversed_at"),
+			"c.recovered_on, c.id", "loan_recoveries c", "recoveries_json"),
+		child("has_extensions", fields("id", "old_maturity", "new_maturity", "reason", "state", "proposed_by", "proposed_at", "confirmed_by", "confirmed_at",
+			"rejected_by", "rejected_at", "reject_reason"), "c.id", "loan_extensions c", "extensions_json"),
 	}, ", ")
 }
 
