@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"chuangdai/internal/apperr"
-	"chuangdai/internal/auth"
 	"chuangdai/internal/requestid"
 )
 
@@ -63,8 +62,9 @@ func (a *api) recoverPanic(c *gin.Context) {
 
 // accessLog writes one JSON line per request. It logs the route template, not
 // the raw path or query, so personal data in URLs never reaches the log.
-// The attributes are typed, not pairs to convert per request (the user id
-// an int64, not a value for encoding/json), and the record goes to the
+// The attributes are typed, not pairs to convert per request (the user id,
+// which authentication records with requestid.SetUser, an int64, not a
+// value for encoding/json), and the record goes to the
 // handler directly: Logger.LogAttrs would look up the caller's program
 // counter for a source no handler of ours logs (none sets AddSource).
 func (a *api) accessLog(c *gin.Context) {
@@ -88,8 +88,8 @@ func (a *api) accessLog(c *gin.Context) {
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.Int("bytes", c.Writer.Size()),
 	}
 	n := 6
-	if uid, ok := c.Get("user_id"); ok {
-		attrs[n] = slog.Int64("user_id", int64(uid.(auth.UserID)))
+	if uid, ok := requestid.User(c.Request.Context()); ok {
+		attrs[n] = slog.Int64("user_id", uid)
 		n++
 	}
 	r := slog.NewRecord(now, slog.LevelInfo, "request", 0)

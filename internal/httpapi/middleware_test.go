@@ -18,7 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"chuangdai/internal/auth"
+	"chuangdai/internal/requestid"
 )
 
 func TestPanicBecomesProblemWithRequestID(t *testing.T) {
@@ -173,7 +173,7 @@ func TestAccessLogMetricsAndHeadersPerRequest(t *testing.T) {
 	e := gin.New()
 	e.Use(a.requestID, a.accessLog, a.securityHeaders)
 	e.GET("/items/:id", func(c *gin.Context) {
-		c.Set("user_id", auth.UserID(42))
+		requestid.SetUser(c.Request.Context(), 42)
 		if c.Param("id") == "7" {
 			c.Writer.Header().Add("Cache-Control", "private")
 		}
@@ -273,7 +273,7 @@ func BenchmarkMiddlewareChain(b *testing.B) {
 	e.ContextWithFallback = true
 	e.Use(a.requestID, a.recoverPanic, a.accessLog, a.securityHeaders, a.limitBody)
 	e.GET("/api/v1/loans/:id", func(c *gin.Context) {
-		c.Set("user_id", auth.UserID(4242))
+		requestid.SetUser(c.Request.Context(), 4242)
 		c.String(200, "hello")
 	})
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/loans/17", nil)

@@ -31,6 +31,7 @@ import (
 	"chuangdai/internal/notify"
 	"chuangdai/internal/refdata"
 	"chuangdai/internal/report"
+	"chuangdai/internal/requestid"
 	"chuangdai/internal/support"
 	"chuangdai/internal/user"
 	"chuangdai/internal/worklist"
@@ -228,7 +229,7 @@ func (a *api) add(r Route) {
 			var p auth.Principal
 			p, err = a.authenticate(c)
 			if err == nil {
-				c.Set("user_id", p.UserID)
+				requestid.SetUser(c.Request.Context(), int64(p.UserID))
 				err = refuseNULInURL(c)
 			}
 			if err == nil && p.PasswordExpired && !r.WhilePasswordExpired {

@@ -1,5 +1,6 @@
 // Package requestid carries the request id through a context, so that logs and
-// audit events written deep in a service name the request that caused them.
+// audit events written deep in a service name the request that caused them,
+// and the user a request turned out to be from, for its access log line.
 package requestid
 
 import (
@@ -7,15 +8,20 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"sync"
+	"sync/atomic"
 )
 
 type key struct{}
 
 // withID is a context carrying a request id: one allocation per request
 // where context.WithValue made two (its node and the id boxed as any).
+// It also holds the request's user once authentication has named them:
+// a slot written in place, where gin's c.Set made a map per request.
 type withID struct {
 	context.Context
-	id string
+	id    string
+	user  atomic.Int64
+	named atomic.Bool
 }
 
 // Value answers the request id's key with the node itself (a pointer
@@ -38,6 +44,24 @@ func From(ctx context.Context) string {
 		return c.id
 	}
 	return ""
+}
+
+// SetUser records that the request of ctx (a context from With, or one
+// derived from it) comes from user id; without a request id it does
+// nothing.
+func SetUser(ctx context.Context, id int64) {
+	if c, ok := ctx.Value(key{}).(*withID); ok {
+		c.user.Store(id)
+		c.named.Store(true)
+	}
+}
+
+// User returns the user SetUser recorded for the request of ctx.
+func User(ctx context.Context) (int64, bool) {
+	if c, ok := ctx.Value(key{}).(*withID); ok && c.named.Load() {
+		return c.user.Load(), true
+	}
+	return 0, false
 }
 
 // idBytes is how many random bytes an id holds (it is twice as many hex

@@ -62,3 +62,26 @@ func TestNewIsFreshHex(t *testing.T) {
 		}
 	}
 }
+
+// The user recorded for a request is read back through contexts derived
+// from it, not through another request's; without a request id there is
+// no slot and nobody is named.
+func TestSetUser(t *testing.T) {
+	ctx := With(context.Background(), "req-0123456789")
+	if _, ok := User(ctx); ok {
+		t.Fatal("a user before SetUser")
+	}
+	child, cancel := context.WithCancel(ctx)
+	defer cancel()
+	SetUser(child, 42)
+	if id, ok := User(ctx); !ok || id != 42 {
+		t.Fatalf("User = %d, %v", id, ok)
+	}
+	if _, ok := User(With(context.Background(), "req-other-0001")); ok {
+		t.Fatal("another request names a user")
+	}
+	SetUser(context.Background(), 7)
+	if _, ok := User(context.Background()); ok {
+		t.Fatal("a user without a request id")
+	}
+}
