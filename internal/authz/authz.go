@@ -90,7 +90,14 @@ type Enforcer struct {
 	// casbin's evaluation was an eighth of a GET of one loan).
 	mu      sync.RWMutex
 	decided map[decision]bool
+	// scopes remembers the scopes (the fourth field) of the policy lines
+	// of each role, kind and action, in the policy's order, for Scope:
+	// casbin's filter walked every policy line on every request.
+	scopes map[scopeQuery][]string
 }
+
+// scopeQuery is one filter of the policy: a role, a kind and an action.
+type scopeQuery struct{ role, kind, act string }
 
 // decision is one question to casbin.
 type decision struct {
@@ -113,7 +120,7 @@ func New() (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("authz policy: %w", err)
 	}
-	return &Enforcer{e: e, decided: map[decision]bool{}}, nil
+	return &Enforcer{e: e, decided: map[decision]bool{}, scopes: map[scopeQuery][]string{}}, nil
 }
 
 func policyLines() string {
@@ -220,12 +227,12 @@ func (z *Enforcer) Scope(p auth.Principal, act Action, kind string) ListScope {
 		return s
 	}
 	for _, b := range p.Bindings {
-		lines, err := z.e.GetFilteredPolicy(0, string(b.Role), kind, string(act))
-		if err != nil {
+		scopes, ok := z.policyScopes(scopeQuery{string(b.Role), kind, string(act)})
+		if !ok {
 			continue
 		}
-		for _, line := range lines {
-			switch line[3] {
+		for _, scope := range scopes {
+			switch scope {
 			case ScopeAll:
 				s.All = true
 			case ScopeDistrict:
@@ -242,4 +249,31 @@ func (z *Enforcer) Scope(p auth.Principal, act Action, kind string) ListScope {
 		}
 	}
 	return s
+}
+
+// policyScopes returns the scopes of the policy lines q filters, as casbin
+// filters them, remembered; false when casbin's filter fails (not
+// remembered).
+func (z *Enforcer) policyScopes(q scopeQuery) ([]string, bool) {
+	z.mu.RLock()
+	scopes, known := z.scopes[q]
+	z.mu.RUnlock()
+	if known {
+		return scopes, true
+	}
+	lines, err := z.e.GetFilteredPolicy(0, q.role, q.kind, q.act)
+	if err != nil {
+		return nil, false
+	}
+	scopes = make([]string, 0, len(lines))
+	for _, line := range lines {
+		scopes = append(scopes, line[3])
+	}
+	z.mu.Lock()
+	if len(z.scopes) >= maxDecisions {
+		z.scopes = map[scopeQuery][]string{}
+	}
+	z.scopes[q] = scopes
+	z.mu.Unlock()
+	return scopes, true
 }

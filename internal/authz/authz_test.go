@@ -220,3 +220,85 @@ func TestRememberedAnswersAreCasbins(t *testing.T) {
 		t.Fatalf("a full memory was not emptied (%d answers) or answered wrong", len(z.decided))
 	}
 }
+
+// casbinScope is Scope as casbin's filter answers it every time.
+func casbinScope(t *testing.T, z *Enforcer, p auth.Principal, act Action, kind string) ListScope {
+	t.Helper()
+	var s ListScope
+	for _, b := range p.Bindings {
+		lines, err := z.e.GetFilteredPolicy(0, string(b.Role), kind, string(act))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range lines {
+			switch line[3] {
+			case ScopeAll:
+				s.All = true
+			case ScopeDistrict:
+				if b.District != "" {
+					s.Districts = append(s.Districts, b.District)
+				}
+			case ScopeBank:
+				if b.Bank != "" {
+					s.Banks = append(s.Banks, b.Bank)
+				}
+			case ScopeOwn:
+				s.Owners = append(s.Owners, p.UserID)
+			}
+		}
+	}
+	return s
+}
+
+// Scope's remembered policy lines give casbin's scope for every role (alone
+// and beside another), kind and action of the policy and some it lacks,
+// asked twice; a full memory starts again from none.
+func TestRememberedScopesAreCasbins(t *testing.T) {
+	z, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type query struct{ kind, act string }
+	queries := []query{{"nothing", "fly"}, {"loan", "fly"}}
+	for _, l := range policy(t) {
+		queries = append(queries, query{l.kind, l.act})
+	}
+	for _, role := range auth.Roles {
+		alone := principal(role)
+		both := principal(role)
+		both.Bindings = append(both.Bindings, principal(auth.BankOfficer).Bindings[0], principal(auth.HRSSOfficer).Bindings[0])
+		for _, p := range []auth.Principal{alone, both} {
+			for _, q := range queries {
+				want := casbinScope(t, z, p, Action(q.act), q.kind)
+				for range 2 {
+					if got := z.Scope(p, Action(q.act), q.kind); fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("%v %s %s: %+v, casbin says %+v", p.Bindings, q.act, q.kind, got, want)
+					}
+				}
+			}
+		}
+	}
+	if len(z.scopes) == 0 {
+		t.Fatal("no scopes remembered")
+	}
+	z.scopes = map[scopeQuery][]string{}
+	for len(z.scopes) < maxDecisions {
+		z.scopes[scopeQuery{kind: fmt.Sprint(len(z.scopes))}] = nil
+	}
+	p := principal(auth.Entrepreneur)
+	if got := z.Scope(p, Read, "loan"); fmt.Sprint(got) != fmt.Sprint(casbinScope(t, z, p, Read, "loan")) || len(z.scopes) != 1 {
+		t.Fatalf("a full memory was not emptied (%d scopes) or answered wrong: %+v", len(z.scopes), got)
+	}
+}
+
+func BenchmarkScope(b *testing.B) {
+	z, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := principal(auth.FinanceAuditor)
+	b.ReportAllocs()
+	for b.Loop() {
+		z.Scope(p, Read, "loan")
+	}
+}
