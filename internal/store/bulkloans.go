@@ -249,11 +249,13 @@ const importCacheKiB = 64 << 10
 // and their leads' application_persons rows, and adds them to book once
 // they are in: the ids follow in the loans' order, from the first free one
 // (AUTOINCREMENT's sequence, which no other writer moves while the
-// transaction writes). Each table gets one INSERT … SELECT from json_each
+// transaction writes). Each table gets one INSERT … SELECT from jsonb_each
 // over one parameter, a JSON array of the rows, each an array of its values
 // as the driver binds them (the numbers, the texts, the times as the
-// driver formats them; true, false and null), each row's array made JSONB
-// once (MATERIALIZED) for its values to be read from; a column of the same
+// driver formats them; true, false and null): the parameter is parsed into
+// JSONB once and each row's array is taken from it as JSONB (MATERIALIZED:
+// once) for its values to be read from (json_each gave each row's array as
+// text, which jsonb() parsed again); a column of the same
 // value in every loan of the batch (most of an imported loan's: its status,
 // version, the columns of a compensation or a write-off) is a parameter of
 // its own instead. SQLite parses one statement per batch and the driver
@@ -335,7 +337,7 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 		COALESCE((SELECT MAX(id) FROM loans), 0)) + 1`).Scan(&first); err != nil {
 		return translate(err, "loan")
 	}
-	q := "WITH r (k, v) AS MATERIALIZED (SELECT key, jsonb(value) FROM json_each(?)) INSERT INTO loans (id, " + strings.Join(cols, ", ") +
+	q := "WITH r (k, v) AS MATERIALIZED (SELECT key, value FROM jsonb_each(?)) INSERT INTO loans (id, " + strings.Join(cols, ", ") +
 		") SELECT ? + k, " + strings.Join(exprs, ", ") + " FROM r"
 	if _, err := conn.ExecContext(sctx, q, append([]any{string(rows), first}, consts...)...); err != nil {
 		return loanConflict(db.driverError(err))
@@ -343,7 +345,7 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 	pctx, cancel := context.WithTimeout(ctx, db.timeout)
 	defer cancel()
 	_, err := conn.ExecContext(pctx, `INSERT INTO application_persons (loan_id, national_id, national_id_hash, role, verified)
-		SELECT ? + key, value ->> 0, value ->> 1, ?, ? FROM json_each(?)`, first, roleLead, true, string(leads))
+		SELECT ? + key, value ->> 0, value ->> 1, ?, ? FROM jsonb_each(?)`, first, roleLead, true, string(leads))
 	if err != nil {
 		return translate(db.driverError(err), "loan persons")
 	}
