@@ -53,7 +53,7 @@ func TestInsertLoansWritesWhatCreateWrites(t *testing.T) {
 	variants := []func(l *loan.Loan){
 		func(*loan.Loan) {},
 		func(l *loan.Loan) {
-			l.Name, l.Female, l.Disabled, l.VillageOfficial = "张\"伟\\ \t\x01\x1f 😀 Ünal", true, true, true
+			l.Name, l.Female, l.Disabled, l.VillageOfficial = "张\"伟\\ \t\n\r\x01\x1f 😀 Ünal", true, true, true
 			l.NationalID, l.KeyGroup, l.Industry, l.Jobs, l.Version = "410102198001010016", "returning_migrant_worker", "餐饮", 5, 2
 			l.Status, l.DaysOverdue, l.OverdueSince, l.EverOverdue, l.CheckedOn = loan.Overdue, 12, &since, true, &checked
 			l.JobsCreated, l.UpdatedAt, l.BorrowerID, l.DisbursedBy, l.SettledOn, l.OriginalMaturity = 2, at.Add(time.Hour), &anna, &anna, &settled, &original
