@@ -274,6 +274,11 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 		}
 	}
 	values := make([][]driver.Value, len(loans))
+	// same[j] is whether column j holds the same value in every row so
+	// far, compared as each row is made (values are compared as Go
+	// compares them, so a time in another zone is another value: the
+	// driver writes it with its offset).
+	same := make([]bool, len(fields))
 	leads := []byte{'['}
 	for i, l := range loans {
 		if l.ApplicationID != nil {
@@ -294,6 +299,7 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 			if values[i][j], err = columnValue(v); err != nil {
 				return fmt.Errorf("bulk loans: %s: %w", f.DBName, err)
 			}
+			same[j] = i == 0 || same[j] && values[i][j] == values[0][j]
 		}
 		if i > 0 {
 			leads = append(leads, ',')
@@ -309,7 +315,7 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 	var read []int
 	for j, f := range fields {
 		cols = append(cols, f.DBName)
-		if sameInAll(values, j) {
+		if same[j] {
 			exprs, consts = append(exprs, "?"), append(consts, values[0][j])
 			continue
 		}
@@ -351,18 +357,6 @@ func (db *DB) importLoans(ctx context.Context, conn gorm.ConnPool, loans []loan.
 	}
 	book.add(fields, values)
 	return nil
-}
-
-// sameInAll reports whether column j holds the same value in every row.
-// Values are compared as Go compares them, so a time in another zone is
-// another value (the driver writes it with its offset).
-func sameInAll(rows [][]driver.Value, j int) bool {
-	for _, r := range rows[1:] {
-		if r[j] != rows[0][j] {
-			return false
-		}
-	}
-	return true
 }
 
 // driverError is err of a statement sent past gorm as gorm would answer it
