@@ -17,11 +17,27 @@ func BenchmarkApplicationGet(b *testing.B) {
 	owner := s.User("owner", "entrepreneur", "", "")
 	id := jsonID(s.Do("POST", "/api/v1/applications", owner, individual(residentID("19900101", 1))).Want(201).JSON()["id"])
 	s.Do("POST", "/api/v1/applications/"+id+"/submit", owner, nil).Want(200)
-	req, err := http.NewRequest("GET", s.URL+"/api/v1/applications/"+id, nil)
+	benchGet(b, s, "/api/v1/applications/"+id, owner)
+}
+
+// BenchmarkLoanGet reads a disbursed loan with one repayment (as three
+// loans in four of the bench's have) as a finance auditor over HTTP, as
+// BenchmarkApplicationGet reads an application.
+func BenchmarkLoanGet(b *testing.B) {
+	c := newCastOn(apptest.NewServer(b))
+	id := jsonID(c.loan(b)["id"])
+	c.s.Do("POST", "/api/v1/loans/"+id+"/repayments", c.bank, repayment("50000.00", "1064.30", "2024-06-20", "R1"), "Idempotency-Key", "r-1").Want(201)
+	benchGet(b, c.s, "/api/v1/loans/"+id, c.auditor)
+}
+
+// benchGet measures GET path as the holder of token, after 100 requests of
+// warm-up.
+func benchGet(b *testing.B, s *apptest.Server, path, token string) {
+	req, err := http.NewRequest("GET", s.URL+path, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+owner)
+	req.Header.Set("Authorization", "Bearer "+token)
 	get := func() {
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -57,13 +57,13 @@ func (c *cast) decideInPast() {
 // application makes an application of owner (a fresh person) and moves it
 // through the review stages as far as status: "eligibility_review" or
 // "approved", on 14 March 2024.
-func (c *cast) application(t *testing.T, owner, status string) (id string) {
+func (c *cast) application(t testing.TB, owner, status string) (id string) {
 	t.Helper()
 	c.inPast(func() { id = c.applicationNow(t, owner, status) })
 	return id
 }
 
-func (c *cast) applicationNow(t *testing.T, owner, status string) string {
+func (c *cast) applicationNow(t testing.TB, owner, status string) string {
 	t.Helper()
 	c.seq++
 	body := map[string]any{
@@ -90,7 +90,7 @@ func disbursement(amount, on, ref string) map[string]any {
 }
 
 // loan disburses an approved application (by bank2) on 2024-03-15 and returns the loan.
-func (c *cast) loan(t *testing.T) map[string]any {
+func (c *cast) loan(t testing.TB) map[string]any {
 	t.Helper()
 	app := c.application(t, c.owner, "approved")
 	r := c.s.Do("POST", "/api/v1/applications/"+app+"/disbursement", c.bank2, disbursement("200000.00", "2024-03-15", "D-"+app), "Idempotency-Key", "disb-"+app).Want(201)
