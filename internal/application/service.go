@@ -72,6 +72,14 @@ type View struct {
 }
 
 func (s *Service) view(p auth.Principal, a Application, inList bool) View {
+	return s.viewOf(p, a, inList, nil)
+}
+
+// viewOf is view with stages, a's stages or nil: when their current stage
+// was entered at a.StageEnteredAt it carries the deadline view computes
+// (the same instant, policy and status), which is taken from there instead
+// of being walked through the calendar again.
+func (s *Service) viewOf(p auth.Principal, a Application, inList bool, stages []Stage) View {
 	missing := []string{}
 	if a.Status == Draft {
 		day := beijing.Day(s.now())
@@ -83,11 +91,28 @@ func (s *Service) view(p auth.Principal, a Application, inList bool) View {
 	if !s.needsIdentity(p, a, inList) {
 		a = a.Redacted()
 	}
-	v := View{Application: a, Missing: missing}
-	if d, late, ok := a.Deadline(s.policy, s.now()); ok {
+	v := View{Application: a, Missing: missing, Stages: stages}
+	if st, ok := currentStage(a, stages); ok {
+		d := *st.Deadline
+		v.StageDeadline, v.Late = &d, s.now().After(d)
+	} else if d, late, ok := a.Deadline(s.policy, s.now()); ok {
 		v.StageDeadline, v.Late = &d, late
 	}
 	return v
+}
+
+// currentStage is the stage of stages a is in, when it was entered at
+// a.StageEnteredAt and has a deadline.
+func currentStage(a Application, stages []Stage) (Stage, bool) {
+	if !a.Status.InReview() || a.StageEnteredAt == nil {
+		return Stage{}, false
+	}
+	for _, st := range stages {
+		if st.Stage == string(a.Status) && st.EnteredAt != nil && st.EnteredAt.Equal(*a.StageEnteredAt) && st.Deadline != nil {
+			return st, true
+		}
+	}
+	return Stage{}, false
 }
 
 // Create takes a new application from an entrepreneur, as a draft; every
@@ -353,8 +378,7 @@ func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, n
 // one is the view of a single application: the HRSS officers who decide its
 // eligibility also see the other claims on its resident ID number.
 func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (View, error) {
-	v := s.view(p, a, false)
-	v.Stages = a.Stages(s.policy)
+	v := s.viewOf(p, a, false, a.Stages(s.policy))
 	if p.UserID == a.ApplicantID || a.NationalID == "" || !s.authz.Can(p, DecideEligibility, a.Resource()) {
 		return v, nil
 	}

@@ -77,3 +77,52 @@ func TestStages(t *testing.T) {
 	withdrawn := Application{History: append(a.History[:len(a.History)-2:len(a.History)-2], h("2024-03-20 10:00", owner, "张伟", ActWithdraw, BankReview, Withdrawn))}
 	check("withdrawn", withdrawn, want{StageDone, "2024-03-22", "李娜"}, want{StageDone, "2024-03-25", "王强"}, want{StagePending, "2024-03-22", ""}, pending)
 }
+
+// TestCurrentStageCarriesTheDeadline holds the deadline a view takes from
+// the current stage of the stepper (so that it is computed once per read)
+// to Application.Deadline, and refuses the stage when it was not entered at
+// a.StageEnteredAt (then the view computes the deadline itself).
+func TestCurrentStageCarriesTheDeadline(t *testing.T) {
+	p, err := policy.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, beijing.Zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	actor := auth.UserID(1)
+	h := func(when string, act Action, from, to Status) HistoryEntry {
+		return HistoryEntry{At: at(when).UTC(), ActorID: &actor, ActorName: "x", Action: act, FromStatus: from, ToStatus: to}
+	}
+	history := []HistoryEntry{
+		h("2024-03-08 09:00", ActCreate, "", Draft),
+		h("2024-03-11 09:00", ActSubmit, Draft, EligibilityReview),
+		h("2024-03-13 10:00", ActApprove, EligibilityReview, GuaranteeReview),
+		h("2024-03-14 10:00", ActReturn, GuaranteeReview, Returned),
+		h("2024-04-03 23:30", ActSubmit, Returned, EligibilityReview),
+		h("2024-04-30 16:00", ActApprove, EligibilityReview, GuaranteeReview),
+		h("2024-05-10 08:00", ActApprove, GuaranteeReview, BankReview),
+	}
+	for n := 2; n <= len(history); n++ {
+		last := history[n-1]
+		entered := last.At.In(beijing.Zone)
+		a := Application{Status: last.ToStatus, StageEnteredAt: &entered, History: history[:n]}
+		for _, now := range []time.Time{last.At, last.At.AddDate(0, 0, 9)} {
+			want, wantLate, wantOK := a.Deadline(p, now)
+			st, ok := currentStage(a, a.Stages(p))
+			if ok != wantOK || ok && (!st.Deadline.Equal(want) || st.Deadline.Location() != want.Location() || now.After(*st.Deadline) != wantLate) {
+				t.Errorf("%s at %s: stage %+v %v, want deadline %s late %v ok %v", a.Status, now, st, ok, want, wantLate, wantOK)
+			}
+		}
+		other := entered.Add(time.Hour)
+		b := a
+		b.StageEnteredAt = &other
+		if _, ok := currentStage(b, b.Stages(p)); ok {
+			t.Errorf("%s entered at %s: a stage entered at %s taken", b.Status, other, entered)
+		}
+	}
+}
