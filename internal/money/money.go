@@ -4,6 +4,7 @@
 package money
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 
@@ -49,11 +50,53 @@ func ParsePositive(s string) (decimal.Decimal, error) {
 	return d, nil
 }
 
-// Format prints an amount with exactly two decimals.
-func Format(d decimal.Decimal) string { return d.StringFixed(2) }
+// Format prints an amount with exactly two decimals, as d.StringFixed(2)
+// does (rounded half away from zero). An amount of whole fen up to 18
+// digits, every amount the service holds, is printed from its integer
+// fen, without the big numbers' rounding and printing.
+func Format(d decimal.Decimal) string {
+	if fen, ok := scaled(d, 2); ok {
+		return FormatFen(fen)
+	}
+	return d.StringFixed(2)
+}
 
 // FormatFen prints an amount of fen as yuan with two decimals.
-func FormatFen(fen int64) string { return Format(FromFen(fen)) }
+func FormatFen(fen int64) string {
+	if fen < -maxScaled || fen > maxScaled {
+		return FromFen(fen).StringFixed(2)
+	}
+	var b [24]byte
+	return string(appendFixed(b[:0], fen, 2))
+}
+
+// maxScaled is the largest integer of 18 digits: scaled answers no larger,
+// and its negation is an int64 too.
+const maxScaled = 999_999_999_999_999_999
+
+// appendFixed appends n / 10^places with exactly places decimals, as
+// decimal.New(n, -places).StringFixed(places) prints it; |n| ≤ maxScaled.
+func appendFixed(b []byte, n int64, places int) []byte {
+	if n < 0 {
+		b, n = append(b, '-'), -n
+	}
+	var digits [20]byte // 18 digits, the point and a leading zero
+	i := len(digits)
+	for range places {
+		i--
+		digits[i], n = byte('0'+n%10), n/10
+	}
+	i--
+	digits[i] = '.'
+	for {
+		i--
+		digits[i], n = byte('0'+n%10), n/10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, digits[i:]...)
+}
 
 // RoundFen is the one rounding rule for money: half-up to the fen (分).
 // Amounts are never negative where it is applied, so half-up equals
@@ -124,20 +167,24 @@ func RateFromPPM(ppm int64) decimal.Decimal { return decimal.New(ppm, -6) }
 
 // FormatRate prints a rate as a decimal fraction with four to six decimals.
 func FormatRate(r decimal.Decimal) string {
-	s := r.StringFixed(6)
-	for len(s) > 0 && s[len(s)-1] == '0' && len(s)-indexDot(s) > 5 {
+	if ppm, ok := scaled(r, 6); ok {
+		var b [24]byte
+		return string(trimRate(appendFixed(b[:0], ppm, 6)))
+	}
+	return string(trimRate([]byte(r.StringFixed(6))))
+}
+
+// trimRate drops the trailing zeros of a rate printed with six decimals
+// down to four decimals.
+func trimRate(s []byte) []byte {
+	dot := bytes.IndexByte(s, '.')
+	if dot < 0 {
+		dot = len(s)
+	}
+	for len(s) > 0 && s[len(s)-1] == '0' && len(s)-dot > 5 {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-func indexDot(s string) int {
-	for i := range len(s) {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return len(s)
 }
 
 // Percent returns part/whole × 100 rounded half-up to two decimals, printed

@@ -1,6 +1,9 @@
 package money
 
 import (
+	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -126,6 +129,53 @@ func TestFenAndPPMAreTheProduct(t *testing.T) {
 			if p.IsInteger() != (err == nil) || err == nil && got != p.IntPart() {
 				t.Errorf("%s × %d: %d, %v; the product is %s", s, c.factor, got, err, p)
 			}
+		}
+	}
+}
+
+// TestFormatIsStringFixed holds Format, FormatFen and FormatRate, which
+// print whole fen and ppm from their integers, to what the big numbers
+// print: StringFixed(2), and StringFixed(6) less its trailing zeros down to
+// four decimals.
+func TestFormatIsStringFixed(t *testing.T) {
+	rate := func(r decimal.Decimal) string {
+		s := r.StringFixed(6)
+		dot := strings.IndexByte(s, '.')
+		for strings.HasSuffix(s, "0") && len(s)-dot > 5 {
+			s = s[:len(s)-1]
+		}
+		return s
+	}
+	var ds []decimal.Decimal
+	for _, s := range []string{"0", "0.00", "-0.01", "0.01", "0.1", "-0.1", "1", "-1", "0.005", "-0.005", "0.0049", "12.345", "200000.00",
+		"0.0395", "0.039500", "0.000001", "-0.000001", "0.0000005", "1E3", "1.5E-7", "999999999999999999", "-999999999999999999",
+		"9999999999999999.99", "-9999999999999999.99", "99999999999999999.99", "9223372036854775807", "-9223372036854775808",
+		"92233720368547758.07", "1000000000000000000", "123456789012.345678"} {
+		ds = append(ds, decimal.RequireFromString(s))
+	}
+	ds = append(ds, decimal.Decimal{}, decimal.Zero, FromFen(0), RateFromPPM(0))
+	rnd := rand.New(rand.NewPCG(16, 3))
+	for range 20000 {
+		n := rnd.Int64N(2_000_000_000_000_000_000) - 1_000_000_000_000_000_000
+		n >>= rnd.UintN(62)
+		ds = append(ds, decimal.New(n, -rnd.Int32N(10)+1))
+	}
+	for _, d := range ds {
+		if got, want := Format(d), d.StringFixed(2); got != want {
+			t.Errorf("Format(%s) = %q, want %q", d, got, want)
+		}
+		if got, want := FormatRate(d), rate(d); got != want {
+			t.Errorf("FormatRate(%s) = %q, want %q", d, got, want)
+		}
+		if d.Exponent() == -2 && d.Coefficient().IsInt64() {
+			if got, want := FormatFen(d.CoefficientInt64()), d.StringFixed(2); got != want {
+				t.Errorf("FormatFen(%d) = %q, want %q", d.CoefficientInt64(), got, want)
+			}
+		}
+	}
+	for _, fen := range []int64{math.MaxInt64, math.MinInt64, maxScaled, -maxScaled, maxScaled + 1, -maxScaled - 1} {
+		if got, want := FormatFen(fen), decimal.New(fen, -2).StringFixed(2); got != want {
+			t.Errorf("FormatFen(%d) = %q, want %q", fen, got, want)
 		}
 	}
 }
