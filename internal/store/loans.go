@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
@@ -56,6 +57,21 @@ func (d *sqlDate) Scan(v any) error {
 		return d.parse(string(x))
 	default:
 		return fmt.Errorf("date column holds %T", v)
+	}
+	return nil
+}
+
+// ScanDate implements pgtype.DateScanner: pgx hands the day over as it
+// decoded it, where Scan takes it boxed in an interface (an allocation per
+// column); the same day, or the same error for an infinite one.
+func (d *sqlDate) ScanDate(v pgtype.Date) error {
+	switch {
+	case !v.Valid:
+		d.Time = time.Time{}
+	case v.InfinityModifier != pgtype.Finite:
+		return d.parse(v.InfinityModifier.String())
+	default:
+		d.Time = loan.Date(v.Time.Year(), v.Time.Month(), v.Time.Day())
 	}
 	return nil
 }
