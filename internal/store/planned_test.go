@@ -12,16 +12,7 @@ import (
 // same errors, and a statement whose columns or destinations change under
 // the same key is planned again, not scanned with the old plans.
 func TestPlannedScansAsPgx(t *testing.T) {
-	url := os.Getenv("CHUANGDAI_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("PostgreSQL only: set CHUANGDAI_TEST_DATABASE_URL")
-	}
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	ctx, c := pgxTestConn(t)
 	type both struct {
 		planned, pgx error
 	}
@@ -66,4 +57,20 @@ func TestPlannedScansAsPgx(t *testing.T) {
 	if _, ok := c.PgConn().CustomData()["test"].(*scanPlans); !ok {
 		t.Fatal("no plans kept on the connection")
 	}
+}
+
+// pgxTestConn is a connection of pgx's own to the test database, closed
+// when t ends; the test is skipped without one.
+func pgxTestConn(t *testing.T) (context.Context, *pgx.Conn) {
+	url := os.Getenv("CHUANGDAI_TEST_DATABASE_URL")
+	if url == "" {
+		t.Skip("PostgreSQL only: set CHUANGDAI_TEST_DATABASE_URL")
+	}
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(ctx) })
+	return ctx, c
 }

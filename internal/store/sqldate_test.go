@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -17,16 +15,7 @@ func (s sqlScanOnly) Scan(v any) error { return s.d.Scan(v) }
 // value pgx boxes for database/sql (the same day, location and emptiness),
 // with the same errors, in both of pgx's formats.
 func TestSQLDateScansAsItsScanner(t *testing.T) {
-	url := os.Getenv("CHUANGDAI_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("PostgreSQL only: set CHUANGDAI_TEST_DATABASE_URL")
-	}
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	ctx, c := pgxTestConn(t)
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
 		for _, v := range []string{"NULL", "'2024-03-15'", "'0001-01-01'", "'1999-12-31'", "'2100-02-28'", "'infinity'", "'-infinity'", "'4713-01-01 BC'"} {
 			q := "SELECT " + v + "::date"
