@@ -45,7 +45,7 @@ func (s Loans) ClaimLines(ctx context.Context, f loan.ClaimFilter, scope authz.L
 		}
 		var rows []loanRow
 		q = ordered(q, f.Sort, pendingSorts, func(q *gorm.DB) *gorm.DB { return q.Order("number") })
-		if err := page(q, offset, limit).Find(&rows).Error; err != nil {
+		if err := page(q, offset, limit).Select("id, number, name, district_code, bank_code").Find(&rows).Error; err != nil {
 			return nil, 0, translate(err, "subsidy work list")
 		}
 		out := make([]loan.ClaimLine, len(rows))

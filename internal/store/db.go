@@ -56,9 +56,9 @@ type DB struct {
 	// principals is this process's generation of the callers' principals
 	// (see principals.go).
 	principals *principalWatch
-	// loanSelect reads a loan with its children (see loanread.go), and
-	// pgxLoanRead on PostgreSQL through pgx.
-	loanSelect, pgxLoanRead string
+	// pgxLoanRead reads a loan with its children on PostgreSQL through pgx
+	// (see loanread.go).
+	pgxLoanRead string
 }
 
 // Pool says how many connections the store opens at most and how long one
@@ -122,7 +122,7 @@ func Open(ctx context.Context, d config.Database, pool Pool) (*DB, error) {
 	sqlDB.SetMaxOpenConns(pool.MaxOpen)
 	sqlDB.SetMaxIdleConns(min(pool.MaxOpen, 10))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, timeout: pool.Timeout, principals: &principalWatch{}, loanSelect: loanSelect(d.Engine), pgxLoanRead: pgxLoanRead()}
+	db := &DB{gdb: gdb, sql: sqlDB, Engine: d.Engine, dsn: d.DSN, timeout: pool.Timeout, principals: &principalWatch{}, pgxLoanRead: pgxLoanRead()}
 	if err := db.deadlines(); err != nil {
 		_ = sqlDB.Close()
 		return nil, err

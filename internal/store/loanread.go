@@ -13,13 +13,13 @@ import (
 
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
-	"chuangdai/internal/config"
 	"chuangdai/internal/loan"
 	"chuangdai/internal/money"
 )
 
 // loanRead is a loan's row with its repayments, recoveries and extensions
-// as JSON arrays: a loan is read in one statement (issue 16), not four.
+// as JSON arrays, which the row holds (migration 00038, kept by triggers on
+// the child tables): a loan is read in one row by its key (issue 16).
 type loanRead struct {
 	Row            loanRow `gorm:"embedded"`
 	RepaymentsJSON []byte  `gorm:"column:repayments_json"`
@@ -27,46 +27,9 @@ type loanRead struct {
 	ExtensionsJSON []byte  `gorm:"column:extensions_json"`
 }
 
-// loanSelect is the select list of loanRead on engine: loans.* and each
-// child table as a JSON array of objects, in the order the loan shows them.
-func loanSelect(engine config.Engine) string {
-	return "loans.*, " + loanChildren(engine)
-}
-
-// loanChildren is the part of loanSelect that reads the children. Each
-// subquery runs only when the loan's flag (migration 00037) says it has such
-// children; otherwise the array is '[]', as the subquery would give: both
-// engines evaluate a CASE branch only when it is taken.
-func loanChildren(engine config.Engine) string {
-	object, array := "json_build_object", func(obj, order, from string) string {
-		return "COALESCE((SELECT json_agg(" + obj + " ORDER BY " + order + ") FROM " + from + " WHERE c.loan_id = loans.id), '[]')"
-	}
-	if engine == config.SQLite {
-		object, array = "json_object", func(obj, order, from string) string {
-			return "(SELECT json_group_array(" + obj + " ORDER BY " + order + ") FROM " + from + " WHERE c.loan_id = loans.id)"
-		}
-	}
-	fields := func(cols ...string) string {
-		parts := make([]string, len(cols))
-		for i, c := range cols {
-			parts[i] = "'" + c + "', c." + c
-		}
-		return object + "(" + strings.Join(parts, ", ") + ")"
-	}
-	child := func(flag, obj, order, from, as string) string {
-		return "CASE WHEN loans." + flag + " THEN " + array(obj, order, from) + " ELSE '[]' END AS " + as
-	}
-	return strings.Join([]string{
-		child("has_repayments", fields("id", "principal_fen", "interest_fen", "paid_on", "bank_reference", "recorded_by", "created_at", "reversed_by", "reversed_at"),
-			"c.paid_on, c.id", "loan_repayments c", "repayments_json"),
-		child("has_recoveries", fields("id", "amount_fen", "fund_fen", "bank_fen", "recovered_on", "note", "recorded_by", "created_at", "reversed_by", "reversed_at"),
-			"c.recovered_on, c.id", "loan_recoveries c", "recoveries_json"),
-		child("has_extensions", fields("id", "old_maturity", "new_maturity", "reason", "state", "proposed_by", "proposed_at", "confirmed_by", "confirmed_at",
-			"rejected_by", "rejected_at", "reject_reason"), "c.id", "loan_extensions c", "extensions_json"),
-	}, ", ")
-}
-
-// loanRowColumns are the columns of loanRow in the order of its fields.
+// loanRowColumns are the columns of loanRow in the order of its fields: a
+// list of loans selects them, not loans.* (the children's arrays are for the
+// read of one loan).
 var loanRowColumns = []string{"id", "number", "application_id", "external_ref", "status", "version", "borrower_id", "name", "national_id",
 	"national_id_hash", "gender", "is_disabled", "is_village_official", "is_returned_overseas_student", "key_group", "borrower_type",
 	"industry", "jobs", "jobs_created", "district_code", "bank_code", "principal_fen", "outstanding_fen", "annual_rate_ppm",
@@ -105,7 +68,7 @@ func pgxLoanRead() string {
 			cols[i] = "COALESCE(loans.national_id_hash, '')"
 		}
 	}
-	return "SELECT " + strings.Join(cols, ", ") + ", " + loanChildren(config.Postgres) + " FROM loans WHERE loans.id = $1"
+	return "SELECT " + strings.Join(cols, ", ") + ", loans.repayments_json, loans.recoveries_json, loans.extensions_json FROM loans WHERE loans.id = $1"
 }
 
 // getDirect is Get through pgx (see pgxread.go).
@@ -125,7 +88,7 @@ func (s Loans) getDirect(ctx context.Context, scope authz.ListScope, id loan.ID)
 // its children, in one statement, through gorm.
 func (s Loans) readLoan(ctx context.Context, q *gorm.DB) (loan.Loan, error) {
 	var r loanRead
-	if err := q.Table("loans").Select(s.loanSelect).Take(&r).Error; err != nil {
+	if err := q.Table("loans").Take(&r).Error; err != nil {
 		return loan.Loan{}, translate(err, "loan")
 	}
 	return s.fromLoanRead(r)

@@ -574,7 +574,7 @@ func (s Loans) List(ctx context.Context, f loan.Filter, scope authz.ListScope, o
 	}
 	q = ordered(q, f.Sort, loanSorts, func(q *gorm.DB) *gorm.DB { return q.Order("disbursed_on DESC").Order("id DESC") })
 	var rows []loanRow
-	if err := page(q, offset, limit).Find(&rows).Error; err != nil {
+	if err := page(q, offset, limit).Select(loanRowColumns).Find(&rows).Error; err != nil {
 		return nil, 0, translate(err, "loans")
 	}
 	out := make([]loan.Loan, len(rows))

@@ -68,15 +68,16 @@ func readsAsChildByChild(t *testing.T, db *store.DB, id loan.ID) loan.Loan {
 	return want
 }
 
-// A loan's row records which children it has, and its read skips the
-// subquery of a kind it has none of: the flags are set by the store's
-// repayment, recovery and extension, by children SQL inserts for many
-// loans at once (as the bench loader does), never by an import of legacy
-// loans (it writes no children), and setting one changes neither the
-// loan's version and updated_at nor the summaries nor the audit trail.
-// Every loan, with or without each kind of child, reads as it does child
-// by child.
-func TestLoanChildrenFlags(t *testing.T) {
+// A loan's row holds its children as JSON arrays (migration 00038), and
+// every way a child is written keeps them: the store's repayment, recovery
+// and extension, an extension's decision, a repayment's and a recovery's
+// reversal, children SQL inserts for many loans at once (as the bench
+// loader does), and SQL updates and deletes; an import of legacy loans
+// writes no children. Keeping them changes neither the loan's version and
+// updated_at nor the summaries nor the audit trail. Every loan, with or
+// without each kind of child, reads (by Get, through pgx on PostgreSQL, and
+// by the locked read, through gorm) as it does child by child.
+func TestLoanChildrenInTheRow(t *testing.T) {
 	a := apptest.New(t)
 	ctx := context.Background()
 	exec := func(q string) {
@@ -108,7 +109,7 @@ func TestLoanChildrenFlags(t *testing.T) {
 		}
 		return id
 	}
-	bare, repaid, recovered, extended, all, bySQL, bySQL2 := open(1), open(2), open(3), open(4), open(5), open(6), open(7)
+	bare, repaid, recovered, extended, all, bySQL, bySQL2, edited := open(1), open(2), open(3), open(4), open(5), open(6), open(7), open(10)
 	reports := store.Reports{DB: a.DB}
 	if err := a.DB.InTx(ctx, func(ctx context.Context) error { return reports.InsertLoans(ctx, []loan.Loan{newLoan(8), newLoan(9)}) }); err != nil {
 		t.Fatal(err)
@@ -128,14 +129,14 @@ func TestLoanChildrenFlags(t *testing.T) {
 	if err := rows.Close(); err != nil || len(imported) != 2 {
 		t.Fatalf("imported loans %v: %v", imported, err)
 	}
-	ids := []loan.ID{bare, repaid, recovered, extended, all, bySQL, bySQL2, imported[0], imported[1]}
+	ids := []loan.ID{bare, repaid, recovered, extended, all, bySQL, bySQL2, edited, imported[0], imported[1]}
 	for _, id := range ids {
-		if f := childFlags(t, a.DB, id); f != "000" {
-			t.Errorf("loan %d before any child: flags %s", id, f)
+		if l := readsAsChildByChild(t, a.DB, id); len(l.Repayments)+len(l.Recoveries)+len(l.Extensions) != 0 {
+			t.Errorf("loan %d before any child: %s", id, asJSON(l))
 		}
 	}
 
-	// What a flag's update must leave as it is.
+	// What keeping the arrays must leave as it is.
 	unchanged := func() string {
 		t.Helper()
 		var s string
@@ -158,71 +159,119 @@ func TestLoanChildrenFlags(t *testing.T) {
 	}
 	before, flowsBefore := unchanged(), flows()
 	by := auth.UserID(1)
-	repay := func(id loan.ID, ref string) {
+	repay := func(id loan.ID, ref string, on time.Time) int64 {
 		t.Helper()
-		if _, err := loans.AddRepayment(ctx, loan.Repayment{LoanID: id, Principal: decimal.RequireFromString("1000.01"), Interest: decimal.RequireFromString("329.17"),
-			PaidOn: loan.Date(2024, 6, 20), BankReference: ref, RecordedBy: by, CreatedAt: now}, "ICBC-SMX"); err != nil {
+		rid, err := loans.AddRepayment(ctx, loan.Repayment{LoanID: id, Principal: decimal.RequireFromString("1000.01"), Interest: decimal.RequireFromString("329.17"),
+			PaidOn: on, BankReference: ref, RecordedBy: by, CreatedAt: now}, "ICBC-SMX")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rid
+	}
+	recoup := func(id loan.ID) int64 {
+		t.Helper()
+		rid, err := loans.AddRecovery(ctx, loan.Recovery{LoanID: id, Amount: decimal.RequireFromString("300.50"), Fund: decimal.RequireFromString("240.40"),
+			Bank: decimal.RequireFromString("60.10"), RecoveredOn: loan.Date(2024, 12, 1), Note: "追回", RecordedBy: by, CreatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rid
+	}
+	extend := func(id loan.ID) loan.Extension {
+		t.Helper()
+		e := loan.Extension{LoanID: id, OldMaturity: loan.Date(2026, 3, 1), NewMaturity: loan.Date(2027, 3, 1),
+			Reason: "疫情", State: loan.ExtensionProposed, ProposedBy: by, ProposedAt: now}
+		var err error
+		if e.ID, err = loans.AddExtension(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	decide := func(e loan.Extension, to loan.ExtensionState) {
+		t.Helper()
+		at, reason := now.Add(time.Hour), "材料不全"
+		e.State = to
+		if to == loan.ExtensionConfirmed {
+			e.ConfirmedBy, e.ConfirmedAt = &by, &at
+		} else {
+			e.RejectedBy, e.RejectedAt, e.RejectReason = &by, &at, reason
+		}
+		if err := loans.UpdateExtension(ctx, e, loan.ExtensionProposed); err != nil {
 			t.Fatal(err)
 		}
 	}
-	recoup := func(id loan.ID) {
+	reversals := store.Reversals{DB: a.DB}
+	reverse := func(kind loan.ReversalKind, id loan.ID, target int64) {
 		t.Helper()
-		if _, err := loans.AddRecovery(ctx, loan.Recovery{LoanID: id, Amount: decimal.RequireFromString("300.50"), Fund: decimal.RequireFromString("240.40"),
-			Bank: decimal.RequireFromString("60.10"), RecoveredOn: loan.Date(2024, 12, 1), Note: "追回", RecordedBy: by, CreatedAt: now}); err != nil {
+		rev := loan.Reversal{Kind: kind, LoanID: id, TargetID: target, DistrictCode: "411282", BankCode: "ICBC-SMX", OriginalOn: loan.Date(2024, 6, 20),
+			Reason: "录入错误", Status: loan.RevProposed, ProposedBy: by, ProposedAt: now, Amount: decimal.RequireFromString("1000.01")}
+		var err error
+		if rev.ID, err = reversals.CreateReversal(ctx, rev); err != nil {
+			t.Fatal(err)
+		}
+		if err := reversals.MarkReversed(ctx, rev, now.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	extend := func(id loan.ID) {
-		t.Helper()
-		if _, err := loans.AddExtension(ctx, loan.Extension{LoanID: id, OldMaturity: loan.Date(2026, 3, 1), NewMaturity: loan.Date(2027, 3, 1),
-			Reason: "疫情", State: loan.ExtensionProposed, ProposedBy: by, ProposedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	decide(extend(extended), loan.ExtensionRejected)
 	extend(extended)
 	if got := unchanged() + " " + flows(); got != before+" "+flowsBefore {
-		t.Errorf("an extension's flag changed the loans, the summaries or the audit trail: %s, was %s", got, before+" "+flowsBefore)
+		t.Errorf("an extension's array changed the loans, the summaries or the audit trail: %s, was %s", got, before+" "+flowsBefore)
 	}
-	repay(repaid, "R-1")
-	repay(repaid, "R-2")
+	// Two repayments, the later one entered first: the array is in the
+	// order of the days paid.
+	repay(repaid, "R-2", loan.Date(2024, 9, 20))
+	reverse(loan.RevRepayment, repaid, repay(repaid, "R-1", loan.Date(2024, 6, 20)))
 	recoup(recovered)
-	repay(all, "R-3")
+	repay(all, "R-3", loan.Date(2024, 6, 20))
+	reverse(loan.RevRecovery, all, recoup(all))
 	recoup(all)
-	recoup(all)
-	extend(all)
-	repay(imported[1], "R-4")
+	decide(extend(all), loan.ExtensionConfirmed)
+	repay(imported[1], "R-4", loan.Date(2024, 6, 20))
 	// The bench loader's children: one statement for many loans.
 	exec("INSERT INTO loan_repayments (loan_id, principal_fen, interest_fen, paid_on, paid_year, paid_month, paid_quarter, bank_code, bank_reference, created_at) " +
 		"SELECT id, 200, 10, '2024-04-01', 2024, 4, 2, bank_code, 'B' || CAST(id AS TEXT), '2024-04-01 09:00:00' FROM loans WHERE id IN (" + bySQL.String() + ", " + bySQL2.String() + ")")
 	exec("INSERT INTO loan_recoveries (loan_id, amount_fen, recovered_on, recovered_year, recovered_month, created_at) " +
 		"SELECT id, 50, '2024-06-01', 2024, 6, '2024-06-01 09:00:00' FROM loans WHERE id = " + bySQL2.String())
+	// Children changed and taken away by SQL, as an operator might.
+	repay(edited, "R-5", loan.Date(2024, 6, 20))
+	repay(edited, "R-6", loan.Date(2024, 7, 20))
+	recoup(edited)
+	extend(edited)
+	exec("UPDATE loan_repayments SET bank_reference = 'R-5 更正' WHERE bank_reference = 'R-5'")
+	exec("DELETE FROM loan_repayments WHERE bank_reference = 'R-6'")
+	exec("DELETE FROM loan_recoveries WHERE loan_id = " + edited.String())
+	exec("DELETE FROM loan_extensions WHERE loan_id = " + edited.String())
 	if got := unchanged(); got != before {
-		t.Errorf("the children's flags changed the loans, the summaries or the audit trail: %s, was %s", got, before)
+		t.Errorf("the children's arrays changed the loans, the summaries or the audit trail: %s, was %s", got, before)
 	}
 	if got := flows(); got == flowsBefore {
 		t.Errorf("the repayments were not booked: %s", got)
 	}
 
-	want := map[loan.ID]string{bare: "000", repaid: "100", recovered: "010", extended: "001", all: "111", bySQL: "100", bySQL2: "110",
-		imported[0]: "000", imported[1]: "100"}
+	// How many repayments, recoveries and extensions each loan has.
+	want := map[loan.ID][3]int{bare: {}, repaid: {2, 0, 0}, recovered: {0, 1, 0}, extended: {0, 0, 2}, all: {1, 2, 1}, bySQL: {1, 0, 0},
+		bySQL2: {1, 1, 0}, edited: {1, 0, 0}, imported[0]: {}, imported[1]: {1, 0, 0}}
 	for _, id := range ids {
-		if f := childFlags(t, a.DB, id); f != want[id] {
-			t.Errorf("loan %d: flags %s, want %s", id, f, want[id])
-		}
 		l := readsAsChildByChild(t, a.DB, id)
-		if has := bits(len(l.Repayments) > 0, len(l.Recoveries) > 0, len(l.Extensions) > 0); has != want[id] {
-			t.Errorf("loan %d has children %s, want %s", id, has, want[id])
+		if has := [3]int{len(l.Repayments), len(l.Recoveries), len(l.Extensions)}; has != want[id] {
+			t.Errorf("loan %d has children %v, want %v", id, has, want[id])
 		}
 	}
-	if l := readsAsChildByChild(t, a.DB, all); len(l.Repayments) != 1 || len(l.Recoveries) != 2 || len(l.Extensions) != 1 {
-		t.Errorf("the loan with every child: %s", asJSON(l))
+	l := readsAsChildByChild(t, a.DB, repaid)
+	if l.Repayments[0].BankReference != "R-1" || l.Repayments[0].ReversedAt == nil || l.Repayments[1].ReversedAt != nil {
+		t.Errorf("the repayments in the order paid, the first reversed: %s", asJSON(l.Repayments))
+	}
+	if l := readsAsChildByChild(t, a.DB, edited); l.Repayments[0].BankReference != "R-5 更正" {
+		t.Errorf("the repayment changed by SQL: %s", asJSON(l.Repayments))
 	}
 }
 
-// Migration 00037 sets the flags of the loans that have children already,
-// and they read as they do child by child.
-func TestLoanChildrenFlagsMigration(t *testing.T) {
-	db, up, exec := beforeMigration(t, "loan_children_flags")
+// childrenFixture writes five loans by SQL: the first with two repayments,
+// the second a recovery, the third a confirmed and a proposed extension,
+// the fourth one of each, the fifth none. It answers a repayment's insert
+// for a loan by SQL.
+func childrenFixture(exec func(string)) (repayment func(loan, ref string)) {
 	baseFixture(exec)
 	for id := 1; id <= 5; id++ {
 		n := fmt.Sprint(id)
@@ -232,7 +281,7 @@ func TestLoanChildrenFlagsMigration(t *testing.T) {
 			n + ", 'L" + n + "', 'active', 1, '张伟', '411282199001010013', 'male', 'individual', '411282', 'ICBC-SMX', " +
 			"20000000, 20000000, 39500, 19750, 19750, 20000000, 24, 'quarterly_interest', '2024-03-15', 2024, 3, 1, '2026-03-15', " + fixtureAt + ", " + fixtureAt + ")")
 	}
-	repayment := func(loan, ref string) {
+	repayment = func(loan, ref string) {
 		exec("INSERT INTO loan_repayments (loan_id, principal_fen, interest_fen, paid_on, paid_year, paid_month, paid_quarter, bank_code, bank_reference, recorded_by, created_at) " +
 			"VALUES (" + loan + ", 1000, 20, '2024-06-20', 2024, 6, 2, 'ICBC-SMX', '" + ref + "', 1, " + fixtureAt + ")")
 	}
@@ -256,6 +305,13 @@ func TestLoanChildrenFlagsMigration(t *testing.T) {
 	repayment("4", "R-3")
 	recovery("4")
 	extension("4", "proposed")
+	return repayment
+}
+
+// Migration 00037 sets the flags of the loans that have children already.
+func TestLoanChildrenFlagsMigration(t *testing.T) {
+	db, up, exec := beforeMigration(t, "loan_children_flags")
+	repayment := childrenFixture(exec)
 	up()
 	want := []string{"100", "010", "001", "111", "000"}
 	for i, w := range want {
@@ -263,12 +319,62 @@ func TestLoanChildrenFlagsMigration(t *testing.T) {
 		if f := childFlags(t, db, id); f != w {
 			t.Errorf("loan %d after the migration: flags %s, want %s", id, f, w)
 		}
-		readsAsChildByChild(t, db, id)
 	}
 	// The triggers stand after the backfill.
 	repayment("5", "R-4")
 	if f := childFlags(t, db, 5); f != "100" {
 		t.Errorf("a repayment after the migration: flags %s", f)
 	}
-	readsAsChildByChild(t, db, 5)
+}
+
+// Migration 00038 writes the arrays of the loans that have children
+// already, they read as they do child by child, the triggers keep them
+// after it, and 00037's flags are gone; down, the flags are back as 00037
+// set them, and their trigger stands; up again, the arrays are as before.
+func TestLoanChildrenInTheRowMigration(t *testing.T) {
+	ctx := context.Background()
+	db, p, v := unmigrated(t, "loan_children_json")
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.UpTo(ctx, v-1); err != nil {
+		t.Fatal(err)
+	}
+	repayment := childrenFixture(exec)
+	if _, err := p.UpTo(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	children := func(want [][3]int) {
+		t.Helper()
+		for i, w := range want {
+			l := readsAsChildByChild(t, db, loan.ID(i+1))
+			if has := [3]int{len(l.Repayments), len(l.Recoveries), len(l.Extensions)}; has != w {
+				t.Errorf("loan %d has children %v, want %v", i+1, has, w)
+			}
+		}
+	}
+	children([][3]int{{2, 0, 0}, {0, 1, 0}, {0, 0, 2}, {1, 1, 1}, {}})
+	if _, err := db.SQL().Exec("SELECT has_repayments FROM loans"); err == nil {
+		t.Error("loans.has_repayments is still there")
+	}
+	repayment("5", "R-4")
+	if _, err := p.DownTo(ctx, v-1); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []string{"100", "010", "001", "111", "100"} {
+		if f := childFlags(t, db, loan.ID(i+1)); f != w {
+			t.Errorf("loan %d down again: flags %s, want %s", i+1, f, w)
+		}
+	}
+	exec("INSERT INTO loan_recoveries (loan_id, amount_fen, recovered_on, recovered_year, recovered_month, created_at) VALUES (5, 50, '2024-08-01', 2024, 8, " + fixtureAt + ")")
+	if f := childFlags(t, db, 5); f != "110" {
+		t.Errorf("a recovery down again: flags %s", f)
+	}
+	if _, err := p.UpTo(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	children([][3]int{{2, 0, 0}, {0, 1, 0}, {0, 0, 2}, {1, 1, 1}, {1, 1, 0}})
 }
