@@ -19,15 +19,8 @@ import (
 // PostgreSQL, through gorm on SQLite, one read at a time, with the CPU
 // this process and the database's backends spend on it.
 func BenchmarkApplicationRead(b *testing.B) {
-	a := apptest.New(b)
+	a, _ := fixtureApp(b)
 	ctx := context.Background()
-	exec := func(q string) {
-		b.Helper()
-		if _, err := a.DB.SQL().Exec(q); err != nil {
-			b.Fatalf("%s: %v", q, err)
-		}
-	}
-	baseFixture(exec)
 	apps := store.Applications{DB: a.DB}
 	now := time.Date(2024, 3, 5, 8, 30, 15, 123456000, time.UTC)
 	submitted := now.Add(time.Hour)

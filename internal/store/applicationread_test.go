@@ -16,7 +16,6 @@ import (
 
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
-	"chuangdai/internal/apptest"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -34,15 +33,8 @@ import (
 // without an account), the missing documents and the changes. The scope is
 // in the statement.
 func TestApplicationReadAsTheLockedRead(t *testing.T) {
-	a := apptest.New(t)
+	a, exec := fixtureApp(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := a.DB.SQL().Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	baseFixture(exec)
 	exec("INSERT INTO users (id, username, name, password_hash, password_changed_at, created_at, updated_at) VALUES (2, 'wang', '王芳', 'x', " +
 		fixtureAt + ", " + fixtureAt + ", " + fixtureAt + ")")
 	apps := store.Applications{DB: a.DB}
@@ -151,15 +143,8 @@ func TestApplicationReadAsTheLockedRead(t *testing.T) {
 // (ids 30, 10, 20), and the read without a transaction answers them as the
 // locked read does, by id.
 func TestApplicationReadSortsTheHistory(t *testing.T) {
-	a := apptest.New(t)
+	a, exec := fixtureApp(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := a.DB.SQL().Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	baseFixture(exec)
 	apps := store.Applications{DB: a.DB}
 	now := time.Date(2024, 3, 5, 8, 30, 0, 0, time.UTC)
 	id, err := apps.Create(ctx, application.Application{Status: application.Draft, Version: 1, ApplicantID: 1, CreatedAt: now, UpdatedAt: now})
@@ -206,15 +191,8 @@ func TestApplicationReadSortsTheHistory(t *testing.T) {
 // and sort of a list, every kind of scope and pages up to past the end,
 // and the expected rows.
 func TestApplicationListsOutsideATransaction(t *testing.T) {
-	a := apptest.New(t)
+	a, exec := fixtureApp(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := a.DB.SQL().Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	baseFixture(exec)
 	exec("INSERT INTO districts (code, name, created_at, updated_at) VALUES ('411281', '义马市', " + fixtureAt + ", " + fixtureAt + ")")
 	exec("INSERT INTO banks (code, name, created_at, updated_at) VALUES ('RCB-LB', '农商行', " + fixtureAt + ", " + fixtureAt + ")")
 	apps := store.Applications{DB: a.DB}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"chuangdai/internal/apptest"
 	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
@@ -78,15 +77,8 @@ func readsAsChildByChild(t *testing.T, db *store.DB, id loan.ID) loan.Loan {
 // without each kind of child, reads (by Get, through pgx on PostgreSQL, and
 // by the locked read, through gorm) as it does child by child.
 func TestLoanChildrenInTheRow(t *testing.T) {
-	a := apptest.New(t)
+	a, exec := fixtureApp(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := a.DB.SQL().Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	baseFixture(exec)
 	loans := store.Loans{DB: a.DB}
 	now := time.Date(2024, 3, 5, 8, 30, 15, 123456000, time.UTC)
 	newLoan := func(n int) loan.Loan {
@@ -334,12 +326,7 @@ func TestLoanChildrenFlagsMigration(t *testing.T) {
 func TestLoanChildrenInTheRowMigration(t *testing.T) {
 	ctx := context.Background()
 	db, p, v := unmigrated(t, "loan_children_json")
-	exec := func(q string) {
-		t.Helper()
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := execOn(t, db)
 	if _, err := p.UpTo(ctx, v-1); err != nil {
 		t.Fatal(err)
 	}

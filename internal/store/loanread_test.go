@@ -28,15 +28,8 @@ import (
 // a migration's backfill would, with a timestamp without zone), and a
 // loan without children has none. Locked for an update, too.
 func TestLoanReadInOneStatement(t *testing.T) {
-	a := apptest.New(t)
+	a, exec := fixtureApp(t)
 	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		if _, err := a.DB.SQL().Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	baseFixture(exec)
 	loans := store.Loans{DB: a.DB}
 	now := time.Date(2024, 3, 5, 8, 30, 15, 123456000, time.UTC)
 	open := func(number string) loan.ID {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"chuangdai/internal/app"
 	"chuangdai/internal/apptest"
 	"chuangdai/internal/config"
 	"chuangdai/internal/store"
@@ -45,13 +46,27 @@ func beforeMigration(t *testing.T, name string) (*store.DB, func(), func(string)
 			t.Fatal(err)
 		}
 	}
-	exec := func(q string) {
+	return db, up, execOn(t, db)
+}
+
+// execOn answers a function that executes SQL on db and fails the test
+// (or benchmark) when it fails.
+func execOn(t testing.TB, db *store.DB) func(string) {
+	return func(q string) {
 		t.Helper()
-		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+		if _, err := db.SQL().ExecContext(context.Background(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	return db, up, exec
+}
+
+// fixtureApp opens a test app with baseFixture's rows, and answers it and
+// a function that executes SQL on its database.
+func fixtureApp(t testing.TB) (*app.App, func(string)) {
+	a := apptest.New(t)
+	exec := execOn(t, a.DB)
+	baseFixture(exec)
+	return a, exec
 }
 
 // unmigrated opens an empty test database and answers it, the migrations
