@@ -52,19 +52,26 @@ func readsAsChildByChild(t *testing.T, db *store.DB, id loan.ID) loan.Loan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var locked loan.Loan
-	if _, err := loans.Update(ctx, all, id, func(_ context.Context, l *loan.Loan) (audit.Event, error) {
-		locked = *l
-		return audit.Event{}, loan.ErrUnchanged
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for what, l := range map[string]loan.Loan{"Get": got, "the locked read": locked} {
+	for what, l := range map[string]loan.Loan{"Get": got, "the locked read": lockedRead(t, loans, id)} {
 		if !reflect.DeepEqual(l, want) {
 			t.Errorf("loan %d: %s read\n%s\nchild by child\n%s", id, what, asJSON(l), asJSON(want))
 		}
 	}
 	return want
+}
+
+// lockedRead is loan id as Update reads it (locked, through gorm), with
+// every scope.
+func lockedRead(t *testing.T, loans store.Loans, id loan.ID) loan.Loan {
+	t.Helper()
+	var locked loan.Loan
+	if _, err := loans.Update(context.Background(), authz.ListScope{All: true}, id, func(_ context.Context, l *loan.Loan) (audit.Event, error) {
+		locked = *l
+		return audit.Event{}, loan.ErrUnchanged
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return locked
 }
 
 // A loan's row holds its children as JSON arrays (migration 00038), and

@@ -15,7 +15,6 @@ import (
 	"chuangdai/internal/apperr"
 	"chuangdai/internal/application"
 	"chuangdai/internal/apptest"
-	"chuangdai/internal/audit"
 	"chuangdai/internal/auth"
 	"chuangdai/internal/authz"
 	"chuangdai/internal/loan"
@@ -81,15 +80,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 	all := authz.ListScope{All: true}
 	reads := []func() (loan.Loan, error){
 		func() (loan.Loan, error) { return loans.Get(ctx, all, id) },
-		// Update's row-locked read, which the closure sees.
-		func() (loan.Loan, error) {
-			var got loan.Loan
-			_, err := loans.Update(ctx, all, id, func(_ context.Context, l *loan.Loan) (audit.Event, error) {
-				got = *l
-				return audit.Event{}, loan.ErrUnchanged
-			})
-			return got, err
-		},
+		func() (loan.Loan, error) { return lockedRead(t, loans, id), nil },
 	}
 	for _, read := range reads {
 		got, err := read()
@@ -152,14 +143,7 @@ func TestLoanReadInOneStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var locked loan.Loan
-	if _, err := loans.Update(ctx, all, id, func(_ context.Context, l *loan.Loan) (audit.Event, error) {
-		locked = *l
-		return audit.Event{}, loan.ErrUnchanged
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, locked) {
+	if locked := lockedRead(t, loans, id); !reflect.DeepEqual(got, locked) {
 		t.Errorf("Get read\n%s\nthe locked read\n%s", asJSON(got), asJSON(locked))
 	}
 	if got.ExternalRef == nil || *got.ExternalRef != "X-1" || got.Compensation == nil || got.WriteOff == nil {
