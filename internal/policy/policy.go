@@ -144,8 +144,18 @@ type Policy struct {
 	Industries []Industry `yaml:"industries"`
 	// Awards are the dated award (奖补) rules.
 	Awards   []AwardRule `yaml:"awards"`
-	holidays map[string]bool
-	workdays map[string]bool
+	holidays map[civilDay]bool
+	workdays map[civilDay]bool
+}
+
+// civilDay is a calendar day as the calendar maps key it: comparing three
+// integers is much cheaper than formatting the day, and a deadline walk asks
+// for every day it passes.
+type civilDay struct{ year, month, day int }
+
+func civilOf(t time.Time) civilDay {
+	y, m, d := t.Date()
+	return civilDay{y, int(m), d}
 }
 
 // Load reads the policy file at path, or the built-in copy when path is "".
@@ -180,12 +190,12 @@ func Parse(b []byte) (*Policy, error) {
 			return nil, fmt.Errorf("built-in industries: %w", err)
 		}
 	}
-	p.holidays, p.workdays = map[string]bool{}, map[string]bool{}
+	p.holidays, p.workdays = map[civilDay]bool{}, map[civilDay]bool{}
 	for _, d := range p.Calendar.Holidays {
-		p.holidays[d.Format(time.DateOnly)] = true
+		p.holidays[civilOf(d.Time)] = true
 	}
 	for _, d := range p.Calendar.Workdays {
-		p.workdays[d.Format(time.DateOnly)] = true
+		p.workdays[civilOf(d.Time)] = true
 	}
 	return &p, nil
 }
@@ -286,7 +296,7 @@ func (p *Policy) RateCap(day time.Time) (decimal.Decimal, error) {
 
 // IsWorkingDay reports whether day is a working day in the calendar.
 func (p *Policy) IsWorkingDay(day time.Time) bool {
-	key := day.Format(time.DateOnly)
+	key := civilOf(day)
 	if p.workdays[key] {
 		return true
 	}
