@@ -71,15 +71,12 @@ type View struct {
 	Missing []string
 }
 
-func (s *Service) view(p auth.Principal, a Application, inList bool) View {
-	return s.viewOf(p, a, inList, nil)
-}
-
-// viewOf is view with stages, a's stages or nil: when their current stage
-// was entered at a.StageEnteredAt it carries the deadline view computes
-// (the same instant, policy and status), which is taken from there instead
-// of being walked through the calendar again.
-func (s *Service) viewOf(p auth.Principal, a Application, inList bool, stages []Stage) View {
+// viewOf is the view of a; stages are a's stages or nil (in lists). When
+// their current stage was entered at a.StageEnteredAt it carries a's
+// deadline (the same instant, policy and status), which is taken from there;
+// otherwise deadlines answers it, once per status and day of entry for all
+// the views of a list.
+func (s *Service) viewOf(p auth.Principal, a Application, inList bool, stages []Stage, deadlines *deadlineMemo) View {
 	missing := []string{}
 	if a.Status == Draft {
 		day := beijing.Day(s.now())
@@ -95,7 +92,7 @@ func (s *Service) viewOf(p auth.Principal, a Application, inList bool, stages []
 	if st, ok := currentStage(a, stages); ok {
 		d := *st.Deadline
 		v.StageDeadline, v.Late = &d, s.now().After(d)
-	} else if d, late, ok := a.Deadline(s.policy, s.now()); ok {
+	} else if d, late, ok := deadlines.of(a.Status, a.StageEnteredAt); ok {
 		v.StageDeadline, v.Late = &d, late
 	}
 	return v
@@ -378,7 +375,7 @@ func (s *Service) verify(ctx context.Context, p auth.Principal, a Application, n
 // one is the view of a single application: the HRSS officers who decide its
 // eligibility also see the other claims on its resident ID number.
 func (s *Service) one(ctx context.Context, p auth.Principal, a Application) (View, error) {
-	v := s.viewOf(p, a, false, a.Stages(s.policy))
+	v := s.viewOf(p, a, false, a.Stages(s.policy), newDeadlineMemo(s.policy, s.now()))
 	if p.UserID == a.ApplicantID || a.NationalID == "" || !s.authz.Can(p, DecideEligibility, a.Resource()) {
 		return v, nil
 	}
@@ -464,9 +461,10 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 	if err != nil {
 		return nil, 0, err
 	}
+	deadlines := newDeadlineMemo(s.policy, s.now())
 	out := make([]View, len(as))
 	for i, a := range as {
-		out[i] = s.view(p, a, true)
+		out[i] = s.viewOf(p, a, true, nil, deadlines)
 	}
 	return out, total, nil
 }
@@ -553,17 +551,17 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 	out := make([]View, 0, len(ids))
 	for _, id := range ids {
 		if a, ok := byID[id]; ok {
-			out = append(out, s.view(p, a, true))
+			out = append(out, s.viewOf(p, a, true, nil, deadlines))
 		}
 	}
 	return out, total, nil
 }
 
-// deadlineMemo answers Application.Deadline for the stages of a list,
-// computing it once per status and Beijing day of entry: the deadline
-// depends on nothing else (the policy in force that day, its service days
-// for the stage, the working days after that day), and a queue's
-// applications entered on a few days.
+// deadlineMemo answers Application.Deadline for the stages and the views of
+// a list, computing it once per status and Beijing day of entry: the
+// deadline depends on nothing else (the policy in force that day, its
+// service days for the stage, the working days after that day), and a
+// queue's applications entered on a few days.
 type deadlineMemo struct {
 	p    *policy.Policy
 	now  time.Time
@@ -581,7 +579,7 @@ type deadlineOf struct {
 }
 
 func newDeadlineMemo(p *policy.Policy, now time.Time) *deadlineMemo {
-	return &deadlineMemo{p: p, now: now, seen: map[deadlineKey]deadlineOf{}}
+	return &deadlineMemo{p: p, now: now}
 }
 
 // of is Application{Status: status, StageEnteredAt: entered}.Deadline.
@@ -592,6 +590,9 @@ func (m *deadlineMemo) of(status Status, entered *time.Time) (deadline time.Time
 	k := deadlineKey{status, beijing.Day(*entered)}
 	d, seen := m.seen[k]
 	if !seen {
+		if m.seen == nil {
+			m.seen = map[deadlineKey]deadlineOf{}
+		}
 		d.deadline, _, d.ok = Application{Status: status, StageEnteredAt: entered}.Deadline(m.p, m.now)
 		m.seen[k] = d
 	}
