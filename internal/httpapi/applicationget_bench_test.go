@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"chuangdai/internal/apptest"
 )
@@ -18,6 +21,56 @@ func BenchmarkApplicationGet(b *testing.B) {
 	id := jsonID(s.Do("POST", "/api/v1/applications", owner, individual(residentID("19900101", 1))).Want(201).JSON()["id"])
 	s.Do("POST", "/api/v1/applications/"+id+"/submit", owner, nil).Want(200)
 	benchGet(b, s, "/api/v1/applications/"+id, owner)
+}
+
+// BenchmarkQueuePage reads the first page of an eligibility queue of 300
+// applications sorted by deadline as its HRSS officer, as the bench's queue
+// request does: one submitted application copied 300 times by SQL, their
+// stages entered every 4 hours from 2 September 2024, so the page's
+// deadlines fall on many days around holidays and make-up workdays.
+func BenchmarkQueuePage(b *testing.B) {
+	s := apptest.NewServer(b)
+	owner := s.User("owner", "entrepreneur", "", "")
+	hrss := s.User("hrss", "hrss_officer", apptest.District, "")
+	id := jsonID(s.Do("POST", "/api/v1/applications", owner, individual(residentID("19900101", 1))).Want(201).JSON()["id"])
+	s.Do("POST", "/api/v1/applications/"+id+"/submit", owner, nil).Want(200)
+	db := s.App.DB.SQL()
+	rows, err := db.Query("SELECT * FROM applications WHERE 1 = 0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var names, values []string
+	for _, col := range cols {
+		switch col {
+		case "id":
+			continue
+		case "number":
+			values = append(values, "number || ?")
+		case "stage_entered_at":
+			values = append(values, "?")
+		default:
+			values = append(values, col)
+		}
+		names = append(names, col)
+	}
+	copyApp := sqlRebind(fmt.Sprintf("INSERT INTO applications (%s) SELECT %s FROM applications WHERE id = %s",
+		strings.Join(names, ", "), strings.Join(values, ", "), id))
+	first := time.Date(2024, 9, 2, 1, 0, 0, 0, time.UTC)
+	for i := range 300 {
+		if _, err := db.Exec(copyApp, fmt.Sprintf("-%d", i), first.Add(time.Duration(i)*4*time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	queue := "/api/v1/applications?status=eligibility_review&sort=deadline"
+	if total := s.Do("GET", queue, hrss, nil).Want(200).JSON()["total"]; total != float64(301) {
+		b.Fatalf("the queue holds %v applications, want 301", total)
+	}
+	benchGet(b, s, queue, hrss)
 }
 
 // BenchmarkLoanGet reads a disbursed loan with one repayment (as three

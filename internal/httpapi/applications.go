@@ -506,7 +506,7 @@ func (a *api) routesApplications() {
 			for i, v := range vs {
 				items[i] = a.toApplication(c, v, false)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/applications/{id}", Tag: "applications", Status: 200,

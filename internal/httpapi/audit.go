@@ -166,7 +166,7 @@ func (a *api) routesAudit() {
 					Before: e.Before, After: e.After, Changes: toChanges(audit.Changes(e.Before, e.After)), Link: recordLink(e),
 					RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash}
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/audit-events/actions", Tag: "audit", Status: 200,

@@ -114,7 +114,7 @@ func (a *api) routesCorrections() {
 			for i, r := range rs {
 				items[i] = toReversal(r)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	reversalPath := idPath("no reversal with id %q")
@@ -149,7 +149,7 @@ func (a *api) routesCorrections() {
 			for i, s := range ps {
 				items[i] = toPeriod(s)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/periods/{month}/close", Tag: "corrections", Status: 200,

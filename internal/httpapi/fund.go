@@ -163,7 +163,7 @@ func (a *api) routesFund() {
 			for i, x := range ps {
 				items[i] = toPosting(x)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(Route{Method: "GET", Path: "/api/v1/guarantee/fund/movements", Tag: "guarantee", Status: 200,
@@ -185,7 +185,7 @@ func (a *api) routesFund() {
 			for i, m := range ms {
 				items[i] = toMovement(m)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/guarantee/fund/movements", Tag: "guarantee", Status: 201,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -36,7 +37,9 @@ func writeJSON(c *gin.Context, status int, body any) {
 	b, err := v.appendJSON((*buf)[:0])
 	if err != nil {
 		// What encoding/json refuses (a time past year 9999, a change that is
-		// no JSON) goes to gin, which answers its error as for any answer.
+		// no JSON) goes to gin, which answers its error as for any answer;
+		// so does a page whose items have no encoder of their own
+		// (errNoOwnJSON).
 		c.JSON(status, body)
 		return
 	}
@@ -202,4 +205,30 @@ func appendJSONSlice[T any](b []byte, v []T, each func(*T, []byte) ([]byte, erro
 		}
 	}
 	return append(b, ']'), nil
+}
+
+// errNoOwnJSON refuses a page whose items have no encoder of their own:
+// writeJSON then leaves the page to gin.
+var errNoOwnJSON = errors.New("the items of this page have no JSON encoder of their own")
+
+// appendJSON writes a page as encoding/json does, when its items write
+// their own JSON.
+func (l listResponse[T]) appendJSON(b []byte) ([]byte, error) {
+	if _, ok := any((*T)(nil)).(jsonAppender); !ok {
+		return b, errNoOwnJSON
+	}
+	b = append(b, `{"items":`...)
+	b, err := appendJSONSlice(b, l.Items, func(item *T, b []byte) ([]byte, error) {
+		return any(item).(jsonAppender).appendJSON(b)
+	})
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"total":`...)
+	b = appendJSONInt(b, l.Total)
+	b = append(b, `,"page":`...)
+	b = appendJSONInt(b, l.Page)
+	b = append(b, `,"page_size":`...)
+	b = appendJSONInt(b, l.PageSize)
+	return append(b, '}'), nil
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -152,10 +153,18 @@ func (f filler) fill(v reflect.Value) {
 // TestOwnJSONIsEncodingJSON fills every field of each answer with an
 // encoder of its own, recursively, with random values (strings with what
 // encoding/json escapes, nil, empty and zero values, times in many zones)
-// and wants the encoder's bytes to be json.Marshal's, or both to refuse.
+// and wants the encoder's bytes to be json.Marshal's, or both to refuse. A
+// page of answers is written by its items' encoders; a page of items
+// without one is refused, for gin to write.
 func TestOwnJSONIsEncodingJSON(t *testing.T) {
-	for _, v := range []jsonAppender{loanResponse{}, applicationResponse{}} {
-		t.Run(reflect.TypeOf(v).Name(), func(t *testing.T) {
+	if _, err := (listResponse[userResponse]{}).appendJSON(nil); !errors.Is(err, errNoOwnJSON) {
+		t.Fatalf("a page of users: %v, want errNoOwnJSON", err)
+	}
+	for name, v := range map[string]jsonAppender{
+		"loan": loanResponse{}, "application": applicationResponse{},
+		"page of loans": listResponse[loanResponse]{}, "page of applications": listResponse[applicationResponse]{},
+	} {
+		t.Run(name, func(t *testing.T) {
 			f := filler{t: t, r: rand.New(rand.NewPCG(16, 2026))}
 			refused := 0
 			for i := range 5000 {

@@ -547,7 +547,7 @@ func (a *api) routesLoans() {
 			for i, l := range ls {
 				items[i] = toLoan(l)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/loans/{id}", Tag: "loans", Status: 200,

@@ -141,7 +141,7 @@ func (a *api) routesNotifications() {
 			for i, n := range ns {
 				items[i] = toFailed(n)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(onRecord(a, Route{Method: "POST", Path: "/api/v1/notifications/{id}/retry", Tag: "notifications", Status: 200,

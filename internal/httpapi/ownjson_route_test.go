@@ -10,7 +10,9 @@ import (
 // TestOwnJSONServedAsGin reads a loan with a repayment and an application
 // with its history (an edit after a return), its stages and identity claims
 // by the service's own encoders and then through gin's c.JSON
-// (encoding/json): the same status, headers that matter and bytes.
+// (encoding/json): the same status, headers that matter and bytes; and so
+// the lists, by the pages' encoder where the items have one and by gin's
+// where they have not.
 func TestOwnJSONServedAsGin(t *testing.T) {
 	c := newCast(t)
 	s := c.s
@@ -31,6 +33,9 @@ func TestOwnJSONServedAsGin(t *testing.T) {
 	reads := []struct{ path, token string }{
 		{"/api/v1/loans/" + id, c.auditor}, {"/api/v1/loans/" + id, c.owner},
 		{appPath, c.owner}, {appPath, c.hrss}, {appPath, c.auditor},
+		{"/api/v1/applications?sort=deadline", c.hrss}, {"/api/v1/applications?status=returned&sort=-deadline", c.hrss},
+		{"/api/v1/applications", c.owner}, {"/api/v1/applications?page=2&page_size=1", c.auditor},
+		{"/api/v1/loans", c.auditor}, {"/api/v1/loans?page=9", c.auditor}, {"/api/v1/users", c.admin},
 	}
 	for _, r := range reads {
 		own := s.Do("GET", r.path, r.token, nil).Want(200)

@@ -248,7 +248,7 @@ func (a *api) routesAuth() {
 			for i, u := range us {
 				items[i] = toUser(u)
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(onRecord(a, Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "users", Status: 200,

@@ -111,7 +111,7 @@ func (a *api) routesWorklist() {
 					subsidyItem: toSubsidyItem(loan.SubsidyItem{Period: l.Period, Status: l.Status, Reason: l.Reason, Claimable: l.Status == loan.ClaimPending}),
 					ClaimedAt:   l.ClaimedAt, CheckedAt: l.CheckedAt, PaidAt: l.PaidAt}
 			}
-			c.JSON(http.StatusOK, newList(items, total, pg))
+			writeJSON(c, http.StatusOK, newList(items, total, pg))
 			return nil
 		}})
 	a.add(Route{Method: "POST", Path: "/api/v1/subsidy-claims/batch", Tag: "subsidy", Status: 200,
