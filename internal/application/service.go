@@ -477,7 +477,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, offset, 
 func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter, scope authz.ListScope, offset, limit int) ([]View, int64, error) {
 	type keyed struct {
 		id       ID
-		deadline *time.Time
+		deadline time.Time
+		has      bool
 	}
 	deadlines := newDeadlineMemo(s.policy, s.now())
 	// keys reads the stages of f and keeps those of the lateness asked
@@ -487,20 +488,17 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 		if err != nil {
 			return nil, 0, err
 		}
-		var ks []keyed
+		ks := make([]keyed, 0, len(refs))
 		none := 0
 		for _, r := range refs {
 			d, late, ok := deadlines.of(r.Status, r.StageEnteredAt)
 			if f.Late != nil && late != *f.Late {
 				continue
 			}
-			k := keyed{id: r.ID}
-			if ok {
-				k.deadline = &d
-			} else {
+			if !ok {
 				none++
 			}
-			ks = append(ks, k)
+			ks = append(ks, keyed{id: r.ID, deadline: d, has: ok})
 		}
 		return ks, none, nil
 	}
@@ -523,12 +521,12 @@ func (s *Service) listByDeadline(ctx context.Context, p auth.Principal, f Filter
 		// direction, applications without a deadline last either way.
 		slices.SortStableFunc(ks, func(a, b keyed) int {
 			switch {
-			case a.deadline == nil || b.deadline == nil:
-				return cmp.Compare(btoi(a.deadline == nil), btoi(b.deadline == nil))
+			case !a.has || !b.has:
+				return cmp.Compare(btoi(!a.has), btoi(!b.has))
 			case f.Sort.Desc:
-				return cmp.Or(b.deadline.Compare(*a.deadline), cmp.Compare(b.id, a.id))
+				return cmp.Or(b.deadline.Compare(a.deadline), cmp.Compare(b.id, a.id))
 			}
-			return cmp.Or(a.deadline.Compare(*b.deadline), cmp.Compare(a.id, b.id))
+			return cmp.Or(a.deadline.Compare(b.deadline), cmp.Compare(a.id, b.id))
 		})
 	}
 	total := int64(len(ks))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"chuangdai/internal/apperr"
@@ -631,7 +632,7 @@ func (s Applications) Some(ctx context.Context, ids []application.ID, scope auth
 	if scope.Empty() || len(ids) == 0 {
 		return nil, nil
 	}
-	var rows []applicationRow
+	rows := make([]applicationRow, 0, len(ids))
 	if s.direct(ctx) {
 		cond, args := pgxScoped(scope, "applicant_id", []any{ids})
 		var r applicationRow
@@ -681,17 +682,39 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 	}
 	q = q.Select("id, status, stage_entered_at")
 	if s.direct(ctx) {
-		out := []application.StageRef{}
-		// Scanned into the plain types: pgx scans into a named type (ID,
-		// Status) by reflection, for each of the hundreds of rows.
-		var id int64
-		var status string
-		var entered *time.Time
+		// Scanned without an allocation per row, for the hundreds of rows:
+		// into the plain types (pgx scans into a named type by reflection),
+		// the status as the driver's bytes and interned, the times into one
+		// slice the refs point into once it has stopped growing (pending
+		// marks a ref with a time until then).
+		var (
+			out     = []application.StageRef{}
+			times   []time.Time
+			pending = new(time.Time)
+			id      int64
+			status  pgtype.DriverBytes
+			entered pgtype.Timestamptz
+		)
 		err := s.pgxQuery(ctx, "applications", q, []any{&id, &status, &entered}, func() error {
-			out = append(out, application.StageRef{ID: application.ID(id), Status: application.Status(status), StageEnteredAt: entered})
+			r := application.StageRef{ID: application.ID(id), Status: statusOf(status)}
+			if entered.Valid {
+				r.StageEnteredAt = pending
+				times = append(times, entered.Time)
+			}
+			out = append(out, r)
 			return nil
 		})
-		return out, err
+		if err != nil {
+			return nil, err
+		}
+		next := 0
+		for i := range out {
+			if out[i].StageEnteredAt == pending {
+				out[i].StageEnteredAt = &times[next]
+				next++
+			}
+		}
+		return out, nil
 	}
 	var rows []struct {
 		ID             application.ID
@@ -706,6 +729,17 @@ func (s Applications) Stages(ctx context.Context, f application.Filter, scope au
 		out[i] = application.StageRef{ID: r.ID, Status: application.Status(r.Status), StageEnteredAt: r.StageEnteredAt}
 	}
 	return out, nil
+}
+
+// statusOf is the status b names, the constant itself for the known ones
+// (no copy of b).
+func statusOf(b []byte) application.Status {
+	for _, st := range application.Statuses {
+		if string(st) == string(b) {
+			return st
+		}
+	}
+	return application.Status(b)
 }
 
 // listQuery is the scope and the filter of a list as SQL.
