@@ -23,10 +23,10 @@ func BenchmarkApplicationGet(b *testing.B) {
 	benchGet(b, s, "/api/v1/applications/"+id, owner)
 }
 
-// BenchmarkQueuePage reads the first page of an eligibility queue of 300
+// BenchmarkQueuePage reads the first page of an eligibility queue of 301
 // applications sorted by deadline as its HRSS officer, as the bench's queue
-// request does: one submitted application copied 300 times by SQL, their
-// stages entered every 4 hours from 2 September 2024, so the page's
+// request does: one submitted application and 300 copies of it made by SQL,
+// the copies' stages entered every 4 hours from 2 September 2024, so the
 // deadlines fall on many days around holidays and make-up workdays.
 func BenchmarkQueuePage(b *testing.B) {
 	s := apptest.NewServer(b)
